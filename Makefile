@@ -1,0 +1,59 @@
+# The two commands a newcomer needs are `make demo` and `make test` (see README.md).
+# Everything is installed into .venv from the hashed locks under requirements/.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test lint typecheck bench lock docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The build backend, pinned like everything else, so the editable install needs no download.
+$(VENV)/.build: requirements/build.lock | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/build.lock
+	touch $@
+
+# Runtime dependencies only: enough for the demo.
+$(VENV)/.runtime: requirements/main.lock pyproject.toml $(VENV)/.build
+	$(PIP) --require-hashes -r requirements/main.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+# Runtime plus the tools the tests need.
+$(VENV)/.dev: requirements/dev.lock pyproject.toml $(VENV)/.build
+	$(PIP) --require-hashes -r requirements/dev.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@ $(VENV)/.runtime
+
+demo: $(VENV)/.runtime
+	$(BIN)/docket demo
+
+test: $(VENV)/.dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/command_bench.py
+
+# Regenerate docs/cli.md from the CLI's own --help text.
+docs: $(VENV)/.dev
+	$(BIN)/python -m docket.cli.docs > docs/cli.md
+
+# Re-pin after changing dependencies in pyproject.toml. A compiled lock names no index host.
+lock: $(VENV)/.dev
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header \
+		-o requirements/main.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		--no-header -o requirements/dev.lock
+	$(BIN)/uv pip compile requirements/build.in --python-version 3.11 --generate-hashes \
+		--no-header -o requirements/build.lock
+
+clean:
+	rm -rf $(VENV) docket.db docket.db-wal docket.db-shm demo-data

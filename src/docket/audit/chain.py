@@ -1,0 +1,121 @@
+"""The hash chain: each link is SHA-256 over a canonical serialisation of the record and the
+previous link's hash, so any edit, insertion, deletion or reordering breaks the chain from that
+point on. The scheme is the same for every chain Docket keeps (the event log; the access log)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of a chain's first link."""
+
+EVENTS_CHAIN = "events"
+
+
+def canonical_json(value: object) -> str:
+    """The one serialisation used for hashing: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def link_hash(fields: Mapping[str, object], prev_hash: str) -> str:
+    """The hash of one link: its fields (which include its sequence number) and ``prev_hash``."""
+    payload = canonical_json({"fields": fields, "prev_hash": prev_hash})
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    """One link as read back from storage."""
+
+    seq: int
+    fields: Mapping[str, object]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Length and last hash of a chain, as recorded beside it."""
+
+    chain: str
+    length: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why a chain does not verify, at the first place it fails."""
+
+    chain: str
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event {self.seq}" if self.seq is not None else "the chain head"
+        return f"{self.chain} chain: {where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Result of walking a chain: its length, last hash, the hashes asked for, any finding."""
+
+    chain: str
+    length: int
+    head_hash: str
+    finding: Finding | None
+    hashes_at: Mapping[int, str]
+
+
+def walk(
+    chain: str,
+    links: Iterable[StoredLink],
+    *,
+    recorded_head: ChainHead | None,
+    keep_hashes_at: frozenset[int] = frozenset(),
+) -> ChainReport:
+    """Recompute ``chain`` link by link (``links`` in ``seq`` order) and stop at the first fault.
+
+    ``keep_hashes_at`` names positions whose recomputed hash the caller wants (to compare with
+    signed checkpoints).
+    """
+    expected_seq, prev = 1, GENESIS_HASH
+    kept: dict[int, str] = {}
+    for link in links:
+        if link.seq != expected_seq:
+            problem = (
+                f"missing: expected event {expected_seq}, found {link.seq} (events deleted)"
+                if link.seq > expected_seq
+                else f"out of sequence after event {expected_seq - 1}"
+            )
+            return ChainReport(
+                chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
+            )
+        if link.prev_hash != prev:
+            problem = "does not follow the previous event (events inserted, removed or reordered)"
+            return ChainReport(
+                chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
+            )
+        if link_hash(link.fields, link.prev_hash) != link.hash:
+            problem = "contents do not match its hash (the event was edited)"
+            return ChainReport(
+                chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
+            )
+        if link.seq in keep_hashes_at:
+            kept[link.seq] = link.hash
+        prev = link.hash
+        expected_seq += 1
+    length = expected_seq - 1
+    finding = None
+    if recorded_head is not None and (
+        recorded_head.length != length or recorded_head.head_hash != prev
+    ):
+        finding = Finding(
+            chain,
+            length + 1 if recorded_head.length > length else None,
+            f"the log holds {length} events but its head records {recorded_head.length} "
+            "(events truncated or the head altered)",
+        )
+    return ChainReport(chain, length, prev, finding, kept)

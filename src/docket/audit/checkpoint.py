@@ -1,0 +1,145 @@
+"""Signed checkpoints of a chain's head (Ed25519).
+
+A checkpoint kept outside the database lets ``audit verify --checkpoint`` catch what the chain
+alone cannot: a consistent rewrite of the whole log (the hash at the checkpoint's length
+differs) and a rollback to an older copy (the log is shorter than the checkpoint).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from docket.audit.chain import ChainHead, canonical_json
+from docket.errors import ConfigurationError, InvalidInput, TamperDetected
+
+FORMAT = "docket-checkpoint-1"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement: at ``created_at`` the chain had ``length`` links ending in a hash."""
+
+    chain: str
+    length: int
+    head_hash: str
+    created_at: str
+    key_id: str
+    signature: str
+
+    def signed_text(self) -> bytes:
+        return _message(self.chain, self.length, self.head_hash, self.created_at)
+
+
+def _message(chain: str, length: int, head_hash: str, created_at: str) -> bytes:
+    body = {
+        "format": FORMAT,
+        "chain": chain,
+        "length": length,
+        "head_hash": head_hash,
+        "created_at": created_at,
+    }
+    return canonical_json(body).encode("utf-8")
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """A short fingerprint of a public key."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def make_checkpoint(head: ChainHead, key: Ed25519PrivateKey, *, now: dt.datetime) -> Checkpoint:
+    """Sign ``head``."""
+    created_at = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+    signature = key.sign(_message(head.chain, head.length, head.head_hash, created_at))
+    return Checkpoint(
+        chain=head.chain,
+        length=head.length,
+        head_hash=head.head_hash,
+        created_at=created_at,
+        key_id=key_id(key.public_key()),
+        signature=base64.b64encode(signature).decode("ascii"),
+    )
+
+
+def dump(checkpoints: list[Checkpoint]) -> str:
+    """The text of a checkpoint file."""
+    return json.dumps({"format": FORMAT, "checkpoints": [asdict(c) for c in checkpoints]}, indent=2)
+
+
+def load(path: Path) -> list[Checkpoint]:
+    """Read a checkpoint file; :class:`InvalidInput` when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError("unknown format")
+        return [
+            Checkpoint(
+                chain=str(c["chain"]),
+                length=int(c["length"]),
+                head_hash=str(c["head_hash"]),
+                created_at=str(c["created_at"]),
+                key_id=str(c["key_id"]),
+                signature=str(c["signature"]),
+            )
+            for c in data["checkpoints"]
+        ]
+    except OSError as exc:
+        raise InvalidInput(f"cannot read checkpoint {path}: {exc.strerror}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInput(f"{path} is not a Docket checkpoint file") from exc
+
+
+def check_signature(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> None:
+    """Raise :class:`TamperDetected` unless ``checkpoint`` was signed by ``public_key``'s key."""
+    if checkpoint.key_id != key_id(public_key):
+        raise TamperDetected(
+            f"checkpoint of {checkpoint.created_at} was signed by key {checkpoint.key_id}, "
+            f"not by this installation's key {key_id(public_key)}"
+        )
+    try:
+        public_key.verify(base64.b64decode(checkpoint.signature), checkpoint.signed_text())
+    except (InvalidSignature, ValueError) as exc:
+        raise TamperDetected(
+            f"checkpoint of {checkpoint.created_at} has an invalid signature (file altered)"
+        ) from exc
+
+
+def load_key(path: Path) -> Ed25519PrivateKey:
+    """The signing key at ``path``."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError as exc:
+        raise ConfigurationError(
+            f"no signing key at {path}: run `docket init` or set DOCKET_SIGNING_KEY_FILE"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{path} is not an Ed25519 private key in PEM form") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigurationError(f"{path} is not an Ed25519 key")
+    return key
+
+
+def create_key(path: Path) -> bool:
+    """Write a new signing key to ``path`` (owner-only) unless one is there; True if written."""
+    if path.exists():
+        load_key(path)  # refuse to go on with a file that is not a key
+        return False
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    return True

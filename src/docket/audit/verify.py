@@ -1,0 +1,176 @@
+"""``audit verify``: recompute the chain, compare it with its recorded head and any signed
+checkpoints, and rebuild every case and person from its events to compare with what is stored."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from docket.audit.chain import EVENTS_CHAIN, ChainHead, ChainReport, StoredLink, walk
+from docket.audit.checkpoint import Checkpoint, check_signature
+from docket.cases.events import Event, StreamType
+from docket.cases.lifecycle import rebuild
+from docket.cases.model import Case, Person
+from docket.cases.persons import rebuild_person
+
+Progress = Callable[[int], None]
+
+
+class AuditStore(Protocol):
+    """What verification reads from storage."""
+
+    def chain_head(self, chain: str) -> ChainHead | None: ...
+
+    def chain_links(self, chain: str) -> Iterator[StoredLink]:
+        """Every link of ``chain`` in ``seq`` order."""
+        ...
+
+    def streams(self) -> Iterator[tuple[StreamType, str, list[Event]]]:
+        """Every stream with its events in order, streams ordered by id."""
+        ...
+
+    def stored_cases(self, case_ids: Sequence[str]) -> dict[str, Case]: ...
+
+    def stored_persons(self, person_ids: Sequence[str]) -> dict[str, Person]: ...
+
+    def projections_without_events(self) -> list[str]:
+        """Ids of stored cases or persons that no event stream produced."""
+        ...
+
+
+@dataclass
+class VerifyReport:
+    """What verification checked and the first problem of each kind it found."""
+
+    events: int = 0
+    streams: int = 0
+    head_hash: str = ""
+    checkpoints_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_ok(self) -> bool:
+        return not self.problems
+
+
+def verify(
+    store: AuditStore,
+    *,
+    checkpoints: Sequence[Checkpoint] = (),
+    public_key: Ed25519PublicKey | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Check the event log end to end; problems are listed, the first of each kind."""
+    report = VerifyReport()
+    for checkpoint in checkpoints:
+        if public_key is None:
+            raise ValueError("checking checkpoints needs the public key")
+        check_signature(checkpoint, public_key)
+    wanted = frozenset(c.length for c in checkpoints if c.chain == EVENTS_CHAIN)
+    chain = walk(
+        EVENTS_CHAIN,
+        _counted(store.chain_links(EVENTS_CHAIN), progress),
+        recorded_head=store.chain_head(EVENTS_CHAIN),
+        keep_hashes_at=wanted,
+    )
+    report.events, report.head_hash = chain.length, chain.head_hash
+    if chain.finding is not None:
+        report.problems.append(str(chain.finding))
+    for checkpoint in checkpoints:
+        problem = _against_checkpoint(chain, checkpoint)
+        report.checkpoints_checked += 1
+        if problem:
+            report.problems.append(problem)
+    if chain.finding is None:
+        _check_projections(store, report)
+    return report
+
+
+def _counted(links: Iterator[StoredLink], progress: Progress | None) -> Iterator[StoredLink]:
+    pending = 0
+    for link in links:
+        yield link
+        pending += 1
+        if progress is not None and pending == 10_000:
+            progress(pending)
+            pending = 0
+    if progress is not None and pending:
+        progress(pending)
+
+
+def _against_checkpoint(chain: ChainReport, checkpoint: Checkpoint) -> str | None:
+    if checkpoint.chain != chain.chain:
+        return None
+    if chain.finding is not None and checkpoint.length > chain.length:
+        return None  # the chain already failed before this point; that finding says enough
+    if checkpoint.length > chain.length:
+        return (
+            f"the log holds {chain.length} events, fewer than the {checkpoint.length} of the "
+            f"checkpoint of {checkpoint.created_at} (rolled back to an older copy, or truncated)"
+        )
+    if checkpoint.length == 0:
+        return None
+    found = chain.hashes_at.get(checkpoint.length)
+    if found != checkpoint.head_hash:
+        return (
+            f"event {checkpoint.length} does not match the checkpoint of {checkpoint.created_at} "
+            "(the log was rewritten)"
+        )
+    return None
+
+
+def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500) -> None:
+    batch: list[tuple[StreamType, str, list[Event]]] = []
+    mismatch: list[str] = []
+    for stream in store.streams():
+        batch.append(stream)
+        if len(batch) >= chunk:
+            _compare(store, batch, mismatch)
+            report.streams += len(batch)
+            batch = []
+    _compare(store, batch, mismatch)
+    report.streams += len(batch)
+    if mismatch:
+        more = f" (and {len(mismatch) - 1} more)" if len(mismatch) > 1 else ""
+        report.problems.append(f"{mismatch[0]}{more}")
+    orphans = store.projections_without_events()
+    if orphans:
+        report.problems.append(
+            f"{len(orphans)} stored records have no events behind them, e.g. {orphans[0]}"
+        )
+
+
+def _compare(
+    store: AuditStore, batch: list[tuple[StreamType, str, list[Event]]], mismatch: list[str]
+) -> None:
+    case_ids = [sid for kind, sid, _ in batch if kind is StreamType.CASE]
+    person_ids = [sid for kind, sid, _ in batch if kind is StreamType.PERSON]
+    cases = store.stored_cases(case_ids) if case_ids else {}
+    persons = store.stored_persons(person_ids) if person_ids else {}
+    for kind, stream_id, events in batch:
+        rebuilt: Case | Person
+        stored: Case | Person | None
+        if kind is StreamType.CASE:
+            rebuilt, stored = rebuild(events), cases.get(stream_id)
+            label = f"case {rebuilt.case_ref}"
+        else:
+            rebuilt, stored = rebuild_person(events), persons.get(stream_id)
+            label = f"person {stream_id}"
+        if stored is None:
+            mismatch.append(f"{label}: its events are in the log but the record is missing")
+        elif stored != rebuilt:
+            fields = _differing(stored, rebuilt)
+            mismatch.append(f"{label}: stored record differs from its events in {fields}")
+
+
+def _differing(stored: Case | Person, rebuilt: Case | Person) -> str:
+    names = [
+        f.name
+        for f in dataclasses.fields(stored)
+        if getattr(stored, f.name) != getattr(rebuilt, f.name, None)
+    ]
+    return ", ".join(names) or "type"

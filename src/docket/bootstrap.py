@@ -1,0 +1,44 @@
+"""The one place that wires settings, storage, the unit of work and the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from docket.cases.ports import Clock
+from docket.config import Settings
+from docket.storage.engine import make_engine
+from docket.storage.migrate import upgrade
+from docket.storage.unit_of_work import SqlUnitOfWork
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Docket:
+    """A wired-up Docket: what services and surfaces need."""
+
+    settings: Settings
+    engine: sa.Engine
+    uow: SqlUnitOfWork
+    clock: Clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Docket:
+    """Build a Docket for ``settings``; with ``migrate`` the schema is brought up to date."""
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Docket(
+        settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock()
+    )

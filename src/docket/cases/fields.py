@@ -1,0 +1,119 @@
+"""Typed fields that an event kind carries, and their parsing from user input.
+
+The lifecycle table names the fields of each kind; the CLI builds its options from them and the
+HTTP API (later) its request bodies, so there is one description of each event's input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from docket.cases.events import JSONValue
+from docket.errors import InvalidInput
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "y"})
+FALSE_WORDS = frozenset({"false", "no", "0", "n", ""})
+
+
+class FieldType(StrEnum):
+    """How a field's value is written."""
+
+    DATE = "date"
+    TEXT = "text"
+    BOOL = "bool"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of an event kind."""
+
+    name: str
+    type: FieldType
+    help: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+def parse_date(value: object, *, name: str) -> dt.date:
+    """A date from ``YYYY-MM-DD`` text or a ``date``; :class:`InvalidInput` otherwise."""
+    if isinstance(value, dt.datetime):
+        raise InvalidInput(f"{name}: expected a date, got a date and time", details={"field": name})
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInput(
+        f"{name}: {value!r} is not a date in the form YYYY-MM-DD", details={"field": name}
+    )
+
+
+def parse_bool(value: object, *, name: str) -> bool:
+    """A boolean from ``true/false/yes/no/1/0`` or a ``bool``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise InvalidInput(f"{name}: {value!r} is not true or false", details={"field": name})
+
+
+def parse_fields(
+    specs: tuple[FieldSpec, ...], raw: Mapping[str, object], *, kind: str
+) -> dict[str, JSONValue]:
+    """Check ``raw`` against ``specs`` and return JSON-safe values (dates as ISO text).
+
+    Unknown fields, missing required fields and malformed values raise :class:`InvalidInput`
+    naming the field.
+    """
+    known = {spec.name for spec in specs}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(
+            f"{kind} takes no field {', '.join(unknown)} (fields: {allowed})",
+            details={"fields": unknown},
+        )
+    parsed: dict[str, JSONValue] = {}
+    for spec in specs:
+        value = raw.get(spec.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if spec.required and spec.type is not FieldType.BOOL:
+                raise InvalidInput(
+                    f"{kind} needs {spec.name} ({spec.help})", details={"field": spec.name}
+                )
+            parsed[spec.name] = False if spec.type is FieldType.BOOL else None
+            continue
+        parsed[spec.name] = _parse_one(spec, value)
+    return parsed
+
+
+def _parse_one(spec: FieldSpec, value: object) -> JSONValue:
+    if spec.type is FieldType.DATE:
+        return parse_date(value, name=spec.name).isoformat()
+    if spec.type is FieldType.BOOL:
+        return parse_bool(value, name=spec.name)
+    text = str(value).strip()
+    if spec.type is FieldType.CHOICE and text not in spec.choices:
+        raise InvalidInput(
+            f"{spec.name}: {text!r} is not one of {', '.join(spec.choices)}",
+            details={"field": spec.name, "choices": list(spec.choices)},
+        )
+    if len(text) > 500:
+        raise InvalidInput(f"{spec.name}: longer than 500 characters", details={"field": spec.name})
+    return text
+
+
+def date_field(data: Mapping[str, JSONValue], name: str) -> dt.date | None:
+    """Read back a date that :func:`parse_fields` stored as ISO text."""
+    value = data.get(name)
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None

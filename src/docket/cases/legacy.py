@@ -1,0 +1,252 @@
+"""Cases brought in from a legacy record as they stood: what such a record must say.
+
+A legacy record gives the state of the case and the dates its state implies. ``to_case`` checks
+that they agree with the lifecycle (a final order has a decision and the date it became final, a
+closed case a reason, dates run in order...) and builds the case; a record that does not agree is
+refused with the field at fault, so nothing inconsistent enters the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from docket.cases.model import (
+    DECIDED_STATES,
+    OPEN_STATES,
+    Bar,
+    BarKind,
+    Case,
+    CaseId,
+    CaseState,
+    CloseReason,
+    Custody,
+    CustodyStatus,
+    Decision,
+    PersonId,
+    ReleaseMode,
+)
+from docket.cases.table import APPEAL_WINDOW_DAYS, CUSTODY_REVIEW_DAYS, POST_ORDER_STATES
+from docket.errors import InvalidInput
+
+S = CaseState
+AFTER_ORDER = frozenset({S.FINAL_ORDER, S.REMOVAL_SCHEDULED, S.REMOVED})
+CUSTODY_WORDS = ("none", "detained", *(m.value for m in ReleaseMode))
+
+HISTORY_DATES = (
+    "opened_on",
+    "charged_on",
+    "hearing_on",
+    "decided_on",
+    "appeal_filed_on",
+    "vd_deadline_on",
+    "final_on",
+    "removal_scheduled_for",
+    "removed_on",
+    "closed_on",
+    "custody_on",
+)
+"""Dates a legacy record may carry, kept on the import event as the case's earlier history."""
+
+
+@dataclass(frozen=True)
+class LegacyCase:
+    """The case part of a legacy record, already parsed into types."""
+
+    case_ref: str
+    field_office: str
+    state: CaseState
+    opened_on: dt.date
+    decision: Decision | None = None
+    in_absentia: bool = False
+    charged_on: dt.date | None = None
+    hearing_on: dt.date | None = None
+    decided_on: dt.date | None = None
+    appeal_filed_on: dt.date | None = None
+    vd_deadline_on: dt.date | None = None
+    final_on: dt.date | None = None
+    removal_scheduled_for: dt.date | None = None
+    removed_on: dt.date | None = None
+    closed_on: dt.date | None = None
+    close_reason: CloseReason | None = None
+    custody: str = "none"
+    custody_on: dt.date | None = None
+    bars: tuple[BarKind, ...] = ()
+
+    def history(self) -> dict[str, str]:
+        """The dates present on the record, as ISO text."""
+        days = {name: getattr(self, name) for name in HISTORY_DATES}
+        return {name: day.isoformat() for name, day in days.items() if day is not None}
+
+
+def _bad(field: str, reason: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {reason}", details={"field": field, "reason": reason})
+
+
+def _need(record: LegacyCase, field: str, why: str) -> dt.date:
+    value = getattr(record, field)
+    if value is None:
+        raise _bad(field, f"required when {why}")
+    assert isinstance(value, dt.date)
+    return value
+
+
+def _check_dates(record: LegacyCase, today: dt.date) -> None:
+    order = ("opened_on", "charged_on", "decided_on", "final_on", "removed_on", "closed_on")
+    previous: tuple[str, dt.date] | None = None
+    for name in order:
+        day = getattr(record, name)
+        if day is None:
+            continue
+        if day > today:
+            raise _bad(name, f"{day} is in the future")
+        if previous and day < previous[1]:
+            raise _bad(name, f"{day} is before {previous[0]} ({previous[1]})")
+        previous = (name, day)
+    for name in ("appeal_filed_on", "custody_on"):
+        day = getattr(record, name)
+        if day is not None and day > today:
+            raise _bad(name, f"{day} is in the future")
+    if record.custody_on is not None and record.custody_on < record.opened_on:
+        raise _bad("custody_on", "is before the case was opened")
+
+
+def _check_decision(record: LegacyCase) -> None:
+    state, decision = record.state, record.decision
+    if state in (S.IDENTIFIED, S.CHARGED, S.IN_PROCEEDINGS) and decision is not None:
+        raise _bad("decision", f"must be empty in state {state.value}")
+    if state in DECIDED_STATES and (decision is None or decision.value != state.value):
+        raise _bad("decision", f"must be {state.value} in state {state.value}")
+    if state in AFTER_ORDER and decision not in (
+        Decision.REMOVAL_ORDERED,
+        Decision.VOLUNTARY_DEPARTURE,
+    ):
+        raise _bad("decision", f"must be removal_ordered or voluntary_departure in {state.value}")
+    if decision is not None:
+        decided_on = _need(record, "decided_on", "there is a decision")
+        if decision is Decision.VOLUNTARY_DEPARTURE:
+            deadline = _need(record, "vd_deadline_on", "voluntary departure was granted")
+            if deadline <= decided_on:
+                raise _bad("vd_deadline_on", "must be after decided_on")
+    if record.in_absentia and decision is not Decision.REMOVAL_ORDERED:
+        raise _bad("in_absentia", "only a removal order can be in absentia")
+
+
+def _check_appeal(record: LegacyCase) -> None:
+    if record.appeal_filed_on is None:
+        if BarKind.PENDING_APPEAL in record.bars:
+            raise _bad("bars", "pending_appeal needs appeal_filed_on")
+        return
+    if record.decided_on is None:
+        raise _bad("appeal_filed_on", "there is no decision to appeal")
+    last_day = record.decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+    if not record.decided_on <= record.appeal_filed_on <= last_day:
+        raise _bad("appeal_filed_on", f"must be within {APPEAL_WINDOW_DAYS} days of decided_on")
+    if record.in_absentia:
+        raise _bad("appeal_filed_on", "an in-absentia order cannot be appealed")
+
+
+def _check_state_dates(record: LegacyCase) -> None:
+    state = record.state
+    if state not in (S.IDENTIFIED, S.CLOSED):
+        _need(record, "charged_on", f"the state is {state.value}")
+    if state in AFTER_ORDER:
+        _need(record, "final_on", f"the state is {state.value}")
+    if state is S.REMOVAL_SCHEDULED:
+        _need(record, "removal_scheduled_for", "removal is scheduled")
+    if state is S.REMOVED:
+        _need(record, "removed_on", "the state is removed")
+    if state is S.CLOSED:
+        _need(record, "closed_on", "the case is closed")
+        if record.close_reason is None:
+            raise _bad("close_reason", "required when the case is closed")
+    else:
+        if record.closed_on is not None:
+            raise _bad("closed_on", f"must be empty in state {state.value}")
+        if record.close_reason is not None:
+            raise _bad("close_reason", f"must be empty in state {state.value}")
+    if record.bars and state not in OPEN_STATES:
+        raise _bad("bars", f"no bar can stand on a case in state {state.value}")
+    if record.custody not in CUSTODY_WORDS:
+        raise _bad("custody", f"must be one of {', '.join(CUSTODY_WORDS)}")
+    if record.custody != "none":
+        _need(record, "custody_on", f"custody is {record.custody}")
+
+
+def to_case(
+    record: LegacyCase,
+    *,
+    case_id: CaseId,
+    person_id: PersonId,
+    today: dt.date,
+    document_ref: str,
+) -> Case:
+    """Check ``record`` against the lifecycle and build the case it describes."""
+    _check_dates(record, today)
+    _check_state_dates(record)
+    _check_decision(record)
+    _check_appeal(record)
+    state = record.state
+    bar_kinds = set(record.bars)
+    appeal_pending = record.appeal_filed_on is not None and state in DECIDED_STATES
+    if appeal_pending:
+        bar_kinds.add(BarKind.PENDING_APPEAL)
+    bars = tuple(
+        Bar(
+            kind=kind,
+            placed_on=record.appeal_filed_on
+            if kind is BarKind.PENDING_APPEAL and record.appeal_filed_on
+            else today,
+            document_ref=document_ref,
+        )
+        for kind in sorted(bar_kinds, key=lambda k: k.value)
+    )
+    window_open = (
+        state in DECIDED_STATES
+        and not appeal_pending
+        and not record.in_absentia
+        and record.decided_on is not None
+    )
+    return Case(
+        case_id=case_id,
+        case_ref=record.case_ref,
+        person_id=person_id,
+        field_office=record.field_office,
+        state=state,
+        opened_on=record.opened_on,
+        decision=record.decision,
+        decided_on=record.decided_on,
+        in_absentia=record.in_absentia,
+        appeal_due_on=record.decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+        if window_open and record.decided_on
+        else None,
+        vd_deadline_on=record.vd_deadline_on,
+        hearing_on=record.hearing_on if state is S.IN_PROCEEDINGS else None,
+        final_on=record.final_on if state in AFTER_ORDER else None,
+        removal_scheduled_for=record.removal_scheduled_for
+        if state in (S.REMOVAL_SCHEDULED, S.REMOVED)
+        else None,
+        removed_on=record.removed_on,
+        closed_on=record.closed_on,
+        close_reason=record.close_reason,
+        bars=bars,
+        custody=_custody(record, state),
+    )
+
+
+def _custody(record: LegacyCase, state: CaseState) -> Custody:
+    if record.custody == "none" or record.custody_on is None or state not in OPEN_STATES:
+        return Custody()
+    if record.custody == "detained":
+        review = None
+        if state in POST_ORDER_STATES:
+            start = max(record.custody_on, record.final_on or record.custody_on)
+            review = start + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+        return Custody(
+            status=CustodyStatus.DETAINED, since_on=record.custody_on, review_due_on=review
+        )
+    return Custody(
+        status=CustodyStatus.RELEASED,
+        since_on=record.custody_on,
+        release_mode=ReleaseMode(record.custody),
+    )

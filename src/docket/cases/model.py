@@ -1,0 +1,225 @@
+"""Plain values of the case core: persons, cases, legal bars and custody.
+
+Everything here is a frozen dataclass built from the standard library only; the lifecycle module
+derives new values from old ones and never mutates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NewType
+
+CaseId = NewType("CaseId", str)
+PersonId = NewType("PersonId", str)
+
+
+class CaseState(StrEnum):
+    """States of the lifecycle (DESIGN.md, "Lifecycle")."""
+
+    IDENTIFIED = "identified"
+    CHARGED = "charged"
+    IN_PROCEEDINGS = "in_proceedings"
+    RELIEF_GRANTED = "relief_granted"
+    TERMINATED = "terminated"
+    VOLUNTARY_DEPARTURE = "voluntary_departure"
+    REMOVAL_ORDERED = "removal_ordered"
+    FINAL_ORDER = "final_order"
+    REMOVAL_SCHEDULED = "removal_scheduled"
+    REMOVED = "removed"
+    CLOSED = "closed"
+
+
+DECIDED_STATES = frozenset(
+    {
+        CaseState.RELIEF_GRANTED,
+        CaseState.TERMINATED,
+        CaseState.VOLUNTARY_DEPARTURE,
+        CaseState.REMOVAL_ORDERED,
+    }
+)
+OPEN_STATES = frozenset(set(CaseState) - {CaseState.REMOVED, CaseState.CLOSED})
+
+
+class Decision(StrEnum):
+    """The immigration judge's (or the agency's) decision on the case."""
+
+    RELIEF_GRANTED = "relief_granted"
+    TERMINATED = "terminated"
+    VOLUNTARY_DEPARTURE = "voluntary_departure"
+    REMOVAL_ORDERED = "removal_ordered"
+
+
+class CloseReason(StrEnum):
+    """Why a case was closed."""
+
+    RELIEF = "relief"
+    TERMINATION = "termination"
+    DEPARTURE_CONFIRMED = "departure_confirmed"
+    REMOVAL_EXECUTED = "removal_executed"
+    CITIZENSHIP_VERIFIED = "citizenship_verified"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class BarKind(StrEnum):
+    """Legal bars: facts on the case that block actions (see ``bars.BLOCKS``)."""
+
+    PENDING_APPEAL = "pending_appeal"
+    STAY_OF_REMOVAL = "stay_of_removal"
+    CITIZENSHIP_CLAIM = "citizenship_claim"
+    PROTECTED_STATUS = "protected_status"
+    MOTION_TO_REOPEN_STAY = "motion_to_reopen_stay"
+    UNACCOMPANIED_MINOR = "unaccompanied_minor"
+    MEDICAL_HOLD = "medical_hold"
+
+
+class CustodyStatus(StrEnum):
+    """Where the person stands with respect to custody."""
+
+    NONE = "none"
+    DETAINED = "detained"
+    RELEASED = "released"
+
+
+class ReleaseMode(StrEnum):
+    """How a detained person was released."""
+
+    BOND = "bond"
+    RECOGNIZANCE = "recognizance"
+    ATD = "atd"
+    """Alternatives to detention."""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A legal bar in force, with the document it rests on."""
+
+    kind: BarKind
+    placed_on: dt.date
+    document_ref: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Custody:
+    """Custody of the person in this case."""
+
+    status: CustodyStatus = CustodyStatus.NONE
+    since_on: dt.date | None = None
+    facility: str = ""
+    release_mode: ReleaseMode | None = None
+    review_due_on: dt.date | None = None
+    """Post-order custody review (8 CFR 241.4): 90 days into the removal period."""
+
+
+@dataclass(frozen=True)
+class Name:
+    """A person's name as written on one record."""
+
+    given_name: str
+    family_name: str
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True)
+class Address:
+    """Address of record."""
+
+    line: str = ""
+    city: str = ""
+    postcode: str = ""
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class IdentityDocument:
+    """A passport or other identity document."""
+
+    kind: str
+    number: str
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class FamilyLink:
+    """A documented family relationship to another person in the system."""
+
+    relation: str
+    person_id: PersonId
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person with a case before the agency."""
+
+    person_id: PersonId
+    name: Name
+    a_number: str | None = None
+    aliases: tuple[Name, ...] = ()
+    date_of_birth: dt.date | None = None
+    sex: str = ""
+    citizenship: str = ""
+    language: str = ""
+    address: Address = field(default_factory=Address)
+    documents: tuple[IdentityDocument, ...] = ()
+    counsel: str = ""
+    family_links: tuple[FamilyLink, ...] = ()
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Case:
+    """The current state of one removal case: the projection of its events."""
+
+    case_id: CaseId
+    case_ref: str
+    person_id: PersonId
+    field_office: str
+    state: CaseState
+    opened_on: dt.date
+    version: int = 0
+    decision: Decision | None = None
+    decided_on: dt.date | None = None
+    in_absentia: bool = False
+    appeal_due_on: dt.date | None = None
+    vd_deadline_on: dt.date | None = None
+    hearing_on: dt.date | None = None
+    final_on: dt.date | None = None
+    removal_scheduled_for: dt.date | None = None
+    removed_on: dt.date | None = None
+    departed_on: dt.date | None = None
+    closed_on: dt.date | None = None
+    close_reason: CloseReason | None = None
+    motion_pending: bool = False
+    bars: tuple[Bar, ...] = ()
+    custody: Custody = field(default_factory=Custody)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def bar(self, kind: BarKind) -> Bar | None:
+        """The bar of this kind in force, if any."""
+        return next((b for b in self.bars if b.kind is kind), None)
+
+    def has_bar(self, kind: BarKind) -> bool:
+        return self.bar(kind) is not None
+
+    def deadlines(self) -> dict[str, dt.date]:
+        """Dates by which something must happen, by name, for open cases."""
+        if not self.is_open:
+            return {}
+        candidates = {
+            "hearing": self.hearing_on if self.state is CaseState.IN_PROCEEDINGS else None,
+            "appeal_due": self.appeal_due_on,
+            "voluntary_departure": (
+                self.vd_deadline_on if self.state is CaseState.VOLUNTARY_DEPARTURE else None
+            ),
+            "removal": self.removal_scheduled_for,
+            "custody_review": self.custody.review_due_on,
+        }
+        return {name: day for name, day in candidates.items() if day is not None}

@@ -1,0 +1,77 @@
+"""Person streams: registering a person and recording the names other records use for them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from docket.cases import snapshot
+from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.model import Name, Person
+from docket.cases.table import CREATION_LEGAL_BASIS
+from docket.errors import InvalidInput
+
+
+def register_person(
+    person: Person, *, actor: str, document_ref: str, recorded_at: dt.datetime
+) -> tuple[Event, Person]:
+    """The event that starts ``person``'s stream, and the person as stored (version 1)."""
+    if not person.name.given_name.strip() and not person.name.family_name.strip():
+        raise InvalidInput("a person needs a given or a family name", details={"field": "name"})
+    event = Event(
+        kind=EventKind.PERSON_REGISTERED,
+        stream_type=StreamType.PERSON,
+        stream_id=person.person_id,
+        stream_version=1,
+        occurred_on=recorded_at.date(),
+        recorded_at=recorded_at,
+        actor=actor,
+        legal_basis=CREATION_LEGAL_BASIS[EventKind.PERSON_REGISTERED],
+        document_ref=document_ref,
+        data=snapshot.person_to_dict(dataclasses.replace(person, version=0)),
+    )
+    return event, evolve_person(None, event)
+
+
+def record_alias(
+    person: Person, name: Name, *, actor: str, document_ref: str, recorded_at: dt.datetime
+) -> tuple[Event, Person] | None:
+    """Record ``name`` as an alias unless the person already goes by it (then ``None``)."""
+    if name == person.name or name in person.aliases:
+        return None
+    event = Event(
+        kind=EventKind.PERSON_ALIAS_RECORDED,
+        stream_type=StreamType.PERSON,
+        stream_id=person.person_id,
+        stream_version=person.version + 1,
+        occurred_on=recorded_at.date(),
+        recorded_at=recorded_at,
+        actor=actor,
+        legal_basis=CREATION_LEGAL_BASIS[EventKind.PERSON_ALIAS_RECORDED],
+        document_ref=document_ref,
+        data={"given_name": name.given_name, "family_name": name.family_name},
+    )
+    return event, evolve_person(person, event)
+
+
+def evolve_person(person: Person | None, event: Event) -> Person:
+    """Apply one recorded person event."""
+    if event.kind is EventKind.PERSON_REGISTERED:
+        return dataclasses.replace(snapshot.person_from_dict(event.data), version=1)
+    if person is None:
+        raise AssertionError(f"{event.kind.value} before the person was registered")
+    if event.kind is EventKind.PERSON_ALIAS_RECORDED:
+        alias = Name(str(event.data["given_name"]), str(event.data["family_name"]))
+        person = dataclasses.replace(person, aliases=(*person.aliases, alias))
+    return dataclasses.replace(person, version=event.stream_version)
+
+
+def rebuild_person(events: Iterable[Event]) -> Person:
+    """The person as their events make them."""
+    person: Person | None = None
+    for event in events:
+        person = evolve_person(person, event)
+    if person is None:
+        raise InvalidInput("no events to rebuild a person from")
+    return person

@@ -1,0 +1,102 @@
+"""What the case services need from the outside world, as Protocols (implemented in storage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from docket.cases.events import Event
+from docket.cases.model import BarKind, Case, CaseState, Person
+
+
+class Clock(Protocol):
+    """Where services get the time from; injected so tests can fix it."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """What an idempotent command did, kept under its key so a retry can be answered."""
+
+    idempotency_key: str
+    request_hash: str
+    result: str
+    """The command's result as JSON text."""
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases to list; every criterion is optional and they combine with AND."""
+
+    state: CaseState | None = None
+    field_office: str | None = None
+    bar: BarKind | None = None
+    deadline_before: dt.date | None = None
+    after_case_ref: str | None = None
+    """Cursor: list cases whose reference sorts after this one."""
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class DocketSummary:
+    """Counts that describe the docket at a glance."""
+
+    cases_by_state: dict[str, int]
+    bars_in_force: dict[str, int]
+    deadlines_due: list[tuple[str, str, dt.date]] = field(default_factory=list)
+    """(case_ref, deadline kind, due date) within the window asked for, soonest first."""
+    persons: int = 0
+    events: int = 0
+
+
+class ReadTransaction(Protocol):
+    """A consistent read of the store."""
+
+    def get_case_by_ref(self, case_ref: str) -> Case | None: ...
+
+    def get_person(self, person_id: str) -> Person | None: ...
+
+    def stream_events(self, stream_id: str) -> list[Event]: ...
+
+    def list_cases(self, case_filter: CaseFilter) -> list[Case]: ...
+
+    def summary(self, *, due_from: dt.date, due_to: dt.date) -> DocketSummary: ...
+
+
+class WriteTransaction(ReadTransaction, Protocol):
+    """A read-write transaction holding the log's write lock; everything commits together."""
+
+    def find_persons_by_a_number(self, a_numbers: Collection[str]) -> dict[str, Person]: ...
+
+    def existing_case_refs(self, case_refs: Collection[str]) -> set[str]: ...
+
+    def add_persons(self, persons: Sequence[Person]) -> None: ...
+
+    def save_person(self, person: Person, *, expected_version: int) -> None: ...
+
+    def add_cases(self, cases: Sequence[Case]) -> None: ...
+
+    def save_case(self, case: Case, *, expected_version: int) -> None: ...
+
+    def append(self, events: Sequence[Event]) -> list[Event]:
+        """Chain ``events`` onto the log and return them with their sequence numbers."""
+        ...
+
+    def get_command(self, idempotency_key: str) -> CommandRecord | None: ...
+
+    def add_command(self, record: CommandRecord) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """Opens transactions. A write commits when its block ends without an error."""
+
+    def write(self) -> AbstractContextManager[WriteTransaction]: ...
+
+    def read(self) -> AbstractContextManager[ReadTransaction]: ...

@@ -1,0 +1,268 @@
+"""Use cases of the case core: open a case, record a lifecycle event, show and list cases.
+
+Services take keyword-only arguments, a unit of work and a clock; all rules are in the domain
+modules they call, and each call is one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from docket.cases import lifecycle, persons
+from docket.cases.events import Event, EventKind
+from docket.cases.model import Case, CaseId, Person, PersonId
+from docket.cases.ports import (
+    CaseFilter,
+    Clock,
+    CommandRecord,
+    DocketSummary,
+    UnitOfWork,
+    WriteTransaction,
+)
+from docket.errors import IdempotencyConflict, InvalidInput, NotFound, VersionConflict
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What a command did: the case's reference, new version and state, and the events' places."""
+
+    case_ref: str
+    version: int
+    state: str
+    event_seqs: tuple[int, ...]
+    replayed: bool = False
+    """True when an earlier command with the same idempotency key answered."""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "case_ref": self.case_ref,
+                "version": self.version,
+                "state": self.state,
+                "event_seqs": list(self.event_seqs),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str, *, replayed: bool) -> RecordResult:
+        data = json.loads(text)
+        return cls(
+            case_ref=data["case_ref"],
+            version=data["version"],
+            state=data["state"],
+            event_seqs=tuple(data["event_seqs"]),
+            replayed=replayed,
+        )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case with its person and its whole timeline."""
+
+    case: Case
+    person: Person | None
+    events: list[Event]
+
+
+def _request_hash(request: Mapping[str, object]) -> str:
+    text = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(
+    tx: WriteTransaction, idempotency_key: str | None, request_hash: str
+) -> RecordResult | None:
+    """The earlier answer for this key, or ``None`` when the key is new (or absent)."""
+    if idempotency_key is None:
+        return None
+    if not idempotency_key.strip() or len(idempotency_key) > 200:
+        raise InvalidInput(
+            "an idempotency key must be 1 to 200 characters", details={"field": "idempotency_key"}
+        )
+    prior = tx.get_command(idempotency_key)
+    if prior is None:
+        return None
+    if prior.request_hash != request_hash:
+        raise IdempotencyConflict(
+            f"idempotency key {idempotency_key!r} was already used for a different request",
+            details={"idempotency_key": idempotency_key},
+        )
+    return RecordResult.from_json(prior.result, replayed=True)
+
+
+def _remember(
+    tx: WriteTransaction,
+    idempotency_key: str | None,
+    request_hash: str,
+    result: RecordResult,
+    now: dt.datetime,
+) -> None:
+    if idempotency_key is not None:
+        tx.add_command(CommandRecord(idempotency_key, request_hash, result.to_json(), now))
+
+
+def open_case(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    case_ref: str,
+    person: Person,
+    field_office: str,
+    opened_on: dt.date,
+    actor: str,
+    document_ref: str,
+    idempotency_key: str | None = None,
+) -> RecordResult:
+    """Register ``person`` (unless already known by ``person_id``) and open a case for them."""
+    now = clock.now()
+    request_hash = _request_hash(
+        {
+            "command": "open_case",
+            "case_ref": case_ref,
+            "person": dataclasses.asdict(person),
+            "field_office": field_office,
+            "opened_on": opened_on,
+            "actor": actor,
+            "document_ref": document_ref,
+        }
+    )
+    if not case_ref.strip() or not field_office.strip():
+        raise InvalidInput("a case needs a reference and a field office")
+    with uow.write() as tx:
+        replayed = _replay(tx, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
+        if tx.existing_case_refs([case_ref]):
+            raise InvalidInput(f"case {case_ref} already exists", details={"field": "case_ref"})
+        new_events: list[Event] = []
+        known = tx.get_person(person.person_id)
+        if known is None:
+            event, known = persons.register_person(
+                person, actor=actor, document_ref=document_ref, recorded_at=now
+            )
+            new_events.append(event)
+            tx.add_persons([known])
+        event, case = lifecycle.open_case(
+            case_id=CaseId(uuid.uuid4().hex),
+            case_ref=case_ref,
+            person_id=known.person_id,
+            field_office=field_office,
+            opened_on=opened_on,
+            actor=actor,
+            document_ref=document_ref,
+            recorded_at=now,
+        )
+        new_events.append(event)
+        stored = tx.append(new_events)
+        tx.add_cases([case])
+        result = RecordResult(
+            case_ref=case_ref,
+            version=case.version,
+            state=case.state.value,
+            event_seqs=tuple(e.seq for e in stored if e.seq is not None),
+        )
+        _remember(tx, idempotency_key, request_hash, result, now)
+    return result
+
+
+def record_event(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    case_ref: str,
+    kind: EventKind,
+    fields: Mapping[str, object],
+    actor: str,
+    document_ref: str,
+    occurred_on: dt.date | None = None,
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+) -> RecordResult:
+    """Record one lifecycle event on a case, with every rule checked before anything is saved.
+
+    ``expected_version`` refuses the write if the case changed since the caller read it;
+    ``idempotency_key`` makes a retry answer with the first result instead of recording again.
+    """
+    now = clock.now()
+    on = occurred_on or now.date()
+    request_hash = _request_hash(
+        {
+            "command": "record_event",
+            "case_ref": case_ref,
+            "kind": kind.value,
+            "fields": dict(fields),
+            "occurred_on": occurred_on,
+            "actor": actor,
+            "document_ref": document_ref,
+            "expected_version": expected_version,
+        }
+    )
+    with uow.write() as tx:
+        replayed = _replay(tx, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
+        case = tx.get_case_by_ref(case_ref)
+        if case is None:
+            raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        if expected_version is not None and expected_version != case.version:
+            raise VersionConflict(
+                f"case {case_ref} is at version {case.version}, not {expected_version}",
+                details={"case_ref": case_ref, "version": case.version},
+            )
+        event, after = lifecycle.record(
+            case,
+            kind=kind,
+            fields=fields,
+            occurred_on=on,
+            actor=actor,
+            document_ref=document_ref,
+            recorded_at=now,
+        )
+        stored = tx.append([event])
+        tx.save_case(after, expected_version=case.version)
+        result = RecordResult(
+            case_ref=case_ref,
+            version=after.version,
+            state=after.state.value,
+            event_seqs=tuple(e.seq for e in stored if e.seq is not None),
+        )
+        _remember(tx, idempotency_key, request_hash, result, now)
+    return result
+
+
+def show_case(*, uow: UnitOfWork, case_ref: str) -> CaseView:
+    """The case, its person and its timeline."""
+    with uow.read() as tx:
+        case = tx.get_case_by_ref(case_ref)
+        if case is None:
+            raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        return CaseView(
+            case=case, person=tx.get_person(case.person_id), events=tx.stream_events(case.case_id)
+        )
+
+
+def list_cases(*, uow: UnitOfWork, case_filter: CaseFilter) -> list[Case]:
+    """Cases matching ``case_filter``, by reference."""
+    if not 1 <= case_filter.limit <= 10_000:
+        raise InvalidInput("limit must be between 1 and 10000", details={"field": "limit"})
+    with uow.read() as tx:
+        return tx.list_cases(case_filter)
+
+
+def summarise(*, uow: UnitOfWork, clock: Clock, days: int = 7) -> DocketSummary:
+    """Cases per state, bars in force and the deadlines due in the next ``days`` days."""
+    today = clock.now().date()
+    with uow.read() as tx:
+        return tx.summary(due_from=today, due_to=today + dt.timedelta(days=days))
+
+
+def new_person_id() -> PersonId:
+    """A fresh person identifier."""
+    return PersonId(uuid.uuid4().hex)

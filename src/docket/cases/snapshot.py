@@ -1,0 +1,171 @@
+"""Plain-data forms of persons and cases, for events and storage (JSON-safe dictionaries).
+
+``case_from_dict(case_to_dict(c)) == c`` and the same for persons; the tests check it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from docket.cases.events import JSONValue
+from docket.cases.model import (
+    Address,
+    Bar,
+    BarKind,
+    Case,
+    CaseId,
+    CaseState,
+    CloseReason,
+    Custody,
+    CustodyStatus,
+    Decision,
+    FamilyLink,
+    IdentityDocument,
+    Name,
+    Person,
+    PersonId,
+    ReleaseMode,
+)
+
+_CASE_DATES = (
+    "opened_on",
+    "decided_on",
+    "appeal_due_on",
+    "vd_deadline_on",
+    "hearing_on",
+    "final_on",
+    "removal_scheduled_for",
+    "removed_on",
+    "departed_on",
+    "closed_on",
+)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _day(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def case_to_dict(case: Case) -> dict[str, JSONValue]:
+    """A JSON-safe dictionary holding every field of ``case``."""
+    out: dict[str, JSONValue] = {
+        "case_id": case.case_id,
+        "case_ref": case.case_ref,
+        "person_id": case.person_id,
+        "field_office": case.field_office,
+        "state": case.state.value,
+        "version": case.version,
+        "decision": case.decision.value if case.decision else None,
+        "in_absentia": case.in_absentia,
+        "close_reason": case.close_reason.value if case.close_reason else None,
+        "motion_pending": case.motion_pending,
+        "bars": [
+            {
+                "kind": b.kind.value,
+                "placed_on": b.placed_on.isoformat(),
+                "document_ref": b.document_ref,
+                "detail": b.detail,
+            }
+            for b in case.bars
+        ],
+        "custody": {
+            "status": case.custody.status.value,
+            "since_on": _iso(case.custody.since_on),
+            "facility": case.custody.facility,
+            "release_mode": case.custody.release_mode.value if case.custody.release_mode else None,
+            "review_due_on": _iso(case.custody.review_due_on),
+        },
+    }
+    for name in _CASE_DATES:
+        out[name] = _iso(getattr(case, name))
+    return out
+
+
+def case_from_dict(data: Mapping[str, Any]) -> Case:
+    """The inverse of :func:`case_to_dict`."""
+    custody = data["custody"]
+    dates = {name: _day(data.get(name)) for name in _CASE_DATES}
+    opened_on = dates.pop("opened_on")
+    assert opened_on is not None
+    return Case(
+        case_id=CaseId(data["case_id"]),
+        case_ref=data["case_ref"],
+        person_id=PersonId(data["person_id"]),
+        field_office=data["field_office"],
+        state=CaseState(data["state"]),
+        opened_on=opened_on,
+        version=int(data["version"]),
+        decision=Decision(data["decision"]) if data.get("decision") else None,
+        in_absentia=bool(data.get("in_absentia")),
+        close_reason=CloseReason(data["close_reason"]) if data.get("close_reason") else None,
+        motion_pending=bool(data.get("motion_pending")),
+        bars=tuple(
+            Bar(
+                kind=BarKind(b["kind"]),
+                placed_on=dt.date.fromisoformat(b["placed_on"]),
+                document_ref=b["document_ref"],
+                detail=b.get("detail", ""),
+            )
+            for b in data.get("bars", ())
+        ),
+        custody=Custody(
+            status=CustodyStatus(custody["status"]),
+            since_on=_day(custody.get("since_on")),
+            facility=custody.get("facility", ""),
+            release_mode=ReleaseMode(custody["release_mode"])
+            if custody.get("release_mode")
+            else None,
+            review_due_on=_day(custody.get("review_due_on")),
+        ),
+        **dates,
+    )
+
+
+def person_to_dict(person: Person) -> dict[str, JSONValue]:
+    """A JSON-safe dictionary holding every field of ``person``."""
+    return {
+        "person_id": person.person_id,
+        "given_name": person.name.given_name,
+        "family_name": person.name.family_name,
+        "a_number": person.a_number,
+        "aliases": [[a.given_name, a.family_name] for a in person.aliases],
+        "date_of_birth": _iso(person.date_of_birth),
+        "sex": person.sex,
+        "citizenship": person.citizenship,
+        "language": person.language,
+        "address": {
+            "line": person.address.line,
+            "city": person.address.city,
+            "postcode": person.address.postcode,
+            "state": person.address.state,
+        },
+        "documents": [[d.kind, d.number, d.country] for d in person.documents],
+        "counsel": person.counsel,
+        "family_links": [[f.relation, f.person_id] for f in person.family_links],
+        "version": person.version,
+    }
+
+
+def person_from_dict(data: Mapping[str, Any]) -> Person:
+    """The inverse of :func:`person_to_dict`."""
+    address = data.get("address") or {}
+    return Person(
+        person_id=PersonId(data["person_id"]),
+        name=Name(data["given_name"], data["family_name"]),
+        a_number=data.get("a_number"),
+        aliases=tuple(Name(g, f) for g, f in data.get("aliases", ())),
+        date_of_birth=_day(data.get("date_of_birth")),
+        sex=data.get("sex", ""),
+        citizenship=data.get("citizenship", ""),
+        language=data.get("language", ""),
+        address=Address(**address),
+        documents=tuple(IdentityDocument(k, n, c) for k, n, c in data.get("documents", ())),
+        counsel=data.get("counsel", ""),
+        family_links=tuple(FamilyLink(r, PersonId(p)) for r, p in data.get("family_links", ())),
+        version=int(data.get("version", 0)),
+    )

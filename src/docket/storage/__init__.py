@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, unit of work and Alembic migrations (SQLite, PostgreSQL)."""

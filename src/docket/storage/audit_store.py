@@ -1,0 +1,89 @@
+"""Reads for ``audit verify``: the log in order, its recorded head, and the stored projection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+
+import sqlalchemy as sa
+
+from docket.audit.chain import ChainHead, StoredLink
+from docket.cases import snapshot
+from docket.cases.events import Event, StreamType
+from docket.cases.model import Case, Person
+from docket.storage import schema as t
+from docket.storage.unit_of_work import HASHED_COLUMNS, event_from_row
+
+_FETCH = 5000
+
+
+class SqlAuditStore:
+    """Streams the log without holding it in memory (server-side cursors on PostgreSQL)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def chain_head(self, chain: str) -> ChainHead | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(t.chain_heads.c.length, t.chain_heads.c.head_hash).where(
+                    t.chain_heads.c.chain == chain
+                )
+            ).first()
+        return ChainHead(chain, int(row[0]), str(row[1])) if row else None
+
+    def chain_links(self, chain: str) -> Iterator[StoredLink]:
+        columns = [t.events.c[name] for name in HASHED_COLUMNS]
+        query = sa.select(*columns, t.events.c.prev_hash, t.events.c.hash).order_by(t.events.c.seq)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=_FETCH).execute(query)
+            for row in result:
+                values = row._mapping
+                yield StoredLink(
+                    seq=int(values["seq"]),
+                    fields={name: values[name] for name in HASHED_COLUMNS},
+                    prev_hash=values["prev_hash"],
+                    hash=values["hash"],
+                )
+
+    def streams(self) -> Iterator[tuple[StreamType, str, list[Event]]]:
+        query = sa.select(t.events).order_by(t.events.c.stream_id, t.events.c.stream_version)
+        current: list[Event] = []
+        with self.engine.connect() as connection:
+            for row in connection.execution_options(yield_per=_FETCH).execute(query):
+                event = event_from_row(row)
+                if current and current[0].stream_id != event.stream_id:
+                    yield current[0].stream_type, current[0].stream_id, current
+                    current = []
+                current.append(event)
+        if current:
+            yield current[0].stream_type, current[0].stream_id, current
+
+    def stored_cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(t.cases.c.case_id, t.cases.c.data).where(t.cases.c.case_id.in_(case_ids))
+            )
+            return {row.case_id: snapshot.case_from_dict(json.loads(row.data)) for row in rows}
+
+    def stored_persons(self, person_ids: Sequence[str]) -> dict[str, Person]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(t.persons.c.person_id, t.persons.c.data).where(
+                    t.persons.c.person_id.in_(person_ids)
+                )
+            )
+            return {row.person_id: snapshot.person_from_dict(json.loads(row.data)) for row in rows}
+
+    def projections_without_events(self) -> list[str]:
+        streams = sa.select(t.events.c.stream_id)
+        with self.engine.connect() as connection:
+            cases = connection.scalars(
+                sa.select(t.cases.c.case_ref).where(t.cases.c.case_id.not_in(streams)).limit(10)
+            ).all()
+            people = connection.scalars(
+                sa.select(t.persons.c.person_id)
+                .where(t.persons.c.person_id.not_in(streams))
+                .limit(10)
+            ).all()
+        return [f"case {ref}" for ref in cases] + [f"person {pid}" for pid in people]

@@ -1,0 +1,90 @@
+"""Tables. The event log is the source of truth; persons, cases, bars and deadlines are its
+projection, written in the same transaction as the events they come from."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("stream_type", sa.String(16), nullable=False),
+    sa.Column("stream_id", sa.String(64), nullable=False),
+    sa.Column("stream_version", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("occurred_on", sa.String(10), nullable=False),
+    # ISO text, not a DateTime column: the hash covers the exact text stored.
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("legal_basis", sa.Text, nullable=False),
+    sa.Column("document_ref", sa.String(500), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
+)
+
+chain_heads = sa.Table(
+    "chain_heads",
+    metadata,
+    sa.Column("chain", sa.String(32), primary_key=True),
+    sa.Column("length", sa.BigInteger, nullable=False),
+    sa.Column("head_hash", sa.String(64), nullable=False),
+)
+
+commands = sa.Table(
+    "commands",
+    metadata,
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+)
+
+persons = sa.Table(
+    "persons",
+    metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("a_number", sa.String(16), unique=True),
+    sa.Column("given_name", sa.String(200), nullable=False),
+    sa.Column("family_name", sa.String(200), nullable=False),
+    sa.Column("date_of_birth", sa.Date),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("case_ref", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "person_id", sa.String(64), sa.ForeignKey("persons.person_id"), nullable=False, index=True
+    ),
+    sa.Column("field_office", sa.String(16), nullable=False, index=True),
+    sa.Column("state", sa.String(32), nullable=False, index=True),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+case_bars = sa.Table(
+    "case_bars",
+    metadata,
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.case_id"), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True, index=True),
+)
+
+case_deadlines = sa.Table(
+    "case_deadlines",
+    metadata,
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.case_id"), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("due_on", sa.Date, nullable=False, index=True),
+)
+
+APPEND_ONLY_TABLES = ("events", "commands")
+"""Tables the database itself refuses to update or delete from (see the first migration)."""

@@ -1,0 +1,57 @@
+"""What an attacker with direct write access to the database can do to the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from docket.audit.chain import link_hash
+from docket.storage.unit_of_work import HASHED_COLUMNS
+
+
+def unlock(connection: sa.Connection) -> None:
+    """Remove the append-only protection, as a database owner could."""
+    if connection.dialect.name == "sqlite":
+        for trigger in ("events_no_update", "events_no_delete"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    else:
+        connection.exec_driver_sql("ALTER TABLE events DISABLE TRIGGER USER")
+
+
+def tamper(engine: sa.Engine, *statements: str, params: dict[str, Any] | None = None) -> None:
+    with engine.begin() as connection:
+        unlock(connection)
+        for statement in statements:
+            connection.execute(sa.text(statement), params or {})
+
+
+def rows(engine: sa.Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        result = connection.execute(sa.text("SELECT * FROM events ORDER BY seq"))
+        return [dict(row._mapping) for row in result]
+
+
+def rewrite_consistently(engine: sa.Engine, seq: int, **changes: Any) -> None:
+    """Change event ``seq`` and recompute every hash after it, head included: a chain that
+    verifies on its own. Only a signed checkpoint can tell."""
+    events = rows(engine)
+    with engine.begin() as connection:
+        unlock(connection)
+        prev = events[seq - 2]["hash"] if seq > 1 else "0" * 64
+        for row in events[seq - 1 :]:
+            if row["seq"] == seq:
+                row.update(changes)
+            fields = {name: row[name] for name in HASHED_COLUMNS}
+            digest = link_hash(fields, prev)
+            connection.execute(
+                sa.text(
+                    "UPDATE events SET prev_hash = :prev, hash = :hash, actor = :actor, "
+                    "data = :data WHERE seq = :seq"
+                ),
+                {"prev": prev, "hash": digest, "actor": row["actor"], "data": row["data"], "seq": row["seq"]},
+            )
+            prev = digest
+        connection.execute(
+            sa.text("UPDATE chain_heads SET head_hash = :hash WHERE chain = 'events'"), {"hash": prev}
+        )

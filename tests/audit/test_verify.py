@@ -1,0 +1,200 @@
+"""``audit verify`` catches every kind of tampering, and never cries wolf over a sound log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from docket.audit import checkpoint as checkpoints
+from docket.audit.chain import EVENTS_CHAIN, link_hash
+from docket.audit.verify import verify
+from docket.cases.events import EventKind
+from docket.errors import TamperDetected
+from docket.storage.audit_store import SqlAuditStore
+from docket.storage.unit_of_work import HASHED_COLUMNS
+from tests.audit.tampering import rewrite_consistently, rows, tamper
+from tests.builders import in_proceedings, record
+
+K = EventKind
+
+
+@pytest.fixture
+def logged(docket):
+    """A log of 12 events over three cases."""
+    for ref in ("DKT-A-1", "DKT-A-2", "DKT-A-3"):
+        in_proceedings(docket, ref)
+    record(docket, "DKT-A-2", K.STAY_GRANTED, fields={"authority": "court"})
+    record(docket, "DKT-A-3", K.HEARING_HELD)
+    record(docket, "DKT-A-1", K.PROTECTED_STATUS_RECORDED, fields={"status": "tps"})
+    assert len(rows(docket.engine)) == 15
+    return docket
+
+
+def _verify(docket, *cps, key=None):
+    public = key.public_key() if key else None
+    return verify(SqlAuditStore(docket.engine), checkpoints=list(cps), public_key=public)
+
+
+def _checkpoint(docket, key):
+    head = SqlAuditStore(docket.engine).chain_head(EVENTS_CHAIN)
+    return checkpoints.make_checkpoint(head, key, now=docket.clock.now())
+
+
+def test_an_untouched_log_verifies(logged):
+    report = _verify(logged)
+    assert report.is_ok, report.problems
+    assert report.events == 15 and report.streams == 6
+
+
+def test_an_edited_event_is_named(logged):
+    tamper(logged.engine, "UPDATE events SET actor = 'someone.else' WHERE seq = 5")
+    report = _verify(logged)
+    assert report.problems[0] == "events chain: event 5: contents do not match its hash (the event was edited)"
+
+
+def test_a_deleted_event_is_found(logged):
+    tamper(logged.engine, "DELETE FROM events WHERE seq = 7")
+    assert "event 8: missing: expected event 7" in _verify(logged).problems[0]
+
+
+def test_an_event_inserted_in_the_middle_is_found(logged):
+    events = rows(logged.engine)
+    forged = {name: events[5][name] for name in HASHED_COLUMNS}
+    forged.update(seq=6, actor="forger", stream_version=99)
+    digest = link_hash(forged, events[4]["hash"])
+    tamper(
+        logged.engine,
+        "UPDATE events SET seq = seq + 1000 WHERE seq >= 6",
+        "UPDATE events SET seq = seq - 999 WHERE seq >= 1006",
+        "INSERT INTO events (seq, stream_type, stream_id, stream_version, kind, occurred_on, "
+        "recorded_at, actor, legal_basis, document_ref, data, prev_hash, hash) VALUES (:seq, "
+        ":stream_type, :stream_id, :stream_version, :kind, :occurred_on, :recorded_at, :actor, "
+        ":legal_basis, :document_ref, :data, :prev_hash, :hash)",
+        params={**forged, "prev_hash": events[4]["hash"], "hash": digest},
+    )
+    problem = _verify(logged).problems[0]
+    assert "event 7" in problem and "does not follow" in problem
+
+
+def test_an_event_appended_behind_docket_s_back_is_found(logged):
+    events = rows(logged.engine)
+    forged = {name: events[-1][name] for name in HASHED_COLUMNS}
+    forged.update(seq=16, stream_version=99)
+    digest = link_hash(forged, events[-1]["hash"])
+    tamper(
+        logged.engine,
+        "INSERT INTO events (seq, stream_type, stream_id, stream_version, kind, occurred_on, "
+        "recorded_at, actor, legal_basis, document_ref, data, prev_hash, hash) VALUES (:seq, "
+        ":stream_type, :stream_id, :stream_version, :kind, :occurred_on, :recorded_at, :actor, "
+        ":legal_basis, :document_ref, :data, :prev_hash, :hash)",
+        params={**forged, "prev_hash": events[-1]["hash"], "hash": digest},
+    )
+    assert "holds 16 events but its head records 15" in _verify(logged).problems[0]
+
+
+def test_two_events_swapped_are_found(logged):
+    tamper(
+        logged.engine,
+        "UPDATE events SET seq = 1003 WHERE seq = 3",
+        "UPDATE events SET seq = 3 WHERE seq = 4",
+        "UPDATE events SET seq = 4 WHERE seq = 1003",
+    )
+    assert _verify(logged).problems[0].startswith("events chain: event 3:")
+
+
+def test_a_truncated_log_is_found(logged):
+    tamper(logged.engine, "DELETE FROM events WHERE seq > 12")
+    assert "holds 12 events but its head records 15" in _verify(logged).problems[0]
+
+
+def test_a_truncation_that_also_fixes_the_head_is_found_by_the_projection(logged):
+    twelfth = rows(logged.engine)[11]["hash"]
+    tamper(
+        logged.engine,
+        "DELETE FROM events WHERE seq > 12",
+        "UPDATE chain_heads SET length = 12, head_hash = :h WHERE chain = 'events'",
+        params={"h": twelfth},
+    )
+    problem = _verify(logged).problems[0]
+    assert "stored record differs from its events" in problem
+
+
+def test_an_edited_projection_is_found(logged):
+    with logged.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE cases SET data = replace(data, 'NYC', 'LOS')")
+    assert "differs from its events in field_office" in _verify(logged).problems[0]
+
+
+def test_a_consistent_rewrite_passes_the_chain_but_not_a_signed_checkpoint(logged):
+    key = Ed25519PrivateKey.generate()
+    signed = _checkpoint(logged, key)
+    rewrite_consistently(logged.engine, 4, actor="someone.else")
+    assert _verify(logged).is_ok  # the chain alone cannot tell
+    report = _verify(logged, signed, key=key)
+    assert report.problems == [
+        f"event 15 does not match the checkpoint of {signed.created_at} (the log was rewritten)"
+    ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_rollback_to_an_older_copy_of_the_file_is_found_by_a_later_checkpoint(logged, tmp_path):
+    key = Ed25519PrivateKey.generate()
+    database = logged.engine.url.database
+    with logged.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    old_copy = tmp_path / "old.db"
+    shutil.copy(database, old_copy)
+    record(logged, "DKT-A-1", K.HEARING_HELD)
+    signed = _checkpoint(logged, key)
+    logged.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"docket.db{suffix}").unlink(missing_ok=True)
+    shutil.copy(old_copy, database)
+    report = _verify(logged, signed, key=key)
+    assert not report.is_ok
+    assert "fewer than the 16 of the checkpoint" in report.problems[0]
+
+
+def test_a_rollback_of_the_tail_with_a_restored_projection_is_found_by_a_checkpoint(logged):
+    key = Ed25519PrivateKey.generate()
+    with logged.engine.connect() as connection:
+        old_case = connection.execute(
+            sa.text("SELECT version, data FROM cases WHERE case_ref = 'DKT-A-1'")
+        ).one()
+    old_head = rows(logged.engine)[-1]["hash"]
+    record(logged, "DKT-A-1", K.HEARING_HELD)
+    signed = _checkpoint(logged, key)
+    tamper(
+        logged.engine,
+        "DELETE FROM events WHERE seq = 16",
+        "UPDATE chain_heads SET length = 15, head_hash = :h WHERE chain = 'events'",
+        "UPDATE cases SET version = :v, data = :d WHERE case_ref = 'DKT-A-1'",
+        params={"h": old_head, "v": old_case.version, "d": old_case.data},
+    )
+    assert _verify(logged).is_ok  # a perfect older copy, on its own
+    assert "rolled back" in _verify(logged, signed, key=key).problems[0]
+
+
+def test_a_checkpoint_from_another_key_or_altered_is_refused(logged):
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    signed = _checkpoint(logged, other)
+    with pytest.raises(TamperDetected, match="signed by key"):
+        _verify(logged, signed, key=key)
+    genuine = _checkpoint(logged, key)
+    forged = checkpoints.Checkpoint(**{**genuine.__dict__, "length": 3})
+    with pytest.raises(TamperDetected, match="invalid signature"):
+        _verify(logged, forged, key=key)
+
+
+def test_a_checkpoint_file_round_trips(tmp_path, logged):
+    key = Ed25519PrivateKey.generate()
+    path = tmp_path / "cp.json"
+    signed = _checkpoint(logged, key)
+    path.write_text(checkpoints.dump([signed]))
+    assert checkpoints.load(path) == [signed]
+    assert _verify(logged, *checkpoints.load(path), key=key).is_ok
+    assert signed.created_at == logged.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,186 @@
+"""The rules of the lifecycle that need more than the state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from docket.cases.events import EventKind
+from docket.cases.model import BarKind, CaseState, CloseReason, CustodyStatus
+from docket.errors import BarInForce, InvalidInput, RuleViolation
+from tests.cases.scenarios import in_absentia_order, in_state
+
+K = EventKind
+S = CaseState
+
+
+def test_a_removal_order_is_not_final_while_the_appeal_window_is_open():
+    ordered = in_state(S.REMOVAL_ORDERED)
+    with pytest.raises(RuleViolation) as refused:
+        ordered.then(K.ORDER_BECAME_FINAL, days=30)
+    assert refused.value.details["rule"] == "appeal_window_open"
+    final = ordered.then(K.ORDER_BECAME_FINAL, days=31)
+    assert final.case.state is S.FINAL_ORDER
+    assert final.case.final_on == ordered.on + dt.timedelta(days=31)
+
+
+def test_a_pending_appeal_keeps_the_order_from_becoming_final():
+    appealed = in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    assert appealed.case.has_bar(BarKind.PENDING_APPEAL)
+    with pytest.raises(BarInForce, match="pending_appeal"):
+        appealed.then(K.ORDER_BECAME_FINAL, days=60)
+
+
+def test_an_appeal_dismissed_makes_the_removal_order_final_and_lifts_the_bar():
+    appealed = in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    decided = appealed.then(K.APPEAL_DECIDED, days=90, outcome="dismissed")
+    assert decided.case.state is S.FINAL_ORDER
+    assert not decided.case.bars
+
+
+def test_an_appeal_remanded_returns_the_case_to_proceedings():
+    appealed = in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    remanded = appealed.then(K.APPEAL_DECIDED, days=90, outcome="remanded")
+    assert remanded.case.state is S.IN_PROCEEDINGS
+    assert remanded.case.decision is None
+
+
+def test_an_appeal_after_thirty_days_is_refused():
+    with pytest.raises(RuleViolation) as refused:
+        in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=31, filed_by="respondent")
+    assert refused.value.details["rule"] == "appeal_window_closed"
+
+
+def test_an_in_absentia_order_is_final_at_once_and_cannot_be_appealed():
+    ordered = in_absentia_order()
+    with pytest.raises(RuleViolation, match="motion to reopen"):
+        ordered.then(K.APPEAL_FILED, days=1, filed_by="respondent")
+    assert ordered.then(K.ORDER_BECAME_FINAL, days=1).case.state is S.FINAL_ORDER
+
+
+def test_a_motion_to_rescind_an_in_absentia_order_stays_removal_automatically():
+    final = in_absentia_order().then(K.ORDER_BECAME_FINAL, days=1)
+    moved = final.then(K.MOTION_TO_REOPEN_FILED, automatic_stay=True)
+    assert moved.case.has_bar(BarKind.MOTION_TO_REOPEN_STAY)
+    with pytest.raises(BarInForce, match="motion_to_reopen_stay"):
+        moved.then(K.REMOVAL_SCHEDULED, scheduled_for=(moved.on + dt.timedelta(days=9)).isoformat())
+    reopened = moved.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert not reopened.case.bars
+
+
+def test_the_automatic_stay_is_refused_for_an_order_made_in_the_persons_presence():
+    final = in_state(S.FINAL_ORDER)
+    with pytest.raises(RuleViolation) as refused:
+        final.then(K.MOTION_TO_REOPEN_FILED, automatic_stay=True)
+    assert refused.value.details["rule"] == "automatic_stay_in_absentia_only"
+
+
+def test_voluntary_departure_at_the_end_of_proceedings_allows_at_most_sixty_days():
+    hearing = in_state(S.IN_PROCEEDINGS)
+    with pytest.raises(RuleViolation) as refused:
+        hearing.then(
+            K.VOLUNTARY_DEPARTURE_GRANTED,
+            deadline_on=(hearing.on + dt.timedelta(days=64)).isoformat(),
+            granted_by="judge_at_conclusion",
+        )
+    assert refused.value.details["rule"] == "vd_period_limit"
+
+
+def test_a_voluntary_departure_not_confirmed_by_its_deadline_becomes_the_alternate_order():
+    granted = in_state(S.VOLUNTARY_DEPARTURE)
+    deadline = granted.case.vd_deadline_on
+    assert deadline is not None
+    with pytest.raises(RuleViolation) as refused:
+        granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=(deadline - granted.on).days)
+    assert refused.value.details["rule"] == "vd_deadline_not_passed"
+    expired = granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=(deadline - granted.on).days + 1)
+    assert expired.case.state is S.FINAL_ORDER
+
+
+def test_a_confirmed_departure_closes_a_voluntary_departure_case():
+    granted = in_state(S.VOLUNTARY_DEPARTURE)
+    departed = granted.then(
+        K.DEPARTURE_CONFIRMED, departed_on=(granted.on + dt.timedelta(days=1)).isoformat()
+    )
+    assert departed.case.state is S.CLOSED
+    assert departed.case.close_reason is CloseReason.DEPARTURE_CONFIRMED
+
+
+def test_a_stay_granted_at_the_last_minute_stops_a_scheduled_removal():
+    scheduled = in_state(S.REMOVAL_SCHEDULED)
+    stayed = scheduled.then(K.STAY_GRANTED, days=1, authority="court")
+    with pytest.raises(BarInForce, match="stay_of_removal"):
+        stayed.then(K.REMOVAL_EXECUTED, days=1)
+    lifted = stayed.then(K.STAY_LIFTED, days=10)
+    assert lifted.then(K.REMOVAL_EXECUTED, days=1).case.state is S.REMOVED
+
+
+def test_post_order_detention_sets_the_ninety_day_custody_review():
+    final = in_state(S.FINAL_ORDER)
+    booked = final.then(K.CUSTODY_BOOKED, facility="Otay Mesa")
+    assert booked.case.custody.status is CustodyStatus.DETAINED
+    assert booked.case.custody.review_due_on == booked.on + dt.timedelta(days=90)
+
+
+def test_an_order_becoming_final_while_detained_starts_the_custody_review_clock():
+    detained = in_state(S.REMOVAL_ORDERED).then(K.CUSTODY_BOOKED, days=1, facility="Krome")
+    assert detained.case.custody.review_due_on is None
+    final = detained.then(K.ORDER_BECAME_FINAL, days=30)
+    assert final.case.custody.review_due_on == final.on + dt.timedelta(days=90)
+
+
+def test_a_person_claiming_citizenship_is_not_detained_until_review():
+    claimed = in_state(S.IN_PROCEEDINGS).then(K.CITIZENSHIP_CLAIM_RAISED)
+    with pytest.raises(BarInForce, match="citizenship_claim"):
+        claimed.then(K.CUSTODY_BOOKED, facility="Krome")
+
+
+def test_verified_citizenship_closes_the_case_and_ends_every_bar():
+    claimed = in_state(S.FINAL_ORDER).then(K.STAY_GRANTED, authority="court")
+    claimed = claimed.then(K.CITIZENSHIP_CLAIM_RAISED)
+    verified = claimed.then(K.CITIZENSHIP_CLAIM_RESOLVED, outcome="verified_citizen")
+    assert verified.case.state is S.CLOSED
+    assert verified.case.close_reason is CloseReason.CITIZENSHIP_VERIFIED
+    assert verified.case.bars == ()
+
+
+def test_a_case_with_relief_closes_for_relief_only_after_the_appeal_window():
+    granted = in_state(S.RELIEF_GRANTED)
+    with pytest.raises(RuleViolation, match="appealed"):
+        granted.then(K.CASE_CLOSED, days=5, reason="relief")
+    with pytest.raises(RuleViolation) as wrong_reason:
+        granted.then(K.CASE_CLOSED, days=40, reason="termination")
+    assert wrong_reason.value.details["rule"] == "close_reason_state"
+    assert granted.then(K.CASE_CLOSED, days=40, reason="relief").case.state is S.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "needs hearing_on"),
+        ({"hearing_on": "next tuesday"}, "not a date"),
+        ({"hearing_on": "2026-12-01", "room": "4"}, "takes no field room"),
+    ],
+)
+def test_bad_event_fields_are_refused_naming_the_field(fields, message):
+    with pytest.raises(InvalidInput, match=message):
+        in_state(S.CHARGED).then(K.HEARING_SCHEDULED, **fields)
+
+
+def test_an_event_needs_its_source_document_and_cannot_be_dated_in_the_future():
+    from docket.cases import lifecycle
+    from tests.cases.scenarios import NOW
+
+    built = in_state(S.IDENTIFIED)
+    common = {"kind": K.CHARGING_DOCUMENT_SERVED, "fields": {}, "actor": "a", "recorded_at": NOW}
+    with pytest.raises(InvalidInput, match="source document"):
+        lifecycle.record(built.case, occurred_on=NOW.date(), document_ref=" ", **common)
+    with pytest.raises(InvalidInput, match="future"):
+        lifecycle.record(
+            built.case,
+            occurred_on=NOW.date() + dt.timedelta(days=1),
+            document_ref="NTA-1",
+            **common,
+        )

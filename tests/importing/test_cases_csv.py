@@ -1,0 +1,144 @@
+"""Bulk import: good rows in, bad rows reported by row and column and not written, re-import
+creates nothing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from docket.audit.verify import verify
+from docket.cases.model import BarKind, CaseState
+from docket.cases.service import show_case
+from docket.errors import InvalidInput
+from docket.importing.cases_csv import COLUMNS, import_cases, normalise_a_number
+from docket.storage.audit_store import SqlAuditStore
+
+GOOD = {
+    "case_ref": "DKT-00000001",
+    "a_number": "A201234567",
+    "given_name": "Lucía",
+    "family_name": "García López",
+    "aliases": "Lucia Garcia",
+    "date_of_birth": "1988-03-14",
+    "sex": "F",
+    "citizenship": "MX",
+    "language": "es",
+    "address_line": "12 Elm St",
+    "city": "Houston",
+    "postcode": "77002",
+    "state": "TX",
+    "document_number": "G1234567",
+    "field_office": "HOU",
+    "state_of_case": "final_order",
+    "decision": "removal_ordered",
+    "in_absentia": "false",
+    "opened_on": "2024-02-01",
+    "charged_on": "2024-02-10",
+    "decided_on": "2025-06-01",
+    "final_on": "2025-07-01",
+    "custody": "detained",
+    "custody_on": "2025-08-01",
+    "bars": "stay_of_removal",
+}
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({column: row.get(column, "") for column in COLUMNS})
+    return path
+
+
+def _import(docket, path, batch_size=2):
+    return import_cases(
+        uow=docket.uow, clock=docket.clock, path=path, actor="importer", batch_size=batch_size
+    )
+
+
+def _bad(**changes: str) -> dict[str, str]:
+    return {**GOOD, **changes}
+
+
+BAD_ROWS = [
+    (_bad(case_ref="DKT-B-1", date_of_birth="14/03/1988"), "date_of_birth", "not a date"),
+    (_bad(case_ref="DKT-B-2", state_of_case="deported"), "state_of_case", "is not one of"),
+    (_bad(case_ref="DKT-B-3", decision="relief_granted"), "decision", "must be removal_ordered"),
+    (_bad(case_ref="DKT-B-4", final_on=""), "final_on", "required"),
+    (_bad(case_ref="DKT-B-5", a_number="123"), "a_number", "is not an A-number"),
+    (_bad(case_ref="DKT-B-6", given_name="", family_name=""), "family_name", "name is required"),
+    (_bad(case_ref="DKT-B-7", decided_on="2030-01-01"), "decided_on", "in the future"),
+    (_bad(case_ref="DKT-B-8", charged_on="2023-01-01"), "charged_on", "before opened_on"),
+    (_bad(case_ref="DKT-B-9", bars="curfew"), "bars", "is not one of"),
+    (_bad(case_ref="DKT-B-10", state_of_case="closed"), "closed_on", "required"),
+    (_bad(case_ref="", a_number=""), "case_ref", "required"),
+]
+
+
+def test_bad_rows_are_reported_with_row_and_column_and_good_rows_are_written(docket, tmp_path):
+    rows = [GOOD, *(row for row, _, _ in BAD_ROWS), _bad(case_ref="DKT-00000002", a_number="A-301-234-567")]
+    report = _import(docket, _write(tmp_path / "cases.csv", rows))
+    assert report.cases_imported == 2
+    assert [(e.row, e.column) for e in report.errors] == [
+        (line, column) for line, (_, column, _) in enumerate(BAD_ROWS, start=3)
+    ]
+    for error, (_, _, reason) in zip(report.errors, BAD_ROWS, strict=True):
+        assert reason in error.reason
+    with docket.engine.connect() as connection:
+        refs = {r for (r,) in connection.exec_driver_sql("SELECT case_ref FROM cases")}
+        persons = connection.exec_driver_sql("SELECT count(*) FROM persons").scalar_one()
+    assert refs == {"DKT-00000001", "DKT-00000002"}
+    assert persons == 2  # nothing of a refused row was written, not even its person
+    case = show_case(uow=docket.uow, case_ref="DKT-00000001").case
+    assert case.state is CaseState.FINAL_ORDER
+    assert [b.kind for b in case.bars] == [BarKind.STAY_OF_REMOVAL]
+    assert case.custody.review_due_on is not None
+    assert verify(SqlAuditStore(docket.engine)).is_ok
+
+
+def test_reimporting_the_same_file_creates_nothing(docket, tmp_path):
+    path = _write(tmp_path / "cases.csv", [GOOD, _bad(case_ref="DKT-00000002", a_number="")])
+    first = _import(docket, path)
+    again = _import(docket, path)
+    assert (first.cases_imported, again.cases_imported, again.already_present) == (2, 0, 2)
+    with docket.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM events").scalar_one() == 4
+
+
+def test_a_second_record_of_the_same_a_number_joins_the_person_with_its_name_as_alias(docket, tmp_path):
+    second = _bad(case_ref="DKT-00000002", given_name="Lucia", family_name="Garcia Lopez",
+                  state_of_case="identified", decision="", decided_on="", final_on="",
+                  charged_on="", custody="none", custody_on="", bars="")
+    _import(docket, _write(tmp_path / "cases.csv", [GOOD, second]), batch_size=1)
+    one = show_case(uow=docket.uow, case_ref="DKT-00000001")
+    two = show_case(uow=docket.uow, case_ref="DKT-00000002")
+    assert one.case.person_id == two.case.person_id
+    assert two.person is not None
+    assert [str(a) for a in two.person.aliases] == ["Lucia Garcia", "Lucia Garcia Lopez"]
+    assert verify(SqlAuditStore(docket.engine)).is_ok
+
+
+def test_a_repeated_case_reference_in_one_file_is_refused(docket, tmp_path):
+    report = _import(docket, _write(tmp_path / "cases.csv", [GOOD, GOOD]))
+    assert report.cases_imported == 1
+    assert [(e.row, e.column) for e in report.errors] == [(3, "case_ref")]
+
+
+def test_a_file_missing_a_required_column_is_refused_whole(docket, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("case_ref,given_name\nDKT-1,Ana\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="missing columns a_number"):
+        _import(docket, path)
+    with docket.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM events").scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [("A201234567", "A201234567"), ("a-201-234-567", "A201234567"), ("20123456", "A020123456"), ("", None)],
+)
+def test_a_numbers_are_normalised(written, normal):
+    assert normalise_a_number(written) == normal
