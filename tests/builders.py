@@ -21,7 +21,9 @@ def a_person(given: str = "Ana", family: str = "Reyes", a_number: str | None = N
     )
 
 
-def a_case(docket: Docket, case_ref: str = "DKT-S-1", opened_on: dt.date | None = None) -> RecordResult:
+def a_case(
+    docket: Docket, case_ref: str = "DKT-S-1", opened_on: dt.date | None = None
+) -> RecordResult:
     return open_case(
         uow=docket.uow,
         clock=docket.clock,

@@ -26,8 +26,9 @@ BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 def _admin_engine() -> sa.Engine:
     assert PG_URL is not None
-    return sa.create_engine(sa.make_url(PG_URL).set(drivername="postgresql+psycopg"),
-                            isolation_level="AUTOCOMMIT")
+    return sa.create_engine(
+        sa.make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,11 @@ def _pg_database(template: str) -> Iterator[str]:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        yield sa.make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(False)  # type: ignore[arg-type]
+        yield (
+            sa.make_url(PG_URL)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(False)
+        )  # type: ignore[arg-type]
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

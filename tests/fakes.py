@@ -1,4 +1,4 @@
-"""Test doubles for the ports that are not storage (storage is always real: SQLite or PostgreSQL)."""
+"""Test doubles for ports other than storage (storage is always real: SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -49,9 +49,16 @@ def rewrite_consistently(engine: sa.Engine, seq: int, **changes: Any) -> None:
                     "UPDATE events SET prev_hash = :prev, hash = :hash, actor = :actor, "
                     "data = :data WHERE seq = :seq"
                 ),
-                {"prev": prev, "hash": digest, "actor": row["actor"], "data": row["data"], "seq": row["seq"]},
+                {
+                    "prev": prev,
+                    "hash": digest,
+                    "actor": row["actor"],
+                    "data": row["data"],
+                    "seq": row["seq"],
+                },
             )
             prev = digest
         connection.execute(
-            sa.text("UPDATE chain_heads SET head_hash = :hash WHERE chain = 'events'"), {"hash": prev}
+            sa.text("UPDATE chain_heads SET head_hash = :hash WHERE chain = 'events'"),
+            {"hash": prev},
         )

@@ -47,13 +47,17 @@ def _checkpoint(docket, key):
 def test_an_untouched_log_verifies(logged):
     report = _verify(logged)
     assert report.is_ok, report.problems
-    assert report.events == 15 and report.streams == 6
+    assert report.events == 15
+    assert report.streams == 6
 
 
 def test_an_edited_event_is_named(logged):
     tamper(logged.engine, "UPDATE events SET actor = 'someone.else' WHERE seq = 5")
     report = _verify(logged)
-    assert report.problems[0] == "events chain: event 5: contents do not match its hash (the event was edited)"
+    assert (
+        report.problems[0]
+        == "events chain: event 5: contents do not match its hash (the event was edited)"
+    )
 
 
 def test_a_deleted_event_is_found(logged):
@@ -77,7 +81,8 @@ def test_an_event_inserted_in_the_middle_is_found(logged):
         params={**forged, "prev_hash": events[4]["hash"], "hash": digest},
     )
     problem = _verify(logged).problems[0]
-    assert "event 7" in problem and "does not follow" in problem
+    assert "event 7" in problem
+    assert "does not follow" in problem
 
 
 def test_an_event_appended_behind_docket_s_back_is_found(logged):

@@ -65,7 +65,9 @@ def in_state(state: CaseState) -> Built:
     built = built.then(K.CHARGING_DOCUMENT_SERVED)
     if state is S.CHARGED:
         return built
-    built = built.then(K.HEARING_SCHEDULED, hearing_on=(built.on + dt.timedelta(days=30)).isoformat())
+    built = built.then(
+        K.HEARING_SCHEDULED, hearing_on=(built.on + dt.timedelta(days=30)).isoformat()
+    )
     if state is S.IN_PROCEEDINGS:
         return built
     if state is S.RELIEF_GRANTED:
@@ -85,7 +87,9 @@ def in_state(state: CaseState) -> Built:
     built = built.then(K.ORDER_BECAME_FINAL, days=31)
     if state is S.FINAL_ORDER:
         return built
-    built = built.then(K.REMOVAL_SCHEDULED, scheduled_for=(built.on + dt.timedelta(days=5)).isoformat())
+    built = built.then(
+        K.REMOVAL_SCHEDULED, scheduled_for=(built.on + dt.timedelta(days=5)).isoformat()
+    )
     if state is S.REMOVAL_SCHEDULED:
         return built
     built = built.then(K.REMOVAL_EXECUTED, days=5)
@@ -111,7 +115,10 @@ def ready_for(kind: EventKind, state: CaseState) -> tuple[Built, dict[str, objec
     elif kind is K.RELIEF_GRANTED:
         fields = {"relief": "cancellation of removal"}
     elif kind is K.VOLUNTARY_DEPARTURE_GRANTED:
-        fields = {"deadline_on": (built.on + dt.timedelta(days=60)).isoformat(), "granted_by": "judge_at_conclusion"}
+        fields = {
+            "deadline_on": (built.on + dt.timedelta(days=60)).isoformat(),
+            "granted_by": "judge_at_conclusion",
+        }
     elif kind is K.APPEAL_FILED:
         fields, days = {"filed_by": "agency" if state is S.RELIEF_GRANTED else "respondent"}, 1
     elif kind is K.APPEAL_DECIDED:
@@ -155,9 +162,12 @@ def ready_for(kind: EventKind, state: CaseState) -> tuple[Built, dict[str, objec
     elif kind is K.REMOVAL_CANCELLED:
         fields = {"reason": "travel document expired"}
     elif kind is K.CASE_CLOSED:
-        reason = {S.RELIEF_GRANTED: "relief", S.TERMINATED: "termination", S.REMOVED: "removal_executed"}
+        reason = {
+            S.RELIEF_GRANTED: "relief",
+            S.TERMINATED: "termination",
+            S.REMOVED: "removal_executed",
+        }
         fields = {"reason": reason.get(state, "other")}
         if state in (S.RELIEF_GRANTED, S.TERMINATED):
             days = 31
     return built, fields, days
-

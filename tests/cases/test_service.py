@@ -34,11 +34,13 @@ def test_a_recorded_event_is_in_the_timeline_with_its_basis_actor_and_document(d
     kinds = [e.kind for e in view.events]
     assert kinds == [K.CASE_OPENED, K.CHARGING_DOCUMENT_SERVED, K.HEARING_SCHEDULED]
     last = view.events[-1]
-    assert last.actor == "officer.test" and last.document_ref == "EOIR-NOTICE-1"
+    assert last.actor == "officer.test"
+    assert last.document_ref == "EOIR-NOTICE-1"
     assert "1003.18" in last.legal_basis
     assert view.case.hearing_on == docket.clock.now().date() + dt.timedelta(days=14)
     assert rebuild(view.events) == view.case
-    assert view.person is not None and view.person.name.family_name == "Reyes"
+    assert view.person is not None
+    assert view.person.name.family_name == "Reyes"
 
 
 def test_a_refused_event_writes_nothing(docket):
@@ -78,7 +80,8 @@ def test_the_same_idempotency_key_twice_records_one_event(docket):
     a_case(docket)
     first = record(docket, "DKT-S-1", K.CHARGING_DOCUMENT_SERVED, idempotency_key="k-1")
     again = record(docket, "DKT-S-1", K.CHARGING_DOCUMENT_SERVED, idempotency_key="k-1")
-    assert again.replayed and not first.replayed
+    assert again.replayed
+    assert not first.replayed
     assert again.event_seqs == first.event_seqs
     assert len(show_case(uow=docket.uow, case_ref="DKT-S-1").events) == 2
 

@@ -79,7 +79,11 @@ BAD_ROWS = [
 
 
 def test_bad_rows_are_reported_with_row_and_column_and_good_rows_are_written(docket, tmp_path):
-    rows = [GOOD, *(row for row, _, _ in BAD_ROWS), _bad(case_ref="DKT-00000002", a_number="A-301-234-567")]
+    rows = [
+        GOOD,
+        *(row for row, _, _ in BAD_ROWS),
+        _bad(case_ref="DKT-00000002", a_number="A-301-234-567"),
+    ]
     report = _import(docket, _write(tmp_path / "cases.csv", rows))
     assert report.cases_imported == 2
     assert [(e.row, e.column) for e in report.errors] == [
@@ -108,10 +112,22 @@ def test_reimporting_the_same_file_creates_nothing(docket, tmp_path):
         assert connection.exec_driver_sql("SELECT count(*) FROM events").scalar_one() == 4
 
 
-def test_a_second_record_of_the_same_a_number_joins_the_person_with_its_name_as_alias(docket, tmp_path):
-    second = _bad(case_ref="DKT-00000002", given_name="Lucia", family_name="Garcia Lopez",
-                  state_of_case="identified", decision="", decided_on="", final_on="",
-                  charged_on="", custody="none", custody_on="", bars="")
+def test_a_second_record_of_the_same_a_number_joins_the_person_with_its_name_as_alias(
+    docket, tmp_path
+):
+    second = _bad(
+        case_ref="DKT-00000002",
+        given_name="Lucia",
+        family_name="Garcia Lopez",
+        state_of_case="identified",
+        decision="",
+        decided_on="",
+        final_on="",
+        charged_on="",
+        custody="none",
+        custody_on="",
+        bars="",
+    )
     _import(docket, _write(tmp_path / "cases.csv", [GOOD, second]), batch_size=1)
     one = show_case(uow=docket.uow, case_ref="DKT-00000001")
     two = show_case(uow=docket.uow, case_ref="DKT-00000002")
@@ -138,7 +154,12 @@ def test_a_file_missing_a_required_column_is_refused_whole(docket, tmp_path):
 
 @pytest.mark.parametrize(
     ("written", "normal"),
-    [("A201234567", "A201234567"), ("a-201-234-567", "A201234567"), ("20123456", "A020123456"), ("", None)],
+    [
+        ("A201234567", "A201234567"),
+        ("a-201-234-567", "A201234567"),
+        ("20123456", "A020123456"),
+        ("", None),
+    ],
 )
 def test_a_numbers_are_normalised(written, normal):
     assert normalise_a_number(written) == normal

@@ -57,7 +57,12 @@ def test_concurrent_writers_with_expected_versions_lose_no_update(docket):
 def test_concurrent_writers_without_versions_are_serialised_and_all_recorded(docket):
     in_proceedings(docket)
     with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(lambda n: record(docket, "DKT-S-1", K.HEARING_HELD, document_ref=f"D{n}"), range(WRITERS * 3)))
+        list(
+            pool.map(
+                lambda n: record(docket, "DKT-S-1", K.HEARING_HELD, document_ref=f"D{n}"),
+                range(WRITERS * 3),
+            )
+        )
     view = show_case(uow=docket.uow, case_ref="DKT-S-1")
     assert [e.stream_version for e in view.events] == list(range(1, 4 + WRITERS * 3))
     assert verify(SqlAuditStore(docket.engine)).is_ok
@@ -75,5 +80,7 @@ def test_the_same_idempotency_key_sent_concurrently_records_one_event(docket):
         results = list(pool.map(send, range(5)))
     assert len({r.event_seqs for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
-    held = [e for e in show_case(uow=docket.uow, case_ref="DKT-S-1").events if e.kind is K.HEARING_HELD]
+    held = [
+        e for e in show_case(uow=docket.uow, case_ref="DKT-S-1").events if e.kind is K.HEARING_HELD
+    ]
     assert len(held) == 1

@@ -1,4 +1,4 @@
-"""The hash chain: each link is SHA-256 over a canonical serialisation of the record and the
+"""The hash chain: each link is SHA-256 over an unambiguous serialisation of the record and the
 previous link's hash, so any edit, insertion, deletion or reordering breaks the chain from that
 point on. The scheme is the same for every chain Docket keeps (the event log; the access log)."""
 
@@ -21,8 +21,13 @@ def canonical_json(value: object) -> str:
 
 
 def link_hash(fields: Mapping[str, object], prev_hash: str) -> str:
-    """The hash of one link: its fields (which include its sequence number) and ``prev_hash``."""
-    payload = canonical_json({"fields": fields, "prev_hash": prev_hash})
+    """The hash of one link: SHA-256 over ``prev_hash`` and the fields (which include the link's
+    sequence number), each written as ``name:length:text`` (length in characters) in name order.
+
+    Length-prefixing keeps the encoding unambiguous without escaping large JSON bodies again.
+    """
+    texts = sorted((name, str(value)) for name, value in fields.items())
+    payload = prev_hash + "".join(f"\n{name}:{len(text)}:{text}" for name, text in texts)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

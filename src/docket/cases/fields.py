@@ -45,10 +45,13 @@ def parse_date(value: object, *, name: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        text = value.strip()
+        # fromisoformat also takes week dates and compact forms; only YYYY-MM-DD is accepted.
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
     raise InvalidInput(
         f"{name}: {value!r} is not a date in the form YYYY-MM-DD", details={"field": name}
     )

@@ -181,7 +181,8 @@ def to_case(
     today: dt.date,
     document_ref: str,
 ) -> Case:
-    """Check ``record`` against the lifecycle and build the case it describes."""
+    """Check ``record`` against the lifecycle and build the case it describes, as its import
+    event leaves it (version 1)."""
     _check_dates(record, today)
     _check_state_dates(record)
     _check_decision(record)
@@ -214,6 +215,7 @@ def to_case(
         field_office=record.field_office,
         state=state,
         opened_on=record.opened_on,
+        version=1,
         decision=record.decision,
         decided_on=record.decided_on,
         in_absentia=record.in_absentia,

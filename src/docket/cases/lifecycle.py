@@ -152,8 +152,13 @@ def import_case(
     document_ref: str,
     recorded_at: dt.datetime,
 ) -> tuple[Event, Case]:
-    """Record a legacy case as it stood (built by ``legacy.to_case``) with its earlier dates."""
+    """Record a legacy case as it stood (built by ``legacy.to_case``) with its earlier dates.
+
+    The import event is the case's first: the case it leaves has version 1.
+    """
     _check_provenance(actor=actor, document_ref=document_ref, recorded_at=recorded_at)
+    if case.version != 1:
+        case = dataclasses.replace(case, version=1)
     event = Event(
         kind=K.CASE_IMPORTED,
         stream_type=StreamType.CASE,
@@ -164,12 +169,9 @@ def import_case(
         actor=actor,
         legal_basis=CREATION_LEGAL_BASIS[K.CASE_IMPORTED],
         document_ref=document_ref,
-        data={
-            "case": snapshot.case_to_dict(dataclasses.replace(case, version=0)),
-            "history": dict(history),
-        },
+        data={"case": snapshot.case_to_dict(case), "history": dict(history)},
     )
-    return event, evolve(None, event)
+    return event, case
 
 
 def rebuild(events: Iterable[Event]) -> Case:
@@ -204,7 +206,7 @@ def _create(event: Event) -> Case:
     if event.kind is K.CASE_IMPORTED:
         case_data = event.data["case"]
         assert isinstance(case_data, dict)
-        return dataclasses.replace(snapshot.case_from_dict(case_data), version=1)
+        return snapshot.case_from_dict(case_data)
     return Case(
         case_id=CaseId(event.stream_id),
         case_ref=str(event.data["case_ref"]),

@@ -16,7 +16,9 @@ from docket.errors import InvalidInput
 def register_person(
     person: Person, *, actor: str, document_ref: str, recorded_at: dt.datetime
 ) -> tuple[Event, Person]:
-    """The event that starts ``person``'s stream, and the person as stored (version 1)."""
+    """The event that starts ``person``'s stream, and the person it leaves (version 1)."""
+    if person.version != 1:
+        person = dataclasses.replace(person, version=1)
     if not person.name.given_name.strip() and not person.name.family_name.strip():
         raise InvalidInput("a person needs a given or a family name", details={"field": "name"})
     event = Event(
@@ -29,9 +31,9 @@ def register_person(
         actor=actor,
         legal_basis=CREATION_LEGAL_BASIS[EventKind.PERSON_REGISTERED],
         document_ref=document_ref,
-        data=snapshot.person_to_dict(dataclasses.replace(person, version=0)),
+        data=snapshot.person_to_dict(person),
     )
-    return event, evolve_person(None, event)
+    return event, person
 
 
 def record_alias(
@@ -58,7 +60,7 @@ def record_alias(
 def evolve_person(person: Person | None, event: Event) -> Person:
     """Apply one recorded person event."""
     if event.kind is EventKind.PERSON_REGISTERED:
-        return dataclasses.replace(snapshot.person_from_dict(event.data), version=1)
+        return snapshot.person_from_dict(event.data)
     if person is None:
         raise AssertionError(f"{event.kind.value} before the person was registered")
     if event.kind is EventKind.PERSON_ALIAS_RECORDED:

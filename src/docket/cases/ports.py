@@ -85,8 +85,8 @@ class WriteTransaction(ReadTransaction, Protocol):
 
     def save_case(self, case: Case, *, expected_version: int) -> None: ...
 
-    def append(self, events: Sequence[Event]) -> list[Event]:
-        """Chain ``events`` onto the log and return them with their sequence numbers."""
+    def append(self, events: Sequence[Event]) -> list[int]:
+        """Chain ``events`` onto the log; returns their sequence numbers."""
         ...
 
     def get_command(self, idempotency_key: str) -> CommandRecord | None: ...

@@ -166,7 +166,7 @@ def open_case(
             case_ref=case_ref,
             version=case.version,
             state=case.state.value,
-            event_seqs=tuple(e.seq for e in stored if e.seq is not None),
+            event_seqs=tuple(stored),
         )
         _remember(tx, idempotency_key, request_hash, result, now)
     return result
@@ -231,7 +231,7 @@ def record_event(
             case_ref=case_ref,
             version=after.version,
             state=after.state.value,
-            event_seqs=tuple(e.seq for e in stored if e.seq is not None),
+            event_seqs=tuple(stored),
         )
         _remember(tx, idempotency_key, request_hash, result, now)
     return result

@@ -223,6 +223,7 @@ def parse_row(row: Mapping[str, str], *, line: int, person_id: PersonId) -> _Row
         ),
         documents=(IdentityDocument("passport", document, citizenship),) if document else (),
         counsel=(row.get("counsel") or "").strip(),
+        version=1,  # as registering leaves it
     )
     return _Row(line=line, record=record, person=person)
 

@@ -1,0 +1,203 @@
+"""The ``docket`` command: thin commands over the services.
+
+Every :class:`~docket.errors.DocketError` becomes one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from docket.audit.checkpoint import create_key
+from docket.bootstrap import Docket, SystemClock
+from docket.cases.service import summarise
+from docket.cli.audit import audit_group
+from docket.cli.cases import case_group
+from docket.cli.context import actor_of, opened, progress_bar
+from docket.config import Settings
+from docket.errors import DocketError
+from docket.importing.cases_csv import ImportReport, import_cases
+from docket.synthetic import generate_dataset
+
+
+class DocketGroup(click.Group):
+    """A group that turns domain errors into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DocketError as exc:
+            click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a defect or an outage: no stack trace for the user
+            if os.environ.get("DOCKET_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"error: unexpected {type(exc).__name__}; rerun with DOCKET_DEBUG=1 for details",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=DocketGroup)
+@click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    help="Database URL (default: $DOCKET_DATABASE_URL, else sqlite:///docket.db).",
+)
+@click.version_option(package_name="docket")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """Docket: removal-proceedings case lifecycle with the law's safeguards built in."""
+    overrides = {"database_url": database_url} if database_url else {}
+    ctx.obj = Settings(**overrides)  # type: ignore[arg-type]
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database schema and make the checkpoint signing key."""
+    with opened(ctx) as docket:
+        made = create_key(docket.settings.signing_key_file)
+        click.echo(f"database ready: {docket.engine.url.render_as_string(hide_password=True)}")
+        key = docket.settings.signing_key_file
+        click.echo(f"signing key {'created' if made else 'kept'}: {key}")
+
+
+@cli.command()
+@click.option("--cases", "count", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-data"),
+    show_default=True,
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Reference date for the histories (default: today).",
+)
+def generate(count: int, seed: int, out: Path, as_of: dt.datetime | None) -> None:
+    """Write synthetic persons and cases (cases.csv, truth.csv) for demos and benchmarks."""
+    day = as_of.date() if as_of else SystemClock().now().date()
+    with progress_bar(count, "generating") as advance:
+        summary = generate_dataset(cases=count, seed=seed, as_of=day, out_dir=out, progress=advance)
+    click.echo(f"wrote {summary.rows} cases of {summary.persons} persons to {out}")
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Bulk imports."""
+
+
+@import_group.command("cases")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--actor", help="Who is recorded as importing (default: login name).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Rows per transaction.")
+@click.pass_context
+def import_cases_command(
+    ctx: click.Context, file: Path, actor: str | None, batch_size: int | None
+) -> None:
+    """Import persons and their cases from FILE (CSV; columns in the README).
+
+    Bad rows are reported with row, column and reason and nothing of them is written; rows whose
+    case_ref is already present are skipped, so importing a file again creates nothing.
+    """
+    with opened(ctx) as docket:
+        report = run_import(docket, file, actor_of(docket.settings, actor), batch_size)
+    print_import_report(report)
+    if report.errors:
+        ctx.exit(1)
+
+
+def run_import(docket: Docket, file: Path, actor: str, batch_size: int | None) -> ImportReport:
+    """Import ``file`` with a progress bar."""
+    with file.open("rb") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+    with progress_bar(total, f"importing {file.name}") as advance:
+        return import_cases(
+            uow=docket.uow,
+            clock=docket.clock,
+            path=file,
+            actor=actor,
+            batch_size=batch_size or docket.settings.import_batch_size,
+            progress=advance,
+        )
+
+
+def print_import_report(report: ImportReport, shown: int = 20) -> None:
+    """The summary of an import, and its first refused rows."""
+    click.echo(
+        f"rows read: {report.rows}; cases imported: {report.cases_imported}; "
+        f"already present: {report.already_present}; refused: {len(report.errors)}; "
+        f"persons registered: {report.persons_registered}; "
+        f"aliases recorded: {report.aliases_recorded}"
+    )
+    for error in report.errors[:shown]:
+        click.echo(f"  refused {error}", err=True)
+    if len(report.errors) > shown:
+        click.echo(f"  ... and {len(report.errors) - shown} more refused rows", err=True)
+
+
+@cli.command()
+@click.option("--cases", "count", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-data"),
+    show_default=True,
+)
+@click.pass_context
+def demo(ctx: click.Context, count: int, seed: int, data_dir: Path) -> None:
+    """Set up a demo: database, signing key, synthetic cases imported, and a docket summary."""
+    with opened(ctx) as docket:
+        create_key(docket.settings.signing_key_file)
+        today = docket.clock.now().date()
+        with progress_bar(count, "generating") as advance:
+            generate_dataset(
+                cases=count, seed=seed, as_of=today, out_dir=data_dir, progress=advance
+            )
+        report = run_import(docket, data_dir / "cases.csv", "demo", None)
+        print_import_report(report)
+        summary = summarise(uow=docket.uow, clock=docket.clock, days=7)
+    click.echo(f"\nDocket at {docket.engine.url.render_as_string(hide_password=True)}")
+    click.echo(
+        f"  {sum(summary.cases_by_state.values())} cases, {summary.persons} persons, "
+        f"{summary.events} events in the log"
+    )
+    click.echo("\nCases per state:")
+    for state, number in summary.cases_by_state.items():
+        click.echo(f"  {state:<20} {number:>7}")
+    click.echo("\nLegal bars in force:")
+    for kind, number in summary.bars_in_force.items():
+        click.echo(f"  {kind:<22} {number:>7}")
+    click.echo(
+        f"\nDeadlines due this week ({today} to {today + dt.timedelta(days=7)}): "
+        f"{len(summary.deadlines_due)}"
+    )
+    for case_ref, kind, due_on in summary.deadlines_due[:10]:
+        click.echo(f"  {due_on}  {kind:<20} {case_ref}")
+    example = summary.deadlines_due[0][0] if summary.deadlines_due else "DKT-00000001"
+    click.echo(
+        "\nTry next:\n"
+        f"  .venv/bin/docket case show {example}\n"
+        "  .venv/bin/docket case list --state final_order --bar stay_of_removal\n"
+        "  .venv/bin/docket case moves            # every lifecycle event and its legal basis\n"
+        "  .venv/bin/docket audit verify\n"
+        "  .venv/bin/docket audit checkpoint --out checkpoint.json"
+    )
+
+
+cli.add_command(case_group)
+cli.add_command(audit_group)

@@ -1,0 +1,164 @@
+"""The command line end to end: each command, and errors as one line with exit status 1."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from docket.cli.main import cli
+from docket.importing.cases_csv import COLUMNS
+from tests.audit.tampering import tamper
+from tests.importing.test_cases_csv import GOOD
+
+
+SCHEDULE_HEARING = (
+    *("case", "record", "DKT-2", "hearing_scheduled"),
+    *("--hearing-on", "2026-12-15", "--document", "EOIR-1"),
+)
+
+
+@pytest.fixture
+def run(database_url: str, tmp_path: Path):
+    env = {
+        "DOCKET_DATABASE_URL": database_url,
+        "DOCKET_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
+        "DOCKET_ACTOR": "officer.cli",
+    }
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    assert invoke("init").exit_code == 0
+    return invoke
+
+
+@pytest.fixture
+def imported(run, tmp_path: Path):
+    path = tmp_path / "cases.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerow({c: GOOD.get(c, "") for c in COLUMNS})
+        writer.writerow({**{c: GOOD.get(c, "") for c in COLUMNS}, "case_ref": "DKT-X", "sex": "Q"})
+        writer.writerow(
+            {
+                **{c: "" for c in COLUMNS},
+                "case_ref": "DKT-2",
+                "family_name": "Okafor",
+                "a_number": "A301112223",
+                "field_office": "ATL",
+                "state_of_case": "charged",
+                "opened_on": "2026-01-05",
+                "charged_on": "2026-01-09",
+            }
+        )
+    return run("import", "cases", str(path))
+
+
+def test_import_reports_refused_rows_and_exits_1(imported):
+    assert imported.exit_code == 1
+    assert "cases imported: 2" in imported.stdout
+    assert "refused row 3, column sex: 'Q' is not one of F, M, X" in imported.stderr
+
+
+def test_case_show_prints_state_bars_custody_and_timeline(run, imported):
+    shown = run("case", "show", "DKT-00000001")
+    assert shown.exit_code == 0
+    assert "state:     final_order" in shown.stdout
+    assert "stay_of_removal" in shown.stdout
+    assert "custody:   detained since 2025-08-01" in shown.stdout
+    assert "case_imported by officer.cli" in shown.stdout
+
+
+def test_case_record_then_refusal_naming_the_bar(run, imported):
+    ok = run(*SCHEDULE_HEARING)
+    assert ok.exit_code == 0, ok.output
+    assert "state in_proceedings, version 2" in ok.stdout
+    refused = run(
+        "case",
+        "record",
+        "DKT-00000001",
+        "removal_scheduled",
+        "--scheduled-for",
+        "2026-12-20",
+        "--document",
+        "I-205-1",
+    )
+    assert refused.exit_code == 1
+    assert refused.stderr.count("\n") == 1
+    assert "stay_of_removal" in refused.stderr
+    assert "[bar_in_force]" in refused.stderr
+    assert "Traceback" not in refused.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["case", "record", "DKT-2", "hearing_scheduled", "--document", "D", "--room", "4"],
+            "takes no field room",
+        ),
+        (["case", "record", "DKT-2", "hearing_scheduled", "--document", "D"], "needs hearing_on"),
+        (["case", "record", "DKT-404", "hearing_held", "--document", "D"], "no case DKT-404"),
+        (["case", "record", "DKT-2", "removal_executed", "--document", "D"], "not allowed"),
+    ],
+)
+def test_bad_commands_fail_with_one_clear_line(run, imported, args, message):
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_case_list_filters_by_state_office_bar_and_deadline(run, imported):
+    assert run("case", "list", "--state", "charged").stdout.startswith("DKT-2 ")
+    assert run("case", "list", "--office", "HOU").stdout.startswith("DKT-00000001 ")
+    assert run("case", "list", "--bar", "stay_of_removal").stdout.startswith("DKT-00000001 ")
+    assert run("case", "list", "--bar", "medical_hold").stdout == ""
+    run(*SCHEDULE_HEARING)
+    assert run("case", "list", "--deadline-before", "2026-12-16").stdout.startswith("DKT-00000001")
+
+
+def test_audit_verify_passes_then_names_the_tampered_event(run, imported, database_url):
+    assert run("audit", "verify").exit_code == 0
+    from docket.storage.engine import make_engine
+
+    engine = make_engine(database_url)
+    tamper(engine, "UPDATE events SET actor = 'x' WHERE seq = 2")
+    engine.dispose()
+    failed = run("audit", "verify")
+    assert failed.exit_code == 1
+    assert "event 2: contents do not match its hash" in failed.stderr
+
+
+def test_audit_checkpoint_then_verify_against_it(run, imported, tmp_path):
+    out = tmp_path / "checkpoint.json"
+    made = run("audit", "checkpoint", "--out", str(out))
+    assert made.exit_code == 0
+    assert out.exists()
+    checked = run("audit", "verify", "--checkpoint", str(out))
+    assert checked.exit_code == 0
+    assert "1 checkpoints matched" in checked.stdout
+
+
+def test_an_unusable_database_url_is_one_line():
+    result = CliRunner().invoke(cli, ["--database", "mysql://x/y", "case", "list"])
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "error: unsupported database 'mysql': use sqlite or postgresql [configuration_error]\n"
+    )
+
+
+def test_case_moves_lists_every_move_with_its_legal_basis():
+    from docket.cases.table import TABLE
+
+    result = CliRunner().invoke(cli, ["case", "moves"])
+    assert result.exit_code == 0
+    for kind, move in TABLE.items():
+        assert f"{kind.value}: {move.summary}" in result.stdout
+        assert move.legal_basis in result.stdout

@@ -1,0 +1,32 @@
+"""Documentation kept true by tests: the CLI reference, settings and error codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docket.cli.docs import render
+from docket.config import Settings
+from docket.errors import ERROR_TYPES
+from docket.importing.cases_csv import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_docs_cli_md_is_generated_from_the_current_help():
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == render(), "run `make docs`"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    for name in Settings.model_fields:
+        assert f"DOCKET_{name.upper()}" in README, f"DOCKET_{name.upper()} missing from README"
+
+
+def test_every_error_code_is_documented_in_the_readme():
+    for error in ERROR_TYPES:
+        assert f"`{error.code}`" in README, f"error code {error.code} missing from README"
+
+
+def test_every_csv_column_is_documented_in_the_readme():
+    for column in COLUMNS:
+        assert f"`{column}`" in README, f"CSV column {column} missing from README"
