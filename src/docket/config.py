@@ -23,5 +23,8 @@ class Settings(BaseSettings):
     import_batch_size: int = 5000
     """Rows written per transaction by bulk import."""
 
+    import_workers: int = 0
+    """Processes that prepare import batches in parallel; 0 means one per CPU core."""
+
     actor: str = ""
     """Who the CLI records as the actor of events; the login name when empty."""

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from docket.audit.chain import link_hash
-from docket.storage.unit_of_work import HASHED_COLUMNS
+from docket.storage.rows import HASHED_COLUMNS
 
 
 def unlock(connection: sa.Connection) -> None:

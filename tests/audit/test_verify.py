@@ -15,7 +15,7 @@ from docket.audit.verify import verify
 from docket.cases.events import EventKind
 from docket.errors import TamperDetected
 from docket.storage.audit_store import SqlAuditStore
-from docket.storage.unit_of_work import HASHED_COLUMNS
+from docket.storage.rows import HASHED_COLUMNS
 from tests.audit.tampering import rewrite_consistently, rows, tamper
 from tests.builders import in_proceedings, record
 

@@ -13,7 +13,6 @@ from docket.importing.cases_csv import COLUMNS
 from tests.audit.tampering import tamper
 from tests.importing.test_cases_csv import GOOD
 
-
 SCHEDULE_HEARING = (
     *("case", "record", "DKT-2", "hearing_scheduled"),
     *("--hearing-on", "2026-12-15", "--document", "EOIR-1"),

@@ -3,6 +3,8 @@ rules, every state is represented, and the resulting log verifies."""
 
 from __future__ import annotations
 
+import pytest
+
 from docket.audit.verify import verify
 from docket.cases.model import CaseState
 from docket.cases.service import summarise
@@ -11,12 +13,18 @@ from docket.storage.audit_store import SqlAuditStore
 from docket.synthetic import generate_dataset
 
 
-def test_a_generated_dataset_imports_without_a_refused_row_and_verifies(docket, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "two-workers"])
+def test_a_generated_dataset_imports_without_a_refused_row_and_verifies(docket, tmp_path, workers):
     dataset = generate_dataset(
         cases=3000, seed=11, as_of=docket.clock.now().date(), out_dir=tmp_path
     )
     report = import_cases(
-        uow=docket.uow, clock=docket.clock, path=dataset.cases_path, actor="t", batch_size=700
+        uow=docket.uow,
+        clock=docket.clock,
+        path=dataset.cases_path,
+        actor="t",
+        batch_size=700,
+        workers=workers,
     )
     assert report.errors == []
     assert report.cases_imported == 3000

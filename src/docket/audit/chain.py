@@ -5,7 +5,6 @@ point on. The scheme is the same for every chain Docket keeps (the event log; th
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -13,11 +12,6 @@ GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a chain's first link."""
 
 EVENTS_CHAIN = "events"
-
-
-def canonical_json(value: object) -> str:
-    """The one serialisation used for hashing: sorted keys, no spaces, UTF-8 text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def link_hash(fields: Mapping[str, object], prev_hash: str) -> str:

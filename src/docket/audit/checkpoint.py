@@ -19,7 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from docket.audit.chain import ChainHead, canonical_json
+from docket.audit.chain import ChainHead
+from docket.cases.snapshot import canonical_json
 from docket.errors import ConfigurationError, InvalidInput, TamperDetected
 
 FORMAT = "docket-checkpoint-1"

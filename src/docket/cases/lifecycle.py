@@ -171,6 +171,7 @@ def import_case(
         document_ref=document_ref,
         data={"case": snapshot.case_to_dict(case), "history": dict(history)},
     )
+    snapshot.prime_texts(event, case)
     return event, case
 
 

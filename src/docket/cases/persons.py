@@ -33,6 +33,7 @@ def register_person(
         document_ref=document_ref,
         data=snapshot.person_to_dict(person),
     )
+    snapshot.prime_texts(event, person)
     return event, person
 
 

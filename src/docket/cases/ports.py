@@ -70,6 +70,18 @@ class ReadTransaction(Protocol):
     def summary(self, *, due_from: dt.date, due_to: dt.date) -> DocketSummary: ...
 
 
+class RecordEncoder(Protocol):
+    """Turns new records into the store's own form, ahead of the write.
+
+    Bulk import calls it in worker processes, so the store provides a picklable module-level
+    function; what it returns is opaque here and goes back to ``WriteTransaction.write_encoded``.
+    """
+
+    def __call__(
+        self, *, events: Sequence[Event], persons: Sequence[Person], cases: Sequence[Case]
+    ) -> object: ...
+
+
 class WriteTransaction(ReadTransaction, Protocol):
     """A read-write transaction holding the log's write lock; everything commits together."""
 
@@ -89,6 +101,11 @@ class WriteTransaction(ReadTransaction, Protocol):
         """Chain ``events`` onto the log; returns their sequence numbers."""
         ...
 
+    def write_encoded(self, encoded: Sequence[object]) -> list[int]:
+        """Write records made by the store's :class:`RecordEncoder`, in order: new persons and
+        cases, and the events chained onto the log. Returns the events' sequence numbers."""
+        ...
+
     def get_command(self, idempotency_key: str) -> CommandRecord | None: ...
 
     def add_command(self, record: CommandRecord) -> None: ...
@@ -100,3 +117,7 @@ class UnitOfWork(Protocol):
     def write(self) -> AbstractContextManager[WriteTransaction]: ...
 
     def read(self) -> AbstractContextManager[ReadTransaction]: ...
+
+    def encoder(self) -> RecordEncoder:
+        """The store's encoder (see :class:`RecordEncoder`)."""
+        ...

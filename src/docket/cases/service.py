@@ -10,12 +10,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from docket.cases import lifecycle, persons
 from docket.cases.events import Event, EventKind
+from docket.cases.ids import new_id
 from docket.cases.model import Case, CaseId, Person, PersonId
 from docket.cases.ports import (
     CaseFilter,
@@ -150,7 +150,7 @@ def open_case(
             new_events.append(event)
             tx.add_persons([known])
         event, case = lifecycle.open_case(
-            case_id=CaseId(uuid.uuid4().hex),
+            case_id=CaseId(new_id()),
             case_ref=case_ref,
             person_id=known.person_id,
             field_office=field_office,
@@ -265,4 +265,4 @@ def summarise(*, uow: UnitOfWork, clock: Clock, days: int = 7) -> DocketSummary:
 
 def new_person_id() -> PersonId:
     """A fresh person identifier."""
-    return PersonId(uuid.uuid4().hex)
+    return PersonId(new_id())

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from docket.cases.events import JSONValue
+from docket.cases.events import Event, JSONValue
 from docket.cases.model import (
     Address,
     Bar,
@@ -41,6 +42,55 @@ _CASE_DATES = (
     "departed_on",
     "closed_on",
 )
+
+
+_T = TypeVar("_T")
+
+
+def canonical_json(value: object) -> str:
+    """The one text form of plain data: sorted keys, no spaces, UTF-8 characters kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _memo(owner: object, name: str, compute: Callable[[], _T]) -> _T:
+    # Memoised on the (frozen) instance: bulk import computes these texts in worker processes,
+    # and the memo travels with the object when it is pickled back. Equality ignores it.
+    cached: _T | None = owner.__dict__.get(name)
+    if cached is None:
+        cached = compute()
+        object.__setattr__(owner, name, cached)
+    return cached
+
+
+def prime_texts(event: Event, record: Case | Person) -> None:
+    """Memoise the texts of a creation event and the record it creates in one go.
+
+    ``person_registered`` carries exactly the person's plain form, and ``case_imported`` the
+    case's plain form beside its history, so each text is built once (bulk import's hot path).
+    """
+    if isinstance(record, Person):
+        text = _memo(record, "_text", lambda: canonical_json(event.data))
+        object.__setattr__(event, "_text", text)
+        return
+    case_data = event.data["case"]
+    body = _memo(record, "_text", lambda: canonical_json(case_data))
+    history = canonical_json(event.data["history"])
+    object.__setattr__(event, "_text", f'{{"case":{body},"history":{history}}}')
+
+
+def case_text(case: Case) -> str:
+    """Canonical JSON of :func:`case_to_dict`."""
+    return _memo(case, "_text", lambda: canonical_json(case_to_dict(case)))
+
+
+def person_text(person: Person) -> str:
+    """Canonical JSON of :func:`person_to_dict`."""
+    return _memo(person, "_text", lambda: canonical_json(person_to_dict(person)))
+
+
+def event_data_text(event: Event) -> str:
+    """Canonical JSON of the event's data: the exact text stored and hashed."""
+    return _memo(event, "_text", lambda: canonical_json(event.data))
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -104,9 +104,18 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--actor", help="Who is recorded as importing (default: login name).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), help="Rows per transaction.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    help="Processes preparing batches (default $DOCKET_IMPORT_WORKERS; 0: one per core).",
+)
 @click.pass_context
 def import_cases_command(
-    ctx: click.Context, file: Path, actor: str | None, batch_size: int | None
+    ctx: click.Context,
+    file: Path,
+    actor: str | None,
+    batch_size: int | None,
+    workers: int | None,
 ) -> None:
     """Import persons and their cases from FILE (CSV; columns in the README).
 
@@ -114,23 +123,31 @@ def import_cases_command(
     case_ref is already present are skipped, so importing a file again creates nothing.
     """
     with opened(ctx) as docket:
-        report = run_import(docket, file, actor_of(docket.settings, actor), batch_size)
+        report = run_import(docket, file, actor_of(docket.settings, actor), batch_size, workers)
     print_import_report(report)
     if report.errors:
         ctx.exit(1)
 
 
-def run_import(docket: Docket, file: Path, actor: str, batch_size: int | None) -> ImportReport:
+def run_import(
+    docket: Docket, file: Path, actor: str, batch_size: int | None, workers: int | None = None
+) -> ImportReport:
     """Import ``file`` with a progress bar."""
     with file.open("rb") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
+    batch_size = batch_size or docket.settings.import_batch_size
+    workers = docket.settings.import_workers if workers is None else workers
+    workers = workers or os.cpu_count() or 1
+    if total <= 2 * batch_size:
+        workers = 1  # starting processes would cost more than it saves
     with progress_bar(total, f"importing {file.name}") as advance:
         return import_cases(
             uow=docket.uow,
             clock=docket.clock,
             path=file,
             actor=actor,
-            batch_size=batch_size or docket.settings.import_batch_size,
+            batch_size=batch_size,
+            workers=workers,
             progress=advance,
         )
 

@@ -5,94 +5,43 @@ A-number) and a case recorded as it stood, through the case core's own rules. A 
 reported with its row number, column and reason, and nothing of it is written. Rows are written
 in batches, one transaction each; a case reference already present is skipped, so importing the
 same file again creates nothing.
+
+Preparing a batch (parsing, the lifecycle checks, building events and their text) needs no
+database, so with ``workers > 1`` batches are prepared in worker processes while the main
+process writes the previous ones; writing stays in file order, one batch at a time.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
-import re
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import json
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple
 
-from docket.cases import legacy, lifecycle, persons
-from docket.cases.events import Event
-from docket.cases.fields import parse_bool, parse_date
-from docket.cases.model import (
-    Address,
-    BarKind,
-    Case,
-    CaseId,
-    CaseState,
-    CloseReason,
-    Decision,
-    IdentityDocument,
-    Name,
-    Person,
-    PersonId,
-)
-from docket.cases.ports import Clock, UnitOfWork, WriteTransaction
+from docket.cases import legacy, lifecycle, persons, snapshot
+from docket.cases.ids import new_id
+from docket.cases.model import CaseId, Person, PersonId
+from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
+from docket.cases.snapshot import case_text, person_text
 from docket.errors import InvalidInput
-
-_E = TypeVar("_E", CaseState, Decision, CloseReason, BarKind)
-
-REQUIRED_COLUMNS = (
-    "case_ref",
-    "a_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "citizenship",
-    "address_line",
-    "city",
-    "postcode",
-    "state",
-    "document_number",
-    "field_office",
-    "state_of_case",
-    "opened_on",
+from docket.importing.rows import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    RowError,
+    RowRefused,
+    normalise_a_number,
+    parse_row,
 )
-OPTIONAL_COLUMNS = (
-    "aliases",
-    "language",
-    "decision",
-    "in_absentia",
-    "charged_on",
-    "hearing_on",
-    "decided_on",
-    "appeal_filed_on",
-    "vd_deadline_on",
-    "final_on",
-    "removal_scheduled_for",
-    "removed_on",
-    "closed_on",
-    "close_reason",
-    "custody",
-    "custody_on",
-    "bars",
-    "counsel",
-)
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-_DATE_COLUMNS = tuple(name for name in legacy.HISTORY_DATES if name != "opened_on")
-_A_NUMBER = re.compile(r"^A?-?(\d{3})-?(\d{3})-?(\d{2,3})$")
-SEXES = ("F", "M", "X")
 
-
-@dataclass(frozen=True)
-class RowError:
-    """Why one row was refused."""
-
-    row: int
-    """Line number in the file (the header is line 1)."""
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.reason}"
+RawBatch = list[tuple[int, dict[str, str]]]
 
 
 @dataclass
@@ -107,125 +56,31 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Row:
+class PreparedRow(NamedTuple):
+    """A row that passed every check, encoded for the store as if its person were new.
+
+    A tuple of plain strings besides the opaque ``encoded``: cheap to send back from a worker.
+    The person's and the case's canonical texts serve the rare row whose person turns out to be
+    known already (see ``_write_rows``).
+    """
+
     line: int
-    record: legacy.LegacyCase
-    person: Person
+    case_ref: str
+    a_number: str | None
+    history: dict[str, str]
+    person_text: str
+    case_text: str
+    encoded: object
 
 
-class _RowRefused(Exception):
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(reason)
-        self.column, self.reason = column, reason
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch after preparation: the rows to write and the rows refused."""
 
-
-def normalise_a_number(value: str) -> str | None:
-    """``A123456789`` from the common ways of writing an A-number; ``None`` when empty."""
-    value = value.strip().upper().replace(" ", "")
-    if not value:
-        return None
-    match = _A_NUMBER.match(value)
-    if not match:
-        raise _RowRefused("a_number", f"{value!r} is not an A-number (A followed by 8 or 9 digits)")
-    return "A" + "".join(match.groups()).zfill(9)
-
-
-def _date(row: Mapping[str, str], column: str) -> dt.date | None:
-    value = row.get(column) or ""
-    if not value.strip():
-        return None
-    try:
-        return parse_date(value, name=column)
-    except InvalidInput as exc:
-        raise _RowRefused(column, f"{value!r} is not a date in the form YYYY-MM-DD") from exc
-
-
-def _choice(
-    kind: type[_E], row: Mapping[str, str], column: str, value: str | None = None
-) -> _E | None:
-    text = (row.get(column, "") if value is None else value).strip()
-    if not text:
-        return None
-    try:
-        return kind(text)
-    except ValueError as exc:
-        allowed = ", ".join(member.value for member in kind)
-        raise _RowRefused(column, f"{text!r} is not one of {allowed}") from exc
-
-
-def _aliases(text: str) -> tuple[Name, ...]:
-    names = []
-    for alias in (part.strip() for part in text.split(";")):
-        if alias:
-            given, _, family = alias.rpartition(" ")
-            names.append(Name(given_name=given, family_name=family))
-    return tuple(names)
-
-
-def parse_row(row: Mapping[str, str], *, line: int, person_id: PersonId) -> _Row:
-    """Turn one CSV row into a legacy case and a person; :class:`_RowRefused` names the column."""
-    case_ref = (row.get("case_ref") or "").strip()
-    if not case_ref:
-        raise _RowRefused("case_ref", "required")
-    given, family = (row.get("given_name") or "").strip(), (row.get("family_name") or "").strip()
-    if not given and not family:
-        raise _RowRefused("family_name", "a given or a family name is required")
-    office = (row.get("field_office") or "").strip()
-    if not office:
-        raise _RowRefused("field_office", "required")
-    state = _choice(CaseState, row, "state_of_case")
-    if state is None:
-        raise _RowRefused("state_of_case", "required")
-    opened_on = _date(row, "opened_on")
-    if opened_on is None:
-        raise _RowRefused("opened_on", "required")
-    sex = (row.get("sex") or "").strip().upper()
-    if sex and sex not in SEXES:
-        raise _RowRefused("sex", f"{sex!r} is not one of {', '.join(SEXES)}")
-    try:
-        in_absentia = parse_bool(row.get("in_absentia") or "", name="in_absentia")
-    except InvalidInput as exc:
-        raise _RowRefused("in_absentia", "must be true or false") from exc
-    bars = tuple(
-        bar
-        for part in (row.get("bars") or "").split(";")
-        if (bar := _choice(BarKind, row, "bars", part)) is not None
-    )
-    record = legacy.LegacyCase(
-        case_ref=case_ref,
-        field_office=office,
-        state=state,
-        opened_on=opened_on,
-        decision=_choice(Decision, row, "decision"),
-        in_absentia=in_absentia,
-        close_reason=_choice(CloseReason, row, "close_reason"),
-        custody=(row.get("custody") or "none").strip() or "none",
-        bars=bars,
-        **{column: _date(row, column) for column in _DATE_COLUMNS},
-    )
-    citizenship = (row.get("citizenship") or "").strip().upper()
-    document = (row.get("document_number") or "").strip()
-    person = Person(
-        person_id=person_id,
-        name=Name(given, family),
-        a_number=normalise_a_number(row.get("a_number") or ""),
-        aliases=_aliases(row.get("aliases") or ""),
-        date_of_birth=_date(row, "date_of_birth"),
-        sex=sex,
-        citizenship=citizenship,
-        language=(row.get("language") or "").strip(),
-        address=Address(
-            line=(row.get("address_line") or "").strip(),
-            city=(row.get("city") or "").strip(),
-            postcode=(row.get("postcode") or "").strip(),
-            state=(row.get("state") or "").strip().upper(),
-        ),
-        documents=(IdentityDocument("passport", document, citizenship),) if document else (),
-        counsel=(row.get("counsel") or "").strip(),
-        version=1,  # as registering leaves it
-    )
-    return _Row(line=line, record=record, person=person)
+    rows: list[PreparedRow]
+    errors: list[RowError]
+    size: int
+    recorded_at: dt.datetime
 
 
 def import_cases(
@@ -235,20 +90,94 @@ def import_cases(
     path: Path,
     actor: str,
     batch_size: int = 5000,
+    workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import ``path``; returns what was imported, skipped and refused (with row and column)."""
-    if batch_size < 1:
-        raise InvalidInput("batch size must be at least 1", details={"field": "batch_size"})
+    if batch_size < 1 or workers < 1:
+        raise InvalidInput(
+            "batch size and workers must be at least 1", details={"field": "workers"}
+        )
     report = ImportReport()
     seen_refs: set[str] = set()
-    with _open_csv(path) as rows:
-        for batch in _batches(rows, batch_size):
-            _import_batch(uow, clock, path.name, actor, batch, report, seen_refs)
+    with _CsvRows(path) as rows:
+        batches = _batches(rows, batch_size)
+        prepared = _prepare_all(batches, clock, path.name, actor, workers, uow.encoder())
+        for batch in prepared:
+            report.rows += batch.size
+            report.errors.extend(batch.errors)
+            fresh = []
+            for row in batch.rows:
+                if row.case_ref in seen_refs:
+                    report.errors.append(
+                        RowError(row.line, "case_ref", "repeats an earlier row of this file")
+                    )
+                    continue
+                seen_refs.add(row.case_ref)
+                fresh.append(row)
+            with uow.write() as tx:
+                _write_rows(tx, fresh, actor, batch.recorded_at, report, uow.encoder(), path.name)
             if progress is not None:
-                progress(len(batch))
+                progress(batch.size)
     report.errors.sort(key=lambda error: error.row)
     return report
+
+
+def prepare_batch(
+    batch: RawBatch,
+    *,
+    file_name: str,
+    actor: str,
+    recorded_at: dt.datetime,
+    encode: RecordEncoder,
+) -> PreparedBatch:
+    """Parse and check every row of ``batch``, build its events and encode them for the store.
+    Needs no database."""
+    prepared: list[PreparedRow] = []
+    errors: list[RowError] = []
+    today = recorded_at.date()
+    for line, raw in batch:
+        document_ref = document_ref_of(file_name, line)
+        try:
+            row = parse_row(raw, line=line, person_id=PersonId(new_id()))
+            case = legacy.to_case(
+                row.record,
+                case_id=CaseId(new_id()),
+                person_id=row.person.person_id,
+                today=today,
+                document_ref=document_ref,
+            )
+        except RowRefused as refused:
+            errors.append(RowError(line, refused.column, refused.reason))
+            continue
+        except InvalidInput as exc:
+            column = str(exc.details.get("field", "?"))
+            errors.append(RowError(line, column, str(exc.details.get("reason", exc))))
+            continue
+        history = row.record.history()
+        person_event, person = persons.register_person(
+            row.person, actor=actor, document_ref=document_ref, recorded_at=recorded_at
+        )
+        case_event, case = lifecycle.import_case(
+            case, history=history, actor=actor, document_ref=document_ref, recorded_at=recorded_at
+        )
+        prepared.append(
+            PreparedRow(
+                line=line,
+                case_ref=case.case_ref,
+                a_number=person.a_number,
+                history=history,
+                person_text=person_text(person),
+                case_text=case_text(case),
+                encoded=encode(events=(person_event, case_event), persons=(person,), cases=(case,)),
+            )
+        )
+    return PreparedBatch(prepared, errors, len(batch), recorded_at)
+
+
+def document_ref_of(file_name: str, line: int) -> str:
+    """The source-document reference of an imported row."""
+    return f"import:{file_name}#row-{line}"
 
 
 class _CsvRows:
@@ -277,14 +206,8 @@ class _CsvRows:
         self.handle.close()
 
 
-def _open_csv(path: Path) -> _CsvRows:
-    return _CsvRows(path)
-
-
-def _batches(
-    rows: Iterator[tuple[int, dict[str, str]]], size: int
-) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    batch: list[tuple[int, dict[str, str]]] = []
+def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[RawBatch]:
+    batch: RawBatch = []
     for item in rows:
         batch.append(item)
         if len(batch) >= size:
@@ -294,104 +217,100 @@ def _batches(
         yield batch
 
 
-def _import_batch(
-    uow: UnitOfWork,
+def _prepare_all(
+    batches: Iterator[RawBatch],
     clock: Clock,
     file_name: str,
     actor: str,
-    batch: Sequence[tuple[int, dict[str, str]]],
-    report: ImportReport,
-    seen_refs: set[str],
-) -> None:
-    now = clock.now()
-    today = now.date()
-    parsed: list[_Row] = []
-    for line, raw in batch:
-        report.rows += 1
-        try:
-            row = parse_row(raw, line=line, person_id=PersonId(uuid.uuid4().hex))
-        except _RowRefused as refused:
-            report.errors.append(RowError(line, refused.column, refused.reason))
-            continue
-        if row.record.case_ref in seen_refs:
-            report.errors.append(RowError(line, "case_ref", "repeats an earlier row of this file"))
-            continue
-        seen_refs.add(row.record.case_ref)
-        parsed.append(row)
-    with uow.write() as tx:
-        present = tx.existing_case_refs([row.record.case_ref for row in parsed])
-        report.already_present += len(present)
-        fresh = [row for row in parsed if row.record.case_ref not in present]
-        _write_rows(tx, fresh, file_name, actor, now, today, report)
+    workers: int,
+    encode: RecordEncoder,
+) -> Iterator[PreparedBatch]:
+    """Prepared batches in file order: inline, or from ``workers`` processes kept busy a few
+    batches ahead (bounded, so a large file is never all in memory)."""
+    if workers == 1:
+        for batch in batches:
+            yield prepare_batch(
+                batch, file_name=file_name, actor=actor, recorded_at=clock.now(), encode=encode
+            )
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[PreparedBatch]] = deque()
+        for batch in batches:
+            pending.append(
+                pool.submit(
+                    prepare_batch,
+                    batch,
+                    file_name=file_name,
+                    actor=actor,
+                    recorded_at=clock.now(),
+                    encode=encode,
+                )
+            )
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _write_rows(
     tx: WriteTransaction,
-    rows: Sequence[_Row],
-    file_name: str,
+    rows: Sequence[PreparedRow],
     actor: str,
-    now: dt.datetime,
-    today: dt.date,
+    recorded_at: dt.datetime,
     report: ImportReport,
+    encode: RecordEncoder,
+    file_name: str,
 ) -> None:
-    known = tx.find_persons_by_a_number(
-        [row.person.a_number for row in rows if row.person.a_number is not None]
-    )
+    present = tx.existing_case_refs([row.case_ref for row in rows])
+    report.already_present += len(present)
+    rows = [row for row in rows if row.case_ref not in present]
+    known = tx.find_persons_by_a_number([row.a_number for row in rows if row.a_number])
     stored_versions = {p.person_id: p.version for p in known.values()}
-    new_persons: dict[str, Person] = {}
-    events: list[Event] = []
-    cases: list[Case] = []
+    registering: dict[str, PreparedRow] = {}  # A-number -> the row registering it in this batch
+    changed: dict[str, Person] = {}
+    encoded: list[object] = []
     for row in rows:
-        document_ref = f"import:{file_name}#row-{row.line}"
-        a_number = row.person.a_number
-        person = known.get(a_number) if a_number else None
-        try:
-            case = legacy.to_case(
-                row.record,
-                case_id=CaseId(uuid.uuid4().hex),
-                person_id=person.person_id if person else row.person.person_id,
-                today=today,
-                document_ref=document_ref,
-            )
-        except InvalidInput as exc:
-            column = str(exc.details.get("field", "?"))
-            report.errors.append(RowError(row.line, column, str(exc.details.get("reason", exc))))
-            continue
+        person = known.get(row.a_number) if row.a_number else None
+        if person is None and row.a_number in registering:
+            person = snapshot.person_from_dict(json.loads(registering[row.a_number].person_text))
         if person is None:
-            event, person = persons.register_person(
-                row.person, actor=actor, document_ref=document_ref, recorded_at=now
-            )
-            events.append(event)
+            encoded.append(row.encoded)
             report.persons_registered += 1
-        else:
-            for alias in (row.person.name, *row.person.aliases):
-                recorded = persons.record_alias(
-                    person, alias, actor=actor, document_ref=document_ref, recorded_at=now
-                )
-                if recorded is not None:
-                    events.append(recorded[0])
-                    person = recorded[1]
-                    report.aliases_recorded += 1
-        if a_number:
-            known[a_number] = person
-        new_persons[person.person_id] = person
-        event, case = lifecycle.import_case(
-            case,
-            history=row.record.history(),
+            if row.a_number:
+                registering[row.a_number] = row
+            continue
+        # A person met again (re-encounter): the names on this record join the known person as
+        # aliases, and the case is theirs, so its import event is built again with their id.
+        named = snapshot.person_from_dict(json.loads(row.person_text))
+        case = snapshot.case_from_dict(json.loads(row.case_text))
+        document_ref = document_ref_of(file_name, row.line)
+        events = []
+        for alias in (named.name, *named.aliases):
+            recorded = persons.record_alias(
+                person, alias, actor=actor, document_ref=document_ref, recorded_at=recorded_at
+            )
+            if recorded is not None:
+                events.append(recorded[0])
+                person = recorded[1]
+                report.aliases_recorded += 1
+        case_event, case = lifecycle.import_case(
+            dataclasses.replace(case, person_id=person.person_id),
+            history=row.history,
             actor=actor,
             document_ref=document_ref,
-            recorded_at=now,
+            recorded_at=recorded_at,
         )
-        events.append(event)
-        cases.append(case)
-    tx.append(events)
-    created = [p for p in new_persons.values() if p.person_id not in stored_versions]
-    tx.add_persons(created)
-    for person in new_persons.values():
-        if person.person_id in stored_versions:
-            tx.save_person(person, expected_version=stored_versions[person.person_id])
-    tx.add_cases(cases)
-    report.cases_imported += len(cases)
+        assert row.a_number is not None
+        known[row.a_number] = person
+        # Whether registered in an earlier batch or earlier in this one (then written at
+        # version 1 below), the person row is brought to its new version after the inserts.
+        changed[person.person_id] = person
+        encoded.append(encode(events=[*events, case_event], persons=(), cases=(case,)))
+    tx.write_encoded(encoded)
+    for person in changed.values():
+        tx.save_person(person, expected_version=stored_versions.get(person.person_id, 1))
+    report.cases_imported += len(rows)
 
 
 __all__ = [
@@ -402,4 +321,5 @@ __all__ = [
     "RowError",
     "import_cases",
     "normalise_a_number",
+    "prepare_batch",
 ]

@@ -12,7 +12,8 @@ from docket.cases import snapshot
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
 from docket.storage import schema as t
-from docket.storage.unit_of_work import HASHED_COLUMNS, event_from_row
+from docket.storage.rows import HASHED_COLUMNS
+from docket.storage.unit_of_work import event_from_row
 
 _FETCH = 5000
 

@@ -15,49 +15,35 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from docket.audit.chain import EVENTS_CHAIN, canonical_json, link_hash
+from docket.audit.chain import EVENTS_CHAIN, link_hash
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.model import Case, CaseState, Person
-from docket.cases.ports import CaseFilter, CommandRecord, DocketSummary
+from docket.cases.ports import CaseFilter, CommandRecord, DocketSummary, RecordEncoder
 from docket.errors import VersionConflict
 from docket.storage import schema as t
 from docket.storage.engine import WRITE_OPTION
+from docket.storage.rows import (
+    BAR_COLUMNS,
+    CASE_COLUMNS,
+    DEADLINE_COLUMNS,
+    HASHED_COLUMNS,
+    PERSON_COLUMNS,
+    STORED_EVENT_COLUMNS,
+    EncodedRecords,
+    Values,
+    bar_values,
+    case_values,
+    deadline_values,
+    encode_records,
+    event_values,
+    person_values,
+)
 
 _IN_CHUNK = 500
 """Bound on values in one ``IN (...)`` list."""
-
-
-def event_fields(event: Event, seq: int) -> dict[str, Any]:
-    """The stored (and hashed) columns of ``event`` at position ``seq``."""
-    return {
-        "seq": seq,
-        "stream_type": event.stream_type.value,
-        "stream_id": event.stream_id,
-        "stream_version": event.stream_version,
-        "kind": event.kind.value,
-        "occurred_on": event.occurred_on.isoformat(),
-        "recorded_at": event.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": event.actor,
-        "legal_basis": event.legal_basis,
-        "document_ref": event.document_ref,
-        "data": canonical_json(event.data),
-    }
-
-
-HASHED_COLUMNS = (
-    "seq",
-    "stream_type",
-    "stream_id",
-    "stream_version",
-    "kind",
-    "occurred_on",
-    "recorded_at",
-    "actor",
-    "legal_basis",
-    "document_ref",
-    "data",
-)
+_COPY_FROM = 50
+"""From this many rows COPY beats INSERT on PostgreSQL; below, its set-up costs more."""
 
 
 def event_from_row(row: Any) -> Event:
@@ -75,33 +61,6 @@ def event_from_row(row: Any) -> Event:
         data=json.loads(row.data),
         seq=row.seq,
     )
-
-
-def case_row(case: Case) -> dict[str, Any]:
-    """The ``cases`` row of ``case``."""
-    return {
-        "case_id": case.case_id,
-        "case_ref": case.case_ref,
-        "person_id": case.person_id,
-        "field_office": case.field_office,
-        "state": case.state.value,
-        "opened_on": case.opened_on,
-        "version": case.version,
-        "data": canonical_json(snapshot.case_to_dict(case)),
-    }
-
-
-def person_row(person: Person) -> dict[str, Any]:
-    """The ``persons`` row of ``person``."""
-    return {
-        "person_id": person.person_id,
-        "a_number": person.a_number,
-        "given_name": person.name.given_name,
-        "family_name": person.name.family_name,
-        "date_of_birth": person.date_of_birth,
-        "version": person.version,
-        "data": canonical_json(snapshot.person_to_dict(person)),
-    }
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -209,34 +168,27 @@ class SqlWriteTransaction(SqlReadTransaction):
         self._length, self._head_hash = int(length), str(head_hash)
         self._appended = False
 
-    def _insert_many(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert ``rows`` straight through the driver: COPY on PostgreSQL, ``executemany`` on
-        SQLite. Bulk import spends most of its time here, and per-row statement compilation
-        would double it."""
+    def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: Sequence[Values]) -> None:
+        """Insert ``rows`` (tuples from ``storage.rows``) straight through the driver: COPY on
+        PostgreSQL, ``executemany`` on SQLite. Bulk import spends most of its time here, and
+        per-row statement compilation would double it."""
         if not rows:
             return
-        columns = list(rows[0])
         names = ", ".join(columns)
-        if self.connection.dialect.name == "postgresql":
+        postgresql = self.connection.dialect.name == "postgresql"
+        if postgresql and len(rows) >= _COPY_FROM:
             driver = self.connection.connection.driver_connection
             assert driver is not None
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-            ):
+            with driver.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({names}) FROM STDIN"
+            ) as copy:
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    copy.write_row(row)
             return
-        marks = ", ".join("?" * len(columns))
-        dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.Date)]
-        values = [[row[c] for c in columns] for row in rows]
-        for value in values:
-            for i in dates:  # SQLAlchemy's Date keeps ISO text in SQLite; write the same text
-                if value[i] is not None:
-                    value[i] = value[i].isoformat()
+        marks = ", ".join(("%s" if postgresql else "?") for _ in columns)
         self.connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 names are ours
-            [tuple(value) for value in values],
+            list(rows),
         )
 
     # persons ------------------------------------------------------------------------------
@@ -252,15 +204,21 @@ class SqlWriteTransaction(SqlReadTransaction):
         return found
 
     def add_persons(self, persons: Sequence[Person]) -> None:
-        self._insert_many(t.persons, [person_row(p) for p in persons])
+        self._insert_many(t.persons, PERSON_COLUMNS, [person_values(p) for p in persons])
 
     def save_person(self, person: Person, *, expected_version: int) -> None:
-        row = person_row(person)
         result = self.connection.execute(
             t.persons.update()
             .where(t.persons.c.person_id == person.person_id)
             .where(t.persons.c.version == expected_version)
-            .values(**{k: v for k, v in row.items() if k != "person_id"})
+            .values(
+                a_number=person.a_number,
+                given_name=person.name.given_name,
+                family_name=person.name.family_name,
+                date_of_birth=person.date_of_birth,
+                version=person.version,
+                data=snapshot.person_text(person),
+            )
         )
         if result.rowcount != 1:
             raise VersionConflict(
@@ -280,20 +238,19 @@ class SqlWriteTransaction(SqlReadTransaction):
         return found
 
     def add_cases(self, cases: Sequence[Case]) -> None:
-        self._insert_many(t.cases, [case_row(c) for c in cases])
+        self._insert_many(t.cases, CASE_COLUMNS, [case_values(c) for c in cases])
         self._write_indexes(cases)
 
     def save_case(self, case: Case, *, expected_version: int) -> None:
-        row = case_row(case)
         result = self.connection.execute(
             t.cases.update()
             .where(t.cases.c.case_id == case.case_id)
             .where(t.cases.c.version == expected_version)
             .values(
-                state=row["state"],
-                field_office=row["field_office"],
-                version=row["version"],
-                data=row["data"],
+                state=case.state.value,
+                field_office=case.field_office,
+                version=case.version,
+                data=snapshot.case_text(case),
             )
         )
         if result.rowcount != 1:
@@ -308,31 +265,41 @@ class SqlWriteTransaction(SqlReadTransaction):
         self._write_indexes([case])
 
     def _write_indexes(self, cases: Sequence[Case]) -> None:
-        bars = [{"case_id": c.case_id, "kind": b.kind.value} for c in cases for b in c.bars]
-        deadlines = [
-            {"case_id": c.case_id, "kind": kind, "due_on": day}
-            for c in cases
-            for kind, day in c.deadlines().items()
-        ]
-        self._insert_many(t.case_bars, bars)
-        self._insert_many(t.case_deadlines, deadlines)
+        self._insert_many(t.case_bars, BAR_COLUMNS, bar_values(cases))
+        self._insert_many(t.case_deadlines, DEADLINE_COLUMNS, deadline_values(cases))
 
     # the log ------------------------------------------------------------------------------
     def append(self, events: Sequence[Event]) -> list[int]:
-        rows: list[dict[str, Any]] = []
+        return self._chain([event_values(e) for e in events])
+
+    def write_encoded(self, encoded: Sequence[object]) -> list[int]:
+        records = [r for r in encoded if isinstance(r, EncodedRecords)]
+        if len(records) != len(encoded):
+            raise TypeError("write_encoded takes what storage.encode_records made")
+        seqs = self._chain([e for r in records for e in r.events])
+        for table, columns, values in (
+            (t.persons, PERSON_COLUMNS, [p for r in records for p in r.persons]),
+            (t.cases, CASE_COLUMNS, [c for r in records for c in r.cases]),
+            (t.case_bars, BAR_COLUMNS, [b for r in records for b in r.bars]),
+            (t.case_deadlines, DEADLINE_COLUMNS, [d for r in records for d in r.deadlines]),
+        ):
+            self._insert_many(table, columns, values)
+        return seqs
+
+    def _chain(self, events: list[Values]) -> list[int]:
+        """Give each event its place and its hash, in order, and insert them."""
+        stored: list[Values] = []
         length, prev = self._length, self._head_hash
-        for event in events:
+        for values in events:
             length += 1
-            fields = event_fields(event, length)
-            digest = link_hash(fields, prev)
-            fields["prev_hash"], fields["hash"] = prev, digest
-            rows.append(fields)
+            full = (length, *values)
+            digest = link_hash(dict(zip(HASHED_COLUMNS, full, strict=True)), prev)
+            stored.append((*full, prev, digest))
             prev = digest
-        if rows:
-            self._insert_many(t.events, rows)
+        self._insert_many(t.events, STORED_EVENT_COLUMNS, stored)
         seqs = list(range(self._length + 1, length + 1))
         self._length, self._head_hash = length, prev
-        self._appended = self._appended or bool(rows)
+        self._appended = self._appended or bool(stored)
         return seqs
 
     def get_command(self, idempotency_key: str) -> CommandRecord | None:
@@ -374,6 +341,9 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+
+    def encoder(self) -> RecordEncoder:
+        return encode_records
 
     @contextmanager
     def write(self) -> Iterator[SqlWriteTransaction]:
