@@ -213,13 +213,15 @@ def main() -> None:
     csv_path = data_dir / "cases.csv"
     if not csv_path.exists():
         start = time.perf_counter()
+        partial = data_dir.with_name(data_dir.name + ".partial")
         generate_dataset(
             cases=args.cases,
             seed=1,
             as_of=dt.datetime.now(dt.UTC).date(),
-            out_dir=data_dir,
+            out_dir=partial,
             progress=progress("generating", args.cases),
         )
+        partial.rename(data_dir)  # only a complete data set is reused by later runs
         print(
             f"generated {args.cases} cases in {time.perf_counter() - start:.1f} s", file=sys.stderr
         )

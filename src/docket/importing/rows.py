@@ -46,28 +46,19 @@ REQUIRED_COLUMNS = (
     "state_of_case",
     "opened_on",
 )
+_DATE_COLUMNS = tuple(name for name in legacy.HISTORY_DATES if name != "opened_on")
 OPTIONAL_COLUMNS = (
     "aliases",
     "language",
     "decision",
     "in_absentia",
-    "charged_on",
-    "hearing_on",
-    "decided_on",
-    "appeal_filed_on",
-    "vd_deadline_on",
-    "final_on",
-    "removal_scheduled_for",
-    "removed_on",
-    "closed_on",
+    *_DATE_COLUMNS,
     "close_reason",
     "custody",
-    "custody_on",
     "bars",
     "counsel",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-_DATE_COLUMNS = tuple(name for name in legacy.HISTORY_DATES if name != "opened_on")
 _A_NUMBER = re.compile(r"^A?-?(\d{3})-?(\d{3})-?(\d{2,3})$")
 SEXES = ("F", "M", "X")
 

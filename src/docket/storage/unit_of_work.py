@@ -179,9 +179,10 @@ class SqlWriteTransaction(SqlReadTransaction):
         if postgresql and len(rows) >= _COPY_FROM:
             driver = self.connection.connection.driver_connection
             assert driver is not None
-            with driver.cursor() as cursor, cursor.copy(
-                f"COPY {table.name} ({names}) FROM STDIN"
-            ) as copy:
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return

@@ -1,0 +1,258 @@
+"""What each recorded event does to the case. Pure functions of (case, event); they check
+nothing, so replaying the log reproduces exactly what was recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from docket.cases.events import Event, EventKind
+from docket.cases.fields import date_field
+from docket.cases.model import (
+    Bar,
+    BarKind,
+    Case,
+    CaseState,
+    CloseReason,
+    Custody,
+    CustodyStatus,
+    Decision,
+    ReleaseMode,
+)
+from docket.cases.table import APPEAL_WINDOW_DAYS, CUSTODY_REVIEW_DAYS, POST_ORDER_STATES, TABLE
+
+K = EventKind
+S = CaseState
+
+_BAR_PLACING = frozenset(
+    {
+        K.APPEAL_FILED,
+        K.STAY_GRANTED,
+        K.CITIZENSHIP_CLAIM_RAISED,
+        K.PROTECTED_STATUS_RECORDED,
+        K.UNACCOMPANIED_MINOR_IDENTIFIED,
+        K.MEDICAL_HOLD_PLACED,
+    }
+)
+"""Moves that place their table's bar. The motion to reopen places its bar only when the law
+gives an automatic stay, so its effect does that itself (see ``_motion_filed``)."""
+_BAR_LIFTING = frozenset(
+    {
+        K.APPEAL_DECIDED,
+        K.MOTION_TO_REOPEN_DECIDED,
+        K.STAY_LIFTED,
+        K.CITIZENSHIP_CLAIM_RESOLVED,
+        K.PROTECTED_STATUS_ENDED,
+        K.CUSTODY_PLAN_RECORDED,
+        K.MEDICAL_HOLD_LIFTED,
+    }
+)
+"""Moves that lift their table's bar."""
+
+_BAR_DETAIL_FIELDS = {
+    K.APPEAL_FILED: "filed_by",
+    K.STAY_GRANTED: "authority",
+    K.PROTECTED_STATUS_RECORDED: "status",
+}
+
+
+def _place_bar(case: Case, kind: BarKind, event: Event) -> Case:
+    detail_field = _BAR_DETAIL_FIELDS.get(event.kind)
+    detail = str(event.data.get(detail_field) or "") if detail_field else ""
+    bar = Bar(
+        kind=kind, placed_on=event.occurred_on, document_ref=event.document_ref, detail=detail
+    )
+    bars = tuple(sorted((*_without(case.bars, kind), bar), key=lambda b: b.kind.value))
+    return dataclasses.replace(case, bars=bars)
+
+
+def _remove_bar(case: Case, kind: BarKind) -> Case:
+    return dataclasses.replace(case, bars=_without(case.bars, kind))
+
+
+def _without(bars: tuple[Bar, ...], kind: BarKind) -> tuple[Bar, ...]:
+    return tuple(b for b in bars if b.kind is not kind)
+
+
+def _decide(
+    case: Case, event: Event, decision: Decision, state: CaseState, *, appealable: bool = True
+) -> Case:
+    window = dt.timedelta(days=APPEAL_WINDOW_DAYS)
+    return dataclasses.replace(
+        case,
+        state=state,
+        decision=decision,
+        decided_on=event.occurred_on,
+        appeal_due_on=event.occurred_on + window if appealable else None,
+        hearing_on=None,
+    )
+
+
+def _vd_granted(case: Case, event: Event) -> Case:
+    # An agency grant (8 CFR 240.25) is not a judge's decision and has no BIA appeal.
+    decided = _decide(
+        case,
+        event,
+        Decision.VOLUNTARY_DEPARTURE,
+        S.VOLUNTARY_DEPARTURE,
+        appealable=event.data["granted_by"] != "agency",
+    )
+    return dataclasses.replace(decided, vd_deadline_on=date_field(event.data, "deadline_on"))
+
+
+def _removal_ordered(case: Case, event: Event) -> Case:
+    # An in-absentia order is not appealable; the remedy is a motion to reopen (INA § 240(b)(5)(C)).
+    in_absentia = bool(event.data.get("in_absentia"))
+    decided = _decide(
+        case, event, Decision.REMOVAL_ORDERED, S.REMOVAL_ORDERED, appealable=not in_absentia
+    )
+    return dataclasses.replace(decided, in_absentia=in_absentia)
+
+
+def _enter_final(case: Case, on: dt.date) -> Case:
+    custody = case.custody
+    if custody.status is CustodyStatus.DETAINED:
+        custody = dataclasses.replace(
+            custody, review_due_on=on + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+        )
+    return dataclasses.replace(
+        case, state=S.FINAL_ORDER, final_on=on, appeal_due_on=None, custody=custody
+    )
+
+
+def _close(case: Case, on: dt.date, reason: CloseReason) -> Case:
+    # Closing ends every bar and custody: nothing remains to block or to review.
+    return dataclasses.replace(
+        case,
+        state=S.CLOSED,
+        closed_on=on,
+        close_reason=reason,
+        bars=(),
+        custody=Custody(),
+        appeal_due_on=None,
+        hearing_on=None,
+        motion_pending=False,
+    )
+
+
+def _back_to_proceedings(case: Case) -> Case:
+    return dataclasses.replace(
+        case,
+        state=S.IN_PROCEEDINGS,
+        decision=None,
+        decided_on=None,
+        in_absentia=False,
+        appeal_due_on=None,
+        vd_deadline_on=None,
+        final_on=None,
+        removal_scheduled_for=None,
+        motion_pending=False,
+    )
+
+
+def _appeal_decided(case: Case, event: Event) -> Case:
+    if event.data["outcome"] == "remanded":
+        return _back_to_proceedings(case)
+    if case.decision is Decision.REMOVAL_ORDERED:
+        return _enter_final(case, event.occurred_on)
+    return case
+
+
+def _motion_filed(case: Case, event: Event) -> Case:
+    after = dataclasses.replace(case, motion_pending=True)
+    if event.data.get("automatic_stay"):
+        after = _place_bar(after, BarKind.MOTION_TO_REOPEN_STAY, event)
+    return after
+
+
+def _motion_decided(case: Case, event: Event) -> Case:
+    if event.data["outcome"] == "granted":
+        return _back_to_proceedings(case)
+    return dataclasses.replace(case, motion_pending=False)
+
+
+def _custody_booked(case: Case, event: Event) -> Case:
+    review = (
+        event.occurred_on + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+        if case.state in POST_ORDER_STATES
+        else None
+    )
+    custody = Custody(
+        status=CustodyStatus.DETAINED,
+        since_on=event.occurred_on,
+        facility=str(event.data["facility"]),
+        review_due_on=review,
+    )
+    return dataclasses.replace(case, custody=custody)
+
+
+def _custody_released(case: Case, event: Event) -> Case:
+    custody = Custody(
+        status=CustodyStatus.RELEASED,
+        since_on=event.occurred_on,
+        release_mode=ReleaseMode(str(event.data["mode"])),
+    )
+    return dataclasses.replace(case, custody=custody)
+
+
+def _citizenship_resolved(case: Case, event: Event) -> Case:
+    if event.data["outcome"] == "verified_citizen":
+        return _close(case, event.occurred_on, CloseReason.CITIZENSHIP_VERIFIED)
+    return case
+
+
+def _departure_confirmed(case: Case, event: Event) -> Case:
+    departed = date_field(event.data, "departed_on")
+    closed = _close(case, event.occurred_on, CloseReason.DEPARTURE_CONFIRMED)
+    return dataclasses.replace(closed, departed_on=departed)
+
+
+EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
+    K.CHARGING_DOCUMENT_SERVED: lambda c, e: dataclasses.replace(c, state=S.CHARGED),
+    K.HEARING_SCHEDULED: lambda c, e: dataclasses.replace(
+        c, state=S.IN_PROCEEDINGS, hearing_on=date_field(e.data, "hearing_on")
+    ),
+    K.HEARING_HELD: lambda c, e: dataclasses.replace(c, hearing_on=None),
+    K.RELIEF_GRANTED: lambda c, e: _decide(c, e, Decision.RELIEF_GRANTED, S.RELIEF_GRANTED),
+    K.PROCEEDINGS_TERMINATED: lambda c, e: _decide(c, e, Decision.TERMINATED, S.TERMINATED),
+    K.VOLUNTARY_DEPARTURE_GRANTED: _vd_granted,
+    K.REMOVAL_ORDERED: _removal_ordered,
+    K.APPEAL_FILED: lambda c, e: dataclasses.replace(c, appeal_due_on=None),
+    K.APPEAL_DECIDED: _appeal_decided,
+    K.ORDER_BECAME_FINAL: lambda c, e: _enter_final(c, e.occurred_on),
+    K.VOLUNTARY_DEPARTURE_EXPIRED: lambda c, e: _enter_final(c, e.occurred_on),
+    K.DEPARTURE_CONFIRMED: _departure_confirmed,
+    K.MOTION_TO_REOPEN_FILED: _motion_filed,
+    K.MOTION_TO_REOPEN_DECIDED: _motion_decided,
+    K.CITIZENSHIP_CLAIM_RESOLVED: _citizenship_resolved,
+    K.CUSTODY_BOOKED: _custody_booked,
+    K.CUSTODY_RELEASED: _custody_released,
+    K.REMOVAL_SCHEDULED: lambda c, e: dataclasses.replace(
+        c, state=S.REMOVAL_SCHEDULED, removal_scheduled_for=date_field(e.data, "scheduled_for")
+    ),
+    K.REMOVAL_CANCELLED: lambda c, e: dataclasses.replace(
+        c, state=S.FINAL_ORDER, removal_scheduled_for=None
+    ),
+    K.REMOVAL_EXECUTED: lambda c, e: dataclasses.replace(
+        c,
+        state=S.REMOVED,
+        removed_on=e.occurred_on,
+        custody=Custody(),
+        bars=(),
+        motion_pending=False,
+    ),
+    K.CASE_CLOSED: lambda c, e: _close(c, e.occurred_on, CloseReason(str(e.data["reason"]))),
+}
+
+
+def apply(case: Case, event: Event) -> Case:
+    """``case`` after ``event``: its effect, then the bar it places or lifts."""
+    effect = EFFECTS.get(event.kind)
+    after = effect(case, event) if effect else case
+    bar = TABLE[event.kind].bar
+    if bar is not None and event.kind in _BAR_PLACING:
+        after = _place_bar(after, bar, event)
+    elif bar is not None and event.kind in _BAR_LIFTING:
+        after = _remove_bar(after, bar)
+    return dataclasses.replace(after, version=event.stream_version)

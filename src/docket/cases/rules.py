@@ -1,0 +1,187 @@
+"""The rules of the lifecycle that need more than the state: appeal windows, deadlines,
+one pending appeal or motion at a time, the reason a case may close for, and so on.
+
+``GUARDS`` maps an event kind to its check; ``lifecycle.record`` runs it after the transition
+table and the legal bars, and it raises :class:`~docket.errors.RuleViolation` naming the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from docket.cases.events import EventKind, JSONValue
+from docket.cases.fields import date_field
+from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus
+from docket.cases.table import APPEAL_WINDOW_DAYS, CLOSE_REASON_STATES
+from docket.errors import RuleViolation
+
+K = EventKind
+VD_LIMIT_DAYS = {"judge_at_conclusion": 60, "judge_prior_to_conclusion": 120, "agency": 120}
+"""INA § 240B(a)(2)(A) and (b)(2): at most 120 days before, 60 days at the end of proceedings."""
+
+
+def _rule(message: str, rule: str, case: Case) -> RuleViolation:
+    return RuleViolation(message, details={"rule": rule, "case_ref": case.case_ref})
+
+
+Data = Mapping[str, JSONValue]
+
+
+def _guard_hearing_scheduled(case: Case, data: Data, on: dt.date) -> None:
+    hearing_on = date_field(data, "hearing_on")
+    if hearing_on is not None and hearing_on < on:
+        raise _rule("a hearing cannot be scheduled in the past", "hearing_in_past", case)
+
+
+def _guard_vd_granted(case: Case, data: Data, on: dt.date) -> None:
+    deadline = date_field(data, "deadline_on")
+    limit = VD_LIMIT_DAYS[str(data["granted_by"])]
+    if deadline is None or deadline <= on:
+        raise _rule("the departure deadline must be after the grant", "vd_deadline_order", case)
+    if deadline > on + dt.timedelta(days=limit):
+        raise _rule(
+            f"voluntary departure granted by {data['granted_by']} allows at most {limit} days",
+            "vd_period_limit",
+            case,
+        )
+
+
+def _guard_appeal_filed(case: Case, data: Data, on: dt.date) -> None:
+    if case.has_bar(BarKind.PENDING_APPEAL):
+        raise _rule("an appeal is already pending", "one_pending_appeal", case)
+    if case.in_absentia:
+        raise _rule(
+            "an in-absentia order cannot be appealed; file a motion to reopen",
+            "in_absentia_not_appealable",
+            case,
+        )
+    if case.appeal_due_on is None or on > case.appeal_due_on:
+        raise _rule(
+            f"the {APPEAL_WINDOW_DAYS}-day appeal window is closed", "appeal_window_closed", case
+        )
+
+
+def _guard_appeal_decided(case: Case, data: Data, on: dt.date) -> None:
+    if not case.has_bar(BarKind.PENDING_APPEAL):
+        raise _rule("no appeal is pending", "appeal_pending_required", case)
+
+
+def _guard_order_final(case: Case, data: Data, on: dt.date) -> None:
+    if case.in_absentia:
+        return
+    if case.appeal_due_on is None or on <= case.appeal_due_on:
+        raise _rule(
+            f"the order becomes final only after the {APPEAL_WINDOW_DAYS}-day appeal window "
+            f"(until {case.appeal_due_on})",
+            "appeal_window_open",
+            case,
+        )
+
+
+def _guard_vd_expired(case: Case, data: Data, on: dt.date) -> None:
+    if case.vd_deadline_on is None or on <= case.vd_deadline_on:
+        raise _rule(
+            f"the voluntary-departure deadline ({case.vd_deadline_on}) has not passed",
+            "vd_deadline_not_passed",
+            case,
+        )
+
+
+def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
+    departed_on = date_field(data, "departed_on")
+    if departed_on is not None and departed_on > on:
+        raise _rule("the departure date is after the confirmation", "departure_after_record", case)
+
+
+def _guard_motion_filed(case: Case, data: Data, on: dt.date) -> None:
+    if case.motion_pending:
+        raise _rule("a motion to reopen is already pending", "one_pending_motion", case)
+    if data.get("automatic_stay") and not case.in_absentia:
+        raise _rule(
+            "the automatic stay applies only to a motion to rescind an in-absentia order",
+            "automatic_stay_in_absentia_only",
+            case,
+        )
+
+
+def _guard_motion_decided(case: Case, data: Data, on: dt.date) -> None:
+    if not case.motion_pending:
+        raise _rule("no motion to reopen is pending", "motion_pending_required", case)
+
+
+def _guard_bar_absent(kind: BarKind) -> Callable[[Case, Data, dt.date], None]:
+    def guard(case: Case, data: Data, on: dt.date) -> None:
+        if case.has_bar(kind):
+            raise _rule(f"{kind.value} is already recorded", f"one_{kind.value}", case)
+
+    return guard
+
+
+def _guard_bar_present(kind: BarKind) -> Callable[[Case, Data, dt.date], None]:
+    def guard(case: Case, data: Data, on: dt.date) -> None:
+        if not case.has_bar(kind):
+            raise _rule(f"no {kind.value} is recorded", f"{kind.value}_required", case)
+
+    return guard
+
+
+def _guard_custody_booked(case: Case, data: Data, on: dt.date) -> None:
+    if case.custody.status is CustodyStatus.DETAINED:
+        raise _rule("the person is already detained", "already_detained", case)
+
+
+def _guard_custody_released(case: Case, data: Data, on: dt.date) -> None:
+    if case.custody.status is not CustodyStatus.DETAINED:
+        raise _rule("the person is not detained", "not_detained", case)
+
+
+def _guard_removal_scheduled(case: Case, data: Data, on: dt.date) -> None:
+    scheduled_for = date_field(data, "scheduled_for")
+    if scheduled_for is not None and scheduled_for < on:
+        raise _rule("removal cannot be scheduled in the past", "removal_in_past", case)
+
+
+def _guard_case_closed(case: Case, data: Data, on: dt.date) -> None:
+    reason = CloseReason(str(data["reason"]))
+    if case.state not in CLOSE_REASON_STATES[reason]:
+        raise _rule(
+            f"a case in state {case.state.value} cannot close for reason {reason.value}",
+            "close_reason_state",
+            case,
+        )
+    if reason in (CloseReason.RELIEF, CloseReason.TERMINATION) and (
+        case.appeal_due_on is not None and on <= case.appeal_due_on
+    ):
+        raise _rule(
+            f"the decision can still be appealed until {case.appeal_due_on}",
+            "appeal_window_open",
+            case,
+        )
+
+
+GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
+    K.HEARING_SCHEDULED: _guard_hearing_scheduled,
+    K.VOLUNTARY_DEPARTURE_GRANTED: _guard_vd_granted,
+    K.APPEAL_FILED: _guard_appeal_filed,
+    K.APPEAL_DECIDED: _guard_appeal_decided,
+    K.ORDER_BECAME_FINAL: _guard_order_final,
+    K.VOLUNTARY_DEPARTURE_EXPIRED: _guard_vd_expired,
+    K.DEPARTURE_CONFIRMED: _guard_departure_confirmed,
+    K.MOTION_TO_REOPEN_FILED: _guard_motion_filed,
+    K.MOTION_TO_REOPEN_DECIDED: _guard_motion_decided,
+    K.STAY_GRANTED: _guard_bar_absent(BarKind.STAY_OF_REMOVAL),
+    K.STAY_LIFTED: _guard_bar_present(BarKind.STAY_OF_REMOVAL),
+    K.CITIZENSHIP_CLAIM_RAISED: _guard_bar_absent(BarKind.CITIZENSHIP_CLAIM),
+    K.CITIZENSHIP_CLAIM_RESOLVED: _guard_bar_present(BarKind.CITIZENSHIP_CLAIM),
+    K.PROTECTED_STATUS_RECORDED: _guard_bar_absent(BarKind.PROTECTED_STATUS),
+    K.PROTECTED_STATUS_ENDED: _guard_bar_present(BarKind.PROTECTED_STATUS),
+    K.UNACCOMPANIED_MINOR_IDENTIFIED: _guard_bar_absent(BarKind.UNACCOMPANIED_MINOR),
+    K.CUSTODY_PLAN_RECORDED: _guard_bar_present(BarKind.UNACCOMPANIED_MINOR),
+    K.MEDICAL_HOLD_PLACED: _guard_bar_absent(BarKind.MEDICAL_HOLD),
+    K.MEDICAL_HOLD_LIFTED: _guard_bar_present(BarKind.MEDICAL_HOLD),
+    K.CUSTODY_BOOKED: _guard_custody_booked,
+    K.CUSTODY_RELEASED: _guard_custody_released,
+    K.REMOVAL_SCHEDULED: _guard_removal_scheduled,
+    K.CASE_CLOSED: _guard_case_closed,
+}
