@@ -61,7 +61,7 @@ def _pg_database(template: str) -> Iterator[str]:
             sa.make_url(PG_URL)
             .set(drivername="postgresql+psycopg", database=name)
             .render_as_string(False)
-        )  # type: ignore[arg-type]
+        )
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

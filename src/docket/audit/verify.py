@@ -125,7 +125,7 @@ def _against_checkpoint(chain: ChainReport, checkpoint: Checkpoint) -> str | Non
 
 def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500) -> None:
     batch: list[tuple[StreamType, str, list[Event]]] = []
-    mismatch: list[str] = []
+    mismatch = _Mismatches()
     for stream in store.streams():
         batch.append(stream)
         if len(batch) >= chunk:
@@ -134,9 +134,9 @@ def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500
             batch = []
     _compare(store, batch, mismatch)
     report.streams += len(batch)
-    if mismatch:
-        more = f" (and {len(mismatch) - 1} more)" if len(mismatch) > 1 else ""
-        report.problems.append(f"{mismatch[0]}{more}")
+    if mismatch.first is not None:
+        more = f" (and {mismatch.count - 1} more)" if mismatch.count > 1 else ""
+        report.problems.append(f"{mismatch.first}{more}")
     orphans = store.projections_without_events()
     if orphans:
         report.problems.append(
@@ -144,8 +144,21 @@ def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500
         )
 
 
+@dataclass
+class _Mismatches:
+    """The first record that differs from its events, and how many do (not all of them: a
+    wholesale corruption must not fill memory)."""
+
+    first: str | None = None
+    count: int = 0
+
+    def append(self, problem: str) -> None:
+        self.first = self.first or problem
+        self.count += 1
+
+
 def _compare(
-    store: AuditStore, batch: list[tuple[StreamType, str, list[Event]]], mismatch: list[str]
+    store: AuditStore, batch: list[tuple[StreamType, str, list[Event]]], mismatch: _Mismatches
 ) -> None:
     case_ids = [sid for kind, sid, _ in batch if kind is StreamType.CASE]
     person_ids = [sid for kind, sid, _ in batch if kind is StreamType.PERSON]

@@ -66,7 +66,6 @@ class EventKind(StrEnum):
     CASE_CLOSED = "case_closed"
 
 
-PERSON_EVENT_KINDS = frozenset({EventKind.PERSON_REGISTERED, EventKind.PERSON_ALIAS_RECORDED})
 CASE_CREATION_KINDS = frozenset({EventKind.CASE_OPENED, EventKind.CASE_IMPORTED})
 
 

@@ -62,8 +62,3 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
-
-
-def is_sqlite(engine: sa.Engine) -> bool:
-    """Whether ``engine`` talks to SQLite."""
-    return engine.dialect.name == "sqlite"

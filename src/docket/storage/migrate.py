@@ -7,8 +7,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from docket.storage.engine import WRITE_OPTION
 
@@ -29,11 +27,3 @@ def upgrade(engine: sa.Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
-
-
-def is_current(engine: sa.Engine) -> bool:
-    """Whether the database is at the newest migration."""
-    heads = set(ScriptDirectory.from_config(_config()).get_heads())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads

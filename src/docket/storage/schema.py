@@ -85,6 +85,3 @@ case_deadlines = sa.Table(
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("due_on", sa.Date, nullable=False, index=True),
 )
-
-APPEND_ONLY_TABLES = ("events", "commands")
-"""Tables the database itself refuses to update or delete from (see the first migration)."""
