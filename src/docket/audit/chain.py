@@ -14,15 +14,28 @@ GENESIS_HASH = "0" * 64
 EVENTS_CHAIN = "events"
 
 
-def link_hash(fields: Mapping[str, object], prev_hash: str) -> str:
-    """The hash of one link: SHA-256 over ``prev_hash`` and the fields (which include the link's
-    sequence number), each written as ``name:length:text`` (length in characters) in name order.
+def link_body(fields: Mapping[str, object]) -> str:
+    """What a link's hash covers besides its place and its predecessor: every field but
+    ``seq``, each as ``\\nname:length:text`` (length in characters), in name order.
 
-    Length-prefixing keeps the encoding unambiguous without escaping large JSON bodies again.
+    Length-prefixing keeps it unambiguous without escaping large JSON bodies again, and with
+    ``seq`` left out it can be computed before the link's place is known (bulk import does so
+    in worker processes).
     """
-    texts = sorted((name, str(value)) for name, value in fields.items())
-    payload = prev_hash + "".join(f"\n{name}:{len(text)}:{text}" for name, text in texts)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    texts = sorted((name, str(value)) for name, value in fields.items() if name != "seq")
+    return "".join(f"\n{name}:{len(text)}:{text}" for name, text in texts)
+
+
+def chain_hash(seq: int, body: str, prev_hash: str) -> str:
+    """SHA-256 over the previous hash, the link's place and its :func:`link_body`."""
+    return hashlib.sha256(f"{prev_hash}\n{seq}{body}".encode()).hexdigest()
+
+
+def link_hash(fields: Mapping[str, object], prev_hash: str) -> str:
+    """The hash of a link given all its fields, ``seq`` included."""
+    seq = fields["seq"]
+    assert isinstance(seq, int)
+    return chain_hash(seq, link_body(fields), prev_hash)
 
 
 @dataclass(frozen=True)

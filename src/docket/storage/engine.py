@@ -52,6 +52,8 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
             "PRAGMA synchronous=FULL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=60000",
+            # 64 MiB of page cache (the default is 2 MiB): index inserts at scale stay in memory.
+            "PRAGMA cache_size=-65536",
         ):
             cursor.execute(pragma)
         cursor.close()

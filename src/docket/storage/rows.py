@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from docket.audit.chain import link_body
 from docket.cases import snapshot
 from docket.cases.events import Event
 from docket.cases.model import Case, Person
@@ -75,6 +76,12 @@ def event_values(event: Event) -> Values:
     )
 
 
+def encode_event(event: Event) -> tuple[Values, str]:
+    """``event``'s values and the body of its hash."""
+    values = event_values(event)
+    return values, link_body(dict(zip(EVENT_COLUMNS, values, strict=True)))
+
+
 def person_values(person: Person) -> Values:
     """``person`` in :data:`PERSON_COLUMNS` order."""
     return (
@@ -116,9 +123,10 @@ def deadline_values(cases: Sequence[Case]) -> list[Values]:
 
 class EncodedRecords(NamedTuple):
     """New records in row form, made ahead of the write (possibly in another process).
-    Events have no place in the log yet: the write gives them their ``seq`` and hash."""
+    Events have no place in the log yet: each comes with the body of its hash
+    (``audit.chain.link_body``), and the write gives it its ``seq`` and chains it."""
 
-    events: list[Values]
+    events: list[tuple[Values, str]]
     persons: list[Values]
     cases: list[Values]
     bars: list[Values]
@@ -130,7 +138,7 @@ def encode_records(
 ) -> EncodedRecords:
     """This store's :class:`~docket.cases.ports.RecordEncoder`."""
     return EncodedRecords(
-        events=[event_values(e) for e in events],
+        events=[encode_event(e) for e in events],
         persons=[person_values(p) for p in persons],
         cases=[case_values(c) for c in cases],
         bars=bar_values(cases),

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from docket.audit.chain import EVENTS_CHAIN, link_hash
+from docket.audit.chain import EVENTS_CHAIN, chain_hash
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.model import Case, CaseState, Person
@@ -27,7 +27,6 @@ from docket.storage.rows import (
     BAR_COLUMNS,
     CASE_COLUMNS,
     DEADLINE_COLUMNS,
-    HASHED_COLUMNS,
     PERSON_COLUMNS,
     STORED_EVENT_COLUMNS,
     EncodedRecords,
@@ -35,8 +34,8 @@ from docket.storage.rows import (
     bar_values,
     case_values,
     deadline_values,
+    encode_event,
     encode_records,
-    event_values,
     person_values,
 )
 
@@ -271,7 +270,7 @@ class SqlWriteTransaction(SqlReadTransaction):
 
     # the log ------------------------------------------------------------------------------
     def append(self, events: Sequence[Event]) -> list[int]:
-        return self._chain([event_values(e) for e in events])
+        return self._chain([encode_event(e) for e in events])
 
     def write_encoded(self, encoded: Sequence[object]) -> list[int]:
         records = [r for r in encoded if isinstance(r, EncodedRecords)]
@@ -287,15 +286,14 @@ class SqlWriteTransaction(SqlReadTransaction):
             self._insert_many(table, columns, values)
         return seqs
 
-    def _chain(self, events: list[Values]) -> list[int]:
+    def _chain(self, events: list[tuple[Values, str]]) -> list[int]:
         """Give each event its place and its hash, in order, and insert them."""
         stored: list[Values] = []
         length, prev = self._length, self._head_hash
-        for values in events:
+        for values, body in events:
             length += 1
-            full = (length, *values)
-            digest = link_hash(dict(zip(HASHED_COLUMNS, full, strict=True)), prev)
-            stored.append((*full, prev, digest))
+            digest = chain_hash(length, body, prev)
+            stored.append((length, *values, prev, digest))
             prev = digest
         self._insert_many(t.events, STORED_EVENT_COLUMNS, stored)
         seqs = list(range(self._length + 1, length + 1))
