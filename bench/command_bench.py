@@ -39,7 +39,7 @@ RAW_INSERT = "INSERT INTO raw_events VALUES ({})"
 
 
 def docket_commands(url: str, commands: int) -> float:
-    docket = bootstrap(Settings(database_url=url), clock=SystemClock())
+    docket = bootstrap(Settings(database_url=url), clock=SystemClock(), migrate=True)
     today = docket.clock.now().date()
     refs = [f"DKT-B-{n}" for n in range(CASES)]
     for ref in refs:

@@ -101,7 +101,7 @@ class Backend:
 
 
 def docket_import(url: str, csv_path: Path, rows: int) -> float:
-    docket = bootstrap(Settings(database_url=url), clock=SystemClock())
+    docket = bootstrap(Settings(database_url=url), clock=SystemClock(), migrate=True)
     start = time.perf_counter()
     report = import_cases(
         uow=docket.uow,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from docket.cases.ports import Clock
 from docket.config import Settings
 from docket.storage.engine import make_engine
-from docket.storage.migrate import upgrade
+from docket.storage.migrate import require_current, upgrade
 from docket.storage.unit_of_work import SqlUnitOfWork
 
 
@@ -34,11 +34,18 @@ class Docket:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Docket:
-    """Build a Docket for ``settings``; with ``migrate`` the schema is brought up to date."""
+def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool = False) -> Docket:
+    """Build a Docket for ``settings``. With ``migrate`` the schema is brought up to date;
+    without, it must already be (:class:`~docket.errors.ConfigurationError` otherwise)."""
     engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return Docket(
         settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock()
     )

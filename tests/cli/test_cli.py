@@ -161,3 +161,12 @@ def test_case_moves_lists_every_move_with_its_legal_basis():
     for kind, move in TABLE.items():
         assert f"{kind.value}: {move.summary}" in result.stdout
         assert move.legal_basis in result.stdout
+
+
+def test_a_command_on_an_uninitialised_database_says_to_run_init(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = CliRunner().invoke(cli, ["--database", url, "case", "list"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: the database is not initialised: run `docket init` first [configuration_error]\n"
+    )

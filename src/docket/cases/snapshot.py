@@ -47,9 +47,13 @@ _CASE_DATES = (
 _T = TypeVar("_T")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: object) -> str:
     """The one text form of plain data: sorted keys, no spaces, UTF-8 characters kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # One encoder for all calls: json.dumps with options builds a new one every time.
+    return _CANONICAL.encode(value)
 
 
 def _memo(owner: object, name: str, compute: Callable[[], _T]) -> _T:

@@ -14,9 +14,10 @@ from docket.config import Settings
 
 
 @contextmanager
-def opened(ctx: click.Context) -> Iterator[Docket]:
-    """A wired-up Docket for the command's settings, closed afterwards."""
-    docket = bootstrap(ctx.find_object(Settings) or Settings())
+def opened(ctx: click.Context, *, migrate: bool = False) -> Iterator[Docket]:
+    """A wired-up Docket for the command's settings, closed afterwards. Only ``init`` and
+    ``demo`` pass ``migrate``; other commands need an initialised, current database."""
+    docket = bootstrap(ctx.find_object(Settings) or Settings(), migrate=migrate)
     try:
         yield docket
     finally:

@@ -65,7 +65,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema and make the checkpoint signing key."""
-    with opened(ctx) as docket:
+    with opened(ctx, migrate=True) as docket:
         made = create_key(docket.settings.signing_key_file)
         click.echo(f"database ready: {docket.engine.url.render_as_string(hide_password=True)}")
         key = docket.settings.signing_key_file
@@ -178,7 +178,7 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, data_dir: Path) -> None:
     """Set up a demo: database, signing key, synthetic cases imported, and a docket summary."""
-    with opened(ctx) as docket:
+    with opened(ctx, migrate=True) as docket:
         create_key(docket.settings.signing_key_file)
         today = docket.clock.now().date()
         with progress_bar(count, "generating") as advance:
