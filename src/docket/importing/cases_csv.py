@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import json
 import multiprocessing
 from collections import deque
@@ -237,32 +238,18 @@ def _prepare_all(
 ) -> Iterator[PreparedBatch]:
     """Prepared batches in file order: inline, or from ``workers`` processes kept busy a few
     batches ahead (bounded, so a large file is never all in memory)."""
+    prepare = functools.partial(
+        prepare_batch, header=header, file_name=file_name, actor=actor, encode=encode
+    )
     if workers == 1:
         for batch in batches:
-            yield prepare_batch(
-                batch,
-                header=header,
-                file_name=file_name,
-                actor=actor,
-                recorded_at=clock.now(),
-                encode=encode,
-            )
+            yield prepare(batch, recorded_at=clock.now())
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[PreparedBatch]] = deque()
         for batch in batches:
-            pending.append(
-                pool.submit(
-                    prepare_batch,
-                    batch,
-                    header=header,
-                    file_name=file_name,
-                    actor=actor,
-                    recorded_at=clock.now(),
-                    encode=encode,
-                )
-            )
+            pending.append(pool.submit(prepare, batch, recorded_at=clock.now()))
             if len(pending) > 2 * workers:
                 yield pending.popleft().result()
         while pending:
