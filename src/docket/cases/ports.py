@@ -74,7 +74,8 @@ class RecordEncoder(Protocol):
     """Turns new records into the store's own form, ahead of the write.
 
     Bulk import calls it in worker processes, so the store provides a picklable module-level
-    function; what it returns is opaque here and goes back to ``WriteTransaction.write_encoded``.
+    function, and what it returns is plain data (tuples, lists, dicts, strings, numbers, None)
+    that ``marshal`` can carry back; opaque here, it goes to ``WriteTransaction.write_encoded``.
     """
 
     def __call__(

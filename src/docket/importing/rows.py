@@ -7,6 +7,7 @@ with the lifecycle is the case core's question (``cases.legacy``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -104,12 +105,18 @@ def normalise_a_number(value: str) -> str | None:
     return "A" + "".join(match.groups()).zfill(9)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _day(text: str) -> dt.date:
+    # A file of a million cases has a few thousand distinct dates; parse each once.
+    return parse_date(text, name="date")
+
+
 def _date(row: Mapping[str, str], column: str) -> dt.date | None:
     value = row.get(column) or ""
     if not value.strip():
         return None
     try:
-        return parse_date(value, name=column)
+        return _day(value)
     except InvalidInput as exc:
         raise RowRefused(column, f"{value!r} is not a date in the form YYYY-MM-DD") from exc
 

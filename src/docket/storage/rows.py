@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from docket.audit.chain import link_body
 from docket.cases import snapshot
@@ -121,26 +121,23 @@ def deadline_values(cases: Sequence[Case]) -> list[Values]:
     ]
 
 
-class EncodedRecords(NamedTuple):
-    """New records in row form, made ahead of the write (possibly in another process).
-    Events have no place in the log yet: each comes with the body of its hash
-    (``audit.chain.link_body``), and the write gives it its ``seq`` and chains it."""
-
-    events: list[tuple[Values, str]]
-    persons: list[Values]
-    cases: list[Values]
-    bars: list[Values]
-    deadlines: list[Values]
+EncodedRecords = tuple[
+    list[tuple[Values, str]], list[Values], list[Values], list[Values], list[Values]
+]
+"""New records in row form, made ahead of the write (possibly in another process): events,
+persons, cases, bars, deadlines. Events have no place in the log yet: each comes with the body
+of its hash (``audit.chain.link_body``), and the write gives it its ``seq`` and chains it.
+Plain tuples, lists and strings only, so a worker can ``marshal`` them."""
 
 
 def encode_records(
     *, events: Sequence[Event], persons: Sequence[Person], cases: Sequence[Case]
 ) -> EncodedRecords:
     """This store's :class:`~docket.cases.ports.RecordEncoder`."""
-    return EncodedRecords(
-        events=[encode_event(e) for e in events],
-        persons=[person_values(p) for p in persons],
-        cases=[case_values(c) for c in cases],
-        bars=bar_values(cases),
-        deadlines=deadline_values(cases),
+    return (
+        [encode_event(e) for e in events],
+        [person_values(p) for p in persons],
+        [case_values(c) for c in cases],
+        bar_values(cases),
+        deadline_values(cases),
     )

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -273,17 +273,17 @@ class SqlWriteTransaction(SqlReadTransaction):
         return self._chain([encode_event(e) for e in events])
 
     def write_encoded(self, encoded: Sequence[object]) -> list[int]:
-        records = [r for r in encoded if isinstance(r, EncodedRecords)]
-        if len(records) != len(encoded):
-            raise TypeError("write_encoded takes what storage.encode_records made")
-        seqs = self._chain([e for r in records for e in r.events])
-        for table, columns, values in (
-            (t.persons, PERSON_COLUMNS, [p for r in records for p in r.persons]),
-            (t.cases, CASE_COLUMNS, [c for r in records for c in r.cases]),
-            (t.case_bars, BAR_COLUMNS, [b for r in records for b in r.bars]),
-            (t.case_deadlines, DEADLINE_COLUMNS, [d for r in records for d in r.deadlines]),
+        records = cast("list[EncodedRecords]", list(encoded))
+        if not all(isinstance(r, tuple) and len(r) == 5 for r in records):
+            raise TypeError("write_encoded takes what storage.rows.encode_records made")
+        seqs = self._chain([e for r in records for e in r[0]])
+        for table, columns, position in (
+            (t.persons, PERSON_COLUMNS, 1),
+            (t.cases, CASE_COLUMNS, 2),
+            (t.case_bars, BAR_COLUMNS, 3),
+            (t.case_deadlines, DEADLINE_COLUMNS, 4),
         ):
-            self._insert_many(table, columns, values)
+            self._insert_many(table, columns, [row for r in records for row in r[position]])
         return seqs
 
     def _chain(self, events: list[tuple[Values, str]]) -> list[int]:
