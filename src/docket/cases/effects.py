@@ -20,7 +20,7 @@ from docket.cases.model import (
     Decision,
     ReleaseMode,
 )
-from docket.cases.table import APPEAL_WINDOW_DAYS, CUSTODY_REVIEW_DAYS, POST_ORDER_STATES, TABLE
+from docket.cases.table import CUSTODY_REVIEW_DAYS, POST_ORDER_STATES, TABLE, appeal_due_on
 
 K = EventKind
 S = CaseState
@@ -76,38 +76,43 @@ def _without(bars: tuple[Bar, ...], kind: BarKind) -> tuple[Bar, ...]:
 
 
 def _decide(
-    case: Case, event: Event, decision: Decision, state: CaseState, *, appealable: bool = True
+    case: Case,
+    event: Event,
+    decision: Decision,
+    state: CaseState,
+    *,
+    in_absentia: bool = False,
+    agency_grant: bool = False,
 ) -> Case:
-    window = dt.timedelta(days=APPEAL_WINDOW_DAYS)
     return dataclasses.replace(
         case,
         state=state,
         decision=decision,
         decided_on=event.occurred_on,
-        appeal_due_on=event.occurred_on + window if appealable else None,
+        in_absentia=in_absentia,
+        appeal_due_on=appeal_due_on(
+            event.occurred_on, in_absentia=in_absentia, agency_grant=agency_grant
+        ),
         hearing_on=None,
     )
 
 
 def _vd_granted(case: Case, event: Event) -> Case:
-    # An agency grant (8 CFR 240.25) is not a judge's decision and has no BIA appeal.
     decided = _decide(
         case,
         event,
         Decision.VOLUNTARY_DEPARTURE,
         S.VOLUNTARY_DEPARTURE,
-        appealable=event.data["granted_by"] != "agency",
+        agency_grant=event.data["granted_by"] == "agency",
     )
     return dataclasses.replace(decided, vd_deadline_on=date_field(event.data, "deadline_on"))
 
 
 def _removal_ordered(case: Case, event: Event) -> Case:
-    # An in-absentia order is not appealable; the remedy is a motion to reopen (INA § 240(b)(5)(C)).
     in_absentia = bool(event.data.get("in_absentia"))
-    decided = _decide(
-        case, event, Decision.REMOVAL_ORDERED, S.REMOVAL_ORDERED, appealable=not in_absentia
+    return _decide(
+        case, event, Decision.REMOVAL_ORDERED, S.REMOVAL_ORDERED, in_absentia=in_absentia
     )
-    return dataclasses.replace(decided, in_absentia=in_absentia)
 
 
 def _enter_final(case: Case, on: dt.date) -> Case:

@@ -26,7 +26,12 @@ from docket.cases.model import (
     PersonId,
     ReleaseMode,
 )
-from docket.cases.table import APPEAL_WINDOW_DAYS, CUSTODY_REVIEW_DAYS, POST_ORDER_STATES
+from docket.cases.table import (
+    APPEAL_WINDOW_DAYS,
+    CUSTODY_REVIEW_DAYS,
+    POST_ORDER_STATES,
+    appeal_due_on,
+)
 from docket.errors import InvalidInput
 
 S = CaseState
@@ -139,11 +144,11 @@ def _check_appeal(record: LegacyCase) -> None:
         return
     if record.decided_on is None:
         raise _bad("appeal_filed_on", "there is no decision to appeal")
-    last_day = record.decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+    last_day = appeal_due_on(record.decided_on, in_absentia=record.in_absentia)
+    if last_day is None:
+        raise _bad("appeal_filed_on", "an in-absentia order cannot be appealed")
     if not record.decided_on <= record.appeal_filed_on <= last_day:
         raise _bad("appeal_filed_on", f"must be within {APPEAL_WINDOW_DAYS} days of decided_on")
-    if record.in_absentia:
-        raise _bad("appeal_filed_on", "an in-absentia order cannot be appealed")
 
 
 def _check_state_dates(record: LegacyCase) -> None:
@@ -202,12 +207,7 @@ def to_case(
         )
         for kind in sorted(bar_kinds, key=lambda k: k.value)
     )
-    window_open = (
-        state in DECIDED_STATES
-        and not appeal_pending
-        and not record.in_absentia
-        and record.decided_on is not None
-    )
+    window_open = state in DECIDED_STATES and not appeal_pending
     return Case(
         case_id=case_id,
         case_ref=record.case_ref,
@@ -219,7 +219,7 @@ def to_case(
         decision=record.decision,
         decided_on=record.decided_on,
         in_absentia=record.in_absentia,
-        appeal_due_on=record.decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+        appeal_due_on=appeal_due_on(record.decided_on, in_absentia=record.in_absentia)
         if window_open and record.decided_on
         else None,
         vd_deadline_on=record.vd_deadline_on,

@@ -7,6 +7,7 @@ derived from this table. The rules that need more than the state live in ``lifec
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -30,6 +31,19 @@ REOPENABLE_STATES = frozenset(
 
 APPEAL_WINDOW_DAYS = 30
 """8 CFR 1003.38(b): an appeal to the BIA must be filed within 30 days of the decision."""
+
+
+def appeal_due_on(
+    decided_on: dt.date, *, in_absentia: bool = False, agency_grant: bool = False
+) -> dt.date | None:
+    """The last day to appeal a decision made on ``decided_on``, or ``None`` when there is no
+    appeal: an in-absentia order (the remedy is a motion to reopen, INA § 240(b)(5)(C)) and
+    voluntary departure granted by the agency (8 CFR 240.25) are not appealable to the Board."""
+    if in_absentia or agency_grant:
+        return None
+    return decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+
+
 CUSTODY_REVIEW_DAYS = 90
 """8 CFR 241.4(k): custody is reviewed before the 90-day removal period ends."""
 
