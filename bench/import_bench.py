@@ -4,8 +4,9 @@ For each backend it prints Docket's rows per second and two baselines measured i
 
 - `same rows`: the very rows Docket wrote (persons, cases, events, bars, deadlines), read back
   and inserted into a fresh database of the same schema with the driver alone (sqlite3
-  `executemany` in 5,000-row transactions with the same pragmas / PostgreSQL `COPY`), no domain
-  logic; only the insert and commit calls are timed.
+  `executemany` in 5,000-row transactions with Docket's own pragmas: WAL, `synchronous=FULL`,
+  foreign keys, page cache / PostgreSQL `COPY`), no domain logic; only the insert and commit
+  calls are timed.
 - `csv rows`: the input CSV rows, one table of text columns, the same way.
 
 Usage: python bench/import_bench.py [--cases 1000000] [--backends sqlite,postgresql]
@@ -34,7 +35,7 @@ import sqlalchemy as sa
 from docket.bootstrap import SystemClock, bootstrap
 from docket.config import Settings
 from docket.importing.cases_csv import import_cases
-from docket.storage.engine import make_engine
+from docket.storage.engine import SQLITE_PRAGMAS, make_engine
 from docket.storage.migrate import upgrade
 from docket.synthetic import generate_dataset
 
@@ -139,8 +140,8 @@ def raw_same_rows(source_url: str, target_url: str) -> float:
     spent = 0.0
     if target_url.startswith("sqlite"):
         connection = sqlite3.connect(sa.make_url(target_url).database or "", isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        for pragma in SQLITE_PRAGMAS:  # Docket's own: WAL, FULL, foreign keys, cache
+            connection.execute(pragma)
         for table in TABLES:
             for columns, rows in _chunks(source_url, table):
                 marks = ", ".join("?" * len(columns))
@@ -178,8 +179,8 @@ def raw_csv_rows(target_url: str, csv_path: Path) -> float:
     start = time.perf_counter()
     if target_url.startswith("sqlite"):
         connection = sqlite3.connect(sa.make_url(target_url).database or "", isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        for pragma in SQLITE_PRAGMAS:
+            connection.execute(pragma)
         connection.execute(ddl)
         sql = f"INSERT INTO raw_cases VALUES ({', '.join('?' * len(header))})"
         start = time.perf_counter()
