@@ -163,3 +163,26 @@ def test_a_file_missing_a_required_column_is_refused_whole(docket, tmp_path):
 )
 def test_a_numbers_are_normalised(written, normal):
     assert normalise_a_number(written) == normal
+
+
+def test_text_with_backslashes_tabs_and_line_breaks_is_stored_exactly(docket, tmp_path):
+    # PostgreSQL takes imported rows as COPY text, where these characters are escapes.
+    awkward = _bad(
+        given_name="Ana\\N",
+        family_name="O'Brien\tDíaz",
+        address_line='Flat 2\\3\n"Rear"\r\nBuilding',
+        city="\\.",
+        counsel="Lee \\t Park, Esq.",
+        aliases="",
+    )
+    report = _import(docket, _write(tmp_path / "cases.csv", [awkward]))
+    assert report.errors == []
+    person = show_case(uow=docket.uow, case_ref=GOOD["case_ref"]).person
+    assert person is not None
+    assert (person.name.given_name, person.name.family_name) == ("Ana\\N", "O'Brien\tDíaz")
+    assert person.address.line == 'Flat 2\\3\n"Rear"\r\nBuilding'
+    assert (person.address.city, person.counsel) == ("\\.", "Lee \\t Park, Esq.")
+    with docket.engine.connect() as connection:
+        given = connection.exec_driver_sql("SELECT given_name FROM persons").scalar_one()
+    assert given == "Ana\\N"
+    assert verify(SqlAuditStore(docket.engine)).is_ok

@@ -122,3 +122,8 @@ class UnitOfWork(Protocol):
     def encoder(self) -> RecordEncoder:
         """The store's encoder (see :class:`RecordEncoder`)."""
         ...
+
+    def bulk(self) -> AbstractContextManager[None]:
+        """Declare that many large write transactions follow (bulk import), so the store may
+        move its housekeeping off their path. Each transaction still commits as usual."""
+        ...

@@ -11,7 +11,8 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from enum import StrEnum
+from typing import TypeVar, cast
 
 from docket.cases import legacy
 from docket.cases.fields import parse_bool, parse_date
@@ -127,11 +128,18 @@ def _choice(
     text = (row.get(column, "") if value is None else value).strip()
     if not text:
         return None
-    try:
-        return kind(text)
-    except ValueError as exc:
+    # A dictionary lookup: calling the enum class by value costs several times more, per row.
+    member = cast("_E | None", _MEMBERS[kind].get(text))
+    if member is None:
         allowed = ", ".join(member.value for member in kind)
-        raise RowRefused(column, f"{text!r} is not one of {allowed}") from exc
+        raise RowRefused(column, f"{text!r} is not one of {allowed}")
+    return member
+
+
+_MEMBERS: dict[type[StrEnum], dict[str, StrEnum]] = {
+    kind: {member.value: member for member in kind}
+    for kind in (CaseState, Decision, CloseReason, BarKind)
+}
 
 
 def _aliases(text: str) -> tuple[Name, ...]:

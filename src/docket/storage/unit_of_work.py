@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -22,25 +22,31 @@ from docket.cases.model import Case, CaseState, Person
 from docket.cases.ports import CaseFilter, CommandRecord, DocketSummary, RecordEncoder
 from docket.errors import VersionConflict
 from docket.storage import schema as t
+from docket.storage.checkpoint import BackgroundCheckpointer
 from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import (
     BAR_COLUMNS,
     CASE_COLUMNS,
+    COPY_TAG,
     DEADLINE_COLUMNS,
     PERSON_COLUMNS,
     STORED_EVENT_COLUMNS,
+    CopyRecords,
     EncodedRecords,
     Values,
     bar_values,
     case_values,
     deadline_values,
+    encode_copy_records,
     encode_event,
     encode_records,
     person_values,
 )
 
-_IN_CHUNK = 500
-"""Bound on values in one ``IN (...)`` list."""
+_T = TypeVar("_T")
+
+_AUTOCHECKPOINT = 1000
+"""SQLite's default: checkpoint in the commit that takes the WAL past this many pages."""
 _COPY_FROM = 50
 """From this many rows COPY beats INSERT on PostgreSQL; below, its set-up costs more."""
 
@@ -62,9 +68,39 @@ def event_from_row(row: Any) -> Event:
     )
 
 
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
+def _keys_in(table: sa.Table, column: str, wanted: str, dialect: str) -> sa.TextClause:
+    """``SELECT wanted FROM table WHERE column`` is one of the values of the parameter
+    ``keys``, given as one value however many keys there are (see :func:`_keys`): bulk import
+    looks up thousands per batch, and a placeholder per key cost more to build and parse than
+    the lookup itself."""
+    if dialect == "postgresql":  # keys: a text[] array
+        condition = "= ANY(:keys)"
+    else:  # keys: a JSON array
+        condition = "IN (SELECT value FROM json_each(:keys))"
+    # Table and column names are this module's own, never input.
+    return sa.text(f"SELECT {wanted} FROM {table.name} WHERE {column} {condition}")  # noqa: S608
+
+
+def _keys(values: Collection[str], dialect: str) -> list[str] | str:
+    keys = sorted(set(values))
+    return keys if dialect == "postgresql" else json.dumps(keys)
+
+
+# Version-checked updates of a projection row (SET takes the columns given at execution).
+_SAVE_PERSON = (
+    t.persons.update()
+    .where(t.persons.c.person_id == sa.bindparam("key_id"))
+    .where(t.persons.c.version == sa.bindparam("key_version"))
+)
+_SAVE_CASE = (
+    t.cases.update()
+    .where(t.cases.c.case_id == sa.bindparam("key_id"))
+    .where(t.cases.c.version == sa.bindparam("key_version"))
+)
+_DELETE_BARS = t.case_bars.delete().where(t.case_bars.c.case_id == sa.bindparam("key_id"))
+_DELETE_DEADLINES = t.case_deadlines.delete().where(
+    t.case_deadlines.c.case_id == sa.bindparam("key_id")
+)
 
 
 class SqlReadTransaction:
@@ -166,6 +202,7 @@ class SqlWriteTransaction(SqlReadTransaction):
         ).one()
         self._length, self._head_hash = int(length), str(head_hash)
         self._appended = False
+        self._postgresql = connection.dialect.name == "postgresql"
 
     def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: Sequence[Values]) -> None:
         """Insert ``rows`` (tuples from ``storage.rows``) straight through the driver: COPY on
@@ -194,13 +231,12 @@ class SqlWriteTransaction(SqlReadTransaction):
     # persons ------------------------------------------------------------------------------
     def find_persons_by_a_number(self, a_numbers: Collection[str]) -> dict[str, Person]:
         found: dict[str, Person] = {}
-        for chunk in _chunks(sorted(set(a_numbers))):
-            for data in self.connection.scalars(
-                sa.select(t.persons.c.data).where(t.persons.c.a_number.in_(chunk))
-            ):
-                person = snapshot.person_from_dict(json.loads(data))
-                assert person.a_number is not None
-                found[person.a_number] = person
+        dialect = self.connection.dialect.name
+        query = _keys_in(t.persons, "a_number", "data", dialect)
+        for data in self.connection.scalars(query, {"keys": _keys(a_numbers, dialect)}):
+            person = snapshot.person_from_dict(json.loads(data))
+            assert person.a_number is not None
+            found[person.a_number] = person
         return found
 
     def add_persons(self, persons: Sequence[Person]) -> None:
@@ -208,17 +244,17 @@ class SqlWriteTransaction(SqlReadTransaction):
 
     def save_person(self, person: Person, *, expected_version: int) -> None:
         result = self.connection.execute(
-            t.persons.update()
-            .where(t.persons.c.person_id == person.person_id)
-            .where(t.persons.c.version == expected_version)
-            .values(
-                a_number=person.a_number,
-                given_name=person.name.given_name,
-                family_name=person.name.family_name,
-                date_of_birth=person.date_of_birth,
-                version=person.version,
-                data=snapshot.person_text(person),
-            )
+            _SAVE_PERSON,
+            {
+                "key_id": person.person_id,
+                "key_version": expected_version,
+                "a_number": person.a_number,
+                "given_name": person.name.given_name,
+                "family_name": person.name.family_name,
+                "date_of_birth": person.date_of_birth,
+                "version": person.version,
+                "data": snapshot.person_text(person),
+            },
         )
         if result.rowcount != 1:
             raise VersionConflict(
@@ -228,14 +264,9 @@ class SqlWriteTransaction(SqlReadTransaction):
 
     # cases --------------------------------------------------------------------------------
     def existing_case_refs(self, case_refs: Collection[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(sorted(set(case_refs))):
-            found.update(
-                self.connection.scalars(
-                    sa.select(t.cases.c.case_ref).where(t.cases.c.case_ref.in_(chunk))
-                )
-            )
-        return found
+        dialect = self.connection.dialect.name
+        query = _keys_in(t.cases, "case_ref", "case_ref", dialect)
+        return set(self.connection.scalars(query, {"keys": _keys(case_refs, dialect)}))
 
     def add_cases(self, cases: Sequence[Case]) -> None:
         self._insert_many(t.cases, CASE_COLUMNS, [case_values(c) for c in cases])
@@ -243,25 +274,23 @@ class SqlWriteTransaction(SqlReadTransaction):
 
     def save_case(self, case: Case, *, expected_version: int) -> None:
         result = self.connection.execute(
-            t.cases.update()
-            .where(t.cases.c.case_id == case.case_id)
-            .where(t.cases.c.version == expected_version)
-            .values(
-                state=case.state.value,
-                field_office=case.field_office,
-                version=case.version,
-                data=snapshot.case_text(case),
-            )
+            _SAVE_CASE,
+            {
+                "key_id": case.case_id,
+                "key_version": expected_version,
+                "state": case.state.value,
+                "field_office": case.field_office,
+                "version": case.version,
+                "data": snapshot.case_text(case),
+            },
         )
         if result.rowcount != 1:
             raise VersionConflict(
                 f"case {case.case_ref} changed since version {expected_version}",
                 details={"case_ref": case.case_ref, "expected_version": expected_version},
             )
-        self.connection.execute(t.case_bars.delete().where(t.case_bars.c.case_id == case.case_id))
-        self.connection.execute(
-            t.case_deadlines.delete().where(t.case_deadlines.c.case_id == case.case_id)
-        )
+        self.connection.execute(_DELETE_BARS, {"key_id": case.case_id})
+        self.connection.execute(_DELETE_DEADLINES, {"key_id": case.case_id})
         self._write_indexes([case])
 
     def _write_indexes(self, cases: Sequence[Case]) -> None:
@@ -273,6 +302,23 @@ class SqlWriteTransaction(SqlReadTransaction):
         return self._chain([encode_event(e) for e in events])
 
     def write_encoded(self, encoded: Sequence[object]) -> list[int]:
+        if self._postgresql:
+            copied = cast("list[CopyRecords]", list(encoded))
+            if not all(isinstance(r, tuple) and r[:1] == (COPY_TAG,) for r in copied):
+                raise TypeError("write_encoded takes what storage.rows.encode_copy_records made")
+            lines = [
+                f"{seq}\t{fields}\t{prev}\t{digest}\n"
+                for seq, fields, prev, digest in self._link([e for r in copied for e in r[1]])
+            ]
+            self._copy_text(t.events, STORED_EVENT_COLUMNS, "".join(lines))
+            for table, columns, position in (
+                (t.persons, PERSON_COLUMNS, 2),
+                (t.cases, CASE_COLUMNS, 3),
+                (t.case_bars, BAR_COLUMNS, 4),
+                (t.case_deadlines, DEADLINE_COLUMNS, 5),
+            ):
+                self._copy_text(table, columns, "".join([cast(str, r[position]) for r in copied]))
+            return self._seqs_since(len(lines))
         records = cast("list[EncodedRecords]", list(encoded))
         if not all(isinstance(r, tuple) and len(r) == 5 for r in records):
             raise TypeError("write_encoded takes what storage.rows.encode_records made")
@@ -286,20 +332,38 @@ class SqlWriteTransaction(SqlReadTransaction):
             self._insert_many(table, columns, [row for r in records for row in r[position]])
         return seqs
 
-    def _chain(self, events: list[tuple[Values, str]]) -> list[int]:
-        """Give each event its place and its hash, in order, and insert them."""
-        stored: list[Values] = []
+    def _link(self, events: Sequence[tuple[_T, str]]) -> Iterator[tuple[int, _T, str, str]]:
+        """Give each event (anything, with the body of its hash) its place, the previous hash
+        and its own, in order; the new head is kept for :meth:`flush_head`."""
         length, prev = self._length, self._head_hash
-        for values, body in events:
+        for item, body in events:
             length += 1
             digest = chain_hash(length, body, prev)
-            stored.append((length, *values, prev, digest))
+            yield length, item, prev, digest
             prev = digest
-        self._insert_many(t.events, STORED_EVENT_COLUMNS, stored)
-        seqs = list(range(self._length + 1, length + 1))
         self._length, self._head_hash = length, prev
-        self._appended = self._appended or bool(stored)
-        return seqs
+        self._appended = self._appended or bool(events)
+
+    def _seqs_since(self, count: int) -> list[int]:
+        return list(range(self._length - count + 1, self._length + 1))
+
+    def _chain(self, events: list[tuple[Values, str]]) -> list[int]:
+        """Give each event its place and its hash, in order, and insert them."""
+        stored = [(seq, *values, prev, digest) for seq, values, prev, digest in self._link(events)]
+        self._insert_many(t.events, STORED_EVENT_COLUMNS, stored)
+        return self._seqs_since(len(stored))
+
+    def _copy_text(self, table: sa.Table, columns: Sequence[str], text: str) -> None:
+        """Send ``text`` (COPY text lines made by ``storage.rows``) to ``table`` in one COPY."""
+        if not text:
+            return
+        driver = self.connection.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            copy.write(text)
 
     def get_command(self, idempotency_key: str) -> CommandRecord | None:
         row = self.connection.execute(
@@ -340,18 +404,48 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._checkpointer: BackgroundCheckpointer | None = None
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many large write transactions follow. On SQLite, WAL checkpoints then run in a
+        background thread between them instead of inside their commits (see
+        :mod:`docket.storage.checkpoint`); on PostgreSQL nothing changes."""
+        if not self._sqlite or self._checkpointer is not None:
+            yield
+            return
+        database = self.engine.url.database
+        assert database is not None  # make_engine refuses SQLite without a file
+        self._checkpointer = BackgroundCheckpointer(database)
+        try:
+            yield
+        finally:
+            checkpointer, self._checkpointer = self._checkpointer, None
+            checkpointer.close()
 
     def encoder(self) -> RecordEncoder:
-        return encode_records
+        # PostgreSQL takes rows as COPY text made in the workers; SQLite takes tuples.
+        return encode_copy_records if self.engine.dialect.name == "postgresql" else encode_records
 
     @contextmanager
     def write(self) -> Iterator[SqlWriteTransaction]:
         with self.engine.connect() as connection:
             connection = connection.execution_options(**{WRITE_OPTION: True})
+            checkpointer = self._checkpointer
+            if checkpointer is not None:
+                checkpointer.wait()  # begin on a fully copied log, which SQLite then rewinds
             with connection.begin():
+                if self._sqlite:
+                    # Per connection and pooled connections are reused: say it every time.
+                    connection.exec_driver_sql(
+                        f"PRAGMA wal_autocheckpoint={0 if checkpointer else _AUTOCHECKPOINT}"
+                    )
                 tx = SqlWriteTransaction(connection)
                 yield tx
                 tx.flush_head()
+            if checkpointer is not None:
+                checkpointer.request()
 
     @contextmanager
     def read(self) -> Iterator[SqlReadTransaction]:
