@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docket.cases import snapshot
 from docket.cases.model import CaseState
@@ -42,3 +47,26 @@ def test_creation_events_share_their_texts_and_the_texts_are_canonical():
         )
     assert snapshot.person_text(person) == snapshot.canonical_json(snapshot.person_to_dict(person))
     assert snapshot.case_text(case) == snapshot.canonical_json(snapshot.case_to_dict(case))
+
+
+_STANDARD = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(value=_PLAIN)
+def test_canonical_json_is_the_standard_encoders_sorted_compact_text(value):
+    assert snapshot.canonical_json(value) == _STANDARD.encode(value)
+
+
+def test_what_the_fast_encoder_refuses_still_gets_the_standard_text():
+    awkward = {"big": 2**70, "nested": {1: "integer key", 2: [-(2**65)]}}
+    assert snapshot.canonical_json(awkward) == _STANDARD.encode(awkward)
+
+
+def test_datetimes_are_refused_as_by_the_standard_encoder():
+    with pytest.raises(TypeError):
+        snapshot.canonical_json({"at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)})

@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import orjson
+
 from docket.cases.events import Event, JSONValue
 from docket.cases.model import (
     Address,
@@ -48,12 +50,25 @@ _T = TypeVar("_T")
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# orjson writes the same text several times faster. Dataclasses and datetimes are passed
+# through so that, like the standard encoder, it refuses them rather than inventing a form.
+_FAST_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
 
 
 def canonical_json(value: object) -> str:
-    """The one text form of plain data: sorted keys, no spaces, UTF-8 characters kept."""
-    # One encoder for all calls: json.dumps with options builds a new one every time.
-    return _CANONICAL.encode(value)
+    """The one text form of plain data: sorted keys, no spaces, UTF-8 characters kept.
+
+    The text of ``json.JSONEncoder(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)``; a property test checks that orjson, which makes it here, gives the
+    same text for plain data (Docket keeps no floating-point numbers). What orjson does not take
+    (integers beyond 64 bits, keys that are not strings) goes to the standard encoder.
+    """
+    try:
+        return orjson.dumps(value, option=_FAST_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return _CANONICAL.encode(value)
 
 
 def _memo(owner: object, name: str, compute: Callable[[], _T]) -> _T:
