@@ -12,6 +12,7 @@ from docket.config import Settings
 from docket.storage.engine import make_engine
 from docket.storage.migrate import require_current, upgrade
 from docket.storage.unit_of_work import SqlUnitOfWork
+from docket.storage.users import SqlUserStore
 
 
 class SystemClock:
@@ -28,6 +29,7 @@ class Docket:
     settings: Settings
     engine: sa.Engine
     uow: SqlUnitOfWork
+    users: SqlUserStore
     clock: Clock
 
     def close(self) -> None:
@@ -47,5 +49,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
         engine.dispose()
         raise
     return Docket(
-        settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock()
+        settings=settings,
+        engine=engine,
+        uow=SqlUnitOfWork(engine),
+        users=SqlUserStore(engine),
+        clock=clock or SystemClock(),
     )

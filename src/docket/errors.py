@@ -84,6 +84,25 @@ class ConfigurationError(DocketError):
     code = "configuration_error"
 
 
+class LoginRefused(DocketError):
+    """A login failed. The message is the same whatever the reason (unknown user, wrong
+    password or code, locked or disabled account), so it tells nobody who has an account."""
+
+    code = "login_refused"
+
+    def __init__(self) -> None:
+        super().__init__("login refused: wrong username, password or code, or account locked")
+
+
+class SessionInvalid(DocketError):
+    """The session is unknown, ended, expired, or its user was disabled or changed."""
+
+    code = "session_invalid"
+
+    def __init__(self) -> None:
+        super().__init__("no valid session: log in again")
+
+
 ERROR_TYPES: tuple[type[DocketError], ...] = (
     DocketError,
     InvalidInput,
@@ -96,5 +115,7 @@ ERROR_TYPES: tuple[type[DocketError], ...] = (
     BarInForce,
     TamperDetected,
     ConfigurationError,
+    LoginRefused,
+    SessionInvalid,
 )
 """Every error type, so documentation and tests can enumerate the codes."""

@@ -20,22 +20,6 @@ SCHEDULE_HEARING = (
 
 
 @pytest.fixture
-def run(database_url: str, tmp_path: Path):
-    env = {
-        "DOCKET_DATABASE_URL": database_url,
-        "DOCKET_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
-        "DOCKET_ACTOR": "officer.cli",
-    }
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    assert invoke("init").exit_code == 0
-    return invoke
-
-
-@pytest.fixture
 def imported(run, tmp_path: Path):
     path = tmp_path / "cases.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:

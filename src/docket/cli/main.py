@@ -19,6 +19,7 @@ from docket.cases.service import summarise
 from docket.cli.audit import audit_group
 from docket.cli.cases import case_group
 from docket.cli.context import actor_of, opened, progress_bar
+from docket.cli.users import users_group
 from docket.config import Settings
 from docket.errors import DocketError
 from docket.importing.cases_csv import ImportReport, import_cases
@@ -218,3 +219,4 @@ def demo(ctx: click.Context, count: int, seed: int, data_dir: Path) -> None:
 
 cli.add_command(case_group)
 cli.add_command(audit_group)
+cli.add_command(users_group)

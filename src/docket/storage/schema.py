@@ -85,3 +85,40 @@ case_deadlines = sa.Table(
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("due_on", sa.Date, nullable=False, index=True),
 )
+
+# Identities (docket.identity). Moments are ISO text in UTC (storage.rows.instant_text), which
+# compares in time order on both databases.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.String(32), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("field_office", sa.String(16)),
+    sa.Column("person_id", sa.String(64)),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("totp_secret", sa.String(64)),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.String(40)),
+    sa.Column("last_totp_step", sa.BigInteger, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.user_id"), nullable=False, index=True),
+    sa.Column("user_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("last_seen_at", sa.String(40), nullable=False),
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("failure_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("failed_at", sa.String(40), nullable=False),
+    sa.Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+)

@@ -1,0 +1,74 @@
+"""``docket users``: add users, disable them, change their role."""
+
+from __future__ import annotations
+
+import click
+
+from docket.cli.context import opened
+from docket.identity.model import Role
+from docket.identity.service import add_user, disable_user, set_role
+
+ROLE = click.Choice([role.value for role in Role])
+
+
+@click.group("users")
+def users_group() -> None:
+    """Who may use Docket (roles: officer, supervisor, legal_reviewer, logistics, analyst,
+    auditor, admin, subject, counsel)."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", type=ROLE, required=True, help="The user's one role.")
+@click.option("--office", "field_office", help="Field office (staff roles must have one).")
+@click.option("--person-id", help="A subject's own person record (subjects must have one).")
+@click.pass_context
+def add_command(
+    ctx: click.Context, username: str, role: str, field_office: str | None, person_id: str | None
+) -> None:
+    """Add USERNAME with a random password and, for staff, a one-time-code secret.
+
+    Both are printed once, here, and kept nowhere in readable form: hand them to the user.
+    """
+    with opened(ctx) as docket:
+        made = add_user(
+            users=docket.users,
+            username=username,
+            role=Role(role),
+            field_office=field_office,
+            person_id=person_id,
+        )
+    user = made.user
+    scope = f", office {user.field_office}" if user.field_office else ""
+    click.echo(f"added {user.username} ({user.role.value}{scope})")
+    click.echo(f"password: {made.password}")
+    if made.totp_uri:
+        click.echo(f"one-time-code secret: {made.totp_secret}")
+        click.echo(f"authenticator URI: {made.totp_uri}")
+
+
+@users_group.command("disable")
+@click.argument("username")
+@click.pass_context
+def disable_command(ctx: click.Context, username: str) -> None:
+    """Disable USERNAME; their sessions end on their next request."""
+    with opened(ctx) as docket:
+        user = disable_user(users=docket.users, username=username)
+    click.echo(f"disabled {user.username}")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=ROLE)
+@click.option("--office", "field_office", help="New field office (default: the current one).")
+@click.pass_context
+def set_role_command(
+    ctx: click.Context, username: str, role: str, field_office: str | None
+) -> None:
+    """Give USERNAME the role ROLE; their sessions end on their next request."""
+    with opened(ctx) as docket:
+        user = set_role(
+            users=docket.users, username=username, role=Role(role), field_office=field_office
+        )
+    scope = f", office {user.field_office}" if user.field_office else ""
+    click.echo(f"{user.username} is now {user.role.value}{scope}")

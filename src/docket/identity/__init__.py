@@ -1,0 +1,1 @@
+"""Who may use Docket: users, their roles and field offices, passwords, one-time codes, sessions."""

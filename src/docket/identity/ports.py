@@ -1,0 +1,43 @@
+"""What the identity services need from storage, as Protocols (implemented in storage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from docket.identity.model import Session, User, UserId
+
+
+class UserTransaction(Protocol):
+    """Reads and writes of users and sessions within one transaction."""
+
+    def user_by_username(self, username: str) -> User | None: ...
+
+    def user(self, user_id: UserId) -> User | None: ...
+
+    def add_user(self, user: User) -> None:
+        """Add ``user``; :class:`~docket.errors.Conflict` if the username is taken."""
+        ...
+
+    def save_user(self, user: User) -> None: ...
+
+    def add_login_failure(self, username: str, at: dt.datetime) -> None: ...
+
+    def login_failures_since(self, username: str, since: dt.datetime) -> int: ...
+
+    def clear_login_failures(self, username: str) -> None: ...
+
+    def add_session(self, session: Session) -> None: ...
+
+    def session(self, token_hash: str) -> Session | None: ...
+
+    def save_session(self, session: Session) -> None: ...
+
+    def end_session(self, token_hash: str) -> None: ...
+
+
+class UserStore(Protocol):
+    """Opens user transactions; a transaction commits when its block ends without an error."""
+
+    def transaction(self) -> AbstractContextManager[UserTransaction]: ...

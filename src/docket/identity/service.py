@@ -1,0 +1,217 @@
+"""Use cases: add, disable and re-role users; log in, check a session on every request, log out.
+
+A login failure is always the same :class:`~docket.errors.LoginRefused`, and costs the same
+password verification whether or not the user exists. Five failures within 15 minutes lock the
+account for 30. Staff must also give a one-time code, and each code works once. A session ends
+after 15 minutes idle or 12 hours in all, at logout, and as soon as its user is disabled or
+changed (checked on the next request).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+import secrets
+import uuid
+
+from docket.cases.ports import Clock
+from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
+from docket.identity import passwords, totp
+from docket.identity.model import (
+    LOCKOUT_FAILURES,
+    LOCKOUT_FOR,
+    LOCKOUT_WINDOW,
+    STAFF_ROLES,
+    Role,
+    Session,
+    User,
+    UserId,
+)
+from docket.identity.ports import UserStore, UserTransaction
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+
+
+@dataclasses.dataclass(frozen=True)
+class NewUser:
+    """A user just added, with what they need to log in the first time (shown once)."""
+
+    user: User
+    password: str
+    totp_secret: str | None
+    totp_uri: str | None
+
+
+def add_user(
+    *,
+    users: UserStore,
+    username: str,
+    role: Role,
+    field_office: str | None = None,
+    person_id: str | None = None,
+    password: str | None = None,
+) -> NewUser:
+    """Add a user. Staff need a field office and get a one-time-code secret; a subject needs
+    their person record. Without ``password`` a random one is made."""
+    username = username.strip().lower()
+    if not _USERNAME.fullmatch(username):
+        raise InvalidInput(
+            "username: 2 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit",
+            details={"field": "username"},
+        )
+    field_office = _check_scope(role, field_office, person_id)
+    password = password if password is not None else secrets.token_urlsafe(18)
+    passwords.check_password_policy(password, username=username)
+    secret = totp.new_secret() if role in STAFF_ROLES else None
+    user = User(
+        user_id=UserId(uuid.uuid4().hex),
+        username=username,
+        role=role,
+        field_office=field_office,
+        person_id=person_id if role is Role.SUBJECT else None,
+        password_hash=passwords.hash_password(password),
+        totp_secret=secret,
+        disabled=False,
+        version=1,
+    )
+    with users.transaction() as tx:
+        tx.add_user(user)
+    uri = totp.provisioning_uri(secret, username=username) if secret else None
+    return NewUser(user=user, password=password, totp_secret=secret, totp_uri=uri)
+
+
+def disable_user(*, users: UserStore, username: str) -> User:
+    """Disable ``username``; their sessions end on their next request."""
+    with users.transaction() as tx:
+        user = _existing(tx, username)
+        changed = dataclasses.replace(user, disabled=True, version=user.version + 1)
+        tx.save_user(changed)
+    return changed
+
+
+def set_role(
+    *, users: UserStore, username: str, role: Role, field_office: str | None = None
+) -> User:
+    """Give ``username`` a new role (and office); their sessions end on their next request."""
+    with users.transaction() as tx:
+        user = _existing(tx, username)
+        if role in STAFF_ROLES and user.totp_secret is None:
+            raise InvalidInput(
+                f"{username} has no one-time-code secret: add a new staff user instead",
+                details={"field": "role"},
+            )
+        field_office = _check_scope(role, field_office or user.field_office, user.person_id)
+        changed = dataclasses.replace(
+            user, role=role, field_office=field_office, version=user.version + 1
+        )
+        tx.save_user(changed)
+    return changed
+
+
+def login(
+    *, users: UserStore, clock: Clock, username: str, password: str, code: str | None = None
+) -> str:
+    """A new session token for ``username``, or :class:`LoginRefused` (always the same)."""
+    now = clock.now()
+    username = username.strip().lower()
+    with users.transaction() as tx:
+        user = tx.user_by_username(username)
+        if user is None:
+            passwords.spend_a_verification(password)
+            accepted = None
+        else:
+            accepted = _check_credentials(user, password, code, now)
+        if accepted is None:
+            _count_failure(tx, username, user, now)
+        else:
+            assert user is not None
+            tx.clear_login_failures(username)
+            tx.save_user(dataclasses.replace(user, locked_until=None, last_totp_step=accepted))
+            token = secrets.token_urlsafe(32)
+            tx.add_session(
+                Session(
+                    token_hash=_token_hash(token),
+                    user_id=user.user_id,
+                    user_version=user.version,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+            return token
+    raise LoginRefused()  # after the block, so the failure is committed
+
+
+def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
+    """The user of the session ``token``, whose idle time starts again; :class:`SessionInvalid`
+    if the session is unknown, ended, expired, or its user disabled or changed since."""
+    now = clock.now()
+    token_hash = _token_hash(token)
+    with users.transaction() as tx:
+        session = tx.session(token_hash)
+        user = tx.user(session.user_id) if session else None
+        if session is not None and user is not None and _still_valid(session, user, now):
+            tx.save_session(dataclasses.replace(session, last_seen_at=now))
+            return user
+        if session is not None:
+            tx.end_session(token_hash)
+    raise SessionInvalid()  # after the block, so the ended session stays ended
+
+
+def logout(*, users: UserStore, token: str) -> None:
+    """End the session ``token`` (nothing happens if it is not a session)."""
+    with users.transaction() as tx:
+        tx.end_session(_token_hash(token))
+
+
+def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
+    return not user.disabled and user.version == session.user_version and not session.expired(now)
+
+
+def _check_credentials(user: User, password: str, code: str | None, now: dt.datetime) -> int | None:
+    """The accepted code's time step (the last one, for non-staff) if the login may go ahead.
+    The password is verified first in every case, so every refusal costs the same."""
+    password_ok = passwords.password_matches(user.password_hash, password)
+    if user.disabled or (user.locked_until is not None and now < user.locked_until):
+        return None
+    if not password_ok:
+        return None
+    if not user.is_staff:
+        return user.last_totp_step
+    if user.totp_secret is None or not code:
+        return None
+    return totp.accepted_step(
+        user.totp_secret, code.strip(), at=now, after_step=user.last_totp_step
+    )
+
+
+def _count_failure(tx: UserTransaction, username: str, user: User | None, now: dt.datetime) -> None:
+    tx.add_login_failure(username, now)
+    if user is None or (user.locked_until is not None and now < user.locked_until):
+        return
+    if tx.login_failures_since(username, now - LOCKOUT_WINDOW) >= LOCKOUT_FAILURES:
+        tx.save_user(dataclasses.replace(user, locked_until=now + LOCKOUT_FOR))
+
+
+def _check_scope(role: Role, field_office: str | None, person_id: str | None) -> str | None:
+    if role in STAFF_ROLES:
+        if not field_office or not field_office.strip():
+            raise InvalidInput(
+                f"a {role.value} belongs to a field office", details={"field": "field_office"}
+            )
+        return field_office.strip().upper()
+    if role is Role.SUBJECT and not person_id:
+        raise InvalidInput("a subject user needs their person id", details={"field": "person_id"})
+    return None
+
+
+def _existing(tx: UserTransaction, username: str) -> User:
+    user = tx.user_by_username(username.strip().lower())
+    if user is None:
+        raise NotFound(f"no user {username!r}", details={"username": username})
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

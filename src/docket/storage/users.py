@@ -1,0 +1,151 @@
+"""Users, sessions and failed logins in SQL: the identity ports' implementation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from docket.errors import Conflict
+from docket.identity.model import Role, Session, User, UserId
+from docket.storage import schema as t
+from docket.storage.engine import WRITE_OPTION
+from docket.storage.rows import instant_text
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _user(row: Any) -> User:
+    return User(
+        user_id=UserId(row.user_id),
+        username=row.username,
+        role=Role(row.role),
+        field_office=row.field_office,
+        person_id=row.person_id,
+        password_hash=row.password_hash,
+        totp_secret=row.totp_secret,
+        disabled=bool(row.disabled),
+        version=int(row.version),
+        locked_until=_instant(row.locked_until),
+        last_totp_step=int(row.last_totp_step),
+    )
+
+
+def _user_values(user: User) -> dict[str, Any]:
+    return {
+        "user_id": user.user_id,
+        "username": user.username,
+        "role": user.role.value,
+        "field_office": user.field_office,
+        "person_id": user.person_id,
+        "password_hash": user.password_hash,
+        "totp_secret": user.totp_secret,
+        "disabled": user.disabled,
+        "version": user.version,
+        "locked_until": instant_text(user.locked_until) if user.locked_until else None,
+        "last_totp_step": user.last_totp_step,
+    }
+
+
+class SqlUserTransaction:
+    """User and session reads and writes in one transaction."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def user_by_username(self, username: str) -> User | None:
+        # Locked for the transaction: two logins of one user count failures one after the other.
+        row = self.connection.execute(
+            sa.select(t.users).where(t.users.c.username == username).with_for_update()
+        ).first()
+        return _user(row) if row else None
+
+    def user(self, user_id: UserId) -> User | None:
+        row = self.connection.execute(
+            sa.select(t.users).where(t.users.c.user_id == user_id).with_for_update()
+        ).first()
+        return _user(row) if row else None
+
+    def add_user(self, user: User) -> None:
+        if self.user_by_username(user.username) is not None:
+            raise Conflict(f"user {user.username!r} exists", details={"username": user.username})
+        self.connection.execute(t.users.insert().values(**_user_values(user)))
+
+    def save_user(self, user: User) -> None:
+        self.connection.execute(
+            t.users.update().where(t.users.c.user_id == user.user_id).values(**_user_values(user))
+        )
+
+    def add_login_failure(self, username: str, at: dt.datetime) -> None:
+        self.connection.execute(
+            t.login_failures.insert().values(username=username, failed_at=instant_text(at))
+        )
+
+    def login_failures_since(self, username: str, since: dt.datetime) -> int:
+        count = self.connection.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.login_failures)
+            .where(t.login_failures.c.username == username)
+            .where(t.login_failures.c.failed_at >= instant_text(since))
+        )
+        return int(count or 0)
+
+    def clear_login_failures(self, username: str) -> None:
+        self.connection.execute(
+            t.login_failures.delete().where(t.login_failures.c.username == username)
+        )
+
+    def add_session(self, session: Session) -> None:
+        self.connection.execute(
+            t.sessions.insert().values(
+                token_hash=session.token_hash,
+                user_id=session.user_id,
+                user_version=session.user_version,
+                created_at=instant_text(session.created_at),
+                last_seen_at=instant_text(session.last_seen_at),
+            )
+        )
+
+    def session(self, token_hash: str) -> Session | None:
+        row = self.connection.execute(
+            sa.select(t.sessions).where(t.sessions.c.token_hash == token_hash)
+        ).first()
+        if row is None:
+            return None
+        return Session(
+            token_hash=row.token_hash,
+            user_id=UserId(row.user_id),
+            user_version=int(row.user_version),
+            created_at=dt.datetime.fromisoformat(row.created_at),
+            last_seen_at=dt.datetime.fromisoformat(row.last_seen_at),
+        )
+
+    def save_session(self, session: Session) -> None:
+        self.connection.execute(
+            t.sessions.update()
+            .where(t.sessions.c.token_hash == session.token_hash)
+            .values(last_seen_at=instant_text(session.last_seen_at))
+        )
+
+    def end_session(self, token_hash: str) -> None:
+        self.connection.execute(t.sessions.delete().where(t.sessions.c.token_hash == token_hash))
+
+
+class SqlUserStore:
+    """Opens user transactions on one engine (SQLite: ``BEGIN IMMEDIATE``, so two logins of
+    one user queue instead of both counting from the same failures)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlUserTransaction]:
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield SqlUserTransaction(connection)

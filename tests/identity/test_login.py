@@ -1,0 +1,199 @@
+"""Logins and sessions through real storage: the same refusal for every failure, lockout,
+one-time codes for staff, idle and absolute expiry, and revocation on the next request."""
+
+from __future__ import annotations
+
+import pytest
+
+from docket.errors import Conflict, InvalidInput, LoginRefused, NotFound, SessionInvalid
+from docket.identity import totp
+from docket.identity.model import Role
+from docket.identity.service import (
+    add_user,
+    authenticate,
+    disable_user,
+    login,
+    logout,
+    set_role,
+)
+
+PASSWORD = "plover-quartz-91-ledger"
+
+
+@pytest.fixture
+def officer(docket):
+    return add_user(
+        users=docket.users,
+        username="ana.officer",
+        role=Role.OFFICER,
+        field_office="hou",
+        password=PASSWORD,
+    )
+
+
+def _code(docket, made):
+    return totp.code_at(made.totp_secret, docket.clock.now())
+
+
+def _login(docket, made, password=PASSWORD, code=None):
+    return login(
+        users=docket.users,
+        clock=docket.clock,
+        username=made.user.username,
+        password=password,
+        code=code if code is not None else _code(docket, made),
+    )
+
+
+def _refusal(docket, **credentials):
+    with pytest.raises(LoginRefused) as refused:
+        login(users=docket.users, clock=docket.clock, **credentials)
+    return refused.value.code, refused.value.message, refused.value.details
+
+
+def test_a_staff_user_logs_in_with_password_and_code_and_the_session_names_them(docket, officer):
+    token = _login(docket, officer)
+    user = authenticate(users=docket.users, clock=docket.clock, token=token)
+    assert (user.username, user.role, user.field_office) == ("ana.officer", Role.OFFICER, "HOU")
+
+
+def test_staff_cannot_log_in_without_a_one_time_code(docket, officer):
+    _refusal(docket, username="ana.officer", password=PASSWORD, code=None)
+    _refusal(docket, username="ana.officer", password=PASSWORD, code="000000")
+
+
+def test_a_one_time_code_works_once(docket, officer):
+    code = _code(docket, officer)
+    _login(docket, officer, code=code)
+    _refusal(docket, username="ana.officer", password=PASSWORD, code=code)
+
+
+def test_an_unknown_user_and_a_wrong_password_get_the_same_refusal(docket, officer):
+    unknown = _refusal(docket, username="nobody.here", password=PASSWORD, code="123456")
+    wrong = _refusal(
+        docket, username="ana.officer", password="wrong-password-1", code=_code(docket, officer)
+    )
+    assert unknown == wrong
+
+
+def test_five_failures_in_fifteen_minutes_lock_the_account_for_thirty(docket, officer):
+    for _ in range(5):
+        _refusal(docket, username="ana.officer", password="wrong-password-1", code="1")
+        docket.clock.advance(minutes=2)
+    # Locked now: even the right password and code are refused, with the same refusal.
+    locked = _refusal(
+        docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer)
+    )
+    assert locked == _refusal(docket, username="nobody.here", password=PASSWORD, code="1")
+    docket.clock.advance(minutes=31)
+    assert _login(docket, officer)
+
+
+def test_failures_spread_beyond_fifteen_minutes_do_not_lock(docket, officer):
+    for _ in range(5):
+        _refusal(docket, username="ana.officer", password="wrong-password-1", code="1")
+        docket.clock.advance(minutes=4)
+    assert _login(docket, officer)
+
+
+def test_a_session_expires_after_fifteen_idle_minutes(docket, officer):
+    token = _login(docket, officer)
+    docket.clock.advance(minutes=14)
+    authenticate(users=docket.users, clock=docket.clock, token=token)  # starts the idle time again
+    docket.clock.advance(minutes=14)
+    authenticate(users=docket.users, clock=docket.clock, token=token)
+    docket.clock.advance(minutes=15)
+    with pytest.raises(SessionInvalid):
+        authenticate(users=docket.users, clock=docket.clock, token=token)
+
+
+def test_no_session_outlives_twelve_hours_however_active(docket, officer):
+    token = _login(docket, officer)
+    for _ in range(71):  # 11 h 50 min of activity every 10 minutes
+        docket.clock.advance(minutes=10)
+        authenticate(users=docket.users, clock=docket.clock, token=token)
+    docket.clock.advance(minutes=10)
+    with pytest.raises(SessionInvalid):
+        authenticate(users=docket.users, clock=docket.clock, token=token)
+
+
+@pytest.mark.parametrize(
+    "revoke",
+    [
+        lambda docket, token: logout(users=docket.users, token=token),
+        lambda docket, token: disable_user(users=docket.users, username="ana.officer"),
+        lambda docket, token: set_role(
+            users=docket.users, username="ana.officer", role=Role.SUPERVISOR
+        ),
+    ],
+    ids=["logout", "disabled", "role changed"],
+)
+def test_revocation_takes_effect_on_the_next_request(docket, officer, revoke):
+    token = _login(docket, officer)
+    revoke(docket, token)
+    with pytest.raises(SessionInvalid):
+        authenticate(users=docket.users, clock=docket.clock, token=token)
+
+
+def test_a_disabled_user_cannot_log_in(docket, officer):
+    disable_user(users=docket.users, username="ana.officer")
+    _refusal(docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer))
+
+
+def test_a_subject_logs_in_with_a_password_alone(docket):
+    subject = add_user(
+        users=docket.users,
+        username="maria.subject",
+        role=Role.SUBJECT,
+        person_id="p-1",
+        password=PASSWORD,
+    )
+    assert subject.totp_secret is None
+    assert subject.user.field_office is None
+    token = login(
+        users=docket.users, clock=docket.clock, username="maria.subject", password=PASSWORD
+    )
+    assert authenticate(users=docket.users, clock=docket.clock, token=token).person_id == "p-1"
+
+
+def test_a_made_password_is_long_and_works(docket):
+    made = add_user(users=docket.users, username="lee.counsel", role=Role.COUNSEL)
+    assert len(made.password) >= 20
+    assert login(
+        users=docket.users, clock=docket.clock, username="lee.counsel", password=made.password
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"username": "Bad Name!"}, "username"),
+        ({"field_office": None}, "field_office"),
+        ({"role": Role.SUBJECT, "field_office": None}, "person_id"),
+        ({"password": "password1234"}, "password"),
+    ],
+)
+def test_a_user_that_breaks_a_rule_is_refused_and_not_added(docket, changes, field):
+    request = {
+        "username": "new.user",
+        "role": Role.OFFICER,
+        "field_office": "NYC",
+        "password": PASSWORD,
+        **changes,
+    }
+    with pytest.raises(InvalidInput) as refused:
+        add_user(users=docket.users, **request)
+    assert refused.value.details["field"] == field
+    with pytest.raises(NotFound):
+        disable_user(users=docket.users, username=request["username"])
+
+
+def test_a_username_is_taken_once(docket, officer):
+    with pytest.raises(Conflict):
+        add_user(
+            users=docket.users,
+            username="ANA.OFFICER",
+            role=Role.ANALYST,
+            field_office="NYC",
+            password=PASSWORD,
+        )
