@@ -11,12 +11,13 @@ from docket.storage.rows import HASHED_COLUMNS
 
 
 def unlock(connection: sa.Connection) -> None:
-    """Remove the append-only protection, as a database owner could."""
-    if connection.dialect.name == "sqlite":
-        for trigger in ("events_no_update", "events_no_delete"):
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
-    else:
-        connection.exec_driver_sql("ALTER TABLE events DISABLE TRIGGER USER")
+    """Remove the append-only protection of both logs, as a database owner could."""
+    for table in ("events", "access_log"):
+        if connection.dialect.name == "sqlite":
+            for verb in ("update", "delete"):
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+        else:
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
 
 
 def tamper(engine: sa.Engine, *statements: str, params: dict[str, Any] | None = None) -> None:

@@ -16,19 +16,12 @@ from docket.identity.service import (
     logout,
     set_role,
 )
-
-PASSWORD = "plover-quartz-91-ledger"
+from tests.identity.builders import PASSWORD, a_user
 
 
 @pytest.fixture
 def officer(docket):
-    return add_user(
-        users=docket.users,
-        username="ana.officer",
-        role=Role.OFFICER,
-        field_office="hou",
-        password=PASSWORD,
-    )
+    return a_user(docket, field_office="hou")
 
 
 def _code(docket, made):
@@ -120,10 +113,16 @@ def test_no_session_outlives_twelve_hours_however_active(docket, officer):
 @pytest.mark.parametrize(
     "revoke",
     [
-        lambda docket, token: logout(users=docket.users, token=token),
-        lambda docket, token: disable_user(users=docket.users, username="ana.officer"),
+        lambda docket, token: logout(users=docket.users, clock=docket.clock, token=token),
+        lambda docket, token: disable_user(
+            users=docket.users, clock=docket.clock, actor="admin.test", username="ana.officer"
+        ),
         lambda docket, token: set_role(
-            users=docket.users, username="ana.officer", role=Role.SUPERVISOR
+            users=docket.users,
+            clock=docket.clock,
+            actor="admin.test",
+            username="ana.officer",
+            role=Role.SUPERVISOR,
         ),
     ],
     ids=["logout", "disabled", "role changed"],
@@ -136,18 +135,12 @@ def test_revocation_takes_effect_on_the_next_request(docket, officer, revoke):
 
 
 def test_a_disabled_user_cannot_log_in(docket, officer):
-    disable_user(users=docket.users, username="ana.officer")
+    disable_user(users=docket.users, clock=docket.clock, actor="admin.test", username="ana.officer")
     _refusal(docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer))
 
 
 def test_a_subject_logs_in_with_a_password_alone(docket):
-    subject = add_user(
-        users=docket.users,
-        username="maria.subject",
-        role=Role.SUBJECT,
-        person_id="p-1",
-        password=PASSWORD,
-    )
+    subject = a_user(docket, "maria.subject", Role.SUBJECT, field_office=None, person_id="p-1")
     assert subject.totp_secret is None
     assert subject.user.field_office is None
     token = login(
@@ -157,7 +150,7 @@ def test_a_subject_logs_in_with_a_password_alone(docket):
 
 
 def test_a_made_password_is_long_and_works(docket):
-    made = add_user(users=docket.users, username="lee.counsel", role=Role.COUNSEL)
+    made = a_user(docket, "lee.counsel", Role.COUNSEL, field_office=None, password=None)
     assert len(made.password) >= 20
     assert login(
         users=docket.users, clock=docket.clock, username="lee.counsel", password=made.password
@@ -182,18 +175,14 @@ def test_a_user_that_breaks_a_rule_is_refused_and_not_added(docket, changes, fie
         **changes,
     }
     with pytest.raises(InvalidInput) as refused:
-        add_user(users=docket.users, **request)
+        add_user(users=docket.users, clock=docket.clock, actor="admin.test", **request)
     assert refused.value.details["field"] == field
     with pytest.raises(NotFound):
-        disable_user(users=docket.users, username=request["username"])
+        disable_user(
+            users=docket.users, clock=docket.clock, actor="admin.test", username=request["username"]
+        )
 
 
 def test_a_username_is_taken_once(docket, officer):
     with pytest.raises(Conflict):
-        add_user(
-            users=docket.users,
-            username="ANA.OFFICER",
-            role=Role.ANALYST,
-            field_office="NYC",
-            password=PASSWORD,
-        )
+        a_user(docket, "ANA.OFFICER", Role.ANALYST, field_office="NYC")

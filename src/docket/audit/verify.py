@@ -1,5 +1,6 @@
-"""``audit verify``: recompute the chain, compare it with its recorded head and any signed
-checkpoints, and rebuild every case and person from its events to compare with what is stored."""
+"""``audit verify``: recompute the event chain, compare it with its recorded head and any signed
+checkpoints, and rebuild every case and person from its events to compare with what is stored;
+then recompute the access log's chain and compare it with its head."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from docket.audit.access import ACCESS_CHAIN
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, ChainReport, StoredLink, walk
 from docket.audit.checkpoint import Checkpoint, check_signature
 from docket.cases.events import Event, StreamType
@@ -48,6 +50,7 @@ class VerifyReport:
 
     events: int = 0
     streams: int = 0
+    access_entries: int = 0
     head_hash: str = ""
     checkpoints_checked: int = 0
     problems: list[str] = field(default_factory=list)
@@ -87,6 +90,12 @@ def verify(
             report.problems.append(problem)
     if chain.finding is None:
         _check_projections(store, report)
+    access = walk(
+        ACCESS_CHAIN, store.chain_links(ACCESS_CHAIN), recorded_head=store.chain_head(ACCESS_CHAIN)
+    )
+    report.access_entries = access.length
+    if access.finding is not None:
+        report.problems.append(str(access.finding))
     return report
 
 

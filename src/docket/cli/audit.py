@@ -51,7 +51,7 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
     click.echo(
         f"ok: {report.events} events chained, {report.streams} records rebuilt and equal to "
         f"the stored ones, {report.checkpoints_checked} checkpoints matched; "
-        f"head {report.head_hash[:16]}"
+        f"head {report.head_hash[:16]}; {report.access_entries} access log entries chained"
     )
 
 

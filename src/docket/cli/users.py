@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from docket.cli.context import opened
+from docket.bootstrap import Docket
+from docket.cli.context import actor_of, opened
 from docket.identity.model import Role
 from docket.identity.service import add_user, disable_user, set_role
 
 ROLE = click.Choice([role.value for role in Role])
+
+
+def _by_operator(docket: Docket) -> dict[str, Any]:
+    """Who and where a change made here is recorded as, on the access log."""
+    return {
+        "users": docket.users,
+        "clock": docket.clock,
+        "actor": actor_of(docket.settings, None),
+        "source": "cli",
+    }
 
 
 @click.group("users")
@@ -29,10 +42,11 @@ def add_command(
     """Add USERNAME with a random password and, for staff, a one-time-code secret.
 
     Both are printed once, here, and kept nowhere in readable form: hand them to the user.
+    The change is on the access log under $DOCKET_ACTOR (else the login name).
     """
     with opened(ctx) as docket:
         made = add_user(
-            users=docket.users,
+            **_by_operator(docket),
             username=username,
             role=Role(role),
             field_office=field_office,
@@ -53,7 +67,10 @@ def add_command(
 def disable_command(ctx: click.Context, username: str) -> None:
     """Disable USERNAME; their sessions end on their next request."""
     with opened(ctx) as docket:
-        user = disable_user(users=docket.users, username=username)
+        user = disable_user(
+            **_by_operator(docket),
+            username=username,
+        )
     click.echo(f"disabled {user.username}")
 
 
@@ -68,7 +85,10 @@ def set_role_command(
     """Give USERNAME the role ROLE; their sessions end on their next request."""
     with opened(ctx) as docket:
         user = set_role(
-            users=docket.users, username=username, role=Role(role), field_office=field_office
+            **_by_operator(docket),
+            username=username,
+            role=Role(role),
+            field_office=field_office,
         )
     scope = f", office {user.field_office}" if user.field_office else ""
     click.echo(f"{user.username} is now {user.role.value}{scope}")

@@ -6,6 +6,7 @@ import datetime as dt
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from docket.audit.access import AccessEntry
 from docket.identity.model import Session, User, UserId
 
 
@@ -35,6 +36,10 @@ class UserTransaction(Protocol):
     def save_session(self, session: Session) -> None: ...
 
     def end_session(self, token_hash: str) -> None: ...
+
+    def record_access(self, entry: AccessEntry) -> None:
+        """Chain ``entry`` onto the access log, committed with this transaction."""
+        ...
 
 
 class UserStore(Protocol):

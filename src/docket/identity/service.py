@@ -16,6 +16,7 @@ import re
 import secrets
 import uuid
 
+from docket.audit.access import AccessEntry, Outcome
 from docket.cases.ports import Clock
 from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
 from docket.identity import passwords, totp
@@ -31,6 +32,7 @@ from docket.identity.model import (
 )
 from docket.identity.ports import UserStore, UserTransaction
 
+_MINUTE = dt.timedelta(minutes=1)
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
 
@@ -47,11 +49,14 @@ class NewUser:
 def add_user(
     *,
     users: UserStore,
+    clock: Clock,
+    actor: str,
     username: str,
     role: Role,
     field_office: str | None = None,
     person_id: str | None = None,
     password: str | None = None,
+    source: str = "",
 ) -> NewUser:
     """Add a user. Staff need a field office and get a one-time-code secret; a subject needs
     their person record. Without ``password`` a random one is made."""
@@ -78,21 +83,34 @@ def add_user(
     )
     with users.transaction() as tx:
         tx.add_user(user)
+        tx.record_access(
+            _entry(clock, actor, "user_added", user, source, role=role.value, office=field_office)
+        )
     uri = totp.provisioning_uri(secret, username=username) if secret else None
     return NewUser(user=user, password=password, totp_secret=secret, totp_uri=uri)
 
 
-def disable_user(*, users: UserStore, username: str) -> User:
+def disable_user(
+    *, users: UserStore, clock: Clock, actor: str, username: str, source: str = ""
+) -> User:
     """Disable ``username``; their sessions end on their next request."""
     with users.transaction() as tx:
         user = _existing(tx, username)
         changed = dataclasses.replace(user, disabled=True, version=user.version + 1)
         tx.save_user(changed)
+        tx.record_access(_entry(clock, actor, "user_disabled", user, source))
     return changed
 
 
 def set_role(
-    *, users: UserStore, username: str, role: Role, field_office: str | None = None
+    *,
+    users: UserStore,
+    clock: Clock,
+    actor: str,
+    username: str,
+    role: Role,
+    field_office: str | None = None,
+    source: str = "",
 ) -> User:
     """Give ``username`` a new role (and office); their sessions end on their next request."""
     with users.transaction() as tx:
@@ -107,22 +125,44 @@ def set_role(
             user, role=role, field_office=field_office, version=user.version + 1
         )
         tx.save_user(changed)
+        details = {"role": role.value, "office": field_office}
+        tx.record_access(_entry(clock, actor, "user_role_set", user, source, **details))
     return changed
 
 
 def login(
-    *, users: UserStore, clock: Clock, username: str, password: str, code: str | None = None
+    *,
+    users: UserStore,
+    clock: Clock,
+    username: str,
+    password: str,
+    code: str | None = None,
+    source: str = "",
 ) -> str:
-    """A new session token for ``username``, or :class:`LoginRefused` (always the same)."""
+    """A new session token for ``username``, or :class:`LoginRefused` (always the same). The
+    access log records each attempt with its true reason, for the auditors."""
     now = clock.now()
     username = username.strip().lower()
     with users.transaction() as tx:
         user = tx.user_by_username(username)
         if user is None:
             passwords.spend_a_verification(password)
-            accepted = None
+            accepted, reason = None, "unknown_user"
         else:
-            accepted = _check_credentials(user, password, code, now)
+            accepted, reason = _check_credentials(user, password, code, now)
+        outcome = Outcome.REFUSED if accepted is None else Outcome.ALLOWED
+        tx.record_access(
+            AccessEntry(
+                at=now,
+                actor=username,
+                action="login",
+                record_type="user",
+                record_id=user.user_id if user else "",
+                outcome=outcome,
+                source=source,
+                details={"reason": reason} if reason else {},
+            )
+        )
         if accepted is None:
             _count_failure(tx, username, user, now)
         else:
@@ -159,31 +199,43 @@ def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
     raise SessionInvalid()  # after the block, so the ended session stays ended
 
 
-def logout(*, users: UserStore, token: str) -> None:
+def logout(*, users: UserStore, clock: Clock, token: str, source: str = "") -> None:
     """End the session ``token`` (nothing happens if it is not a session)."""
+    token_hash = _token_hash(token)
     with users.transaction() as tx:
-        tx.end_session(_token_hash(token))
+        session = tx.session(token_hash)
+        user = tx.user(session.user_id) if session else None
+        if session is None or user is None:
+            return
+        tx.end_session(token_hash)
+        tx.record_access(_entry(clock, user.username, "logout", user, source))
 
 
 def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
     return not user.disabled and user.version == session.user_version and not session.expired(now)
 
 
-def _check_credentials(user: User, password: str, code: str | None, now: dt.datetime) -> int | None:
-    """The accepted code's time step (the last one, for non-staff) if the login may go ahead.
-    The password is verified first in every case, so every refusal costs the same."""
+def _check_credentials(
+    user: User, password: str, code: str | None, now: dt.datetime
+) -> tuple[int | None, str]:
+    """The accepted code's time step (the last one, for non-staff) if the login may go ahead,
+    else ``None``, with the reason of a refusal. The password is verified first in every case,
+    so every refusal costs the same."""
     password_ok = passwords.password_matches(user.password_hash, password)
-    if user.disabled or (user.locked_until is not None and now < user.locked_until):
-        return None
+    if user.disabled:
+        return None, "disabled"
+    if user.locked_until is not None and now < user.locked_until:
+        return None, "locked"
     if not password_ok:
-        return None
+        return None, "wrong_password"
     if not user.is_staff:
-        return user.last_totp_step
+        return user.last_totp_step, ""
     if user.totp_secret is None or not code:
-        return None
-    return totp.accepted_step(
+        return None, "no_code"
+    step = totp.accepted_step(
         user.totp_secret, code.strip(), at=now, after_step=user.last_totp_step
     )
+    return step, "" if step is not None else "wrong_code"
 
 
 def _count_failure(tx: UserTransaction, username: str, user: User | None, now: dt.datetime) -> None:
@@ -192,6 +244,17 @@ def _count_failure(tx: UserTransaction, username: str, user: User | None, now: d
         return
     if tx.login_failures_since(username, now - LOCKOUT_WINDOW) >= LOCKOUT_FAILURES:
         tx.save_user(dataclasses.replace(user, locked_until=now + LOCKOUT_FOR))
+        tx.record_access(
+            AccessEntry(
+                at=now,
+                actor=username,
+                action="account_locked",
+                record_type="user",
+                record_id=user.user_id,
+                outcome=Outcome.ALLOWED,
+                details={"failures": LOCKOUT_FAILURES, "minutes": LOCKOUT_FOR // _MINUTE},
+            )
+        )
 
 
 def _check_scope(role: Role, field_office: str | None, person_id: str | None) -> str | None:
@@ -204,6 +267,21 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
     if role is Role.SUBJECT and not person_id:
         raise InvalidInput("a subject user needs their person id", details={"field": "person_id"})
     return None
+
+
+def _entry(
+    clock: Clock, actor: str, action: str, user: User, source: str, **details: str | None
+) -> AccessEntry:
+    return AccessEntry(
+        at=clock.now(),
+        actor=actor,
+        action=action,
+        record_type="user",
+        record_id=user.user_id,
+        outcome=Outcome.ALLOWED,
+        source=source,
+        details={"username": user.username, **{k: v for k, v in details.items() if v}},
+    )
 
 
 def _existing(tx: UserTransaction, username: str) -> User:

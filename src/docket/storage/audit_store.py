@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 
-from docket.audit.chain import ChainHead, StoredLink
+from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS
+from docket.audit.chain import EVENTS_CHAIN, ChainHead, StoredLink
 from docket.cases import snapshot
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
@@ -16,6 +17,11 @@ from docket.storage.rows import HASHED_COLUMNS
 from docket.storage.unit_of_work import event_from_row
 
 _FETCH = 5000
+_CHAINS = {
+    EVENTS_CHAIN: (t.events, HASHED_COLUMNS),
+    ACCESS_CHAIN: (t.access_log, ("seq", *ACCESS_COLUMNS)),
+}
+"""Each chain's table and the columns its hashes cover."""
 
 
 class SqlAuditStore:
@@ -34,15 +40,16 @@ class SqlAuditStore:
         return ChainHead(chain, int(row[0]), str(row[1])) if row else None
 
     def chain_links(self, chain: str) -> Iterator[StoredLink]:
-        columns = [t.events.c[name] for name in HASHED_COLUMNS]
-        query = sa.select(*columns, t.events.c.prev_hash, t.events.c.hash).order_by(t.events.c.seq)
+        table, hashed = _CHAINS[chain]
+        columns = [table.c[name] for name in hashed]
+        query = sa.select(*columns, table.c.prev_hash, table.c.hash).order_by(table.c.seq)
         with self.engine.connect() as connection:
             result = connection.execution_options(yield_per=_FETCH).execute(query)
             for row in result:
                 values = row._mapping
                 yield StoredLink(
                     seq=int(values["seq"]),
-                    fields={name: values[name] for name in HASHED_COLUMNS},
+                    fields={name: values[name] for name in hashed},
                     prev_hash=values["prev_hash"],
                     hash=values["hash"],
                 )

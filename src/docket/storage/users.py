@@ -9,9 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from docket.audit.access import AccessEntry
 from docket.errors import Conflict
 from docket.identity.model import Role, Session, User, UserId
 from docket.storage import schema as t
+from docket.storage.access_log import append_access
 from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import instant_text
 
@@ -134,6 +136,9 @@ class SqlUserTransaction:
 
     def end_session(self, token_hash: str) -> None:
         self.connection.execute(t.sessions.delete().where(t.sessions.c.token_hash == token_hash))
+
+    def record_access(self, entry: AccessEntry) -> None:
+        append_access(self.connection, [entry])
 
 
 class SqlUserStore:

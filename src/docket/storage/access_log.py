@@ -1,0 +1,54 @@
+"""Appending to the access log: chained under the lock of its chain head, in the caller's
+transaction, so an entry commits or rolls back with the change it describes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from docket.audit.access import ACCESS_CHAIN, AccessEntry
+from docket.audit.chain import chain_hash, link_body
+from docket.cases.snapshot import canonical_json
+from docket.storage import schema as t
+from docket.storage.rows import instant_text
+
+
+def access_values(entry: AccessEntry) -> dict[str, Any]:
+    """``entry`` as the text its hash covers (``audit.access.ACCESS_COLUMNS``)."""
+    return {
+        "at": instant_text(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "record_type": entry.record_type,
+        "record_id": entry.record_id,
+        "purpose": entry.purpose,
+        "outcome": entry.outcome.value,
+        "source": entry.source,
+        "details": canonical_json(dict(entry.details)),
+    }
+
+
+def append_access(connection: sa.Connection, entries: Sequence[AccessEntry]) -> None:
+    """Chain ``entries`` onto the access log within ``connection``'s transaction."""
+    if not entries:
+        return
+    heads = t.chain_heads
+    length, prev = connection.execute(
+        sa.select(heads.c.length, heads.c.head_hash)
+        .where(heads.c.chain == ACCESS_CHAIN)
+        .with_for_update()
+    ).one()
+    length, prev = int(length), str(prev)
+    rows = []
+    for entry in entries:
+        length += 1
+        values = access_values(entry)
+        digest = chain_hash(length, link_body(values), prev)
+        rows.append({"seq": length, **values, "prev_hash": prev, "hash": digest})
+        prev = digest
+    connection.execute(t.access_log.insert(), rows)
+    connection.execute(
+        heads.update().where(heads.c.chain == ACCESS_CHAIN).values(length=length, head_hash=prev)
+    )
