@@ -1,0 +1,147 @@
+"""Who may do what: the one access-policy table, role × action × relation to the record.
+
+Everything not in :data:`POLICY` is refused. A user's relation to a record is worked out once,
+by :func:`relation_of`, from the record's field office and person: staff see their own office
+(or, for some roles, every office), a subject their own record, counsel their clients' records.
+Surfaces (the HTTP API, the CLI) ask :func:`decide` and hold no rules of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from docket.identity.model import Role, User
+
+
+class Action(StrEnum):
+    """What a request does."""
+
+    READ_PERSON = "read_person"
+    READ_CASE = "read_case"
+    """A case, its timeline, its bars, deadlines and custody."""
+    LIST_CASES = "list_cases"
+    RECORD_EVENT = "record_event"
+    """A lifecycle event: hearing, decision, appeal, removal steps, closing."""
+    RECORD_BAR = "record_bar"
+    """Placing or lifting a legal bar: stay, citizenship claim, protected status, ..."""
+    RECORD_CUSTODY = "record_custody"
+    READ_AGGREGATES = "read_aggregates"
+    READ_AUDIT = "read_audit"
+    MANAGE_USERS = "manage_users"
+
+
+class Relation(StrEnum):
+    """How the user stands to the record an action is about."""
+
+    OWN_OFFICE = "own_office"
+    OTHER_OFFICE = "other_office"
+    OWN_RECORD = "own_record"
+    CLIENT_RECORD = "client_record"
+    UNRELATED = "unrelated"
+    """A subject or counsel and someone else's record."""
+    NO_RECORD = "no_record"
+    """The action is about no one record (aggregates, the audit log, users)."""
+
+
+_OWN = frozenset({Relation.OWN_OFFICE})
+_ANY_OFFICE = frozenset({Relation.OWN_OFFICE, Relation.OTHER_OFFICE})
+_GLOBAL = frozenset({Relation.NO_RECORD})
+
+POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
+    Role.OFFICER: {
+        Action.READ_PERSON: _OWN,
+        Action.READ_CASE: _OWN,
+        Action.LIST_CASES: _OWN,
+        Action.RECORD_EVENT: _OWN,
+        Action.RECORD_BAR: _OWN,
+        Action.RECORD_CUSTODY: _OWN,
+    },
+    Role.SUPERVISOR: {
+        Action.READ_PERSON: _OWN,
+        Action.READ_CASE: _OWN,
+        Action.LIST_CASES: _OWN,
+        Action.RECORD_EVENT: _OWN,
+        Action.RECORD_BAR: _OWN,
+        Action.RECORD_CUSTODY: _OWN,
+    },
+    Role.LEGAL_REVIEWER: {
+        Action.READ_PERSON: _ANY_OFFICE,
+        Action.READ_CASE: _ANY_OFFICE,
+        Action.LIST_CASES: _ANY_OFFICE,
+        Action.RECORD_BAR: _ANY_OFFICE,
+    },
+    Role.LOGISTICS: {
+        Action.READ_PERSON: _OWN,
+        Action.READ_CASE: _OWN,
+        Action.LIST_CASES: _OWN,
+        Action.RECORD_CUSTODY: _OWN,
+    },
+    Role.ANALYST: {Action.READ_AGGREGATES: _GLOBAL},
+    Role.AUDITOR: {Action.READ_AUDIT: _GLOBAL},
+    Role.ADMIN: {Action.MANAGE_USERS: _GLOBAL},
+    Role.SUBJECT: {
+        Action.READ_PERSON: frozenset({Relation.OWN_RECORD}),
+        Action.READ_CASE: frozenset({Relation.OWN_RECORD}),
+    },
+    Role.COUNSEL: {
+        Action.READ_PERSON: frozenset({Relation.CLIENT_RECORD}),
+        Action.READ_CASE: frozenset({Relation.CLIENT_RECORD}),
+    },
+}
+"""The table. A role's missing actions, and relations missing from an action, are refused."""
+
+
+@dataclass(frozen=True)
+class RecordScope:
+    """Where a record belongs: its field office and its person (``None``: no one record)."""
+
+    field_office: str | None = None
+    person_id: str | None = None
+
+    @property
+    def is_record(self) -> bool:
+        return self.field_office is not None or self.person_id is not None
+
+
+NO_RECORD = RecordScope()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether an action is allowed, and the table cell that says so."""
+
+    allowed: bool
+    role: Role
+    action: Action
+    relation: Relation
+
+    @property
+    def reason(self) -> str:
+        verdict = "may" if self.allowed else "may not"
+        return f"{self.role.value} {verdict} {self.action.value} ({self.relation.value})"
+
+
+def relation_of(user: User, record: RecordScope, *, clients: Collection[str] = ()) -> Relation:
+    """How ``user`` stands to ``record``; ``clients`` are counsel's clients' person ids."""
+    if not record.is_record:
+        return Relation.NO_RECORD
+    if user.role is Role.SUBJECT:
+        mine = user.person_id is not None and record.person_id == user.person_id
+        return Relation.OWN_RECORD if mine else Relation.UNRELATED
+    if user.role is Role.COUNSEL:
+        client = record.person_id is not None and record.person_id in clients
+        return Relation.CLIENT_RECORD if client else Relation.UNRELATED
+    own = user.field_office is not None and record.field_office == user.field_office
+    return Relation.OWN_OFFICE if own else Relation.OTHER_OFFICE
+
+
+def decide(
+    user: User, action: Action, record: RecordScope = NO_RECORD, *, clients: Collection[str] = ()
+) -> Decision:
+    """The table's answer for ``user`` doing ``action`` on ``record``. A disabled user may do
+    nothing."""
+    relation = relation_of(user, record, clients=clients)
+    allowed = not user.disabled and relation in POLICY.get(user.role, {}).get(action, frozenset())
+    return Decision(allowed=allowed, role=user.role, action=action, relation=relation)

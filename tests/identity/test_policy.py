@@ -1,0 +1,137 @@
+"""The access-policy table: every cell, properties over generated users and records, and the
+sentences the roles are known by."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from docket.identity.model import STAFF_ROLES, Role, User, UserId
+from docket.identity.policy import (
+    NO_RECORD,
+    POLICY,
+    Action,
+    RecordScope,
+    Relation,
+    decide,
+    relation_of,
+)
+
+OFFICES = ("HOU", "NYC", "ATL")
+PERSONS = ("p-1", "p-2", "p-3")
+
+
+def _user(role: Role, *, office="HOU", person="p-1", disabled=False) -> User:
+    return User(
+        user_id=UserId(f"u-{role.value}"),
+        username=role.value,
+        role=role,
+        field_office=office if role in STAFF_ROLES else None,
+        person_id=person if role is Role.SUBJECT else None,
+        password_hash="x",
+        totp_secret=None,
+        disabled=disabled,
+        version=1,
+    )
+
+
+# For each role, a record standing in each relation the role can have to one.
+REALISED = {
+    Relation.OWN_OFFICE: RecordScope("HOU", "p-9"),
+    Relation.OTHER_OFFICE: RecordScope("NYC", "p-9"),
+    Relation.OWN_RECORD: RecordScope("NYC", "p-1"),
+    Relation.CLIENT_RECORD: RecordScope("NYC", "p-2"),
+    Relation.UNRELATED: RecordScope("NYC", "p-9"),
+    Relation.NO_RECORD: NO_RECORD,
+}
+CLIENTS = ("p-2",)
+
+
+def _cells():
+    for role, action, relation in itertools.product(Role, Action, Relation):
+        user = _user(role)
+        record = REALISED[relation]
+        if relation_of(user, record, clients=CLIENTS) is relation:
+            yield role, action, relation
+
+
+@pytest.mark.parametrize(("role", "action", "relation"), list(_cells()))
+def test_every_cell_of_the_table_decides_as_written(role, action, relation):
+    decision = decide(_user(role), action, REALISED[relation], clients=CLIENTS)
+    assert decision.relation is relation
+    assert decision.allowed == (relation in POLICY[role].get(action, frozenset()))
+
+
+def test_every_role_has_a_row_and_every_action_is_someones():
+    assert set(POLICY) == set(Role)
+    granted = {action for row in POLICY.values() for action in row}
+    assert granted == set(Action)
+
+
+@given(
+    role=st.sampled_from(Role),
+    office=st.sampled_from(OFFICES),
+    person=st.sampled_from(PERSONS),
+    disabled=st.booleans(),
+    record=st.one_of(
+        st.just(NO_RECORD),
+        st.builds(RecordScope, st.sampled_from(OFFICES), st.sampled_from(PERSONS)),
+    ),
+    action=st.sampled_from(Action),
+    clients=st.frozensets(st.sampled_from(PERSONS)),
+)
+@settings(max_examples=2000, deadline=None)
+def test_no_role_reaches_outside_its_scope(role, office, person, disabled, record, action, clients):
+    user = _user(role, office=office, person=person, disabled=disabled)
+    decision = decide(user, action, record, clients=clients)
+    cell = POLICY[role].get(action, frozenset())
+    assert decision.allowed == (not disabled and decision.relation in cell)
+    if not decision.allowed:
+        return
+    if not record.is_record:
+        assert Relation.NO_RECORD in cell
+    elif role is Role.SUBJECT:
+        assert record.person_id == person
+    elif role is Role.COUNSEL:
+        assert record.person_id in clients
+    else:
+        assert record.field_office == office or Relation.OTHER_OFFICE in cell
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "record", "allowed"),
+    [
+        (Role.OFFICER, Action.READ_CASE, RecordScope("HOU", "p-9"), True),
+        (Role.OFFICER, Action.READ_CASE, RecordScope("NYC", "p-9"), False),
+        (Role.OFFICER, Action.READ_AUDIT, NO_RECORD, False),
+        (Role.LEGAL_REVIEWER, Action.RECORD_BAR, RecordScope("NYC", "p-9"), True),
+        (Role.LEGAL_REVIEWER, Action.RECORD_EVENT, RecordScope("HOU", "p-9"), False),
+        (Role.LOGISTICS, Action.RECORD_EVENT, RecordScope("HOU", "p-9"), False),
+        (Role.ANALYST, Action.READ_PERSON, RecordScope("HOU", "p-9"), False),
+        (Role.ANALYST, Action.READ_AGGREGATES, NO_RECORD, True),
+        (Role.AUDITOR, Action.READ_AUDIT, NO_RECORD, True),
+        (Role.ADMIN, Action.READ_CASE, RecordScope("HOU", "p-9"), False),
+        (Role.ADMIN, Action.MANAGE_USERS, NO_RECORD, True),
+        (Role.SUBJECT, Action.READ_CASE, RecordScope("NYC", "p-1"), True),
+        (Role.SUBJECT, Action.READ_CASE, RecordScope("NYC", "p-3"), False),
+        (Role.SUBJECT, Action.RECORD_EVENT, RecordScope("NYC", "p-1"), False),
+        (Role.COUNSEL, Action.READ_PERSON, RecordScope("NYC", "p-2"), True),
+        (Role.COUNSEL, Action.READ_PERSON, RecordScope("NYC", "p-3"), False),
+    ],
+)
+def test_the_roles_do_what_design_md_says(role, action, record, allowed):
+    decision = decide(_user(role), action, record, clients=CLIENTS)
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_a_disabled_user_may_do_nothing():
+    user = _user(Role.OFFICER, disabled=True)
+    assert not decide(user, Action.READ_CASE, RecordScope("HOU", "p-9")).allowed
+
+
+def test_a_decision_names_its_cell():
+    decision = decide(_user(Role.OFFICER), Action.READ_CASE, RecordScope("NYC", "p-9"))
+    assert decision.reason == "officer may not read_case (other_office)"
