@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from docket.cases.ports import Clock
 from docket.config import Settings
+from docket.storage.access_log import SqlAccessLog
 from docket.storage.engine import make_engine
 from docket.storage.migrate import require_current, upgrade
 from docket.storage.unit_of_work import SqlUnitOfWork
@@ -30,6 +31,7 @@ class Docket:
     engine: sa.Engine
     uow: SqlUnitOfWork
     users: SqlUserStore
+    access_log: SqlAccessLog
     clock: Clock
 
     def close(self) -> None:
@@ -53,5 +55,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
         engine=engine,
         uow=SqlUnitOfWork(engine),
         users=SqlUserStore(engine),
+        access_log=SqlAccessLog(engine),
         clock=clock or SystemClock(),
     )

@@ -94,6 +94,12 @@ class LoginRefused(DocketError):
         super().__init__("login refused: wrong username, password or code, or account locked")
 
 
+class AccessRefused(DocketError):
+    """The access policy does not let this user do this to this record."""
+
+    code = "access_refused"
+
+
 class SessionInvalid(DocketError):
     """The session is unknown, ended, expired, or its user was disabled or changed."""
 
@@ -117,5 +123,6 @@ ERROR_TYPES: tuple[type[DocketError], ...] = (
     ConfigurationError,
     LoginRefused,
     SessionInvalid,
+    AccessRefused,
 )
 """Every error type, so documentation and tests can enumerate the codes."""

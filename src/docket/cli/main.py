@@ -220,3 +220,17 @@ def demo(ctx: click.Context, count: int, seed: int, data_dir: Path) -> None:
 cli.add_command(case_group)
 cli.add_command(audit_group)
 cli.add_command(users_group)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int) -> None:
+    """Run the HTTP API (spec at /openapi.json) until interrupted."""
+    import uvicorn  # only this command needs the server
+
+    from docket.api.app import create_app
+
+    app = create_app(ctx.find_object(Settings) or Settings())
+    uvicorn.run(app, host=host, port=port, log_level="info")

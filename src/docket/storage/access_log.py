@@ -12,6 +12,7 @@ from docket.audit.access import ACCESS_CHAIN, AccessEntry
 from docket.audit.chain import chain_hash, link_body
 from docket.cases.snapshot import canonical_json
 from docket.storage import schema as t
+from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import instant_text
 
 
@@ -52,3 +53,17 @@ def append_access(connection: sa.Connection, entries: Sequence[AccessEntry]) -> 
     connection.execute(
         heads.update().where(heads.c.chain == ACCESS_CHAIN).values(length=length, head_hash=prev)
     )
+
+
+class SqlAccessLog:
+    """Records access entries that accompany no change (reads, refusals) in a transaction of
+    their own."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def record(self, entries: Sequence[AccessEntry]) -> None:
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                append_access(connection, entries)

@@ -1,0 +1,71 @@
+"""``create_app(settings)``: the API, built when called (nothing at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from docket.api import cases, errors, sessions
+from docket.bootstrap import bootstrap
+from docket.cases.ports import Clock
+from docket.config import Settings
+
+MAX_BODY_BYTES = 1 << 20
+"""Larger request bodies are refused with 413 before they are read."""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+}
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The API on ``settings``' database (which must be initialised: ``docket init``). No
+    interactive documentation page; the spec is at ``/openapi.json``. CORS stays closed: no
+    cross-origin headers are ever sent."""
+    docket = bootstrap(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        docket.close()
+
+    app = FastAPI(
+        title="Docket",
+        summary="Removal-proceedings case lifecycle with the law's safeguards built in.",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.docket = docket
+    errors.install(app)
+    app.include_router(sessions.router)
+    app.include_router(cases.router)
+
+    @app.middleware("http")
+    async def _limits_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            response: Response = JSONResponse(
+                errors.error_body(
+                    "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes"
+                ),
+                413,
+            )
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return app

@@ -1,0 +1,58 @@
+"""``/api/session``: log in (password, and a one-time code for staff) and log out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from docket.api.deps import bearer_token, docket_of, source_of
+from docket.bootstrap import Docket
+from docket.identity.model import SESSION_IDLE, SESSION_MAX
+from docket.identity.service import login, logout
+
+router = APIRouter(prefix="/api/session", tags=["session"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    code: str | None = Field(default=None, max_length=16, description="One-time code (staff).")
+
+
+class SessionResponse(BaseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>'.")
+    idle_minutes: int
+    max_hours: int
+
+
+@router.post("", status_code=201, response_model=SessionResponse)
+def create_session(
+    body: LoginRequest, request: Request, docket: Annotated[Docket, Depends(docket_of)]
+) -> SessionResponse:
+    """Log in. Every failure is the same 401 ``login_refused``."""
+    token = login(
+        users=docket.users,
+        clock=docket.clock,
+        username=body.username,
+        password=body.password,
+        code=body.code,
+        source=source_of(request),
+    )
+    return SessionResponse(
+        token=token,
+        idle_minutes=SESSION_IDLE.seconds // 60,
+        max_hours=SESSION_MAX.seconds // 3600,
+    )
+
+
+@router.delete("", status_code=204)
+def end_session(
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    token: Annotated[str, Depends(bearer_token)],
+) -> Response:
+    """Log out: the session ends now."""
+    logout(users=docket.users, clock=docket.clock, token=token, source=source_of(request))
+    return Response(status_code=204)

@@ -1,0 +1,123 @@
+"""The HTTP API end to end: login, the error shape, reads checked against the policy table and
+put on the access log, limits and headers."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
+from docket.identity import totp
+from docket.identity.model import Role
+from tests.builders import a_case
+from tests.identity.builders import PASSWORD, a_user
+
+
+@pytest.fixture
+def client(docket, settings, clock):
+    a_case(docket, "DKT-NYC-1")  # a case of the NYC office
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield client
+
+
+def _token(client, docket, username, office):
+    made = a_user(docket, username, Role.OFFICER, field_office=office)
+    code = totp.code_at(made.totp_secret, docket.clock.now())
+    response = client.post(
+        "/api/session", json={"username": username, "password": PASSWORD, "code": code}
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def _access_log(docket):
+    with docket.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT actor, action, outcome, purpose FROM access_log ORDER BY seq")
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_an_officer_reads_a_case_of_their_office_and_the_read_is_logged(client, docket):
+    headers = _token(client, docket, "nyc.officer", "NYC")
+    response = client.get("/api/cases/DKT-NYC-1", headers={**headers, "X-Purpose": "hearing"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["case"]["case_ref"] == "DKT-NYC-1"
+    assert [event["kind"] for event in body["timeline"]] == ["case_opened"]
+    assert _access_log(docket)[-1] == ("nyc.officer", "read_case", "allowed", "hearing")
+
+
+def test_an_officer_of_another_office_is_refused_and_the_refusal_is_logged(client, docket):
+    headers = _token(client, docket, "hou.officer", "HOU")
+    response = client.get("/api/cases/DKT-NYC-1", headers=headers)
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "access_refused"
+    assert error["details"] == {"action": "read_case", "relation": "other_office"}
+    assert _access_log(docket)[-1] == ("hou.officer", "read_case", "refused", "")
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer not-a-session"}, {"Authorization": "Basic x"}]
+)
+def test_without_a_valid_session_nothing_is_read(client, headers):
+    response = client.get("/api/cases/DKT-NYC-1", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "session_invalid"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_failed_login_looks_the_same_for_an_unknown_user(client, docket):
+    a_user(docket, "ana.officer")
+    wrong = client.post("/api/session", json={"username": "ana.officer", "password": "nope"})
+    unknown = client.post("/api/session", json={"username": "nobody", "password": "nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.json()["error"]["code"] == "login_refused"
+
+
+def test_logout_ends_the_session_at_once(client, docket):
+    headers = _token(client, docket, "nyc.officer", "NYC")
+    assert client.delete("/api/session", headers=headers).status_code == 204
+    assert client.get("/api/cases/DKT-NYC-1", headers=headers).status_code == 401
+
+
+def test_bad_input_is_a_422_naming_the_field(client):
+    response = client.post("/api/session", json={"username": "ana"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert {"field": "body.password", "message": "Field required"} in error["details"]["fields"]
+
+
+def test_an_unknown_case_is_a_404_in_the_error_shape(client, docket):
+    headers = _token(client, docket, "nyc.officer", "NYC")
+    response = client.get("/api/cases/DKT-NONE", headers=headers)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client):
+    response = client.post(
+        "/api/session",
+        content=b"{}",
+        headers={"Content-Length": str(MAX_BODY_BYTES + 1), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_every_response_carries_the_security_headers_and_no_cors(client):
+    response = client.get("/openapi.json", headers={"Origin": "https://elsewhere.example"})
+    assert response.status_code == 200
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_the_spec_is_served_and_no_interactive_docs_page(client):
+    assert client.get("/openapi.json").json()["info"]["title"] == "Docket"
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
