@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from docket.api import cases, errors, sessions
+from docket.api import cases, commands, errors, sessions
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(sessions.router)
     app.include_router(cases.router)
+    app.include_router(commands.router)
 
     @app.middleware("http")
     async def _limits_and_headers(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from docket.api.deps import authorise, current_user, docket_of
 from docket.bootstrap import Docket
@@ -22,6 +22,7 @@ CaseRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 def get_case(
     case_ref: CaseRef,
     request: Request,
+    response: Response,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
 ) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def get_case(
         record_id=case.case_id,
         scope=RecordScope(field_office=case.field_office, person_id=case.person_id),
     )
+    response.headers["ETag"] = f'"{case.version}"'  # send it back as If-Match to change the case
     return {
         "case": snapshot.case_to_dict(case),
         "timeline": [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Header, Request
 
@@ -10,7 +10,7 @@ from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
 from docket.errors import AccessRefused, SessionInvalid
 from docket.identity.model import User
-from docket.identity.policy import Action, RecordScope, decide
+from docket.identity.policy import Action, Decision, RecordScope, decide
 from docket.identity.service import authenticate
 
 
@@ -48,25 +48,52 @@ def authorise(
     scope: RecordScope,
 ) -> None:
     """Ask the policy table and put the answer on the access log (with the purpose given in
-    ``X-Purpose``); :class:`AccessRefused` if the answer is no."""
+    ``X-Purpose``); :class:`AccessRefused` if the answer is no. For reads: a change logs its
+    access in its own transaction instead."""
     decision = decide(user, action, scope)
-    docket.access_log.record(
-        [
-            AccessEntry(
-                at=docket.clock.now(),
-                actor=user.username,
-                action=action.value,
-                record_type=record_type,
-                record_id=record_id,
-                outcome=Outcome.ALLOWED if decision.allowed else Outcome.REFUSED,
-                purpose=request.headers.get("x-purpose", "")[:500],
-                source=source_of(request),
-                details={"relation": decision.relation.value},
-            )
-        ]
-    )
     if not decision.allowed:
-        raise AccessRefused(
-            f"not allowed: {decision.reason}",
-            details={"action": action.value, "relation": decision.relation.value},
-        )
+        authorise_refusal(request, docket, user, decision, record_type, record_id)
+    docket.access_log.record(
+        [access_entry(request, docket, user, decision, record_type, record_id)]
+    )
+
+
+def authorise_refusal(
+    request: Request,
+    docket: Docket,
+    user: User,
+    decision: Decision,
+    record_type: str,
+    record_id: str,
+) -> NoReturn:
+    """Log a refused access and raise :class:`AccessRefused`."""
+    docket.access_log.record(
+        [access_entry(request, docket, user, decision, record_type, record_id)]
+    )
+    raise AccessRefused(
+        f"not allowed: {decision.reason}",
+        details={"action": decision.action.value, "relation": decision.relation.value},
+    )
+
+
+def access_entry(
+    request: Request,
+    docket: Docket,
+    user: User,
+    decision: Decision,
+    record_type: str,
+    record_id: str,
+    **details: str,
+) -> AccessEntry:
+    """The access log's entry for ``decision`` on this request."""
+    return AccessEntry(
+        at=docket.clock.now(),
+        actor=user.username,
+        action=decision.action.value,
+        record_type=record_type,
+        record_id=record_id,
+        outcome=Outcome.ALLOWED if decision.allowed else Outcome.REFUSED,
+        purpose=request.headers.get("x-purpose", "")[:500],
+        source=source_of(request),
+        details={"relation": decision.relation.value, **details},
+    )

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from docket.cases import lifecycle, persons
@@ -184,11 +184,14 @@ def record_event(
     occurred_on: dt.date | None = None,
     expected_version: int | None = None,
     idempotency_key: str | None = None,
+    also: Callable[[WriteTransaction], None] | None = None,
 ) -> RecordResult:
     """Record one lifecycle event on a case, with every rule checked before anything is saved.
 
     ``expected_version`` refuses the write if the case changed since the caller read it;
     ``idempotency_key`` makes a retry answer with the first result instead of recording again.
+    ``also`` runs in the same transaction once the command is answered (a surface records the
+    access with it, so the record commits or rolls back with the change).
     """
     now = clock.now()
     on = occurred_on or now.date()
@@ -207,6 +210,8 @@ def record_event(
     with uow.write() as tx:
         replayed = _replay(tx, idempotency_key, request_hash)
         if replayed is not None:
+            if also is not None:
+                also(tx)
             return replayed
         case = tx.get_case_by_ref(case_ref)
         if case is None:
@@ -234,6 +239,8 @@ def record_event(
             event_seqs=tuple(stored),
         )
         _remember(tx, idempotency_key, request_hash, result, now)
+        if also is not None:
+            also(tx)
     return result
 
 

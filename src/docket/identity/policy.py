@@ -12,6 +12,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from docket.cases.events import EventKind
+from docket.cases.table import TABLE
 from docket.identity.model import Role, User
 
 
@@ -43,6 +45,21 @@ class Relation(StrEnum):
     """A subject or counsel and someone else's record."""
     NO_RECORD = "no_record"
     """The action is about no one record (aggregates, the audit log, users)."""
+
+
+_CUSTODY_KINDS = frozenset(
+    {EventKind.CUSTODY_BOOKED, EventKind.CUSTODY_RELEASED, EventKind.CUSTODY_PLAN_RECORDED}
+)
+
+
+def action_for(kind: EventKind) -> Action:
+    """The action recording an event of ``kind`` is: a bar's own action for the moves that place
+    or lift a bar, custody for custody moves, else a lifecycle event."""
+    if TABLE[kind].bar is not None:
+        return Action.RECORD_BAR
+    if kind in _CUSTODY_KINDS:
+        return Action.RECORD_CUSTODY
+    return Action.RECORD_EVENT
 
 
 _OWN = frozenset({Relation.OWN_OFFICE})

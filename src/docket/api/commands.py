@@ -1,0 +1,169 @@
+"""``POST /api/cases/{case_ref}/events/{kind}``: one route per kind of lifecycle event, each with
+a request body made from the lifecycle table's fields for that kind.
+
+``Idempotency-Key`` is required: a retry with the same key and body answers with the first
+result and records nothing; the same key with another body is 422. ``If-Match`` carries the case
+version the client read: a stale one is 412. The access is logged in the same transaction as
+the event, or on its own when it is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from docket.api.cases import CaseRef
+from docket.api.deps import access_entry, authorise_refusal, current_user, docket_of
+from docket.bootstrap import Docket
+from docket.cases.events import EventKind
+from docket.cases.fields import FieldSpec, FieldType
+from docket.cases.ports import WriteTransaction
+from docket.cases.service import record_event, show_case
+from docket.cases.table import TABLE
+from docket.errors import InvalidInput
+from docket.identity.model import User
+from docket.identity.policy import RecordScope, action_for, decide
+from docket.storage.access_log import append_access
+from docket.storage.unit_of_work import SqlWriteTransaction
+
+router = APIRouter(prefix="/api/cases", tags=["commands"])
+
+
+class CommandResult(BaseModel):
+    case_ref: str
+    version: int
+    state: str
+    event_seqs: list[int]
+    replayed: bool = Field(description="True when this answers a retry of an earlier request.")
+
+
+def _field_type(spec: FieldSpec) -> Any:
+    if spec.type is FieldType.DATE:
+        kind: Any = dt.date
+    elif spec.type is FieldType.BOOL:
+        kind = bool
+    elif spec.type is FieldType.CHOICE:
+        kind = Literal[spec.choices]
+    else:
+        kind = Annotated[str, Field(min_length=1, max_length=2000)]
+    return kind if spec.required else kind | None
+
+
+def request_model(kind: EventKind) -> type[BaseModel]:
+    """The request body of ``kind``: its document, its date, and the table's fields."""
+    fields: dict[str, Any] = {
+        "document_ref": (
+            str,
+            Field(min_length=1, max_length=500, description="Source document reference."),
+        ),
+        "occurred_on": (dt.date | None, Field(None, description="Default: today.")),
+    }
+    for spec in TABLE[kind].fields:
+        default = ... if spec.required else None
+        fields[spec.name] = (_field_type(spec), Field(default, description=spec.help))
+    name = "".join(part.title() for part in kind.value.split("_")) + "Request"
+    model = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    return cast(type[BaseModel], model)
+
+
+def _version(if_match: str) -> int:
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput(
+            'If-Match: the case version you read, e.g. "3"', details={"field": "If-Match"}
+        )
+    return int(text)
+
+
+def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandResult]:
+    def endpoint(**arguments: Any) -> CommandResult:
+        request: Request = arguments["request"]
+        response: Response = arguments["response"]
+        docket: Docket = arguments["docket"]
+        user: User = arguments["user"]
+        body: BaseModel = arguments["body"]
+        case = show_case(uow=docket.uow, case_ref=arguments["case_ref"]).case
+        action = action_for(kind)
+        scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
+        decision = decide(user, action, scope)
+        if not decision.allowed:
+            authorise_refusal(request, docket, user, decision, "case", case.case_id)
+        entry = access_entry(
+            request, docket, user, decision, "case", case.case_id, event=kind.value
+        )
+
+        def log_access(tx: WriteTransaction) -> None:
+            append_access(cast(SqlWriteTransaction, tx).connection, [entry])
+
+        values = body.model_dump(exclude={"document_ref", "occurred_on"}, exclude_none=True)
+        result = record_event(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref=case.case_ref,
+            kind=kind,
+            fields=values,
+            actor=user.username,
+            document_ref=body.document_ref,  # type: ignore[attr-defined]
+            occurred_on=body.occurred_on,  # type: ignore[attr-defined]
+            expected_version=_version(arguments["if_match"]),
+            idempotency_key=arguments["idempotency_key"],
+            also=log_access,
+        )
+        response.headers["ETag"] = f'"{result.version}"'
+        return CommandResult(
+            case_ref=result.case_ref,
+            version=result.version,
+            state=result.state,
+            event_seqs=list(result.event_seqs),
+            replayed=result.replayed,
+        )
+
+    parameter = inspect.Parameter
+    keyword = parameter.KEYWORD_ONLY
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            parameter("case_ref", keyword, annotation=CaseRef),
+            parameter("body", keyword, annotation=model),
+            parameter("request", keyword, annotation=Request),
+            parameter("response", keyword, annotation=Response),
+            parameter("docket", keyword, annotation=Annotated[Docket, Depends(docket_of)]),
+            parameter("user", keyword, annotation=Annotated[User, Depends(current_user)]),
+            parameter(
+                "idempotency_key",
+                keyword,
+                annotation=Annotated[
+                    str, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+                ],
+            ),
+            parameter("if_match", keyword, annotation=Annotated[str, Header(alias="If-Match")]),
+        ]
+    )
+    return endpoint
+
+
+for _kind, _move in TABLE.items():
+    if _kind in (EventKind.CASE_OPENED, EventKind.CASE_IMPORTED):
+        continue  # creation has its own use cases, not a command on an existing case
+    _model = request_model(_kind)
+    router.add_api_route(
+        f"/{{case_ref}}/events/{_kind.value}",
+        _endpoint(_kind, _model),
+        methods=["POST"],
+        status_code=201,
+        response_model=CommandResult,
+        summary=_move.summary,
+        description=f"Legal basis: {_move.legal_basis}",
+        operation_id=f"record_{_kind.value}",
+        responses={
+            403: {"description": "access_refused"},
+            404: {"description": "not_found"},
+            409: {"description": "the move is illegal or a bar blocks it"},
+            412: {"description": "version_conflict: the case changed since the If-Match version"},
+            422: {"description": "invalid input, or an idempotency key reused for another body"},
+        },
+    )

@@ -1,0 +1,160 @@
+"""Lifecycle commands over HTTP: one route per event kind, idempotency keys, If-Match versions,
+the policy table, and the access logged with the change."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from docket.api.app import create_app
+from docket.identity import totp
+from docket.identity.model import Role
+from tests.builders import a_case
+from tests.identity.builders import PASSWORD, a_user
+
+SERVE = "/api/cases/DKT-NYC-1/events/charging_document_served"
+
+
+@pytest.fixture
+def client(docket, settings, clock):
+    a_case(docket, "DKT-NYC-1")
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield client
+
+
+def _login(client, docket, username="nyc.officer", office="NYC", role=Role.OFFICER):
+    made = a_user(docket, username, role, field_office=office)
+    code = totp.code_at(made.totp_secret, docket.clock.now())
+    token = client.post(
+        "/api/session", json={"username": username, "password": PASSWORD, "code": code}
+    ).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _events(docket) -> int:
+    with docket.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+
+
+def _send(client, headers, *, key="k-1", version='"1"', body=None, path=SERVE):
+    return client.post(
+        path,
+        json=body if body is not None else {"document_ref": "NTA-1"},
+        headers={**headers, "Idempotency-Key": key, "If-Match": version},
+    )
+
+
+def test_a_command_records_the_event_and_returns_the_new_version(client, docket):
+    headers = _login(client, docket)
+    etag = client.get("/api/cases/DKT-NYC-1", headers=headers).headers["ETag"]
+    response = _send(client, headers, version=etag)
+    assert response.status_code == 201, response.text
+    assert response.json() == {
+        "case_ref": "DKT-NYC-1",
+        "version": 2,
+        "state": "charged",
+        "event_seqs": [3],
+        "replayed": False,
+    }
+    assert response.headers["ETag"] == '"2"'
+    with docket.engine.connect() as connection:
+        last = connection.execute(
+            sa.text("SELECT actor, action, outcome, details FROM access_log ORDER BY seq DESC")
+        ).first()
+    assert tuple(last) == (
+        "nyc.officer",
+        "record_event",
+        "allowed",
+        '{"event":"charging_document_served","relation":"own_office"}',
+    )
+
+
+def test_a_retry_with_the_same_key_records_nothing_more(client, docket):
+    headers = _login(client, docket)
+    first = _send(client, headers)
+    before = _events(docket)
+    again = _send(client, headers)
+    assert again.status_code == 201
+    assert again.json() == {**first.json(), "replayed": True}
+    assert _events(docket) == before
+
+
+def test_the_same_key_with_another_body_is_refused(client, docket):
+    headers = _login(client, docket)
+    _send(client, headers)
+    response = _send(client, headers, body={"document_ref": "NTA-2"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_stale_version_is_412_and_records_nothing(client, docket):
+    headers = _login(client, docket)
+    before = _events(docket)
+    response = _send(client, headers, version='"7"')
+    assert response.status_code == 412
+    assert response.json()["error"]["code"] == "version_conflict"
+    assert _events(docket) == before
+
+
+@pytest.mark.parametrize("missing", ["Idempotency-Key", "If-Match"])
+def test_both_headers_are_required(client, docket, missing):
+    headers = _login(client, docket)
+    sent = {**headers, "Idempotency-Key": "k", "If-Match": '"1"'}
+    del sent[missing]
+    response = client.post(SERVE, json={"document_ref": "NTA-1"}, headers=sent)
+    assert response.status_code == 422
+    fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    assert fields == [f"header.{missing}"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body.document_ref"),
+        ({"document_ref": "X", "surprise": 1}, "body.surprise"),
+        ({"document_ref": "X", "occurred_on": "22/11/2026"}, "body.occurred_on"),
+    ],
+)
+def test_a_bad_body_names_the_field(client, docket, body, field):
+    headers = _login(client, docket)
+    response = _send(client, headers, body=body)
+    assert response.status_code == 422
+    assert field in [f["field"] for f in response.json()["error"]["details"]["fields"]]
+
+
+def test_an_illegal_move_is_409_naming_the_rule(client, docket):
+    headers = _login(client, docket)
+    response = _send(
+        client,
+        headers,
+        path="/api/cases/DKT-NYC-1/events/hearing_held",
+        body={"document_ref": "EOIR-1"},
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "illegal_transition"
+
+
+def test_another_office_cannot_record_and_the_refusal_is_logged(client, docket):
+    headers = _login(client, docket, "hou.officer", "HOU")
+    before = _events(docket)
+    response = _send(client, headers)
+    assert response.status_code == 403
+    assert _events(docket) == before
+    with docket.engine.connect() as connection:
+        last = connection.execute(
+            sa.text("SELECT actor, outcome FROM access_log ORDER BY seq DESC")
+        ).first()
+    assert tuple(last) == ("hou.officer", "refused")
+
+
+def test_a_role_without_the_action_cannot_record(client, docket):
+    headers = _login(client, docket, "nyc.analyst", "NYC", Role.ANALYST)
+    assert _send(client, headers).status_code == 403
+
+
+def test_every_event_kind_has_its_route_in_the_spec(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/cases/{case_ref}/events/voluntary_departure_granted" in paths
+    body = paths["/api/cases/{case_ref}/events/voluntary_departure_granted"]["post"]
+    assert body["operationId"] == "record_voluntary_departure_granted"
