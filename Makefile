@@ -42,9 +42,10 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/command_bench.py
 
-# Regenerate docs/cli.md from the CLI's own --help text.
+# Regenerate docs/cli.md from the CLI's own --help text, and docs/openapi.json from the API.
 docs: $(VENV)/.dev
 	$(BIN)/python -m docket.cli.docs > docs/cli.md
+	$(BIN)/python -m docket.api.spec > docs/openapi.json
 
 # Re-pin after changing dependencies in pyproject.toml. A compiled lock names no index host.
 lock: $(VENV)/.dev

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from docket.api.deps import authorise, current_user, docket_of
+from docket.api.deps import authorise, current_user, docket_of, policy
 from docket.bootstrap import Docket
 from docket.cases import snapshot
 from docket.cases.service import show_case
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 CaseRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
-@router.get("/{case_ref}")
+@router.get("/{case_ref}", openapi_extra=policy(Action.READ_CASE))
 def get_case(
     case_ref: CaseRef,
     request: Request,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from docket.api.cases import CaseRef
-from docket.api.deps import access_entry, authorise_refusal, current_user, docket_of
+from docket.api.deps import access_entry, authorise_refusal, current_user, docket_of, policy
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import FieldSpec, FieldType
@@ -159,6 +159,7 @@ for _kind, _move in TABLE.items():
         summary=_move.summary,
         description=f"Legal basis: {_move.legal_basis}",
         operation_id=f"record_{_kind.value}",
+        openapi_extra=policy(action_for(_kind)),
         responses={
             403: {"description": "access_refused"},
             404: {"description": "not_found"},

@@ -13,6 +13,15 @@ from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, decide
 from docket.identity.service import authenticate
 
+POLICY_KEY = "x-policy-action"
+"""Each route names, in its OpenAPI operation, the policy table's action it asks about (or
+``public`` for logging in and out); a test fails for a route that names none."""
+
+
+def policy(action: Action | str) -> dict[str, str]:
+    """The ``openapi_extra`` of a route that asks the policy table about ``action``."""
+    return {POLICY_KEY: action.value if isinstance(action, Action) else action}
+
 
 def docket_of(request: Request) -> Docket:
     docket: Docket = request.app.state.docket

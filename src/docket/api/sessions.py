@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import bearer_token, docket_of, source_of
+from docket.api.deps import bearer_token, docket_of, policy, source_of
 from docket.bootstrap import Docket
 from docket.identity.model import SESSION_IDLE, SESSION_MAX
 from docket.identity.service import login, logout
@@ -27,7 +27,7 @@ class SessionResponse(BaseModel):
     max_hours: int
 
 
-@router.post("", status_code=201, response_model=SessionResponse)
+@router.post("", status_code=201, response_model=SessionResponse, openapi_extra=policy("public"))
 def create_session(
     body: LoginRequest, request: Request, docket: Annotated[Docket, Depends(docket_of)]
 ) -> SessionResponse:
@@ -47,7 +47,7 @@ def create_session(
     )
 
 
-@router.delete("", status_code=204)
+@router.delete("", status_code=204, openapi_extra=policy("public"))
 def end_session(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],

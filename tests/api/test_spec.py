@@ -1,0 +1,48 @@
+"""The served spec is the one in docs/openapi.json, and every route names its policy action."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from docket.api.app import create_app
+from docket.api.deps import POLICY_KEY
+from docket.api.spec import render
+from docket.identity.policy import POLICY, Action
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_docs_openapi_json_is_the_current_spec():
+    assert (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8") == render(), (
+        "the API changed: run `make docs` and review docs/openapi.json"
+    )
+
+
+def test_every_route_names_an_action_of_the_policy_table(settings, clock):
+    app = create_app(settings, clock=clock)
+    try:
+        operations = [
+            (path, operation)
+            for path, methods in app.openapi()["paths"].items()
+            for operation in methods.values()
+        ]
+    finally:
+        app.state.docket.close()
+    granted = {action for row in POLICY.values() for action in row}
+    assert operations
+    public = set()
+    for path, operation in operations:
+        named = operation.get(POLICY_KEY)
+        assert named is not None, f"{path} names no policy action"
+        if named == "public":
+            public.add(path)
+        else:
+            assert Action(named) in granted, f"{path}: {named} is nobody's"
+    assert public == {"/api/session"}
+
+
+def test_the_spec_is_valid_json_with_every_command(settings, clock):
+    spec = json.loads(render())
+    commands = [path for path in spec["paths"] if "/events/" in path]
+    assert len(commands) > 25
