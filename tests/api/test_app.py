@@ -121,3 +121,40 @@ def test_the_spec_is_served_and_no_interactive_docs_page(client):
     assert client.get("/openapi.json").json()["info"]["title"] == "Docket"
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+def test_an_officer_lists_their_office_a_page_at_a_time(client, docket):
+    for number in (2, 3):
+        a_case(docket, f"DKT-NYC-{number}")
+    headers = _token(client, docket, "nyc.officer", "NYC")
+    first = client.get("/api/cases", params={"limit": 2}, headers=headers).json()
+    assert [case["case_ref"] for case in first["items"]] == ["DKT-NYC-1", "DKT-NYC-2"]
+    assert first["next_after"] == "DKT-NYC-2"
+    rest = client.get(
+        "/api/cases", params={"limit": 2, "after": first["next_after"]}, headers=headers
+    ).json()
+    assert [case["case_ref"] for case in rest["items"]] == ["DKT-NYC-3"]
+    assert rest["next_after"] is None
+    assert _access_log(docket)[-1] == ("nyc.officer", "list_cases", "allowed", "")
+
+
+def test_listing_another_office_depends_on_the_role(client, docket):
+    officer = _token(client, docket, "hou.officer", "HOU")
+    assert client.get("/api/cases", params={"office": "NYC"}, headers=officer).status_code == 403
+    assert client.get("/api/cases", headers=officer).json()["items"] == []
+    made = a_user(docket, "legal.one", Role.LEGAL_REVIEWER, field_office="HOU")
+    code = totp.code_at(made.totp_secret, docket.clock.now())
+    token = client.post(
+        "/api/session", json={"username": "legal.one", "password": PASSWORD, "code": code}
+    ).json()["token"]
+    reviewer = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/cases", params={"office": "nyc"}, headers=reviewer)
+    assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-NYC-1"]
+
+
+def test_a_bad_list_query_names_the_parameter(client, docket):
+    headers = _token(client, docket, "nyc.officer", "NYC")
+    response = client.get("/api/cases", params={"limit": 0, "state": "nowhere"}, headers=headers)
+    assert response.status_code == 422
+    fields = {f["field"] for f in response.json()["error"]["details"]["fields"]}
+    assert fields == {"query.limit", "query.state"}

@@ -2,18 +2,74 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from docket.api.deps import authorise, current_user, docket_of, policy
 from docket.bootstrap import Docket
 from docket.cases import snapshot
-from docket.cases.service import show_case
+from docket.cases.model import BarKind, CaseState
+from docket.cases.ports import CaseFilter
+from docket.cases.service import list_cases, show_case
 from docket.identity.model import User
 from docket.identity.policy import Action, RecordScope
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+MAX_PAGE = 200
+
+
+class CasePage(BaseModel):
+    items: list[dict[str, Any]]
+    next_after: str | None = Field(
+        description="Pass as `after` for the next page; null on the last page."
+    )
+
+
+@router.get("", response_model=CasePage, openapi_extra=policy(Action.LIST_CASES))
+def list_cases_route(
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    office: Annotated[str | None, Query(max_length=16, description="Default: yours.")] = None,
+    state: CaseState | None = None,
+    bar: BarKind | None = None,
+    deadline_before: dt.date | None = None,
+    after: Annotated[str | None, Query(max_length=64, description="Cursor: a case_ref.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> CasePage:
+    """Cases of one field office (yours unless you name another your role may see), by
+    reference, a page at a time. The listing is on the access log."""
+    office = (office or user.field_office or "").strip().upper() or None
+    authorise(
+        request,
+        docket,
+        user,
+        Action.LIST_CASES,
+        record_type="field_office",
+        record_id=office or "",
+        scope=RecordScope(field_office=office or ""),
+    )
+    cases = list_cases(
+        uow=docket.uow,
+        case_filter=CaseFilter(
+            state=state,
+            field_office=office,
+            bar=bar,
+            deadline_before=deadline_before,
+            after_case_ref=after,
+            limit=limit + 1,
+        ),
+    )
+    page = cases[:limit]
+    return CasePage(
+        items=[snapshot.case_to_dict(case) for case in page],
+        next_after=page[-1].case_ref if len(cases) > limit else None,
+    )
+
 
 CaseRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
