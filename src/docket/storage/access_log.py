@@ -67,3 +67,21 @@ class SqlAccessLog:
             connection = connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 append_access(connection, entries)
+
+    def entries(
+        self,
+        *,
+        record_id: str | None = None,
+        actor: str | None = None,
+        after_seq: int = 0,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Entries in log order after ``after_seq``, optionally of one record or one actor."""
+        log = t.access_log
+        query = sa.select(log).where(log.c.seq > after_seq).order_by(log.c.seq).limit(limit)
+        if record_id is not None:
+            query = query.where(log.c.record_id == record_id)
+        if actor is not None:
+            query = query.where(log.c.actor == actor)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]

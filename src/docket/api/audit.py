@@ -1,0 +1,52 @@
+"""``/api/audit``: the access log, for auditors. Reading it is itself on the log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from docket.api.deps import authorise, current_user, docket_of, policy
+from docket.bootstrap import Docket
+from docket.identity.model import User
+from docket.identity.policy import NO_RECORD, Action
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+class AccessPage(BaseModel):
+    entries: list[dict[str, Any]]
+    next_after: int | None = Field(description="Pass as `after` for the next page.")
+
+
+@router.get("", response_model=AccessPage, openapi_extra=policy(Action.READ_AUDIT))
+def read_access_log(
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    record_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    after: Annotated[int, Query(ge=0, description="Cursor: an entry's seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AccessPage:
+    """Entries of the access log in order, optionally of one record or one actor. This read
+    is logged (with its filter) before the entries are fetched, so it appears in them."""
+    filters = {k: v for k, v in {"record_id": record_id, "actor": actor}.items() if v}
+    authorise(
+        request,
+        docket,
+        user,
+        Action.READ_AUDIT,
+        record_type="access_log",
+        record_id=json.dumps(filters, sort_keys=True)[:64] if filters else "",
+        scope=NO_RECORD,
+    )
+    rows = docket.access_log.entries(
+        record_id=record_id, actor=actor, after_seq=after, limit=limit + 1
+    )
+    page = rows[:limit]
+    for row in page:
+        row["details"] = json.loads(row["details"])
+    return AccessPage(entries=page, next_after=page[-1]["seq"] if len(rows) > limit else None)
