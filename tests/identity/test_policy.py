@@ -17,6 +17,7 @@ from docket.identity.policy import (
     RecordScope,
     Relation,
     decide,
+    decide_any,
     relation_of,
 )
 
@@ -135,3 +136,13 @@ def test_a_disabled_user_may_do_nothing():
 def test_a_decision_names_its_cell():
     decision = decide(_user(Role.OFFICER), Action.READ_CASE, RecordScope("NYC", "p-9"))
     assert decision.reason == "officer may not read_case (other_office)"
+
+
+def test_a_record_in_several_offices_is_readable_from_any_of_them():
+    scopes = [RecordScope("NYC", "p-9"), RecordScope("HOU", "p-9")]
+    houston = decide_any(_user(Role.OFFICER, office="HOU"), Action.READ_PERSON, scopes)
+    atlanta = decide_any(_user(Role.OFFICER, office="ATL"), Action.READ_PERSON, scopes)
+    assert (houston.allowed, houston.relation) == (True, Relation.OWN_OFFICE)
+    assert (atlanta.allowed, atlanta.relation) == (False, Relation.OTHER_OFFICE)
+    with pytest.raises(ValueError, match="at least one"):
+        decide_any(_user(Role.OFFICER), Action.READ_PERSON, [])

@@ -255,6 +255,23 @@ def show_case(*, uow: UnitOfWork, case_ref: str) -> CaseView:
         )
 
 
+@dataclass(frozen=True)
+class PersonView:
+    """A person with the references and field offices of their cases."""
+
+    person: Person
+    cases: list[tuple[str, str]]
+
+
+def show_person(*, uow: UnitOfWork, person_id: str) -> PersonView:
+    """The person and where their cases are."""
+    with uow.read() as tx:
+        person = tx.get_person(person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id}", details={"person_id": person_id})
+        return PersonView(person=person, cases=tx.cases_of_person(person_id))
+
+
 def list_cases(*, uow: UnitOfWork, case_filter: CaseFilter) -> list[Case]:
     """Cases matching ``case_filter``, by reference."""
     if not 1 <= case_filter.limit <= 10_000:

@@ -8,7 +8,7 @@ Surfaces (the HTTP API, the CLI) ask :func:`decide` and hold no rules of their o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -162,3 +162,14 @@ def decide(
     relation = relation_of(user, record, clients=clients)
     allowed = not user.disabled and relation in POLICY.get(user.role, {}).get(action, frozenset())
     return Decision(allowed=allowed, role=user.role, action=action, relation=relation)
+
+
+def decide_any(
+    user: User, action: Action, records: Sequence[RecordScope], *, clients: Collection[str] = ()
+) -> Decision:
+    """For a record that belongs to several places (a person with cases in several offices):
+    allowed if any of ``records`` allows it. The first allowing decision, else the first."""
+    decisions = [decide(user, action, record, clients=clients) for record in records]
+    if not decisions:
+        raise ValueError("decide_any needs at least one record scope")
+    return next((d for d in decisions if d.allowed), decisions[0])

@@ -121,6 +121,14 @@ class SqlReadTransaction:
         )
         return snapshot.person_from_dict(json.loads(data)) if data else None
 
+    def cases_of_person(self, person_id: str) -> list[tuple[str, str]]:
+        rows = self.connection.execute(
+            sa.select(t.cases.c.case_ref, t.cases.c.field_office)
+            .where(t.cases.c.person_id == person_id)
+            .order_by(t.cases.c.case_ref)
+        )
+        return [(str(ref), str(office)) for ref, office in rows]
+
     def stream_events(self, stream_id: str) -> list[Event]:
         rows = self.connection.execute(
             sa.select(t.events)
