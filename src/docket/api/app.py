@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from docket.api import audit, cases, commands, errors, persons, sessions
+from docket.api import audit, cases, commands, errors, persons, sessions, users
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(audit.router)
     app.include_router(persons.router)
+    app.include_router(users.router)
 
     @app.middleware("http")
     async def _limits_and_headers(

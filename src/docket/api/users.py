@@ -1,0 +1,119 @@
+"""``/api/users``: admins add users, disable them and change their roles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from docket.api.deps import authorise, current_user, docket_of, policy, source_of
+from docket.bootstrap import Docket
+from docket.identity.model import Role, User
+from docket.identity.policy import NO_RECORD, Action
+from docket.identity.service import add_user, disable_user, set_role
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class NewUserRequest(BaseModel):
+    username: str = Field(min_length=2, max_length=64)
+    role: Role
+    field_office: str | None = Field(default=None, max_length=16)
+    person_id: str | None = Field(default=None, max_length=64)
+
+
+class RoleRequest(BaseModel):
+    role: Role
+    field_office: str | None = Field(default=None, max_length=16)
+
+
+class UserView(BaseModel):
+    username: str
+    role: Role
+    field_office: str | None
+    disabled: bool
+
+
+class NewUserView(UserView):
+    password: str = Field(description="Shown once; hand it to the user.")
+    totp_uri: str | None = Field(description="Staff: for their authenticator app; shown once.")
+
+
+def _view(user: User) -> UserView:
+    return UserView(
+        username=user.username,
+        role=user.role,
+        field_office=user.field_office,
+        disabled=user.disabled,
+    )
+
+
+def _admin(request: Request, docket: Docket, user: User, record_id: str) -> dict[str, Any]:
+    """Authorise the admin, then: who and where the change is recorded as."""
+    authorise(
+        request,
+        docket,
+        user,
+        Action.MANAGE_USERS,
+        record_type="user",
+        record_id=record_id,
+        scope=NO_RECORD,
+    )
+    return {
+        "users": docket.users,
+        "clock": docket.clock,
+        "actor": user.username,
+        "source": source_of(request),
+    }
+
+
+_ADMIN = policy(Action.MANAGE_USERS)
+
+
+@router.post("", status_code=201, response_model=NewUserView, openapi_extra=_ADMIN)
+def create_user(
+    body: NewUserRequest,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    admin: Annotated[User, Depends(current_user)],
+) -> NewUserView:
+    """Add a user with a random password (and, for staff, a one-time-code secret)."""
+    by = _admin(request, docket, admin, body.username)
+    made = add_user(
+        **by,
+        username=body.username,
+        role=body.role,
+        field_office=body.field_office,
+        person_id=body.person_id,
+    )
+    return NewUserView(
+        **_view(made.user).model_dump(), password=made.password, totp_uri=made.totp_uri
+    )
+
+
+@router.post("/{username}/disable", response_model=UserView, openapi_extra=_ADMIN)
+def disable(
+    username: Username,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    admin: Annotated[User, Depends(current_user)],
+) -> UserView:
+    """Disable a user; their sessions end on their next request."""
+    by = _admin(request, docket, admin, username)
+    return _view(disable_user(**by, username=username))
+
+
+@router.put("/{username}/role", response_model=UserView, openapi_extra=_ADMIN)
+def change_role(
+    username: Username,
+    body: RoleRequest,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    admin: Annotated[User, Depends(current_user)],
+) -> UserView:
+    """Give a user a new role (and office); their sessions end on their next request."""
+    by = _admin(request, docket, admin, username)
+    return _view(set_role(**by, username=username, role=body.role, field_office=body.field_office))
