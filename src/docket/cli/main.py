@@ -15,13 +15,16 @@ import click
 
 from docket.audit.checkpoint import create_key
 from docket.bootstrap import Docket, SystemClock
-from docket.cases.service import summarise
+from docket.cases.ports import CaseFilter
+from docket.cases.service import list_cases, summarise
 from docket.cli.audit import audit_group
 from docket.cli.cases import case_group
 from docket.cli.context import actor_of, opened, progress_bar
 from docket.cli.users import users_group
 from docket.config import Settings
-from docket.errors import DocketError
+from docket.errors import Conflict, DocketError
+from docket.identity.model import Role
+from docket.identity.service import add_user
 from docket.importing.cases_csv import ImportReport, import_cases
 from docket.synthetic import generate_dataset
 
@@ -176,9 +179,17 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
     default=Path("demo-data"),
     show_default=True,
 )
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Start the HTTP API at the end (stop it with Ctrl-C).",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.pass_context
-def demo(ctx: click.Context, count: int, seed: int, data_dir: Path) -> None:
-    """Set up a demo: database, signing key, synthetic cases imported, and a docket summary."""
+def demo(ctx: click.Context, count: int, seed: int, data_dir: Path, serve: bool, port: int) -> None:
+    """Set up a demo: database, signing key, synthetic cases imported, a docket summary, demo
+    users (their passwords and one-time-code secrets printed once), then the HTTP API."""
     with opened(ctx, migrate=True) as docket:
         create_key(docket.settings.signing_key_file)
         today = docket.clock.now().date()
@@ -214,6 +225,56 @@ def demo(ctx: click.Context, count: int, seed: int, data_dir: Path) -> None:
         "  .venv/bin/docket case moves            # every lifecycle event and its legal basis\n"
         "  .venv/bin/docket audit verify\n"
         "  .venv/bin/docket audit checkpoint --out checkpoint.json"
+    )
+    with opened(ctx) as docket:
+        office = summary_office(docket)
+        click.echo(f"\nDemo users (field office {office}); passwords are shown only when made:")
+        for role in DEMO_ROLES:
+            _demo_user(docket, role, office)
+    if serve:
+        import uvicorn  # only serving needs it
+
+        from docket.api.app import create_app
+
+        click.echo(f"\nServing the API at http://127.0.0.1:{port} (spec: /openapi.json)")
+        app = create_app(ctx.find_object(Settings) or Settings())
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+DEMO_ROLES = (
+    Role.ADMIN,
+    Role.OFFICER,
+    Role.SUPERVISOR,
+    Role.LEGAL_REVIEWER,
+    Role.LOGISTICS,
+    Role.ANALYST,
+    Role.AUDITOR,
+)
+
+
+def summary_office(docket: Docket) -> str:
+    """The field office of the demo's first case (the demo's staff work there)."""
+    first = list_cases(uow=docket.uow, case_filter=CaseFilter(limit=1))
+    return first[0].field_office if first else "HQ"
+
+
+def _demo_user(docket: Docket, role: Role, office: str) -> None:
+    username = f"demo.{role.value.replace('_', '-')}"
+    try:
+        made = add_user(
+            users=docket.users,
+            clock=docket.clock,
+            actor="demo",
+            source="cli",
+            username=username,
+            role=role,
+            field_office=office,
+        )
+    except Conflict:
+        click.echo(f"  {username:<22} exists already")
+        return
+    click.echo(
+        f"  {username:<22} password {made.password}   one-time-code secret {made.totp_secret}"
     )
 
 
