@@ -5,30 +5,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
-from docket.identity import totp
+from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS
 from docket.identity.model import Role
+from tests.api.staff import log_in
 from tests.builders import a_case
-from tests.identity.builders import PASSWORD, a_user
-
-
-@pytest.fixture
-def client(docket, settings, clock):
-    a_case(docket, "DKT-NYC-1")  # a case of the NYC office
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client
-
-
-def _token(client, docket, username, office):
-    made = a_user(docket, username, Role.OFFICER, field_office=office)
-    code = totp.code_at(made.totp_secret, docket.clock.now())
-    response = client.post(
-        "/api/session", json={"username": username, "password": PASSWORD, "code": code}
-    )
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+from tests.identity.builders import a_user
 
 
 def _access_log(docket):
@@ -40,7 +22,7 @@ def _access_log(docket):
 
 
 def test_an_officer_reads_a_case_of_their_office_and_the_read_is_logged(client, docket):
-    headers = _token(client, docket, "nyc.officer", "NYC")
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     response = client.get("/api/cases/DKT-NYC-1", headers={**headers, "X-Purpose": "hearing"})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -50,7 +32,7 @@ def test_an_officer_reads_a_case_of_their_office_and_the_read_is_logged(client, 
 
 
 def test_an_officer_of_another_office_is_refused_and_the_refusal_is_logged(client, docket):
-    headers = _token(client, docket, "hou.officer", "HOU")
+    headers = log_in(client, docket, "hou.officer", field_office="HOU")
     response = client.get("/api/cases/DKT-NYC-1", headers=headers)
     assert response.status_code == 403
     error = response.json()["error"]
@@ -79,7 +61,7 @@ def test_a_failed_login_looks_the_same_for_an_unknown_user(client, docket):
 
 
 def test_logout_ends_the_session_at_once(client, docket):
-    headers = _token(client, docket, "nyc.officer", "NYC")
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     assert client.delete("/api/session", headers=headers).status_code == 204
     assert client.get("/api/cases/DKT-NYC-1", headers=headers).status_code == 401
 
@@ -93,7 +75,7 @@ def test_bad_input_is_a_422_naming_the_field(client):
 
 
 def test_an_unknown_case_is_a_404_in_the_error_shape(client, docket):
-    headers = _token(client, docket, "nyc.officer", "NYC")
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     response = client.get("/api/cases/DKT-NONE", headers=headers)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -126,7 +108,7 @@ def test_the_spec_is_served_and_no_interactive_docs_page(client):
 def test_an_officer_lists_their_office_a_page_at_a_time(client, docket):
     for number in (2, 3):
         a_case(docket, f"DKT-NYC-{number}")
-    headers = _token(client, docket, "nyc.officer", "NYC")
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     first = client.get("/api/cases", params={"limit": 2}, headers=headers).json()
     assert [case["case_ref"] for case in first["items"]] == ["DKT-NYC-1", "DKT-NYC-2"]
     assert first["next_after"] == "DKT-NYC-2"
@@ -139,21 +121,16 @@ def test_an_officer_lists_their_office_a_page_at_a_time(client, docket):
 
 
 def test_listing_another_office_depends_on_the_role(client, docket):
-    officer = _token(client, docket, "hou.officer", "HOU")
+    officer = log_in(client, docket, "hou.officer", field_office="HOU")
     assert client.get("/api/cases", params={"office": "NYC"}, headers=officer).status_code == 403
     assert client.get("/api/cases", headers=officer).json()["items"] == []
-    made = a_user(docket, "legal.one", Role.LEGAL_REVIEWER, field_office="HOU")
-    code = totp.code_at(made.totp_secret, docket.clock.now())
-    token = client.post(
-        "/api/session", json={"username": "legal.one", "password": PASSWORD, "code": code}
-    ).json()["token"]
-    reviewer = {"Authorization": f"Bearer {token}"}
+    reviewer = log_in(client, docket, "legal.one", Role.LEGAL_REVIEWER, field_office="HOU")
     listed = client.get("/api/cases", params={"office": "nyc"}, headers=reviewer)
     assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-NYC-1"]
 
 
 def test_a_bad_list_query_names_the_parameter(client, docket):
-    headers = _token(client, docket, "nyc.officer", "NYC")
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     response = client.get("/api/cases", params={"limit": 0, "state": "nowhere"}, headers=headers)
     assert response.status_code == 422
     fields = {f["field"] for f in response.json()["error"]["details"]["fields"]}

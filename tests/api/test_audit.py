@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from docket.api.app import create_app
-from docket.identity import totp
 from docket.identity.model import Role
-from tests.builders import a_case
-from tests.identity.builders import PASSWORD, a_user
-
-
-@pytest.fixture
-def client(docket, settings, clock):
-    a_case(docket, "DKT-NYC-1")
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client
-
-
-def _login(client, docket, username, role):
-    made = a_user(docket, username, role, field_office="NYC")
-    code = totp.code_at(made.totp_secret, docket.clock.now())
-    token = client.post(
-        "/api/session", json={"username": username, "password": PASSWORD, "code": code}
-    ).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+from tests.api.staff import log_in
 
 
 def test_an_auditor_reads_the_log_and_finds_their_own_reading(client, docket):
-    officer = _login(client, docket, "nyc.officer", Role.OFFICER)
+    officer = log_in(client, docket, "nyc.officer")
     client.get("/api/cases/DKT-NYC-1", headers={**officer, "X-Purpose": "hearing prep"})
-    auditor = _login(client, docket, "the.auditor", Role.AUDITOR)
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
     response = client.get("/api/audit", params={"limit": 500}, headers=auditor)
     assert response.status_code == 200, response.text
     entries = response.json()["entries"]
@@ -44,8 +24,8 @@ def test_an_auditor_reads_the_log_and_finds_their_own_reading(client, docket):
 
 
 def test_the_log_can_be_read_for_one_actor_a_page_at_a_time(client, docket):
-    _login(client, docket, "nyc.officer", Role.OFFICER)
-    auditor = _login(client, docket, "the.auditor", Role.AUDITOR)
+    log_in(client, docket, "nyc.officer")
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
     first = client.get(
         "/api/audit", params={"actor": "nyc.officer", "limit": 1}, headers=auditor
     ).json()
@@ -55,7 +35,7 @@ def test_the_log_can_be_read_for_one_actor_a_page_at_a_time(client, docket):
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN, Role.ANALYST])
 def test_no_one_else_reads_the_log(client, docket, role):
-    headers = _login(client, docket, f"someone.{role.value}", role)
+    headers = log_in(client, docket, f"someone.{role.value}", role)
     response = client.get("/api/audit", headers=headers)
     assert response.status_code == 403
     assert response.json()["error"]["details"]["action"] == "read_audit"

@@ -5,31 +5,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from docket.api.app import create_app
-from docket.identity import totp
 from docket.identity.model import Role
-from tests.builders import a_case
-from tests.identity.builders import PASSWORD, a_user
+from tests.api.staff import log_in
 
 SERVE = "/api/cases/DKT-NYC-1/events/charging_document_served"
-
-
-@pytest.fixture
-def client(docket, settings, clock):
-    a_case(docket, "DKT-NYC-1")
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client
-
-
-def _login(client, docket, username="nyc.officer", office="NYC", role=Role.OFFICER):
-    made = a_user(docket, username, role, field_office=office)
-    code = totp.code_at(made.totp_secret, docket.clock.now())
-    token = client.post(
-        "/api/session", json={"username": username, "password": PASSWORD, "code": code}
-    ).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _events(docket) -> int:
@@ -46,7 +26,7 @@ def _send(client, headers, *, key="k-1", version='"1"', body=None, path=SERVE):
 
 
 def test_a_command_records_the_event_and_returns_the_new_version(client, docket):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     etag = client.get("/api/cases/DKT-NYC-1", headers=headers).headers["ETag"]
     response = _send(client, headers, version=etag)
     assert response.status_code == 201, response.text
@@ -71,7 +51,7 @@ def test_a_command_records_the_event_and_returns_the_new_version(client, docket)
 
 
 def test_a_retry_with_the_same_key_records_nothing_more(client, docket):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     first = _send(client, headers)
     before = _events(docket)
     again = _send(client, headers)
@@ -81,7 +61,7 @@ def test_a_retry_with_the_same_key_records_nothing_more(client, docket):
 
 
 def test_the_same_key_with_another_body_is_refused(client, docket):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     _send(client, headers)
     response = _send(client, headers, body={"document_ref": "NTA-2"})
     assert response.status_code == 422
@@ -89,7 +69,7 @@ def test_the_same_key_with_another_body_is_refused(client, docket):
 
 
 def test_a_stale_version_is_412_and_records_nothing(client, docket):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     before = _events(docket)
     response = _send(client, headers, version='"7"')
     assert response.status_code == 412
@@ -99,7 +79,7 @@ def test_a_stale_version_is_412_and_records_nothing(client, docket):
 
 @pytest.mark.parametrize("missing", ["Idempotency-Key", "If-Match"])
 def test_both_headers_are_required(client, docket, missing):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     sent = {**headers, "Idempotency-Key": "k", "If-Match": '"1"'}
     del sent[missing]
     response = client.post(SERVE, json={"document_ref": "NTA-1"}, headers=sent)
@@ -117,14 +97,14 @@ def test_both_headers_are_required(client, docket, missing):
     ],
 )
 def test_a_bad_body_names_the_field(client, docket, body, field):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     response = _send(client, headers, body=body)
     assert response.status_code == 422
     assert field in [f["field"] for f in response.json()["error"]["details"]["fields"]]
 
 
 def test_an_illegal_move_is_409_naming_the_rule(client, docket):
-    headers = _login(client, docket)
+    headers = log_in(client, docket, "nyc.officer")
     response = _send(
         client,
         headers,
@@ -136,7 +116,7 @@ def test_an_illegal_move_is_409_naming_the_rule(client, docket):
 
 
 def test_another_office_cannot_record_and_the_refusal_is_logged(client, docket):
-    headers = _login(client, docket, "hou.officer", "HOU")
+    headers = log_in(client, docket, "hou.officer", field_office="HOU")
     before = _events(docket)
     response = _send(client, headers)
     assert response.status_code == 403
@@ -149,7 +129,7 @@ def test_another_office_cannot_record_and_the_refusal_is_logged(client, docket):
 
 
 def test_a_role_without_the_action_cannot_record(client, docket):
-    headers = _login(client, docket, "nyc.analyst", "NYC", Role.ANALYST)
+    headers = log_in(client, docket, "nyc.analyst", Role.ANALYST)
     assert _send(client, headers).status_code == 403
 
 

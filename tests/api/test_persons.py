@@ -4,21 +4,10 @@ themself, and no one else; every read logged."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from docket.api.app import create_app
 from docket.cases.service import show_case
-from docket.identity import totp
 from docket.identity.model import Role
-from tests.builders import a_case
-from tests.identity.builders import PASSWORD, a_user
-
-
-@pytest.fixture
-def client(docket, settings, clock):
-    a_case(docket, "DKT-NYC-1")
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client
+from tests.api.staff import log_in
 
 
 @pytest.fixture
@@ -26,17 +15,8 @@ def person_id(docket, client):
     return show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.person_id
 
 
-def _login(client, docket, username, role, **changes):
-    made = a_user(docket, username, role, **changes)
-    code = totp.code_at(made.totp_secret, docket.clock.now()) if made.totp_secret else None
-    token = client.post(
-        "/api/session", json={"username": username, "password": PASSWORD, "code": code}
-    ).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_staff_of_the_cases_office_read_the_person_with_their_cases(client, docket, person_id):
-    headers = _login(client, docket, "nyc.officer", Role.OFFICER, field_office="NYC")
+    headers = log_in(client, docket, "nyc.officer", Role.OFFICER, field_office="NYC")
     response = client.get(f"/api/persons/{person_id}", headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -45,7 +25,7 @@ def test_staff_of_the_cases_office_read_the_person_with_their_cases(client, dock
 
 
 def test_staff_of_another_office_are_refused(client, docket, person_id):
-    headers = _login(client, docket, "hou.officer", Role.OFFICER, field_office="HOU")
+    headers = log_in(client, docket, "hou.officer", Role.OFFICER, field_office="HOU")
     response = client.get(f"/api/persons/{person_id}", headers=headers)
     assert response.status_code == 403
     assert response.json()["error"]["details"] == {
@@ -55,16 +35,16 @@ def test_staff_of_another_office_are_refused(client, docket, person_id):
 
 
 def test_the_subject_reads_their_own_record_and_no_one_elses(client, docket, person_id):
-    own = _login(
+    own = log_in(
         client, docket, "the.subject", Role.SUBJECT, field_office=None, person_id=person_id
     )
     assert client.get(f"/api/persons/{person_id}", headers=own).status_code == 200
-    other = _login(
+    other = log_in(
         client, docket, "other.subject", Role.SUBJECT, field_office=None, person_id="p-else"
     )
     assert client.get(f"/api/persons/{person_id}", headers=other).status_code == 403
 
 
 def test_an_unknown_person_is_404(client, docket):
-    headers = _login(client, docket, "nyc.officer", Role.OFFICER, field_office="NYC")
+    headers = log_in(client, docket, "nyc.officer", Role.OFFICER, field_office="NYC")
     assert client.get("/api/persons/nobody", headers=headers).status_code == 404

@@ -9,6 +9,7 @@ the event, or on its own when it is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from docket.cases.fields import FieldSpec, FieldType
 from docket.cases.ports import WriteTransaction
 from docket.cases.service import record_event, show_case
 from docket.cases.table import TABLE
-from docket.errors import InvalidInput
+from docket.errors import DocketError, InvalidInput
 from docket.identity.model import User
 from docket.identity.policy import RecordScope, action_for, decide
 from docket.storage.access_log import append_access
@@ -101,19 +102,26 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
             append_access(cast(SqlWriteTransaction, tx).connection, [entry])
 
         values = body.model_dump(exclude={"document_ref", "occurred_on"}, exclude_none=True)
-        result = record_event(
-            uow=docket.uow,
-            clock=docket.clock,
-            case_ref=case.case_ref,
-            kind=kind,
-            fields=values,
-            actor=user.username,
-            document_ref=body.document_ref,  # type: ignore[attr-defined]
-            occurred_on=body.occurred_on,  # type: ignore[attr-defined]
-            expected_version=_version(arguments["if_match"]),
-            idempotency_key=arguments["idempotency_key"],
-            also=log_access,
-        )
+        try:
+            result = record_event(
+                uow=docket.uow,
+                clock=docket.clock,
+                case_ref=case.case_ref,
+                kind=kind,
+                fields=values,
+                actor=user.username,
+                document_ref=body.document_ref,  # type: ignore[attr-defined]
+                occurred_on=body.occurred_on,  # type: ignore[attr-defined]
+                expected_version=_version(arguments["if_match"]),
+                idempotency_key=arguments["idempotency_key"],
+                also=log_access,
+            )
+        except DocketError as exc:
+            # The command's transaction rolled back with its log entry; the request still read
+            # the case, so it is logged on its own, with why it failed.
+            failed = dataclasses.replace(entry, details={**entry.details, "failed": exc.code})
+            docket.access_log.record([failed])
+            raise
         response.headers["ETag"] = f'"{result.version}"'
         return CommandResult(
             case_ref=result.case_ref,
