@@ -1,7 +1,7 @@
 """Domain errors. Each has a stable ``code``; every surface translates them once.
 
-The CLI turns any :class:`DocketError` into one line and exit status 1; the HTTP API (a later
-surface) maps them to ``{"error": {"code", "message", "details"}}``.
+The CLI turns any :class:`DocketError` into one line and exit status 1; the HTTP API
+(``api/errors.py``) maps them to ``{"error": {"code", "message", "details"}}`` and a status.
 """
 
 from __future__ import annotations

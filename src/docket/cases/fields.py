@@ -1,7 +1,7 @@
 """Typed fields that an event kind carries, and their parsing from user input.
 
 The lifecycle table names the fields of each kind; the CLI builds its options from them and the
-HTTP API (later) its request bodies, so there is one description of each event's input.
+HTTP API (`api/commands.py`) its request bodies, so there is one description of each event's input.
 """
 
 from __future__ import annotations
