@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from docket.cases.events import EventKind
 from docket.identity.model import STAFF_ROLES, Role, User, UserId
 from docket.identity.policy import (
     NO_RECORD,
@@ -16,6 +17,7 @@ from docket.identity.policy import (
     Action,
     RecordScope,
     Relation,
+    action_for,
     decide,
     decide_any,
     relation_of,
@@ -146,3 +148,17 @@ def test_a_record_in_several_offices_is_readable_from_any_of_them():
     assert (atlanta.allowed, atlanta.relation) == (False, Relation.OTHER_OFFICE)
     with pytest.raises(ValueError, match="at least one"):
         decide_any(_user(Role.OFFICER), Action.READ_PERSON, [])
+
+
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [
+        (EventKind.CUSTODY_BOOKED, Action.RECORD_CUSTODY),
+        (EventKind.CUSTODY_RELEASED, Action.RECORD_CUSTODY),
+        (EventKind.STAY_GRANTED, Action.RECORD_BAR),
+        (EventKind.CUSTODY_PLAN_RECORDED, Action.RECORD_BAR),  # it lifts the minor's bar
+        (EventKind.HEARING_HELD, Action.RECORD_EVENT),
+    ],
+)
+def test_each_move_asks_for_the_action_its_table_row_implies(kind, action):
+    assert action_for(kind) is action

@@ -24,7 +24,7 @@ from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import FieldSpec, FieldType
 from docket.cases.ports import WriteTransaction
-from docket.cases.service import record_event, show_case
+from docket.cases.service import get_case, record_event
 from docket.cases.table import TABLE
 from docket.errors import DocketError, InvalidInput
 from docket.identity.model import User
@@ -88,7 +88,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
         docket: Docket = arguments["docket"]
         user: User = arguments["user"]
         body: BaseModel = arguments["body"]
-        case = show_case(uow=docket.uow, case_ref=arguments["case_ref"]).case
+        case = get_case(uow=docket.uow, case_ref=arguments["case_ref"])
         action = action_for(kind)
         scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
         decision = decide(user, action, scope)
@@ -154,9 +154,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
     return endpoint
 
 
-for _kind, _move in TABLE.items():
-    if _kind in (EventKind.CASE_OPENED, EventKind.CASE_IMPORTED):
-        continue  # creation has its own use cases, not a command on an existing case
+for _kind, _move in TABLE.items():  # creation events are not moves, so not in the table
     _model = request_model(_kind)
     router.add_api_route(
         f"/{{case_ref}}/events/{_kind.value}",

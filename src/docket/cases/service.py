@@ -22,6 +22,7 @@ from docket.cases.ports import (
     Clock,
     CommandRecord,
     DocketSummary,
+    ReadTransaction,
     UnitOfWork,
     WriteTransaction,
 )
@@ -213,9 +214,7 @@ def record_event(
             if also is not None:
                 also(tx)
             return replayed
-        case = tx.get_case_by_ref(case_ref)
-        if case is None:
-            raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        case = _existing_case(tx, case_ref)
         if expected_version is not None and expected_version != case.version:
             raise VersionConflict(
                 f"case {case_ref} is at version {case.version}, not {expected_version}",
@@ -244,12 +243,23 @@ def record_event(
     return result
 
 
+def _existing_case(tx: ReadTransaction, case_ref: str) -> Case:
+    case = tx.get_case_by_ref(case_ref)
+    if case is None:
+        raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+    return case
+
+
+def get_case(*, uow: UnitOfWork, case_ref: str) -> Case:
+    """The case alone, without its person or timeline."""
+    with uow.read() as tx:
+        return _existing_case(tx, case_ref)
+
+
 def show_case(*, uow: UnitOfWork, case_ref: str) -> CaseView:
     """The case, its person and its timeline."""
     with uow.read() as tx:
-        case = tx.get_case_by_ref(case_ref)
-        if case is None:
-            raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        case = _existing_case(tx, case_ref)
         return CaseView(
             case=case, person=tx.get_person(case.person_id), events=tx.stream_events(case.case_id)
         )

@@ -71,6 +71,8 @@ class Move:
     fields: tuple[FieldSpec, ...] = ()
     bar: BarKind | None = None
     """The bar this move places or removes, if any."""
+    custody: bool = False
+    """The move books the person into custody or releases them."""
 
 
 def _f(
@@ -319,6 +321,7 @@ _MOVES = (
         OPEN_STATES,
         "INA § 236(a) (before a final order); INA § 241(a)(2) (after)",
         (_f("facility", FieldType.TEXT, "detention facility"),),
+        custody=True,
     ),
     Move(
         EventKind.CUSTODY_RELEASED,
@@ -327,6 +330,7 @@ _MOVES = (
         OPEN_STATES,
         "INA § 236(a)(2); 8 CFR 236.1(c); 8 CFR 241.4 (post-order release)",
         (_f("mode", FieldType.CHOICE, "terms of release", choices=tuple(ReleaseMode)),),
+        custody=True,
     ),
     Move(
         EventKind.REMOVAL_SCHEDULED,

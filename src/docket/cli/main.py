@@ -232,13 +232,8 @@ def demo(ctx: click.Context, count: int, seed: int, data_dir: Path, serve: bool,
         for role in DEMO_ROLES:
             _demo_user(docket, role, office)
     if serve:
-        import uvicorn  # only serving needs it
-
-        from docket.api.app import create_app
-
         click.echo(f"\nServing the API at http://127.0.0.1:{port} (spec: /openapi.json)")
-        app = create_app(ctx.find_object(Settings) or Settings())
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        ctx.invoke(serve_command, host="127.0.0.1", port=port)
 
 
 DEMO_ROLES = (

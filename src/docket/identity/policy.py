@@ -47,17 +47,14 @@ class Relation(StrEnum):
     """The action is about no one record (aggregates, the audit log, users)."""
 
 
-_CUSTODY_KINDS = frozenset(
-    {EventKind.CUSTODY_BOOKED, EventKind.CUSTODY_RELEASED, EventKind.CUSTODY_PLAN_RECORDED}
-)
-
-
 def action_for(kind: EventKind) -> Action:
-    """The action recording an event of ``kind`` is: a bar's own action for the moves that place
-    or lift a bar, custody for custody moves, else a lifecycle event."""
-    if TABLE[kind].bar is not None:
+    """The action recording an event of ``kind`` is, from its row of the lifecycle table: a
+    bar's own action for the moves that place or lift a bar, custody for custody moves, else a
+    lifecycle event."""
+    move = TABLE[kind]
+    if move.bar is not None:
         return Action.RECORD_BAR
-    if kind in _CUSTODY_KINDS:
+    if move.custody:
         return Action.RECORD_CUSTODY
     return Action.RECORD_EVENT
 
