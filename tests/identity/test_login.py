@@ -4,6 +4,7 @@ one-time codes for staff, idle and absolute expiry, and revocation on the next r
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from docket.errors import Conflict, InvalidInput, LoginRefused, NotFound, SessionInvalid
 from docket.identity import totp
@@ -94,6 +95,28 @@ def test_a_session_expires_after_fifteen_idle_minutes(docket, officer):
     docket.clock.advance(minutes=14)
     authenticate(users=docket.users, clock=docket.clock, token=token)  # starts the idle time again
     docket.clock.advance(minutes=14)
+    authenticate(users=docket.users, clock=docket.clock, token=token)
+    docket.clock.advance(minutes=15)
+    with pytest.raises(SessionInvalid):
+        authenticate(users=docket.users, clock=docket.clock, token=token)
+
+
+def _last_seen(docket):
+    with docket.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT last_seen_at FROM sessions")).scalar_one()
+
+
+def test_a_session_in_use_is_written_down_at_most_once_a_minute(docket, officer):
+    token = _login(docket, officer)
+    first = _last_seen(docket)
+    docket.clock.advance(seconds=59)
+    authenticate(users=docket.users, clock=docket.clock, token=token)
+    assert _last_seen(docket) == first  # a read-only request wrote nothing
+    docket.clock.advance(seconds=1)
+    authenticate(users=docket.users, clock=docket.clock, token=token)
+    assert _last_seen(docket) > first
+    # The idle time counts from the last use written down.
+    docket.clock.advance(minutes=14, seconds=59)
     authenticate(users=docket.users, clock=docket.clock, token=token)
     docket.clock.advance(minutes=15)
     with pytest.raises(SessionInvalid):

@@ -33,6 +33,9 @@ LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 LOCKOUT_FOR = dt.timedelta(minutes=30)
 SESSION_IDLE = dt.timedelta(minutes=15)
 """A session unused this long has expired."""
+SESSION_TOUCH = dt.timedelta(minutes=1)
+"""A session's last use is written down at most this often (a read-only request then writes
+nothing); the idle time may so end up to this much early."""
 SESSION_MAX = dt.timedelta(hours=12)
 """No session lives longer than this, however active."""
 

@@ -46,3 +46,7 @@ class UserStore(Protocol):
     """Opens user transactions; a transaction commits when its block ends without an error."""
 
     def transaction(self) -> AbstractContextManager[UserTransaction]: ...
+
+    def reading(self) -> AbstractContextManager[UserTransaction]:
+        """A transaction for reads only: it takes no locks and must write nothing."""
+        ...

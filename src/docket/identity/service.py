@@ -24,6 +24,7 @@ from docket.identity.model import (
     LOCKOUT_FAILURES,
     LOCKOUT_FOR,
     LOCKOUT_WINDOW,
+    SESSION_TOUCH,
     STAFF_ROLES,
     Role,
     Session,
@@ -188,6 +189,12 @@ def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
     if the session is unknown, ended, expired, or its user disabled or changed since."""
     now = clock.now()
     token_hash = _token_hash(token)
+    with users.reading() as tx:  # most requests: a valid session, used a moment ago
+        session = tx.session(token_hash)
+        user = tx.user(session.user_id) if session else None
+    fresh = session is not None and now - session.last_seen_at < SESSION_TOUCH
+    if fresh and session is not None and user is not None and _still_valid(session, user, now):
+        return user
     with users.transaction() as tx:
         session = tx.session(token_hash)
         user = tx.user(session.user_id) if session else None
@@ -200,15 +207,16 @@ def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
 
 
 def logout(*, users: UserStore, clock: Clock, token: str, source: str = "") -> None:
-    """End the session ``token`` (nothing happens if it is not a session)."""
+    """End the session ``token``; :class:`SessionInvalid` if it is no session (any more)."""
     token_hash = _token_hash(token)
     with users.transaction() as tx:
         session = tx.session(token_hash)
         user = tx.user(session.user_id) if session else None
-        if session is None or user is None:
+        if session is not None and user is not None:
+            tx.end_session(token_hash)
+            tx.record_access(_entry(clock, user.username, "logout", user, source))
             return
-        tx.end_session(token_hash)
-        tx.record_access(_entry(clock, user.username, "logout", user, source))
+    raise SessionInvalid()
 
 
 def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:

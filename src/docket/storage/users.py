@@ -57,21 +57,21 @@ def _user_values(user: User) -> dict[str, Any]:
 class SqlUserTransaction:
     """User and session reads and writes in one transaction."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, *, lock: bool = True) -> None:
         self.connection = connection
+        self.lock = lock
+
+    def _one_user(self, query: sa.Select[Any]) -> User | None:
+        # Locked for a writing transaction: two logins of one user count failures one after
+        # the other.
+        row = self.connection.execute(query.with_for_update() if self.lock else query).first()
+        return _user(row) if row else None
 
     def user_by_username(self, username: str) -> User | None:
-        # Locked for the transaction: two logins of one user count failures one after the other.
-        row = self.connection.execute(
-            sa.select(t.users).where(t.users.c.username == username).with_for_update()
-        ).first()
-        return _user(row) if row else None
+        return self._one_user(sa.select(t.users).where(t.users.c.username == username))
 
     def user(self, user_id: UserId) -> User | None:
-        row = self.connection.execute(
-            sa.select(t.users).where(t.users.c.user_id == user_id).with_for_update()
-        ).first()
-        return _user(row) if row else None
+        return self._one_user(sa.select(t.users).where(t.users.c.user_id == user_id))
 
     def add_user(self, user: User) -> None:
         if self.user_by_username(user.username) is not None:
@@ -154,3 +154,8 @@ class SqlUserStore:
             connection = connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 yield SqlUserTransaction(connection)
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlUserTransaction]:
+        with self.engine.connect() as connection, connection.begin():
+            yield SqlUserTransaction(connection, lock=False)
