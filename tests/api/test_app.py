@@ -64,6 +64,20 @@ def test_logout_ends_the_session_at_once(client, docket):
     headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     assert client.delete("/api/session", headers=headers).status_code == 204
     assert client.get("/api/cases/DKT-NYC-1", headers=headers).status_code == 401
+    # Logging out again, or with a token that never was a session, is a 401 too.
+    assert client.delete("/api/session", headers=headers).status_code == 401
+    unknown = client.delete("/api/session", headers={"Authorization": "Bearer not-a-session"})
+    assert unknown.status_code == 401
+    assert unknown.json()["error"]["code"] == "session_invalid"
+
+
+def test_a_body_that_is_not_json_is_a_422(client, docket):
+    response = client.post(
+        "/api/session", content=b"\xff{", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert response.json()["error"]["details"]["fields"][0]["field"] == "body"
 
 
 def test_bad_input_is_a_422_naming_the_field(client):
@@ -135,3 +149,22 @@ def test_a_bad_list_query_names_the_parameter(client, docket):
     assert response.status_code == 422
     fields = {f["field"] for f in response.json()["error"]["details"]["fields"]}
     assert fields == {"query.limit", "query.state"}
+
+
+def test_a_nul_character_in_any_text_is_a_422_not_a_server_error(client, docket):
+    login = client.post("/api/session", json={"username": "ana\x00", "password": "x"})
+    assert login.status_code == 422
+    assert login.json()["error"]["details"]["fields"][0]["field"] == "body.username"
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    listing = client.get("/api/cases", params={"office": "NYC\x00"}, headers=headers)
+    assert listing.status_code == 422
+    assert listing.json()["error"]["details"]["fields"][0]["field"] == "query.office"
+
+
+def test_an_unknown_query_parameter_is_a_422_naming_it(client, docket):
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    response = client.get("/api/cases", params={"ofice": "LAX"}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"] == [
+        {"field": "query.ofice", "message": "unknown"}
+    ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from docket.api import audit, cases, commands, errors, persons, sessions, users
+from docket.api.deps import known_query_only
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -45,6 +46,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(known_query_only)],
     )
     app.state.docket = docket
     errors.install(app)

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from docket.api.deps import authorise, current_user, docket_of, policy
+from docket.api.deps import TEXT, authorise, current_user, docket_of, policy
+from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action
@@ -21,14 +22,19 @@ class AccessPage(BaseModel):
     next_after: int | None = Field(description="Pass as `after` for the next page.")
 
 
-@router.get("", response_model=AccessPage, openapi_extra=policy(Action.READ_AUDIT))
+@router.get(
+    "",
+    response_model=AccessPage,
+    openapi_extra=policy(Action.READ_AUDIT),
+    responses=responses(401, 403),
+)
 def read_access_log(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    record_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
-    after: Annotated[int, Query(ge=0, description="Cursor: an entry's seq.")] = 0,
+    record_id: Annotated[str | None, Query(max_length=64, pattern=TEXT)] = None,
+    actor: Annotated[str | None, Query(max_length=200, pattern=TEXT)] = None,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Cursor: an entry's seq.")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AccessPage:
     """Entries of the access log in order, optionally of one record or one actor. This read

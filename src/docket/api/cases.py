@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import authorise, current_user, docket_of, policy
+from docket.api.deps import TEXT, authorise, current_user, docket_of, policy
+from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases import snapshot
 from docket.cases.model import BarKind, CaseState
@@ -29,16 +30,25 @@ class CasePage(BaseModel):
     )
 
 
-@router.get("", response_model=CasePage, openapi_extra=policy(Action.LIST_CASES))
+@router.get(
+    "",
+    response_model=CasePage,
+    openapi_extra=policy(Action.LIST_CASES),
+    responses=responses(401, 403),
+)
 def list_cases_route(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    office: Annotated[str | None, Query(max_length=16, description="Default: yours.")] = None,
+    office: Annotated[
+        str | None, Query(max_length=16, pattern=TEXT, description="Default: yours.")
+    ] = None,
     state: CaseState | None = None,
     bar: BarKind | None = None,
     deadline_before: dt.date | None = None,
-    after: Annotated[str | None, Query(max_length=64, description="Cursor: a case_ref.")] = None,
+    after: Annotated[
+        str | None, Query(max_length=64, pattern=TEXT, description="Cursor: a case_ref.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> CasePage:
     """Cases of one field office (yours unless you name another your role may see), by
@@ -74,7 +84,9 @@ def list_cases_route(
 CaseRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
-@router.get("/{case_ref}", openapi_extra=policy(Action.READ_CASE))
+@router.get(
+    "/{case_ref}", openapi_extra=policy(Action.READ_CASE), responses=responses(401, 403, 404)
+)
 def get_case(
     case_ref: CaseRef,
     request: Request,

@@ -19,7 +19,8 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from docket.api.cases import CaseRef
-from docket.api.deps import access_entry, authorise_refusal, current_user, docket_of, policy
+from docket.api.deps import TEXT, access_entry, authorise_refusal, current_user, docket_of, policy
+from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import FieldSpec, FieldType
@@ -51,7 +52,7 @@ def _field_type(spec: FieldSpec) -> Any:
     elif spec.type is FieldType.CHOICE:
         kind = Literal[spec.choices]
     else:
-        kind = Annotated[str, Field(min_length=1, max_length=2000)]
+        kind = Annotated[str, Field(min_length=1, max_length=2000, pattern=TEXT)]
     return kind if spec.required else kind | None
 
 
@@ -60,7 +61,12 @@ def request_model(kind: EventKind) -> type[BaseModel]:
     fields: dict[str, Any] = {
         "document_ref": (
             str,
-            Field(min_length=1, max_length=500, description="Source document reference."),
+            Field(
+                min_length=1,
+                max_length=500,
+                pattern=TEXT,
+                description="Source document reference.",
+            ),
         ),
         "occurred_on": (dt.date | None, Field(None, description="Default: today.")),
     }
@@ -148,7 +154,19 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
                     str, Header(alias="Idempotency-Key", min_length=1, max_length=200)
                 ],
             ),
-            parameter("if_match", keyword, annotation=Annotated[str, Header(alias="If-Match")]),
+            parameter(
+                "if_match",
+                keyword,
+                annotation=Annotated[
+                    str,
+                    Header(
+                        alias="If-Match",
+                        max_length=24,
+                        pattern=r'^(W/)?"?[0-9]+"?$',
+                        description='The case version you read (its ETag), e.g. "3".',
+                    ),
+                ],
+            ),
         ]
     )
     return endpoint
@@ -166,11 +184,5 @@ for _kind, _move in TABLE.items():  # creation events are not moves, so not in t
         description=f"Legal basis: {_move.legal_basis}",
         operation_id=f"record_{_kind.value}",
         openapi_extra=policy(action_for(_kind)),
-        responses={
-            403: {"description": "access_refused"},
-            404: {"description": "not_found"},
-            409: {"description": "the move is illegal or a bar blocks it"},
-            412: {"description": "version_conflict: the case changed since the If-Match version"},
-            422: {"description": "invalid input, or an idempotency key reused for another body"},
-        },
+        responses=responses(401, 403, 404, 409, 412, 413),
     )

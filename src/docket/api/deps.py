@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, NoReturn
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
-from docket.errors import AccessRefused, SessionInvalid
+from docket.errors import AccessRefused, InvalidInput, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, decide
 from docket.identity.service import authenticate
+
+TEXT = r"^[^\x00]*$"
+"""The pattern of every free-text input: anything but NUL, which no database text holds."""
 
 POLICY_KEY = "x-policy-action"
 """Each route names, in its OpenAPI operation, the policy table's action it asks about (or
@@ -23,16 +29,43 @@ def policy(action: Action | str) -> dict[str, str]:
     return {POLICY_KEY: action.value if isinstance(action, Action) else action}
 
 
+async def known_query_only(request: Request) -> None:
+    """Refuse query parameters the route does not take (a misspelt filter would otherwise be
+    ignored and answer with more than was asked for)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise InvalidInput(
+            "the request is not valid",
+            details={"fields": [{"field": f"query.{n}", "message": "unknown"} for n in unknown]},
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 def docket_of(request: Request) -> Docket:
     docket: Docket = request.app.state.docket
     return docket
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+_BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session` answers with.")
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> str:
+    """The session token; :class:`SessionInvalid` (401) if there is none."""
+    token = credentials.credentials.strip() if credentials is not None else ""
+    if not token:
         raise SessionInvalid()
-    return token.strip()
+    return token
 
 
 def current_user(

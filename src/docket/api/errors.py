@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from docket import errors
@@ -32,6 +33,40 @@ STATUS: dict[type[errors.DocketError], int] = {
     errors.DocketError: 400,
 }
 """HTTP status of each error type (the most specific class wins)."""
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable: e.g. `bar_in_force`.")
+    message: str = Field(description="For people; never a stack trace or SQL.")
+    details: dict[str, Any] = Field(
+        description="What the error is about: the rule and bar, the fields, the versions."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers has this shape."""
+
+    error: ErrorDetail
+
+
+_MEANING = {
+    401: "session_invalid (no, unknown, expired or ended session) or login_refused",
+    403: "access_refused: the policy table does not allow this",
+    404: "not_found",
+    409: "the move is illegal or a legal bar blocks it (names the rule and the bar)",
+    412: "version_conflict: the case changed since the If-Match version",
+    413: "payload_too_large",
+    422: "invalid_input, with a message per field",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route that may answer ``statuses`` (and 422 always), each
+    with the one error shape."""
+    return {
+        status: {"model": ErrorBody, "description": _MEANING[status]}
+        for status in sorted({*statuses, 422})
+    }
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -67,8 +102,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # the body could not be parsed: bad input, like any other
+            fields = [{"field": "body", "message": str(exc.detail)}]
+            return JSONResponse(
+                error_body("invalid_input", "the request is not valid", {"fields": fields}), 422
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code)
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

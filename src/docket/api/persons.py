@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from docket.api.deps import access_entry, authorise_refusal, current_user, docket_of, policy
+from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases import snapshot
 from docket.cases.service import show_person
@@ -16,7 +17,11 @@ from docket.identity.policy import Action, RecordScope, decide_any
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
 
-@router.get("/{person_id}", openapi_extra=policy(Action.READ_PERSON))
+@router.get(
+    "/{person_id}",
+    openapi_extra=policy(Action.READ_PERSON),
+    responses=responses(401, 403, 404),
+)
 def get_person(
     person_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
     request: Request,

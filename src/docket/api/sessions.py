@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import bearer_token, docket_of, policy, source_of
+from docket.api.deps import TEXT, bearer_token, docket_of, policy, source_of
+from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import SESSION_IDLE, SESSION_MAX
 from docket.identity.service import login, logout
@@ -16,9 +17,11 @@ router = APIRouter(prefix="/api/session", tags=["session"])
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-    code: str | None = Field(default=None, max_length=16, description="One-time code (staff).")
+    username: str = Field(min_length=1, max_length=64, pattern=TEXT)
+    password: str = Field(min_length=1, max_length=1024, pattern=TEXT)
+    code: str | None = Field(
+        default=None, max_length=16, pattern=TEXT, description="One-time code (staff)."
+    )
 
 
 class SessionResponse(BaseModel):
@@ -27,7 +30,13 @@ class SessionResponse(BaseModel):
     max_hours: int
 
 
-@router.post("", status_code=201, response_model=SessionResponse, openapi_extra=policy("public"))
+@router.post(
+    "",
+    status_code=201,
+    response_model=SessionResponse,
+    openapi_extra=policy("public"),
+    responses=responses(401, 413),
+)
 def create_session(
     body: LoginRequest, request: Request, docket: Annotated[Docket, Depends(docket_of)]
 ) -> SessionResponse:
@@ -47,7 +56,7 @@ def create_session(
     )
 
 
-@router.delete("", status_code=204, openapi_extra=policy("public"))
+@router.delete("", status_code=204, openapi_extra=policy("public"), responses=responses(401))
 def end_session(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
-from docket.api.deps import authorise, current_user, docket_of, policy, source_of
+from docket.api.deps import TEXT, authorise, current_user, docket_of, policy, source_of
+from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import Role, User
 from docket.identity.policy import NO_RECORD, Action
@@ -19,15 +20,15 @@ Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[A-Za-z0-
 
 
 class NewUserRequest(BaseModel):
-    username: str = Field(min_length=2, max_length=64)
+    username: str = Field(min_length=2, max_length=64, pattern=TEXT)
     role: Role
-    field_office: str | None = Field(default=None, max_length=16)
-    person_id: str | None = Field(default=None, max_length=64)
+    field_office: str | None = Field(default=None, max_length=16, pattern=TEXT)
+    person_id: str | None = Field(default=None, max_length=64, pattern=TEXT)
 
 
 class RoleRequest(BaseModel):
     role: Role
-    field_office: str | None = Field(default=None, max_length=16)
+    field_office: str | None = Field(default=None, max_length=16, pattern=TEXT)
 
 
 class UserView(BaseModel):
@@ -73,7 +74,13 @@ def _admin(request: Request, docket: Docket, user: User, record_id: str) -> dict
 _ADMIN = policy(Action.MANAGE_USERS)
 
 
-@router.post("", status_code=201, response_model=NewUserView, openapi_extra=_ADMIN)
+@router.post(
+    "",
+    status_code=201,
+    response_model=NewUserView,
+    openapi_extra=_ADMIN,
+    responses=responses(401, 403, 409, 413),
+)
 def create_user(
     body: NewUserRequest,
     request: Request,
@@ -94,7 +101,12 @@ def create_user(
     )
 
 
-@router.post("/{username}/disable", response_model=UserView, openapi_extra=_ADMIN)
+@router.post(
+    "/{username}/disable",
+    response_model=UserView,
+    openapi_extra=_ADMIN,
+    responses=responses(401, 403, 404),
+)
 def disable(
     username: Username,
     request: Request,
@@ -106,7 +118,12 @@ def disable(
     return _view(disable_user(**by, username=username))
 
 
-@router.put("/{username}/role", response_model=UserView, openapi_extra=_ADMIN)
+@router.put(
+    "/{username}/role",
+    response_model=UserView,
+    openapi_extra=_ADMIN,
+    responses=responses(401, 403, 404, 413),
+)
 def change_role(
     username: Username,
     body: RoleRequest,
