@@ -4,17 +4,12 @@ update: each write either applies or gets 412."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
-from docket.api.app import create_app
 from docket.cases.events import EventKind
 from docket.identity import totp
 from docket.identity.model import Role
@@ -23,26 +18,10 @@ from tests.identity.builders import PASSWORD, a_user
 
 
 @pytest.fixture
-def base_url(docket, settings, clock) -> Iterator[str]:
+def base_url(docket, served) -> str:
     a_case(docket, "DKT-NYC-1")
     record(docket, "DKT-NYC-1", EventKind.CHARGING_DOCUMENT_SERVED)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, clock=clock), host="127.0.0.1", port=0, log_level="error"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    return served
 
 
 @pytest.fixture
