@@ -7,10 +7,12 @@ import re
 import pytest
 
 from docket.bootstrap import bootstrap
+from docket.cases.service import show_case
 from docket.config import Settings
 from docket.errors import LoginRefused
 from docket.identity import totp
 from docket.identity.service import login
+from tests.builders import a_case
 
 
 def _secret_and_password(output: str) -> tuple[str, str]:
@@ -62,10 +64,39 @@ def test_set_role_and_disable_change_the_user(run, database_url):
         (("users", "add", "ana", "--role", "officer"), "belongs to a field office"),
         (("users", "add", "maria", "--role", "subject"), "needs their person id"),
         (("users", "disable", "nobody"), "no user 'nobody'"),
+        (("users", "link-client", "lee", "p-1"), "Missing option '--document'"),
+        (("users", "link-client", "lee", "p-1", "--document", "G-28"), "no person p-1"),
+        (("users", "unlink-client", "nobody", "p-1"), "no user 'nobody'"),
     ],
 )
 def test_bad_user_commands_say_why_in_one_line(run, args, message):
     result = run(*args)
-    assert result.exit_code == 1
+    assert result.exit_code in (1, 2)  # 2: click's own usage errors
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_counsel_is_linked_to_a_client_and_unlinked(run, database_url):
+    docket = bootstrap(Settings(database_url=database_url))
+    try:
+        a_case(docket, "DKT-NYC-1")
+        person_id = show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.person_id
+    finally:
+        docket.close()
+    assert run("users", "add", "lee.counsel", "--role", "counsel").exit_code == 0
+    linked = run("users", "link-client", "lee.counsel", person_id, "--document", "G-28 77")
+    assert linked.exit_code == 0, linked.output
+    assert f"lee.counsel represents {person_id} (G-28 77)" in linked.output
+    docket = bootstrap(Settings(database_url=database_url))
+    try:
+        counsel = docket.users
+        with counsel.reading() as tx:
+            user = tx.user_by_username("lee.counsel")
+            assert user is not None
+            assert tx.clients(user.user_id) == {person_id}
+    finally:
+        docket.close()
+    unlinked = run("users", "unlink-client", "lee.counsel", person_id)
+    assert unlinked.exit_code == 0
+    assert f"lee.counsel no longer represents {person_id}" in unlinked.output
+    assert run("users", "unlink-client", "lee.counsel", person_id).exit_code == 1

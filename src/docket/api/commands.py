@@ -19,7 +19,15 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from docket.api.cases import CaseRef
-from docket.api.deps import TEXT, access_entry, authorise_refusal, current_user, docket_of, policy
+from docket.api.deps import (
+    TEXT,
+    access_entry,
+    authorise_refusal,
+    clients,
+    current_user,
+    docket_of,
+    policy,
+)
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
@@ -97,7 +105,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
         case = get_case(uow=docket.uow, case_ref=arguments["case_ref"])
         action = action_for(kind)
         scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
-        decision = decide(user, action, scope)
+        decision = decide(user, action, scope, clients=clients(docket, user))
         if not decision.allowed:
             authorise_refusal(request, docket, user, decision, "case", case.case_id)
         entry = access_entry(

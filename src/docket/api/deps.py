@@ -14,7 +14,7 @@ from docket.bootstrap import Docket
 from docket.errors import AccessRefused, InvalidInput, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, decide
-from docket.identity.service import authenticate
+from docket.identity.service import authenticate, clients_of
 
 TEXT = r"^[^\x00]*$"
 """The pattern of every free-text input: anything but NUL, which no database text holds."""
@@ -75,6 +75,11 @@ def current_user(
     return authenticate(users=docket.users, clock=docket.clock, token=token)
 
 
+def clients(docket: Docket, user: User) -> frozenset[str]:
+    """The persons whose records ``user`` reads as their counsel, as of this request."""
+    return clients_of(users=docket.users, user=user)
+
+
 def source_of(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -92,7 +97,7 @@ def authorise(
     """Ask the policy table and put the answer on the access log (with the purpose given in
     ``X-Purpose``); :class:`AccessRefused` if the answer is no. For reads: a change logs its
     access in its own transaction instead."""
-    decision = decide(user, action, scope)
+    decision = decide(user, action, scope, clients=clients(docket, user))
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, record_type, record_id)
     docket.access_log.record(

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from docket.api.deps import access_entry, authorise_refusal, current_user, docket_of, policy
+from docket.api.deps import (
+    access_entry,
+    authorise_refusal,
+    clients,
+    current_user,
+    docket_of,
+    policy,
+)
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases import snapshot
@@ -33,7 +40,7 @@ def get_person(
     view = show_person(uow=docket.uow, person_id=person_id)
     offices = sorted({office for _, office in view.cases}) or [""]
     scopes = [RecordScope(field_office=office, person_id=person_id) for office in offices]
-    decision = decide_any(user, Action.READ_PERSON, scopes)
+    decision = decide_any(user, Action.READ_PERSON, scopes, clients=clients(docket, user))
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "person", person_id)
     docket.access_log.record([access_entry(request, docket, user, decision, "person", person_id)])

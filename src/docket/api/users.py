@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from docket.api.deps import TEXT, authorise, current_user, docket_of, policy, source_of
@@ -12,7 +13,7 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import Role, User
 from docket.identity.policy import NO_RECORD, Action
-from docket.identity.service import add_user, disable_user, set_role
+from docket.identity.service import add_user, disable_user, link_client, set_role, unlink_client
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -29,6 +30,23 @@ class NewUserRequest(BaseModel):
 class RoleRequest(BaseModel):
     role: Role
     field_office: str | None = Field(default=None, max_length=16, pattern=TEXT)
+
+
+class ClientRequest(BaseModel):
+    person_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    document_ref: str = Field(
+        min_length=1,
+        max_length=500,
+        pattern=TEXT,
+        description="The notice of appearance: Form G-28 or EOIR-28.",
+    )
+
+
+class ClientView(BaseModel):
+    username: str
+    person_id: str
+    document_ref: str
+    since: dt.datetime
 
 
 class UserView(BaseModel):
@@ -134,3 +152,55 @@ def change_role(
     """Give a user a new role (and office); their sessions end on their next request."""
     by = _admin(request, docket, admin, username)
     return _view(set_role(**by, username=username, role=body.role, field_office=body.field_office))
+
+
+@router.post(
+    "/{username}/clients",
+    status_code=201,
+    response_model=ClientView,
+    openapi_extra=_ADMIN,
+    responses=responses(401, 403, 404, 409, 413),
+)
+def add_client(
+    username: Username,
+    body: ClientRequest,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    admin: Annotated[User, Depends(current_user)],
+) -> ClientView:
+    """Counsel USERNAME represents the person (on their notice of appearance): from their next
+    request they may read that person's record and cases."""
+    by = _admin(request, docket, admin, username)
+    client = link_client(
+        **by,
+        cases=docket.uow,
+        username=username,
+        person_id=body.person_id,
+        document_ref=body.document_ref,
+    )
+    return ClientView(
+        username=username.lower(),
+        person_id=client.person_id,
+        document_ref=client.document_ref,
+        since=client.since,
+    )
+
+
+@router.delete(
+    "/{username}/clients/{person_id}",
+    status_code=204,
+    openapi_extra=_ADMIN,
+    responses=responses(401, 403, 404),
+)
+def remove_client(
+    username: Username,
+    person_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    admin: Annotated[User, Depends(current_user)],
+) -> Response:
+    """Counsel USERNAME no longer represents the person: from their next request they may not
+    read that person's record."""
+    by = _admin(request, docket, admin, username)
+    unlink_client(**by, username=username, person_id=person_id)
+    return Response(status_code=204)

@@ -9,7 +9,7 @@ import click
 from docket.bootstrap import Docket
 from docket.cli.context import actor_of, opened
 from docket.identity.model import Role
-from docket.identity.service import add_user, disable_user, set_role
+from docket.identity.service import add_user, disable_user, link_client, set_role, unlink_client
 
 ROLE = click.Choice([role.value for role in Role])
 
@@ -92,3 +92,37 @@ def set_role_command(
         )
     scope = f", office {user.field_office}" if user.field_office else ""
     click.echo(f"{user.username} is now {user.role.value}{scope}")
+
+
+@users_group.command("link-client")
+@click.argument("username")
+@click.argument("person_id")
+@click.option(
+    "--document", "document_ref", required=True, help="The notice of appearance (G-28, EOIR-28)."
+)
+@click.pass_context
+def link_client_command(
+    ctx: click.Context, username: str, person_id: str, document_ref: str
+) -> None:
+    """Record that counsel USERNAME represents PERSON_ID: from their next request they may read
+    that person's record and cases."""
+    with opened(ctx) as docket:
+        link_client(
+            **_by_operator(docket),
+            cases=docket.uow,
+            username=username,
+            person_id=person_id,
+            document_ref=document_ref,
+        )
+    click.echo(f"{username.lower()} represents {person_id} ({document_ref.strip()})")
+
+
+@users_group.command("unlink-client")
+@click.argument("username")
+@click.argument("person_id")
+@click.pass_context
+def unlink_client_command(ctx: click.Context, username: str, person_id: str) -> None:
+    """Counsel USERNAME no longer represents PERSON_ID."""
+    with opened(ctx) as docket:
+        unlink_client(**_by_operator(docket), username=username, person_id=person_id)
+    click.echo(f"{username.lower()} no longer represents {person_id}")

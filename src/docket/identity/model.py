@@ -70,6 +70,17 @@ class User:
 
 
 @dataclass(frozen=True)
+class Client:
+    """A person counsel represents, on the strength of a notice of appearance."""
+
+    person_id: str
+    document_ref: str
+    """The notice of appearance (Form G-28 or EOIR-28)."""
+    since: dt.datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class Session:
     """A logged-in session; only the hash of its token is kept."""
 

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from docket.audit.access import AccessEntry
-from docket.identity.model import Session, User, UserId
+from docket.identity.model import Client, Session, User, UserId
 
 
 class UserTransaction(Protocol):
@@ -36,6 +36,18 @@ class UserTransaction(Protocol):
     def save_session(self, session: Session) -> None: ...
 
     def end_session(self, token_hash: str) -> None: ...
+
+    def clients(self, user_id: UserId) -> frozenset[str]:
+        """The person ids of counsel ``user_id``'s clients."""
+        ...
+
+    def add_client(self, user_id: UserId, client: Client) -> None:
+        """Link counsel ``user_id`` to ``client``; :class:`~docket.errors.Conflict` if linked."""
+        ...
+
+    def remove_client(self, user_id: UserId, person_id: str) -> bool:
+        """Unlink; False if they were not linked."""
+        ...
 
     def record_access(self, entry: AccessEntry) -> None:
         """Chain ``entry`` onto the access log, committed with this transaction."""

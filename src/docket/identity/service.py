@@ -17,7 +17,8 @@ import secrets
 import uuid
 
 from docket.audit.access import AccessEntry, Outcome
-from docket.cases.ports import Clock
+from docket.cases.ports import Clock, UnitOfWork
+from docket.cases.service import show_person
 from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
 from docket.identity import passwords, totp
 from docket.identity.model import (
@@ -26,6 +27,7 @@ from docket.identity.model import (
     LOCKOUT_WINDOW,
     SESSION_TOUCH,
     STAFF_ROLES,
+    Client,
     Role,
     Session,
     User,
@@ -101,6 +103,71 @@ def disable_user(
         tx.save_user(changed)
         tx.record_access(_entry(clock, actor, "user_disabled", user, source))
     return changed
+
+
+def link_client(
+    *,
+    users: UserStore,
+    cases: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    username: str,
+    person_id: str,
+    document_ref: str,
+    source: str = "",
+) -> Client:
+    """Record that counsel ``username`` represents ``person_id`` (their notice of appearance is
+    ``document_ref``): from their next request they may read that person's record and cases."""
+    document_ref = document_ref.strip()
+    if not document_ref:
+        raise InvalidInput(
+            "the notice of appearance (G-28 or EOIR-28) is required",
+            details={"field": "document_ref"},
+        )
+    show_person(uow=cases, person_id=person_id)  # NotFound for no such person
+    with users.transaction() as tx:
+        user = _existing(tx, username)
+        if user.role is not Role.COUNSEL:
+            raise InvalidInput(
+                f"{user.username} is {user.role.value}, not counsel", details={"field": "username"}
+            )
+        client = Client(
+            person_id=person_id, document_ref=document_ref, since=clock.now(), recorded_by=actor
+        )
+        tx.add_client(user.user_id, client)
+        details = {"person_id": person_id, "document_ref": document_ref}
+        tx.record_access(_entry(clock, actor, "client_linked", user, source, **details))
+    return client
+
+
+def unlink_client(
+    *,
+    users: UserStore,
+    clock: Clock,
+    actor: str,
+    username: str,
+    person_id: str,
+    source: str = "",
+) -> None:
+    """Counsel ``username`` no longer represents ``person_id``; from their next request they
+    may not read that person's record."""
+    with users.transaction() as tx:
+        user = _existing(tx, username)
+        if not tx.remove_client(user.user_id, person_id):
+            raise NotFound(
+                f"{user.username} does not represent {person_id}",
+                details={"username": user.username, "person_id": person_id},
+            )
+        details = {"person_id": person_id}
+        tx.record_access(_entry(clock, actor, "client_unlinked", user, source, **details))
+
+
+def clients_of(*, users: UserStore, user: User) -> frozenset[str]:
+    """The person ids whose records ``user`` reads as their counsel (none for other roles)."""
+    if user.role is not Role.COUNSEL:
+        return frozenset()
+    with users.reading() as tx:
+        return tx.clients(user.user_id)
 
 
 def set_role(

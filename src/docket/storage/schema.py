@@ -114,6 +114,18 @@ sessions = sa.Table(
     sa.Column("last_seen_at", sa.String(40), nullable=False),
 )
 
+counsel_clients = sa.Table(
+    "counsel_clients",
+    metadata,
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.user_id"), primary_key=True),
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("document_ref", sa.String(500), nullable=False),
+    sa.Column("since", sa.String(40), nullable=False),
+    sa.Column("recorded_by", sa.String(200), nullable=False),
+)
+"""Counsel of record (a notice of appearance, Form G-28 or EOIR-28) and the persons they
+represent: a counsel user reads those persons' records and no others."""
+
 login_failures = sa.Table(
     "login_failures",
     metadata,

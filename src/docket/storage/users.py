@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from docket.audit.access import AccessEntry
 from docket.errors import Conflict
-from docket.identity.model import Role, Session, User, UserId
+from docket.identity.model import Client, Role, Session, User, UserId
 from docket.storage import schema as t
 from docket.storage.access_log import append_access
 from docket.storage.engine import WRITE_OPTION
@@ -136,6 +136,36 @@ class SqlUserTransaction:
 
     def end_session(self, token_hash: str) -> None:
         self.connection.execute(t.sessions.delete().where(t.sessions.c.token_hash == token_hash))
+
+    def clients(self, user_id: UserId) -> frozenset[str]:
+        rows = self.connection.execute(
+            sa.select(t.counsel_clients.c.person_id).where(t.counsel_clients.c.user_id == user_id)
+        )
+        return frozenset(row.person_id for row in rows)
+
+    def add_client(self, user_id: UserId, client: Client) -> None:
+        if client.person_id in self.clients(user_id):
+            raise Conflict(
+                f"counsel already represents {client.person_id}",
+                details={"person_id": client.person_id},
+            )
+        self.connection.execute(
+            t.counsel_clients.insert().values(
+                user_id=user_id,
+                person_id=client.person_id,
+                document_ref=client.document_ref,
+                since=instant_text(client.since),
+                recorded_by=client.recorded_by,
+            )
+        )
+
+    def remove_client(self, user_id: UserId, person_id: str) -> bool:
+        result = self.connection.execute(
+            t.counsel_clients.delete()
+            .where(t.counsel_clients.c.user_id == user_id)
+            .where(t.counsel_clients.c.person_id == person_id)
+        )
+        return bool(result.rowcount)
 
     def record_access(self, entry: AccessEntry) -> None:
         append_access(self.connection, [entry])
