@@ -12,9 +12,11 @@ from docket.api.deps import TEXT, authorise, current_user, docket_of, policy
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases import snapshot
-from docket.cases.model import BarKind, CaseState
+from docket.cases.bars import BLOCKS
+from docket.cases.events import Event, EventKind
+from docket.cases.model import BarKind, CaseState, CustodyStatus, ReleaseMode
 from docket.cases.ports import CaseFilter
-from docket.cases.service import list_cases, show_case
+from docket.cases.service import CaseView, list_cases, show_case
 from docket.identity.model import User
 from docket.identity.policy import Action, RecordScope
 
@@ -95,7 +97,30 @@ def get_case(
     user: Annotated[User, Depends(current_user)],
 ) -> dict[str, Any]:
     """The case, its person's id and its timeline of events. Every read is on the access log,
-    refused ones too."""
+    refused ones too. The ETag is the case version: send it back as If-Match to change it."""
+    view = _readable_case(request, docket, user, case_ref, response)
+    return {
+        "case": snapshot.case_to_dict(view.case),
+        "timeline": [_event(event) for event in view.events],
+    }
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "kind": event.kind.value,
+        "occurred_on": event.occurred_on.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "actor": event.actor,
+        "legal_basis": event.legal_basis,
+        "document_ref": event.document_ref,
+    }
+
+
+def _readable_case(
+    request: Request, docket: Docket, user: User, case_ref: str, response: Response
+) -> CaseView:
+    """The case with its events, once the policy table lets ``user`` read it (logged)."""
     view = show_case(uow=docket.uow, case_ref=case_ref)
     case = view.case
     authorise(
@@ -107,19 +132,127 @@ def get_case(
         record_id=case.case_id,
         scope=RecordScope(field_office=case.field_office, person_id=case.person_id),
     )
-    response.headers["ETag"] = f'"{case.version}"'  # send it back as If-Match to change the case
-    return {
-        "case": snapshot.case_to_dict(case),
-        "timeline": [
-            {
-                "seq": event.seq,
-                "kind": event.kind.value,
-                "occurred_on": event.occurred_on.isoformat(),
-                "recorded_at": event.recorded_at.isoformat(),
-                "actor": event.actor,
-                "legal_basis": event.legal_basis,
-                "document_ref": event.document_ref,
-            }
-            for event in view.events
+    response.headers["ETag"] = f'"{case.version}"'
+    return view
+
+
+class TimelinePage(BaseModel):
+    case_ref: str
+    events: list[dict[str, Any]]
+    next_after: int | None = Field(description="Pass as `after` for the next page.")
+
+
+@router.get(
+    "/{case_ref}/timeline",
+    response_model=TimelinePage,
+    openapi_extra=policy(Action.READ_CASE),
+    responses=responses(401, 403, 404),
+)
+def get_timeline(
+    case_ref: CaseRef,
+    request: Request,
+    response: Response,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Cursor: an event's seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> TimelinePage:
+    """The case's events in order, a page at a time: what happened, when, on what legal
+    basis and document, recorded by whom."""
+    view = _readable_case(request, docket, user, case_ref, response)
+    later = [event for event in view.events if (event.seq or 0) > after]
+    page = later[:limit]
+    return TimelinePage(
+        case_ref=view.case.case_ref,
+        events=[_event(event) for event in page],
+        next_after=page[-1].seq if len(later) > limit else None,
+    )
+
+
+class BarView(BaseModel):
+    kind: BarKind
+    placed_on: dt.date
+    document_ref: str
+    detail: str
+    blocks: list[EventKind] = Field(description="The moves this bar stops while it stands.")
+
+
+class BarsView(BaseModel):
+    case_ref: str
+    version: int
+    bars: list[BarView]
+
+
+@router.get(
+    "/{case_ref}/bars",
+    response_model=BarsView,
+    tags=["bars"],
+    openapi_extra=policy(Action.READ_CASE),
+    responses=responses(401, 403, 404),
+)
+def get_bars(
+    case_ref: CaseRef,
+    request: Request,
+    response: Response,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+) -> BarsView:
+    """The legal bars in force on the case (pending appeal, stay, citizenship claim, protected
+    status, ...) and what each one stops. Bars are placed and lifted by their events: the
+    `bars`-tagged command routes."""
+    case = _readable_case(request, docket, user, case_ref, response).case
+    return BarsView(
+        case_ref=case.case_ref,
+        version=case.version,
+        bars=[
+            BarView(
+                kind=bar.kind,
+                placed_on=bar.placed_on,
+                document_ref=bar.document_ref,
+                detail=bar.detail,
+                blocks=sorted(BLOCKS[bar.kind]),
+            )
+            for bar in case.bars
         ],
-    }
+    )
+
+
+class CustodyView(BaseModel):
+    case_ref: str
+    version: int
+    status: CustodyStatus
+    since_on: dt.date | None
+    facility: str
+    release_mode: ReleaseMode | None
+    review_due_on: dt.date | None = Field(
+        description="Post-order custody review (8 CFR 241.4), 90 days into the removal period."
+    )
+
+
+@router.get(
+    "/{case_ref}/custody",
+    response_model=CustodyView,
+    tags=["custody"],
+    openapi_extra=policy(Action.READ_CASE),
+    responses=responses(401, 403, 404),
+)
+def get_custody(
+    case_ref: CaseRef,
+    request: Request,
+    response: Response,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+) -> CustodyView:
+    """The person's custody in this case: detained or released (and how), since when, and
+    when the custody review is due. Changed by the `custody`-tagged command routes."""
+    case = _readable_case(request, docket, user, case_ref, response).case
+    custody = case.custody
+    return CustodyView(
+        case_ref=case.case_ref,
+        version=case.version,
+        status=custody.status,
+        since_on=custody.since_on,
+        facility=custody.facility,
+        release_mode=custody.release_mode,
+        review_due_on=custody.review_due_on,
+    )

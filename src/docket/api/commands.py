@@ -37,11 +37,11 @@ from docket.cases.service import get_case, record_event
 from docket.cases.table import TABLE
 from docket.errors import DocketError, InvalidInput
 from docket.identity.model import User
-from docket.identity.policy import RecordScope, action_for, decide
+from docket.identity.policy import Action, RecordScope, action_for, decide
 from docket.storage.access_log import append_access
 from docket.storage.unit_of_work import SqlWriteTransaction
 
-router = APIRouter(prefix="/api/cases", tags=["commands"])
+router = APIRouter(prefix="/api/cases")
 
 
 class CommandResult(BaseModel):
@@ -180,6 +180,9 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
     return endpoint
 
 
+_TAGS = {Action.RECORD_BAR: "bars", Action.RECORD_CUSTODY: "custody"}
+"""Bars and custody are placed and changed by their own events; the spec groups them so."""
+
 for _kind, _move in TABLE.items():  # creation events are not moves, so not in the table
     _model = request_model(_kind)
     router.add_api_route(
@@ -192,5 +195,6 @@ for _kind, _move in TABLE.items():  # creation events are not moves, so not in t
         description=f"Legal basis: {_move.legal_basis}",
         operation_id=f"record_{_kind.value}",
         openapi_extra=policy(action_for(_kind)),
+        tags=[_TAGS.get(action_for(_kind), "commands")],
         responses=responses(401, 403, 404, 409, 412, 413),
     )
