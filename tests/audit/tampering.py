@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from docket.audit.chain import link_hash
+from docket.audit.access import ACCESS_COLUMNS
+from docket.audit.chain import chain_hash, link_body, link_hash
 from docket.storage.rows import HASHED_COLUMNS
 
 
@@ -61,5 +62,32 @@ def rewrite_consistently(engine: sa.Engine, seq: int, **changes: Any) -> None:
             prev = digest
         connection.execute(
             sa.text("UPDATE chain_heads SET head_hash = :hash WHERE chain = 'events'"),
+            {"hash": prev},
+        )
+
+
+def rewrite_access_consistently(engine: sa.Engine, seq: int, **changes: Any) -> None:
+    """Change access log entry ``seq`` and recompute every hash after it, head included."""
+    with engine.connect() as connection:
+        result = connection.execute(sa.text("SELECT * FROM access_log ORDER BY seq"))
+        entries = [dict(row._mapping) for row in result]
+    with engine.begin() as connection:
+        unlock(connection)
+        prev = entries[seq - 2]["hash"] if seq > 1 else "0" * 64
+        for row in entries[seq - 1 :]:
+            if row["seq"] == seq:
+                row.update(changes)
+            values = {name: row[name] for name in ACCESS_COLUMNS}
+            digest = chain_hash(row["seq"], link_body(values), prev)
+            connection.execute(
+                sa.text(
+                    "UPDATE access_log SET prev_hash = :prev, hash = :hash, actor = :actor "
+                    "WHERE seq = :seq"
+                ),
+                {"prev": prev, "hash": digest, "actor": row["actor"], "seq": row["seq"]},
+            )
+            prev = digest
+        connection.execute(
+            sa.text("UPDATE chain_heads SET head_hash = :hash WHERE chain = 'access'"),
             {"hash": prev},
         )

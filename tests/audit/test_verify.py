@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from docket.audit import checkpoint as checkpoints
+from docket.audit.access import ACCESS_CHAIN, AccessEntry, Outcome
 from docket.audit.chain import EVENTS_CHAIN, link_hash
 from docket.audit.verify import verify
 from docket.cases.events import EventKind
 from docket.errors import TamperDetected
 from docket.storage.audit_store import SqlAuditStore
 from docket.storage.rows import HASHED_COLUMNS
-from tests.audit.tampering import rewrite_consistently, rows, tamper
+from tests.audit.tampering import rewrite_access_consistently, rewrite_consistently, rows, tamper
 from tests.builders import in_proceedings, record
 
 K = EventKind
@@ -203,3 +204,63 @@ def test_a_checkpoint_file_round_trips(tmp_path, logged):
     assert checkpoints.load(path) == [signed]
     assert _verify(logged, *checkpoints.load(path), key=key).is_ok
     assert signed.created_at == logged.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _access_checkpoint(docket, key):
+    head = SqlAuditStore(docket.engine).chain_head(ACCESS_CHAIN)
+    return checkpoints.make_checkpoint(head, key, now=docket.clock.now())
+
+
+@pytest.fixture
+def accessed(logged):
+    """The log, and an access log of four entries."""
+    for n in range(4):
+        entry = AccessEntry(
+            at=logged.clock.now(),
+            actor="nyc.officer",
+            action="read_case",
+            record_type="case",
+            record_id=f"case-{n}",
+            outcome=Outcome.ALLOWED,
+        )
+        logged.access_log.record([entry])
+    return logged
+
+
+def test_a_consistent_rewrite_of_the_access_log_is_caught_by_its_checkpoint(accessed):
+    key = Ed25519PrivateKey.generate()
+    signed = _access_checkpoint(accessed, key)
+    rewrite_access_consistently(accessed.engine, 2, actor="someone.else")
+    assert _verify(accessed).is_ok  # the chain alone cannot tell
+    report = _verify(accessed, signed, key=key)
+    assert report.checkpoints_checked == 1
+    assert report.problems == [
+        f"access log entry 4 does not match the checkpoint of {signed.created_at} "
+        "(the access log was rewritten)"
+    ]
+
+
+def test_a_truncated_access_log_is_caught_by_its_checkpoint(accessed):
+    key = Ed25519PrivateKey.generate()
+    signed = _access_checkpoint(accessed, key)
+    tamper(
+        accessed.engine,
+        "DELETE FROM access_log WHERE seq = 4",
+        "UPDATE chain_heads SET length = 3, head_hash = "
+        "(SELECT hash FROM access_log WHERE seq = 3) WHERE chain = 'access'",
+    )
+    assert _verify(accessed).is_ok
+    report = _verify(accessed, signed, key=key)
+    assert report.problems == [
+        f"the access log holds 3 entries, fewer than the 4 of the checkpoint of "
+        f"{signed.created_at} (rolled back to an older copy, or truncated)"
+    ]
+
+
+def test_checkpoints_of_both_chains_match_an_untouched_database(accessed):
+    key = Ed25519PrivateKey.generate()
+    report = _verify(
+        accessed, _checkpoint(accessed, key), _access_checkpoint(accessed, key), key=key
+    )
+    assert report.is_ok, report.problems
+    assert report.checkpoints_checked == 2

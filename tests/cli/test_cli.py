@@ -125,7 +125,8 @@ def test_audit_checkpoint_then_verify_against_it(run, imported, tmp_path):
     assert out.exists()
     checked = run("audit", "verify", "--checkpoint", str(out))
     assert checked.exit_code == 0
-    assert "1 checkpoints matched" in checked.stdout
+    assert "2 checkpoints matched" in checked.stdout  # the event log and the access log
+    assert "access log entries, head" in made.stdout
 
 
 def test_an_unusable_database_url_is_one_line():

@@ -67,7 +67,8 @@ def verify(
     public_key: Ed25519PublicKey | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
-    """Check the event log end to end; problems are listed, the first of each kind."""
+    """Check the event log end to end, and the access log's chain; ``checkpoints`` of either
+    chain are checked against it. Problems are listed, the first of each kind."""
     report = VerifyReport()
     for checkpoint in checkpoints:
         if public_key is None:
@@ -85,17 +86,25 @@ def verify(
         report.problems.append(str(chain.finding))
     for checkpoint in checkpoints:
         problem = _against_checkpoint(chain, checkpoint)
-        report.checkpoints_checked += 1
+        report.checkpoints_checked += checkpoint.chain == EVENTS_CHAIN
         if problem:
             report.problems.append(problem)
     if chain.finding is None:
         _check_projections(store, report)
     access = walk(
-        ACCESS_CHAIN, store.chain_links(ACCESS_CHAIN), recorded_head=store.chain_head(ACCESS_CHAIN)
+        ACCESS_CHAIN,
+        store.chain_links(ACCESS_CHAIN),
+        recorded_head=store.chain_head(ACCESS_CHAIN),
+        keep_hashes_at=frozenset(c.length for c in checkpoints if c.chain == ACCESS_CHAIN),
     )
     report.access_entries = access.length
     if access.finding is not None:
         report.problems.append(str(access.finding))
+    for checkpoint in checkpoints:
+        problem = _against_checkpoint(access, checkpoint)
+        report.checkpoints_checked += checkpoint.chain == ACCESS_CHAIN
+        if problem:
+            report.problems.append(problem)
     return report
 
 
@@ -116,9 +125,10 @@ def _against_checkpoint(chain: ChainReport, checkpoint: Checkpoint) -> str | Non
         return None
     if chain.finding is not None and checkpoint.length > chain.length:
         return None  # the chain already failed before this point; that finding says enough
+    log, links, link = _WORDS[chain.chain]
     if checkpoint.length > chain.length:
         return (
-            f"the log holds {chain.length} events, fewer than the {checkpoint.length} of the "
+            f"the {log} holds {chain.length} {links}, fewer than the {checkpoint.length} of the "
             f"checkpoint of {checkpoint.created_at} (rolled back to an older copy, or truncated)"
         )
     if checkpoint.length == 0:
@@ -126,10 +136,17 @@ def _against_checkpoint(chain: ChainReport, checkpoint: Checkpoint) -> str | Non
     found = chain.hashes_at.get(checkpoint.length)
     if found != checkpoint.head_hash:
         return (
-            f"event {checkpoint.length} does not match the checkpoint of {checkpoint.created_at} "
-            "(the log was rewritten)"
+            f"{link} {checkpoint.length} does not match the checkpoint of "
+            f"{checkpoint.created_at} (the {log} was rewritten)"
         )
     return None
+
+
+_WORDS = {
+    EVENTS_CHAIN: ("log", "events", "event"),
+    ACCESS_CHAIN: ("access log", "entries", "access log entry"),
+}
+"""How a finding names each chain, its links and one link."""
 
 
 def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from docket.audit import checkpoint as checkpoints
+from docket.audit.access import ACCESS_CHAIN
 from docket.audit.chain import EVENTS_CHAIN
 from docket.audit.verify import verify
 from docket.cli.context import opened, progress_bar
@@ -16,7 +17,7 @@ from docket.storage.audit_store import SqlAuditStore
 
 @click.group("audit")
 def audit_group() -> None:
-    """Tamper evidence of the event log."""
+    """Tamper evidence of the event log and the access log."""
 
 
 @audit_group.command("verify")
@@ -61,12 +62,20 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
 )
 @click.pass_context
 def checkpoint_command(ctx: click.Context, out: Path) -> None:
-    """Sign the current head of the log (Ed25519) into FILE; keep it away from the database."""
+    """Sign the current heads of the event log and the access log (Ed25519) into FILE; keep
+    it away from the database."""
     with opened(ctx) as docket:
         key = checkpoints.load_key(docket.settings.signing_key_file)
-        head = SqlAuditStore(docket.engine).chain_head(EVENTS_CHAIN)
-        if head is None:
-            raise TamperDetected("the database has no chain head: was it initialised?")
-        signed = checkpoints.make_checkpoint(head, key, now=docket.clock.now())
-    out.write_text(checkpoints.dump([signed]) + "\n", encoding="utf-8")
-    click.echo(f"checkpoint written to {out}: {signed.length} events, head {signed.head_hash[:16]}")
+        store = SqlAuditStore(docket.engine)
+        signed = []
+        for chain in (EVENTS_CHAIN, ACCESS_CHAIN):
+            head = store.chain_head(chain)
+            if head is None:
+                raise TamperDetected(f"the database has no {chain} chain head: initialised?")
+            signed.append(checkpoints.make_checkpoint(head, key, now=docket.clock.now()))
+    out.write_text(checkpoints.dump(signed) + "\n", encoding="utf-8")
+    events, access = signed
+    click.echo(
+        f"checkpoint written to {out}: {events.length} events, head {events.head_hash[:16]}; "
+        f"{access.length} access log entries, head {access.head_hash[:16]}"
+    )
