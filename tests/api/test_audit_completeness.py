@@ -12,6 +12,10 @@ from docket.cases.service import show_case
 from tests.api.staff import log_in
 
 
+def current(docket) -> int:
+    return show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.version
+
+
 def test_every_request_touching_person_data_is_logged_exactly_once(client, docket):
     person_id = show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.person_id
     users = [
@@ -21,22 +25,31 @@ def test_every_request_touching_person_data_is_logged_exactly_once(client, docke
     hearing = "/api/cases/DKT-NYC-1/events/hearing_scheduled"
     requests = [
         ("GET", "/api/cases/DKT-NYC-1", None),
+        ("GET", "/api/cases/DKT-NYC-1/timeline", None),
+        ("GET", "/api/cases/DKT-NYC-1/bars", None),
+        ("GET", "/api/cases/DKT-NYC-1/custody", None),
         ("GET", "/api/cases", None),
         ("GET", "/api/cases?office=NYC", None),
         ("GET", f"/api/persons/{person_id}", None),
         ("POST", "/api/cases/DKT-NYC-1/events/charging_document_served", {"document_ref": "N"}),
         ("POST", hearing, {"document_ref": "E", "hearing_on": "2027-02-01"}),
         ("POST", "/api/cases/DKT-NYC-1/events/removal_executed", {"document_ref": "R"}),
+        (
+            "POST",
+            "/api/cases/DKT-NYC-1/events/custody_booked",
+            {"document_ref": "B", "facility": "K"},
+        ),
     ]
     chooser = random.Random(11)
     sent = []
-    for number in range(60):
+    for number in range(80):
         method, path, body = chooser.choice(requests)
         headers = {
             **chooser.choice(users),
             "X-Purpose": f"request-{number}",
             "Idempotency-Key": f"key-{number}",
-            "If-Match": f'"{chooser.choice([1, 2, 3])}"',
+            # The current version half the time, so that writes apply as well as go stale.
+            "If-Match": f'"{chooser.choice([1, current(docket)])}"',
         }
         response = client.request(method, path, json=body, headers=headers)
         assert response.status_code < 500, response.text
