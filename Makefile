@@ -41,6 +41,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/command_bench.py
+	$(BIN)/python bench/api_load_bench.py
 
 # Regenerate docs/cli.md from the CLI's own --help text, and docs/openapi.json from the API.
 docs: $(VENV)/.dev

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -27,14 +28,21 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, threads: int | None = None
+) -> FastAPI:
     """The API on ``settings``' database (which must be initialised: ``docket init``). No
     interactive documentation page; the spec is at ``/openapi.json``. CORS stays closed: no
-    cross-origin headers are ever sent."""
+    cross-origin headers are ever sent. ``threads``: how many requests the process works on
+    at once (the routes run in a thread pool; anyio's default is 40)."""
     docket = bootstrap(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:
+            # Under load, fewer threads than the default contend less for Python's lock and
+            # hold the log's chain-head locks for less time (bench/api_load_bench.py).
+            to_thread.current_default_thread_limiter().total_tokens = threads
         yield
         docket.close()
 
