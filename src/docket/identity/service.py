@@ -257,11 +257,11 @@ def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
     now = clock.now()
     token_hash = _token_hash(token)
     with users.reading() as tx:  # most requests: a valid session, used a moment ago
-        session = tx.session(token_hash)
-        user = tx.user(session.user_id) if session else None
-    fresh = session is not None and now - session.last_seen_at < SESSION_TOUCH
-    if fresh and session is not None and user is not None and _still_valid(session, user, now):
-        return user
+        found = tx.session_and_user(token_hash)
+    if found is not None:
+        seen, known = found
+        if now - seen.last_seen_at < SESSION_TOUCH and _still_valid(seen, known, now):
+            return known
     with users.transaction() as tx:
         session = tx.session(token_hash)
         user = tx.user(session.user_id) if session else None

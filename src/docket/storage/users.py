@@ -38,6 +38,30 @@ def _user(row: Any) -> User:
     )
 
 
+def _session(row: Any) -> Session:
+    return Session(
+        token_hash=row.token_hash,
+        user_id=UserId(row.user_id),
+        user_version=int(row.user_version),
+        created_at=dt.datetime.fromisoformat(row.created_at),
+        last_seen_at=dt.datetime.fromisoformat(row.last_seen_at),
+    )
+
+
+_SESSION_AND_USER = (
+    sa.select(
+        t.users,
+        t.sessions.c.token_hash,
+        t.sessions.c.user_version,
+        t.sessions.c.created_at,
+        t.sessions.c.last_seen_at,
+    )
+    .join(t.sessions, t.sessions.c.user_id == t.users.c.user_id)
+    .where(t.sessions.c.token_hash == sa.bindparam("token_hash"))
+)
+"""A session and its user in one round trip: every API request asks it."""
+
+
 def _user_values(user: User) -> dict[str, Any]:
     return {
         "user_id": user.user_id,
@@ -117,15 +141,11 @@ class SqlUserTransaction:
         row = self.connection.execute(
             sa.select(t.sessions).where(t.sessions.c.token_hash == token_hash)
         ).first()
-        if row is None:
-            return None
-        return Session(
-            token_hash=row.token_hash,
-            user_id=UserId(row.user_id),
-            user_version=int(row.user_version),
-            created_at=dt.datetime.fromisoformat(row.created_at),
-            last_seen_at=dt.datetime.fromisoformat(row.last_seen_at),
-        )
+        return _session(row) if row is not None else None
+
+    def session_and_user(self, token_hash: str) -> tuple[Session, User] | None:
+        row = self.connection.execute(_SESSION_AND_USER, {"token_hash": token_hash}).first()
+        return (_session(row), _user(row)) if row is not None else None
 
     def save_session(self, session: Session) -> None:
         self.connection.execute(
