@@ -29,11 +29,10 @@ from schemathesis.config import SchemathesisConfig
 from docket.api.deps import POLICY_KEY
 from docket.cases.events import EventKind
 from docket.cases.service import get_case
-from docket.identity import totp
 from docket.identity.model import Role
 from docket.identity.policy import POLICY, Action, Relation
+from tests.api.staff import log_in
 from tests.builders import a_case, record
-from tests.identity.builders import PASSWORD, a_user
 
 REQUESTS = 3_000
 """At least this many generated requests per backend."""
@@ -82,14 +81,8 @@ def _role_for(action: str) -> Role | None:
 
 def _log_in(base_url: str, docket, role: Role) -> str:
     username = f"{role.value}.{uuid.uuid4().hex[:8]}"
-    made = a_user(docket, username, role, field_office="NYC")
-    code = totp.code_at(made.totp_secret, docket.clock.now()) if made.totp_secret else None
-    response = httpx2.post(
-        f"{base_url}/api/session",
-        json={"username": username, "password": PASSWORD, "code": code},
-    )
-    assert response.status_code == 201, response.text
-    return f"Bearer {response.json()['token']}"
+    with httpx2.Client(base_url=base_url) as client:
+        return log_in(client, docket, username, role)["Authorization"]
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import TEXT, authorise, current_user, docket_of, policy
+from docket.api.deps import MAX_SEQ, TEXT, authorise, current_user, docket_of, policy
 from docket.api.errors import responses
 from docket.bootstrap import Docket
-from docket.cases import snapshot
+from docket.cases import service, snapshot
 from docket.cases.bars import BLOCKS
 from docket.cases.events import Event, EventKind
-from docket.cases.model import BarKind, CaseState, CustodyStatus, ReleaseMode
+from docket.cases.model import BarKind, Case, CaseState, CustodyStatus, ReleaseMode
 from docket.cases.ports import CaseFilter
 from docket.cases.service import CaseView, list_cases, show_case
 from docket.identity.model import User
@@ -122,7 +122,22 @@ def _readable_case(
 ) -> CaseView:
     """The case with its events, once the policy table lets ``user`` read it (logged)."""
     view = show_case(uow=docket.uow, case_ref=case_ref)
-    case = view.case
+    _authorise_read(request, docket, user, view.case, response)
+    return view
+
+
+def _readable_case_alone(
+    request: Request, docket: Docket, user: User, case_ref: str, response: Response
+) -> Case:
+    """The case without its timeline, once the policy table lets ``user`` read it (logged)."""
+    case = service.get_case(uow=docket.uow, case_ref=case_ref)
+    _authorise_read(request, docket, user, case, response)
+    return case
+
+
+def _authorise_read(
+    request: Request, docket: Docket, user: User, case: Case, response: Response
+) -> None:
     authorise(
         request,
         docket,
@@ -133,7 +148,6 @@ def _readable_case(
         scope=RecordScope(field_office=case.field_office, person_id=case.person_id),
     )
     response.headers["ETag"] = f'"{case.version}"'
-    return view
 
 
 class TimelinePage(BaseModel):
@@ -154,7 +168,7 @@ def get_timeline(
     response: Response,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Cursor: an event's seq.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: an event's seq.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> TimelinePage:
     """The case's events in order, a page at a time: what happened, when, on what legal
@@ -200,7 +214,7 @@ def get_bars(
     """The legal bars in force on the case (pending appeal, stay, citizenship claim, protected
     status, ...) and what each one stops. Bars are placed and lifted by their events: the
     `bars`-tagged command routes."""
-    case = _readable_case(request, docket, user, case_ref, response).case
+    case = _readable_case_alone(request, docket, user, case_ref, response)
     return BarsView(
         case_ref=case.case_ref,
         version=case.version,
@@ -245,7 +259,7 @@ def get_custody(
 ) -> CustodyView:
     """The person's custody in this case: detained or released (and how), since when, and
     when the custody review is due. Changed by the `custody`-tagged command routes."""
-    case = _readable_case(request, docket, user, case_ref, response).case
+    case = _readable_case_alone(request, docket, user, case_ref, response)
     custody = case.custody
     return CustodyView(
         case_ref=case.case_ref,

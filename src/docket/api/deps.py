@@ -19,6 +19,12 @@ from docket.identity.service import authenticate, clients_of
 TEXT = r"^[^\x00]*$"
 """The pattern of every free-text input: anything but NUL, which no database text holds."""
 
+PERSON_ID = r"^[A-Za-z0-9_-]+$"
+"""The pattern of a person id in a path or a body."""
+
+MAX_SEQ = 2**63 - 1
+"""The largest sequence number a cursor may name (a 64-bit column)."""
+
 POLICY_KEY = "x-policy-action"
 """Each route names, in its OpenAPI operation, the policy table's action it asks about (or
 ``public`` for logging in and out); a test fails for a route that names none."""
@@ -29,13 +35,20 @@ def policy(action: Action | str) -> dict[str, str]:
     return {POLICY_KEY: action.value if isinstance(action, Action) else action}
 
 
+_QUERY_NAMES = "docket_query_names"
+
+
 async def known_query_only(request: Request) -> None:
     """Refuse query parameters the route does not take (a misspelt filter would otherwise be
     ignored and answer with more than was asked for)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
-    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    names: frozenset[str] | None = getattr(route, _QUERY_NAMES, None)
+    if names is None:  # worked out once per route
+        names = frozenset(_query_names(route.dependant))
+        setattr(route, _QUERY_NAMES, names)
+    unknown = sorted(set(request.query_params) - names)
     if unknown:
         raise InvalidInput(
             "the request is not valid",

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from docket.api.deps import (
+    PERSON_ID,
     access_entry,
     authorise_refusal,
     clients,
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/api/persons", tags=["persons"])
     responses=responses(401, 403, 404),
 )
 def get_person(
-    person_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+    person_id: Annotated[str, Path(min_length=1, max_length=64, pattern=PERSON_ID)],
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],

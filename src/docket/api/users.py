@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import TEXT, authorise, current_user, docket_of, policy, source_of
+from docket.api.deps import PERSON_ID, TEXT, authorise, current_user, docket_of, policy, source_of
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import Role, User
@@ -33,7 +33,7 @@ class RoleRequest(BaseModel):
 
 
 class ClientRequest(BaseModel):
-    person_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    person_id: str = Field(min_length=1, max_length=64, pattern=PERSON_ID)
     document_ref: str = Field(
         min_length=1,
         max_length=500,
@@ -194,7 +194,7 @@ def add_client(
 )
 def remove_client(
     username: Username,
-    person_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+    person_id: Annotated[str, Path(min_length=1, max_length=64, pattern=PERSON_ID)],
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     admin: Annotated[User, Depends(current_user)],
