@@ -63,7 +63,9 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def docket_of(request: Request) -> Docket:
+async def docket_of(request: Request) -> Docket:
+    """The wired-up Docket. (The dependencies that do no I/O are ``async``: FastAPI would run
+    a plain function on the thread pool, one hand-off per dependency.)"""
     docket: Docket = request.app.state.docket
     return docket
 
@@ -71,7 +73,7 @@ def docket_of(request: Request) -> Docket:
 _BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session` answers with.")
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
 ) -> str:
     """The session token; :class:`SessionInvalid` (401) if there is none."""
