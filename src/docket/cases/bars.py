@@ -32,6 +32,9 @@ BLOCKS: Mapping[BarKind, frozenset[EventKind]] = {
     # Unaccompanied children go to HHS custody (8 U.S.C. § 1232), not to agency detention.
     BarKind.UNACCOMPANIED_MINOR: ENFORCEMENT_ACTIONS | {EventKind.CUSTODY_BOOKED},
     BarKind.MEDICAL_HOLD: ENFORCEMENT_ACTIONS,
+    # A person whose departure is confirmed is not detained or removed while legal review
+    # decides what the departure means for the case.
+    BarKind.DEPARTURE_REPORTED: ENFORCEMENT_ACTIONS | {EventKind.CUSTODY_BOOKED},
 }
 
 DESCRIPTIONS: Mapping[BarKind, str] = {
@@ -42,6 +45,7 @@ DESCRIPTIONS: Mapping[BarKind, str] = {
     BarKind.MOTION_TO_REOPEN_STAY: "a motion to reopen with an automatic stay is pending",
     BarKind.UNACCOMPANIED_MINOR: "an unaccompanied minor has no custody plan",
     BarKind.MEDICAL_HOLD: "a medical hold is in force",
+    BarKind.DEPARTURE_REPORTED: "a confirmed departure awaits legal review",
 }
 
 

@@ -33,6 +33,7 @@ _BAR_PLACING = frozenset(
         K.PROTECTED_STATUS_RECORDED,
         K.UNACCOMPANIED_MINOR_IDENTIFIED,
         K.MEDICAL_HOLD_PLACED,
+        K.DEPARTURE_RECORDED,
     }
 )
 """Moves that place their table's bar. The motion to reopen places its bar only when the law
@@ -46,6 +47,7 @@ _BAR_LIFTING = frozenset(
         K.PROTECTED_STATUS_ENDED,
         K.CUSTODY_PLAN_RECORDED,
         K.MEDICAL_HOLD_LIFTED,
+        K.DEPARTURE_REVIEWED,
     }
 )
 """Moves that lift their table's bar."""
@@ -213,6 +215,19 @@ def _departure_confirmed(case: Case, event: Event) -> Case:
     return dataclasses.replace(closed, departed_on=departed)
 
 
+def _departure_recorded(case: Case, event: Event) -> Case:
+    departed = dataclasses.replace(case, departed_on=date_field(event.data, "departed_on"))
+    if case.state is S.REMOVAL_SCHEDULED:  # the scheduled removal is called off
+        return dataclasses.replace(departed, state=S.FINAL_ORDER, removal_scheduled_for=None)
+    return departed
+
+
+def _departure_reviewed(case: Case, event: Event) -> Case:
+    if event.data["outcome"] == "departure_stands":
+        return _close(case, event.occurred_on, CloseReason.DEPARTURE_CONFIRMED)
+    return dataclasses.replace(case, departed_on=None)
+
+
 EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
     K.CHARGING_DOCUMENT_SERVED: lambda c, e: dataclasses.replace(c, state=S.CHARGED),
     K.HEARING_SCHEDULED: lambda c, e: dataclasses.replace(
@@ -228,6 +243,8 @@ EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
     K.ORDER_BECAME_FINAL: lambda c, e: _enter_final(c, e.occurred_on),
     K.VOLUNTARY_DEPARTURE_EXPIRED: lambda c, e: _enter_final(c, e.occurred_on),
     K.DEPARTURE_CONFIRMED: _departure_confirmed,
+    K.DEPARTURE_RECORDED: _departure_recorded,
+    K.DEPARTURE_REVIEWED: _departure_reviewed,
     K.MOTION_TO_REOPEN_FILED: _motion_filed,
     K.MOTION_TO_REOPEN_DECIDED: _motion_decided,
     K.CITIZENSHIP_CLAIM_RESOLVED: _citizenship_resolved,

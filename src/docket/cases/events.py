@@ -44,6 +44,8 @@ class EventKind(StrEnum):
     ORDER_BECAME_FINAL = "order_became_final"
     VOLUNTARY_DEPARTURE_EXPIRED = "voluntary_departure_expired"
     DEPARTURE_CONFIRMED = "departure_confirmed"
+    DEPARTURE_RECORDED = "departure_recorded"
+    DEPARTURE_REVIEWED = "departure_reviewed"
     MOTION_TO_REOPEN_FILED = "motion_to_reopen_filed"
     MOTION_TO_REOPEN_DECIDED = "motion_to_reopen_decided"
     # case stream: bars

@@ -73,6 +73,7 @@ class BarKind(StrEnum):
     MOTION_TO_REOPEN_STAY = "motion_to_reopen_stay"
     UNACCOMPANIED_MINOR = "unaccompanied_minor"
     MEDICAL_HOLD = "medical_hold"
+    DEPARTURE_REPORTED = "departure_reported"
 
 
 class CustodyStatus(StrEnum):

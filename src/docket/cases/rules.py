@@ -94,6 +94,11 @@ def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
         raise _rule("the departure date is after the confirmation", "departure_after_record", case)
 
 
+def _guard_departure_recorded(case: Case, data: Data, on: dt.date) -> None:
+    _guard_bar_absent(BarKind.DEPARTURE_REPORTED)(case, data, on)
+    _guard_departure_confirmed(case, data, on)
+
+
 def _guard_motion_filed(case: Case, data: Data, on: dt.date) -> None:
     if case.motion_pending:
         raise _rule("a motion to reopen is already pending", "one_pending_motion", case)
@@ -168,6 +173,8 @@ GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.ORDER_BECAME_FINAL: _guard_order_final,
     K.VOLUNTARY_DEPARTURE_EXPIRED: _guard_vd_expired,
     K.DEPARTURE_CONFIRMED: _guard_departure_confirmed,
+    K.DEPARTURE_RECORDED: _guard_departure_recorded,
+    K.DEPARTURE_REVIEWED: _guard_bar_present(BarKind.DEPARTURE_REPORTED),
     K.MOTION_TO_REOPEN_FILED: _guard_motion_filed,
     K.MOTION_TO_REOPEN_DECIDED: _guard_motion_decided,
     K.STAY_GRANTED: _guard_bar_absent(BarKind.STAY_OF_REMOVAL),

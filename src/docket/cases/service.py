@@ -220,7 +220,8 @@ def record_event(
                 f"case {case_ref} is at version {case.version}, not {expected_version}",
                 details={"case_ref": case_ref, "version": case.version},
             )
-        event, after = lifecycle.record(
+        after, stored = record_on(
+            tx,
             case,
             kind=kind,
             fields=fields,
@@ -229,8 +230,6 @@ def record_event(
             document_ref=document_ref,
             recorded_at=now,
         )
-        stored = tx.append([event])
-        tx.save_case(after, expected_version=case.version)
         result = RecordResult(
             case_ref=case_ref,
             version=after.version,
@@ -241,6 +240,34 @@ def record_event(
         if also is not None:
             also(tx)
     return result
+
+
+def record_on(
+    tx: WriteTransaction,
+    case: Case,
+    *,
+    kind: EventKind,
+    fields: Mapping[str, object],
+    occurred_on: dt.date,
+    actor: str,
+    document_ref: str,
+    recorded_at: dt.datetime,
+) -> tuple[Case, list[int]]:
+    """Record one lifecycle event on ``case`` inside ``tx`` (a service that changes more than
+    the case, such as departure intake, records the case's part with this): every rule is
+    checked first. The case after the event and the event's place in the log."""
+    event, after = lifecycle.record(
+        case,
+        kind=kind,
+        fields=fields,
+        occurred_on=occurred_on,
+        actor=actor,
+        document_ref=document_ref,
+        recorded_at=recorded_at,
+    )
+    stored = tx.append([event])
+    tx.save_case(after, expected_version=case.version)
+    return after, stored
 
 
 def _existing_case(tx: ReadTransaction, case_ref: str) -> Case:

@@ -196,6 +196,36 @@ _MOVES = (
         ),
     ),
     Move(
+        EventKind.DEPARTURE_RECORDED,
+        "A departure was confirmed while the case is open (not under voluntary departure): "
+        "enforcement stops, a scheduled removal is called off, and legal review decides.",
+        OPEN_STATES - {S.VOLUNTARY_DEPARTURE},
+        OPEN_STATES - {S.VOLUNTARY_DEPARTURE, S.REMOVAL_SCHEDULED},
+        "INA § 101(g) (departure under an order of removal); 8 CFR 241.7, 1241.7 (self-removal)",
+        (
+            _f("departed_on", FieldType.DATE, "date of departure"),
+            _f("port", FieldType.TEXT, "port of departure", required=False),
+        ),
+        bar=BarKind.DEPARTURE_REPORTED,
+    ),
+    Move(
+        EventKind.DEPARTURE_REVIEWED,
+        "Legal review decided what the recorded departure means: it stands (the case closes) "
+        "or it was not established (the case goes on).",
+        OPEN_STATES - {S.VOLUNTARY_DEPARTURE},
+        OPEN_STATES - {S.VOLUNTARY_DEPARTURE} | {S.CLOSED},
+        "INA § 101(g); 8 CFR 241.7, 1241.7 (legal review of the departure)",
+        (
+            _f(
+                "outcome",
+                FieldType.CHOICE,
+                "result of the review",
+                choices=("departure_stands", "departure_not_established"),
+            ),
+        ),
+        bar=BarKind.DEPARTURE_REPORTED,
+    ),
+    Move(
         EventKind.MOTION_TO_REOPEN_FILED,
         "A motion to reopen was filed (automatic stay when rescinding an in-absentia order).",
         REOPENABLE_STATES,
