@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from docket.cases.ports import Clock
 from docket.config import Settings
 from docket.storage.access_log import SqlAccessLog
+from docket.storage.departures import SqlDepartureStore
 from docket.storage.engine import make_engine
 from docket.storage.migrate import require_current, upgrade
 from docket.storage.unit_of_work import SqlUnitOfWork
@@ -32,6 +33,7 @@ class Docket:
     uow: SqlUnitOfWork
     users: SqlUserStore
     access_log: SqlAccessLog
+    departures: SqlDepartureStore
     clock: Clock
 
     def close(self) -> None:
@@ -50,11 +52,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
     except BaseException:
         engine.dispose()
         raise
+    uow = SqlUnitOfWork(engine)
     return Docket(
         settings=settings,
         engine=engine,
-        uow=SqlUnitOfWork(engine),
+        uow=uow,
         users=SqlUserStore(engine),
         access_log=SqlAccessLog(engine),
+        departures=SqlDepartureStore(uow),
         clock=clock or SystemClock(),
     )

@@ -152,3 +152,45 @@ access_log = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Index("ix_access_log_record", "record_type", "record_id"),
 )
+
+# Departures (docket.departures): reports as received, the departures they collapse into, and
+# the exit-metric counts kept up to date in the same transaction as each report.
+departure_reports = sa.Table(
+    "departure_reports",
+    metadata,
+    sa.Column("report_seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("source_record_id", sa.String(200), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("departed_on", sa.String(10), nullable=False),
+    sa.Column("received_at", sa.String(40), nullable=False),
+    sa.Column("recorded_by", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("person_id", sa.String(64), index=True),
+    sa.Column("link_method", sa.String(32), nullable=False),
+    sa.Column("match_probability", sa.Float),
+    sa.Column("counted", sa.Text, nullable=False),
+    sa.Column("departure_id", sa.String(32), nullable=False, index=True),
+    sa.UniqueConstraint("source", "source_record_id", name="uq_departure_reports_key"),
+)
+
+departures = sa.Table(
+    "departures",
+    metadata,
+    sa.Column("departure_id", sa.String(32), primary_key=True),
+    sa.Column("party", sa.String(300), nullable=False),
+    sa.Column("first_on", sa.String(10), nullable=False),
+    sa.Column("last_on", sa.String(10), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Index("ix_departures_party", "party", "first_on"),
+)
+
+departure_counts = sa.Table(
+    "departure_counts",
+    metadata,
+    sa.Column("dimension", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(200), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)

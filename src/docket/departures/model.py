@@ -1,0 +1,366 @@
+"""Departure reports and departures: what a report says, which sources confirm, how reports of
+one departure collapse into one, and what each departure adds to the exit metrics.
+
+Pure Python, no I/O. The intake service (``service.py``) feeds reports through these functions
+one at a time, in arrival order; the recount feeds all of them again from the start, and the
+two must agree exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from docket.errors import InvalidInput
+
+COLLAPSE_DAYS = 14
+"""Reports of the same person (or the same unlinked individual) within this many days of a
+departure's reports are the same departure."""
+
+
+class Source(StrEnum):
+    """Where a departure report comes from."""
+
+    EXIT_RECORD = "exit_record"
+    CARRIER_MANIFEST = "carrier_manifest"
+    CONSULAR_VERIFICATION = "consular_verification"
+    OFFICER_WITNESSED = "officer_witnessed"
+    SELF_REPORT = "self_report"
+
+    @property
+    def confirms(self) -> bool:
+        """A record-based source confirms a departure; a self-report alone does not."""
+        return self is not Source.SELF_REPORT
+
+
+class Status(StrEnum):
+    """Where a report stands with respect to a person."""
+
+    LINKED = "linked"
+    REVIEW = "review"
+    UNLINKED = "unlinked"
+
+
+class Programme(StrEnum):
+    """Under what a departure happened, from the linked person's case when it was counted."""
+
+    VD_JUDGE = "voluntary_departure_judge"
+    VD_AGENCY = "voluntary_departure_agency"
+    FINAL_ORDER = "final_order"
+    OTHER_CASE = "other_open_case"
+    NO_CASE = "no_case"
+
+
+FIELDS = (
+    "source_record_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "citizenship",
+    "a_number",
+    "document_number",
+    "address_line",
+    "city",
+    "postcode",
+    "state",
+    "departed_on",
+    "port",
+    "destination_country",
+)
+"""A report's fields, in the CSV's column order (README)."""
+
+_LIMITS = {"source_record_id": 200, "address_line": 500}
+_DEFAULT_LIMIT = 200
+_A_NUMBER = re.compile(r"^A?-?(\d{8,9})$")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One departure report as received. ``date_of_birth`` is ``None`` when missing or
+    unreadable (a warning, not a refusal)."""
+
+    source: Source
+    source_record_id: str
+    departed_on: dt.date
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: dt.date | None = None
+    sex: str = ""
+    citizenship: str = ""
+    a_number: str = ""
+    document_number: str = ""
+    address_line: str = ""
+    city: str = ""
+    postcode: str = ""
+    state: str = ""
+    port: str = ""
+    destination_country: str = ""
+
+    def content(self) -> dict[str, str]:
+        """The report's fields as text, the form its content hash is taken over."""
+        values = {name: getattr(self, name) for name in FIELDS}
+        return {
+            name: value.isoformat() if isinstance(value, dt.date) else str(value)
+            for name, value in values.items()
+            if value not in ("", None)
+        }
+
+    def content_hash(self) -> str:
+        text = json.dumps(
+            {"source": self.source.value, **self.content()},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source.value, self.source_record_id)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A report read from a row or a request, with what was wrong but not refused."""
+
+    report: Report
+    warnings: tuple[str, ...] = ()
+
+
+def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
+    """A :class:`Report` from ``fields`` (text values, as from a CSV row or a JSON body).
+
+    :class:`InvalidInput` names the field and the reason for anything that makes the report
+    unusable: an unknown source, no ``source_record_id``, no name at all, no readable
+    ``departed_on``, a NUL character or an over-long value, an A-number that is not 8 or 9
+    digits. An unreadable ``date_of_birth`` is kept as missing, with a warning."""
+    try:
+        kind = Source(source)
+    except ValueError:
+        raise _invalid(
+            "source", f"unknown source {source!r}; one of {', '.join(s.value for s in Source)}"
+        ) from None
+    values: dict[str, str] = {}
+    for name in FIELDS:
+        raw = fields.get(name)
+        text = "" if raw is None else str(raw).strip()
+        if "\x00" in text:
+            raise _invalid(name, "contains a NUL character")
+        limit = _LIMITS.get(name, _DEFAULT_LIMIT)
+        if len(text) > limit:
+            raise _invalid(name, f"longer than {limit} characters")
+        values[name] = text
+    if not values["source_record_id"]:
+        raise _invalid("source_record_id", "required")
+    if not (values["given_name"] or values["family_name"]):
+        raise _invalid("given_name", "at least one of given_name and family_name is required")
+    if not values["departed_on"]:
+        raise _invalid("departed_on", "required")
+    departed_on = _date(values["departed_on"])
+    if departed_on is None:
+        raise _invalid("departed_on", f"not a date (YYYY-MM-DD): {values['departed_on']!r}")
+    a_number = ""
+    if values["a_number"]:
+        match = _A_NUMBER.match(values["a_number"].upper().replace(" ", ""))
+        if match is None:
+            raise _invalid("a_number", f"not an A-number (8 or 9 digits): {values['a_number']!r}")
+        a_number = match.group(1).zfill(9)
+    warnings: list[str] = []
+    born = _date(values["date_of_birth"]) if values["date_of_birth"] else None
+    if values["date_of_birth"] and born is None:
+        warnings.append(f"date_of_birth {values['date_of_birth']!r} is not a date: kept as missing")
+    report = Report(
+        source=kind,
+        source_record_id=values["source_record_id"],
+        departed_on=departed_on,
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        date_of_birth=born,
+        sex=values["sex"],
+        citizenship=values["citizenship"].upper(),
+        a_number=a_number,
+        document_number=values["document_number"].upper().replace(" ", ""),
+        address_line=values["address_line"],
+        city=values["city"],
+        postcode=values["postcode"],
+        state=values["state"],
+        port=values["port"].upper(),
+        destination_country=values["destination_country"].upper(),
+    )
+    return Parsed(report, tuple(warnings))
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", details={"field": field, "reason": message})
+
+
+def cluster_key(report: Report) -> str:
+    """The key that groups the reports of one unlinked individual among themselves: the
+    travel document if there is one, else the normalised name with the date of birth; a
+    report with neither stands alone."""
+    if report.document_number:
+        return f"doc:{report.document_number}"
+    if report.date_of_birth is not None:
+        name = f"{_normal(report.family_name)}|{_normal(report.given_name)}"
+        return f"name:{name}|{report.date_of_birth.isoformat()}"
+    return f"report:{report.source.value}:{report.source_record_id}"
+
+
+def _normal(name: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())
+
+
+@dataclass(frozen=True)
+class Departure:
+    """Reports of one person (or one unlinked individual) within :data:`COLLAPSE_DAYS` of each
+    other: one departure, counted once."""
+
+    departure_id: str
+    party: str
+    """``person:<id>`` when linked, else the unlinked individual's :func:`cluster_key`."""
+    first_on: dt.date
+    last_on: dt.date
+    sources: frozenset[Source]
+    port: str
+    destination_country: str
+    programme: Programme
+    vd_deadline_on: dt.date | None = None
+    case_ref: str = ""
+    reports: int = 1
+
+    @property
+    def confirmed(self) -> bool:
+        return any(source.confirms for source in self.sources)
+
+    def takes(self, party: str, on: dt.date) -> bool:
+        """Whether a report of ``party`` departing ``on`` is this departure."""
+        window = dt.timedelta(days=COLLAPSE_DAYS)
+        return party == self.party and self.first_on - window <= on <= self.last_on + window
+
+    def joined(self, report: Report) -> Departure:
+        """This departure with one more report of it."""
+        return dataclasses.replace(
+            self,
+            first_on=min(self.first_on, report.departed_on),
+            last_on=max(self.last_on, report.departed_on),
+            sources=self.sources | {report.source},
+            port=self.port or report.port,
+            destination_country=self.destination_country or report.destination_country,
+            reports=self.reports + 1,
+        )
+
+    def merged(self, other: Departure) -> Departure:
+        """This departure and ``other`` as one (a report fell within reach of both)."""
+        lead = other if self.programme is Programme.NO_CASE else self
+        return dataclasses.replace(
+            self,
+            first_on=min(self.first_on, other.first_on),
+            last_on=max(self.last_on, other.last_on),
+            sources=self.sources | other.sources,
+            port=self.port or other.port,
+            destination_country=self.destination_country or other.destination_country,
+            programme=lead.programme,
+            vd_deadline_on=lead.vd_deadline_on,
+            case_ref=lead.case_ref,
+            reports=self.reports + other.reports,
+        )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """How a report was counted: who it is of and, when linked to a case, under what."""
+
+    party: str
+    programme: Programme = Programme.NO_CASE
+    vd_deadline_on: dt.date | None = None
+    case_ref: str = ""
+
+
+def absorb(
+    existing: Sequence[Departure], report: Report, counted: Counted, departure_id: str
+) -> Departure:
+    """The departure ``report`` belongs to: a new one (with ``departure_id``) when no
+    ``existing`` departure of its party takes it, else the existing ones (oldest first) as one
+    with the report added."""
+    if not existing:
+        return Departure(
+            departure_id=departure_id,
+            party=counted.party,
+            first_on=report.departed_on,
+            last_on=report.departed_on,
+            sources=frozenset({report.source}),
+            port=report.port,
+            destination_country=report.destination_country,
+            programme=counted.programme,
+            vd_deadline_on=counted.vd_deadline_on,
+            case_ref=counted.case_ref,
+        )
+    merged = existing[0]
+    for other in existing[1:]:
+        merged = merged.merged(other)
+    return merged.joined(report)
+
+
+Counts = Counter[tuple[str, str, str]]
+"""Exit-metric counts by (dimension, value, day)."""
+
+
+def contributions(departure: Departure) -> Counts:
+    """What one departure adds to the metrics, each count on the day it departed (its first
+    report's day): its status, each source it was reported by, its port, destination and
+    programme, and for a voluntary departure whether it was confirmed by the deadline."""
+    day = departure.first_on.isoformat()
+    status = "confirmed" if departure.confirmed else "unconfirmed"
+    counts: Counts = Counter()
+    counts["departures", status, day] += 1
+    for source in departure.sources:
+        counts["source", source.value, day] += 1
+    counts["port", departure.port or "unknown", day] += 1
+    counts["destination_country", departure.destination_country or "unknown", day] += 1
+    counts["programme", departure.programme.value, day] += 1
+    if departure.confirmed and departure.vd_deadline_on is not None:
+        timely = departure.first_on <= departure.vd_deadline_on
+        counts["vd_compliance", "by_deadline" if timely else "after_deadline", day] += 1
+    return counts
+
+
+def report_contributions(report: Report, status: Status) -> Counts:
+    """What one report adds: received (by source), and pending review."""
+    day = report.departed_on.isoformat()
+    counts: Counts = Counter()
+    counts["reports", report.source.value, day] += 1
+    if status is Status.REVIEW:
+        counts["review", "pending", day] += 1
+    return counts
+
+
+def delta(before: Sequence[Departure], after: Departure) -> Counts:
+    """The change in counts when the departures ``before`` become ``after``. Entries that
+    cancel out are dropped; negative entries remain."""
+    change: Counts = Counter(contributions(after))
+    for old in before:
+        change.subtract(contributions(old))
+    return Counter({key: n for key, n in change.items() if n})
+
+
+def total(parts: Iterable[Counts]) -> Counts:
+    """The sum of ``parts`` with zero entries dropped."""
+    out: Counts = Counter()
+    for part in parts:
+        out.update(part)
+    return Counter({key: n for key, n in out.items() if n})

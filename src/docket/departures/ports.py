@@ -1,0 +1,77 @@
+"""What the departure services need from storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from docket.cases.model import Case
+from docket.cases.ports import WriteTransaction
+from docket.departures.model import Counted, Counts, Departure, Report, Status
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report as kept: what it said, how it was resolved and counted."""
+
+    report: Report
+    content_hash: str
+    received_at: dt.datetime
+    recorded_by: str
+    status: Status
+    counted: Counted
+    departure_id: str
+    person_id: str | None = None
+    link_method: str = ""
+    """``a_number`` for an exact identifier match; empty when unlinked."""
+    match_probability: float | None = None
+
+
+class DepartureWrite(Protocol):
+    """One write transaction: departure reports, departures and their counts, and the case
+    store's own transaction (a confirmed departure is recorded on the case in it)."""
+
+    @property
+    def cases(self) -> WriteTransaction: ...
+
+    def report(self, source: str, source_record_id: str) -> StoredReport | None: ...
+
+    def add_report(self, stored: StoredReport) -> None: ...
+
+    def person_by_a_number(self, a_number: str) -> str | None: ...
+
+    def open_cases_of(self, person_id: str) -> list[Case]: ...
+
+    def departures_taking(self, party: str, on: dt.date) -> list[Departure]:
+        """The departures of ``party`` a report of ``on`` falls within reach of, by id."""
+        ...
+
+    def save_departure(self, departure: Departure, *, replacing: Sequence[Departure]) -> None:
+        """Store ``departure`` in place of ``replacing`` (any of them may share its id);
+        reports of the replaced departures move to it."""
+        ...
+
+    def add_counts(self, counts: Counts) -> None: ...
+
+
+class DepartureRead(Protocol):
+    def reports(self) -> Iterator[StoredReport]:
+        """Every report, in the order it was accepted."""
+        ...
+
+    def departures(self) -> list[Departure]: ...
+
+    def counts(self, first_day: dt.date | None, last_day: dt.date | None) -> Counts: ...
+
+    def vd_overdue(self, today: dt.date) -> int:
+        """Open voluntary-departure cases whose deadline has passed."""
+        ...
+
+
+class DepartureStore(Protocol):
+    def write(self) -> AbstractContextManager[DepartureWrite]: ...
+
+    def read(self) -> AbstractContextManager[DepartureRead]: ...

@@ -1,0 +1,384 @@
+"""Departure intake, the one service behind the API, the CSV import and the NATS listener.
+
+For each report, in one transaction: refuse a conflicting duplicate, answer a true duplicate
+with what was recorded the first time, resolve the report to a person, collapse it into its
+departure, bring the exit-metric counts up to date by the departure's change, and, when the
+departure has just become confirmed, record it on the person's open cases through the case core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from docket.cases.events import EventKind
+from docket.cases.ids import new_id
+from docket.cases.model import BarKind, Case, CaseState
+from docket.cases.ports import Clock
+from docket.cases.service import record_on
+from docket.departures.model import (
+    Counted,
+    Counts,
+    Departure,
+    Parsed,
+    Programme,
+    Report,
+    Status,
+    absorb,
+    cluster_key,
+    delta,
+    report_contributions,
+    total,
+)
+from docket.departures.ports import DepartureRead, DepartureStore, DepartureWrite, StoredReport
+from docket.errors import IdempotencyConflict, InvalidInput
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    """The same (source, source_record_id) with the same content: nothing recorded."""
+    CONFLICT = "conflict"
+    """The same (source, source_record_id) with different content: refused."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What became of one report."""
+
+    source: str
+    source_record_id: str
+    outcome: Outcome
+    status: Status | None = None
+    departure_id: str = ""
+    case_events: tuple[str, ...] = ()
+    """``case_ref:event_kind`` for each event recorded on a case."""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class IntakeSummary:
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    results: list[Intake] = field(default_factory=list)
+
+    def add(self, intake: Intake) -> None:
+        self.results.append(intake)
+        if intake.outcome is Outcome.ACCEPTED:
+            self.accepted += 1
+        elif intake.outcome is Outcome.DUPLICATE:
+            self.duplicates += 1
+        else:
+            self.conflicts += 1
+
+
+def accept_reports(
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    reports: Sequence[Parsed],
+    refuse_conflicts: bool = True,
+) -> IntakeSummary:
+    """Take ``reports`` in one transaction. With ``refuse_conflicts`` a conflicting duplicate
+    raises :class:`IdempotencyConflict` and nothing of the batch is written; without, it is
+    reported as a :attr:`Outcome.CONFLICT` and the others are taken."""
+    if not actor.strip():
+        raise InvalidInput("an intake needs an actor", details={"field": "actor"})
+    now = clock.now()
+    for parsed in reports:
+        if parsed.report.departed_on > now.date():
+            raise InvalidInput(
+                f"departed_on: {parsed.report.departed_on} is in the future",
+                details={
+                    "field": "departed_on",
+                    "source_record_id": parsed.report.source_record_id,
+                },
+            )
+    keys = Counter(parsed.report.key for parsed in reports)
+    repeated = [key for key, n in keys.items() if n > 1]
+    if repeated:
+        source, record_id = repeated[0]
+        raise InvalidInput(
+            f"report {source}/{record_id} appears more than once in the batch",
+            details={"field": "source_record_id", "source_record_id": record_id},
+        )
+    summary = IntakeSummary()
+    with store.write() as tx:
+        for parsed in reports:
+            intake = _take(tx, parsed, actor=actor, now=now)
+            if intake.outcome is Outcome.CONFLICT and refuse_conflicts:
+                raise IdempotencyConflict(
+                    f"report {intake.source}/{intake.source_record_id} was already received "
+                    "with different content",
+                    details={"source": intake.source, "source_record_id": intake.source_record_id},
+                )
+            summary.add(intake)
+    return summary
+
+
+def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -> Intake:
+    report = parsed.report
+    source, record_id = report.key
+    content_hash = report.content_hash()
+    known = tx.report(source, record_id)
+    if known is not None:
+        outcome = Outcome.DUPLICATE if known.content_hash == content_hash else Outcome.CONFLICT
+        return Intake(source, record_id, outcome, known.status, known.departure_id)
+    person_id = tx.person_by_a_number(report.a_number) if report.a_number else None
+    cases = tx.open_cases_of(person_id) if person_id else []
+    if person_id is not None:
+        counted = _counted(tx, person_id, cases)
+        status, method, probability = Status.LINKED, "a_number", 1.0
+    else:
+        counted = Counted(party=cluster_key(report))
+        status, method, probability = Status.UNLINKED, "", None
+    existing = tx.departures_taking(counted.party, report.departed_on)
+    departure = absorb(existing, report, counted, new_id())
+    tx.save_departure(departure, replacing=existing)
+    tx.add_report(
+        StoredReport(
+            report=report,
+            content_hash=content_hash,
+            received_at=now,
+            recorded_by=actor,
+            status=status,
+            counted=counted,
+            departure_id=departure.departure_id,
+            person_id=person_id,
+            link_method=method,
+            match_probability=probability,
+        )
+    )
+    tx.add_counts(total([delta(existing, departure), report_contributions(report, status)]))
+    recorded: tuple[str, ...] = ()
+    if departure.confirmed and not any(d.confirmed for d in existing):
+        recorded = _record_on_cases(tx, cases, departure, report, actor=actor, now=now)
+    return Intake(
+        source,
+        record_id,
+        Outcome.ACCEPTED,
+        status,
+        departure.departure_id,
+        recorded,
+        parsed.warnings,
+    )
+
+
+def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:
+    """How a departure of ``person_id`` counts: under their voluntary departure (granted by a
+    judge or by the agency), their final order, another open case, or no open case."""
+    party = f"person:{person_id}"
+    for case in cases:
+        if case.state is CaseState.VOLUNTARY_DEPARTURE:
+            grants = [
+                e
+                for e in tx.cases.stream_events(case.case_id)
+                if e.kind is EventKind.VOLUNTARY_DEPARTURE_GRANTED
+            ]
+            agency = bool(grants) and grants[-1].data.get("granted_by") == "agency"
+            programme = Programme.VD_AGENCY if agency else Programme.VD_JUDGE
+            return Counted(party, programme, case.vd_deadline_on, case.case_ref)
+    for case in cases:
+        if case.state in (CaseState.FINAL_ORDER, CaseState.REMOVAL_SCHEDULED):
+            return Counted(party, Programme.FINAL_ORDER, None, case.case_ref)
+    if cases:
+        return Counted(party, Programme.OTHER_CASE, None, cases[0].case_ref)
+    return Counted(party)
+
+
+def _record_on_cases(
+    tx: DepartureWrite,
+    cases: Sequence[Case],
+    departure: Departure,
+    report: Report,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> tuple[str, ...]:
+    """A departure just confirmed, on each open case of its person: it closes a voluntary
+    departure; on any other open case it stops enforcement (a scheduled removal is called
+    off) and waits for legal review, since leaving under an order has consequences of its
+    own."""
+    recorded: list[str] = []
+    document = f"departure:{report.source.value}:{report.source_record_id}"
+    fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
+    if departure.port:
+        fields["port"] = departure.port
+    for case in cases:
+        if case.state is CaseState.VOLUNTARY_DEPARTURE:
+            kind = EventKind.DEPARTURE_CONFIRMED
+        elif case.has_bar(BarKind.DEPARTURE_REPORTED):
+            continue  # recorded already, legal review pending
+        else:
+            kind = EventKind.DEPARTURE_RECORDED
+        record_on(
+            tx.cases,
+            case,
+            kind=kind,
+            fields=fields,
+            occurred_on=now.date(),
+            actor=actor,
+            document_ref=document,
+            recorded_at=now,
+        )
+        recorded.append(f"{case.case_ref}:{kind.value}")
+    return tuple(recorded)
+
+
+# Metrics ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Metrics:
+    """Exit metrics over a span of departure days (``None``: unbounded)."""
+
+    first_day: dt.date | None
+    last_day: dt.date | None
+    counts: Counts
+    vd_overdue: int
+
+    def _sum(self, dimension: str) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (dim, value, _day), n in self.counts.items():
+            if dim == dimension:
+                out[value] += n
+        return dict(sorted(out.items()))
+
+    def _by(self, period: str) -> dict[str, dict[str, int]]:
+        out: dict[str, Counter[str]] = {}
+        for (dim, status, day), n in self.counts.items():
+            if dim == "departures":
+                out.setdefault(_period(day, period), Counter())[status] += n
+        return {key: dict(sorted(value.items())) for key, value in sorted(out.items())}
+
+    def to_dict(self) -> dict[str, Any]:
+        unique = self._sum("departures")
+        reports = self._sum("reports")
+        received = sum(reports.values())
+        departures = sum(unique.values())
+        compliance = self._sum("vd_compliance")
+        return {
+            "from": self.first_day.isoformat() if self.first_day else None,
+            "to": self.last_day.isoformat() if self.last_day else None,
+            "unique_departures": {
+                "confirmed": unique.get("confirmed", 0),
+                "unconfirmed": unique.get("unconfirmed", 0),
+                "total": departures,
+            },
+            "by_day": self._by("day"),
+            "by_week": self._by("week"),
+            "by_month": self._by("month"),
+            "by_source": self._sum("source"),
+            "by_port": self._sum("port"),
+            "by_destination_country": self._sum("destination_country"),
+            "by_programme": self._sum("programme"),
+            "voluntary_departure_compliance": {
+                "confirmed_by_deadline": compliance.get("by_deadline", 0),
+                "confirmed_after_deadline": compliance.get("after_deadline", 0),
+                "overdue_now": self.vd_overdue,
+            },
+            "reports_received": {"total": received, "by_source": reports},
+            "duplicates_absorbed": received - departures,
+            "review_backlog": sum(self._sum("review").values()),
+        }
+
+
+def _period(day: str, period: str) -> str:
+    if period == "day":
+        return day
+    if period == "month":
+        return day[:7]
+    year, week, _ = dt.date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def metrics(
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+) -> Metrics:
+    """The live exit metrics: the counts kept up to date by every accepted report."""
+    _check_span(first_day, last_day)
+    with store.read() as tx:
+        return Metrics(
+            first_day, last_day, tx.counts(first_day, last_day), tx.vd_overdue(clock.now().date())
+        )
+
+
+def _check_span(first_day: dt.date | None, last_day: dt.date | None) -> None:
+    if first_day is not None and last_day is not None and first_day > last_day:
+        raise InvalidInput(
+            f"--from {first_day} is after --to {last_day}", details={"field": "from"}
+        )
+
+
+@dataclass(frozen=True)
+class Recount:
+    """The counts recomputed from every report, beside the live ones."""
+
+    recounted: Counts
+    live: Counts
+    departures_recounted: int
+    departures_stored: int
+
+    @property
+    def agrees(self) -> bool:
+        return self.recounted == self.live and self.departures_recounted == self.departures_stored
+
+    def differences(self) -> dict[str, tuple[int, int]]:
+        """``dimension/value/day`` -> (recounted, live), where they differ."""
+        keys = set(self.recounted) | set(self.live)
+        return {
+            "/".join(key): (self.recounted.get(key, 0), self.live.get(key, 0))
+            for key in sorted(keys)
+            if self.recounted.get(key, 0) != self.live.get(key, 0)
+        }
+
+
+def recount(*, store: DepartureStore) -> Recount:
+    """Every report again, in the order it was accepted, through the same collapsing into
+    departures, from nothing: the counts that gives, beside the live ones."""
+    with store.read() as tx:
+        return _recount(tx)
+
+
+def _recount(tx: DepartureRead) -> Recount:
+    by_party: dict[str, list[Departure]] = {}
+    parts: list[Counts] = []
+    for stored in tx.reports():
+        report, counted = stored.report, stored.counted
+        known = by_party.setdefault(counted.party, [])
+        window = sorted(
+            (d for d in known if d.takes(counted.party, report.departed_on)),
+            key=lambda d: d.departure_id,
+        )
+        after = absorb(window, report, counted, stored.departure_id)
+        known[:] = [d for d in known if d not in window] + [after]
+        parts.append(report_contributions(report, stored.status))
+    departures = [d for known in by_party.values() for d in known]
+    parts.extend(delta([], d) for d in departures)
+    live = tx.counts(None, None)
+    return Recount(total(parts), live, len(departures), len(tx.departures()))
+
+
+def links(*, store: DepartureStore) -> list[Mapping[str, object]]:
+    """For every report: its source and record id, the case it counted under, its match
+    probability, status and departure."""
+    with store.read() as tx:
+        return [
+            {
+                "source": s.report.source.value,
+                "source_record_id": s.report.source_record_id,
+                "case_ref": s.counted.case_ref,
+                "match_probability": s.match_probability,
+                "status": s.status.value,
+                "departure_id": s.departure_id,
+            }
+            for s in tx.reports()
+        ]

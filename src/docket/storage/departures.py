@@ -1,0 +1,291 @@
+"""Departure reports, departures and exit-metric counts in SQL: the departure ports'
+implementation. Writes share the case store's transaction, so a confirmed departure and the
+case event it causes commit together, or neither does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from docket.cases import snapshot
+from docket.cases.model import Case, CaseState
+from docket.departures.model import (
+    COLLAPSE_DAYS,
+    Counted,
+    Counts,
+    Departure,
+    Programme,
+    Report,
+    Source,
+    Status,
+)
+from docket.departures.ports import StoredReport
+from docket.storage import schema as t
+from docket.storage.rows import instant_text
+from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
+
+_READ_BATCH = 5_000
+
+
+def _report(row: Any) -> StoredReport:
+    content = json.loads(row.content)
+    born = content.get("date_of_birth")
+    report = Report(
+        source=Source(row.source),
+        source_record_id=row.source_record_id,
+        departed_on=dt.date.fromisoformat(row.departed_on),
+        **{
+            name: value
+            for name, value in content.items()
+            if name not in ("source_record_id", "departed_on", "date_of_birth")
+        },
+        date_of_birth=dt.date.fromisoformat(born) if born else None,
+    )
+    counted = json.loads(row.counted)
+    deadline = counted.get("vd_deadline_on")
+    return StoredReport(
+        report=report,
+        content_hash=row.content_hash,
+        received_at=dt.datetime.fromisoformat(row.received_at),
+        recorded_by=row.recorded_by,
+        status=Status(row.status),
+        counted=Counted(
+            party=counted["party"],
+            programme=Programme(counted["programme"]),
+            vd_deadline_on=dt.date.fromisoformat(deadline) if deadline else None,
+            case_ref=counted.get("case_ref", ""),
+        ),
+        departure_id=row.departure_id,
+        person_id=row.person_id,
+        link_method=row.link_method,
+        match_probability=row.match_probability,
+    )
+
+
+def _departure(row: Any) -> Departure:
+    data = json.loads(row.data)
+    deadline = data.get("vd_deadline_on")
+    return Departure(
+        departure_id=row.departure_id,
+        party=row.party,
+        first_on=dt.date.fromisoformat(row.first_on),
+        last_on=dt.date.fromisoformat(row.last_on),
+        sources=frozenset(Source(s) for s in data["sources"]),
+        port=data["port"],
+        destination_country=data["destination_country"],
+        programme=Programme(data["programme"]),
+        vd_deadline_on=dt.date.fromisoformat(deadline) if deadline else None,
+        case_ref=data["case_ref"],
+        reports=int(data["reports"]),
+    )
+
+
+def _departure_values(departure: Departure) -> dict[str, Any]:
+    data = {
+        "sources": sorted(s.value for s in departure.sources),
+        "port": departure.port,
+        "destination_country": departure.destination_country,
+        "programme": departure.programme.value,
+        "vd_deadline_on": departure.vd_deadline_on.isoformat()
+        if departure.vd_deadline_on
+        else None,
+        "case_ref": departure.case_ref,
+        "reports": departure.reports,
+    }
+    return {
+        "departure_id": departure.departure_id,
+        "party": departure.party,
+        "first_on": departure.first_on.isoformat(),
+        "last_on": departure.last_on.isoformat(),
+        "data": json.dumps(data, sort_keys=True),
+    }
+
+
+class SqlDepartureRead:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def reports(self) -> Iterator[StoredReport]:
+        after = -1
+        while True:  # in batches by seq, so a million reports never sit in memory at once
+            rows = self.connection.execute(
+                sa.select(t.departure_reports)
+                .where(t.departure_reports.c.report_seq > after)
+                .order_by(t.departure_reports.c.report_seq)
+                .limit(_READ_BATCH)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _report(row)
+            after = rows[-1].report_seq
+
+    def departures(self) -> list[Departure]:
+        rows = self.connection.execute(
+            sa.select(t.departures).order_by(t.departures.c.departure_id)
+        )
+        return [_departure(row) for row in rows]
+
+    def counts(self, first_day: dt.date | None, last_day: dt.date | None) -> Counts:
+        c = t.departure_counts.c
+        query = sa.select(c.dimension, c.value, c.day, c["count"]).where(c["count"] != 0)
+        if first_day is not None:
+            query = query.where(c.day >= first_day.isoformat())
+        if last_day is not None:
+            query = query.where(c.day <= last_day.isoformat())
+        counts: Counts = Counts()
+        for dimension, value, day, n in self.connection.execute(query):
+            counts[str(dimension), str(value), str(day)] = int(n)
+        return counts
+
+    def vd_overdue(self, today: dt.date) -> int:
+        d = t.case_deadlines.c
+        return int(
+            self.connection.scalar(
+                sa.select(sa.func.count())
+                .select_from(t.case_deadlines)
+                .where(d.kind == "voluntary_departure", d.due_on < today)
+            )
+            or 0
+        )
+
+
+class SqlDepartureWrite(SqlDepartureRead):
+    def __init__(self, tx: SqlWriteTransaction) -> None:
+        super().__init__(tx.connection)
+        self._cases = tx
+        self._next_seq: int | None = None
+
+    @property
+    def cases(self) -> SqlWriteTransaction:
+        return self._cases
+
+    def report(self, source: str, source_record_id: str) -> StoredReport | None:
+        c = t.departure_reports.c
+        row = self.connection.execute(
+            sa.select(t.departure_reports).where(
+                c.source == source, c.source_record_id == source_record_id
+            )
+        ).first()
+        return _report(row) if row is not None else None
+
+    def add_report(self, stored: StoredReport) -> None:
+        if self._next_seq is None:
+            top = self.connection.scalar(sa.select(sa.func.max(t.departure_reports.c.report_seq)))
+            self._next_seq = int(top or 0) + 1
+        report, counted = stored.report, stored.counted
+        self.connection.execute(
+            t.departure_reports.insert(),
+            {
+                "report_seq": self._next_seq,
+                "source": report.source.value,
+                "source_record_id": report.source_record_id,
+                "content_hash": stored.content_hash,
+                "content": json.dumps(report.content(), sort_keys=True, ensure_ascii=False),
+                "departed_on": report.departed_on.isoformat(),
+                "received_at": instant_text(stored.received_at),
+                "recorded_by": stored.recorded_by,
+                "status": stored.status.value,
+                "person_id": stored.person_id,
+                "link_method": stored.link_method,
+                "match_probability": stored.match_probability,
+                "counted": json.dumps(
+                    {
+                        "party": counted.party,
+                        "programme": counted.programme.value,
+                        "vd_deadline_on": counted.vd_deadline_on.isoformat()
+                        if counted.vd_deadline_on
+                        else None,
+                        "case_ref": counted.case_ref,
+                    },
+                    sort_keys=True,
+                ),
+                "departure_id": stored.departure_id,
+            },
+        )
+        self._next_seq += 1
+
+    def person_by_a_number(self, a_number: str) -> str | None:
+        person = self.connection.scalar(
+            sa.select(t.persons.c.person_id).where(t.persons.c.a_number == a_number)
+        )
+        return str(person) if person is not None else None
+
+    def open_cases_of(self, person_id: str) -> list[Case]:
+        closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
+        rows = self.connection.scalars(
+            sa.select(t.cases.c.data)
+            .where(t.cases.c.person_id == person_id, t.cases.c.state.not_in(closed))
+            .order_by(t.cases.c.case_ref)
+        )
+        return [snapshot.case_from_dict(json.loads(data)) for data in rows]
+
+    def departures_taking(self, party: str, on: dt.date) -> list[Departure]:
+        c = t.departures.c
+        window = dt.timedelta(days=COLLAPSE_DAYS)
+        rows = self.connection.execute(
+            sa.select(t.departures)
+            .where(
+                c.party == party,
+                c.first_on <= (on + window).isoformat(),
+                c.last_on >= (on - window).isoformat(),
+            )
+            .order_by(c.departure_id)
+        )
+        return [_departure(row) for row in rows]
+
+    def save_departure(self, departure: Departure, *, replacing: Sequence[Departure]) -> None:
+        gone = [d.departure_id for d in replacing if d.departure_id != departure.departure_id]
+        if gone:
+            self.connection.execute(
+                t.departure_reports.update()
+                .where(t.departure_reports.c.departure_id.in_(gone))
+                .values(departure_id=departure.departure_id)
+            )
+            self.connection.execute(
+                t.departures.delete().where(t.departures.c.departure_id.in_(gone))
+            )
+        values = _departure_values(departure)
+        if any(d.departure_id == departure.departure_id for d in replacing):
+            self.connection.execute(
+                t.departures.update()
+                .where(t.departures.c.departure_id == departure.departure_id)
+                .values(**{k: v for k, v in values.items() if k != "departure_id"})
+            )
+        else:
+            self.connection.execute(t.departures.insert(), values)
+
+    def add_counts(self, counts: Counts) -> None:
+        c = t.departure_counts.c
+        for (dimension, value, day), n in sorted(counts.items()):
+            key = (c.dimension == dimension, c.value == value, c.day == day)
+            updated = self.connection.execute(
+                t.departure_counts.update().where(*key).values(count=c["count"] + n)
+            )
+            if updated.rowcount == 0:
+                self.connection.execute(
+                    t.departure_counts.insert(),
+                    {"dimension": dimension, "value": value, "day": day, "count": n},
+                )
+
+
+class SqlDepartureStore:
+    """The departure store on the case store's database (and its write lock)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self.uow = uow
+
+    @contextmanager
+    def write(self) -> Iterator[SqlDepartureWrite]:
+        with self.uow.write() as tx:
+            yield SqlDepartureWrite(tx)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlDepartureRead]:
+        with self.uow.engine.connect() as connection, connection.begin():
+            yield SqlDepartureRead(connection)

@@ -1,0 +1,283 @@
+"""Departure intake through the one service, on each backend: idempotency, refusals that
+write nothing, collapsing into departures, the case effects and the live metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from docket.bootstrap import Docket
+from docket.cases.events import EventKind
+from docket.cases.model import BarKind, CaseState, Name, Person
+from docket.cases.service import get_case, new_person_id, open_case, record_event
+from docket.departures.model import Parsed, Status, parse_report
+from docket.departures.service import IntakeSummary, accept_reports, links, metrics, recount
+from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation
+from tests.fakes import FixedClock
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def report(source: str = "exit_record", record_id: str = "X-1", **fields: str) -> Parsed:
+    base = {
+        "source_record_id": record_id,
+        "given_name": "Ana",
+        "family_name": "Reyes",
+        "date_of_birth": "1990-05-17",
+        "departed_on": "2026-11-20",
+        "port": "jfk",
+        "destination_country": "gt",
+    }
+    return parse_report(source, {**base, **fields})
+
+
+def take(docket: Docket, *reports: Parsed, refuse: bool = True) -> IntakeSummary:
+    return accept_reports(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="intake.test",
+        reports=list(reports),
+        refuse_conflicts=refuse,
+    )
+
+
+def case_of(
+    docket: Docket, a_number: str, case_ref: str, *moves: tuple[EventKind, dict[str, object]]
+) -> str:
+    person = Person(
+        person_id=new_person_id(),
+        name=Name("Ana", "Reyes"),
+        a_number=a_number,
+        date_of_birth=dt.date(1990, 5, 17),
+    )
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref=case_ref,
+        person=person,
+        field_office="NYC",
+        opened_on=TODAY - dt.timedelta(days=300),
+        actor="officer.test",
+        document_ref="I-213",
+    )
+    for kind, fields in moves:
+        record_event(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref=case_ref,
+            kind=kind,
+            fields=fields,
+            actor="officer.test",
+            document_ref=f"DOC-{kind.value}",
+        )
+    return case_ref
+
+
+IN_PROCEEDINGS = (
+    (EventKind.CHARGING_DOCUMENT_SERVED, {}),
+    (EventKind.HEARING_SCHEDULED, {"hearing_on": "2026-12-10"}),
+)
+
+
+def vd_case(docket: Docket, a_number: str = "012345678", ref: str = "DKT-VD-1") -> str:
+    grant = {"deadline_on": "2027-01-20", "granted_by": "judge_at_conclusion"}
+    return case_of(
+        docket, a_number, ref, *IN_PROCEEDINGS, (EventKind.VOLUNTARY_DEPARTURE_GRANTED, grant)
+    )
+
+
+def live(docket: Docket) -> dict[str, Any]:
+    return metrics(store=docket.departures, clock=docket.clock).to_dict()
+
+
+def test_a_duplicate_records_nothing_and_a_conflicting_one_is_refused(docket: Docket) -> None:
+    first = take(docket, report())
+    assert first.accepted == 1
+    again = take(docket, report())
+    assert (again.accepted, again.duplicates) == (0, 1)
+    assert again.results[0].departure_id == first.results[0].departure_id
+    with pytest.raises(IdempotencyConflict, match="different content"):
+        take(docket, report(record_id="X-2"), report(port="MIA"))
+    # the refused batch wrote nothing, not even its good report
+    assert [row["source_record_id"] for row in links(store=docket.departures)] == ["X-1"]
+    assert live(docket)["reports_received"]["total"] == 1
+    skipped = take(docket, report(record_id="X-2"), report(port="MIA"), refuse=False)
+    assert (skipped.accepted, skipped.conflicts) == (1, 1)
+
+
+def test_bad_input_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidInput, match="source_record_id: required"):
+        report(record_id="")
+    with pytest.raises(InvalidInput, match="at least one of given_name and family_name"):
+        report(given_name="", family_name=" ")
+    with pytest.raises(InvalidInput, match="departed_on: not a date"):
+        report(departed_on="20/11/2026")
+    with pytest.raises(InvalidInput, match="unknown source 'airline'"):
+        report(source="airline")
+    with pytest.raises(InvalidInput, match="a_number: not an A-number"):
+        report(a_number="12-34")
+    with pytest.raises(InvalidInput, match="NUL"):
+        report(city="a\x00b")
+    parsed = report(date_of_birth="17.05.1990")
+    assert parsed.report.date_of_birth is None
+    assert parsed.warnings == ("date_of_birth '17.05.1990' is not a date: kept as missing",)
+
+
+def test_a_future_departure_or_a_repeated_key_in_a_batch_writes_nothing(docket: Docket) -> None:
+    with pytest.raises(InvalidInput, match="in the future"):
+        take(docket, report(record_id="ok"), report(record_id="late", departed_on="2026-12-01"))
+    with pytest.raises(InvalidInput, match="more than once"):
+        take(docket, report(record_id="A"), report(record_id="A", port="MIA"))
+    assert links(store=docket.departures) == []
+
+
+def test_reports_of_one_departure_collapse_and_a_self_report_alone_is_unconfirmed(
+    docket: Docket,
+) -> None:
+    take(docket, report("self_report", "S-1", departed_on="2026-10-01", document_number="p 123"))
+    figures = live(docket)
+    assert figures["unique_departures"] == {"confirmed": 0, "unconfirmed": 1, "total": 1}
+    # a manifest of the same traveller 10 days later confirms the same departure
+    take(
+        docket, report("carrier_manifest", "M-9", departed_on="2026-10-11", document_number="P123")
+    )
+    figures = live(docket)
+    assert figures["unique_departures"] == {"confirmed": 1, "unconfirmed": 0, "total": 1}
+    assert figures["duplicates_absorbed"] == 1
+    assert figures["by_source"] == {"carrier_manifest": 1, "self_report": 1}
+    # more than 14 days after the last report of it, it is another departure
+    take(docket, report("exit_record", "E-5", departed_on="2026-10-26", document_number="P123"))
+    assert live(docket)["unique_departures"]["total"] == 2
+    assert recount(store=docket.departures).agrees
+
+
+def test_a_report_between_two_departures_joins_them(docket: Docket) -> None:
+    take(docket, report(record_id="A", departed_on="2026-10-01"))
+    take(docket, report(record_id="B", departed_on="2026-10-25"))
+    assert live(docket)["unique_departures"]["total"] == 2
+    take(docket, report(record_id="C", departed_on="2026-10-13"))
+    figures = live(docket)
+    assert figures["unique_departures"]["total"] == 1
+    assert figures["by_day"] == {"2026-10-01": {"confirmed": 1}}
+    assert len({row["departure_id"] for row in links(store=docket.departures)}) == 1
+    assert recount(store=docket.departures).agrees
+
+
+def test_a_confirmed_departure_closes_a_voluntary_departure_case(docket: Docket) -> None:
+    ref = vd_case(docket)
+    result = take(docket, report(a_number="A012345678", departed_on="2026-11-20"))
+    assert result.results[0].status is Status.LINKED
+    assert result.results[0].case_events == (f"{ref}:departure_confirmed",)
+    case = get_case(uow=docket.uow, case_ref=ref)
+    assert case.state is CaseState.CLOSED
+    assert case.departed_on == dt.date(2026, 11, 20)
+    figures = live(docket)
+    assert figures["by_programme"] == {"voluntary_departure_judge": 1}
+    assert figures["voluntary_departure_compliance"]["confirmed_by_deadline"] == 1
+    assert links(store=docket.departures)[0]["case_ref"] == ref
+    # another report of the same departure records nothing more on the case
+    again = take(docket, report("consular_verification", "C-1", a_number="012345678"))
+    assert again.results[0].case_events == ()
+    assert recount(store=docket.departures).agrees
+
+
+def test_a_self_report_links_but_does_not_close_the_case(docket: Docket) -> None:
+    ref = vd_case(docket)
+    result = take(docket, report("self_report", "S-1", a_number="012345678"))
+    assert result.results[0].case_events == ()
+    assert get_case(uow=docket.uow, case_ref=ref).state is CaseState.VOLUNTARY_DEPARTURE
+
+
+def test_a_departure_under_a_removal_order_stops_enforcement_for_legal_review(
+    docket: Docket,
+) -> None:
+    ref = case_of(
+        docket,
+        "023456789",
+        "DKT-RM-1",
+        *IN_PROCEEDINGS,
+        (EventKind.REMOVAL_ORDERED, {"in_absentia": True}),
+        (EventKind.ORDER_BECAME_FINAL, {}),
+        (EventKind.REMOVAL_SCHEDULED, {"scheduled_for": "2026-12-15"}),
+    )
+    result = take(docket, report(a_number="023456789"))
+    assert result.results[0].case_events == (f"{ref}:departure_recorded",)
+    case = get_case(uow=docket.uow, case_ref=ref)
+    assert case.state is CaseState.FINAL_ORDER  # the scheduled removal is called off
+    assert case.removal_scheduled_for is None
+    assert case.has_bar(BarKind.DEPARTURE_REPORTED)
+    with pytest.raises(RuleViolation, match="departure_reported"):
+        record_event(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref=ref,
+            kind=EventKind.REMOVAL_SCHEDULED,
+            fields={"scheduled_for": "2026-12-20"},
+            actor="officer.test",
+            document_ref="I-205",
+        )
+    assert live(docket)["by_programme"] == {"final_order": 1}
+    record_event(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref=ref,
+        kind=EventKind.DEPARTURE_REVIEWED,
+        fields={"outcome": "departure_stands"},
+        actor="legal.test",
+        document_ref="MEMO-1",
+    )
+    assert get_case(uow=docket.uow, case_ref=ref).state is CaseState.CLOSED
+
+
+def test_the_case_event_and_the_report_commit_together(docket: Docket) -> None:
+    """A report whose case effect is refused by the case core leaves nothing behind."""
+    ref = vd_case(docket)
+    with docket.engine.begin() as connection:  # a departure date after today is refused
+        before = connection.scalar(sa.text("SELECT count(*) FROM events"))
+    broken = dataclasses.replace(
+        report(a_number="012345678").report,
+        departed_on=TODAY + dt.timedelta(days=3),
+    )
+    with pytest.raises(InvalidInput):
+        take(docket, Parsed(broken))
+    with docket.engine.begin() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM events")) == before
+        assert connection.scalar(sa.text("SELECT count(*) FROM departure_reports")) == 0
+    assert get_case(uow=docket.uow, case_ref=ref).state is CaseState.VOLUNTARY_DEPARTURE
+
+
+def test_metrics_span_and_overdue_voluntary_departures(docket: Docket, clock: FixedClock) -> None:
+    case_of(
+        docket,
+        "034567890",
+        "DKT-VD-OLD",
+        *IN_PROCEEDINGS,
+        (
+            EventKind.VOLUNTARY_DEPARTURE_GRANTED,
+            {"deadline_on": "2026-12-01", "granted_by": "agency"},
+        ),
+    )
+    clock.advance(days=15)
+    take(docket, report(record_id="A", departed_on="2026-11-02"))
+    take(docket, report(record_id="B", departed_on="2026-11-30", given_name="Luis"))
+    span = metrics(
+        store=docket.departures,
+        clock=docket.clock,
+        first_day=dt.date(2026, 11, 15),
+        last_day=dt.date(2026, 11, 30),
+    ).to_dict()
+    assert span["unique_departures"]["total"] == 1
+    assert span["by_week"] == {"2026-W49": {"confirmed": 1}}
+    assert span["by_month"] == {"2026-11": {"confirmed": 1}}
+    assert span["voluntary_departure_compliance"]["overdue_now"] == 1
+    with pytest.raises(InvalidInput, match="after --to"):
+        metrics(
+            store=docket.departures,
+            clock=docket.clock,
+            first_day=dt.date(2026, 12, 1),
+            last_day=dt.date(2026, 11, 1),
+        )
