@@ -20,6 +20,7 @@ from docket.cases.service import list_cases, summarise
 from docket.cli.audit import audit_group
 from docket.cli.cases import case_group
 from docket.cli.context import actor_of, opened, progress_bar
+from docket.cli.departures import departures_group
 from docket.cli.users import users_group
 from docket.config import Settings
 from docket.errors import Conflict, DocketError
@@ -279,6 +280,7 @@ def _demo_user(docket: Docket, role: Role, office: str) -> None:
 cli.add_command(case_group)
 cli.add_command(audit_group)
 cli.add_command(users_group)
+cli.add_command(departures_group)
 
 
 @cli.command("serve")

@@ -24,6 +24,9 @@ class StoredReport:
     status: Status
     counted: Counted
     departure_id: str
+    """The departure the report is counted in now."""
+    intake_departure_id: str
+    """The departure it joined (or started) when it was taken: the recount replays with it."""
     person_id: str | None = None
     link_method: str = ""
     """``a_number`` for an exact identifier match; empty when unlinked."""

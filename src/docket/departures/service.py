@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -84,10 +84,12 @@ def accept_reports(
     actor: str,
     reports: Sequence[Parsed],
     refuse_conflicts: bool = True,
+    also: Callable[[DepartureWrite], None] | None = None,
 ) -> IntakeSummary:
     """Take ``reports`` in one transaction. With ``refuse_conflicts`` a conflicting duplicate
     raises :class:`IdempotencyConflict` and nothing of the batch is written; without, it is
-    reported as a :attr:`Outcome.CONFLICT` and the others are taken."""
+    reported as a :attr:`Outcome.CONFLICT` and the others are taken. ``also`` runs in the
+    same transaction at the end (a surface records the access with it)."""
     if not actor.strip():
         raise InvalidInput("an intake needs an actor", details={"field": "actor"})
     now = clock.now()
@@ -119,6 +121,8 @@ def accept_reports(
                     details={"source": intake.source, "source_record_id": intake.source_record_id},
                 )
             summary.add(intake)
+        if also is not None:
+            also(tx)
     return summary
 
 
@@ -150,6 +154,7 @@ def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -
             status=status,
             counted=counted,
             departure_id=departure.departure_id,
+            intake_departure_id=departure.departure_id,
             person_id=person_id,
             link_method=method,
             match_probability=probability,
@@ -358,7 +363,7 @@ def _recount(tx: DepartureRead) -> Recount:
             (d for d in known if d.takes(counted.party, report.departed_on)),
             key=lambda d: d.departure_id,
         )
-        after = absorb(window, report, counted, stored.departure_id)
+        after = absorb(window, report, counted, stored.intake_departure_id)
         known[:] = [d for d in known if d not in window] + [after]
         parts.append(report_contributions(report, stored.status))
     departures = [d for known in by_party.values() for d in known]

@@ -29,7 +29,11 @@ class Action(StrEnum):
     RECORD_BAR = "record_bar"
     """Placing or lifting a legal bar: stay, citizenship claim, protected status, ..."""
     RECORD_CUSTODY = "record_custody"
+    RECORD_DEPARTURE_REPORT = "record_departure_report"
+    """A departure report taken in (it may record a confirmed departure on a case in any
+    office: departures are counted agency-wide)."""
     READ_AGGREGATES = "read_aggregates"
+    """Figures over many records, such as the exit metrics; no one person's record."""
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
 
@@ -71,6 +75,7 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.RECORD_EVENT: _OWN,
         Action.RECORD_BAR: _OWN,
         Action.RECORD_CUSTODY: _OWN,
+        Action.RECORD_DEPARTURE_REPORT: _GLOBAL,
     },
     Role.SUPERVISOR: {
         Action.READ_PERSON: _OWN,
@@ -79,6 +84,8 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.RECORD_EVENT: _OWN,
         Action.RECORD_BAR: _OWN,
         Action.RECORD_CUSTODY: _OWN,
+        Action.RECORD_DEPARTURE_REPORT: _GLOBAL,
+        Action.READ_AGGREGATES: _GLOBAL,
     },
     Role.LEGAL_REVIEWER: {
         Action.READ_PERSON: _ANY_OFFICE,

@@ -61,6 +61,7 @@ def _report(row: Any) -> StoredReport:
             case_ref=counted.get("case_ref", ""),
         ),
         departure_id=row.departure_id,
+        intake_departure_id=row.intake_departure_id,
         person_id=row.person_id,
         link_method=row.link_method,
         match_probability=row.match_probability,
@@ -206,6 +207,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                     sort_keys=True,
                 ),
                 "departure_id": stored.departure_id,
+                "intake_departure_id": stored.intake_departure_id,
             },
         )
         self._next_seq += 1

@@ -172,6 +172,7 @@ departure_reports = sa.Table(
     sa.Column("match_probability", sa.Float),
     sa.Column("counted", sa.Text, nullable=False),
     sa.Column("departure_id", sa.String(32), nullable=False, index=True),
+    sa.Column("intake_departure_id", sa.String(32), nullable=False),
     sa.UniqueConstraint("source", "source_record_id", name="uq_departure_reports_key"),
 )
 

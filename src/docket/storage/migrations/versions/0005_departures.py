@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("match_probability", sa.Float),
         sa.Column("counted", sa.Text, nullable=False),
         sa.Column("departure_id", sa.String(32), nullable=False),
+        sa.Column("intake_departure_id", sa.String(32), nullable=False),
         sa.UniqueConstraint("source", "source_record_id", name="uq_departure_reports_key"),
     )
     for column in ("status", "person_id", "departure_id"):

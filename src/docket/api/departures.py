@@ -1,0 +1,211 @@
+"""``/api/departure-reports`` and ``/api/metrics/departures``: departure intake and the live
+exit metrics, through the same service as the CSV import and the NATS listener."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from docket.api.deps import (
+    TEXT,
+    access_entry,
+    authorise,
+    authorise_refusal,
+    current_user,
+    docket_of,
+    policy,
+)
+from docket.api.errors import responses
+from docket.bootstrap import Docket
+from docket.departures.model import A_NUMBER_PATTERN, Source, Status, parse_report
+from docket.departures.ports import DepartureWrite
+from docket.departures.service import Outcome, accept_reports, metrics
+from docket.errors import DocketError, InvalidInput
+from docket.identity.model import User
+from docket.identity.policy import NO_RECORD, Action, decide
+from docket.storage.access_log import append_access
+from docket.storage.departures import SqlDepartureWrite
+
+router = APIRouter(tags=["departures"])
+
+MAX_BATCH = 1000
+
+_Text = Annotated[str, Field(max_length=200, pattern=TEXT)]
+
+
+_NAMED = r"^[^\x00]*[^\x00\s][^\x00]*$"
+"""Text with something in it besides spaces."""
+
+
+class ReportIn(BaseModel):
+    """One departure report. At least one name is required; dates are YYYY-MM-DD. An
+    unreadable ``date_of_birth`` is kept as missing, with a warning."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["given_name"], "properties": {"given_name": {"pattern": _NAMED}}},
+                {"required": ["family_name"], "properties": {"family_name": {"pattern": _NAMED}}},
+            ]
+        }
+    )
+
+    source: Source
+    source_record_id: Annotated[str, Field(max_length=200, pattern=_NAMED)]
+    departed_on: dt.date
+    given_name: _Text = ""
+    family_name: _Text = ""
+    date_of_birth: _Text = ""
+    sex: _Text = ""
+    citizenship: _Text = ""
+    a_number: Annotated[str, Field(pattern=A_NUMBER_PATTERN)] = ""
+    document_number: _Text = ""
+    address_line: Annotated[str, Field(max_length=500, pattern=TEXT)] = ""
+    city: _Text = ""
+    postcode: _Text = ""
+    state: _Text = ""
+    port: _Text = ""
+    destination_country: _Text = ""
+
+    @model_validator(mode="after")
+    def _named(self) -> ReportIn:
+        if not (self.given_name.strip() or self.family_name.strip()):
+            raise ValueError("at least one of given_name and family_name is required")
+        return self
+
+
+class ReportsIn(BaseModel):
+    reports: list[ReportIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReportResult(BaseModel):
+    source: Source
+    source_record_id: str
+    outcome: Outcome = Field(description="accepted, or duplicate (recorded before, same content)")
+    status: Status | None
+    departure_id: str
+    case_events: list[str] = Field(description="`case_ref:event_kind` recorded on cases.")
+    warnings: list[str]
+
+
+class ReportsOut(BaseModel):
+    accepted: int
+    duplicates: int
+    results: list[ReportResult]
+
+
+@router.post(
+    "/api/departure-reports",
+    status_code=201,
+    response_model=ReportsOut,
+    openapi_extra=policy(Action.RECORD_DEPARTURE_REPORT),
+    responses=responses(401, 403, 409, 413),
+)
+def post_reports(
+    body: ReportsIn,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+) -> ReportsOut:
+    """Take one or more departure reports, all or none: each is idempotent by (source,
+    source_record_id), so a retry records nothing twice; the same key with different content
+    refuses the batch (422). A record-based source confirms a departure, which is recorded
+    on the person's open cases; a self-report alone leaves it unconfirmed."""
+    decision = decide(user, Action.RECORD_DEPARTURE_REPORT, NO_RECORD)
+    keys = ",".join(f"{r.source.value}/{r.source_record_id}" for r in body.reports[:20])
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "departure_report", keys[:64])
+    parsed = []
+    for number, item in enumerate(body.reports):
+        values = item.model_dump(exclude={"source"})
+        values["departed_on"] = item.departed_on.isoformat()
+        try:
+            parsed.append(parse_report(item.source.value, values))
+        except InvalidInput as refusal:
+            field = refusal.details.get("field", "")
+            raise InvalidInput(
+                "the request is not valid",
+                details={
+                    "fields": [
+                        {
+                            "field": f"body.reports.{number}.{field}",
+                            "message": refusal.details.get("reason", str(refusal)),
+                        }
+                    ]
+                },
+            ) from None
+    entry = access_entry(
+        request, docket, user, decision, "departure_report", keys[:64], reports=str(len(parsed))
+    )
+
+    def log_access(tx: DepartureWrite) -> None:
+        append_access(cast(SqlDepartureWrite, tx).connection, [entry])
+
+    try:
+        summary = accept_reports(
+            store=docket.departures,
+            clock=docket.clock,
+            actor=user.username,
+            reports=parsed,
+            also=log_access,
+        )
+    except DocketError as exc:
+        # The intake rolled back with its log entry; the request is logged on its own.
+        docket.access_log.record(
+            [dataclasses.replace(entry, details={**entry.details, "failed": exc.code})]
+        )
+        raise
+    return ReportsOut(
+        accepted=summary.accepted,
+        duplicates=summary.duplicates,
+        results=[
+            ReportResult(
+                source=Source(r.source),
+                source_record_id=r.source_record_id,
+                outcome=r.outcome,
+                status=r.status,
+                departure_id=r.departure_id,
+                case_events=list(r.case_events),
+                warnings=list(r.warnings),
+            )
+            for r in summary.results
+        ],
+    )
+
+
+@router.get(
+    "/api/metrics/departures",
+    openapi_extra=policy(Action.READ_AGGREGATES),
+    responses=responses(401, 403),
+)
+def get_metrics(
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    first: Annotated[
+        dt.date | None, Query(alias="from", description="First departure day counted.")
+    ] = None,
+    last: Annotated[
+        dt.date | None, Query(alias="to", description="Last departure day counted.")
+    ] = None,
+) -> dict[str, Any]:
+    """The live exit metrics (current within a second of a report being accepted): unique
+    departures by day, ISO week and month; by source, port, destination country and
+    programme; voluntary-departure compliance; reports received against unique departures;
+    the review backlog. Aggregates only: no person's record."""
+    authorise(
+        request,
+        docket,
+        user,
+        Action.READ_AGGREGATES,
+        record_type="metrics",
+        record_id="departures",
+        scope=NO_RECORD,
+    )
+    return metrics(
+        store=docket.departures, clock=docket.clock, first_day=first, last_day=last
+    ).to_dict()

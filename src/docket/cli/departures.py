@@ -1,0 +1,153 @@
+"""``docket departures``: take departure reports, show the exit metrics, recount them, list
+every report's link."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from docket.cli.context import actor_of, opened, progress_bar
+from docket.departures.model import Source
+from docket.departures.service import links, metrics, recount
+from docket.importing.departures_csv import DepartureImport, count_rows, import_departures
+
+SOURCE = click.Choice([source.value for source in Source])
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group("departures")
+def departures_group() -> None:
+    """Departure reports, the departures they confirm and the exit metrics."""
+
+
+@departures_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--source", required=True, type=SOURCE, help="Where the reports come from.")
+@click.option("--actor", help="Who is recorded as taking them (default: login name).")
+@click.pass_context
+def import_command(ctx: click.Context, file: Path, source: str, actor: str | None) -> None:
+    """Take the departure reports in FILE (CSV; columns in the README).
+
+    A report already received is a duplicate (nothing recorded) if its content is the same and
+    refused if it differs. A refused row is listed with its row, column and reason and nothing
+    of it is written. A self-report alone leaves a departure unconfirmed; any other source
+    confirms it, which records the departure on the person's open cases.
+    """
+    total = count_rows(file)
+    with opened(ctx) as docket, progress_bar(total, f"taking {file.name}") as advance:
+        result = import_departures(
+            store=docket.departures,
+            clock=docket.clock,
+            path=file,
+            source=source,
+            actor=actor_of(docket.settings, actor),
+            progress=advance,
+        )
+    _print_import(result)
+    if result.rejected:
+        ctx.exit(1)
+
+
+def _print_import(result: DepartureImport, shown: int = 20) -> None:
+    click.echo(
+        f"rows read: {result.rows}; accepted: {result.accepted}; "
+        f"duplicates: {result.duplicates}; rejected: {len(result.rejected)}; "
+        f"warnings: {len(result.warnings)}; case events recorded: {len(result.case_events)}"
+    )
+    for event in result.case_events[:shown]:
+        click.echo(f"  recorded {event}")
+    for warning in result.warnings[:shown]:
+        click.echo(f"  warning: {warning}", err=True)
+    for error in result.rejected[:shown]:
+        click.echo(f"  rejected {error}", err=True)
+    if len(result.rejected) > shown:
+        click.echo(f"  ... and {len(result.rejected) - shown} more rejected rows", err=True)
+
+
+@departures_group.command("metrics")
+@click.option("--from", "first", type=DAY, help="First departure day counted (YYYY-MM-DD).")
+@click.option("--to", "last", type=DAY, help="Last departure day counted (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="All figures as JSON.")
+@click.pass_context
+def metrics_command(
+    ctx: click.Context, first: dt.datetime | None, last: dt.datetime | None, as_json: bool
+) -> None:
+    """The live exit metrics: unique departures by day, week and month, by source, port,
+    destination and programme; voluntary-departure compliance; reports received against
+    unique departures; the review backlog."""
+    with opened(ctx) as docket:
+        figures = metrics(
+            store=docket.departures,
+            clock=docket.clock,
+            first_day=first.date() if first else None,
+            last_day=last.date() if last else None,
+        ).to_dict()
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    unique = figures["unique_departures"]
+    click.echo(
+        f"unique departures: {unique['total']} "
+        f"({unique['confirmed']} confirmed, {unique['unconfirmed']} unconfirmed)"
+    )
+    click.echo(
+        f"reports received: {figures['reports_received']['total']}; "
+        f"duplicates absorbed: {figures['duplicates_absorbed']}; "
+        f"review backlog: {figures['review_backlog']}"
+    )
+    for name in ("by_source", "by_programme", "voluntary_departure_compliance"):
+        parts = ", ".join(f"{k} {v}" for k, v in figures[name].items()) or "none"
+        click.echo(f"{name.replace('_', ' ')}: {parts}")
+    click.echo("(--json for every figure, by day, week, month, port and destination)")
+
+
+@departures_group.command("recount")
+@click.pass_context
+def recount_command(ctx: click.Context) -> None:
+    """Count everything again from the reports and compare with the live metrics; exit status
+    1 if they differ anywhere."""
+    with opened(ctx) as docket:
+        result = recount(store=docket.departures)
+    if result.agrees:
+        click.echo(
+            f"recount agrees with the live metrics: {result.departures_recounted} departures, "
+            f"{len(result.live)} counts"
+        )
+        return
+    click.echo(
+        f"recount DISAGREES: {result.departures_recounted} departures recounted, "
+        f"{result.departures_stored} stored",
+        err=True,
+    )
+    for key, (recounted, live) in list(result.differences().items())[:50]:
+        click.echo(f"  {key}: recounted {recounted}, live {live}", err=True)
+    ctx.exit(1)
+
+
+LINK_COLUMNS = (
+    "source",
+    "source_record_id",
+    "case_ref",
+    "match_probability",
+    "status",
+    "departure_id",
+)
+
+
+@departures_group.command("links")
+@click.option("--csv", "as_csv", is_flag=True, required=True, help="Write CSV to stdout.")
+@click.pass_context
+def links_command(ctx: click.Context, as_csv: bool) -> None:
+    """For every report: its source and record id, the case it linked to, the match
+    probability, its status (linked, review, unlinked) and its departure."""
+    with opened(ctx) as docket:
+        rows = links(store=docket.departures)
+    writer = csv.DictWriter(sys.stdout, fieldnames=LINK_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row[k] is None else row[k] for k in LINK_COLUMNS})

@@ -1,0 +1,80 @@
+"""``docket departures``: a CSV of reports taken with a summary, then metrics, recount and
+links, on each backend."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+HEADER = "source_record_id,given_name,family_name,date_of_birth,departed_on,port,loyalty_no\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "exits.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_takes_good_rows_names_bad_ones_and_counts_once(run, tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + "E-1,Ana,Reyes,1990-05-17,2020-03-01,JFK,7\n"
+        + "E-2,,,1990-05-17,2020-03-01,JFK,\n"  # no name
+        + "E-3,Luis,Soto,31/12/1980,2020-03-02,MIA,\n"  # unreadable birth date: a warning
+        + "E-4,Ana,Reyes,1990-05-17,2020-03-05,JFK,\n"  # the same traveller 4 days later
+        + "E-5,Rosa,Diaz,1970-01-01,2020-13-01,,\n"  # no such month
+        + "E-1,Ana,Reyes,1990-05-17,2020-03-01,JFK,7\n"  # the same row again
+        + "E-6,Eva,Lind,1999-09-09,2020-03-03,ARN,x,extra\n",  # one field too many
+    )
+    result = run("departures", "import", str(path), "--source", "exit_record")
+    assert result.exit_code == 1
+    assert "rows read: 7; accepted: 3; duplicates: 1; rejected: 3; warnings: 2" in result.output
+    assert "row 3, column given_name: at least one of given_name and family_name" in result.output
+    assert "row 6, column departed_on: not a date" in result.output
+    assert "row 8, column : more fields than the header has columns" in result.output
+    assert "columns ignored (unknown): loyalty_no" in result.output
+    assert "row 4: date_of_birth '31/12/1980' is not a date" in result.output
+
+    again = run("departures", "import", str(path), "--source", "exit_record")
+    assert "accepted: 0; duplicates: 4; rejected: 3" in again.output
+    changed = write(tmp_path, HEADER + "E-1,Ana,Reyes,1990-05-17,2020-03-01,LAX,\n", "b.csv")
+    refused = run("departures", "import", str(changed), "--source", "exit_record")
+    assert "row 2, column source_record_id: already received with different content" in (
+        refused.output
+    )
+
+    figures = json.loads(run("departures", "metrics", "--json").output)
+    assert figures["unique_departures"] == {"confirmed": 2, "unconfirmed": 0, "total": 2}
+    assert figures["reports_received"]["total"] == 3
+    assert figures["duplicates_absorbed"] == 1
+    assert figures["by_port"] == {"JFK": 1, "MIA": 1}
+    span = json.loads(
+        run("departures", "metrics", "--json", "--from", "2020-03-02", "--to", "2020-03-31").output
+    )
+    assert span["unique_departures"]["total"] == 1
+
+    text = run("departures", "metrics").output
+    assert "unique departures: 2 (2 confirmed, 0 unconfirmed)" in text
+
+    recount = run("departures", "recount")
+    assert recount.exit_code == 0
+    assert "recount agrees with the live metrics: 2 departures" in recount.output
+
+    rows = list(csv.DictReader(io.StringIO(run("departures", "links", "--csv").output)))
+    assert [r["source_record_id"] for r in rows] == ["E-1", "E-3", "E-4"]
+    assert {r["status"] for r in rows} == {"unlinked"}
+    assert rows[0]["departure_id"] == rows[2]["departure_id"] != rows[1]["departure_id"]
+
+
+def test_a_file_without_required_columns_or_an_unknown_source_is_one_clear_error(run, tmp_path):
+    path = write(tmp_path, "given_name,departed_on\nAna,2020-01-01\n")
+    result = run("departures", "import", str(path), "--source", "exit_record")
+    assert result.exit_code == 1
+    assert "required columns missing: source_record_id" in result.output
+    bad = run("departures", "import", str(path), "--source", "airline")
+    assert bad.exit_code == 2
+    assert "'airline' is not one of" in bad.output
+    assert "unique departures: 0" in run("departures", "metrics").output
