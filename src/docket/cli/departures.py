@@ -15,6 +15,7 @@ from docket.cli.context import actor_of, opened, progress_bar
 from docket.departures.model import Source
 from docket.departures.service import links, metrics, recount
 from docket.importing.departures_csv import DepartureImport, count_rows, import_departures
+from docket.importing.departures_nats import Feed, Listened, run
 
 SOURCE = click.Choice([source.value for source in Source])
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -127,6 +128,73 @@ def recount_command(ctx: click.Context) -> None:
     for key, (recounted, live) in list(result.differences().items())[:50]:
         click.echo(f"  {key}: recounted {recounted}, live {live}", err=True)
     ctx.exit(1)
+
+
+@departures_group.command("listen")
+@click.option("--nats", "url", required=True, help="The NATS server, e.g. nats://127.0.0.1:4222.")
+@click.option("--stream", required=True, help="The JetStream stream the reports are on.")
+@click.option("--subject", required=True, help="The subject (filter) to take reports from.")
+@click.option("--durable", default="docket-departures", show_default=True, help="Consumer name.")
+@click.option("--batch", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option(
+    "--ack-wait",
+    type=click.FloatRange(1, 3600),
+    default=30.0,
+    show_default=True,
+    help="Seconds before an unacknowledged message is delivered again (set when the durable "
+    "consumer is made).",
+)
+@click.option(
+    "--until-idle",
+    type=click.FloatRange(0.5),
+    help="Stop once no message has come for this many seconds (default: run until stopped).",
+)
+@click.option("--actor", help="Who is recorded as taking the reports (default: login name).")
+@click.pass_context
+def listen_command(
+    ctx: click.Context,
+    url: str,
+    stream: str,
+    subject: str,
+    durable: str,
+    batch: int,
+    ack_wait: float,
+    until_idle: float | None,
+    actor: str | None,
+) -> None:
+    """Take departure reports from a NATS JetStream stream, one JSON object per message (the
+    CSV's fields and ``source``), until stopped (Ctrl-C or SIGTERM: the batch in hand is
+    finished first).
+
+    A message is acknowledged only after its report is committed; one delivered again is a
+    duplicate and records nothing. A message that can never be a report is terminated and
+    listed with its reason.
+    """
+    feed = Feed(url, stream, subject, durable, batch, ack_wait)
+
+    def progress(done: Listened) -> None:
+        click.echo(
+            f"received {done.received}: accepted {done.accepted}, duplicates "
+            f"{done.duplicates}, refused {len(done.refused)}",
+            err=True,
+        )
+
+    with opened(ctx) as docket:
+        done = run(
+            feed,
+            store=docket.departures,
+            clock=docket.clock,
+            actor=actor_of(docket.settings, actor),
+            until_idle=until_idle,
+            on_batch=progress,
+        )
+    click.echo(
+        f"messages received: {done.received}; accepted: {done.accepted}; "
+        f"duplicates: {done.duplicates}; refused: {len(done.refused)}; "
+        f"case events recorded: {done.case_events}"
+    )
+    for refusal in done.refused[:20]:
+        click.echo(f"  refused message {refusal}", err=True)
 
 
 LINK_COLUMNS = (

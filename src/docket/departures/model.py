@@ -199,6 +199,12 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     return Parsed(report, tuple(warnings))
 
 
+def refuse_future(report: Report, today: dt.date) -> None:
+    """:class:`InvalidInput` for a report of a departure after ``today``."""
+    if report.departed_on > today:
+        raise _invalid("departed_on", f"{report.departed_on} is in the future")
+
+
 def _date(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if len(text) == 10 else None

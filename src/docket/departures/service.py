@@ -31,6 +31,7 @@ from docket.departures.model import (
     absorb,
     cluster_key,
     delta,
+    refuse_future,
     report_contributions,
     total,
 )
@@ -94,14 +95,7 @@ def accept_reports(
         raise InvalidInput("an intake needs an actor", details={"field": "actor"})
     now = clock.now()
     for parsed in reports:
-        if parsed.report.departed_on > now.date():
-            raise InvalidInput(
-                f"departed_on: {parsed.report.departed_on} is in the future",
-                details={
-                    "field": "departed_on",
-                    "source_record_id": parsed.report.source_record_id,
-                },
-            )
+        refuse_future(parsed.report, now.date())
     keys = Counter(parsed.report.key for parsed in reports)
     repeated = [key for key, n in keys.items() if n > 1]
     if repeated:

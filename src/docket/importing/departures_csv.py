@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docket.cases.ports import Clock
-from docket.departures.model import FIELDS, Parsed, parse_report
+from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.service import Outcome, accept_reports
 from docket.errors import InvalidInput
@@ -63,11 +63,7 @@ def import_departures(
             continue
         try:
             parsed = parse_report(source, row)
-            if parsed.report.departed_on > today:
-                raise InvalidInput(
-                    f"departed_on: {parsed.report.departed_on} is in the future",
-                    details={"field": "departed_on", "reason": "in the future"},
-                )
+            refuse_future(parsed.report, today)
         except InvalidInput as refusal:
             result.rejected.append(_row_error(line, refusal))
             _advance(progress)

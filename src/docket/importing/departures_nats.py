@@ -1,0 +1,213 @@
+"""Departure reports from a NATS JetStream stream, through the one intake service.
+
+A durable pull consumer fetches messages in batches; each message is one report as JSON (the
+fields of the CSV format, plus ``source``). The good reports of a batch are taken in one
+transaction, and their messages are acknowledged only after it commits. A message that is
+redelivered (the listener stopped before its acknowledgement reached the server) carries a
+report already received, which the intake answers as a duplicate and records nothing: delivery
+at least once, counting exactly once. A message that can never be a report (not JSON, a field
+refused, the same record id with different content) is terminated, so the server does not
+deliver it again, and listed with its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from docket.cases.ports import Clock
+from docket.departures.model import Parsed, parse_report, refuse_future
+from docket.departures.ports import DepartureStore
+from docket.departures.service import Outcome, accept_reports
+from docket.errors import ConfigurationError, InvalidInput
+
+
+@dataclass
+class Listened:
+    """What a listener did, so far or in all."""
+
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    refused: list[str] = field(default_factory=list)
+    """``stream sequence: reason`` for each terminated message."""
+    case_events: int = 0
+    unconfirmed_acks: int = 0
+    """Acknowledgements the server did not confirm in time (their messages may come again)."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Where the reports come from."""
+
+    url: str
+    stream: str
+    subject: str
+    durable: str = "docket-departures"
+    batch: int = 100
+    ack_wait: float = 30.0
+    """Seconds the server waits for an acknowledgement before delivering again (set when the
+    durable consumer is first made)."""
+
+
+async def listen(
+    feed: Feed,
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    until_idle: float | None = None,
+    stop: asyncio.Event | None = None,
+    on_batch: Callable[[Listened], None] | None = None,
+) -> Listened:
+    """Take reports from ``feed`` until ``stop`` is set, or until no message has come for
+    ``until_idle`` seconds. :class:`ConfigurationError` if the server cannot be reached or the
+    stream does not exist."""
+    stop = stop or asyncio.Event()
+    try:
+        connection = await nats.connect(
+            feed.url, connect_timeout=5, max_reconnect_attempts=3, allow_reconnect=True
+        )
+    except (OSError, nats.errors.Error) as exc:
+        raise ConfigurationError(f"cannot reach NATS at {feed.url}: {exc}") from None
+    done = Listened()
+    try:
+        js = connection.jetstream()
+        try:
+            await js.stream_info(feed.stream)
+        except nats.js.errors.NotFoundError:
+            raise ConfigurationError(f"no stream {feed.stream!r} on {feed.url}") from None
+        subscription = await js.pull_subscribe(
+            feed.subject,
+            durable=feed.durable,
+            stream=feed.stream,
+            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=feed.ack_wait),
+        )
+        quiet_since = time.monotonic()
+        while not stop.is_set():
+            try:
+                messages = await subscription.fetch(feed.batch, timeout=1.0)
+            except TimeoutError:  # nats' own and asyncio's: nothing came in time
+                if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
+                    break
+                continue
+            quiet_since = time.monotonic()
+            await _take(messages, done, store=store, clock=clock, actor=actor)
+            if on_batch is not None:
+                on_batch(done)
+    finally:
+        # Every message taken is acknowledged or terminated by now; what the server still
+        # holds for this consumer it delivers to the next listener.
+        await connection.close()
+    return done
+
+
+async def _take(
+    messages: list[Msg], done: Listened, *, store: DepartureStore, clock: Clock, actor: str
+) -> None:
+    """Take one fetched batch: refuse what can never be a report, write the rest (a record id
+    repeated within the batch goes in a later transaction, where it is a duplicate or a
+    conflict like any other), then acknowledge."""
+    today = clock.now().date()
+    pending: list[tuple[Msg, Parsed]] = []
+    for message in messages:
+        done.received += 1
+        try:
+            parsed = _parse(message.data)
+            refuse_future(parsed.report, today)
+        except InvalidInput as refusal:
+            await _refuse(message, str(refusal), done)
+            continue
+        pending.append((message, parsed))
+    while pending:
+        seen: set[tuple[str, str]] = set()
+        now: list[tuple[Msg, Parsed]] = []
+        later: list[tuple[Msg, Parsed]] = []
+        for item in pending:
+            (later if item[1].report.key in seen else now).append(item)
+            seen.add(item[1].report.key)
+        summary = await asyncio.to_thread(
+            accept_reports,
+            store=store,
+            clock=clock,
+            actor=actor,
+            reports=[parsed for _, parsed in now],
+            refuse_conflicts=False,
+        )
+        # Committed: only now may the server forget the messages.
+        for (message, _), intake in zip(now, summary.results, strict=True):
+            if intake.outcome is Outcome.CONFLICT:
+                await _refuse(message, "already received with different content", done)
+                continue
+            if intake.outcome is Outcome.ACCEPTED:
+                done.accepted += 1
+                done.case_events += len(intake.case_events)
+            else:
+                done.duplicates += 1
+            try:
+                await message.ack_sync()
+            except TimeoutError:
+                # The report is committed; should the acknowledgement be lost, the server
+                # delivers the message again and it counts as a duplicate.
+                done.unconfirmed_acks += 1
+        pending = later
+
+
+def _parse(data: bytes) -> Parsed:
+    try:
+        body: Any = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidInput("not JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("not a JSON object")
+    fields = {k: v for k, v in body.items() if k != "source"}
+    if any(not isinstance(v, str | None) for v in fields.values()):
+        raise InvalidInput("every field must be a string")
+    return parse_report(str(body.get("source", "")), fields)
+
+
+async def _refuse(message: Msg, reason: str, done: Listened) -> None:
+    sequence = message.metadata.sequence.stream if message.reply else 0
+    done.refused.append(f"{sequence}: {reason}")
+    await message.term()
+
+
+def run(
+    feed: Feed,
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    until_idle: float | None = None,
+    on_batch: Callable[[Listened], None] | None = None,
+) -> Listened:
+    """:func:`listen` in its own event loop, stopping cleanly (after the batch in hand) on
+    SIGINT or SIGTERM."""
+
+    async def main() -> Listened:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await listen(
+            feed,
+            store=store,
+            clock=clock,
+            actor=actor,
+            until_idle=until_idle,
+            stop=stop,
+            on_batch=on_batch,
+        )
+
+    return asyncio.run(main())
