@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from docket.cases.ports import Clock
 from docket.config import Settings
 from docket.storage.access_log import SqlAccessLog
-from docket.storage.departures import SqlDepartureStore
+from docket.storage.departures import SqlDepartureStore, SqlLinkageStore
 from docket.storage.engine import make_engine
 from docket.storage.migrate import require_current, upgrade
 from docket.storage.unit_of_work import SqlUnitOfWork
@@ -34,6 +34,7 @@ class Docket:
     users: SqlUserStore
     access_log: SqlAccessLog
     departures: SqlDepartureStore
+    linkage: SqlLinkageStore
     clock: Clock
 
     def close(self) -> None:
@@ -60,5 +61,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
         users=SqlUserStore(engine),
         access_log=SqlAccessLog(engine),
         departures=SqlDepartureStore(uow),
+        linkage=SqlLinkageStore(engine),
         clock=clock or SystemClock(),
     )

@@ -21,6 +21,7 @@ from docket.cli.audit import audit_group
 from docket.cli.cases import case_group
 from docket.cli.context import actor_of, opened, progress_bar
 from docket.cli.departures import departures_group
+from docket.cli.linkage import linkage_group
 from docket.cli.users import users_group
 from docket.config import Settings
 from docket.errors import Conflict, DocketError
@@ -281,6 +282,7 @@ cli.add_command(case_group)
 cli.add_command(audit_group)
 cli.add_command(users_group)
 cli.add_command(departures_group)
+cli.add_command(linkage_group)
 
 
 @cli.command("serve")

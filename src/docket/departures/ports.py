@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from docket.cases.model import Case
 from docket.cases.ports import WriteTransaction
+from docket.departures.linkage import Model
 from docket.departures.model import Counted, Counts, Departure, Report, Status
 
 
@@ -29,8 +30,14 @@ class StoredReport:
     """The departure it joined (or started) when it was taken: the recount replays with it."""
     person_id: str | None = None
     link_method: str = ""
-    """``a_number`` for an exact identifier match; empty when unlinked."""
+    """``a_number`` for an exact identifier match, ``model`` for a link by the linkage model;
+    empty when not linked."""
     match_probability: float | None = None
+    """The link's (or, in review, the best candidate's) match probability."""
+    model_version: int | None = None
+    """The linkage model that weighed the report, if one did."""
+    candidates: tuple[tuple[str, float], ...] = ()
+    """(person id, match probability) of the candidates the model weighed, best first."""
 
 
 class DepartureWrite(Protocol):
@@ -45,6 +52,15 @@ class DepartureWrite(Protocol):
     def add_report(self, stored: StoredReport) -> None: ...
 
     def person_by_a_number(self, a_number: str) -> str | None: ...
+
+    def linkage_model(self) -> Model | None:
+        """The latest trained linkage model, if any."""
+        ...
+
+    def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
+        """Persons who may be the one ``report`` (a ``linkage.record``) is of, by id: born the
+        same day, or of the same names."""
+        ...
 
     def open_cases_of(self, person_id: str) -> list[Case]: ...
 
@@ -78,3 +94,28 @@ class DepartureStore(Protocol):
     def write(self) -> AbstractContextManager[DepartureWrite]: ...
 
     def read(self) -> AbstractContextManager[DepartureRead]: ...
+
+
+class LinkageStore(Protocol):
+    """What training the linkage model reads and where it keeps the result."""
+
+    def training_records(
+        self,
+    ) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
+        """Every person and every departure report as the model compares them, each with its
+        ``unique_id``."""
+        ...
+
+    def save_model(
+        self,
+        *,
+        trained_at: dt.datetime,
+        trained_by: str,
+        persons: int,
+        reports: int,
+        settings: Mapping[str, Any],
+        term_frequency: Mapping[str, Any],
+        notes: Sequence[str],
+    ) -> int:
+        """Keep a trained model as the next version; its version."""
+        ...

@@ -20,6 +20,7 @@ from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
 from docket.cases.service import record_on
+from docket.departures.linkage import Model, Resolution, record, resolve
 from docket.departures.model import (
     Counted,
     Counts,
@@ -129,13 +130,26 @@ def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -
         outcome = Outcome.DUPLICATE if known.content_hash == content_hash else Outcome.CONFLICT
         return Intake(source, record_id, outcome, known.status, known.departure_id)
     person_id = tx.person_by_a_number(report.a_number) if report.a_number else None
+    method, version = "a_number", None
+    probability: float | None = 1.0
+    status = Status.LINKED
+    weighed: tuple[tuple[str, float], ...] = ()
+    if person_id is None:
+        model = tx.linkage_model()
+        method, probability, status = "", None, Status.UNLINKED
+        if model is not None:
+            found = _weigh(tx, model, report)
+            version = model.version
+            weighed = tuple((c.person_id, c.probability) for c in found.candidates)
+            probability = found.best.probability if found.best else None
+            status = Status(found.status)
+            if status is Status.LINKED and found.best is not None:
+                person_id, method = found.best.person_id, "model"
     cases = tx.open_cases_of(person_id) if person_id else []
     if person_id is not None:
         counted = _counted(tx, person_id, cases)
-        status, method, probability = Status.LINKED, "a_number", 1.0
     else:
         counted = Counted(party=cluster_key(report))
-        status, method, probability = Status.UNLINKED, "", None
     existing = tx.departures_taking(counted.party, report.departed_on)
     departure = absorb(existing, report, counted, new_id())
     tx.save_departure(departure, replacing=existing)
@@ -152,6 +166,8 @@ def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -
             person_id=person_id,
             link_method=method,
             match_probability=probability,
+            model_version=version,
+            candidates=weighed,
         )
     )
     tx.add_counts(total([delta(existing, departure), report_contributions(report, status)]))
@@ -167,6 +183,12 @@ def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -
         recorded,
         parsed.warnings,
     )
+
+
+def _weigh(tx: DepartureWrite, model: Model, report: Report) -> Resolution:
+    """The linkage model's fast path on ``report``: its candidates scored, and the decision."""
+    compared = record(report.content())
+    return resolve(model, compared, tx.candidates(compared))
 
 
 def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:

@@ -4,9 +4,10 @@ case event it causes commit together, or neither does."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
+from docket.departures.linkage import Model, record
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
@@ -30,6 +32,8 @@ from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
 
 _READ_BATCH = 5_000
+MAX_CANDIDATES = 500
+"""Candidates the fast path scores for one report, at most."""
 
 
 def _report(row: Any) -> StoredReport:
@@ -62,9 +66,26 @@ def _report(row: Any) -> StoredReport:
         ),
         departure_id=row.departure_id,
         intake_departure_id=row.intake_departure_id,
+        model_version=row.model_version,
+        candidates=tuple((str(pid), float(p)) for pid, p in json.loads(row.candidates)),
         person_id=row.person_id,
         link_method=row.link_method,
         match_probability=row.match_probability,
+    )
+
+
+def person_record(data: Mapping[str, Any]) -> dict[str, str | None]:
+    """A person (``persons.data``) as the linkage model compares it."""
+    documents = data.get("documents") or []
+    return record(
+        {
+            "given_name": data.get("given_name"),
+            "family_name": data.get("family_name"),
+            "date_of_birth": data.get("date_of_birth"),
+            "document_number": documents[0][1] if documents else None,
+            "sex": data.get("sex"),
+            "postcode": (data.get("address") or {}).get("postcode"),
+        }
     )
 
 
@@ -208,9 +229,35 @@ class SqlDepartureWrite(SqlDepartureRead):
                 ),
                 "departure_id": stored.departure_id,
                 "intake_departure_id": stored.intake_departure_id,
+                "model_version": stored.model_version,
+                "candidates": json.dumps([list(c) for c in stored.candidates]),
             },
         )
         self._next_seq += 1
+
+    def linkage_model(self) -> Model | None:
+        return _latest_model(self.connection)
+
+    def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
+        p = t.persons.c
+        rules = []
+        born = report.get("date_of_birth")
+        if born is not None:
+            with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
+                rules.append(p.date_of_birth == dt.date.fromisoformat(born))
+        family, given = report.get("family_name"), report.get("given_name")
+        if family is not None and given is not None:
+            rules.append(
+                sa.and_(
+                    sa.func.lower(p.family_name) == family, sa.func.lower(p.given_name) == given
+                )
+            )
+        if not rules:
+            return {}
+        rows = self.connection.execute(
+            sa.select(p.person_id, p.data).where(sa.or_(*rules)).limit(MAX_CANDIDATES)
+        )
+        return {str(pid): person_record(json.loads(data)) for pid, data in rows}
 
     def person_by_a_number(self, a_number: str) -> str | None:
         person = self.connection.scalar(
@@ -274,6 +321,81 @@ class SqlDepartureWrite(SqlDepartureRead):
                     t.departure_counts.insert(),
                     {"dimension": dimension, "value": value, "day": day, "count": n},
                 )
+
+
+_MODELS: dict[tuple[str, int], Model] = {}
+"""Models read so far, by (database, version): a version never changes once saved."""
+
+
+def _latest_model(connection: sa.Connection) -> Model | None:
+    models = t.linkage_models.c
+    version = connection.scalar(sa.select(sa.func.max(models.version)))
+    if version is None:
+        return None
+    key = (connection.engine.url.render_as_string(hide_password=True), int(version))
+    if key not in _MODELS:
+        row = connection.execute(
+            sa.select(models.settings, models.term_frequency).where(models.version == version)
+        ).one()
+        _MODELS[key] = Model.from_splink(
+            int(version), json.loads(row.settings), json.loads(row.term_frequency)
+        )
+    return _MODELS[key]
+
+
+class SqlLinkageStore:
+    """What training reads (persons and reports as the model compares them) and where models
+    are kept."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def training_records(self) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
+        with self.engine.connect() as connection:
+            persons = [
+                {"unique_id": str(pid), **person_record(json.loads(data))}
+                for pid, data in connection.execute(
+                    sa.select(t.persons.c.person_id, t.persons.c.data)
+                )
+            ]
+            r = t.departure_reports.c
+            reports = [
+                {"unique_id": f"{source}/{record_id}", **record(json.loads(content))}
+                for source, record_id, content in connection.execute(
+                    sa.select(r.source, r.source_record_id, r.content)
+                )
+            ]
+        return persons, reports
+
+    def save_model(
+        self,
+        *,
+        trained_at: dt.datetime,
+        trained_by: str,
+        persons: int,
+        reports: int,
+        settings: Mapping[str, Any],
+        term_frequency: Mapping[str, Any],
+        notes: Sequence[str],
+    ) -> int:
+        """Keep a trained model as the next version; its version."""
+        models = t.linkage_models.c
+        with self.engine.begin() as connection:
+            version = int(connection.scalar(sa.select(sa.func.max(models.version))) or 0) + 1
+            connection.execute(
+                t.linkage_models.insert(),
+                {
+                    "version": version,
+                    "trained_at": instant_text(trained_at),
+                    "trained_by": trained_by,
+                    "persons": persons,
+                    "reports": reports,
+                    "settings": json.dumps(settings, sort_keys=True),
+                    "term_frequency": json.dumps(term_frequency, sort_keys=True),
+                    "notes": json.dumps(list(notes)),
+                },
+            )
+        return version
 
 
 class SqlDepartureStore:

@@ -51,9 +51,12 @@ persons = sa.Table(
     sa.Column("a_number", sa.String(16), unique=True),
     sa.Column("given_name", sa.String(200), nullable=False),
     sa.Column("family_name", sa.String(200), nullable=False),
-    sa.Column("date_of_birth", sa.Date),
+    sa.Column("date_of_birth", sa.Date, index=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
+)
+sa.Index(
+    "ix_persons_names", sa.func.lower(persons.c.family_name), sa.func.lower(persons.c.given_name)
 )
 
 cases = sa.Table(
@@ -173,6 +176,8 @@ departure_reports = sa.Table(
     sa.Column("counted", sa.Text, nullable=False),
     sa.Column("departure_id", sa.String(32), nullable=False, index=True),
     sa.Column("intake_departure_id", sa.String(32), nullable=False),
+    sa.Column("model_version", sa.Integer),
+    sa.Column("candidates", sa.Text, nullable=False),
     sa.UniqueConstraint("source", "source_record_id", name="uq_departure_reports_key"),
 )
 
@@ -195,3 +200,18 @@ departure_counts = sa.Table(
     sa.Column("day", sa.String(10), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
 )
+
+linkage_models = sa.Table(
+    "linkage_models",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("trained_at", sa.String(40), nullable=False),
+    sa.Column("trained_by", sa.String(200), nullable=False),
+    sa.Column("persons", sa.Integer, nullable=False),
+    sa.Column("reports", sa.Integer, nullable=False),
+    sa.Column("settings", sa.Text, nullable=False),
+    sa.Column("term_frequency", sa.Text, nullable=False),
+    sa.Column("notes", sa.Text, nullable=False),
+)
+"""Each trained linkage model, versioned: Splink's saved settings and the names' term
+frequencies. The departure intake scores with the latest; each link names its version."""

@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("counted", sa.Text, nullable=False),
         sa.Column("departure_id", sa.String(32), nullable=False),
         sa.Column("intake_departure_id", sa.String(32), nullable=False),
+        sa.Column("model_version", sa.Integer),
+        sa.Column("candidates", sa.Text, nullable=False),
         sa.UniqueConstraint("source", "source_record_id", name="uq_departure_reports_key"),
     )
     for column in ("status", "person_id", "departure_id"):
@@ -54,8 +56,28 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger, nullable=False),
     )
 
+    op.create_table(
+        "linkage_models",
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("trained_at", sa.String(40), nullable=False),
+        sa.Column("trained_by", sa.String(200), nullable=False),
+        sa.Column("persons", sa.Integer, nullable=False),
+        sa.Column("reports", sa.Integer, nullable=False),
+        sa.Column("settings", sa.Text, nullable=False),
+        sa.Column("term_frequency", sa.Text, nullable=False),
+        sa.Column("notes", sa.Text, nullable=False),
+    )
+    # The linkage fast path's candidates: persons born the same day, or of the same names.
+    op.create_index("ix_persons_date_of_birth", "persons", ["date_of_birth"])
+    op.create_index(
+        "ix_persons_names", "persons", [sa.text("lower(family_name)"), sa.text("lower(given_name)")]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_persons_names", "persons")
+    op.drop_index("ix_persons_date_of_birth", "persons")
+    op.drop_table("linkage_models")
     op.drop_table("departure_counts")
     op.drop_table("departures")
     op.drop_table("departure_reports")

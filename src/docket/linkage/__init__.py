@@ -1,0 +1,1 @@
+"""Record linkage with Splink (DuckDB): training the model the departure intake scores with."""

@@ -1,0 +1,137 @@
+"""Training the linkage model with Splink 5 on DuckDB, and Splink's own batch prediction.
+
+The comparisons come from ``docket.departures.linkage.COMPARISONS``; this module only turns them
+into Splink's terms. Training links the persons in the system to the departure reports received
+(``link_only``): the prior from deterministic rules, u by random sampling, m by EM on two
+blocking rules, with term-frequency adjustment on both names.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from docket.departures.linkage import COLUMNS, COMPARISONS, TF_COLUMNS, Comparison
+from docket.errors import InvalidInput
+
+Row = Mapping[str, str | None]
+"""A record as the model compares it (``departures.linkage.record``) with its ``unique_id``."""
+
+MIN_RECORDS = 20
+"""Fewer persons or reports than this is too little to estimate anything from."""
+
+
+def _comparison(spec: Comparison) -> Any:
+    if spec.kind == "name":
+        return cl.NameComparison(spec.column, jaro_winkler_thresholds=list(spec.thresholds))
+    if spec.kind == "date":
+        return cl.DateOfBirthComparison(
+            spec.column, input_is_string=True, datetime_format="%Y-%m-%d"
+        )
+    if spec.kind == "levenshtein":
+        return cl.LevenshteinAtThresholds(spec.column, [int(t) for t in spec.thresholds])
+    return cl.ExactMatch(spec.column)
+
+
+def settings() -> SettingsCreator:
+    """Splink's settings for the comparisons, with the blocking rules of batch prediction."""
+    return SettingsCreator(
+        link_type="link_only",
+        comparisons=[_comparison(spec) for spec in COMPARISONS],
+        blocking_rules_to_generate_predictions=[
+            block_on("date_of_birth"),
+            block_on("family_name", "given_name"),
+            block_on("document_number"),
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def _table(rows: Sequence[Row]) -> pa.Table:
+    columns = ("unique_id", *COLUMNS)
+    return pa.table(
+        {name: pa.array([row.get(name) for row in rows], type=pa.string()) for name in columns}
+    )
+
+
+def _linker(persons: Sequence[Row], reports: Sequence[Row], model: Any) -> Linker:
+    api = DuckDBAPI()
+    tables = [
+        api.register(_table(persons), dataset_display_name="persons"),
+        api.register(_table(reports), dataset_display_name="reports"),
+    ]
+    return Linker(tables, model, log_level=logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A fitted model: its settings as Splink saves them, the names' term frequencies (over
+    persons and reports together, as Splink counts them), and what training could not do."""
+
+    settings: dict[str, Any]
+    term_frequency: dict[str, dict[str, float]]
+    notes: tuple[str, ...] = ()
+
+
+def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> Trained:
+    """Fit the model on ``persons`` against ``reports``.
+
+    An EM session that drives an m probability to exactly zero (a level no match ever falls
+    in; Splink 5 refuses such a value) is left out: the model keeps what the other sessions
+    estimated, and the note says which one was left out."""
+    if len(persons) < MIN_RECORDS or len(reports) < MIN_RECORDS:
+        raise InvalidInput(
+            f"training needs at least {MIN_RECORDS} persons and {MIN_RECORDS} departure "
+            f"reports; there are {len(persons)} and {len(reports)}"
+        )
+    linker = _linker(persons, reports, settings())
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [
+            block_on("given_name", "family_name", "date_of_birth"),
+            block_on("document_number", "date_of_birth"),
+        ],
+        recall=0.8,
+    )
+    training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    notes = []
+    for columns in (("given_name", "family_name"), ("date_of_birth",)):
+        try:
+            training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        except ValueError as exc:
+            if "below the minimum allowed value" not in str(exc):
+                raise
+            notes.append(f"EM blocked on {', '.join(columns)} left out: {exc}")
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    frequencies = {
+        column: {
+            str(row[column]): float(row[f"tf_{column}"])
+            for row in linker.table_management.compute_tf_table(column).as_record_list()
+            if row[column] is not None
+        }
+        for column in TF_COLUMNS
+    }
+    return Trained(model, frequencies, tuple(notes))
+
+
+def predict(
+    model: Mapping[str, Any], persons: Sequence[Row], reports: Sequence[Row], threshold: float
+) -> list[tuple[str, str, float]]:
+    """Splink's batch prediction: (person id, report id, match weight) for every blocked pair
+    at or above ``threshold`` match probability."""
+    linker = _linker(persons, reports, dict(model))
+    found = linker.inference.predict(threshold_match_probability=threshold)
+    pairs = []
+    for row in found.as_record_list():
+        left, right = row["unique_id_l"], row["unique_id_r"]
+        if row["source_dataset_l"] == "reports":
+            left, right = right, left
+        pairs.append((str(left), str(right), float(row["match_weight"])))
+    return pairs

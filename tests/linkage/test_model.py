@@ -1,0 +1,187 @@
+"""The linkage model: Splink trains it; the fast path scores with the same weights as Splink's
+own prediction, pair for pair; and the decisions keep precision first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from docket.departures.linkage import AUTO_LINK, Model, record, resolve
+from docket.errors import InvalidInput
+from docket.linkage.splink_model import predict, train
+
+GIVEN = [
+    "Ana",
+    "Luis",
+    "Maria",
+    "Jose",
+    "Rosa",
+    "Juan",
+    "Elena",
+    "Pedro",
+    "Sofia",
+    "Diego",
+    "Amina",
+    "Omar",
+    "Fatima",
+    "Hassan",
+    "Mei",
+    "Wei",
+    "Lin",
+    "Chen",
+    "Olga",
+    "Ivan",
+]
+FAMILY = [
+    "Reyes",
+    "Garcia",
+    "Lopez",
+    "Haddad",
+    "Wang",
+    "Okafor",
+    "Ivanova",
+    "Nguyen",
+    "Soto",
+    "Diaz",
+    "Kaur",
+    "Singh",
+    "Mensah",
+    "Costa",
+    "Silva",
+    "Rossi",
+]
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    at = rng.randrange(len(text))
+    return text[:at] + rng.choice("aeiourstn") + text[at + 1 :]
+
+
+def population(seed: int = 3, persons: int = 400, reports: int = 250):
+    """Persons, and reports of some of them (with typos, missing fields) and of strangers."""
+    rng = random.Random(seed)
+    people = []
+    for n in range(persons):
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
+        people.append(
+            {
+                "unique_id": f"p{n}",
+                **record(
+                    {
+                        "given_name": rng.choice(GIVEN),
+                        "family_name": rng.choice(FAMILY),
+                        "date_of_birth": born.isoformat(),
+                        "document_number": f"P{rng.randrange(10**7):07d}",
+                        "sex": rng.choice("FM"),
+                        "postcode": f"{rng.randrange(10000, 99999)}",
+                    }
+                ),
+            }
+        )
+    seen = []
+    for n in range(reports):
+        if n % 5 == 4:  # a stranger
+            fields = {
+                "given_name": rng.choice(GIVEN),
+                "family_name": rng.choice(FAMILY),
+                "date_of_birth": (
+                    dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
+                ).isoformat(),
+                "sex": rng.choice("FM"),
+            }
+            truth = None
+        else:
+            person = rng.choice(people)
+            truth = person["unique_id"]
+            fields = {k: v for k, v in person.items() if k != "unique_id"}
+            if rng.random() < 0.3:
+                fields["given_name"] = _typo(str(fields["given_name"]), rng)
+            elif rng.random() < 0.05:  # known by another given name on this record
+                fields["given_name"] = rng.choice(GIVEN).lower()
+            if rng.random() < 0.05:  # a family name changed (marriage) or written otherwise
+                fields["family_name"] = rng.choice(FAMILY).lower()
+            if rng.random() < 0.03:  # recorded wrongly
+                fields["sex"] = "M" if fields["sex"] == "F" else "F"
+            if rng.random() < 0.05:
+                fields["date_of_birth"] = (
+                    _typo(str(fields["date_of_birth"])[:8], rng) + str(fields["date_of_birth"])[8:]
+                )
+            if rng.random() < 0.3:
+                fields["document_number"] = None
+            if rng.random() < 0.2:
+                fields["postcode"] = None
+        seen.append(({"unique_id": f"r{n}", **record(fields)}, truth))
+    return people, seen
+
+
+@pytest.fixture(scope="module")
+def trained():
+    people, seen = population()
+    trained = train(people, [r for r, _ in seen])
+    assert trained.notes == ()
+    return (
+        people,
+        seen,
+        trained.settings,
+        Model.from_splink(1, trained.settings, trained.term_frequency),
+    )
+
+
+def test_the_fast_path_scores_every_pair_as_splink_does(trained):
+    people, seen, settings, model = trained
+    pairs = predict(settings, people, [r for r, _ in seen], threshold=0.0)
+    assert len(pairs) > 200
+    persons = {p["unique_id"]: p for p in people}
+    reports = {r["unique_id"]: r for r, _ in seen}
+    for person_id, report_id, weight in pairs:
+        ours = model.weight(reports[report_id], persons[person_id])
+        assert ours == pytest.approx(weight, abs=1e-9), (person_id, report_id)
+
+
+def test_resolution_links_only_clear_matches_and_never_a_stranger(trained):
+    people, seen, _, model = trained
+    persons = {p["unique_id"]: p for p in people}
+    linked = wrong = 0
+    for report, truth in seen:
+        found = resolve(model, report, persons)
+        if found.status == "linked":
+            linked += 1
+            assert found.best is not None
+            assert found.best.probability >= AUTO_LINK
+            wrong += found.best.person_id != truth
+    assert linked > 100
+    assert wrong == 0
+
+
+def test_twins_and_close_candidates_go_to_review(trained):
+    _, _, _, model = trained
+    twin_a = record(
+        {
+            "given_name": "Ana",
+            "family_name": "Reyes",
+            "date_of_birth": "1990-05-17",
+            "sex": "F",
+            "postcode": "10001",
+        }
+    )
+    twin_b = record({**twin_a, "given_name": "Luis", "sex": "M"})
+    report = record(
+        {"given_name": "Ana", "family_name": "Reyes", "date_of_birth": "1990-05-17", "sex": "F"}
+    )
+    found = resolve(model, report, {"a": twin_a, "b": twin_b})
+    assert found.status == "review"
+    assert [c.person_id for c in found.candidates][:1] == ["a"]
+    same = resolve(model, report, {"a": twin_a, "c": dict(twin_a)})
+    assert (same.status, same.reason) == ("review", "two candidates are close")
+    alone = resolve(model, report, {"a": twin_a})
+    assert alone.status in ("linked", "review")
+    sibling = record({**report, "given_name": "Marta"})
+    assert resolve(model, sibling, {"a": twin_a}).status != "linked"
+
+
+def test_training_needs_enough_records():
+    people, seen = population(persons=30, reports=5)
+    with pytest.raises(InvalidInput, match="at least 20 persons and 20 departure reports"):
+        train(people, [r for r, _ in seen])
