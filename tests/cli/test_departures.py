@@ -78,3 +78,25 @@ def test_a_file_without_required_columns_or_an_unknown_source_is_one_clear_error
     assert bad.exit_code == 2
     assert "'airline' is not one of" in bad.output
     assert "unique departures: 0" in run("departures", "metrics").output
+
+
+def test_review_commands_answer_plainly_when_there_is_nothing_or_the_decision_is_unclear(run):
+    assert "nothing in review" in run("departures", "review", "list").output
+    both = run(
+        "departures",
+        "review",
+        "decide",
+        "exit_record",
+        "E-1",
+        "--reject",
+        "--no-case",
+        "--reason",
+        "x",
+    )
+    assert both.exit_code == 2
+    assert "exactly one of --link PERSON_ID, --reject, --no-case" in both.output
+    missing = run(
+        "departures", "review", "decide", "exit_record", "E-404", "--reject", "--reason", "not ours"
+    )
+    assert missing.exit_code == 1
+    assert "no departure report exit_record/E-404" in missing.output

@@ -13,8 +13,15 @@ import sqlalchemy as sa
 from docket.bootstrap import Docket
 from docket.cases.model import Address, IdentityDocument, Name, Person
 from docket.cases.service import new_person_id, open_case
-from docket.departures.model import Status, parse_report
-from docket.departures.service import accept_reports, links, recount
+from docket.departures.model import ReviewDecision, Status, parse_report
+from docket.departures.service import (
+    accept_reports,
+    decide_review,
+    links,
+    recount,
+    review_queue,
+)
+from docket.errors import Conflict, InvalidInput
 from docket.linkage.service import train_model
 from tests.linkage.test_model import population
 
@@ -144,3 +151,117 @@ def test_a_report_links_by_the_model_or_goes_to_review_or_stays_unlinked(trained
     figures = recount(store=docket.departures)
     assert figures.agrees
     assert figures.live[("review", "pending", "2026-11-01")] == 1
+
+
+def _twins(docket: Docket) -> None:
+    for n, given in ((901, "hana"), (902, "yusuf")):
+        _open(
+            docket,
+            n,
+            {
+                "given_name": given,
+                "family_name": "demir",
+                "date_of_birth": "1995-07-01",
+                "sex": "F" if n == 901 else "M",
+                "postcode": "10001",
+            },
+        )
+
+
+def test_a_reviewer_links_or_rejects_with_a_reason_and_the_counts_follow(trained: Docket):
+    docket = trained
+    _twins(docket)
+    # Two reports of Hana: a self-report, then an exit record 3 days later.
+    for record_id, source, day in (
+        ("S-1", "self_report", "2026-11-01"),
+        ("E-1", "exit_record", "2026-11-04"),
+    ):
+        parsed = parse_report(
+            source,
+            {
+                "source_record_id": record_id,
+                "given_name": "Hana",
+                "family_name": "Demir",
+                "date_of_birth": "1995-07-01",
+                "sex": "F",
+                "departed_on": day,
+            },
+        )
+        summary = accept_reports(
+            store=docket.departures, clock=docket.clock, actor="intake", reports=[parsed]
+        )
+        assert summary.results[0].status is Status.REVIEW
+    queue = review_queue(store=docket.departures)
+    assert [item.report.source_record_id for item in queue] == ["S-1", "E-1"]
+    first = queue[0].candidates[0]
+    fields = {row["field"]: row for row in first["fields"]}
+    assert fields["family_name"]["level"] == "exact"
+    assert fields["date_of_birth"]["level"] == "exact"
+    hana = next(
+        c["person_id"]
+        for c in queue[0].candidates
+        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
+    )
+
+    with pytest.raises(InvalidInput, match="needs a reason"):
+        decide_review(
+            store=docket.departures,
+            clock=docket.clock,
+            actor="legal",
+            source="exit_record",
+            source_record_id="E-1",
+            decision=ReviewDecision.LINK,
+            reason=" ",
+            person_id=hana,
+        )
+    decided = decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="exit_record",
+        source_record_id="E-1",
+        decision=ReviewDecision.LINK,
+        person_id=hana,
+        reason="passport photo page matches the A-file",
+    )
+    assert decided.status is Status.LINKED
+    assert decided.case_events == ("DKT-L-0901:departure_recorded",)
+    with pytest.raises(Conflict, match="not in review"):
+        decide_review(
+            store=docket.departures,
+            clock=docket.clock,
+            actor="legal.test",
+            source="exit_record",
+            source_record_id="E-1",
+            decision=ReviewDecision.REJECT,
+            reason="again",
+        )
+    rejected = decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="self_report",
+        source_record_id="S-1",
+        decision=ReviewDecision.REJECT,
+        reason="not enough to tell",
+    )
+    assert rejected.status is Status.UNLINKED
+    assert review_queue(store=docket.departures) == []
+    figures = recount(store=docket.departures)
+    assert figures.agrees, figures.differences()
+    assert not [key for key in figures.live if key[0] == "review"]
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert rows["E-1"]["status"] == "linked"
+    assert rows["E-1"]["case_ref"] == "DKT-L-0901"
+    assert rows["S-1"]["departure_id"] != rows["E-1"]["departure_id"]
+    with docket.engine.connect() as connection:
+        kept = connection.execute(
+            sa.text(
+                "SELECT decision, person_id, reason, decided_by FROM review_decisions "
+                "ORDER BY decision_seq"
+            )
+        ).all()
+    assert [tuple(row) for row in kept] == [
+        ("link", hana, "passport photo page matches the A-file", "legal.test"),
+        ("reject", None, "not enough to tell", "legal.test"),
+    ]

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from docket.cli.context import actor_of, opened, progress_bar
-from docket.departures.model import Source
-from docket.departures.service import links, metrics, recount
+from docket.departures.model import ReviewDecision, Source
+from docket.departures.service import decide_review, links, metrics, recount, review_queue
 from docket.importing.departures_csv import DepartureImport, count_rows, import_departures
 from docket.importing.departures_nats import Feed, Listened, run
 
@@ -195,6 +195,106 @@ def listen_command(
     )
     for refusal in done.refused[:20]:
         click.echo(f"  refused message {refusal}", err=True)
+
+
+@departures_group.group("review")
+def review_group() -> None:
+    """Reports the linkage model was unsure of: the queue, and a reviewer's decisions."""
+
+
+@review_group.command("list")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The queue as JSON.")
+@click.pass_context
+def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Reports in review, oldest first, each with its candidates and, field by field, what
+    they have in common and what each field's agreement weighs."""
+    with opened(ctx) as docket:
+        queue = review_queue(store=docket.departures, limit=limit)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "source": item.report.source.value,
+                        "source_record_id": item.report.source_record_id,
+                        "report": item.report.content(),
+                        "candidates": item.candidates,
+                    }
+                    for item in queue
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not queue:
+        click.echo("nothing in review")
+    for item in queue:
+        report = item.report
+        click.echo(
+            f"{report.source.value} {report.source_record_id}: {report.given_name} "
+            f"{report.family_name}, born {report.date_of_birth or '?'}, departed "
+            f"{report.departed_on}"
+        )
+        for candidate in item.candidates:
+            click.echo(f"  person {candidate['person_id']}: p={candidate['probability']:.4f}")
+            for row in candidate["fields"]:
+                click.echo(
+                    f"    {row['field']:<16} {row['report'] or '-':<20} {row['person'] or '-':<20}"
+                    f" {row['level']} ({row['weight']:+.1f})"
+                )
+
+
+@review_group.command("decide")
+@click.argument("source", type=SOURCE)
+@click.argument("source_record_id")
+@click.option("--link", "person_id", help="The report is this person's.")
+@click.option("--reject", "reject", is_flag=True, help="None of the candidates: leave it unlinked.")
+@click.option("--no-case", "no_case", is_flag=True, help="The traveller has no case here.")
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--actor", help="Who decides (default: login name).")
+@click.pass_context
+def review_decide_command(
+    ctx: click.Context,
+    source: str,
+    source_record_id: str,
+    person_id: str | None,
+    reject: bool,
+    no_case: bool,
+    reason: str,
+    actor: str | None,
+) -> None:
+    """Decide on the report SOURCE SOURCE_RECORD_ID in review: exactly one of --link PERSON_ID,
+    --reject or --no-case, with --reason. The decision is kept for good; a link moves the
+    report's departure to the person and, if it confirms it, records it on their open cases."""
+    chosen = [
+        d
+        for d, given in (
+            (ReviewDecision.LINK, person_id is not None),
+            (ReviewDecision.REJECT, reject),
+            (ReviewDecision.NO_CASE, no_case),
+        )
+        if given
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --link PERSON_ID, --reject, --no-case")
+    with opened(ctx) as docket:
+        decided = decide_review(
+            store=docket.departures,
+            clock=docket.clock,
+            actor=actor_of(docket.settings, actor),
+            source=source,
+            source_record_id=source_record_id,
+            decision=chosen[0],
+            reason=reason,
+            person_id=person_id,
+        )
+    click.echo(
+        f"{source} {source_record_id}: {decided.decision.value}; now {decided.status.value}, "
+        f"departure {decided.departure_id}"
+    )
+    for event in decided.case_events:
+        click.echo(f"  recorded {event}")
 
 
 LINK_COLUMNS = (

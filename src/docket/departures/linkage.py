@@ -148,6 +148,50 @@ class Model:
         return math.log2(u_exact) - math.log2(max(*known, self.tf_minimum_u))
 
 
+def explain(
+    model: Model, left: Mapping[str, str | None], right: Mapping[str, str | None]
+) -> list[dict[str, Any]]:
+    """Field by field, why ``left`` and ``right`` might be one person: each compared field's
+    two values, the level they fall in, and the match weight (bits) that level adds."""
+    rows = []
+    for comparison in COMPARISONS:
+        column = comparison.column
+        level = _level(comparison, left[column], right[column])
+        bits = 0.0
+        if level is not None:
+            m, u = model._mu(column, level)
+            bits = math.log2(max(m, 1e-300) / max(u, 1e-300))
+            if column in TF_COLUMNS and level == 0:
+                bits += model._tf_adjustment(column, left, right)
+        rows.append(
+            {
+                "field": column,
+                "report": left[column],
+                "person": right[column],
+                "level": _label(comparison, level),
+                "weight": round(bits, 2),
+            }
+        )
+    return rows
+
+
+def _label(comparison: Comparison, level: int | None) -> str:
+    if level is None:
+        return "missing"
+    if level == 0:
+        return "exact"
+    steps = comparison.thresholds
+    if comparison.kind == "name" and level <= len(steps):
+        return f"Jaro-Winkler >= {steps[level - 1]}"
+    if comparison.kind == "levenshtein" and level <= len(steps):
+        return f"{int(steps[level - 1])} edit(s) apart"
+    if comparison.kind == "date" and level == 1:
+        return "one character apart"
+    if comparison.kind == "date" and level - 2 < len(steps):
+        return f"within {int(steps[level - 2])} {_DATE_METRICS[level - 2]}(s)"
+    return "different"
+
+
 def probability(weight: float) -> float:
     """The match probability of a match weight."""
     if weight > 60:

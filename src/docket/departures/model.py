@@ -323,6 +323,39 @@ def absorb(
     return merged.joined(report)
 
 
+def replay(
+    reports: Sequence[tuple[Report, Counted, str]],
+) -> tuple[list[Departure], list[str]]:
+    """The departures ``reports`` (in the order they were accepted, each with how it counts and
+    the departure id it took at intake) collapse into, from nothing, and each report's
+    departure id. The recount, and a review decision that moves a report to another party,
+    both come here, so they agree with what intake did report by report."""
+    departures: list[Departure] = []
+    owners: list[str] = []
+    for report, counted, intake_id in reports:
+        window = sorted(
+            (d for d in departures if d.takes(counted.party, report.departed_on)),
+            key=lambda d: d.departure_id,
+        )
+        after = absorb(window, report, counted, intake_id)
+        gone = {d.departure_id for d in window}
+        departures = [d for d in departures if d.departure_id not in gone] + [after]
+        owners = [after.departure_id if owner in gone else owner for owner in owners]
+        owners.append(after.departure_id)
+    return departures, owners
+
+
+class ReviewDecision(StrEnum):
+    """A reviewer's answer on a report in review."""
+
+    LINK = "link"
+    """It is this person's."""
+    REJECT = "reject"
+    """None of the candidates: it stays unlinked."""
+    NO_CASE = "no_case"
+    """The traveller has no case here: it stays unlinked, counted under no case."""
+
+
 Counts = Counter[tuple[str, str, str]]
 """Exit-metric counts by (dimension, value, day)."""
 

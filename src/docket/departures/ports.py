@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from docket.cases.model import Case
 from docket.cases.ports import WriteTransaction
 from docket.departures.linkage import Model
-from docket.departures.model import Counted, Counts, Departure, Report, Status
+from docket.departures.model import Counted, Counts, Departure, Report, ReviewDecision, Status
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class StoredReport:
     """The linkage model that weighed the report, if one did."""
     candidates: tuple[tuple[str, float], ...] = ()
     """(person id, match probability) of the candidates the model weighed, best first."""
+    seq: int = 0
+    """Its place in the order reports were accepted (given when stored)."""
 
 
 class DepartureWrite(Protocol):
@@ -75,8 +77,48 @@ class DepartureWrite(Protocol):
 
     def add_counts(self, counts: Counts) -> None: ...
 
+    def person_exists(self, person_id: str) -> bool: ...
+
+    def reports_of_party(self, party: str) -> list[StoredReport]:
+        """The reports counted under ``party``, in the order they were accepted."""
+        ...
+
+    def departures_of_party(self, party: str) -> list[Departure]: ...
+
+    def update_report(self, stored: StoredReport) -> None:
+        """Store how a report is now resolved and counted (its content never changes)."""
+        ...
+
+    def replace_departures(
+        self, old: Sequence[Departure], new: Sequence[Departure], owners: Mapping[str, str]
+    ) -> None:
+        """Put ``new`` departures in place of ``old``; ``owners``: report key
+        (``source/source_record_id``) -> the departure it is now counted in."""
+        ...
+
+    def add_decision(
+        self,
+        *,
+        report: Report,
+        decision: ReviewDecision,
+        person_id: str | None,
+        reason: str,
+        decided_by: str,
+        decided_at: dt.datetime,
+    ) -> None: ...
+
 
 class DepartureRead(Protocol):
+    def pending_reviews(self, limit: int) -> list[StoredReport]:
+        """Reports in review, oldest first."""
+        ...
+
+    def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        """Persons as the linkage model compares them, by id."""
+        ...
+
+    def linkage_model(self) -> Model | None: ...
+
     def reports(self) -> Iterator[StoredReport]:
         """Every report, in the order it was accepted."""
         ...

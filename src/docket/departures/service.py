@@ -8,6 +8,7 @@ departure has just become confirmed, record it on the person's open cases throug
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +21,7 @@ from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
 from docket.cases.service import record_on
-from docket.departures.linkage import Model, Resolution, record, resolve
+from docket.departures.linkage import Model, Resolution, explain, record, resolve
 from docket.departures.model import (
     Counted,
     Counts,
@@ -28,16 +29,19 @@ from docket.departures.model import (
     Parsed,
     Programme,
     Report,
+    ReviewDecision,
     Status,
     absorb,
     cluster_key,
+    contributions,
     delta,
     refuse_future,
+    replay,
     report_contributions,
     total,
 )
 from docket.departures.ports import DepartureRead, DepartureStore, DepartureWrite, StoredReport
-from docket.errors import IdempotencyConflict, InvalidInput
+from docket.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
 
 
 class Outcome(StrEnum):
@@ -370,22 +374,173 @@ def recount(*, store: DepartureStore) -> Recount:
 
 
 def _recount(tx: DepartureRead) -> Recount:
-    by_party: dict[str, list[Departure]] = {}
+    by_party: dict[str, list[tuple[Report, Counted, str]]] = {}
     parts: list[Counts] = []
     for stored in tx.reports():
-        report, counted = stored.report, stored.counted
-        known = by_party.setdefault(counted.party, [])
-        window = sorted(
-            (d for d in known if d.takes(counted.party, report.departed_on)),
-            key=lambda d: d.departure_id,
+        by_party.setdefault(stored.counted.party, []).append(
+            (stored.report, stored.counted, stored.intake_departure_id)
         )
-        after = absorb(window, report, counted, stored.intake_departure_id)
-        known[:] = [d for d in known if d not in window] + [after]
-        parts.append(report_contributions(report, stored.status))
-    departures = [d for known in by_party.values() for d in known]
+        parts.append(report_contributions(stored.report, stored.status))
+    departures = [d for reports in by_party.values() for d in replay(reports)[0]]
     parts.extend(delta([], d) for d in departures)
     live = tx.counts(None, None)
     return Recount(total(parts), live, len(departures), len(tx.departures()))
+
+
+# Review ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PendingReview:
+    """A report in review, with the candidates the model weighed, field by field."""
+
+    report: Report
+    received_at: dt.datetime
+    candidates: list[dict[str, Any]]
+    """Each: ``person_id``, ``probability`` and ``fields`` (see ``linkage.explain``)."""
+
+
+def review_queue(*, store: DepartureStore, limit: int = 50) -> list[PendingReview]:
+    """Reports in review, oldest first, each with why it might be each candidate's."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit must be between 1 and 1000", details={"field": "limit"})
+    with store.read() as tx:
+        pending = tx.pending_reviews(limit)
+        model = tx.linkage_model()
+        persons = tx.persons([pid for s in pending for pid, _ in s.candidates])
+    queue = []
+    for stored in pending:
+        compared = record(stored.report.content())
+        candidates = [
+            {
+                "person_id": pid,
+                "probability": p,
+                "fields": explain(model, compared, persons[pid])
+                if model is not None and pid in persons
+                else [],
+            }
+            for pid, p in stored.candidates
+        ]
+        queue.append(PendingReview(stored.report, stored.received_at, candidates))
+    return queue
+
+
+@dataclass(frozen=True)
+class Decided:
+    source: str
+    source_record_id: str
+    decision: ReviewDecision
+    status: Status
+    departure_id: str
+    case_events: tuple[str, ...] = ()
+
+
+def decide_review(
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    source: str,
+    source_record_id: str,
+    decision: ReviewDecision,
+    reason: str,
+    person_id: str | None = None,
+    also: Callable[[DepartureWrite], None] | None = None,
+) -> Decided:
+    """A reviewer's decision on a report in review, with its reason, kept for good. ``link``
+    moves the report to ``person_id`` (its departures are collapsed again on both sides, and
+    a departure it confirms is recorded on the person's open cases); ``reject`` and
+    ``no_case`` leave it unlinked. Either way it leaves the review backlog."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("a decision needs a reason", details={"field": "reason"})
+    if (decision is ReviewDecision.LINK) != (person_id is not None):
+        raise InvalidInput(
+            "link names the person; reject and no_case name nobody",
+            details={"field": "person_id"},
+        )
+    now = clock.now()
+    with store.write() as tx:
+        stored = tx.report(source, source_record_id)
+        if stored is None:
+            raise NotFound(
+                f"no departure report {source}/{source_record_id}",
+                details={"source": source, "source_record_id": source_record_id},
+            )
+        if stored.status is not Status.REVIEW:
+            raise Conflict(
+                f"report {source}/{source_record_id} is not in review (it is {stored.status})",
+                details={"status": stored.status.value},
+            )
+        recorded: tuple[str, ...] = ()
+        if decision is ReviewDecision.LINK:
+            assert person_id is not None
+            if not tx.person_exists(person_id):
+                raise NotFound(f"no person {person_id}", details={"person_id": person_id})
+            cases = tx.open_cases_of(person_id)
+            after = dataclasses.replace(
+                stored,
+                status=Status.LINKED,
+                person_id=person_id,
+                link_method="review",
+                counted=_counted(tx, person_id, cases),
+                intake_departure_id=new_id(),
+            )
+        else:
+            cases = []
+            after = dataclasses.replace(stored, status=Status.UNLINKED)
+        tx.update_report(after)
+        change: list[Counts] = [
+            report_contributions(stored.report, after.status),
+            _negated(report_contributions(stored.report, stored.status)),
+        ]
+        departure_id = stored.departure_id
+        # Both parties' departures collapsed again from their reports, as the recount would.
+        for party in dict.fromkeys((stored.counted.party, after.counted.party)):
+            old = tx.departures_of_party(party)
+            reports = [s for s in tx.reports_of_party(party) if s.report.key != after.report.key]
+            if party == after.counted.party:
+                reports = sorted([*reports, after], key=lambda s: s.seq)
+            new, owners = replay([(s.report, s.counted, s.intake_departure_id) for s in reports])
+            keys = ["/".join(s.report.key) for s in reports]
+            tx.replace_departures(old, new, dict(zip(keys, owners, strict=True)))
+            change.append(_change(old, new))
+            if party != after.counted.party:
+                continue
+            departure_id = owners[keys.index("/".join(after.report.key))]
+            mine = next(d for d in new if d.departure_id == departure_id)
+            absorbed = {
+                s.departure_id
+                for s, owner in zip(reports, owners, strict=True)
+                if owner == departure_id and s is not after
+            }
+            was_confirmed = any(d.confirmed for d in old if d.departure_id in absorbed)
+            if decision is ReviewDecision.LINK and mine.confirmed and not was_confirmed:
+                recorded = _record_on_cases(tx, cases, mine, stored.report, actor=actor, now=now)
+        tx.add_counts(total(change))
+        tx.add_decision(
+            report=stored.report,
+            decision=decision,
+            person_id=person_id,
+            reason=reason,
+            decided_by=actor,
+            decided_at=now,
+        )
+        if also is not None:
+            also(tx)
+    return Decided(source, source_record_id, decision, after.status, departure_id, recorded)
+
+
+def _change(old: Sequence[Departure], new: Sequence[Departure]) -> Counts:
+    """The counts' change when the departures ``old`` become ``new``."""
+    out: Counts = Counter()
+    for departure in new:
+        out.update(contributions(departure))
+    for departure in old:
+        out.subtract(contributions(departure))
+    return Counter({key: n for key, n in out.items() if n})
+
+
+def _negated(counts: Counts) -> Counts:
+    return Counter({key: -n for key, n in counts.items()})
 
 
 def links(*, store: DepartureStore) -> list[Mapping[str, object]]:

@@ -23,6 +23,7 @@ from docket.departures.model import (
     Departure,
     Programme,
     Report,
+    ReviewDecision,
     Source,
     Status,
 )
@@ -68,6 +69,7 @@ def _report(row: Any) -> StoredReport:
         intake_departure_id=row.intake_departure_id,
         model_version=row.model_version,
         candidates=tuple((str(pid), float(p)) for pid, p in json.loads(row.candidates)),
+        seq=int(row.report_seq),
         person_id=row.person_id,
         link_method=row.link_method,
         match_probability=row.match_probability,
@@ -128,6 +130,19 @@ def _departure_values(departure: Departure) -> dict[str, Any]:
     }
 
 
+def _counted_text(counted: Counted) -> str:
+    deadline = counted.vd_deadline_on
+    return json.dumps(
+        {
+            "party": counted.party,
+            "programme": counted.programme.value,
+            "vd_deadline_on": deadline.isoformat() if deadline else None,
+            "case_ref": counted.case_ref,
+        },
+        sort_keys=True,
+    )
+
+
 class SqlDepartureRead:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
@@ -164,6 +179,29 @@ class SqlDepartureRead:
         for dimension, value, day, n in self.connection.execute(query):
             counts[str(dimension), str(value), str(day)] = int(n)
         return counts
+
+    def pending_reviews(self, limit: int) -> list[StoredReport]:
+        r = t.departure_reports.c
+        rows = self.connection.execute(
+            sa.select(t.departure_reports)
+            .where(r.status == Status.REVIEW.value)
+            .order_by(r.report_seq)
+            .limit(limit)
+        )
+        return [_report(row) for row in rows]
+
+    def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        if not person_ids:
+            return {}
+        rows = self.connection.execute(
+            sa.select(t.persons.c.person_id, t.persons.c.data).where(
+                t.persons.c.person_id.in_(list(person_ids))
+            )
+        )
+        return {str(pid): person_record(json.loads(data)) for pid, data in rows}
+
+    def linkage_model(self) -> Model | None:
+        return _latest_model(self.connection)
 
     def vd_overdue(self, today: dt.date) -> int:
         d = t.case_deadlines.c
@@ -216,17 +254,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                 "person_id": stored.person_id,
                 "link_method": stored.link_method,
                 "match_probability": stored.match_probability,
-                "counted": json.dumps(
-                    {
-                        "party": counted.party,
-                        "programme": counted.programme.value,
-                        "vd_deadline_on": counted.vd_deadline_on.isoformat()
-                        if counted.vd_deadline_on
-                        else None,
-                        "case_ref": counted.case_ref,
-                    },
-                    sort_keys=True,
-                ),
+                "counted": _counted_text(counted),
                 "departure_id": stored.departure_id,
                 "intake_departure_id": stored.intake_departure_id,
                 "model_version": stored.model_version,
@@ -234,9 +262,6 @@ class SqlDepartureWrite(SqlDepartureRead):
             },
         )
         self._next_seq += 1
-
-    def linkage_model(self) -> Model | None:
-        return _latest_model(self.connection)
 
     def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
         p = t.persons.c
@@ -308,6 +333,93 @@ class SqlDepartureWrite(SqlDepartureRead):
             )
         else:
             self.connection.execute(t.departures.insert(), values)
+
+    def person_exists(self, person_id: str) -> bool:
+        found = self.connection.scalar(
+            sa.select(t.persons.c.person_id).where(t.persons.c.person_id == person_id)
+        )
+        return found is not None
+
+    def reports_of_party(self, party: str) -> list[StoredReport]:
+        r = t.departure_reports.c
+        departures = sa.select(t.departures.c.departure_id).where(t.departures.c.party == party)
+        rows = self.connection.execute(
+            sa.select(t.departure_reports)
+            .where(r.departure_id.in_(departures))
+            .order_by(r.report_seq)
+        )
+        return [_report(row) for row in rows]
+
+    def departures_of_party(self, party: str) -> list[Departure]:
+        rows = self.connection.execute(
+            sa.select(t.departures)
+            .where(t.departures.c.party == party)
+            .order_by(t.departures.c.departure_id)
+        )
+        return [_departure(row) for row in rows]
+
+    def update_report(self, stored: StoredReport) -> None:
+        r = t.departure_reports.c
+        self.connection.execute(
+            t.departure_reports.update()
+            .where(
+                r.source == stored.report.source.value,
+                r.source_record_id == stored.report.source_record_id,
+            )
+            .values(
+                status=stored.status.value,
+                person_id=stored.person_id,
+                link_method=stored.link_method,
+                match_probability=stored.match_probability,
+                counted=_counted_text(stored.counted),
+                intake_departure_id=stored.intake_departure_id,
+            )
+        )
+
+    def replace_departures(
+        self, old: Sequence[Departure], new: Sequence[Departure], owners: Mapping[str, str]
+    ) -> None:
+        if old:
+            self.connection.execute(
+                t.departures.delete().where(
+                    t.departures.c.departure_id.in_([d.departure_id for d in old])
+                )
+            )
+        for departure in new:
+            self.connection.execute(t.departures.insert(), _departure_values(departure))
+        r = t.departure_reports.c
+        for key, departure_id in owners.items():
+            source, record_id = key.split("/", 1)
+            self.connection.execute(
+                t.departure_reports.update()
+                .where(r.source == source, r.source_record_id == record_id)
+                .values(departure_id=departure_id)
+            )
+
+    def add_decision(
+        self,
+        *,
+        report: Report,
+        decision: ReviewDecision,
+        person_id: str | None,
+        reason: str,
+        decided_by: str,
+        decided_at: dt.datetime,
+    ) -> None:
+        top = self.connection.scalar(sa.select(sa.func.max(t.review_decisions.c.decision_seq)))
+        self.connection.execute(
+            t.review_decisions.insert(),
+            {
+                "decision_seq": int(top or 0) + 1,
+                "source": report.source.value,
+                "source_record_id": report.source_record_id,
+                "decision": decision.value,
+                "person_id": person_id,
+                "reason": reason,
+                "decided_by": decided_by,
+                "decided_at": instant_text(decided_at),
+            },
+        )
 
     def add_counts(self, counts: Counts) -> None:
         c = t.departure_counts.c

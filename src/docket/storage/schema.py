@@ -215,3 +215,19 @@ linkage_models = sa.Table(
 )
 """Each trained linkage model, versioned: Splink's saved settings and the names' term
 frequencies. The departure intake scores with the latest; each link names its version."""
+
+review_decisions = sa.Table(
+    "review_decisions",
+    metadata,
+    sa.Column("decision_seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("source_record_id", sa.String(200), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("person_id", sa.String(64)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.String(200), nullable=False),
+    sa.Column("decided_at", sa.String(40), nullable=False),
+    sa.Index("ix_review_decisions_report", "source", "source_record_id"),
+)
+"""A reviewer's decision on a departure report the linkage model was unsure of: link it to a
+person, reject the candidates, or mark it as of nobody with a case; always with a reason."""

@@ -67,6 +67,20 @@ def upgrade() -> None:
         sa.Column("term_frequency", sa.Text, nullable=False),
         sa.Column("notes", sa.Text, nullable=False),
     )
+    op.create_table(
+        "review_decisions",
+        sa.Column("decision_seq", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("source", sa.String(32), nullable=False),
+        sa.Column("source_record_id", sa.String(200), nullable=False),
+        sa.Column("decision", sa.String(16), nullable=False),
+        sa.Column("person_id", sa.String(64)),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("decided_by", sa.String(200), nullable=False),
+        sa.Column("decided_at", sa.String(40), nullable=False),
+    )
+    op.create_index(
+        "ix_review_decisions_report", "review_decisions", ["source", "source_record_id"]
+    )
     # The linkage fast path's candidates: persons born the same day, or of the same names.
     op.create_index("ix_persons_date_of_birth", "persons", ["date_of_birth"])
     op.create_index(
@@ -77,6 +91,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_persons_names", "persons")
     op.drop_index("ix_persons_date_of_birth", "persons")
+    op.drop_table("review_decisions")
     op.drop_table("linkage_models")
     op.drop_table("departure_counts")
     op.drop_table("departures")
