@@ -107,19 +107,7 @@ def test_a_report_links_by_the_model_or_goes_to_review_or_stays_unlinked(trained
         )
         is Status.LINKED
     )
-    # twins: same family name and birth date, different given names
-    for n, given in ((901, "hana"), (902, "yusuf")):
-        _open(
-            docket,
-            n,
-            {
-                "given_name": given,
-                "family_name": "demir",
-                "date_of_birth": "1995-07-01",
-                "sex": "F" if n == 901 else "M",
-                "postcode": "10001",
-            },
-        )
+    _twins(docket)
     assert (
         _take(
             docket,
@@ -154,6 +142,7 @@ def test_a_report_links_by_the_model_or_goes_to_review_or_stays_unlinked(trained
 
 
 def _twins(docket: Docket) -> None:
+    """Twins: same family name and birth date, different given names."""
     for n, given in ((901, "hana"), (902, "yusuf")):
         _open(
             docket,
