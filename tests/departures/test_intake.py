@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.model import BarKind, CaseState, Name, Person
+from docket.cases.persons import normal_a_number
 from docket.cases.service import get_case, new_person_id, open_case, record_event
 from docket.departures.model import Parsed, Status, parse_report
 from docket.departures.service import IntakeSummary, accept_reports, links, metrics, recount
@@ -51,7 +52,7 @@ def case_of(
     person = Person(
         person_id=new_person_id(),
         name=Name("Ana", "Reyes"),
-        a_number=a_number,
+        a_number=normal_a_number(a_number),  # stored as the case import stores it
         date_of_birth=dt.date(1990, 5, 17),
     )
     open_case(
@@ -281,3 +282,12 @@ def test_metrics_span_and_overdue_voluntary_departures(docket: Docket, clock: Fi
             first_day=dt.date(2026, 12, 1),
             last_day=dt.date(2026, 11, 1),
         )
+
+
+@pytest.mark.parametrize("written", ["012345678", "A-012-345-678", "a012345678", "12345678"])
+def test_an_a_number_written_any_usual_way_finds_the_person_as_the_case_import_stored_them(
+    docket: Docket, written: str
+) -> None:
+    vd_case(docket, "12345678")
+    result = take(docket, report(a_number=written))
+    assert result.results[0].status is Status.LINKED

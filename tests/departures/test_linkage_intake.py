@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from docket.bootstrap import Docket
 from docket.cases.model import Address, IdentityDocument, Name, Person
+from docket.cases.persons import normal_a_number
 from docket.cases.service import new_person_id, open_case
 from docket.departures.model import ReviewDecision, Status, parse_report
 from docket.departures.service import (
@@ -34,7 +35,7 @@ def _open(docket: Docket, n: int, fields: dict[str, str | None]) -> None:
     person = Person(
         person_id=new_person_id(),
         name=Name(str(fields["given_name"]).title(), str(fields["family_name"]).title()),
-        a_number=f"{100000000 + n}",
+        a_number=normal_a_number(f"{100000000 + n}"),
         date_of_birth=dt.date.fromisoformat(born) if born else None,
         sex=str(fields.get("sex") or ""),
         address=Address(postcode=str(fields.get("postcode") or "")),

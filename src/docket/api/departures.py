@@ -21,7 +21,8 @@ from docket.api.deps import (
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
-from docket.departures.model import A_NUMBER_PATTERN, Source, Status, parse_report
+from docket.cases.persons import A_NUMBER_PATTERN
+from docket.departures.model import Source, Status, parse_report
 from docket.departures.ports import DepartureWrite
 from docket.departures.service import Outcome, accept_reports, metrics
 from docket.errors import DocketError, InvalidInput

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from docket.cases import snapshot
@@ -11,6 +12,26 @@ from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.model import Name, Person
 from docket.cases.table import CREATION_LEGAL_BASIS
 from docket.errors import InvalidInput
+
+A_NUMBER_PATTERN = r"^\s*[Aa]?-?\d{3}-?\d{3}-?\d{2,3}\s*$"
+"""How an alien registration number may be written: 8 or 9 digits, perhaps after ``A``, perhaps
+in groups with dashes (``A012345678``, ``A-012-345-678``, ``12345678``)."""
+_A_NUMBER = re.compile(r"^A?-?(\d{3})-?(\d{3})-?(\d{2,3})$")
+
+
+def normal_a_number(value: str) -> str | None:
+    """The A-number written ``value`` in its one stored form, ``A`` and 9 digits; ``None`` when
+    empty. :class:`InvalidInput` when it is not an A-number."""
+    value = value.strip().upper().replace(" ", "")
+    if not value:
+        return None
+    match = _A_NUMBER.match(value)
+    if not match:
+        raise InvalidInput(
+            f"{value!r} is not an A-number (A followed by 8 or 9 digits)",
+            details={"field": "a_number"},
+        )
+    return "A" + "".join(match.groups()).zfill(9)
 
 
 def register_person(

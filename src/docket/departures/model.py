@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from docket.cases.persons import normal_a_number
 from docket.errors import InvalidInput
 
 COLLAPSE_DAYS = 14
@@ -79,9 +80,6 @@ FIELDS = (
 
 _LIMITS = {"source_record_id": 200, "address_line": 500}
 _DEFAULT_LIMIT = 200
-A_NUMBER_PATTERN = r"^\s*([Aa]-?)?\d{8,9}\s*$"
-"""An alien registration number as reports write it: 8 or 9 digits, perhaps after ``A`` or
-``A-`` (``A012345678``, ``A-12345678``, ``012345678``)."""
 
 
 @dataclass(frozen=True)
@@ -171,9 +169,13 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         raise _invalid("departed_on", f"not a date (YYYY-MM-DD): {values['departed_on']!r}")
     a_number = ""
     if values["a_number"]:
-        if re.match(A_NUMBER_PATTERN, values["a_number"]) is None:
-            raise _invalid("a_number", f"not an A-number (8 or 9 digits): {values['a_number']!r}")
-        a_number = values["a_number"].upper().lstrip("A").lstrip("-").zfill(9)
+        try:
+            a_number = normal_a_number(values["a_number"]) or ""
+        except InvalidInput:
+            raise _invalid(
+                "a_number",
+                f"not an A-number (A followed by 8 or 9 digits): {values['a_number']!r}",
+            ) from None
     warnings: list[str] = []
     born = _date(values["date_of_birth"]) if values["date_of_birth"] else None
     if values["date_of_birth"] and born is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +26,7 @@ from docket.cases.model import (
     Person,
     PersonId,
 )
+from docket.cases.persons import normal_a_number
 from docket.errors import InvalidInput
 
 _E = TypeVar("_E", CaseState, Decision, CloseReason, BarKind)
@@ -61,7 +61,6 @@ OPTIONAL_COLUMNS = (
     "counsel",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-_A_NUMBER = re.compile(r"^A?-?(\d{3})-?(\d{3})-?(\d{2,3})$")
 SEXES = ("F", "M", "X")
 
 
@@ -96,14 +95,12 @@ class RowRefused(Exception):
 
 
 def normalise_a_number(value: str) -> str | None:
-    """``A123456789`` from the common ways of writing an A-number; ``None`` when empty."""
-    value = value.strip().upper().replace(" ", "")
-    if not value:
-        return None
-    match = _A_NUMBER.match(value)
-    if not match:
-        raise RowRefused("a_number", f"{value!r} is not an A-number (A followed by 8 or 9 digits)")
-    return "A" + "".join(match.groups()).zfill(9)
+    """``A123456789`` from the common ways of writing an A-number (``persons.normal_a_number``);
+    ``None`` when empty."""
+    try:
+        return normal_a_number(value)
+    except InvalidInput as refusal:
+        raise RowRefused("a_number", str(refusal)) from None
 
 
 @functools.lru_cache(maxsize=1 << 16)
