@@ -25,7 +25,7 @@ from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.model import Source, Status, parse_report
 from docket.departures.ports import DepartureWrite
 from docket.departures.service import Outcome, accept_reports, metrics
-from docket.errors import DocketError, InvalidInput
+from docket.errors import DocketError
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
 from docket.storage.access_log import append_access
@@ -120,25 +120,15 @@ def post_reports(
     keys = ",".join(f"{r.source.value}/{r.source_record_id}" for r in body.reports[:20])
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "departure_report", keys[:64])
-    parsed = []
-    for number, item in enumerate(body.reports):
-        values = item.model_dump(exclude={"source"})
-        values["departed_on"] = item.departed_on.isoformat()
-        try:
-            parsed.append(parse_report(item.source.value, values))
-        except InvalidInput as refusal:
-            field = refusal.details.get("field", "")
-            raise InvalidInput(
-                "the request is not valid",
-                details={
-                    "fields": [
-                        {
-                            "field": f"body.reports.{number}.{field}",
-                            "message": refusal.details.get("reason", str(refusal)),
-                        }
-                    ]
-                },
-            ) from None
+    # The request schema holds every rule parse_report checks, so a refusal here would be a
+    # 422 from the domain like any other.
+    parsed = [
+        parse_report(
+            item.source.value,
+            {**item.model_dump(exclude={"source"}), "departed_on": item.departed_on.isoformat()},
+        )
+        for item in body.reports
+    ]
     entry = access_entry(
         request, docket, user, decision, "departure_report", keys[:64], reports=str(len(parsed))
     )

@@ -22,6 +22,8 @@ from typing import Any
 
 import jellyfish
 
+from docket.cases.model import Person
+
 AUTO_LINK = 0.999
 """A report links by itself at or above this match probability (and only if nothing else
 makes it uncertain)."""
@@ -83,6 +85,20 @@ def record(fields: Mapping[str, Any]) -> dict[str, str | None]:
     return out
 
 
+def person_record(person: Person) -> dict[str, str | None]:
+    """A person as the model compares them with a report."""
+    return record(
+        {
+            "given_name": person.name.given_name,
+            "family_name": person.name.family_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "document_number": person.documents[0].number if person.documents else None,
+            "sex": person.sex,
+            "postcode": person.address.postcode,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Model:
     """Trained weights: the prior, each comparison's levels' m and u (by Splink's level order,
@@ -124,16 +140,26 @@ class Model:
     def weight(self, left: Mapping[str, str | None], right: Mapping[str, str | None]) -> float:
         """The match weight (log2 odds) of ``left`` and ``right`` being the same person."""
         prior = self.prior
-        total = math.log2(prior / (1 - prior))
-        for comparison in COMPARISONS:
-            level = _level(comparison, left[comparison.column], right[comparison.column])
-            if level is None:
-                continue
-            m, u = self._mu(comparison.column, level)
-            total += math.log2(max(m, 1e-300) / max(u, 1e-300))
-            if comparison.column in TF_COLUMNS and level == 0:
-                total += self._tf_adjustment(comparison.column, left, right)
-        return total
+        fields = sum(self.field_weight(c, left, right)[1] for c in COMPARISONS)
+        return math.log2(prior / (1 - prior)) + fields
+
+    def field_weight(
+        self,
+        comparison: Comparison,
+        left: Mapping[str, str | None],
+        right: Mapping[str, str | None],
+    ) -> tuple[int | None, float]:
+        """The level ``left`` and ``right`` agree at on one field (``None``: missing) and the
+        bits it adds, as Splink counts them."""
+        column = comparison.column
+        level = _level(comparison, left[column], right[column])
+        if level is None:
+            return None, 0.0
+        m, u = self._mu(column, level)
+        bits = math.log2(max(m, 1e-300) / max(u, 1e-300))
+        if column in TF_COLUMNS and level == 0:
+            bits += self._tf_adjustment(column, left, right)
+        return level, bits
 
     def _tf_adjustment(
         self, column: str, left: Mapping[str, str | None], right: Mapping[str, str | None]
@@ -156,13 +182,7 @@ def explain(
     rows = []
     for comparison in COMPARISONS:
         column = comparison.column
-        level = _level(comparison, left[column], right[column])
-        bits = 0.0
-        if level is not None:
-            m, u = model._mu(column, level)
-            bits = math.log2(max(m, 1e-300) / max(u, 1e-300))
-            if column in TF_COLUMNS and level == 0:
-                bits += model._tf_adjustment(column, left, right)
+        level, bits = model.field_weight(comparison, left, right)
         rows.append(
             {
                 "field": column,

@@ -9,13 +9,13 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
-from docket.departures.linkage import Model, record
+from docket.departures.linkage import Model, person_record, record
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
@@ -76,19 +76,9 @@ def _report(row: Any) -> StoredReport:
     )
 
 
-def person_record(data: Mapping[str, Any]) -> dict[str, str | None]:
-    """A person (``persons.data``) as the linkage model compares it."""
-    documents = data.get("documents") or []
-    return record(
-        {
-            "given_name": data.get("given_name"),
-            "family_name": data.get("family_name"),
-            "date_of_birth": data.get("date_of_birth"),
-            "document_number": documents[0][1] if documents else None,
-            "sex": data.get("sex"),
-            "postcode": (data.get("address") or {}).get("postcode"),
-        }
-    )
+def _compared(data: str) -> dict[str, str | None]:
+    """A stored person (``persons.data``) as the linkage model compares them."""
+    return person_record(snapshot.person_from_dict(json.loads(data)))
 
 
 def _departure(row: Any) -> Departure:
@@ -143,9 +133,14 @@ def _counted_text(counted: Counted) -> str:
     )
 
 
+_UNREAD = object()
+"""The linkage model is looked up once per transaction, when first needed."""
+
+
 class SqlDepartureRead:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
+        self._model: object = _UNREAD
 
     def reports(self) -> Iterator[StoredReport]:
         after = -1
@@ -198,10 +193,12 @@ class SqlDepartureRead:
                 t.persons.c.person_id.in_(list(person_ids))
             )
         )
-        return {str(pid): person_record(json.loads(data)) for pid, data in rows}
+        return {str(pid): _compared(data) for pid, data in rows}
 
     def linkage_model(self) -> Model | None:
-        return _latest_model(self.connection)
+        if self._model is _UNREAD:
+            self._model = _latest_model(self.connection)
+        return cast("Model | None", self._model)
 
     def vd_overdue(self, today: dt.date) -> int:
         d = t.case_deadlines.c
@@ -282,7 +279,7 @@ class SqlDepartureWrite(SqlDepartureRead):
         rows = self.connection.execute(
             sa.select(p.person_id, p.data).where(sa.or_(*rules)).limit(MAX_CANDIDATES)
         )
-        return {str(pid): person_record(json.loads(data)) for pid, data in rows}
+        return {str(pid): _compared(data) for pid, data in rows}
 
     def person_by_a_number(self, a_number: str) -> str | None:
         person = self.connection.scalar(
@@ -465,7 +462,7 @@ class SqlLinkageStore:
     def training_records(self) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
         with self.engine.connect() as connection:
             persons = [
-                {"unique_id": str(pid), **person_record(json.loads(data))}
+                {"unique_id": str(pid), **_compared(data)}
                 for pid, data in connection.execute(
                     sa.select(t.persons.c.person_id, t.persons.c.data)
                 )
@@ -523,5 +520,5 @@ class SqlDepartureStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlDepartureRead]:
-        with self.uow.engine.connect() as connection, connection.begin():
-            yield SqlDepartureRead(connection)
+        with self.uow.read() as tx:
+            yield SqlDepartureRead(tx.connection)
