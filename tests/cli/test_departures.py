@@ -100,3 +100,47 @@ def test_review_commands_answer_plainly_when_there_is_nothing_or_the_decision_is
     )
     assert missing.exit_code == 1
     assert "no departure report exit_record/E-404" in missing.output
+
+
+def test_relink_resolves_reports_taken_before_the_model_and_says_what_moved(run, tmp_path):
+    refused = run("linkage", "relink")
+    assert refused.exit_code == 1
+    assert "no linkage model yet" in refused.output
+    out = tmp_path / "generated"
+    assert (
+        run("generate", "--cases", "60", "--out", str(out), "--as-of", "2026-11-01").exit_code == 0
+    )
+    assert run("import", "cases", str(out / "cases.csv")).exit_code == 0
+    with (out / "cases.csv").open(encoding="utf-8") as f:
+        people = list(csv.DictReader(f))
+    lines = [
+        "source_record_id,given_name,family_name,date_of_birth,sex,document_number,departed_on"
+    ]
+    for n, person in enumerate(people[:40]):  # no A-numbers: intake has no model to link with
+        given = person["given_name"] if n % 4 else person["given_name"][:-1] + "x"
+        lines.append(
+            f"X-{n},{given},{person['family_name']},{person['date_of_birth']},{person['sex']},"
+            f"{person['document_number']},2026-11-0{1 + n % 5}"
+        )
+    exits = write(tmp_path, "\n".join(lines) + "\n")
+    assert run("departures", "import", str(exits), "--source", "exit_record").exit_code == 0
+    before = list(csv.DictReader(io.StringIO(run("departures", "links", "--csv").output)))
+    assert {row["status"] for row in before} == {"unlinked"}
+    trained = run("linkage", "train")
+    assert trained.exit_code == 0, trained.output
+
+    relinked = run("linkage", "relink")
+
+    assert relinked.exit_code == 0, relinked.output
+    after = list(csv.DictReader(io.StringIO(run("departures", "links", "--csv").output)))
+    linked = [row for row in after if row["status"] == "linked"]
+    assert linked, relinked.output
+    for row in linked:  # never someone else's (a person whose case is closed counts under none)
+        n = int(row["source_record_id"].split("-")[1])
+        assert row["case_ref"] in ("", people[n]["case_ref"])
+    assert any(row["case_ref"] for row in linked)
+    assert f"{len(after)} reports: " in relinked.output
+    assert f"linked {len(linked)}" in relinked.output
+    assert "0 kept (exact identifier or reviewer's decision)" in relinked.output
+    recounted = run("departures", "recount")
+    assert recounted.exit_code == 0, recounted.output

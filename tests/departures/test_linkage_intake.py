@@ -1,6 +1,7 @@
 """The intake with a trained model, on each backend: a report without an A-number links by
 the model when one person is clearly it, goes to review when twins could be it, and stays
-unlinked when nobody is; each names the model version and its candidates."""
+unlinked when nobody is; each names the model version and its candidates. Relinking resolves
+every report again in batch, and never undoes a reviewer's decision."""
 
 from __future__ import annotations
 
@@ -22,11 +23,21 @@ from docket.departures.service import (
     recount,
     review_queue,
 )
-from docket.errors import Conflict, InvalidInput
-from docket.linkage.service import train_model
+from docket.errors import Conflict, InvalidInput, NotFound
+from docket.linkage.service import relink, train_model
 from tests.linkage.test_model import population
 
 TODAY = dt.date(2026, 11, 22)
+ZEYNEP = {
+    "given_name": "zeynep",
+    "family_name": "arslan",
+    "date_of_birth": "1987-03-09",
+    "document_number": "U1234567",
+    "sex": "F",
+    "postcode": "30303",
+}
+OF_ZEYNEP = {k: v.title() if k.endswith("name") else v for k, v in ZEYNEP.items()}
+"""A person the model should know at once, and what a report of her says."""
 
 
 def _open(docket: Docket, n: int, fields: dict[str, str | None]) -> None:
@@ -83,28 +94,12 @@ def trained(docket: Docket) -> Docket:
 
 def test_a_report_links_by_the_model_or_goes_to_review_or_stays_unlinked(trained: Docket):
     docket = trained
-    _open(
-        docket,
-        900,
-        {
-            "given_name": "zeynep",
-            "family_name": "arslan",
-            "date_of_birth": "1987-03-09",
-            "document_number": "U1234567",
-            "sex": "F",
-            "postcode": "30303",
-        },
-    )
+    _open(docket, 900, ZEYNEP)
     assert (
         _take(
             docket,
             "M-1",
-            given_name="Zeynep",
-            family_name="Arslan",
-            date_of_birth="1987-03-09",
-            document_number="U1234567",
-            sex="F",
-            postcode="30303",
+            **OF_ZEYNEP,
         )
         is Status.LINKED
     )
@@ -255,3 +250,133 @@ def test_a_reviewer_links_or_rejects_with_a_reason_and_the_counts_follow(trained
         ("link", hana, "passport photo page matches the A-file", "legal.test"),
         ("reject", None, "not enough to tell", "legal.test"),
     ]
+
+
+def _departures(docket: Docket) -> int:
+    figures = recount(store=docket.departures)
+    assert figures.agrees, figures.differences()
+    return figures.departures_stored
+
+
+def test_relink_links_what_intake_could_not_and_counts_the_traveller_once(trained: Docket):
+    docket = trained
+    # Two reports of one traveller, a spelling apart, taken before she had a case: intake
+    # counts two unlinked travellers.
+    _take(
+        docket,
+        "Z-1",
+        **OF_ZEYNEP,
+    )
+    parsed = parse_report(
+        "exit_record",
+        {
+            "source_record_id": "Z-2",
+            "given_name": "Zeynap",
+            "family_name": "Arslan",
+            "date_of_birth": "1987-03-09",
+            "sex": "F",
+            "departed_on": "2026-11-03",
+        },
+    )
+    accept_reports(store=docket.departures, clock=docket.clock, actor="t", reports=[parsed])
+    # A report whose A-number is nobody's yet.
+    _take(docket, "A-1", given_name="Omar", family_name="Haddad", a_number="A555000111")
+    before = _departures(docket)
+    _open(docket, 900, ZEYNEP)
+    omar = Person(person_id=new_person_id(), name=Name("Omar", "Haddad"), a_number="A555000111")
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref="DKT-L-0999",
+        person=omar,
+        field_office="NYC",
+        opened_on=TODAY,
+        actor="officer.test",
+        document_ref="I-213",
+    )
+
+    relinked = relink(
+        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
+    )
+
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["Z-1"]["status"], rows["Z-1"]["case_ref"]) == ("linked", "DKT-L-0900")
+    assert (rows["Z-2"]["status"], rows["Z-2"]["case_ref"]) == ("linked", "DKT-L-0900")
+    assert rows["Z-1"]["departure_id"] == rows["Z-2"]["departure_id"]
+    assert (rows["A-1"]["status"], rows["A-1"]["case_ref"]) == ("linked", "DKT-L-0999")
+    assert "DKT-L-0900:departure_recorded" in relinked.case_events
+    assert "DKT-L-0999:departure_recorded" in relinked.case_events
+    assert relinked.moved >= 3
+    assert relinked.kept >= 1  # the reports linked by A-number at intake
+    assert _departures(docket) < before
+    # Run again: nothing left to move, nothing recorded twice.
+    again = relink(
+        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
+    )
+    assert (again.moved, again.case_events) == (0, ())
+    assert again.statuses == relinked.statuses
+
+
+def test_relink_respects_a_reviewers_decision(trained: Docket):
+    docket = trained
+    _twins(docket)
+    for record_id in ("H-1", "H-2"):
+        assert (
+            _take(
+                docket,
+                record_id,
+                given_name="Hana",
+                family_name="Demir",
+                date_of_birth="1995-07-01",
+                sex="F",
+            )
+            is Status.REVIEW
+        )
+    hana = next(
+        c["person_id"]
+        for c in review_queue(store=docket.departures)[0].candidates
+        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
+    )
+    decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="exit_record",
+        source_record_id="H-1",
+        decision=ReviewDecision.LINK,
+        person_id=hana,
+        reason="seen at the port",
+    )
+    decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="exit_record",
+        source_record_id="H-2",
+        decision=ReviewDecision.NO_CASE,
+        reason="another Hana Demir",
+    )
+
+    relink(
+        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
+    )
+
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["H-1"]["status"], rows["H-1"]["case_ref"]) == ("linked", "DKT-L-0901")
+    assert (rows["H-2"]["status"], rows["H-2"]["case_ref"]) == ("unlinked", "")
+    pending = {item.report.source_record_id for item in review_queue(store=docket.departures)}
+    assert not pending & {"H-1", "H-2"}
+    assert _departures(docket) > 0
+
+
+def test_relink_without_a_model_is_refused_and_changes_nothing(docket: Docket):
+    _take(docket, "N-1", given_name="Ana", family_name="Reyes")
+    before = links(store=docket.departures)
+    with pytest.raises(NotFound, match="linkage train"):
+        relink(
+            store=docket.linkage,
+            departures=docket.departures,
+            clock=docket.clock,
+            actor="analyst.test",
+        )
+    assert links(store=docket.departures) == before

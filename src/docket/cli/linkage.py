@@ -6,7 +6,7 @@ import click
 
 from docket.cli.context import actor_of, opened
 from docket.departures.linkage import AUTO_LINK, REVIEW_FROM
-from docket.linkage.service import train_model
+from docket.linkage.service import relink, train_model
 
 
 @click.group("linkage")
@@ -34,3 +34,29 @@ def train_command(ctx: click.Context) -> None:
     )
     for note in trained.notes:
         click.echo(f"  note: {note}", err=True)
+
+
+@linkage_group.command("relink")
+@click.pass_context
+def relink_command(ctx: click.Context) -> None:
+    """Resolve every departure report again against every person, in batch with Splink and
+    the latest model, by the same rule as intake (link, review or unlinked), and group the
+    reports of nobody into travellers. Links by an exact identifier and reviewers' decisions
+    stand. Where reports move, departures are collapsed again, the exit metrics follow, and
+    a departure that becomes confirmed is recorded on the person's open cases. One
+    transaction: all of it, or nothing."""
+    with opened(ctx) as docket:
+        relinked = relink(
+            store=docket.linkage,
+            departures=docket.departures,
+            clock=docket.clock,
+            actor=actor_of(docket.settings, None),
+            progress=lambda step: click.echo(f"{step} ...", err=True),
+        )
+    statuses = ", ".join(f"{status} {n:,}" for status, n in relinked.statuses.items())
+    click.echo(
+        f"{relinked.reports:,} reports: {statuses}; {relinked.moved:,} moved, "
+        f"{relinked.kept:,} kept (exact identifier or reviewer's decision)"
+    )
+    for event in relinked.case_events:
+        click.echo(f"  recorded {event}")

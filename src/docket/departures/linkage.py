@@ -306,17 +306,27 @@ def resolve(
 ) -> Resolution:
     """Score ``report`` (a :func:`record`) against candidate ``persons`` (person id ->
     :func:`record`) and decide: link, review or leave unlinked."""
-    scored = sorted(
-        (Candidate(pid, fields, model.weight(report, fields)) for pid, fields in persons.items()),
-        key=lambda c: (-c.weight, c.person_id),
+    return decide(
+        report,
+        [Candidate(pid, fields, model.weight(report, fields)) for pid, fields in persons.items()],
     )
-    shown = tuple(c for c in scored[:5] if c.probability >= 0.01)
+
+
+def decide(report: Mapping[str, str | None], scored: Sequence[Candidate]) -> Resolution:
+    """Link, review or leave unlinked, from the candidates of ``report`` (a :func:`record`)
+    and their match weights, however they were scored (by the fast path one report at a
+    time, or by Splink in batch): the one rule both follow."""
+    shown = tuple(
+        c
+        for c in sorted(scored, key=lambda c: (-c.weight, c.person_id))[:5]
+        if c.probability >= 0.01
+    )
     if not shown or shown[0].probability < REVIEW_FROM:
         return Resolution("unlinked", "no candidate is likely enough", shown)
     best = shown[0]
     if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
         return Resolution("review", "two candidates are close", shown)
-    if any(_siblings(best.fields, other.fields) for other in shown[1:]) or _siblings(
+    if any(siblings(best.fields, other.fields) for other in shown[1:]) or siblings(
         best.fields, report
     ):
         return Resolution("review", "the candidates look like siblings or twins", shown)
@@ -325,7 +335,7 @@ def resolve(
     return Resolution("linked", "one candidate, far above the others", shown)
 
 
-def _siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
+def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
     """Same family name and birth date, and given names that are not one name misspelt
     (Jaro–Winkler under 0.88): twins or siblings, whom a model easily takes for one person."""
     given_one, given_other = one["given_name"], other["given_name"]

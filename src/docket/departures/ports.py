@@ -53,6 +53,10 @@ class DepartureWrite(Protocol):
 
     def add_report(self, stored: StoredReport) -> None: ...
 
+    def reports(self) -> Iterator[StoredReport]:
+        """Every report, in the order it was accepted."""
+        ...
+
     def person_by_a_number(self, a_number: str) -> str | None: ...
 
     def linkage_model(self) -> Model | None:
@@ -79,14 +83,22 @@ class DepartureWrite(Protocol):
 
     def person_exists(self, person_id: str) -> bool: ...
 
-    def reports_of_party(self, party: str) -> list[StoredReport]:
-        """The reports counted under ``party``, in the order they were accepted."""
+    def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
+        """Person id by A-number, for those of ``a_numbers`` that are someone's."""
         ...
 
-    def departures_of_party(self, party: str) -> list[Departure]: ...
+    def decided_reports(self) -> set[str]:
+        """``source/source_record_id`` of every report a reviewer has decided on."""
+        ...
 
-    def update_report(self, stored: StoredReport) -> None:
-        """Store how a report is now resolved and counted (its content never changes)."""
+    def reports_of_parties(self, parties: Sequence[str]) -> dict[str, list[StoredReport]]:
+        """The reports counted under each of ``parties``, in the order they were accepted."""
+        ...
+
+    def departures_of_parties(self, parties: Sequence[str]) -> dict[str, list[Departure]]: ...
+
+    def update_reports(self, stored: Sequence[StoredReport]) -> None:
+        """Store how reports are now resolved and counted (their content never changes)."""
         ...
 
     def replace_departures(
@@ -146,6 +158,10 @@ class LinkageStore(Protocol):
     ) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
         """Every person and every departure report as the model compares them, each with its
         ``unique_id``."""
+        ...
+
+    def model_settings(self) -> tuple[int, dict[str, Any]] | None:
+        """The latest model's version and its settings as Splink saved them, if any."""
         ...
 
     def save_model(

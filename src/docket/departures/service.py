@@ -21,7 +21,16 @@ from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
 from docket.cases.service import record_on
-from docket.departures.linkage import Model, Resolution, explain, record, resolve
+from docket.departures.linkage import (
+    Candidate,
+    Model,
+    Resolution,
+    decide,
+    explain,
+    record,
+    resolve,
+    siblings,
+)
 from docket.departures.model import (
     Counted,
     Counts,
@@ -470,52 +479,21 @@ def decide_review(
                 f"report {source}/{source_record_id} is not in review (it is {stored.status})",
                 details={"status": stored.status.value},
             )
-        recorded: tuple[str, ...] = ()
         if decision is ReviewDecision.LINK:
             assert person_id is not None
             if not tx.person_exists(person_id):
                 raise NotFound(f"no person {person_id}", details={"person_id": person_id})
-            cases = tx.open_cases_of(person_id)
             after = dataclasses.replace(
                 stored,
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
-                counted=_counted(tx, person_id, cases),
+                counted=_counted(tx, person_id, tx.open_cases_of(person_id)),
                 intake_departure_id=new_id(),
             )
         else:
-            cases = []
             after = dataclasses.replace(stored, status=Status.UNLINKED)
-        tx.update_report(after)
-        change: list[Counts] = [
-            report_contributions(stored.report, after.status),
-            _negated(report_contributions(stored.report, stored.status)),
-        ]
-        departure_id = stored.departure_id
-        # Both parties' departures collapsed again from their reports, as the recount would.
-        for party in dict.fromkeys((stored.counted.party, after.counted.party)):
-            old = tx.departures_of_party(party)
-            reports = [s for s in tx.reports_of_party(party) if s.report.key != after.report.key]
-            if party == after.counted.party:
-                reports = sorted([*reports, after], key=lambda s: s.seq)
-            new, owners = replay([(s.report, s.counted, s.intake_departure_id) for s in reports])
-            keys = ["/".join(s.report.key) for s in reports]
-            tx.replace_departures(old, new, dict(zip(keys, owners, strict=True)))
-            change.append(_change(old, new))
-            if party != after.counted.party:
-                continue
-            departure_id = owners[keys.index("/".join(after.report.key))]
-            mine = next(d for d in new if d.departure_id == departure_id)
-            absorbed = {
-                s.departure_id
-                for s, owner in zip(reports, owners, strict=True)
-                if owner == departure_id and s is not after
-            }
-            was_confirmed = any(d.confirmed for d in old if d.departure_id in absorbed)
-            if decision is ReviewDecision.LINK and mine.confirmed and not was_confirmed:
-                recorded = _record_on_cases(tx, cases, mine, stored.report, actor=actor, now=now)
-        tx.add_counts(total(change))
+        owners, recorded = _regroup(tx, [(stored, after)], actor=actor, now=now)
         tx.add_decision(
             report=stored.report,
             decision=decision,
@@ -526,7 +504,72 @@ def decide_review(
         )
         if also is not None:
             also(tx)
+    departure_id = owners[_key(stored)]
     return Decided(source, source_record_id, decision, after.status, departure_id, recorded)
+
+
+def _key(stored: StoredReport) -> str:
+    return "/".join(stored.report.key)
+
+
+def _regroup(
+    tx: DepartureWrite,
+    moves: Sequence[tuple[StoredReport, StoredReport]],
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Reports resolved anew, each as (before, after): store them, collapse every party they
+    leave or join into departures again from its reports (as the recount would), move the
+    counts by the change, and record a departure that has just become confirmed for a person
+    on the person's open cases. The departure each moved report is now in, and the case
+    events recorded."""
+    tx.update_reports([after for _, after in moves])
+    change: list[Counts] = []
+    moved = {_key(after): after for _, after in moves}
+    for before, after in moves:
+        change.append(report_contributions(after.report, after.status))
+        change.append(_negated(report_contributions(before.report, before.status)))
+    parties = list(dict.fromkeys(p for b, a in moves for p in (b.counted.party, a.counted.party)))
+    members: dict[str, list[StoredReport]] = {party: [] for party in parties}
+    for party, reports in tx.reports_of_parties(parties).items():
+        members[party].extend(s for s in reports if _key(s) not in moved)
+    for after in moved.values():
+        members[after.counted.party].append(after)
+    old_departures = tx.departures_of_parties(parties)
+    owners: dict[str, str] = {}
+    replaced: list[Departure] = []
+    created: list[Departure] = []
+    confirmed: list[tuple[str, Departure, Report]] = []
+    for party in parties:
+        reports = sorted(members[party], key=lambda s: s.seq)
+        old = old_departures.get(party, [])
+        new, owned = replay([(s.report, s.counted, s.intake_departure_id) for s in reports])
+        owners.update(zip([_key(s) for s in reports], owned, strict=True))
+        replaced.extend(old)
+        created.extend(new)
+        change.append(_change(old, new))
+        person_id = reports[0].person_id if reports else None
+        if person_id is None:
+            continue
+        was_confirmed = {d.departure_id for d in old if d.confirmed}
+        for departure in new:
+            mine = [s for s, o in zip(reports, owned, strict=True) if o == departure.departure_id]
+            arrived = [s for s in mine if _key(s) in moved]
+            stayed = [s for s in mine if _key(s) not in moved]
+            if (
+                departure.confirmed
+                and arrived
+                and not any(s.departure_id in was_confirmed for s in stayed)
+            ):
+                confirmed.append((person_id, departure, arrived[0].report))
+    tx.replace_departures(replaced, created, owners)
+    tx.add_counts(total(change))
+    recorded: list[str] = []
+    for person_id, departure, report in confirmed:
+        cases = tx.open_cases_of(person_id)
+        recorded.extend(_record_on_cases(tx, cases, departure, report, actor=actor, now=now))
+    return owners, tuple(recorded)
 
 
 def _change(old: Sequence[Departure], new: Sequence[Departure]) -> Counts:
@@ -558,3 +601,148 @@ def links(*, store: DepartureStore) -> list[Mapping[str, object]]:
             }
             for s in tx.reports()
         ]
+
+
+# Relinking ----------------------------------------------------------------------------------
+KEPT_METHODS = frozenset({"a_number", "review"})
+"""Links that relinking leaves as they are: an exact identifier, a reviewer's decision."""
+
+
+@dataclass(frozen=True)
+class Relinked:
+    """What a relink changed."""
+
+    reports: int
+    kept: int
+    """Reports left as they were: linked by an exact identifier, or decided by a reviewer."""
+    moved: int
+    """Reports whose person, status or unlinked traveller changed."""
+    statuses: Mapping[str, int]
+    """Reports by status after the relink."""
+    case_events: tuple[str, ...] = ()
+
+
+def relink_reports(
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    model_version: int,
+    scored: Mapping[str, Sequence[tuple[str, float]]],
+    persons: Mapping[str, Mapping[str, str | None]],
+    same_traveller: Sequence[tuple[str, str]],
+) -> Relinked:
+    """Every report resolved again, from a batch scoring of the whole population, in one
+    transaction. ``scored``: report key (``source/source_record_id``) -> its candidates
+    (person id, match weight); ``persons``: those candidates as the model compares them;
+    ``same_traveller``: pairs of report keys the model takes for one traveller.
+
+    Reports linked by an exact identifier or decided by a reviewer stay as they are (a
+    reviewer's decision is never undone by a model); an A-number that has since become a
+    person's links its report. Every other report takes the decision :func:`decide` gives on
+    its candidates, as a report arriving now would. Reports of nobody are grouped into
+    travellers: those the model takes for one (unless they look like siblings), and those
+    intake would have grouped (:func:`cluster_key`); each group is counted under the key of
+    its earliest report. Departures are collapsed again where reports moved, the counts
+    follow, and a departure that becomes confirmed for a person is recorded on their open
+    cases."""
+    if not actor.strip():
+        raise InvalidInput("a relink needs an actor", details={"field": "actor"})
+    now = clock.now()
+    with store.write() as tx:
+        stored = list(tx.reports())
+        decided = tx.decided_reports()
+        known = tx.persons_by_a_numbers([s.report.a_number for s in stored if s.report.a_number])
+        resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
+        kept = 0
+        for s in stored:
+            key = _key(s)
+            if s.link_method in KEPT_METHODS or key in decided:
+                kept += 1
+                resolved[key] = (s.status, s.person_id, s.link_method, None)
+            elif s.report.a_number and s.report.a_number in known:
+                resolved[key] = (Status.LINKED, known[s.report.a_number], "a_number", None)
+            else:
+                found = decide(
+                    record(s.report.content()),
+                    [Candidate(pid, persons[pid], w) for pid, w in scored.get(key, ())],
+                )
+                best = found.best if found.status == Status.LINKED.value else None
+                person = best.person_id if best is not None else None
+                resolved[key] = (Status(found.status), person, "model" if person else "", found)
+        parties = _travellers(
+            stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller
+        )
+        moves = []
+        for s in stored:
+            key = _key(s)
+            status, person_id, method, weighed = resolved[key]
+            party = f"person:{person_id}" if person_id else parties[key]
+            if (status, person_id, party) == (s.status, s.person_id, s.counted.party):
+                continue
+            if person_id is None:
+                counted = Counted(party)
+            elif person_id == s.person_id:
+                counted = dataclasses.replace(s.counted, party=party)
+            else:
+                counted = _counted(tx, person_id, tx.open_cases_of(person_id))
+            after = dataclasses.replace(
+                s,
+                status=status,
+                person_id=person_id,
+                link_method=method,
+                counted=counted,
+                intake_departure_id=new_id(),
+            )
+            if weighed is not None:
+                after = dataclasses.replace(
+                    after,
+                    match_probability=weighed.best.probability if weighed.best else None,
+                    model_version=model_version,
+                    candidates=tuple((c.person_id, c.probability) for c in weighed.candidates),
+                )
+            elif method == "a_number":
+                after = dataclasses.replace(after, match_probability=1.0)
+            moves.append((s, after))
+        _owners, recorded = _regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
+    statuses = Counter(v[0].value for v in resolved.values())
+    return Relinked(len(stored), kept, len(moves), dict(sorted(statuses.items())), recorded)
+
+
+def _travellers(
+    stored: Sequence[StoredReport], unlinked: set[str], same: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """Reports of nobody (keys in ``unlinked``) grouped into travellers: joined where the
+    model takes two for one traveller (unless they look like siblings) and where intake's
+    :func:`cluster_key` agrees. Each report's party: the cluster key of the group's earliest
+    report."""
+    parent = {key: key for key in unlinked}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(one: str, other: str) -> None:
+        a, b = root(one), root(other)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    by_key = {_key(s): s for s in stored if _key(s) in unlinked}
+    first_of_cluster: dict[str, str] = {}
+    for key, s in by_key.items():
+        first_of_cluster.setdefault(cluster_key(s.report), key)
+        join(key, first_of_cluster[cluster_key(s.report)])
+    for one, other in same:
+        if one in by_key and other in by_key:
+            left = record(by_key[one].report.content())
+            right = record(by_key[other].report.content())
+            if not siblings(left, right):
+                join(one, other)
+    earliest: dict[str, StoredReport] = {}
+    for key, s in by_key.items():
+        group = root(key)
+        if group not in earliest or s.seq < earliest[group].seq:
+            earliest[group] = s
+    return {key: cluster_key(earliest[root(key)].report) for key in by_key}

@@ -3,11 +3,19 @@ reports received, and keep it as the next version, which the intake then scores 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from docket.cases.ports import Clock
-from docket.departures.ports import LinkageStore
-from docket.linkage.splink_model import train
+from docket.departures.linkage import AUTO_LINK
+from docket.departures.ports import DepartureStore, LinkageStore
+from docket.departures.service import Relinked, relink_reports
+from docket.errors import NotFound
+from docket.linkage.splink_model import predict, same_traveller, train
+
+CANDIDATE_FROM = 0.01
+"""Pairs below this match probability are no candidates (as on the fast path)."""
 
 
 @dataclass(frozen=True)
@@ -34,3 +42,42 @@ def train_model(*, store: LinkageStore, clock: Clock, actor: str) -> TrainedMode
     )
     prior = float(fitted.settings["probability_two_random_records_match"])
     return TrainedModel(version, len(persons), len(reports), prior, fitted.notes)
+
+
+def relink(
+    *,
+    store: LinkageStore,
+    departures: DepartureStore,
+    clock: Clock,
+    actor: str,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Relinked:
+    """Every departure report resolved again against every person, in batch with Splink and
+    the latest model, then decided by the same rule as the fast path; reports of nobody are
+    grouped into travellers by Splink's deduplication. Exact-identifier links and reviewers'
+    decisions stand (see :func:`docket.departures.service.relink_reports`)."""
+    latest = store.model_settings()
+    if latest is None:
+        raise NotFound("no linkage model yet: run `docket linkage train` first")
+    version, model = latest
+    progress("reading persons and reports")
+    persons, reports = store.training_records()
+    progress(f"linking {len(reports):,} reports to {len(persons):,} persons (Splink)")
+    scored: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
+    for person_id, report_id, weight in predict(model, persons, reports, CANDIDATE_FROM):
+        scored[report_id].append((person_id, weight))
+    wanted = {pid for candidates in scored.values() for pid, _ in candidates}
+    fields = {str(p["unique_id"]): p for p in persons if p["unique_id"] in wanted}
+    del persons
+    progress("grouping reports of one traveller (Splink)")
+    pairs = same_traveller(model, reports, AUTO_LINK)
+    progress("deciding and regrouping departures")
+    return relink_reports(
+        store=departures,
+        clock=clock,
+        actor=actor,
+        model_version=version,
+        scored=scored,
+        persons=fields,
+        same_traveller=pairs,
+    )

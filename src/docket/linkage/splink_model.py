@@ -23,6 +23,10 @@ from docket.errors import InvalidInput
 Row = Mapping[str, str | None]
 """A record as the model compares it (``departures.linkage.record``) with its ``unique_id``."""
 
+_QUIET = logging.ERROR
+"""Prediction with a saved model: levels training never saw take Splink's defaults (training
+said so already), which Splink would repeat as a warning on every run."""
+
 MIN_RECORDS = 20
 """Fewer persons or reports than this is too little to estimate anything from."""
 
@@ -61,13 +65,21 @@ def _table(rows: Sequence[Row]) -> pa.Table:
     )
 
 
-def _linker(persons: Sequence[Row], reports: Sequence[Row], model: Any) -> Linker:
+def _linker(
+    persons: Sequence[Row], reports: Sequence[Row], model: Any, *, log_level: int = logging.WARNING
+) -> Linker:
     api = DuckDBAPI()
     tables = [
         api.register(_table(persons), dataset_display_name="persons"),
         api.register(_table(reports), dataset_display_name="reports"),
     ]
-    return Linker(tables, model, log_level=logging.WARNING)
+    return Linker(tables, model, log_level=log_level)
+
+
+def _pairs(linker: Linker, threshold: float) -> list[dict[str, Any]]:
+    found = linker.inference.predict(threshold_match_probability=threshold)
+    rows: list[dict[str, Any]] = found.as_record_list()
+    return rows
 
 
 @dataclass(frozen=True)
@@ -126,12 +138,22 @@ def predict(
 ) -> list[tuple[str, str, float]]:
     """Splink's batch prediction: (person id, report id, match weight) for every blocked pair
     at or above ``threshold`` match probability."""
-    linker = _linker(persons, reports, dict(model))
-    found = linker.inference.predict(threshold_match_probability=threshold)
     pairs = []
-    for row in found.as_record_list():
+    for row in _pairs(_linker(persons, reports, dict(model), log_level=_QUIET), threshold):
         left, right = row["unique_id_l"], row["unique_id_r"]
         if row["source_dataset_l"] == "reports":
             left, right = right, left
         pairs.append((str(left), str(right), float(row["match_weight"])))
     return pairs
+
+
+def same_traveller(
+    model: Mapping[str, Any], reports: Sequence[Row], threshold: float
+) -> list[tuple[str, str]]:
+    """Splink's deduplication of ``reports`` among themselves with the same trained weights:
+    the pairs of report ids at or above ``threshold`` match probability."""
+    settings = {**model, "link_type": "dedupe_only"}
+    api = DuckDBAPI()
+    table = api.register(_table(reports), dataset_display_name="reports")
+    linker = Linker(table, settings, log_level=_QUIET)
+    return [(str(r["unique_id_l"]), str(r["unique_id_r"])) for r in _pairs(linker, threshold)]

@@ -33,8 +33,15 @@ from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
 
 _READ_BATCH = 5_000
+_IN_BATCH = 500
+"""Keys per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
 MAX_CANDIDATES = 500
 """Candidates the fast path scores for one report, at most."""
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(keys), _IN_BATCH):
+        yield list(keys[start : start + _IN_BATCH])
 
 
 def _report(row: Any) -> StoredReport:
@@ -337,60 +344,97 @@ class SqlDepartureWrite(SqlDepartureRead):
         )
         return found is not None
 
-    def reports_of_party(self, party: str) -> list[StoredReport]:
-        r = t.departure_reports.c
-        departures = sa.select(t.departures.c.departure_id).where(t.departures.c.party == party)
-        rows = self.connection.execute(
-            sa.select(t.departure_reports)
-            .where(r.departure_id.in_(departures))
-            .order_by(r.report_seq)
-        )
-        return [_report(row) for row in rows]
+    def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        p = t.persons.c
+        for chunk in _chunks(sorted(set(a_numbers))):
+            rows = self.connection.execute(
+                sa.select(p.a_number, p.person_id).where(p.a_number.in_(chunk))
+            )
+            found.update({str(a): str(pid) for a, pid in rows})
+        return found
 
-    def departures_of_party(self, party: str) -> list[Departure]:
-        rows = self.connection.execute(
-            sa.select(t.departures)
-            .where(t.departures.c.party == party)
-            .order_by(t.departures.c.departure_id)
-        )
-        return [_departure(row) for row in rows]
+    def decided_reports(self) -> set[str]:
+        d = t.review_decisions.c
+        rows = self.connection.execute(sa.select(d.source, d.source_record_id).distinct())
+        return {f"{source}/{record_id}" for source, record_id in rows}
 
-    def update_report(self, stored: StoredReport) -> None:
+    def reports_of_parties(self, parties: Sequence[str]) -> dict[str, list[StoredReport]]:
+        r, d = t.departure_reports.c, t.departures.c
+        found: dict[str, list[StoredReport]] = {}
+        for chunk in _chunks(parties):
+            rows = self.connection.execute(
+                sa.select(t.departure_reports, d.party)
+                .join(t.departures, d.departure_id == r.departure_id)
+                .where(d.party.in_(chunk))
+                .order_by(r.report_seq)
+            )
+            for row in rows:
+                found.setdefault(row.party, []).append(_report(row))
+        return found
+
+    def departures_of_parties(self, parties: Sequence[str]) -> dict[str, list[Departure]]:
+        d = t.departures.c
+        found: dict[str, list[Departure]] = {}
+        for chunk in _chunks(parties):
+            rows = self.connection.execute(
+                sa.select(t.departures).where(d.party.in_(chunk)).order_by(d.departure_id)
+            )
+            for row in rows:
+                found.setdefault(row.party, []).append(_departure(row))
+        return found
+
+    def update_reports(self, stored: Sequence[StoredReport]) -> None:
+        if not stored:
+            return
         r = t.departure_reports.c
         self.connection.execute(
             t.departure_reports.update()
-            .where(
-                r.source == stored.report.source.value,
-                r.source_record_id == stored.report.source_record_id,
-            )
-            .values(
-                status=stored.status.value,
-                person_id=stored.person_id,
-                link_method=stored.link_method,
-                match_probability=stored.match_probability,
-                counted=_counted_text(stored.counted),
-                intake_departure_id=stored.intake_departure_id,
-            )
+            .where(r.source == sa.bindparam("key_source"))
+            .where(r.source_record_id == sa.bindparam("key_record_id")),
+            [
+                {
+                    "key_source": s.report.source.value,
+                    "key_record_id": s.report.source_record_id,
+                    "status": s.status.value,
+                    "person_id": s.person_id,
+                    "link_method": s.link_method,
+                    "match_probability": s.match_probability,
+                    "counted": _counted_text(s.counted),
+                    "intake_departure_id": s.intake_departure_id,
+                    "model_version": s.model_version,
+                    "candidates": json.dumps([list(c) for c in s.candidates]),
+                }
+                for s in stored
+            ],
         )
 
     def replace_departures(
         self, old: Sequence[Departure], new: Sequence[Departure], owners: Mapping[str, str]
     ) -> None:
-        if old:
+        for chunk in _chunks([d.departure_id for d in old]):
             self.connection.execute(
-                t.departures.delete().where(
-                    t.departures.c.departure_id.in_([d.departure_id for d in old])
-                )
+                t.departures.delete().where(t.departures.c.departure_id.in_(chunk))
             )
-        for departure in new:
-            self.connection.execute(t.departures.insert(), _departure_values(departure))
-        r = t.departure_reports.c
-        for key, departure_id in owners.items():
-            source, record_id = key.split("/", 1)
+        if new:
+            self.connection.execute(
+                t.departures.insert(), [_departure_values(departure) for departure in new]
+            )
+        if owners:
+            r = t.departure_reports.c
             self.connection.execute(
                 t.departure_reports.update()
-                .where(r.source == source, r.source_record_id == record_id)
-                .values(departure_id=departure_id)
+                .where(r.source == sa.bindparam("key_source"))
+                .where(r.source_record_id == sa.bindparam("key_record_id"))
+                .values(departure_id=sa.bindparam("owner")),
+                [
+                    {
+                        "key_source": key.split("/", 1)[0],
+                        "key_record_id": key.split("/", 1)[1],
+                        "owner": departure_id,
+                    }
+                    for key, departure_id in owners.items()
+                ],
             )
 
     def add_decision(
@@ -475,6 +519,14 @@ class SqlLinkageStore:
                 )
             ]
         return persons, reports
+
+    def model_settings(self) -> tuple[int, dict[str, Any]] | None:
+        models = t.linkage_models.c
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(models.version, models.settings).order_by(models.version.desc()).limit(1)
+            ).first()
+        return (int(row.version), json.loads(row.settings)) if row is not None else None
 
     def save_model(
         self,
