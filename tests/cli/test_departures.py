@@ -113,14 +113,12 @@ def test_relink_resolves_reports_taken_before_the_model_and_says_what_moved(run,
     assert run("import", "cases", str(out / "cases.csv")).exit_code == 0
     with (out / "cases.csv").open(encoding="utf-8") as f:
         people = list(csv.DictReader(f))
-    lines = [
-        "source_record_id,given_name,family_name,date_of_birth,sex,document_number,departed_on"
-    ]
-    for n, person in enumerate(people[:40]):  # no A-numbers: intake has no model to link with
+    lines = ["source_record_id,given_name,family_name,date_of_birth,sex,departed_on"]
+    for n, person in enumerate(people[:40]):  # no identifiers: intake has no model to link with
         given = person["given_name"] if n % 4 else person["given_name"][:-1] + "x"
         lines.append(
             f"X-{n},{given},{person['family_name']},{person['date_of_birth']},{person['sex']},"
-            f"{person['document_number']},2026-11-0{1 + n % 5}"
+            f"2026-11-0{1 + n % 5}"
         )
     exits = write(tmp_path, "\n".join(lines) + "\n")
     assert run("departures", "import", str(exits), "--source", "exit_record").exit_code == 0

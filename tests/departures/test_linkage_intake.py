@@ -99,10 +99,12 @@ def test_a_report_links_by_the_model_or_goes_to_review_or_stays_unlinked(trained
         _take(
             docket,
             "M-1",
-            **OF_ZEYNEP,
+            **{**OF_ZEYNEP, "document_number": ""},
         )
         is Status.LINKED
     )
+    # Her passport number alone names her, however her name is spelt on the record.
+    assert _take(docket, "D-1", given_name="Z.", document_number="u 1234567") is Status.LINKED
     _twins(docket)
     assert (
         _take(
@@ -132,6 +134,13 @@ def test_a_report_links_by_the_model_or_goes_to_review_or_stays_unlinked(trained
         ).one()
         assert (method, version) == ("model", 1)
         assert candidates.startswith("[[")
+        assert connection.execute(
+            sa.text(
+                "SELECT link_method, person_id = (SELECT person_id FROM departure_reports "
+                "WHERE source_record_id = 'M-1') FROM departure_reports "
+                "WHERE source_record_id = 'D-1'"
+            )
+        ).one() == ("document", True)
     figures = recount(store=docket.departures)
     assert figures.agrees
     assert figures.live[("review", "pending", "2026-11-01")] == 1

@@ -19,6 +19,12 @@ in groups with dashes (``A012345678``, ``A-012-345-678``, ``12345678``)."""
 _A_NUMBER = re.compile(r"^A?-?(\d{3})-?(\d{3})-?(\d{2,3})$")
 
 
+def normal_document_number(number: str) -> str:
+    """An identity document's number in the one form it is stored and matched in: upper
+    case, without spaces."""
+    return "".join(number.upper().split())
+
+
 def normal_a_number(value: str) -> str | None:
     """The A-number written ``value`` in its one stored form, ``A`` and 9 digits; ``None`` when
     empty. :class:`InvalidInput` when it is not an A-number."""

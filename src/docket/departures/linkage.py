@@ -23,6 +23,7 @@ from typing import Any
 import jellyfish
 
 from docket.cases.model import Person
+from docket.cases.persons import normal_document_number
 
 AUTO_LINK = 0.999
 """A report links by itself at or above this match probability (and only if nothing else
@@ -77,7 +78,9 @@ def record(fields: Mapping[str, Any]) -> dict[str, str | None]:
         value = str(fields.get(comparison.column) or "").strip()
         if comparison.kind == "name":
             value = normal_name(value)
-        elif comparison.column in ("document_number", "postcode"):
+        elif comparison.column == "document_number":
+            value = normal_document_number(value)
+        elif comparison.column == "postcode":
             value = re.sub(r"\s+", "", value.upper())
         elif comparison.column == "sex":
             value = value.upper()[:1]

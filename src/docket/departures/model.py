@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from docket.cases.persons import normal_a_number
+from docket.cases.persons import normal_a_number, normal_document_number
 from docket.errors import InvalidInput
 
 COLLAPSE_DAYS = 14
@@ -190,7 +190,7 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         sex=values["sex"],
         citizenship=values["citizenship"].upper(),
         a_number=a_number,
-        document_number=values["document_number"].upper().replace(" ", ""),
+        document_number=normal_document_number(values["document_number"]),
         address_line=values["address_line"],
         city=values["city"],
         postcode=values["postcode"],

@@ -57,8 +57,6 @@ class DepartureWrite(Protocol):
         """Every report, in the order it was accepted."""
         ...
 
-    def person_by_a_number(self, a_number: str) -> str | None: ...
-
     def linkage_model(self) -> Model | None:
         """The latest trained linkage model, if any."""
         ...
@@ -85,6 +83,11 @@ class DepartureWrite(Protocol):
 
     def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
         """Person id by A-number, for those of ``a_numbers`` that are someone's."""
+        ...
+
+    def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
+        """Person id by identity-document number, for those of ``numbers`` that are exactly
+        one person's (a number two persons hold identifies neither)."""
         ...
 
     def decided_reports(self) -> set[str]:

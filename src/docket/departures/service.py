@@ -142,8 +142,8 @@ def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -
     if known is not None:
         outcome = Outcome.DUPLICATE if known.content_hash == content_hash else Outcome.CONFLICT
         return Intake(source, record_id, outcome, known.status, known.departure_id)
-    person_id = tx.person_by_a_number(report.a_number) if report.a_number else None
-    method, version = "a_number", None
+    person_id, method = _by_identifier(tx, report)
+    version = None
     probability: float | None = 1.0
     status = Status.LINKED
     weighed: tuple[tuple[str, float], ...] = ()
@@ -196,6 +196,20 @@ def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -
         recorded,
         parsed.warnings,
     )
+
+
+def _by_identifier(tx: DepartureWrite, report: Report) -> tuple[str | None, str]:
+    """The person an exact identifier names (A-number first, then document number), and
+    which identifier did."""
+    if report.a_number:
+        found = tx.persons_by_a_numbers([report.a_number]).get(report.a_number)
+        if found is not None:
+            return found, "a_number"
+    if report.document_number:
+        found = tx.persons_by_documents([report.document_number]).get(report.document_number)
+        if found is not None:
+            return found, "document"
+    return None, ""
 
 
 def _weigh(tx: DepartureWrite, model: Model, report: Report) -> Resolution:
@@ -604,7 +618,7 @@ def links(*, store: DepartureStore) -> list[Mapping[str, object]]:
 
 
 # Relinking ----------------------------------------------------------------------------------
-KEPT_METHODS = frozenset({"a_number", "review"})
+KEPT_METHODS = frozenset({"a_number", "document", "review"})
 """Links that relinking leaves as they are: an exact identifier, a reviewer's decision."""
 
 
@@ -652,7 +666,8 @@ def relink_reports(
     with store.write() as tx:
         stored = list(tx.reports())
         decided = tx.decided_reports()
-        known = tx.persons_by_a_numbers([s.report.a_number for s in stored if s.report.a_number])
+        by_a_number = tx.persons_by_a_numbers([s.report.a_number for s in stored])
+        by_document = tx.persons_by_documents([s.report.document_number for s in stored])
         resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
         kept = 0
         for s in stored:
@@ -660,8 +675,11 @@ def relink_reports(
             if s.link_method in KEPT_METHODS or key in decided:
                 kept += 1
                 resolved[key] = (s.status, s.person_id, s.link_method, None)
-            elif s.report.a_number and s.report.a_number in known:
-                resolved[key] = (Status.LINKED, known[s.report.a_number], "a_number", None)
+            elif s.report.a_number in by_a_number:
+                resolved[key] = (Status.LINKED, by_a_number[s.report.a_number], "a_number", None)
+            elif s.report.document_number in by_document:
+                by_number = by_document[s.report.document_number]
+                resolved[key] = (Status.LINKED, by_number, "document", None)
             else:
                 found = decide(
                     record(s.report.content()),
@@ -701,7 +719,7 @@ def relink_reports(
                     model_version=model_version,
                     candidates=tuple((c.person_id, c.probability) for c in weighed.candidates),
                 )
-            elif method == "a_number":
+            elif method != s.link_method:  # linked by an exact identifier since
                 after = dataclasses.replace(after, match_probability=1.0)
             moves.append((s, after))
         _owners, recorded = _regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())

@@ -288,12 +288,6 @@ class SqlDepartureWrite(SqlDepartureRead):
         )
         return {str(pid): _compared(data) for pid, data in rows}
 
-    def person_by_a_number(self, a_number: str) -> str | None:
-        person = self.connection.scalar(
-            sa.select(t.persons.c.person_id).where(t.persons.c.a_number == a_number)
-        )
-        return str(person) if person is not None else None
-
     def open_cases_of(self, person_id: str) -> list[Case]:
         closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
         rows = self.connection.scalars(
@@ -353,6 +347,17 @@ class SqlDepartureWrite(SqlDepartureRead):
             )
             found.update({str(a): str(pid) for a, pid in rows})
         return found
+
+    def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
+        held: dict[str, set[str]] = {}
+        d = t.person_documents.c
+        for chunk in _chunks(sorted(set(numbers))):
+            rows = self.connection.execute(
+                sa.select(d.number, d.person_id).where(d.number.in_(chunk))
+            )
+            for number, person_id in rows:
+                held.setdefault(str(number), set()).add(str(person_id))
+        return {number: ids.pop() for number, ids in held.items() if len(ids) == 1}
 
     def decided_reports(self) -> set[str]:
         d = t.review_decisions.c

@@ -15,6 +15,7 @@ from typing import Any
 from docket.cases import snapshot
 from docket.cases.events import Event
 from docket.cases.model import Case, Person
+from docket.cases.persons import normal_document_number
 
 Values = tuple[Any, ...]
 
@@ -53,6 +54,7 @@ CASE_COLUMNS = (
     "data",
 )
 BAR_COLUMNS = ("case_id", "kind")
+DOCUMENT_COLUMNS = ("number", "person_id")
 DEADLINE_COLUMNS = ("case_id", "kind", "due_on")
 
 
@@ -118,6 +120,16 @@ def person_values(person: Person) -> Values:
     )
 
 
+def document_values(persons: Sequence[Person]) -> list[Values]:
+    """The ``person_documents`` rows of ``persons``: what a departure report's document
+    number is matched on exactly."""
+    return [
+        (number, p.person_id)
+        for p in persons
+        for number in sorted({normal_document_number(d.number) for d in p.documents} - {""})
+    ]
+
+
 def case_values(case: Case) -> Values:
     """``case`` in :data:`CASE_COLUMNS` order."""
     return (
@@ -145,12 +157,13 @@ def deadline_values(cases: Sequence[Case]) -> list[Values]:
 
 
 EncodedRecords = tuple[
-    list[tuple[Values, str]], list[Values], list[Values], list[Values], list[Values]
+    list[tuple[Values, str]], list[Values], list[Values], list[Values], list[Values], list[Values]
 ]
 """New records in row form, made ahead of the write (possibly in another process): events,
-persons, cases, bars, deadlines. Events have no place in the log yet: each comes with the body
-of its hash (``audit.chain.link_body``), and the write gives it its ``seq`` and chains it.
-Plain tuples, lists and strings only, so a worker can ``marshal`` them."""
+persons, cases, bars, deadlines, identity documents. Events have no place in the log yet:
+each comes with the body of its hash (``audit.chain.link_body``), and the write gives it its
+``seq`` and chains it. Plain tuples, lists and strings only, so a worker can ``marshal``
+them."""
 
 
 def encode_records(
@@ -163,6 +176,7 @@ def encode_records(
         [case_values(c) for c in cases],
         bar_values(cases),
         deadline_values(cases),
+        document_values(persons),
     )
 
 
@@ -209,7 +223,7 @@ COPY_TAG = "copy-text"
 """First element of what :func:`encode_copy_records` makes, so a write can tell the forms
 apart."""
 
-CopyRecords = tuple[str, list[tuple[str, str]], str, str, str, str]
+CopyRecords = tuple[str, list[tuple[str, str]], str, str, str, str, str]
 """New records as PostgreSQL COPY text, made ahead of the write (possibly in another process):
 the tag, then the events as (the COPY fields from ``stream_type`` to ``data``, the body of the
 hash), then the COPY lines of persons, cases, bars and deadlines. The write puts ``seq`` before
@@ -232,4 +246,5 @@ def encode_copy_records(
         "".join([copy_line(case_values(c)) for c in cases]),
         "".join([copy_line(row) for row in bar_values(cases)]),
         "".join([copy_line(row) for row in deadline_values(cases)]),
+        "".join([copy_line(row) for row in document_values(persons)]),
     )

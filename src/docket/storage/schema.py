@@ -59,6 +59,15 @@ sa.Index(
     "ix_persons_names", sa.func.lower(persons.c.family_name), sa.func.lower(persons.c.given_name)
 )
 
+person_documents = sa.Table(
+    "person_documents",
+    metadata,
+    sa.Column("number", sa.String(64), primary_key=True),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("persons.person_id"), primary_key=True),
+)
+"""Each person's identity-document numbers (normalised): a departure report's document
+number links to its person exactly, as an A-number does."""
+
 cases = sa.Table(
     "cases",
     metadata,

@@ -29,6 +29,7 @@ from docket.storage.rows import (
     CASE_COLUMNS,
     COPY_TAG,
     DEADLINE_COLUMNS,
+    DOCUMENT_COLUMNS,
     PERSON_COLUMNS,
     STORED_EVENT_COLUMNS,
     CopyRecords,
@@ -37,6 +38,7 @@ from docket.storage.rows import (
     bar_values,
     case_values,
     deadline_values,
+    document_values,
     encode_copy_records,
     encode_event,
     encode_records,
@@ -249,6 +251,7 @@ class SqlWriteTransaction(SqlReadTransaction):
 
     def add_persons(self, persons: Sequence[Person]) -> None:
         self._insert_many(t.persons, PERSON_COLUMNS, [person_values(p) for p in persons])
+        self._insert_many(t.person_documents, DOCUMENT_COLUMNS, document_values(persons))
 
     def save_person(self, person: Person, *, expected_version: int) -> None:
         result = self.connection.execute(
@@ -269,6 +272,10 @@ class SqlWriteTransaction(SqlReadTransaction):
                 f"person {person.person_id} changed since version {expected_version}",
                 details={"person_id": person.person_id, "expected_version": expected_version},
             )
+        self.connection.execute(
+            t.person_documents.delete().where(t.person_documents.c.person_id == person.person_id)
+        )
+        self._insert_many(t.person_documents, DOCUMENT_COLUMNS, document_values([person]))
 
     # cases --------------------------------------------------------------------------------
     def existing_case_refs(self, case_refs: Collection[str]) -> set[str]:
@@ -324,11 +331,12 @@ class SqlWriteTransaction(SqlReadTransaction):
                 (t.cases, CASE_COLUMNS, 3),
                 (t.case_bars, BAR_COLUMNS, 4),
                 (t.case_deadlines, DEADLINE_COLUMNS, 5),
+                (t.person_documents, DOCUMENT_COLUMNS, 6),
             ):
                 self._copy_text(table, columns, "".join([cast(str, r[position]) for r in copied]))
             return self._seqs_since(len(lines))
         records = cast("list[EncodedRecords]", list(encoded))
-        if not all(isinstance(r, tuple) and len(r) == 5 for r in records):
+        if not all(isinstance(r, tuple) and len(r) == 6 for r in records):
             raise TypeError("write_encoded takes what storage.rows.encode_records made")
         seqs = self._chain([e for r in records for e in r[0]])
         for table, columns, position in (
@@ -336,6 +344,7 @@ class SqlWriteTransaction(SqlReadTransaction):
             (t.cases, CASE_COLUMNS, 2),
             (t.case_bars, BAR_COLUMNS, 3),
             (t.case_deadlines, DEADLINE_COLUMNS, 4),
+            (t.person_documents, DOCUMENT_COLUMNS, 5),
         ):
             self._insert_many(table, columns, [row for r in records for row in r[position]])
         return seqs
