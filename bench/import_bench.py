@@ -2,11 +2,11 @@
 
 For each backend it prints Docket's rows per second and two baselines measured in the same run:
 
-- `same rows`: the very rows Docket wrote (persons, cases, events, bars, deadlines), read back
-  and inserted into a fresh database of the same schema with the driver alone (sqlite3
-  `executemany` in 5,000-row transactions with Docket's own pragmas: WAL, `synchronous=FULL`,
-  foreign keys, page cache / PostgreSQL `COPY`), no domain logic; only the insert and commit
-  calls are timed.
+- `same rows`: the very rows Docket wrote (persons and their documents, cases, events, bars,
+  deadlines), read back and inserted into a fresh database of the same schema with the driver
+  alone (sqlite3 `executemany` in 5,000-row transactions with Docket's own pragmas: WAL,
+  `synchronous=FULL`, foreign keys, page cache / PostgreSQL `COPY`), no domain logic; only the
+  insert and commit calls are timed.
 - `csv rows`: the input CSV rows, one table of text columns, the same way.
 
 Usage: python bench/import_bench.py [--cases 1000000] [--backends sqlite,postgresql]
@@ -39,7 +39,7 @@ from docket.storage.engine import SQLITE_PRAGMAS, make_engine
 from docket.storage.migrate import upgrade
 from docket.synthetic import generate_dataset
 
-TABLES = ("persons", "cases", "events", "case_bars", "case_deadlines")
+TABLES = ("persons", "person_documents", "cases", "events", "case_bars", "case_deadlines")
 BATCH = 5000
 PG_URL = os.environ.get(
     "DOCKET_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
