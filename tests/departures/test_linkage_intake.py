@@ -6,11 +6,13 @@ every report again in batch, and never undoes a reviewer's decision."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pytest
 import sqlalchemy as sa
 
+from docket.audit.verify import verify
 from docket.bootstrap import Docket
 from docket.cases.model import Address, IdentityDocument, Name, Person
 from docket.cases.persons import normal_a_number
@@ -25,6 +27,7 @@ from docket.departures.service import (
 )
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.linkage.service import relink, train_model
+from docket.storage.audit_store import SqlAuditStore
 from tests.linkage.test_model import population
 
 TODAY = dt.date(2026, 11, 22)
@@ -259,6 +262,25 @@ def test_a_reviewer_links_or_rejects_with_a_reason_and_the_counts_follow(trained
         ("link", hana, "passport photo page matches the A-file", "legal.test"),
         ("reject", None, "not enough to tell", "legal.test"),
     ]
+    with docket.engine.connect() as connection:
+        logged = connection.execute(
+            sa.text(
+                "SELECT stream_id, actor, data FROM events "
+                "WHERE kind = 'departure_report_reviewed' ORDER BY seq"
+            )
+        ).all()
+    # Each decision is an event on the hash-chained log, and the log still verifies.
+    assert [(stream, actor) for stream, actor, _ in logged] == [
+        ("departure:exit_record:E-1", "legal.test"),
+        ("departure:self_report:S-1", "legal.test"),
+    ]
+    assert json.loads(logged[0][2]) == {
+        "decision": "link",
+        "person_id": hana,
+        "reason": "passport photo page matches the A-file",
+    }
+    report = verify(SqlAuditStore(docket.engine))
+    assert report.is_ok, report.problems
 
 
 def _departures(docket: Docket) -> int:

@@ -20,6 +20,8 @@ class StreamType(StrEnum):
 
     CASE = "case"
     PERSON = "person"
+    DEPARTURE_REPORT = "departure_report"
+    """A departure report's own stream: the review decisions on it."""
 
 
 class EventKind(StrEnum):
@@ -28,6 +30,8 @@ class EventKind(StrEnum):
     # person stream
     PERSON_REGISTERED = "person_registered"
     PERSON_ALIAS_RECORDED = "person_alias_recorded"
+    # departure report stream
+    DEPARTURE_REPORT_REVIEWED = "departure_report_reviewed"
     # case stream: creation
     CASE_OPENED = "case_opened"
     CASE_IMPORTED = "case_imported"

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.persons import normal_a_number, normal_document_number
 from docket.errors import InvalidInput
 
@@ -345,6 +346,37 @@ def replay(
         owners = [after.departure_id if owner in gone else owner for owner in owners]
         owners.append(after.departure_id)
     return departures, owners
+
+
+REVIEW_LEGAL_BASIS = (
+    "5 U.S.C. 552a(e)(5) (records used in a determination about a person kept accurate, "
+    "relevant, timely and complete): reviewer's determination of whose departure a report is"
+)
+
+
+def review_event(
+    report: Report,
+    decision: ReviewDecision,
+    *,
+    person_id: str | None,
+    reason: str,
+    actor: str,
+    at: dt.datetime,
+) -> Event:
+    """A reviewer's decision on ``report``, as the event that goes on the hash-chained log
+    (the report's own stream; a report is decided once)."""
+    return Event(
+        kind=EventKind.DEPARTURE_REPORT_REVIEWED,
+        stream_type=StreamType.DEPARTURE_REPORT,
+        stream_id=f"departure:{report.source.value}:{report.source_record_id}",
+        stream_version=1,
+        occurred_on=at.date(),
+        recorded_at=at,
+        actor=actor,
+        legal_basis=REVIEW_LEGAL_BASIS,
+        document_ref=f"departure:{report.source.value}:{report.source_record_id}",
+        data={"decision": decision.value, "person_id": person_id, "reason": reason},
+    )
 
 
 class ReviewDecision(StrEnum):

@@ -47,6 +47,7 @@ from docket.departures.model import (
     refuse_future,
     replay,
     report_contributions,
+    review_event,
     total,
 )
 from docket.departures.ports import DepartureRead, DepartureStore, DepartureWrite, StoredReport
@@ -508,6 +509,13 @@ def decide_review(
         else:
             after = dataclasses.replace(stored, status=Status.UNLINKED)
         owners, recorded = _regroup(tx, [(stored, after)], actor=actor, now=now)
+        tx.cases.append(
+            [
+                review_event(
+                    stored.report, decision, person_id=person_id, reason=reason, actor=actor, at=now
+                )
+            ]
+        )
         tx.add_decision(
             report=stored.report,
             decision=decision,
