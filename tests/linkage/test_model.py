@@ -185,3 +185,13 @@ def test_training_needs_enough_records():
     people, seen = population(persons=30, reports=5)
     with pytest.raises(InvalidInput, match="at least 20 persons and 20 departure reports"):
         train(people, [r for r, _ in seen])
+
+
+def test_training_on_reports_of_nobody_in_the_system_is_a_clear_error():
+    people, _ = population(seed=4, persons=60, reports=0)
+    strangers, _ = population(seed=5, persons=60, reports=0)
+    reports = [
+        {**s, "unique_id": f"r{n}", "document_number": None} for n, s in enumerate(strangers)
+    ]
+    with pytest.raises(InvalidInput, match="no departure report matches a person"):
+        train(people, reports)

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.exceptions import EMTrainingException
 
 from docket.departures.linkage import COLUMNS, COMPARISONS, TF_COLUMNS, Comparison
 from docket.errors import InvalidInput
@@ -103,6 +104,12 @@ def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> T
             f"training needs at least {MIN_RECORDS} persons and {MIN_RECORDS} departure "
             f"reports; there are {len(persons)} and {len(reports)}"
         )
+    if not _deterministic_matches(persons, reports):
+        raise InvalidInput(
+            "no departure report matches a person on name and date of birth, or on document "
+            "number and date of birth, so the share of true matches cannot be estimated; train "
+            "once the reports received include reports of persons in the system"
+        )
     linker = _linker(persons, reports, settings())
     training = linker.training
     training.estimate_probability_two_random_records_match(
@@ -121,6 +128,8 @@ def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> T
             if "below the minimum allowed value" not in str(exc):
                 raise
             notes.append(f"EM blocked on {', '.join(columns)} left out: {exc}")
+        except EMTrainingException as exc:  # the blocking rule found no pairs at all
+            notes.append(f"EM blocked on {', '.join(columns)} left out: {str(exc).splitlines()[0]}")
     model: dict[str, Any] = linker.misc.save_model_to_json()
     frequencies = {
         column: {
@@ -131,6 +140,19 @@ def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> T
         for column in TF_COLUMNS
     }
     return Trained(model, frequencies, tuple(notes))
+
+
+def _deterministic_matches(persons: Sequence[Row], reports: Sequence[Row]) -> bool:
+    """Whether any report agrees with a person on one of the deterministic rules the prior is
+    estimated from (Splink cannot estimate it from none)."""
+    keys = ("given_name", "family_name", "date_of_birth"), ("document_number", "date_of_birth")
+    for columns in keys:
+        known = {tuple(p.get(c) for c in columns) for p in persons}
+        for report in reports:
+            key = tuple(report.get(c) for c in columns)
+            if None not in key and key in known:
+                return True
+    return False
 
 
 def predict(
