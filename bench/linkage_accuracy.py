@@ -14,10 +14,10 @@ links --csv` and `departures metrics --json` are read back.
   (`exit_record`); the unique-departure count (`unique_departures.total` over FEBRL1's days)
   against the 500 true people. The model needs persons, and reports that match some of them,
   to train (against persons none of the reports match, `linkage train` refuses: its
-  deterministic rules find no match, so the prior cannot be estimated). So FEBRL4 stands in as the rest of
-  the system: file A as the persons (other people: any FEBRL1 report linked to one is a false
-  link) and file B as reports of them (`carrier_manifest`, on a day a month after FEBRL1's
-  last, so no departure of theirs can join a FEBRL1 one).
+  deterministic rules find no match, so the prior cannot be estimated). So FEBRL4 stands in
+  as the rest of the system: file A as the persons (other people: any FEBRL1 report linked
+  to one is a false link) and file B as reports of them (`carrier_manifest`, on a day a month
+  after FEBRL1's last, so no departure of theirs can join a FEBRL1 one).
 
 Columns: given_name, surname -> family_name, date_of_birth (YYYYMMDD -> YYYY-MM-DD; an
 impossible date is left empty, as Docket keeps it missing), soc_sec_id -> document_number (on
