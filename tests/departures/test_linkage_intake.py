@@ -411,3 +411,45 @@ def test_relink_without_a_model_is_refused_and_changes_nothing(docket: Docket):
             actor="analyst.test",
         )
     assert links(store=docket.departures) == before
+
+
+def test_linking_the_report_that_bridged_two_departures_splits_them_apart(trained: Docket):
+    docket = trained
+    _twins(docket)
+    # 11-01 and 11-18 are more than 14 days apart; 11-04 bridges them into one departure.
+    for record_id, day in (("B-1", "2026-11-01"), ("B-2", "2026-11-04"), ("B-3", "2026-11-18")):
+        parsed = parse_report(
+            "self_report",
+            {
+                "source_record_id": record_id,
+                "given_name": "Hana",
+                "family_name": "Demir",
+                "date_of_birth": "1995-07-01",
+                "departed_on": day,
+            },
+        )
+        accept_reports(store=docket.departures, clock=docket.clock, actor="t", reports=[parsed])
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert len({rows[r]["departure_id"] for r in ("B-1", "B-2", "B-3")}) == 1
+    hana = next(
+        c["person_id"]
+        for c in review_queue(store=docket.departures)[0].candidates
+        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
+    )
+
+    decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="self_report",
+        source_record_id="B-2",
+        decision=ReviewDecision.LINK,
+        person_id=hana,
+        reason="the bridging report is hers",
+    )
+
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    ids = [rows[r]["departure_id"] for r in ("B-1", "B-2", "B-3")]
+    assert len(set(ids)) == 3
+    figures = recount(store=docket.departures)
+    assert figures.agrees, figures.differences()

@@ -335,12 +335,18 @@ def replay(
     both come here, so they agree with what intake did report by report."""
     departures: list[Departure] = []
     owners: list[str] = []
+    used: set[str] = set()
     for report, counted, intake_id in reports:
         window = sorted(
             (d for d in departures if d.takes(counted.party, report.departed_on)),
             key=lambda d: d.departure_id,
         )
-        after = absorb(window, report, counted, intake_id)
+        # A report that joined a departure at intake took that departure's id; when it starts
+        # one of its own here (the report that bridged them has moved away), the id is derived
+        # from it and the report, the same on every replay.
+        own = intake_id if intake_id not in used else _derived_id(intake_id, report)
+        after = absorb(window, report, counted, own)
+        used.add(after.departure_id)
         gone = {d.departure_id for d in window}
         departures = [d for d in departures if d.departure_id not in gone] + [after]
         owners = [after.departure_id if owner in gone else owner for owner in owners]
@@ -377,6 +383,12 @@ def review_event(
         document_ref=f"departure:{report.source.value}:{report.source_record_id}",
         data={"decision": decision.value, "person_id": person_id, "reason": reason},
     )
+
+
+def _derived_id(departure_id: str, report: Report) -> str:
+    """A departure id of 32 hex digits, from ``departure_id`` and the report's key."""
+    key = "\x1f".join((departure_id, *report.key))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 class ReviewDecision(StrEnum):
