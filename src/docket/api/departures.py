@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docket.api.deps import (
+    NAMED,
     TEXT,
     access_entry,
     authorise,
@@ -38,10 +39,6 @@ MAX_BATCH = 1000
 _Text = Annotated[str, Field(max_length=200, pattern=TEXT)]
 
 
-_NAMED = r"^[^\x00]*[^\x00\s][^\x00]*$"
-"""Text with something in it besides spaces."""
-
-
 class ReportIn(BaseModel):
     """One departure report. At least one name is required; dates are YYYY-MM-DD. An
     unreadable ``date_of_birth`` is kept as missing, with a warning."""
@@ -49,14 +46,14 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
-                {"required": ["given_name"], "properties": {"given_name": {"pattern": _NAMED}}},
-                {"required": ["family_name"], "properties": {"family_name": {"pattern": _NAMED}}},
+                {"required": ["given_name"], "properties": {"given_name": {"pattern": NAMED}}},
+                {"required": ["family_name"], "properties": {"family_name": {"pattern": NAMED}}},
             ]
         }
     )
 
     source: Source
-    source_record_id: Annotated[str, Field(max_length=200, pattern=_NAMED)]
+    source_record_id: Annotated[str, Field(max_length=200, pattern=NAMED)]
     departed_on: dt.date
     given_name: _Text = ""
     family_name: _Text = ""

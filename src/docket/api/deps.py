@@ -18,6 +18,8 @@ from docket.identity.service import authenticate, clients_of
 
 TEXT = r"^[^\x00]*$"
 """The pattern of every free-text input: anything but NUL, which no database text holds."""
+NAMED = r"^[^\x00]*[^\x00\s][^\x00]*$"
+"""Text with something in it besides spaces (and no NUL)."""
 
 PERSON_ID = r"^[A-Za-z0-9_-]+$"
 """The pattern of a person id in a path or a body."""

@@ -32,6 +32,12 @@ class Action(StrEnum):
     RECORD_DEPARTURE_REPORT = "record_departure_report"
     """A departure report taken in (it may record a confirmed departure on a case in any
     office: departures are counted agency-wide)."""
+    READ_DEPARTURE_REVIEW = "read_departure_review"
+    """The departure reports in review, with their candidate persons, field by field (any
+    office's persons: a report is not yet anyone's)."""
+    DECIDE_DEPARTURE_REVIEW = "decide_departure_review"
+    """A reviewer's decision on a report in review: link, reject or no case (a link may record
+    a confirmed departure on a case in any office)."""
     READ_AGGREGATES = "read_aggregates"
     """Figures over many records, such as the exit metrics; no one person's record."""
     READ_AUDIT = "read_audit"
@@ -85,6 +91,8 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.RECORD_BAR: _OWN,
         Action.RECORD_CUSTODY: _OWN,
         Action.RECORD_DEPARTURE_REPORT: _GLOBAL,
+        Action.READ_DEPARTURE_REVIEW: _GLOBAL,
+        Action.DECIDE_DEPARTURE_REVIEW: _GLOBAL,
         Action.READ_AGGREGATES: _GLOBAL,
     },
     Role.LEGAL_REVIEWER: {
@@ -92,6 +100,8 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.READ_CASE: _ANY_OFFICE,
         Action.LIST_CASES: _ANY_OFFICE,
         Action.RECORD_BAR: _ANY_OFFICE,
+        Action.READ_DEPARTURE_REVIEW: _GLOBAL,
+        Action.DECIDE_DEPARTURE_REVIEW: _GLOBAL,
     },
     Role.LOGISTICS: {
         Action.READ_PERSON: _OWN,
