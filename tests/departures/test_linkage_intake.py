@@ -17,6 +17,7 @@ from docket.bootstrap import Docket
 from docket.cases.model import Address, IdentityDocument, Name, Person
 from docket.cases.persons import normal_a_number
 from docket.cases.service import new_person_id, open_case
+from docket.departures.linkage import person_record
 from docket.departures.model import ReviewDecision, Status, parse_report
 from docket.departures.service import (
     accept_reports,
@@ -453,3 +454,17 @@ def test_linking_the_report_that_bridged_two_departures_splits_them_apart(traine
     assert len(set(ids)) == 3
     figures = recount(store=docket.departures)
     assert figures.agrees, figures.differences()
+
+
+def test_training_reads_each_person_as_the_fast_path_compares_them(docket: Docket):
+    _open(docket, 1, ZEYNEP)
+    _open(docket, 2, {"given_name": "ana", "family_name": "reyes", "date_of_birth": None})
+    _open(docket, 3, {**ZEYNEP, "document_number": "x 99 01", "sex": None, "postcode": None})
+    persons, _ = docket.linkage.training_records()
+    with docket.uow.read() as tx:
+        expected = [
+            {"unique_id": p["unique_id"], **person_record(tx.get_person(str(p["unique_id"])))}
+            for p in persons
+        ]
+    assert persons == expected
+    assert {p["document_number"] for p in persons} == {"U1234567", None, "X9901"}
