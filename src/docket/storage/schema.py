@@ -62,8 +62,9 @@ sa.Index(
 person_documents = sa.Table(
     "person_documents",
     metadata,
-    sa.Column("number", sa.String(64), primary_key=True),
     sa.Column("person_id", sa.String(64), sa.ForeignKey("persons.person_id"), primary_key=True),
+    sa.Column("number", sa.String(64), primary_key=True),
+    sa.Index("ix_person_documents_number", "number"),
 )
 """Each person's identity-document numbers (normalised): a departure report's document
 number links to its person exactly, as an A-number does."""

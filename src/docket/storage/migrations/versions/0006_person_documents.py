@@ -22,8 +22,8 @@ _BATCH = 5_000
 def upgrade() -> None:
     documents = op.create_table(
         "person_documents",
-        sa.Column("number", sa.String(64), primary_key=True),
         sa.Column("person_id", sa.String(64), sa.ForeignKey("persons.person_id"), primary_key=True),
+        sa.Column("number", sa.String(64), primary_key=True),
     )
     # The persons already here: their documents, in the one stored form (upper case, no
     # spaces; docket.cases.persons.normal_document_number), from their snapshots.
@@ -38,7 +38,7 @@ def upgrade() -> None:
             {"after": after, "n": _BATCH},
         ).all()
         if not rows:
-            return
+            break
         batch: list[dict[str, str]] = []
         for person_id, data in rows:
             held = json.loads(data).get("documents", [])
@@ -47,6 +47,9 @@ def upgrade() -> None:
         if batch:
             op.bulk_insert(documents, batch)
         after = rows[-1].person_id
+    # Keyed by person (a person's documents are replaced when the person is saved), and
+    # indexed by number (the intake's exact match); the index made after the backfill.
+    op.create_index("ix_person_documents_number", "person_documents", ["number"])
 
 
 def downgrade() -> None:
