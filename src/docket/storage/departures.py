@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
-from docket.departures.linkage import Model, person_record, record
+from docket.departures.linkage import Model, record
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
@@ -82,11 +82,6 @@ def _report(row: Any) -> StoredReport:
         link_method=row.link_method,
         match_probability=row.match_probability,
     )
-
-
-def _compared(data: str) -> dict[str, str | None]:
-    """A stored person (``persons.data``) as the linkage model compares them."""
-    return person_record(snapshot.person_from_dict(json.loads(data)))
 
 
 def _departure(row: Any) -> Departure:
@@ -196,12 +191,9 @@ class SqlDepartureRead:
     def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
         if not person_ids:
             return {}
-        rows = self.connection.execute(
-            sa.select(t.persons.c.person_id, t.persons.c.data).where(
-                t.persons.c.person_id.in_(list(person_ids))
-            )
-        )
-        return {str(pid): _compared(data) for pid, data in rows}
+        query = _compared_columns(self.connection.dialect.name)
+        rows = self.connection.execute(query.where(t.persons.c.person_id.in_(list(person_ids))))
+        return dict(_person_records(rows))
 
     def linkage_model(self) -> Model | None:
         if self._model is _UNREAD:
@@ -284,10 +276,9 @@ class SqlDepartureWrite(SqlDepartureRead):
             )
         if not rules:
             return {}
-        rows = self.connection.execute(
-            sa.select(p.person_id, p.data).where(sa.or_(*rules)).limit(MAX_CANDIDATES)
-        )
-        return {str(pid): _compared(data) for pid, data in rows}
+        query = _compared_columns(self.connection.dialect.name)
+        rows = self.connection.execute(query.where(sa.or_(*rules)).limit(MAX_CANDIDATES))
+        return dict(_person_records(rows))
 
     def open_cases_of(self, person_id: str) -> list[Case]:
         closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
@@ -510,8 +501,20 @@ def _compared_columns(dialect: str) -> sa.Select[Any]:
     )
 
 
-def _iso_day(value: object) -> str | None:
-    return value.isoformat() if isinstance(value, dt.date) else (str(value) if value else None)
+def _person_records(rows: Iterable[Any]) -> Iterator[tuple[str, dict[str, str | None]]]:
+    """(person id, the person as the model compares them) for rows of
+    :func:`_compared_columns`."""
+    for pid, given, family, born, sex, postcode, document in rows:
+        day = born.isoformat() if isinstance(born, dt.date) else born
+        fields = {
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": day,
+            "document_number": document,
+            "sex": sex,
+            "postcode": postcode,
+        }
+        yield str(pid), record(fields)
 
 
 _MODELS: dict[tuple[str, int], Model] = {}
@@ -543,24 +546,8 @@ class SqlLinkageStore:
 
     def training_records(self) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
         with self.engine.connect() as connection:
-            persons = [
-                {
-                    "unique_id": str(pid),
-                    **record(
-                        {
-                            "given_name": given,
-                            "family_name": family,
-                            "date_of_birth": _iso_day(born),
-                            "document_number": document,
-                            "sex": sex,
-                            "postcode": postcode,
-                        }
-                    ),
-                }
-                for pid, given, family, born, sex, postcode, document in connection.execute(
-                    _compared_columns(connection.dialect.name)
-                )
-            ]
+            rows = connection.execute(_compared_columns(connection.dialect.name))
+            persons = [{"unique_id": pid, **fields} for pid, fields in _person_records(rows)]
             r = t.departure_reports.c
             reports = [
                 {"unique_id": f"{source}/{record_id}", **record(json.loads(content))}
