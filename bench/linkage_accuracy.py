@@ -65,6 +65,8 @@ import pyarrow as pa
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from docket.importing.rows import REQUIRED_COLUMNS
+
 sys.path.insert(0, str(Path(__file__).parent))
 from import_bench import machine
 
@@ -78,23 +80,6 @@ AUTO_LINK, SAME_NAME = 0.999, 0.88
 """Docket's auto-link probability, and the Jaro–Winkler similarity under which it takes two
 given names for two people (README, "Decisions, precision first")."""
 VARIANTS = {"document": True, "no-document": False}
-CASE_COLUMNS = (
-    "case_ref",
-    "a_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "citizenship",
-    "address_line",
-    "city",
-    "postcode",
-    "state",
-    "document_number",
-    "field_office",
-    "state_of_case",
-    "opened_on",
-)
 REPORT_COLUMNS = (
     "source_record_id",
     "given_name",
@@ -181,7 +166,7 @@ def case_ref_of(record: Record) -> str:
 
 def write_cases(path: Path, persons: Sequence[Record], documents: bool) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CASE_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=REQUIRED_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for person in persons:
             writer.writerow(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -166,6 +167,15 @@ def _twins(docket: Docket) -> None:
         )
 
 
+def _exact_given_name(candidates: list[dict[str, Any]]) -> str:
+    """The candidate whose given name is the report's exactly (of twins, the one reported)."""
+    return next(
+        str(c["person_id"])
+        for c in candidates
+        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
+    )
+
+
 def test_a_reviewer_links_or_rejects_with_a_reason_and_the_counts_follow(trained: Docket):
     docket = trained
     _twins(docket)
@@ -195,11 +205,7 @@ def test_a_reviewer_links_or_rejects_with_a_reason_and_the_counts_follow(trained
     fields = {row["field"]: row for row in first["fields"]}
     assert fields["family_name"]["level"] == "exact"
     assert fields["date_of_birth"]["level"] == "exact"
-    hana = next(
-        c["person_id"]
-        for c in queue[0].candidates
-        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
-    )
+    hana = _exact_given_name(queue[0].candidates)
 
     with pytest.raises(InvalidInput, match="needs a reason"):
         decide_review(
@@ -364,11 +370,7 @@ def test_relink_respects_a_reviewers_decision(trained: Docket):
             )
             is Status.REVIEW
         )
-    hana = next(
-        c["person_id"]
-        for c in review_queue(store=docket.departures)[0].candidates
-        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
-    )
+    hana = _exact_given_name(review_queue(store=docket.departures)[0].candidates)
     decide_review(
         store=docket.departures,
         clock=docket.clock,
@@ -432,11 +434,7 @@ def test_linking_the_report_that_bridged_two_departures_splits_them_apart(traine
         accept_reports(store=docket.departures, clock=docket.clock, actor="t", reports=[parsed])
     rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
     assert len({rows[r]["departure_id"] for r in ("B-1", "B-2", "B-3")}) == 1
-    hana = next(
-        c["person_id"]
-        for c in review_queue(store=docket.departures)[0].candidates
-        if {r["field"]: r for r in c["fields"]}["given_name"]["level"] == "exact"
-    )
+    hana = _exact_given_name(review_queue(store=docket.departures)[0].candidates)
 
     decide_review(
         store=docket.departures,
