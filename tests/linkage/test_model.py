@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from docket.departures.linkage import AUTO_LINK, Model, record, resolve
+from docket.departures.linkage import AUTO_LINK, COMPARISONS, Model, record, resolve
 from docket.errors import InvalidInput
 from docket.linkage.splink_model import predict, train
 
@@ -195,3 +195,22 @@ def test_training_on_reports_of_nobody_in_the_system_is_a_clear_error():
     ]
     with pytest.raises(InvalidInput, match="no departure report matches a person"):
         train(people, reports)
+
+
+def test_a_failed_em_session_leaves_every_comparison_in_the_model():
+    """Splink drops the comparisons a session blocks on before it trains; a session that then
+    fails (here: no report agrees with a person on both names) must not take them out of the
+    saved model, or the fast path could score nothing with it."""
+    people, _ = population(seed=6, persons=80, reports=0)
+    reports = [
+        {**p, "unique_id": f"r{n}", "family_name": f"{p['family_name']}x{n}"}
+        for n, p in enumerate(people[:40])
+    ]
+    fitted = train(people, reports)
+    assert [note.split(" left out")[0] for note in fitted.notes] == [
+        "EM blocked on given_name, family_name"
+    ]
+    columns = [c["output_column_name"] for c in fitted.settings["comparisons"]]
+    assert columns == [c.column for c in COMPARISONS]
+    model = Model.from_splink(1, fitted.settings, fitted.term_frequency)
+    assert model.weight(reports[0], people[0]) > model.weight(reports[0], people[1])

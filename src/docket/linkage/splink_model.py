@@ -96,9 +96,9 @@ class Trained:
 def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> Trained:
     """Fit the model on ``persons`` against ``reports``.
 
-    An EM session that drives an m probability to exactly zero (a level no match ever falls
-    in; Splink 5 refuses such a value) is left out: the model keeps what the other sessions
-    estimated, and the note says which one was left out."""
+    An EM session that fails (see :func:`_em_session`) is left out: the model keeps what the
+    other sessions estimated, every comparison included, and the note says which one was left
+    out."""
     if len(persons) < MIN_RECORDS or len(reports) < MIN_RECORDS:
         raise InvalidInput(
             f"training needs at least {MIN_RECORDS} persons and {MIN_RECORDS} departure "
@@ -122,15 +122,16 @@ def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> T
     training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     notes = []
     for columns in (("given_name", "family_name"), ("date_of_birth",)):
-        try:
-            training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
-        except ValueError as exc:
-            if "below the minimum allowed value" not in str(exc):
-                raise
-            notes.append(f"EM blocked on {', '.join(columns)} left out: {exc}")
-        except EMTrainingException as exc:  # the blocking rule found no pairs at all
-            notes.append(f"EM blocked on {', '.join(columns)} left out: {str(exc).splitlines()[0]}")
+        # Splink takes the comparisons a session blocks on out of the linker's own settings
+        # before it trains, and a failed session leaves them out: so each session starts from
+        # a saved copy, and a failure goes back to it.
+        before: dict[str, Any] = linker.misc.save_model_to_json()
+        failure = _em_session(linker, columns)
+        if failure is not None:
+            notes.append(f"EM blocked on {', '.join(columns)} left out: {failure}")
+            linker = _linker(persons, reports, before)
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    _check_complete(model)
     frequencies = {
         column: {
             str(row[column]): float(row[f"tf_{column}"])
@@ -140,6 +141,34 @@ def train(persons: Sequence[Row], reports: Sequence[Row], *, seed: int = 7) -> T
         for column in TF_COLUMNS
     }
     return Trained(model, frequencies, tuple(notes))
+
+
+def _em_session(linker: Linker, columns: Sequence[str]) -> str | None:
+    """One EM session blocked on ``columns``; why it failed, or ``None``.
+
+    It fails when it drives an m probability to exactly zero (a level no match ever falls in;
+    Splink 5 refuses such a value) or when the blocking rule finds no pairs at all."""
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+    except ValueError as exc:
+        if "below the minimum allowed value" not in str(exc):
+            raise
+        return str(exc)
+    except EMTrainingException as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _check_complete(model: Mapping[str, Any]) -> None:
+    """Refuse a model that lacks a comparison the fast path scores with: it would fail on every
+    report rather than when it is saved."""
+    found = [c.get("output_column_name") for c in model.get("comparisons", ())]
+    wanted = [spec.column for spec in COMPARISONS]
+    if found != wanted:
+        raise InvalidInput(
+            f"training produced a model comparing {', '.join(map(str, found))} instead of "
+            f"{', '.join(wanted)}; nothing was saved"
+        )
 
 
 def _deterministic_matches(persons: Sequence[Row], reports: Sequence[Row]) -> bool:
