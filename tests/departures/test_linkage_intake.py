@@ -29,6 +29,7 @@ from docket.departures.service import (
 )
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.linkage.service import relink, train_model
+from docket.storage import departures as departures_storage
 from docket.storage.audit_store import SqlAuditStore
 from tests.linkage.test_model import population
 
@@ -466,3 +467,22 @@ def test_training_reads_each_person_as_the_fast_path_compares_them(docket: Docke
         ]
     assert persons == expected
     assert {p["document_number"] for p in persons} == {"U1234567", None, "X9901"}
+
+
+def test_a_common_birth_date_does_not_crowd_out_the_person_who_bears_the_names(
+    docket: Docket, monkeypatch: pytest.MonkeyPatch
+):
+    """The fast path scores at most MAX_CANDIDATES persons; those agreeing on more of birth
+    date, family name and given name come first, whatever order they were saved in."""
+    born = "1980-01-01"
+    for n, given in enumerate(["ada", "bea", "cleo", "dina"]):
+        _open(docket, n, {"given_name": given, "family_name": "other", "date_of_birth": born})
+    _open(docket, 10, {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": None})
+    _open(docket, 11, {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": born})
+    monkeypatch.setattr(departures_storage, "MAX_CANDIDATES", 2)
+    report = {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": born}
+    with docket.departures.write() as tx:
+        found = tx.candidates(report)
+    births = sorted(str(fields["date_of_birth"]) for fields in found.values())
+    assert births == [born, "None"]
+    assert {fields["given_name"] for fields in found.values()} == {"zeynep"}

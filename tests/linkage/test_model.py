@@ -212,5 +212,59 @@ def test_a_failed_em_session_leaves_every_comparison_in_the_model():
     ]
     columns = [c["output_column_name"] for c in fitted.settings["comparisons"]]
     assert columns == [c.column for c in COMPARISONS]
+    # The names' u came from sampling, their m from no session: the fast path takes Splink's
+    # default for the one and the trained value for the other, as Splink does.
     model = Model.from_splink(1, fitted.settings, fitted.term_frequency)
-    assert model.weight(reports[0], people[0]) > model.weight(reports[0], people[1])
+    persons = {p["unique_id"]: p for p in people}
+    by_id = {r["unique_id"]: r for r in reports}
+    pairs = predict(fitted.settings, people, reports, threshold=0.0)
+    assert len(pairs) >= 40
+    for person_id, report_id, weight in pairs:
+        ours = model.weight(by_id[report_id], persons[person_id])
+        assert ours == pytest.approx(weight, abs=1e-9), (person_id, report_id)
+
+
+def test_the_fast_path_scores_accented_names_as_splink_does(trained):
+    """DuckDB compares names byte by byte; the fast path must agree on names outside ASCII."""
+    _, _, settings, model = trained
+    written = [
+        ("García", "José", "Garcia", "Jose"),
+        ("Núñez", "Zoë", "Nunez", "Zoe"),
+        ("Müller", "Łukasz", "Muller", "Lukasz"),
+        ("Øster", "Ángel", "Ostér", "Angél"),
+    ]
+    persons, reports = [], []
+    for n, (family, given, family_2, given_2) in enumerate(written):
+        born = f"19{70 + n}-0{n + 1}-1{n}"
+        persons.append(
+            {
+                "unique_id": f"p{n}",
+                **record(
+                    {
+                        "given_name": given,
+                        "family_name": family,
+                        "date_of_birth": born,
+                        "postcode": "1000{n}",
+                    }
+                ),
+            }
+        )
+        reports.append(
+            {
+                "unique_id": f"r{n}",
+                **record(
+                    {
+                        "given_name": given_2,
+                        "family_name": family_2,
+                        "date_of_birth": born,
+                        "postcode": "10 00{n}",
+                    }
+                ),
+            }
+        )
+    pairs = predict(settings, persons, reports, threshold=0.0)
+    assert {(p, r) for p, r, _ in pairs} >= {(f"p{n}", f"r{n}") for n in range(len(written))}
+    by_id = {row["unique_id"]: row for row in persons + reports}
+    for person_id, report_id, weight in pairs:
+        ours = model.weight(by_id[report_id], by_id[person_id])
+        assert ours == pytest.approx(weight, abs=1e-9), (person_id, report_id)

@@ -109,9 +109,9 @@ class Model:
 
     version: int
     prior: float
-    levels: Mapping[str, Sequence[tuple[float, float] | None]]
+    levels: Mapping[str, Sequence[tuple[float | None, float | None]]]
     """Per column: (m, u) for each non-null level in order (``None``: untrained, Splink's
-    default applies)."""
+    default applies to that one)."""
     term_frequency: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     tf_minimum_u: float = 0.0
 
@@ -121,24 +121,21 @@ class Model:
     ) -> Model:
         """The weights of a model Splink saved (``save_model_to_json``), with its
         term-frequency tables."""
-        levels: dict[str, list[tuple[float, float] | None]] = {}
+        levels: dict[str, list[tuple[float | None, float | None]]] = {}
         for comparison in settings["comparisons"]:
             column = comparison["output_column_name"]
-            mu: list[tuple[float, float] | None] = []
-            for level in comparison["comparison_levels"]:
-                if level.get("is_null_level"):
-                    continue
-                if "m_probability" in level and "u_probability" in level:
-                    mu.append((float(level["m_probability"]), float(level["u_probability"])))
-                else:
-                    mu.append(None)
-            levels[column] = mu
+            levels[column] = [
+                (_probability(level, "m_probability"), _probability(level, "u_probability"))
+                for level in comparison["comparison_levels"]
+                if not level.get("is_null_level")
+            ]
         return cls(version, float(settings["probability_two_random_records_match"]), levels, tf)
 
     def _mu(self, column: str, level: int) -> tuple[float, float]:
         trained = self.levels[column]
-        found = trained[level]
-        return found if found is not None else _default_mu(len(trained), level)
+        m, u = trained[level]
+        default_m, default_u = _default_mu(len(trained), level)
+        return (default_m if m is None else m), (default_u if u is None else u)
 
     def weight(self, left: Mapping[str, str | None], right: Mapping[str, str | None]) -> float:
         """The match weight (log2 odds) of ``left`` and ``right`` being the same person."""
@@ -223,6 +220,13 @@ def probability(weight: float) -> float:
     return odds / (1 + odds)
 
 
+def _probability(level: Mapping[str, Any], key: str) -> float | None:
+    """One trained probability of a saved level (Splink saves only trained ones, m and u
+    each on its own): ``None`` where training set none."""
+    value = level.get(key)
+    return None if value is None else float(value)
+
+
 def _default_mu(levels: int, level: int) -> tuple[float, float]:
     """Splink's m and u for a level training never saw (``_default_m_values`` and
     ``_default_u_values``): level 0 is the first non-null level, the last is ELSE."""
@@ -236,6 +240,18 @@ def _default_mu(levels: int, level: int) -> tuple[float, float]:
     return m[gamma], m[gamma] / 2 ** bits[gamma]
 
 
+def _as_bytes(text: str) -> str:
+    """``text`` one character per UTF-8 byte: DuckDB, which Splink trains and predicts on,
+    measures Jaro–Winkler and Levenshtein over bytes, so "garcía" is seven long to it."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def name_similarity(left: str, right: str) -> float:
+    """Jaro–Winkler similarity of two normalised names, as Splink's DuckDB backend computes
+    it (over UTF-8 bytes), so that the fast path and batch prediction agree on every pair."""
+    return jellyfish.jaro_winkler_similarity(_as_bytes(left), _as_bytes(right))
+
+
 def _level(comparison: Comparison, left: str | None, right: str | None) -> int | None:
     """The index of the first non-null level that holds (the last is ELSE), or ``None`` for
     the null level."""
@@ -246,13 +262,13 @@ def _level(comparison: Comparison, left: str | None, right: str | None) -> int |
     if left == right:
         return 0
     if comparison.kind == "name":
-        similarity = jellyfish.jaro_winkler_similarity(left, right)
+        similarity = name_similarity(left, right)
         for index, threshold in enumerate(comparison.thresholds, start=1):
             if similarity >= threshold:
                 return index
         return len(comparison.thresholds) + 1
     if comparison.kind == "levenshtein":
-        distance = jellyfish.levenshtein_distance(left, right)
+        distance = jellyfish.levenshtein_distance(_as_bytes(left), _as_bytes(right))
         for index, threshold in enumerate(comparison.thresholds, start=1):
             if distance <= threshold:
                 return index
@@ -349,5 +365,5 @@ def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> 
         and one["date_of_birth"] == other["date_of_birth"]
         and given_one is not None
         and given_other is not None
-        and jellyfish.jaro_winkler_similarity(given_one, given_other) < SAME_NAME
+        and name_similarity(given_one, given_other) < SAME_NAME
     )

@@ -261,24 +261,34 @@ class SqlDepartureWrite(SqlDepartureRead):
         self._next_seq += 1
 
     def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
+        """Persons born on the report's date of birth or bearing both its names. Where more
+        than ``MAX_CANDIDATES`` qualify, those agreeing on more of the three come first (a
+        common birth date must not crowd out the one person who also bears the names)."""
         p = t.persons.c
-        rules = []
+        fields: list[sa.ColumnElement[bool]] = []
+        rules: list[sa.ColumnElement[bool]] = []
         born = report.get("date_of_birth")
         if born is not None:
             with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
                 rules.append(p.date_of_birth == dt.date.fromisoformat(born))
+                fields.append(rules[-1])
         family, given = report.get("family_name"), report.get("given_name")
+        if family is not None:
+            fields.append(sa.func.lower(p.family_name) == family)
+        if given is not None:
+            fields.append(sa.func.lower(p.given_name) == given)
         if family is not None and given is not None:
-            rules.append(
-                sa.and_(
-                    sa.func.lower(p.family_name) == family, sa.func.lower(p.given_name) == given
-                )
-            )
+            rules.append(sa.and_(*fields[-2:]))
         if not rules:
             return {}
-        query = _compared_columns(self.connection.dialect.name)
-        rows = self.connection.execute(query.where(sa.or_(*rules)).limit(MAX_CANDIDATES))
-        return dict(_person_records(rows))
+        agreeing = sum((sa.case((f, 1), else_=0) for f in fields), sa.literal(0))
+        query = (
+            _compared_columns(self.connection.dialect.name)
+            .where(sa.or_(*rules))
+            .order_by(agreeing.desc(), p.person_id)
+            .limit(MAX_CANDIDATES)
+        )
+        return dict(_person_records(self.connection.execute(query)))
 
     def open_cases_of(self, person_id: str) -> list[Case]:
         closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
