@@ -13,6 +13,7 @@ from docket.storage.access_log import SqlAccessLog
 from docket.storage.departures import SqlDepartureStore, SqlLinkageStore
 from docket.storage.engine import make_engine
 from docket.storage.migrate import require_current, upgrade
+from docket.storage.priority import SqlPriorityStore
 from docket.storage.unit_of_work import SqlUnitOfWork
 from docket.storage.users import SqlUserStore
 
@@ -35,6 +36,7 @@ class Docket:
     access_log: SqlAccessLog
     departures: SqlDepartureStore
     linkage: SqlLinkageStore
+    priority: SqlPriorityStore
     clock: Clock
 
     def close(self) -> None:
@@ -62,5 +64,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
         access_log=SqlAccessLog(engine),
         departures=SqlDepartureStore(uow),
         linkage=SqlLinkageStore(engine),
+        priority=SqlPriorityStore(uow),
         clock=clock or SystemClock(),
     )

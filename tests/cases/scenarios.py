@@ -102,6 +102,34 @@ def in_absentia_order() -> Built:
     return built.then(K.REMOVAL_ORDERED, in_absentia=True)
 
 
+FACT_SAMPLES: dict[EventKind, dict[str, object]] = {
+    K.CONVICTION_RECORDED: {
+        "offence": "burglary in the second degree",
+        "statute": "N.Y. Penal Law 140.25",
+        "category": "other_felony",
+        "sentence_months": "18",
+        "convicted_on": "2019-04-02",
+    },
+    K.NATIONAL_SECURITY_FINDING_RECORDED: {
+        "finding": "material support finding",
+        "authority": "agency headquarters",
+        "found_on": "2024-12-01",
+    },
+    K.ENTRY_RECORDED: {"entered_on": "2012-06-30", "manner": "without_inspection"},
+    K.APPREHENSION_RECORDED: {"apprehended_on": "2024-12-20", "context": "interior"},
+    K.CAREGIVER_OF_US_CITIZEN_CHILD_RECORDED: {"since_on": "2016-03-01"},
+    K.SERIOUS_HEALTH_CONDITION_RECORDED: {"condition": "dialysis", "diagnosed_on": "2023-05-05"},
+    K.VICTIM_OR_WITNESS_RECORDED: {
+        "role": "witness",
+        "matter": "wage theft prosecution",
+        "since_on": "2022-02-02",
+    },
+    K.RELIEF_APPLICATION_RECORDED: {"application": "asylum", "filed_on": "2024-11-30"},
+    K.PUBLIC_SERVICE_RECORDED: {"service": "U.S. Army", "from_on": "2001-01-01"},
+}
+"""Fields that make each fact-recording event acceptable on any open case."""
+
+
 def ready_for(kind: EventKind, state: CaseState) -> tuple[Built, dict[str, object], int]:
     """A case in ``state`` on which ``kind`` is acceptable, the fields to send and the days to
     wait before sending it. ``state`` must be one of the move's start states."""
@@ -166,6 +194,18 @@ def ready_for(kind: EventKind, state: CaseState) -> tuple[Built, dict[str, objec
         fields = {"scheduled_for": (built.on + dt.timedelta(days=10)).isoformat()}
     elif kind is K.REMOVAL_CANCELLED:
         fields = {"reason": "travel document expired"}
+    elif kind in FACT_SAMPLES:
+        fields = dict(FACT_SAMPLES[kind])
+    elif kind in (K.FACT_CORRECTED, K.FACT_WITHDRAWN):
+        if not built.case.is_open:
+            # facts are recorded on open cases only; a closed one is corrected on its record
+            built = _closed_with_a_fact(state)
+        else:
+            built = built.then(K.CONVICTION_RECORDED, **FACT_SAMPLES[K.CONVICTION_RECORDED])
+        fact = next(f for f in built.case.facts if f.kind.value == "conviction")
+        fields = {"fact_id": fact.fact_id, "reason": "judgment vacated on appeal"}
+        if kind is K.FACT_CORRECTED:
+            fields |= {"field": "disposition", "value": "vacated"}
     elif kind is K.CASE_CLOSED:
         reason = {
             S.RELIEF_GRANTED: "relief",
@@ -176,3 +216,22 @@ def ready_for(kind: EventKind, state: CaseState) -> tuple[Built, dict[str, objec
         if state in (S.RELIEF_GRANTED, S.TERMINATED):
             days = 31
     return built, fields, days
+
+
+def _closed_with_a_fact(state: CaseState) -> Built:
+    """A case that got a conviction on record while open, then reached ``state`` (closed or
+    removed)."""
+    built = opened().then(K.CONVICTION_RECORDED, **FACT_SAMPLES[K.CONVICTION_RECORDED])
+    if state is S.CLOSED:
+        return built.then(K.CASE_CLOSED, reason="other")
+    assert state is S.REMOVED
+    built = built.then(K.CHARGING_DOCUMENT_SERVED)
+    built = built.then(
+        K.HEARING_SCHEDULED, hearing_on=(built.on + dt.timedelta(days=30)).isoformat()
+    )
+    built = built.then(K.REMOVAL_ORDERED, days=30)
+    built = built.then(K.ORDER_BECAME_FINAL, days=31)
+    built = built.then(
+        K.REMOVAL_SCHEDULED, scheduled_for=(built.on + dt.timedelta(days=5)).isoformat()
+    )
+    return built.then(K.REMOVAL_EXECUTED, days=5)

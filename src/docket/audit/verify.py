@@ -191,8 +191,8 @@ def _compare(
     cases = store.stored_cases(case_ids) if case_ids else {}
     persons = store.stored_persons(person_ids) if person_ids else {}
     for kind, stream_id, events in batch:
-        if kind is StreamType.DEPARTURE_REPORT:
-            continue  # review decisions: no projection to rebuild; the chain covers them
+        if kind in (StreamType.DEPARTURE_REPORT, StreamType.PRIORITISATION):
+            continue  # review decisions, the switch, ranking runs: no projection to rebuild
         rebuilt: Case | Person
         stored: Case | Person | None
         if kind is StreamType.CASE:

@@ -7,8 +7,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from docket.cases.events import Event, EventKind
-from docket.cases.fields import date_field
+from docket.cases.events import Event, EventKind, JSONValue
+from docket.cases.facts import BY_EVENT, FACTS, FactSpec, fact_id
+from docket.cases.fields import date_field, parse_fields
 from docket.cases.model import (
     Bar,
     BarKind,
@@ -18,12 +19,15 @@ from docket.cases.model import (
     Custody,
     CustodyStatus,
     Decision,
+    Fact,
+    FactKind,
     ReleaseMode,
 )
 from docket.cases.table import CUSTODY_REVIEW_DAYS, POST_ORDER_STATES, TABLE, appeal_due_on
 
 K = EventKind
 S = CaseState
+Value = str | int | bool | None
 
 _BAR_PLACING = frozenset(
     {
@@ -117,15 +121,95 @@ def _removal_ordered(case: Case, event: Event) -> Case:
     )
 
 
-def _enter_final(case: Case, on: dt.date) -> Case:
+def _enter_final(case: Case, event: Event) -> Case:
+    on = event.occurred_on
     custody = case.custody
     if custody.status is CustodyStatus.DETAINED:
         custody = dataclasses.replace(
             custody, review_due_on=on + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
         )
-    return dataclasses.replace(
-        case, state=S.FINAL_ORDER, final_on=on, appeal_due_on=None, custody=custody
+    final = Fact(
+        fact_id=fact_id(case.case_ref, event.stream_version),
+        kind=FactKind.FINAL_ORDER,
+        on=on,
+        values=(),
+        document_ref=event.document_ref,
+        event_id=event_id(event),
     )
+    return dataclasses.replace(
+        case,
+        state=S.FINAL_ORDER,
+        final_on=on,
+        appeal_due_on=None,
+        custody=custody,
+        facts=(*_without_kind(case.facts, FactKind.FINAL_ORDER), final),
+    )
+
+
+def event_id(event: Event) -> str:
+    """How a fact's source names the event on the case's stream: ``CASE_ID@VERSION``."""
+    return f"{event.stream_id}@{event.stream_version}"
+
+
+def _without_kind(facts: tuple[Fact, ...], kind: FactKind) -> tuple[Fact, ...]:
+    return tuple(f for f in facts if f.kind is not kind)
+
+
+def _fact_values(spec: FactSpec, data: Mapping[str, JSONValue]) -> tuple[tuple[str, Value], ...]:
+    values: list[tuple[str, Value]] = []
+    for field in spec.fields:
+        value = data.get(field.name)
+        assert value is None or isinstance(value, str | int | bool)
+        values.append((field.name, value))
+    return tuple(values)
+
+
+def _fact_recorded(case: Case, event: Event) -> Case:
+    spec = BY_EVENT[event.kind]
+    on = date_field(event.data, spec.date_field)
+    assert on is not None
+    fact = Fact(
+        fact_id=fact_id(case.case_ref, event.stream_version),
+        kind=spec.kind,
+        on=on,
+        values=_fact_values(spec, event.data),
+        document_ref=event.document_ref,
+        event_id=event_id(event),
+    )
+    return dataclasses.replace(case, facts=(*case.facts, fact))
+
+
+def _fact_corrected(case: Case, event: Event) -> Case:
+    target = str(event.data["fact_id"])
+    facts = []
+    for fact in case.facts:
+        if fact.fact_id == target:
+            spec = FACTS[fact.kind]
+            values = dict(fact.values)
+            values.update(corrected_value(spec, event.data))
+            on = values.get(spec.date_field)
+            fact = dataclasses.replace(
+                fact,
+                values=tuple((f.name, values.get(f.name)) for f in spec.fields),
+                on=dt.date.fromisoformat(on) if isinstance(on, str) else fact.on,
+                corrections=(*fact.corrections, event_id(event)),
+            )
+        facts.append(fact)
+    return dataclasses.replace(case, facts=tuple(facts))
+
+
+def corrected_value(spec: FactSpec, data: Mapping[str, JSONValue]) -> dict[str, Value]:
+    """The field a ``fact_corrected`` event sets, and its new value, parsed by the fact's spec."""
+    name = str(data["field"])
+    field = next(f for f in spec.fields if f.name == name)
+    value = parse_fields((field,), {name: data.get("value")}, kind=spec.kind.value)[name]
+    assert value is None or isinstance(value, str | int | bool)
+    return {name: value}
+
+
+def _fact_withdrawn(case: Case, event: Event) -> Case:
+    target = str(event.data["fact_id"])
+    return dataclasses.replace(case, facts=tuple(f for f in case.facts if f.fact_id != target))
 
 
 def _close(case: Case, on: dt.date, reason: CloseReason) -> Case:
@@ -155,6 +239,7 @@ def _back_to_proceedings(case: Case) -> Case:
         final_on=None,
         removal_scheduled_for=None,
         motion_pending=False,
+        facts=_without_kind(case.facts, FactKind.FINAL_ORDER),
     )
 
 
@@ -162,7 +247,7 @@ def _appeal_decided(case: Case, event: Event) -> Case:
     if event.data["outcome"] == "remanded":
         return _back_to_proceedings(case)
     if case.decision is Decision.REMOVAL_ORDERED:
-        return _enter_final(case, event.occurred_on)
+        return _enter_final(case, event)
     return case
 
 
@@ -240,8 +325,8 @@ EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
     K.REMOVAL_ORDERED: _removal_ordered,
     K.APPEAL_FILED: lambda c, e: dataclasses.replace(c, appeal_due_on=None),
     K.APPEAL_DECIDED: _appeal_decided,
-    K.ORDER_BECAME_FINAL: lambda c, e: _enter_final(c, e.occurred_on),
-    K.VOLUNTARY_DEPARTURE_EXPIRED: lambda c, e: _enter_final(c, e.occurred_on),
+    K.ORDER_BECAME_FINAL: _enter_final,
+    K.VOLUNTARY_DEPARTURE_EXPIRED: _enter_final,
     K.DEPARTURE_CONFIRMED: _departure_confirmed,
     K.DEPARTURE_RECORDED: _departure_recorded,
     K.DEPARTURE_REVIEWED: _departure_reviewed,
@@ -265,6 +350,9 @@ EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
         motion_pending=False,
     ),
     K.CASE_CLOSED: lambda c, e: _close(c, e.occurred_on, CloseReason(str(e.data["reason"]))),
+    **{kind: _fact_recorded for kind in BY_EVENT},
+    K.FACT_CORRECTED: _fact_corrected,
+    K.FACT_WITHDRAWN: _fact_withdrawn,
 }
 
 
@@ -272,7 +360,8 @@ def apply(case: Case, event: Event) -> Case:
     """``case`` after ``event``: its effect, then the bar it places or lifts."""
     effect = EFFECTS.get(event.kind)
     after = effect(case, event) if effect else case
-    bar = TABLE[event.kind].bar
+    move = TABLE.get(event.kind)  # a priority determination is no move: it changes nothing
+    bar = move.bar if move is not None else None
     if bar is not None and event.kind in _BAR_PLACING:
         after = _place_bar(after, bar, event)
     elif bar is not None and event.kind in _BAR_LIFTING:

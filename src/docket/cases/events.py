@@ -22,6 +22,8 @@ class StreamType(StrEnum):
     PERSON = "person"
     DEPARTURE_REPORT = "departure_report"
     """A departure report's own stream: the review decisions on it."""
+    PRIORITISATION = "prioritisation"
+    """The prioritisation switch: an admin turning scoring off or on."""
 
 
 class EventKind(StrEnum):
@@ -32,6 +34,9 @@ class EventKind(StrEnum):
     PERSON_ALIAS_RECORDED = "person_alias_recorded"
     # departure report stream
     DEPARTURE_REPORT_REVIEWED = "departure_report_reviewed"
+    # prioritisation switch stream
+    PRIORITISATION_SWITCHED = "prioritisation_switched"
+    PRIORITY_RANKED = "priority_ranked"
     # case stream: creation
     CASE_OPENED = "case_opened"
     CASE_IMPORTED = "case_imported"
@@ -63,6 +68,20 @@ class EventKind(StrEnum):
     CUSTODY_PLAN_RECORDED = "custody_plan_recorded"
     MEDICAL_HOLD_PLACED = "medical_hold_placed"
     MEDICAL_HOLD_LIFTED = "medical_hold_lifted"
+    # case stream: documented facts a prioritisation policy may use (cases/facts.py)
+    CONVICTION_RECORDED = "conviction_recorded"
+    NATIONAL_SECURITY_FINDING_RECORDED = "national_security_finding_recorded"
+    ENTRY_RECORDED = "entry_recorded"
+    APPREHENSION_RECORDED = "apprehension_recorded"
+    CAREGIVER_OF_US_CITIZEN_CHILD_RECORDED = "caregiver_of_us_citizen_child_recorded"
+    SERIOUS_HEALTH_CONDITION_RECORDED = "serious_health_condition_recorded"
+    VICTIM_OR_WITNESS_RECORDED = "victim_or_witness_recorded"
+    RELIEF_APPLICATION_RECORDED = "relief_application_recorded"
+    PUBLIC_SERVICE_RECORDED = "public_service_recorded"
+    FACT_CORRECTED = "fact_corrected"
+    FACT_WITHDRAWN = "fact_withdrawn"
+    # case stream: a supervisor's determination on a prioritisation recommendation
+    PRIORITY_DETERMINED = "priority_determined"
     # case stream: custody and removal
     CUSTODY_BOOKED = "custody_booked"
     CUSTODY_RELEASED = "custody_released"

@@ -25,6 +25,11 @@ class FieldType(StrEnum):
     TEXT = "text"
     BOOL = "bool"
     CHOICE = "choice"
+    NUMBER = "number"
+    """A whole number from 0 to MAX_NUMBER."""
+
+
+MAX_NUMBER = 100_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,13 @@ class FieldSpec:
     help: str
     required: bool = True
     choices: tuple[str, ...] = ()
+
+
+def spec(
+    name: str, kind: FieldType, help_: str, *, required: bool = True, choices: tuple[str, ...] = ()
+) -> FieldSpec:
+    """A field, briefly: the tables of moves and of facts are written with this."""
+    return FieldSpec(name=name, type=kind, help=help_, required=required, choices=choices)
 
 
 def parse_date(value: object, *, name: str) -> dt.date:
@@ -68,6 +80,20 @@ def parse_bool(value: object, *, name: str) -> bool:
         if word in FALSE_WORDS:
             return False
     raise InvalidInput(f"{name}: {value!r} is not true or false", details={"field": name})
+
+
+def parse_number(value: object, *, name: str) -> int:
+    """A whole number from 0 to :data:`MAX_NUMBER`, from digits or an ``int``."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{name}: expected a whole number", details={"field": name})
+    text = str(value).strip()
+    if isinstance(value, int) or (text.isascii() and text.isdigit()):
+        number = int(text)
+        if 0 <= number <= MAX_NUMBER:
+            return number
+    raise InvalidInput(
+        f"{name}: {value!r} is not a whole number from 0 to {MAX_NUMBER}", details={"field": name}
+    )
 
 
 def parse_fields(
@@ -105,6 +131,8 @@ def _parse_one(spec: FieldSpec, value: object) -> JSONValue:
         return parse_date(value, name=spec.name).isoformat()
     if spec.type is FieldType.BOOL:
         return parse_bool(value, name=spec.name)
+    if spec.type is FieldType.NUMBER:
+        return parse_number(value, name=spec.name)
     text = str(value).strip()
     if spec.type is FieldType.CHOICE and text not in spec.choices:
         raise InvalidInput(

@@ -172,6 +172,44 @@ class Person:
     version: int = 0
 
 
+class FactKind(StrEnum):
+    """Documented facts a prioritisation policy may use (``facts.FACTS`` describes each)."""
+
+    CONVICTION = "conviction"
+    NATIONAL_SECURITY_FINDING = "national_security_finding"
+    ENTRY = "entry"
+    APPREHENSION = "apprehension"
+    FINAL_ORDER = "final_order"
+    """Not recorded by hand: the case records it when its order becomes final."""
+    CAREGIVER_OF_US_CITIZEN_CHILD = "caregiver_of_us_citizen_child"
+    SERIOUS_HEALTH_CONDITION = "serious_health_condition"
+    VICTIM_OR_WITNESS = "victim_or_witness"
+    PENDING_RELIEF_APPLICATION = "pending_relief_application"
+    MILITARY_OR_PUBLIC_SERVICE = "military_or_public_service"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A documented fact on a case: what the event that recorded it said, as corrected since.
+
+    ``fact_id`` is ``CASE_REF/F<version>``, the version being that of the event that recorded
+    it, so it names the event too; ``corrections`` are the ids of the events that corrected it.
+    """
+
+    fact_id: str
+    kind: FactKind
+    on: dt.date
+    """The fact's own date: of the conviction, the entry, the finding, ..."""
+    values: tuple[tuple[str, str | int | bool | None], ...]
+    document_ref: str
+    event_id: str
+    """``CASE_ID@VERSION`` of the recording event."""
+    corrections: tuple[str, ...] = ()
+
+    def value(self, name: str) -> str | int | bool | None:
+        return dict(self.values).get(name)
+
+
 @dataclass(frozen=True)
 class Case:
     """The current state of one removal case: the projection of its events."""
@@ -198,6 +236,8 @@ class Case:
     motion_pending: bool = False
     bars: tuple[Bar, ...] = ()
     custody: Custody = field(default_factory=Custody)
+    facts: tuple[Fact, ...] = ()
+    """Documented facts in force (withdrawn ones are only in the log)."""
 
     @property
     def is_open(self) -> bool:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
+from docket.cases.effects import corrected_value
 from docket.cases.events import EventKind, JSONValue
-from docket.cases.fields import date_field
-from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus
+from docket.cases.facts import BY_EVENT, FACTS, FactSpec
+from docket.cases.fields import FieldType, date_field
+from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
 from docket.cases.table import APPEAL_WINDOW_DAYS, CLOSE_REASON_STATES
-from docket.errors import RuleViolation
+from docket.errors import InvalidInput, RuleViolation
 
 K = EventKind
 VD_LIMIT_DAYS = {"judge_at_conclusion": 60, "judge_prior_to_conclusion": 120, "agency": 120}
@@ -165,6 +167,69 @@ def _guard_case_closed(case: Case, data: Data, on: dt.date) -> None:
         )
 
 
+def _fact_dates(case: Case, spec: FactSpec, values: Mapping[str, object], on: dt.date) -> None:
+    """A fact's dates are no later than the day it is recorded, and an end no earlier than its
+    start."""
+    dates = {
+        f.name: dt.date.fromisoformat(str(values[f.name]))
+        for f in spec.fields
+        if f.type is FieldType.DATE and values.get(f.name) is not None
+    }
+    for name, day in dates.items():
+        if day > on:
+            raise _rule(
+                f"{name} {day} is after the day the fact is recorded ({on})",
+                "fact_date_in_future",
+                case,
+            )
+    start = dates.get(spec.date_field)
+    for name, day in dates.items():
+        if start is not None and name != spec.date_field and day < start:
+            raise _rule(
+                f"{name} {day} is before {spec.date_field} {start}", "fact_dates_out_of_order", case
+            )
+
+
+def _guard_fact_recorded(spec: FactSpec) -> Callable[[Case, Data, dt.date], None]:
+    def guard(case: Case, data: Data, on: dt.date) -> None:
+        _fact_dates(case, spec, data, on)
+
+    return guard
+
+
+def _recorded_fact(case: Case, data: Data) -> Fact:
+    target = str(data["fact_id"])
+    found = next((f for f in case.facts if f.fact_id == target), None)
+    if found is None:
+        raise RuleViolation(
+            f"case {case.case_ref} has no fact {target} in force",
+            details={"rule": "fact_not_found", "case_ref": case.case_ref, "fact_id": target},
+        )
+    return found
+
+
+def _guard_fact_corrected(case: Case, data: Data, on: dt.date) -> None:
+    fact = _recorded_fact(case, data)
+    spec = FACTS[fact.kind]
+    name = str(data["field"])
+    names = [f.name for f in spec.fields]
+    if name not in names:
+        raise InvalidInput(
+            f"a {fact.kind.value} has no field {name!r} (fields: {', '.join(names) or 'none'})",
+            details={"field": "field", "choices": names},
+        )
+    new = corrected_value(spec, data)
+    if fact.value(name) == new[name]:
+        raise _rule(
+            f"{fact.fact_id} already has {name} = {new[name]!r}", "nothing_to_correct", case
+        )
+    _fact_dates(case, spec, {**dict(fact.values), **new}, on)
+
+
+def _guard_fact_withdrawn(case: Case, data: Data, on: dt.date) -> None:
+    _recorded_fact(case, data)
+
+
 GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.HEARING_SCHEDULED: _guard_hearing_scheduled,
     K.VOLUNTARY_DEPARTURE_GRANTED: _guard_vd_granted,
@@ -191,4 +256,7 @@ GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.CUSTODY_RELEASED: _guard_custody_released,
     K.REMOVAL_SCHEDULED: _guard_removal_scheduled,
     K.CASE_CLOSED: _guard_case_closed,
+    **{kind: _guard_fact_recorded(spec) for kind, spec in BY_EVENT.items()},
+    K.FACT_CORRECTED: _guard_fact_corrected,
+    K.FACT_WITHDRAWN: _guard_fact_withdrawn,
 }

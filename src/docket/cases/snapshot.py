@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 
 from docket.cases.events import Event, JSONValue
+from docket.cases.facts import FACTS
 from docket.cases.model import (
     Address,
     Bar,
@@ -24,6 +25,8 @@ from docket.cases.model import (
     Custody,
     CustodyStatus,
     Decision,
+    Fact,
+    FactKind,
     FamilyLink,
     IdentityDocument,
     Name,
@@ -152,7 +155,37 @@ def case_to_dict(case: Case) -> dict[str, JSONValue]:
     }
     for name in _CASE_DATES:
         out[name] = _iso(getattr(case, name))
+    if case.facts:  # absent rather than empty, so snapshots taken before facts existed match
+        out["facts"] = [fact_to_dict(f) for f in case.facts]
     return out
+
+
+def fact_to_dict(fact: Fact) -> dict[str, JSONValue]:
+    """A fact as the case snapshot holds it."""
+    return {
+        "fact_id": fact.fact_id,
+        "kind": fact.kind.value,
+        "on": fact.on.isoformat(),
+        "values": dict(fact.values),
+        "document_ref": fact.document_ref,
+        "event_id": fact.event_id,
+        "corrections": list(fact.corrections),
+    }
+
+
+def fact_from_dict(data: Mapping[str, Any]) -> Fact:
+    """The inverse of :func:`fact_to_dict`."""
+    kind = FactKind(data["kind"])
+    values = data.get("values") or {}
+    return Fact(
+        fact_id=data["fact_id"],
+        kind=kind,
+        on=dt.date.fromisoformat(data["on"]),
+        values=tuple((spec.name, values.get(spec.name)) for spec in FACTS[kind].fields),
+        document_ref=data["document_ref"],
+        event_id=data["event_id"],
+        corrections=tuple(data.get("corrections", ())),
+    )
 
 
 def case_from_dict(data: Mapping[str, Any]) -> Case:
@@ -191,7 +224,8 @@ def case_from_dict(data: Mapping[str, Any]) -> Case:
             else None,
             review_due_on=_day(custody.get("review_due_on")),
         ),
-        **dates,
+        facts=tuple(fact_from_dict(f) for f in data.get("facts", ())),
+        **cast(dict[str, Any], dates),
     )
 
 

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from docket.cases.events import EventKind
+from docket.cases.facts import CORRECTION_LEGAL_BASIS, FACTS
 from docket.cases.fields import FieldSpec, FieldType
+from docket.cases.fields import spec as _f
 from docket.cases.model import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -73,12 +75,8 @@ class Move:
     """The bar this move places or removes, if any."""
     custody: bool = False
     """The move books the person into custody or releases them."""
-
-
-def _f(
-    name: str, kind: FieldType, help_: str, *, required: bool = True, choices: tuple[str, ...] = ()
-) -> FieldSpec:
-    return FieldSpec(name=name, type=kind, help=help_, required=required, choices=choices)
+    fact: bool = False
+    """The move records, corrects or withdraws a documented fact (``facts.py``)."""
 
 
 _MOVES = (
@@ -406,7 +404,55 @@ _MOVES = (
     ),
 )
 
-TABLE: Mapping[EventKind, Move] = {move.kind: move for move in _MOVES}
+_FACT_MOVES = (
+    *(
+        Move(
+            spec.event,
+            spec.summary,
+            OPEN_STATES,
+            OPEN_STATES,
+            spec.legal_basis,
+            spec.fields,
+            fact=True,
+        )
+        for spec in FACTS.values()
+        if spec.event is not None
+    ),
+    Move(
+        EventKind.FACT_CORRECTED,
+        "A recorded fact was corrected: one field set to a new value, with the reason (a "
+        "conviction vacated or expunged, an application decided, an error put right).",
+        frozenset(CaseState),
+        frozenset(CaseState),
+        CORRECTION_LEGAL_BASIS,
+        (
+            _f("fact_id", FieldType.TEXT, "the fact, e.g. DKT-0001/F7"),
+            _f("field", FieldType.TEXT, "the field to correct"),
+            _f(
+                "value",
+                FieldType.TEXT,
+                "its new value (empty clears an optional field)",
+                required=False,
+            ),
+            _f("reason", FieldType.TEXT, "why it is corrected"),
+        ),
+        fact=True,
+    ),
+    Move(
+        EventKind.FACT_WITHDRAWN,
+        "A fact recorded in error was withdrawn, with the reason; it stays in the log.",
+        frozenset(CaseState),
+        frozenset(CaseState),
+        CORRECTION_LEGAL_BASIS,
+        (
+            _f("fact_id", FieldType.TEXT, "the fact, e.g. DKT-0001/F7"),
+            _f("reason", FieldType.TEXT, "why it is withdrawn"),
+        ),
+        fact=True,
+    ),
+)
+
+TABLE: Mapping[EventKind, Move] = {move.kind: move for move in (*_MOVES, *_FACT_MOVES)}
 """The lifecycle, by event kind. Creation events (``case_opened``, ``case_imported``) and person
 events are not moves: they start or describe a stream."""
 

@@ -29,6 +29,22 @@ class Action(StrEnum):
     RECORD_BAR = "record_bar"
     """Placing or lifting a legal bar: stay, citizenship claim, protected status, ..."""
     RECORD_CUSTODY = "record_custody"
+    RECORD_FACT = "record_fact"
+    """Recording, correcting or withdrawing a documented fact a prioritisation policy may use
+    (a conviction, an entry, a pending application, ...)."""
+    RANK_CASES = "rank_cases"
+    """A prioritisation ranking of open cases by a published policy, with its explanations
+    (a recommendation: it changes no case)."""
+    EXPLAIN_PRIORITY = "explain_priority"
+    """One case's recommendation and the facts that counted."""
+    DECIDE_PRIORITY = "decide_priority"
+    """A supervisor's determination on a recommendation: accept, or override with a reason."""
+    READ_PRIORITY_OVERSIGHT = "read_priority_oversight"
+    """The oversight log of ranking runs and determinations."""
+    READ_DISPARITY = "read_disparity"
+    """The disparity report: categories and scores across groups, aggregates only."""
+    SWITCH_PRIORITISATION = "switch_prioritisation"
+    """Turning prioritisation off or on."""
     RECORD_DEPARTURE_REPORT = "record_departure_report"
     """A departure report taken in (it may record a confirmed departure on a case in any
     office: departures are counted agency-wide)."""
@@ -66,6 +82,8 @@ def action_for(kind: EventKind) -> Action:
         return Action.RECORD_BAR
     if move.custody:
         return Action.RECORD_CUSTODY
+    if move.fact:
+        return Action.RECORD_FACT
     return Action.RECORD_EVENT
 
 
@@ -81,6 +99,7 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.RECORD_EVENT: _OWN,
         Action.RECORD_BAR: _OWN,
         Action.RECORD_CUSTODY: _OWN,
+        Action.RECORD_FACT: _OWN,
         Action.RECORD_DEPARTURE_REPORT: _GLOBAL,
     },
     Role.SUPERVISOR: {
@@ -94,12 +113,19 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.READ_DEPARTURE_REVIEW: _GLOBAL,
         Action.DECIDE_DEPARTURE_REVIEW: _GLOBAL,
         Action.READ_AGGREGATES: _GLOBAL,
+        Action.RECORD_FACT: _OWN,
+        Action.RANK_CASES: _OWN,
+        Action.EXPLAIN_PRIORITY: _OWN,
+        Action.DECIDE_PRIORITY: _OWN,
+        Action.READ_PRIORITY_OVERSIGHT: _GLOBAL,
     },
     Role.LEGAL_REVIEWER: {
         Action.READ_PERSON: _ANY_OFFICE,
         Action.READ_CASE: _ANY_OFFICE,
         Action.LIST_CASES: _ANY_OFFICE,
         Action.RECORD_BAR: _ANY_OFFICE,
+        Action.RECORD_FACT: _ANY_OFFICE,
+        Action.EXPLAIN_PRIORITY: _ANY_OFFICE,
         Action.READ_DEPARTURE_REVIEW: _GLOBAL,
         Action.DECIDE_DEPARTURE_REVIEW: _GLOBAL,
     },
@@ -109,9 +135,9 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.LIST_CASES: _OWN,
         Action.RECORD_CUSTODY: _OWN,
     },
-    Role.ANALYST: {Action.READ_AGGREGATES: _GLOBAL},
-    Role.AUDITOR: {Action.READ_AUDIT: _GLOBAL},
-    Role.ADMIN: {Action.MANAGE_USERS: _GLOBAL},
+    Role.ANALYST: {Action.READ_AGGREGATES: _GLOBAL, Action.READ_DISPARITY: _GLOBAL},
+    Role.AUDITOR: {Action.READ_AUDIT: _GLOBAL, Action.READ_PRIORITY_OVERSIGHT: _GLOBAL},
+    Role.ADMIN: {Action.MANAGE_USERS: _GLOBAL, Action.SWITCH_PRIORITISATION: _GLOBAL},
     Role.SUBJECT: {
         Action.READ_PERSON: frozenset({Relation.OWN_RECORD}),
         Action.READ_CASE: frozenset({Relation.OWN_RECORD}),

@@ -241,3 +241,26 @@ review_decisions = sa.Table(
 )
 """A reviewer's decision on a departure report the linkage model was unsure of: link it to a
 person, reject the candidates, or mark it as of nobody with a case; always with a reason."""
+
+priority_runs = sa.Table(
+    "priority_runs",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("ran_at", sa.String(40), nullable=False, index=True),
+    sa.Column("ran_by", sa.String(200), nullable=False),
+    sa.Column("purpose", sa.String(500), nullable=False),
+    sa.Column("policy_name", sa.String(64), nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("policy_hash", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("rescinded_allowed", sa.Boolean, nullable=False),
+    sa.Column("office", sa.String(16)),
+    sa.Column("cases_scored", sa.Integer, nullable=False),
+    sa.Column("cases_shown", sa.Integer, nullable=False),
+    sa.Column("output_sha256", sa.String(64), nullable=False),
+    sa.Column("output", sa.LargeBinary, nullable=False),
+)
+"""Every ranking run, for oversight: the policy (name, version, content hash), the date it was
+applied for, who ran it, and its output as shown (each case's rank, category, score and
+explanation, with the fact ids used), zlib-compressed JSON with its SHA-256. Determinations on
+its recommendations are events on the cases (``priority_determined``) naming the run."""

@@ -1,0 +1,1 @@
+"""Prioritisation by a published policy: packs, scoring, explanations, decisions."""

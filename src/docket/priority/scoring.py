@@ -1,0 +1,398 @@
+"""Scoring the whole docket against a policy pack, as arrays, with an explanation per case.
+
+The docket arrives as :class:`Docket`: one row per open case (ordered by case reference) and
+one row per documented fact in force. Every condition of the pack is evaluated over all facts
+at once; a case's category is the first that holds, its score the sum of its contributions
+(whole numbers, so they add up exactly), and its explanation lists every rule that counted,
+the facts that satisfied it (with their event and document) and the measures it used.
+
+Deterministic: the same docket, pack and date give the same ranking. Ties are broken by the
+age of the case (opened earlier first), then by its reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from docket.cases.facts import FACTS, counts
+from docket.cases.model import Fact, FactKind
+from docket.priority.packs import Condition, Pack, Rule
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+_KINDS = list(FactKind)
+_KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
+NO_DATE = np.iinfo(np.int64).min
+
+
+@dataclass
+class Docket:
+    """Open cases (in case-reference order) and their facts in force, as columns."""
+
+    case_refs: list[str]
+    person_ids: list[str]
+    opened_on: Ints
+    """Ordinal days."""
+    born_on: list[dt.date | None]
+    fact_case: Ints
+    fact_kind: Ints
+    fact_on: Ints
+    facts: list[Fact]
+    fact_start: Ints = field(default_factory=lambda: np.zeros(1, np.int64))
+    """Facts are in case order: case ``i``'s are ``fact_start[i]:fact_start[i + 1]``."""
+
+    @classmethod
+    def build(
+        cls,
+        rows: Sequence[tuple[str, str, dt.date, dt.date | None, Sequence[Fact]]],
+    ) -> Docket:
+        """From (case ref, person id, opened on, born on, facts) in case-reference order. Facts
+        that cannot count (a vacated conviction, a decided application) are left out here."""
+        fact_case: list[int] = []
+        kinds: list[int] = []
+        days: list[int] = []
+        facts: list[Fact] = []
+        starts = [0]
+        for index, (_, _, _, _, case_facts) in enumerate(rows):
+            for fact in case_facts:
+                if counts(fact):
+                    fact_case.append(index)
+                    kinds.append(_KIND_CODE[fact.kind])
+                    days.append(fact.on.toordinal())
+                    facts.append(fact)
+            starts.append(len(facts))
+        return cls(
+            case_refs=[row[0] for row in rows],
+            person_ids=[row[1] for row in rows],
+            opened_on=np.fromiter((row[2].toordinal() for row in rows), np.int64, len(rows)),
+            born_on=[row[3] for row in rows],
+            fact_case=np.array(fact_case, np.int64),
+            fact_kind=np.array(kinds, np.int64),
+            fact_on=np.array(days, np.int64),
+            facts=facts,
+            fact_start=np.array(starts, np.int64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.case_refs)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure worked out for one case, and what it was worked out from."""
+
+    name: str
+    value: int
+    fact_id: str | None
+    """The fact it comes from; ``None`` for age (the person record's date of birth)."""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    rule: Rule
+    points: int
+    facts: tuple[Fact, ...]
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    case_ref: str
+    rank: int
+    category: Rule | None
+    score: int
+    contributions: tuple[Contribution, ...]
+
+    def fact_ids(self) -> list[str]:
+        return sorted({f.fact_id for c in self.contributions for f in c.facts})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_ref": self.case_ref,
+            "rank": self.rank,
+            "category": self.category.id if self.category else None,
+            "category_label": self.category.label if self.category else None,
+            "score": self.score,
+            "contributions": [
+                {
+                    "rule": c.rule.key,
+                    "label": c.rule.label,
+                    "points": c.points,
+                    "facts": [
+                        {
+                            "fact_id": f.fact_id,
+                            "kind": f.kind.value,
+                            "on": f.on.isoformat(),
+                            "event_id": f.event_id,
+                            "document_ref": f.document_ref,
+                        }
+                        for f in c.facts
+                    ],
+                    "measures": [
+                        {"measure": m.name, "value": m.value, "from": m.fact_id or "date_of_birth"}
+                        for m in c.measures
+                    ],
+                }
+                for c in self.contributions
+            ],
+        }
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def whole_years(since: Ints, as_of: dt.date) -> Ints:
+    """Whole years from each ordinal day in ``since`` to ``as_of`` (an age, say)."""
+    days = (since - _EPOCH).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (days - months).astype(np.int64) + 1
+    before_birthday = (as_of.month * 100 + as_of.day) < (month * 100 + day)
+    years: Ints = as_of.year - year - before_birthday
+    return years
+
+
+def _years_before(as_of: dt.date, years: float) -> int:
+    """The ordinal day ``years`` years before ``as_of`` (calendar years when whole)."""
+    if float(years).is_integer():
+        year = as_of.year - int(years)
+        try:
+            return as_of.replace(year=year).toordinal()
+        except ValueError:  # 29 February
+            return dt.date(year, 2, 28).toordinal()
+    return as_of.toordinal() - round(years * 365.2425)
+
+
+class Scorer:
+    """One pack applied to one docket on one date."""
+
+    def __init__(self, pack: Pack, docket: Docket, as_of: dt.date) -> None:
+        self.pack, self.docket, self.as_of = pack, docket, as_of
+        self._columns: dict[tuple[FactKind, str], tuple[Ints, list[Any]]] = {}
+        self._measures: dict[str, tuple[npt.NDArray[np.float64], Ints]] = {}
+
+    # -- facts -------------------------------------------------------------------------
+    def _column(self, kind: FactKind, name: str) -> tuple[Ints, list[Any]]:
+        """One field of the facts of ``kind``: their indices and values."""
+        key = (kind, name)
+        if key not in self._columns:
+            position = [f.name for f in FACTS[kind].fields].index(name)
+            picked = np.nonzero(self.docket.fact_kind == _KIND_CODE[kind])[0]
+            facts = self.docket.facts
+            self._columns[key] = (picked, [facts[i].values[position][1] for i in picked])
+        return self._columns[key]
+
+    def _fact_mask(self, condition: Condition) -> Bools:
+        assert condition.kind is not None
+        mask: Bools = self.docket.fact_kind == _KIND_CODE[condition.kind]
+        spec = FACTS[condition.kind]
+        for name, test in condition.where:
+            if name in ("on", spec.date_field):
+                mask &= self._date_test(self.docket.fact_on, test)
+                continue
+            picked, column = self._column(condition.kind, name)
+            field_type = next(f.type for f in spec.fields if f.name == name).value
+            if field_type == "date":
+                days = np.array(
+                    [dt.date.fromisoformat(v).toordinal() if v else NO_DATE for v in column],
+                    np.int64,
+                )
+                passed = (days != NO_DATE) & self._date_test(days, test)
+            elif field_type == "number":
+                numbers = np.array([np.nan if v is None else v for v in column], np.float64)
+                passed = self._number_test(numbers, test)
+            else:
+                allowed = set(test)
+                passed = np.fromiter((v in allowed for v in column), np.bool_, len(column))
+            within = np.zeros(len(mask), np.bool_)
+            within[picked[passed]] = True
+            mask &= within
+        return mask
+
+    def _date_test(self, days: Ints, bounds: Sequence[tuple[str, Any]]) -> Bools:
+        mask = np.ones(len(days), np.bool_)
+        for test, bound in bounds:
+            if test == "on_or_after":
+                mask &= days >= dt.date.fromisoformat(bound).toordinal()
+            elif test == "before":
+                mask &= days < dt.date.fromisoformat(bound).toordinal()
+            elif test == "within_years":
+                mask &= days >= _years_before(self.as_of, bound)
+            else:  # more_than_years_ago
+                mask &= days < _years_before(self.as_of, bound)
+        return mask
+
+    @staticmethod
+    def _number_test(values: npt.NDArray[np.float64], bounds: Sequence[tuple[str, Any]]) -> Bools:
+        mask = ~np.isnan(values)
+        for test, bound in bounds:
+            mask &= values >= bound if test == "at_least" else values <= bound
+        return mask
+
+    def _on_cases(self, fact_mask: Bools) -> Bools:
+        hit = np.zeros(len(self.docket), np.bool_)
+        hit[self.docket.fact_case[fact_mask]] = True
+        return hit
+
+    # -- measures ----------------------------------------------------------------------
+    def measure(self, name: str) -> tuple[npt.NDArray[np.float64], Ints]:
+        """Per case: the measure in whole years (NaN when unknown) and the index of the fact
+        it comes from (-1: none, or the date of birth for age)."""
+        if name in self._measures:
+            return self._measures[name]
+        n = len(self.docket)
+        values = np.full(n, np.nan)
+        source = np.full(n, -1, np.int64)
+        if name == "age":
+            known = np.array([born is not None for born in self.docket.born_on], np.bool_)
+            born = np.array([b.toordinal() if b else 0 for b in self.docket.born_on], np.int64)
+            values[known] = whole_years(born[known], self.as_of)
+        else:
+            kind = {
+                "presence_years": FactKind.ENTRY,
+                "years_since_last_offence": FactKind.CONVICTION,
+                "years_since_final_order": FactKind.FINAL_ORDER,
+            }[name]
+            picked = np.nonzero(self.docket.fact_kind == _KIND_CODE[kind])[0]
+            # the latest fact of the kind per case: sorted by case, then day; the last of each
+            fact_case = self.docket.fact_case[picked]
+            picked = picked[np.lexsort((self.docket.fact_on[picked], fact_case))]
+            cases = self.docket.fact_case[picked]
+            last = np.r_[cases[1:] != cases[:-1], True] if len(cases) else cases.astype(bool)
+            source[cases[last]] = picked[last]
+            values[cases[last]] = whole_years(self.docket.fact_on[picked[last]], self.as_of)
+        self._measures[name] = (values, source)
+        return values, source
+
+    # -- conditions --------------------------------------------------------------------
+    def holds(self, condition: Condition) -> tuple[Bools, Bools, list[str]]:
+        """Per case whether ``condition`` holds; per fact whether it satisfied a fact test in
+        it; the measures it used."""
+        if condition.op == "fact":
+            facts = self._fact_mask(condition)
+            return self._on_cases(facts), facts, []
+        if condition.op == "measure":
+            values, _ = self.measure(condition.measure)
+            return (
+                self._number_test(values, condition.bounds),
+                self._no_facts(),
+                [condition.measure],
+            )
+        results = [self.holds(part) for part in condition.parts]
+        cases = results[0][0].copy()
+        facts = results[0][1].copy()
+        measures: list[str] = []
+        for part_cases, part_facts, _ in results[1:]:
+            if condition.op == "all":
+                cases &= part_cases
+            else:
+                cases |= part_cases
+            facts |= part_facts
+        for _, _, part_measures in results:
+            measures.extend(m for m in part_measures if m not in measures)
+        return cases, facts, measures
+
+    def _no_facts(self) -> Bools:
+        return np.zeros(len(self.docket.facts), np.bool_)
+
+    # -- the ranking -------------------------------------------------------------------
+    def rank(self) -> Ranking:
+        n = len(self.docket)
+        rules = self.pack.rules()
+        points = np.zeros((len(rules), n), np.int64)
+        fact_masks: list[Bools] = []
+        measures: list[list[str]] = []
+        category = np.full(n, -1, np.int64)
+        for r, rule in enumerate(rules):
+            cases, facts, used = self.holds(rule.when)
+            fact_masks.append(facts & cases[self.docket.fact_case] if len(facts) else facts)
+            measures.append(used)
+            if rule.group == "category":
+                chosen = (category == -1) & cases
+                category[chosen] = r
+                points[r, chosen] = rule.weight
+            else:
+                if rule.per_fact:
+                    times = np.bincount(self.docket.fact_case[facts], minlength=n)
+                    points[r] = rule.weight * np.minimum(times, rule.max_count)
+                else:
+                    points[r] = rule.weight * cases
+                points[r, category == -1] = 0  # factors weigh only within a category
+        score = points.sum(axis=0)
+        priority = category >= 0
+        order = np.lexsort((np.arange(n), self.docket.opened_on, -score, ~priority))
+        return Ranking(self, rules, points, fact_masks, measures, category, score, order)
+
+
+@dataclass
+class Ranking:
+    """Scores, categories and contributions of every case; explanations built on demand."""
+
+    scorer: Scorer
+    rules: tuple[Rule, ...]
+    points: npt.NDArray[np.int64]
+    """(rule, case) contributions; a case's column sums to its score."""
+    fact_masks: list[Bools]
+    measures: list[list[str]]
+    category: Ints
+    """Index of the case's category among ``rules``; -1: no category (no priority)."""
+    score: Ints
+    order: Ints
+    """Case indices, best first."""
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def rank_of(self) -> Ints:
+        ranks = np.empty(len(self.order), np.int64)
+        ranks[self.order] = np.arange(1, len(self.order) + 1)
+        return ranks
+
+    def explain(self, index: int, rank: int) -> Explanation:
+        docket = self.scorer.docket
+        start, end = int(docket.fact_start[index]), int(docket.fact_start[index + 1])
+        contributions = []
+        for r, rule in enumerate(self.rules):
+            points = int(self.points[r, index])
+            if points == 0:
+                continue
+            mask = self.fact_masks[r]
+            facts = tuple(docket.facts[i] for i in range(start, end) if mask[i])
+            used = []
+            for name in self.measures[r]:
+                values, source = self.scorer.measure(name)
+                value = values[index]
+                if not np.isnan(value):
+                    fact = docket.facts[source[index]].fact_id if source[index] >= 0 else None
+                    used.append(Measure(name, int(value), fact))
+            contributions.append(Contribution(rule, points, facts, tuple(used)))
+        chosen = int(self.category[index])
+        return Explanation(
+            case_ref=docket.case_refs[index],
+            rank=rank,
+            category=self.rules[chosen] if chosen >= 0 else None,
+            score=int(self.score[index]),
+            contributions=tuple(contributions),
+        )
+
+    def top(self, limit: int | None = None) -> Iterator[Explanation]:
+        """Explanations in rank order, the first ``limit`` (all when ``None``)."""
+        order = self.order if limit is None else self.order[:limit]
+        for rank, index in enumerate(order, start=1):
+            yield self.explain(int(index), rank)
+
+    def find(self, case_ref: str) -> Explanation | None:
+        refs = self.scorer.docket.case_refs
+        try:
+            index = refs.index(case_ref)
+        except ValueError:
+            return None
+        return self.explain(index, int(self.rank_of()[index]))
