@@ -1,0 +1,282 @@
+"""Prioritisation on each backend: a ranking is kept for oversight and changes no case; a
+determination is an event on the case, and an override needs a reason; while switched off
+nothing is scored, shown or used; the disparity report suppresses small groups."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from docket.audit.verify import verify
+from docket.bootstrap import Docket
+from docket.cases.events import EventKind
+from docket.cases.model import Name, Person
+from docket.cases.service import get_case, new_person_id, open_case, show_case
+from docket.errors import Conflict, InvalidInput, NotFound
+from docket.priority import packs, service
+from docket.priority.scoring import Explanation
+from docket.storage.audit_store import SqlAuditStore
+from tests.builders import record
+
+K = EventKind
+NEUTRAL = packs.load("neutral-example")
+
+
+def _case(docket: Docket, ref: str, *, citizenship: str = "GT", sex: str = "F") -> None:
+    person = Person(
+        person_id=new_person_id(),
+        name=Name("Ana", ref),
+        date_of_birth=dt.date(1985, 3, 3),
+        sex=sex,
+        citizenship=citizenship,
+    )
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref=ref,
+        person=person,
+        field_office="NYC",
+        opened_on=dt.date(2025, 6, 1),
+        actor="officer.test",
+        document_ref="I-213",
+    )
+
+
+def _convicted(docket: Docket, ref: str, category: str = "violent_felony") -> None:
+    record(
+        docket,
+        ref,
+        K.CONVICTION_RECORDED,
+        fields={
+            "offence": "assault in the second degree",
+            "statute": "N.Y. Penal Law 120.05",
+            "category": category,
+            "sentence_months": "72",
+            "convicted_on": "2021-02-03",
+        },
+        document_ref="CERT-DISPO-1",
+    )
+
+
+def _rank(docket: Docket, **kwargs) -> tuple[service.RunSummary, list[Explanation]]:
+    shown: list[Explanation] = []
+    summary = service.rank(
+        store=docket.priority,
+        clock=docket.clock,
+        actor="supervisor.test",
+        pack=kwargs.pop("pack", NEUTRAL),
+        emit=shown.append,
+        **kwargs,
+    )
+    return summary, shown
+
+
+@pytest.fixture
+def ranked(docket: Docket) -> Docket:
+    for ref in ("DKT-P-1", "DKT-P-2", "DKT-P-3"):
+        _case(docket, ref)
+    _convicted(docket, "DKT-P-2")
+    return docket
+
+
+def test_a_ranking_is_kept_for_oversight_and_changes_no_case(ranked: Docket):
+    docket = ranked
+    before = [get_case(uow=docket.uow, case_ref=r) for r in ("DKT-P-1", "DKT-P-2", "DKT-P-3")]
+    summary, shown = _rank(docket, purpose="weekly docket review")
+    assert (summary.scored, summary.shown, summary.priorities) == (3, 3, 1)
+    assert [e.case_ref for e in shown][:1] == ["DKT-P-2"]
+    # the category, one sentence of 5 years or more, less five years since the offence
+    assert shown[0].score == 60 + 10 - 10
+    after = [get_case(uow=docket.uow, case_ref=r) for r in ("DKT-P-1", "DKT-P-2", "DKT-P-3")]
+    assert after == before
+    records = list(service.oversight(store=docket.priority))
+    run = records[0]
+    assert run["type"] == "run"
+    assert (run["policy_name"], run["policy_hash"]) == ("neutral-example", NEUTRAL.content_hash)
+    assert run["purpose"] == "weekly docket review"
+    fact_id = shown[0].contributions[0].facts[0].fact_id
+    assert run["fact_ids"] == [fact_id]
+    entries = [r for r in records if r["type"] == "entry"]
+    assert [e["case_ref"] for e in entries] == [e.case_ref for e in shown]
+    assert entries[0]["contributions"][0]["facts"][0]["document_ref"] == "CERT-DISPO-1"
+    assert not verify(SqlAuditStore(docket.engine)).problems
+
+
+def test_a_determination_is_an_event_and_an_override_needs_a_reason(ranked: Docket):
+    docket = ranked
+    summary, _ = _rank(docket)
+    version = get_case(uow=docket.uow, case_ref="DKT-P-2").version
+    for reason in (None, "   ", "no"):
+        with pytest.raises(InvalidInput, match="needs a written reason"):
+            service.decide(
+                store=docket.priority,
+                clock=docket.clock,
+                actor="supervisor.test",
+                case_ref="DKT-P-2",
+                determination=service.Determination.OVERRIDE,
+                reason=reason,
+            )
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version
+    service.decide(
+        store=docket.priority,
+        clock=docket.clock,
+        actor="supervisor.test",
+        case_ref="DKT-P-2",
+        determination=service.Determination.OVERRIDE,
+        reason="conviction is on appeal; revisit when decided",
+    )
+    view = show_case(uow=docket.uow, case_ref="DKT-P-2")
+    assert view.case.state.value == "identified"
+    last = view.events[-1]
+    assert last.kind is K.PRIORITY_DETERMINED
+    assert last.actor == "supervisor.test"
+    assert last.data["determination"] == "override"
+    assert last.data["run_id"] == summary.run_id
+    assert (last.data["category"], last.data["score"]) == ("recent_serious_conviction", 60)
+    determinations = [
+        r for r in service.oversight(store=docket.priority) if r["type"] == "determination"
+    ]
+    assert [(d["decided_by"], d["reason"]) for d in determinations] == [
+        ("supervisor.test", "conviction is on appeal; revisit when decided")
+    ]
+    with pytest.raises(NotFound, match="no ranking run"):
+        service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            case_ref="DKT-P-2",
+            determination=service.Determination.ACCEPT,
+            reason=None,
+            run_id="nope",
+        )
+    assert not verify(SqlAuditStore(docket.engine)).problems
+
+
+def test_nothing_is_scored_shown_or_used_while_switched_off(ranked: Docket):
+    docket = ranked
+    _rank(docket)
+    runs_before = len(list(service.oversight(store=docket.priority)))
+    service.set_switch(
+        store=docket.priority,
+        clock=docket.clock,
+        actor="admin.test",
+        on=False,
+        reason="suspended pending the oversight board's review",
+    )
+    state = service.switch_state(store=docket.priority)
+    assert (state.on, state.changed_by) == (False, "admin.test")
+    calls = [
+        lambda: _rank(docket),
+        lambda: service.explain(
+            store=docket.priority, clock=docket.clock, case_ref="DKT-P-2", pack=NEUTRAL
+        ),
+        lambda: service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            case_ref="DKT-P-2",
+            determination=service.Determination.ACCEPT,
+            reason=None,
+        ),
+        lambda: service.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL),
+    ]
+    for call in calls:
+        with pytest.raises(service.SwitchedOff, match="switched off"):
+            call()
+    assert len(list(service.oversight(store=docket.priority))) == runs_before
+    with pytest.raises(Conflict, match="already off"):
+        service.set_switch(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="admin.test",
+            on=False,
+            reason="once more for good measure",
+        )
+    with pytest.raises(InvalidInput, match="reason"):
+        service.set_switch(
+            store=docket.priority, clock=docket.clock, actor="admin.test", on=True, reason=""
+        )
+    service.set_switch(
+        store=docket.priority,
+        clock=docket.clock,
+        actor="admin.test",
+        on=True,
+        reason="board approved resumption",
+    )
+    assert _rank(docket)[0].scored == 3
+    with docket.priority.read() as tx:
+        switches = tx.switch_events()
+    assert [(e.kind, e.data["on"], e.actor) for e in switches] == [
+        (K.PRIORITISATION_SWITCHED, False, "admin.test"),
+        (K.PRIORITISATION_SWITCHED, True, "admin.test"),
+    ]
+    assert not verify(SqlAuditStore(docket.engine)).problems
+
+
+def test_a_rescinded_pack_is_refused_for_a_later_date_without_the_flag(ranked: Docket):
+    dhs = packs.load("dhs-2021-guidelines")
+    with pytest.raises(InvalidInput, match="rescinded on 2025-01-20"):
+        _rank(ranked, pack=dhs)
+    summary, shown = _rank(ranked, pack=dhs, allow_rescinded=True)
+    assert summary.scored == 3
+    assert shown[0].category is not None
+    assert shown[0].category.id == "public_safety"
+    run = next(r for r in service.oversight(store=ranked.priority) if r["type"] == "run")
+    assert run["rescinded_allowed"] is True
+
+
+def test_the_disparity_report_is_aggregates_with_small_groups_suppressed(docket: Docket):
+    for n in range(12):
+        _case(docket, f"DKT-G-{n:02d}", citizenship="GT", sex="F" if n % 2 else "M")
+    for n in range(4):
+        _case(docket, f"DKT-M-{n:02d}", citizenship="MX")
+    _convicted(docket, "DKT-G-00")
+    report = service.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL)
+    countries = report["dimensions"]["citizenship_country"]
+    assert [g["group"] for g in countries["groups"]] == ["GT"]
+    assert countries["suppressed_groups"] == 1
+    (gt,) = countries["groups"]
+    assert gt["cases"] == 12
+    assert gt["priority_share"] == round(1 / 12, 4)
+    assert gt["categories"]["none"] == round(11 / 12, 4)
+    sexes = {g["group"]: g["cases"] for g in report["dimensions"]["sex"]["groups"]}
+    assert sexes == {"F": 10}  # 6 + 4; the 6 men are under 10 and suppressed
+    assert report["dimensions"]["sex"]["suppressed_groups"] == 1
+    assert "DKT-G-00" not in repr(report)
+
+
+def test_explaining_one_case_gives_what_the_ranking_gave(ranked: Docket):
+    _, shown = _rank(ranked)
+    alone = service.explain(
+        store=ranked.priority, clock=ranked.clock, case_ref="DKT-P-2", pack=NEUTRAL
+    )
+    assert dataclasses.replace(alone, rank=shown[0].rank) == shown[0]
+    with pytest.raises(NotFound, match="no open case"):
+        service.explain(store=ranked.priority, clock=ranked.clock, case_ref="NOPE", pack=NEUTRAL)
+
+
+def test_a_corrected_fact_counts_as_corrected(ranked: Docket):
+    docket = ranked
+    fact_id = get_case(uow=docket.uow, case_ref="DKT-P-2").facts[0].fact_id
+    record(
+        docket,
+        "DKT-P-2",
+        K.FACT_CORRECTED,
+        fields={
+            "fact_id": fact_id,
+            "field": "disposition",
+            "value": "vacated",
+            "reason": "vacated on direct appeal",
+        },
+        document_ref="ORDER-VACATUR-1",
+    )
+    alone = service.explain(
+        store=docket.priority, clock=docket.clock, case_ref="DKT-P-2", pack=NEUTRAL
+    )
+    assert (alone.category, alone.score) == (None, 0)
+    fact = get_case(uow=docket.uow, case_ref="DKT-P-2").facts[0]
+    assert fact.value("disposition") == "vacated"
+    assert len(fact.corrections) == 1
+    assert not verify(SqlAuditStore(docket.engine)).problems
