@@ -27,6 +27,8 @@ def attempts(draw: st.DrawFn) -> tuple[EventKind, dict[str, object], int]:
             fields[spec.name] = draw(st.booleans())
         elif spec.type is FieldType.CHOICE:
             fields[spec.name] = draw(st.sampled_from(spec.choices))
+        elif spec.type is FieldType.NUMBER:
+            fields[spec.name] = draw(st.integers(0, 240))
         else:
             fields[spec.name] = draw(st.sampled_from(["asylum", "Krome", "sponsor", "x"]))
     return kind, fields, draw(st.integers(0, 45))
