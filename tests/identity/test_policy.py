@@ -123,6 +123,15 @@ def test_no_role_reaches_outside_its_scope(role, office, person, disabled, recor
         (Role.SUBJECT, Action.RECORD_EVENT, RecordScope("NYC", "p-1"), False),
         (Role.COUNSEL, Action.READ_PERSON, RecordScope("NYC", "p-2"), True),
         (Role.COUNSEL, Action.READ_PERSON, RecordScope("NYC", "p-3"), False),
+        (Role.SUPERVISOR, Action.DECIDE_PRIORITY, RecordScope("HOU", "p-9"), True),
+        (Role.SUPERVISOR, Action.DECIDE_PRIORITY, RecordScope("NYC", "p-9"), False),
+        (Role.OFFICER, Action.RANK_CASES, RecordScope("HOU"), False),
+        (Role.LEGAL_REVIEWER, Action.EXPLAIN_PRIORITY, RecordScope("NYC", "p-9"), True),
+        (Role.ANALYST, Action.READ_DISPARITY, NO_RECORD, True),
+        (Role.ANALYST, Action.RANK_CASES, RecordScope("HOU"), False),
+        (Role.AUDITOR, Action.READ_PRIORITY_OVERSIGHT, NO_RECORD, True),
+        (Role.ADMIN, Action.SWITCH_PRIORITISATION, NO_RECORD, True),
+        (Role.ADMIN, Action.RANK_CASES, RecordScope("HOU"), False),
     ],
 )
 def test_the_roles_do_what_design_md_says(role, action, record, allowed):

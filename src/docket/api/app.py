@@ -11,7 +11,19 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from docket.api import audit, cases, commands, departures, errors, persons, reviews, sessions, users
+from docket.api import (
+    audit,
+    cases,
+    commands,
+    departures,
+    errors,
+    persons,
+    priority,
+    priority_oversight,
+    reviews,
+    sessions,
+    users,
+)
 from docket.api.deps import known_query_only
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
@@ -68,6 +80,8 @@ def create_app(
     app.include_router(users.router)
     app.include_router(departures.router)
     app.include_router(reviews.router)
+    app.include_router(priority.router)
+    app.include_router(priority_oversight.router)
 
     app.add_middleware(LimitsAndHeaders)
 

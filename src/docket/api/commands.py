@@ -31,7 +31,7 @@ from docket.api.deps import (
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
-from docket.cases.fields import FieldSpec, FieldType
+from docket.cases.fields import MAX_NUMBER, FieldSpec, FieldType
 from docket.cases.ports import WriteTransaction
 from docket.cases.service import get_case, record_event
 from docket.cases.table import TABLE
@@ -59,6 +59,8 @@ def _field_type(spec: FieldSpec) -> Any:
         kind = bool
     elif spec.type is FieldType.CHOICE:
         kind = Literal[spec.choices]
+    elif spec.type is FieldType.NUMBER:
+        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER)]
     else:
         kind = Annotated[str, Field(min_length=1, max_length=2000, pattern=TEXT)]
     return kind if spec.required else kind | None

@@ -1,0 +1,341 @@
+"""``/api/priority``: the disparity report, the stop switch and the oversight log of ranking
+runs and determinations, through the same services as ``docket priority``. Every request is on
+the access log; switching is logged in the switch's own transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from docket.api.deps import (
+    MAX_SEQ,
+    NAMED,
+    access_entry,
+    authorise,
+    authorise_refusal,
+    current_user,
+    docket_of,
+    policy,
+)
+from docket.api.errors import responses
+from docket.api.priority import (
+    RUN_ID,
+    ExplanationView,
+    PolicyName,
+    PolicyRef,
+    explained,
+    load_pack,
+    logged,
+    logged_on_failure,
+)
+from docket.bootstrap import Docket
+from docket.errors import InvalidInput
+from docket.identity.model import User
+from docket.identity.policy import NO_RECORD, Action, decide
+from docket.priority import service
+from docket.priority.ports import PriorityWrite
+from docket.priority.service import Determination
+from docket.storage.access_log import append_access
+from docket.storage.priority import SqlPriorityWrite
+
+router = APIRouter(tags=["priority"])
+
+MAX_PAGE = 500
+
+
+# -- the disparity report ---------------------------------------------------------------------
+
+
+class GroupFigures(BaseModel):
+    group: str
+    cases: int
+    categories: dict[str, float] = Field(description="Share of the group's cases per category.")
+    priority_share: float
+    mean_score: float | None = Field(description="Over the group's cases in a category.")
+    median_score: float | None
+
+
+class DimensionFigures(BaseModel):
+    groups: list[GroupFigures]
+    suppressed_groups: int = Field(description="Groups too small to show.")
+
+
+class DisparityOut(BaseModel):
+    policy: PolicyRef
+    as_of: dt.date
+    cases: int
+    minimum_group: int = Field(description="Smaller groups are suppressed.")
+    dimensions: dict[str, DimensionFigures]
+
+
+@router.get(
+    "/api/priority/disparity",
+    response_model=DisparityOut,
+    openapi_extra=policy(Action.READ_DISPARITY),
+    responses=responses(401, 403, 409),
+)
+def get_disparity(
+    policy_name: Annotated[PolicyName, Query(alias="policy")],
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    as_of: Annotated[dt.date | None, Query(description="Default: today.")] = None,
+    allow_rescinded: bool = False,
+) -> DisparityOut:
+    """Categories and scores of all open cases by a shipped policy across groups (citizenship
+    country, sex, age band), aggregates only: a group of fewer than `minimum_group` cases is
+    suppressed. The group attributes never reach scoring. 409 while prioritisation is
+    switched off."""
+    decision = decide(user, Action.READ_DISPARITY, NO_RECORD)
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "priority_disparity", policy_name)
+    entry = access_entry(request, docket, user, decision, "priority_disparity", policy_name)
+    report = logged(
+        docket,
+        entry,
+        lambda: service.disparity(
+            store=docket.priority,
+            clock=docket.clock,
+            pack=load_pack(policy_name),
+            as_of=as_of,
+            allow_rescinded=allow_rescinded,
+        ),
+    )
+    return DisparityOut.model_validate(report)
+
+
+# -- the switch -------------------------------------------------------------------------------
+
+
+class SwitchOut(BaseModel):
+    on: bool = Field(description="Prioritisation is on until an admin switches it off.")
+    changed_at: dt.datetime | None
+    changed_by: str | None
+    reason: str
+
+
+class SwitchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: bool
+    reason: Annotated[
+        str,
+        Field(min_length=10, max_length=service.MAX_REASON, pattern=NAMED, description="Why."),
+    ]
+
+
+class SwitchedOut(SwitchOut):
+    event_seq: int = Field(description="The `prioritisation_switched` event's place in the log.")
+
+
+def _switch_view(docket: Docket) -> SwitchOut:
+    state = service.switch_state(store=docket.priority)
+    return SwitchOut(
+        on=state.on, changed_at=state.changed_at, changed_by=state.changed_by, reason=state.reason
+    )
+
+
+@router.get(
+    "/api/priority/switch",
+    response_model=SwitchOut,
+    openapi_extra=policy(Action.SWITCH_PRIORITISATION),
+    responses=responses(401, 403),
+)
+def get_switch(
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+) -> SwitchOut:
+    """Whether prioritisation is on, and who last changed it, when and why."""
+    authorise(
+        request,
+        docket,
+        user,
+        Action.SWITCH_PRIORITISATION,
+        record_type="prioritisation",
+        record_id="switch",
+        scope=NO_RECORD,
+    )
+    return _switch_view(docket)
+
+
+@router.put(
+    "/api/priority/switch",
+    response_model=SwitchedOut,
+    openapi_extra=policy(Action.SWITCH_PRIORITISATION),
+    responses=responses(401, 403, 409, 413),
+)
+def put_switch(
+    body: SwitchIn,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+) -> SwitchedOut:
+    """Switch prioritisation off (no score is then computed, shown or used: ranking,
+    explaining, deciding and the disparity report answer 409) or back on, with the reason.
+    The change is an event on the hash-chained log, with its access-log entry in the same
+    transaction; asking for the state it is already in is 409."""
+    decision = decide(user, Action.SWITCH_PRIORITISATION, NO_RECORD)
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "prioritisation", "switch")
+    entry = access_entry(
+        request, docket, user, decision, "prioritisation", "switch", to="on" if body.on else "off"
+    )
+
+    def log_access(tx: PriorityWrite) -> None:
+        append_access(cast(SqlPriorityWrite, tx).connection, [entry])
+
+    seq = logged_on_failure(
+        docket,
+        entry,
+        lambda: service.set_switch(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=user.username,
+            on=body.on,
+            reason=body.reason,
+            also=log_access,
+        ),
+    )
+    return SwitchedOut(**_switch_view(docket).model_dump(), event_seq=seq)
+
+
+# -- oversight --------------------------------------------------------------------------------
+
+
+class RunView(BaseModel):
+    run_id: str
+    ran_at: dt.datetime
+    ran_by: str
+    purpose: str
+    policy_name: str
+    policy_version: str
+    policy_hash: str
+    as_of: dt.date
+    rescinded_allowed: bool
+    office: str | None = Field(description="null: every office.")
+    cases_scored: int
+    cases_shown: int
+    output_sha256: str = Field(description="SHA-256 of the output as kept (JSON lines).")
+
+
+class RunsPage(BaseModel):
+    runs: list[RunView] = Field(description="Oldest first.")
+    next_after: str | None = Field(description="Pass as `after` for the next page.")
+
+
+_Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+@router.get(
+    "/api/priority/runs",
+    response_model=RunsPage,
+    openapi_extra=policy(Action.READ_PRIORITY_OVERSIGHT),
+    responses=responses(401, 403),
+)
+def get_runs(
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    after: Annotated[
+        str | None, Query(pattern=RUN_ID, description="Cursor: a run's `run_id`.")
+    ] = None,
+    limit: _Limit = 100,
+) -> RunsPage:
+    """The ranking runs kept for oversight, oldest first: who ran which policy (version and
+    content hash), when, for what purpose, over which office, and what it scored."""
+    authorise(
+        request,
+        docket,
+        user,
+        Action.READ_PRIORITY_OVERSIGHT,
+        record_type="priority_run",
+        record_id="",
+        scope=NO_RECORD,
+    )
+    runs = service.run_records(store=docket.priority)
+    start = 0
+    if after is not None:
+        ids = [run.run_id for run in runs]
+        if after not in ids:
+            raise InvalidInput(f"no ranking run {after}", details={"field": "after"})
+        start = ids.index(after) + 1
+    page = runs[start : start + limit]
+    return RunsPage(
+        runs=[RunView.model_validate(dataclasses.asdict(run)) for run in page],
+        next_after=page[-1].run_id if start + limit < len(runs) else None,
+    )
+
+
+class DeterminationView(BaseModel):
+    seq: int
+    case_id: str
+    case_ref: str | None = None
+    decided_by: str
+    decided_at: dt.datetime
+    determination: Determination
+    reason: str
+    rank: int
+    category: str | None
+    score: int
+
+
+class RunOversight(BaseModel):
+    run: RunView
+    facts_used: int = Field(description="Distinct documented facts the run's output rests on.")
+    entries: list[ExplanationView] = Field(description="This page of the output, by rank.")
+    next_after: int | None = Field(description="Pass as `after` for the next page of entries.")
+    determinations: list[DeterminationView] = Field(description="In the order they were made.")
+
+
+@router.get(
+    "/api/priority/runs/{run_id}",
+    response_model=RunOversight,
+    openapi_extra=policy(Action.READ_PRIORITY_OVERSIGHT),
+    responses=responses(401, 403, 404),
+)
+def get_run(
+    run_id: Annotated[str, Path(pattern=RUN_ID)],
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: a rank.")] = 0,
+    limit: _Limit = 100,
+) -> RunOversight:
+    """One run as the oversight log keeps it: the run, its output a page at a time (each
+    entry with its explanation and facts) and every determination made on it."""
+    authorise(
+        request,
+        docket,
+        user,
+        Action.READ_PRIORITY_OVERSIGHT,
+        record_type="priority_run",
+        record_id=run_id,
+        scope=NO_RECORD,
+    )
+    run: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
+    more = False
+    determinations: list[dict[str, Any]] = []
+    for record in service.oversight(store=docket.priority, run_id=run_id):
+        kind = record.pop("type")
+        if kind == "run":
+            run = record
+        elif kind == "entry" and record["rank"] > after:
+            if len(entries) < limit:
+                entries.append(record)
+            else:
+                more = True
+        elif kind == "determination":
+            determinations.append(record)
+    return RunOversight(
+        run=RunView.model_validate(run),
+        facts_used=len(run["fact_ids"]),
+        entries=[explained(e) for e in entries],
+        next_after=entries[-1]["rank"] if more else None,
+        determinations=[DeterminationView.model_validate(d) for d in determinations],
+    )
