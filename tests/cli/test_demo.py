@@ -16,6 +16,9 @@ def test_the_demo_imports_summarises_and_makes_users_who_can_log_in(run, databas
     assert result.exit_code == 0, result.output
     assert "cases imported: 300" in result.output
     assert "Cases per state:" in result.output
+    assert "Documented facts (synthetic) recorded on up to 3,000 open cases" in result.output
+    assert "Prioritisation by the neutral-example policy" in result.output
+    assert "docket priority explain DKT-" in result.output
     found = re.search(r"demo\.officer\s+password (\S+)\s+one-time-code secret (\S+)", result.output)
     assert found is not None, result.output
     password, secret = found.groups()
@@ -34,4 +37,6 @@ def test_the_demo_imports_summarises_and_makes_users_who_can_log_in(run, databas
     again = run("demo", "--cases", "300", "--data-dir", str(tmp_path / "data"), "--no-serve")
     assert again.exit_code == 0, again.output
     assert "cases imported: 0" in again.output
+    assert "Documented facts" not in again.output  # recorded once
+    assert "Prioritisation by the neutral-example policy" in again.output
     assert "demo.officer           exists already" in again.output

@@ -20,8 +20,10 @@ from docket.cases.service import list_cases, summarise
 from docket.cli.audit import audit_group
 from docket.cli.cases import case_group
 from docket.cli.context import actor_of, opened, progress_bar
+from docket.cli.demo_priority import record_demo_facts, show_prioritisation
 from docket.cli.departures import departures_group
 from docket.cli.linkage import linkage_group
+from docket.cli.priority import priority_group
 from docket.cli.users import users_group
 from docket.config import Settings
 from docket.errors import Conflict, DocketError
@@ -204,6 +206,7 @@ def demo(ctx: click.Context, count: int, seed: int, data_dir: Path, serve: bool,
             )
         report = run_import(docket, data_dir / "cases.csv", "demo", None)
         print_import_report(report)
+        recorded = record_demo_facts(docket, seed=seed)
         summary = summarise(uow=docket.uow, clock=docket.clock, days=7)
     click.echo(f"\nDocket at {docket.engine.url.render_as_string(hide_password=True)}")
     click.echo(
@@ -222,6 +225,8 @@ def demo(ctx: click.Context, count: int, seed: int, data_dir: Path, serve: bool,
     )
     for case_ref, kind, due_on in summary.deadlines_due[:10]:
         click.echo(f"  {due_on}  {kind:<20} {case_ref}")
+    with opened(ctx) as docket:
+        show_prioritisation(docket, recorded=recorded)
     example = summary.deadlines_due[0][0] if summary.deadlines_due else "DKT-00000001"
     click.echo(
         "\nTry next:\n"
@@ -283,6 +288,7 @@ cli.add_command(audit_group)
 cli.add_command(users_group)
 cli.add_command(departures_group)
 cli.add_command(linkage_group)
+cli.add_command(priority_group)
 
 
 @cli.command("serve")
