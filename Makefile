@@ -50,6 +50,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/api_load_bench.py
 	$(BIN)/python bench/linkage_accuracy.py
 	$(BIN)/python bench/departures_bench.py
+	$(BIN)/python bench/priority_bench.py
 
 # Regenerate docs/cli.md from the CLI's own --help text, and docs/openapi.json from the API.
 docs: $(VENV)/.dev

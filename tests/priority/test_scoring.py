@@ -106,6 +106,14 @@ def test_a_vacated_conviction_and_a_decided_application_count_for_nothing():
     assert (explanation.category, explanation.score) == (None, 0)
 
 
+def test_a_policy_applied_to_a_past_date_does_not_see_later_facts():
+    later = [conviction("DKT-1", 2, dt.date(2024, 6, 2), "violent_felony", 36)]
+    explanation = next(rank("dhs-2021-guidelines", [row("DKT-1", later)]).top())
+    assert (explanation.category, explanation.score) == (None, 0)
+    same_day = [conviction("DKT-1", 2, dt.date(2024, 6, 1), "violent_felony", 36)]
+    assert next(rank("dhs-2021-guidelines", [row("DKT-1", same_day)]).top()).score > 0
+
+
 def test_per_fact_factors_count_each_fact_up_to_their_cap():
     facts = [
         conviction("DKT-1", n, dt.date(2019, 1, n), "other_felony", 24) for n in range(2, 8)

@@ -14,74 +14,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
-from docket.cases.facts import FACTS, counts
+from docket.cases.facts import FACTS
 from docket.cases.model import Fact, FactKind
+from docket.priority.docket import KIND_CODE as _KIND_CODE
+from docket.priority.docket import Docket as Docket
+from docket.priority.docket import Ints
 from docket.priority.packs import Condition, Pack, Rule
 
 Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
 
-_KINDS = list(FactKind)
-_KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
 NO_DATE = np.iinfo(np.int64).min
-
-
-@dataclass
-class Docket:
-    """Open cases (in case-reference order) and their facts in force, as columns."""
-
-    case_refs: list[str]
-    person_ids: list[str]
-    opened_on: Ints
-    """Ordinal days."""
-    born_on: list[dt.date | None]
-    fact_case: Ints
-    fact_kind: Ints
-    fact_on: Ints
-    facts: list[Fact]
-    fact_start: Ints = field(default_factory=lambda: np.zeros(1, np.int64))
-    """Facts are in case order: case ``i``'s are ``fact_start[i]:fact_start[i + 1]``."""
-
-    @classmethod
-    def build(
-        cls,
-        rows: Sequence[tuple[str, str, dt.date, dt.date | None, Sequence[Fact]]],
-    ) -> Docket:
-        """From (case ref, person id, opened on, born on, facts) in case-reference order. Facts
-        that cannot count (a vacated conviction, a decided application) are left out here."""
-        fact_case: list[int] = []
-        kinds: list[int] = []
-        days: list[int] = []
-        facts: list[Fact] = []
-        starts = [0]
-        for index, (_, _, _, _, case_facts) in enumerate(rows):
-            for fact in case_facts:
-                if counts(fact):
-                    fact_case.append(index)
-                    kinds.append(_KIND_CODE[fact.kind])
-                    days.append(fact.on.toordinal())
-                    facts.append(fact)
-            starts.append(len(facts))
-        return cls(
-            case_refs=[row[0] for row in rows],
-            person_ids=[row[1] for row in rows],
-            opened_on=np.fromiter((row[2].toordinal() for row in rows), np.int64, len(rows)),
-            born_on=[row[3] for row in rows],
-            fact_case=np.array(fact_case, np.int64),
-            fact_kind=np.array(kinds, np.int64),
-            fact_on=np.array(days, np.int64),
-            facts=facts,
-            fact_start=np.array(starts, np.int64),
-        )
-
-    def __len__(self) -> int:
-        return len(self.case_refs)
 
 
 @dataclass(frozen=True)
@@ -112,6 +62,15 @@ class Explanation:
 
     def fact_ids(self) -> list[str]:
         return sorted({f.fact_id for c in self.contributions for f in c.facts})
+
+    def to_json(self) -> bytes:
+        """:meth:`to_dict` as one line of JSON, made once: a ranking run keeps it for oversight
+        and a surface writing JSON lines can write the same bytes."""
+        made: bytes | None = self.__dict__.get("_json")
+        if made is None:
+            made = orjson.dumps(self.to_dict())
+            object.__setattr__(self, "_json", made)  # a memo, not a field: equality ignores it
+        return made
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +135,9 @@ class Scorer:
 
     def __init__(self, pack: Pack, docket: Docket, as_of: dt.date) -> None:
         self.pack, self.docket, self.as_of = pack, docket, as_of
+        self.known: Bools = docket.fact_on <= as_of.toordinal()
+        """Facts dated on or before ``as_of``: a policy applied to a past date does not see
+        what happened after it."""
         self._columns: dict[tuple[FactKind, str], tuple[Ints, list[Any]]] = {}
         self._measures: dict[str, tuple[npt.NDArray[np.float64], Ints]] = {}
 
@@ -186,13 +148,13 @@ class Scorer:
         if key not in self._columns:
             position = [f.name for f in FACTS[kind].fields].index(name)
             picked = np.nonzero(self.docket.fact_kind == _KIND_CODE[kind])[0]
-            facts = self.docket.facts
-            self._columns[key] = (picked, [facts[i].values[position][1] for i in picked])
+            values = self.docket.fact_values
+            self._columns[key] = (picked, [values[i][position] for i in picked.tolist()])
         return self._columns[key]
 
     def _fact_mask(self, condition: Condition) -> Bools:
         assert condition.kind is not None
-        mask: Bools = self.docket.fact_kind == _KIND_CODE[condition.kind]
+        mask: Bools = (self.docket.fact_kind == _KIND_CODE[condition.kind]) & self.known
         spec = FACTS[condition.kind]
         for name, test in condition.where:
             if name in ("on", spec.date_field):
@@ -261,7 +223,7 @@ class Scorer:
                 "years_since_last_offence": FactKind.CONVICTION,
                 "years_since_final_order": FactKind.FINAL_ORDER,
             }[name]
-            picked = np.nonzero(self.docket.fact_kind == _KIND_CODE[kind])[0]
+            picked = np.nonzero((self.docket.fact_kind == _KIND_CODE[kind]) & self.known)[0]
             # the latest fact of the kind per case: sorted by case, then day; the last of each
             fact_case = self.docket.fact_case[picked]
             picked = picked[np.lexsort((self.docket.fact_on[picked], fact_case))]
@@ -301,7 +263,7 @@ class Scorer:
         return cases, facts, measures
 
     def _no_facts(self) -> Bools:
-        return np.zeros(len(self.docket.facts), np.bool_)
+        return np.zeros(self.docket.fact_count, np.bool_)
 
     # -- the ranking -------------------------------------------------------------------
     def rank(self) -> Ranking:
@@ -356,31 +318,46 @@ class Ranking:
         ranks[self.order] = np.arange(1, len(self.order) + 1)
         return ranks
 
+    @cached_property
+    def _lists(self) -> _Lists:
+        return _Lists.of(self)
+
     def explain(self, index: int, rank: int) -> Explanation:
         docket = self.scorer.docket
-        start, end = int(docket.fact_start[index]), int(docket.fact_start[index + 1])
-        contributions = []
-        for r, rule in enumerate(self.rules):
-            points = int(self.points[r, index])
-            if points == 0:
-                continue
-            mask = self.fact_masks[r]
-            facts = tuple(docket.facts[i] for i in range(start, end) if mask[i])
-            used = []
-            for name in self.measures[r]:
-                values, source = self.scorer.measure(name)
-                value = values[index]
-                if not np.isnan(value):
-                    fact = docket.facts[source[index]].fact_id if source[index] >= 0 else None
-                    used.append(Measure(name, int(value), fact))
-            contributions.append(Contribution(rule, points, facts, tuple(used)))
-        chosen = int(self.category[index])
+        rules, lists = self.rules, self._lists
+        first, last = lists.first[index], lists.first[index + 1]
+        contributions: tuple[Contribution, ...] = ()
+        if first < last:
+            start, end = lists.fact_start[index], lists.fact_start[index + 1]
+            facts = docket.case_facts(index)  # fact i of the docket is facts[i - start]
+            made = []
+            for k in range(first, last):
+                r = lists.rule[k]
+                mask = lists.masks[r]
+                used = []
+                for name in self.measures[r]:
+                    values, source = lists.measure(name)
+                    value = values[index]
+                    if value == value:  # not NaN: known
+                        at = source[index]
+                        fact = facts[at - start].fact_id if at >= 0 else None
+                        used.append(Measure(name, int(value), fact))
+                made.append(
+                    Contribution(
+                        rules[r],
+                        lists.points[k],
+                        tuple([facts[i - start] for i in range(start, end) if mask[i]]),
+                        tuple(used),
+                    )
+                )
+            contributions = tuple(made)
+        chosen = lists.category[index]
         return Explanation(
-            case_ref=docket.case_refs[index],
-            rank=rank,
-            category=self.rules[chosen] if chosen >= 0 else None,
-            score=int(self.score[index]),
-            contributions=tuple(contributions),
+            docket.case_refs[index],
+            rank,
+            rules[chosen] if chosen >= 0 else None,
+            lists.score[index],
+            contributions,
         )
 
     def top(self, limit: int | None = None) -> Iterator[Explanation]:
@@ -396,3 +373,44 @@ class Ranking:
         except ValueError:
             return None
         return self.explain(index, int(self.rank_of()[index]))
+
+
+class _Lists:
+    """A ranking's arrays as Python lists, for explaining case after case: reading an item of
+    a list costs a tenth of reading one of an array (a NumPy scalar is made each time), and a
+    million explanations read several each."""
+
+    def __init__(
+        self,
+        ranking: Ranking,
+        first: list[int],
+        rule: list[int],
+        points: list[int],
+    ) -> None:
+        self.scorer = ranking.scorer  # not the ranking: no cycle, so freed as soon as it is
+        self.first, self.rule, self.points = first, rule, points
+        """Case ``i``'s contributions are ``rule[k]``, ``points[k]`` for ``k`` from ``first[i]``
+        to ``first[i + 1]``, in the order of the rules."""
+        self.score: list[int] = ranking.score.tolist()
+        self.category: list[int] = ranking.category.tolist()
+        self.fact_start: list[int] = ranking.scorer.docket.fact_start.tolist()
+        self.masks = [mask.tobytes() for mask in ranking.fact_masks]
+        """Per rule, one byte per fact: whether it satisfied the rule's facts test in the case."""
+        self._measures: dict[str, tuple[list[float], list[int]]] = {}
+
+    @classmethod
+    def of(cls, ranking: Ranking) -> _Lists:
+        n = len(ranking.order)
+        rules, cases = np.nonzero(ranking.points)  # by rule, then case
+        by_case = np.argsort(cases, kind="stable")  # by case, then rule
+        rules, cases = rules[by_case], cases[by_case]
+        first = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(cases, minlength=n), out=first[1:])
+        points = ranking.points[rules, cases]
+        return cls(ranking, first.tolist(), rules.tolist(), points.tolist())
+
+    def measure(self, name: str) -> tuple[list[float], list[int]]:
+        if name not in self._measures:
+            values, source = self.scorer.measure(name)
+            self._measures[name] = (values.tolist(), source.tolist())
+        return self._measures[name]

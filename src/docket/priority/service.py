@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
+import queue
 import statistics
+import threading
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,7 +31,7 @@ from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority.packs import Pack
-from docket.priority.ports import PriorityRead, PriorityStore, RunRecord
+from docket.priority.ports import PriorityRead, PriorityStore, PriorityWrite, RunRecord
 from docket.priority.scoring import Docket, Explanation, Scorer
 
 SWITCH_STREAM = "prioritisation"
@@ -97,9 +101,18 @@ def _require_on(tx: PriorityRead) -> None:
         )
 
 
-def set_switch(*, store: PriorityStore, clock: Clock, actor: str, on: bool, reason: str) -> int:
+def set_switch(
+    *,
+    store: PriorityStore,
+    clock: Clock,
+    actor: str,
+    on: bool,
+    reason: str,
+    also: Callable[[PriorityWrite], None] | None = None,
+) -> int:
     """Switch prioritisation on or off, with the reason; the change is an event on the
-    hash-chained log. Its place in the log."""
+    hash-chained log. Its place in the log. ``also`` runs in the same transaction (a surface
+    records its access there)."""
     text = _reason(reason, required=True, what="switching prioritisation on or off")
     now = clock.now()
     with store.write() as tx:
@@ -122,10 +135,86 @@ def set_switch(*, store: PriorityStore, clock: Clock, actor: str, on: bool, reas
             data={"on": on, "reason": text},
         )
         (seq,) = tx.append([event])
+        if also is not None:
+            also(tx)
     return seq
 
 
 # -- ranking ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the docket is read, scored and explained: these make
+    millions of objects that live until the run ends (or that reference counting frees), and
+    each collection would walk them all again; at a million cases that was a third of the
+    run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _RunOutput:
+    """A run's output as it is written: JSON lines, their SHA-256 and their zlib-compressed
+    bytes. Hashing and compressing run in a thread a megabyte at a time (both release the GIL
+    on such buffers) beside the explanations being made: at a million cases they took a
+    sixth of the run."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.packer = zlib.compressobj(6)
+        self.packed: list[bytes] = []
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self.failed: BaseException | None = None
+        self.worker = threading.Thread(target=self._pack, name="priority-run-output")
+
+    def __enter__(self) -> _RunOutput:
+        self.worker.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.worker.is_alive():  # left early (an emit failed, say): stop the thread
+            self.chunks.put(None)
+            self.worker.join()
+
+    def write(self, line: bytes) -> None:
+        """One line of output, without its newline."""
+        self.lines.append(line)
+        self.size += len(line) + 1
+        if self.size >= self.CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        if self.lines:
+            self.chunks.put(b"\n".join(self.lines) + b"\n")
+            self.lines, self.size = [], 0
+
+    def _pack(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.failed is None:  # after a failure, keep taking chunks: write never blocks
+                try:
+                    self.digest.update(chunk)
+                    self.packed.append(self.packer.compress(chunk))
+                except BaseException as exc:  # raised again by close()
+                    self.failed = exc
+
+    def close(self) -> tuple[bytes, str]:
+        """The compressed output and its SHA-256 (hex)."""
+        self._send()
+        self.chunks.put(None)
+        self.worker.join()
+        if self.failed is not None:
+            raise self.failed
+        self.packed.append(self.packer.flush())
+        return b"".join(self.packed), self.digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -154,33 +243,31 @@ def rank(
     allow_rescinded: bool = False,
     purpose: str = "",
     progress: Callable[[str], None] = lambda _: None,
+    also: Callable[[PriorityWrite], None] | None = None,
 ) -> RunSummary:
     """Rank the open cases (of ``office``, or all) by ``pack`` as of ``as_of`` (today), give
     ``emit`` the first ``top`` (all when ``None``) with their explanations, best first, and keep
-    the run for oversight."""
+    the run for oversight. ``also`` runs in the transaction that keeps the run."""
     now = clock.now()
     day = as_of or now.date()
     if top is not None and top < 1:
         raise InvalidInput("top must be 1 or more", details={"field": "top"})
     pack.check_date(day, allow_rescinded=allow_rescinded)
-    with store.read() as tx:
-        _require_on(tx)
-        progress("reading the open docket and its facts")
-        docket = Docket.build(tx.docket(office))
-    progress(f"scoring {len(docket):,} cases")
-    ranking = Scorer(pack, docket, day).rank()
-    progress("writing the ranking and its explanations")
-    digest = hashlib.sha256()
-    packer = zlib.compressobj(6)
-    chunks: list[bytes] = []
-    shown = 0
-    for explanation in ranking.top(top):
-        emit(explanation)
-        line = orjson.dumps(explanation.to_dict()) + b"\n"
-        digest.update(line)
-        chunks.append(packer.compress(line))
-        shown += 1
-    chunks.append(packer.flush())
+    with collector_paused():
+        with store.read() as tx:
+            _require_on(tx)
+            progress("reading the open docket and its facts")
+            docket = Docket.build(tx.docket(office))
+        progress(f"scoring {len(docket):,} cases")
+        ranking = Scorer(pack, docket, day).rank()
+        progress("writing the ranking and its explanations")
+        shown = 0
+        with _RunOutput() as output:
+            for explanation in ranking.top(top):
+                emit(explanation)
+                output.write(explanation.to_json())
+                shown += 1
+            packed, sha256 = output.close()
     run_id = new_id()
     record = RunRecord(
         run_id=run_id,
@@ -195,7 +282,7 @@ def rank(
         office=office,
         cases_scored=len(docket),
         cases_shown=shown,
-        output_sha256=digest.hexdigest(),
+        output_sha256=sha256,
     )
     event = Event(
         kind=EventKind.PRIORITY_RANKED,
@@ -219,8 +306,10 @@ def rank(
     )
     with store.write() as tx:
         _require_on(tx)  # switched off meanwhile: nothing of this run is kept or used
-        tx.save_run(record, b"".join(chunks))
+        tx.save_run(record, packed)
         (seq,) = tx.append([event])
+        if also is not None:
+            also(tx)
     priorities = int((ranking.category >= 0).sum())
     return RunSummary(run_id, seq, pack, day, len(docket), shown, priorities)
 
@@ -276,10 +365,12 @@ def decide(
     determination: Determination,
     reason: str | None,
     run_id: str | None = None,
+    also: Callable[[PriorityWrite], None] | None = None,
 ) -> int:
     """A person's determination on a case's recommendation in a run (the latest that ranked it
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
-    the case; the case's state does not change. Its place in the log."""
+    the case; the case's state does not change. Its place in the log. ``also`` runs in the
+    same transaction."""
     text = _reason(reason, required=determination is Determination.OVERRIDE, what="an override")
     now = clock.now()
     with store.write() as tx:
@@ -318,6 +409,7 @@ def decide(
             document_ref=f"priority-run:{run.run_id}",
             data={
                 "run_id": run.run_id,
+                "case_ref": case.case_ref,
                 "determination": determination.value,
                 "reason": text,
                 "policy_name": run.policy_name,
@@ -332,10 +424,25 @@ def decide(
         tx.save_case(
             dataclasses.replace(case, version=event.stream_version), expected_version=case.version
         )
+        if also is not None:
+            also(tx)
     return seq
 
 
 # -- oversight --------------------------------------------------------------------------------
+
+
+def run_records(*, store: PriorityStore) -> list[RunRecord]:
+    """Every ranking run, oldest first (their outputs apart)."""
+    with store.read() as tx:
+        return tx.runs()
+
+
+def latest_run(*, store: PriorityStore) -> RunRecord | None:
+    """The most recent ranking run, if any (its output apart)."""
+    with store.read() as tx:
+        runs = tx.runs()
+    return runs[-1] if runs else None
 
 
 def oversight(*, store: PriorityStore, run_id: str | None = None) -> Iterator[dict[str, Any]]:
@@ -404,7 +511,7 @@ def disparity(
     attributes are read after scoring and never reach it."""
     day = as_of or clock.now().date()
     pack.check_date(day, allow_rescinded=allow_rescinded)
-    with store.read() as tx:
+    with store.read() as tx, collector_paused():
         _require_on(tx)
         docket = Docket.build(tx.docket(None))
         ranking = Scorer(pack, docket, day).rank()

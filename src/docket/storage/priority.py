@@ -8,13 +8,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from docket.cases.events import Event, EventKind
 from docket.cases.model import OPEN_STATES, Case
-from docket.cases.snapshot import fact_from_dict
+from docket.priority.docket import SnapshotFacts
 from docket.priority.ports import DocketRow, GroupRow, RunRecord
 from docket.storage import schema as t
 from docket.storage.rows import instant_text
@@ -34,15 +33,16 @@ def docket_query(dialect: str, office: str | None, case_ref: str | None) -> sa.S
     """The bare query of the open docket with everything scoring reads (the benchmark's
     baseline times it alone)."""
     c, p = t.cases.c, t.persons.c
-    facts = (
-        sa.cast(sa.cast(c.data, postgresql.JSON)["facts"], sa.Text)
-        if dialect == "postgresql"
-        else sa.func.json_extract(c.data, "$.facts")
-    )
+    # The whole snapshot, whose facts scoring reads: orjson parses it faster than SQLite's
+    # json_extract would take its facts out (which parses it too, then writes them out again).
+    # On SQLite, the unary + keeps the state index out of the plan: open cases are most of the
+    # docket, and walking the case_ref index in order needs no sort of them all in a temporary
+    # B-tree (at a million cases, more than half of the query's time).
+    state = sa.literal_column("+cases.state") if dialect == "sqlite" else c.state
     query = (
-        sa.select(c.case_ref, c.person_id, c.opened_on, p.date_of_birth, facts)
+        sa.select(c.case_ref, c.person_id, c.opened_on, p.date_of_birth, c.data)
         .join(t.persons, p.person_id == c.person_id)
-        .where(c.state.in_([s.value for s in OPEN_STATES]))
+        .where(state.in_([s.value for s in OPEN_STATES]))
         .order_by(c.case_ref)
     )
     if office is not None:
@@ -61,11 +61,11 @@ class SqlPriorityRead:
         result = self.connection.execution_options(yield_per=_BATCH).execute(
             docket_query(self.dialect, office, case_ref)
         )
-        rows: list[DocketRow] = []
-        for ref, person_id, opened_on, born_on, facts in result:
-            parsed = [fact_from_dict(f) for f in orjson.loads(facts)] if facts else []
-            rows.append((ref, person_id, opened_on, born_on, parsed))
-        return rows
+        # The facts stay text until scoring reads them (docket.priority.docket says why).
+        return [
+            (ref, person_id, opened_on, born_on, SnapshotFacts(data))
+            for ref, person_id, opened_on, born_on, data in result
+        ]
 
     def groups(self) -> Iterator[GroupRow]:
         c, p = t.cases.c, t.persons.c

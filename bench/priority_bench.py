@@ -1,0 +1,442 @@
+"""Prioritisation at scale: ranking every open case with its explanation, beside the bare query.
+
+Issue 5's target: the whole open docket of 1,000,000 cases ranked by a policy pack, every
+explanation emitted, in under 30 s and under 4 GB on SQLite on a 2-core machine.
+
+Setup (kept for later runs with `--keep`, or given with `--database`): a SQLite database of N
+open cases carrying synthetic documented facts (`docket.synthetic.facts`), built through the
+real storage the way `docket import cases` writes: the synthetic generator's open case rows are
+parsed and checked like imported rows (`case_imported`), their facts recorded on them through
+`lifecycle.record` (one `*_recorded` event each), and each case's events, person and final
+projection written with `SqlWriteTransaction.write_encoded` in 5,000-case transactions, batches
+prepared in worker processes. The log rebuilds every stored case, so `docket audit verify`
+passes on it.
+
+Then, each in its own process (so that its peak RSS is its own):
+
+- baseline: the bare docket query (`storage.priority.docket_query`: each open case's reference,
+  person, opening date, the person's date of birth and the case snapshot holding its facts),
+  every row fetched through SQLAlchemy as `SqlPriorityRead.docket` fetches them, nothing
+  parsed;
+- `priority.service.rank` with `top=None` for each pack (dhs-2021-guidelines as of 2024-06-01,
+  neutral-example as of today): every explanation emitted as a JSON line to a file, as
+  `docket priority rank --json` writes them (`--emit to_json`: the bytes of
+  `Explanation.to_json()` instead), and the run kept for oversight as the service keeps it.
+
+Each measured process reports its wall time, its peak RSS (`ru_maxrss`) and, per phase of the
+ranking (from its progress messages), the time and the peak RSS sampled every 50 ms.
+
+Usage: python bench/priority_bench.py [--cases 1000000] [--database PATH] [--keep]
+    [--packs dhs-2021-guidelines,neutral-example] [--emit cli|to_json] [--profile]
+Run under `taskset -c 0,1` to hold it to two cores on a larger machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import gc
+import io
+import json
+import marshal
+import multiprocessing
+import os
+import pstats
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psutil
+
+from docket.bootstrap import SystemClock, bootstrap
+from docket.cases import legacy, lifecycle, persons
+from docket.cases.ids import new_id
+from docket.cases.model import CaseId, PersonId
+from docket.cases.ports import RecordEncoder
+from docket.config import Settings
+from docket.importing.rows import parse_row
+from docket.priority import packs
+from docket.priority.scoring import Explanation
+from docket.priority.service import rank
+from docket.storage.priority import _BATCH, docket_query
+from docket.synthetic import iter_case_rows
+from docket.synthetic.facts import facts_for, record_facts
+from import_bench import machine, progress
+
+SEED = 5
+BATCH = 5000
+ACTOR = "bench"
+OPEN_SHARE = 0.75
+"""Fewer than the generator's open cases (about 79%), so one pass of rows is enough."""
+PACK_DATES = {"dhs-2021-guidelines": dt.date(2024, 6, 1)}
+"""The day each pack is applied on (today for the others)."""
+TARGET_SECONDS = 30
+TARGET_BYTES = 4 * 2**30
+
+
+# -- the database ----------------------------------------------------------------------------
+def open_rows(cases: int, as_of: dt.date) -> Iterator[dict[str, str]]:
+    """``cases`` open case rows of the synthetic generator, one per person (a person's second
+    case, rare among open ones, is left out: the import would make it an alias)."""
+    seen: set[str] = set()
+    made = 0
+    for row in iter_case_rows(cases=int(cases / OPEN_SHARE) + 1000, seed=SEED, as_of=as_of):
+        if row["state_of_case"] in ("removed", "closed"):
+            continue
+        if row["a_number"]:
+            if row["a_number"] in seen:
+                continue
+            seen.add(row["a_number"])
+        del row["person_key"]
+        yield row
+        made += 1
+        if made == cases:
+            return
+    raise SystemExit(f"the generator gave only {made} open cases")
+
+
+def prepare(packed: bytes, recorded_at: dt.datetime, encode: RecordEncoder) -> bytes:
+    """A batch of rows as `docket import cases` prepares them, each case with its synthetic
+    facts recorded on it: the encoded records, marshalled (in a worker process)."""
+    gc.disable()  # as the importer: many objects that live until the batch is done
+    rows: list[dict[str, str]] = marshal.loads(packed)  # noqa: S302 our own bytes
+    as_of = recorded_at.date()
+    out = []
+    for row in rows:
+        document_ref = f"import:priority-bench#{row['case_ref']}"
+        parsed = parse_row(row, line=0, person_id=PersonId(new_id()))
+        case = legacy.to_case(
+            parsed.record,
+            case_id=CaseId(new_id()),
+            person_id=parsed.person.person_id,
+            today=as_of,
+            document_ref=document_ref,
+        )
+        person_event, person = persons.register_person(
+            parsed.person, actor=ACTOR, document_ref=document_ref, recorded_at=recorded_at
+        )
+        case_event, case = lifecycle.import_case(
+            case,
+            history=parsed.record.history(),
+            actor=ACTOR,
+            document_ref=document_ref,
+            recorded_at=recorded_at,
+        )
+        facts = facts_for(
+            case.case_ref,
+            seed=SEED,
+            opened_on=case.opened_on,
+            as_of=as_of,
+            born_on=person.date_of_birth,
+        )
+        fact_events, case = record_facts(case, facts, actor=ACTOR, recorded_at=recorded_at)
+        out.append(
+            encode(
+                events=(person_event, case_event, *fact_events), persons=(person,), cases=(case,)
+            )
+        )
+    result = marshal.dumps(out)
+    gc.enable()
+    return result
+
+
+def build(path: Path, cases: int) -> None:
+    """Build the database at ``path`` (written aside, renamed when complete)."""
+    partial = path.with_name(path.name + ".partial")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    docket = bootstrap(
+        Settings(database_url=f"sqlite:///{partial}"), clock=SystemClock(), migrate=True
+    )
+    recorded_at = docket.clock.now()
+    encode = docket.uow.encoder()
+    workers = len(os.sched_getaffinity(0))
+    advance = progress("building the docket", cases)
+    start = time.perf_counter()
+    context = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+        docket.uow.bulk(),
+    ):
+        pending: deque[tuple[int, Future[bytes]]] = deque()
+
+        def write(size: int, future: Future[bytes]) -> None:
+            encoded = marshal.loads(future.result())  # noqa: S302 our own bytes
+            with docket.uow.write() as tx:
+                tx.write_encoded(encoded)
+            advance(size)
+
+        batch: list[dict[str, str]] = []
+        for row in open_rows(cases, recorded_at.date()):
+            batch.append(row)
+            if len(batch) == BATCH:
+                future = pool.submit(prepare, marshal.dumps(batch), recorded_at, encode)
+                pending.append((len(batch), future))
+                batch = []
+                if len(pending) > 2 * workers:
+                    write(*pending.popleft())
+        if batch:
+            pending.append(
+                (len(batch), pool.submit(prepare, marshal.dumps(batch), recorded_at, encode))
+            )
+        while pending:
+            write(*pending.popleft())
+    with docket.engine.connect() as connection:
+        counts = connection.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM events)"
+        ).one()
+    docket.close()
+    connection_ = sqlite3.connect(partial)
+    connection_.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection_.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    partial.rename(path)
+    print(
+        f"built {counts[0]:,} open cases, {counts[1]:,} events in "
+        f"{time.perf_counter() - start:.0f} s ({path}, {path.stat().st_size / 2**30:.1f} GiB)",
+        file=sys.stderr,
+    )
+
+
+def open_cases(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        (count,) = connection.execute(
+            "SELECT count(*) FROM cases WHERE state NOT IN ('removed', 'closed')"
+        ).fetchone()
+    return int(count)
+
+
+# -- measured, each in its own process -------------------------------------------------------
+class Sampler:
+    """The process's resident memory, sampled every 50 ms: the peak of each phase."""
+
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.start = time.perf_counter()
+        self.phases: list[dict[str, Any]] = []
+        self.peak = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def phase(self, name: str) -> None:
+        now = time.perf_counter() - self.start
+        self._close(now)
+        self.phases.append({"phase": name, "from": now})
+        self.peak = self.process.memory_info().rss
+
+    def _close(self, now: float) -> None:
+        if self.phases:
+            last = self.phases[-1]
+            last["seconds"] = now - last["from"]
+            last["peak_rss"] = max(self.peak, self.process.memory_info().rss)
+
+    def stop(self) -> list[dict[str, Any]]:
+        self.done.set()
+        self.thread.join()
+        self._close(time.perf_counter() - self.start)
+        return self.phases
+
+
+def measure_baseline(url: str) -> dict[str, Any]:
+    docket = bootstrap(Settings(database_url=url), clock=SystemClock())
+    start = time.perf_counter()
+    with docket.uow.read() as tx:
+        connection = tx.connection
+        result = connection.execution_options(yield_per=_BATCH).execute(
+            docket_query(connection.dialect.name, None, None)
+        )
+        rows = result.all()
+    seconds = time.perf_counter() - start
+    count = len(rows)
+    docket.close()
+    return {"seconds": seconds, "rows": count}
+
+
+def measure_rank(
+    url: str, pack_name: str, out: Path, profile: bool, emit_as: str
+) -> dict[str, Any]:
+    docket = bootstrap(Settings(database_url=url), clock=SystemClock())
+    pack = packs.load(pack_name)
+    as_of = PACK_DATES.get(pack_name, docket.clock.now().date())
+    sampler = Sampler()
+    profiler = cProfile.Profile() if profile else None
+    with out.open("w", encoding="utf-8") as handle:
+        write = handle.write
+
+        if emit_as == "cli":
+
+            def emit(explanation: Explanation) -> None:
+                # What `docket priority rank --json` does with each explanation.
+                write(orjson.dumps(explanation.to_dict()).decode() + "\n")
+
+        else:
+            write_bytes = handle.buffer.write
+
+            def emit(explanation: Explanation) -> None:
+                write_bytes(explanation.to_json() + b"\n")
+
+        start = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        summary = rank(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=ACTOR,
+            pack=pack,
+            emit=emit,
+            top=None,
+            as_of=as_of,
+            purpose="priority_bench",
+            progress=sampler.phase,
+        )
+        if profiler is not None:
+            profiler.disable()
+    seconds = time.perf_counter() - start
+    phases = sampler.stop()
+    docket.close()
+    report: dict[str, Any] = {
+        "seconds": seconds,
+        "as_of": as_of.isoformat(),
+        "scored": summary.scored,
+        "shown": summary.shown,
+        "priorities": summary.priorities,
+        "output_bytes": out.stat().st_size,
+        "phases": phases,
+    }
+    if profiler is not None:
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+        report["profile"] = text.getvalue()
+    return report
+
+
+def child(args: argparse.Namespace) -> None:
+    url = f"sqlite:///{args.database}"
+    if args.child == "baseline":
+        report = measure_baseline(url)
+    else:
+        with tempfile.TemporaryDirectory(dir=args.database.parent) as tmp:
+            report = measure_rank(
+                url, args.child, Path(tmp) / "ranking.jsonl", args.profile, args.emit
+            )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    report["max_rss"] = usage.ru_maxrss * 1024
+    report["cpu"] = usage.ru_utime + usage.ru_stime  # the process's, setup included
+    print(json.dumps(report))
+
+
+def run_child(database: Path, what: str, profile: bool, emit_as: str) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--database", str(database), "--child", what]
+    command += ["--emit", emit_as]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed ({done.returncode})")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    parser.add_argument(
+        "--database", type=Path, help="the SQLite file (default: WORKDIR/priority-N.db)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep a database this run builds, for later runs"
+    )
+    parser.add_argument("--packs", default="dhs-2021-guidelines,neutral-example")
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    parser.add_argument(
+        "--emit",
+        choices=("cli", "to_json"),
+        default="cli",
+        help="write each explanation as `docket priority rank --json` does (to_dict, orjson, "
+        "text), or as the bytes of Explanation.to_json()",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    database = args.database or args.workdir / f"priority-{args.cases}.db"
+    built = False
+    if not database.exists():
+        build(database, args.cases)
+        built = True
+    try:
+        cases = open_cases(database)
+        usable = len(os.sched_getaffinity(0))
+        print(f"machine: {machine()}; CPUs usable by this run: {usable}")
+        print(
+            f"database: {database} ({database.stat().st_size / 2**30:.1f} GiB), "
+            f"{cases:,} open cases"
+        )
+        print(
+            f"target: under {TARGET_SECONDS} s and under {gib(TARGET_BYTES)} "
+            "(issue 5: SQLite, 2 cores)"
+        )
+        baseline = run_child(database, "baseline", False, args.emit)
+        print(
+            f"baseline, bare docket query: {baseline['rows']:,} rows in "
+            f"{baseline['seconds']:.1f} s, peak RSS {gib(baseline['max_rss'])}, process CPU "
+            f"{baseline['cpu']:.1f} s"
+        )
+        print(
+            f"{'pack':<22}{'as of':>12}{'rank s':>9}{'baseline s':>12}{'ratio':>7}"
+            f"{'peak RSS':>11}{'  target'}"
+        )
+        for name in args.packs.split(","):
+            result = run_child(database, name, args.profile, args.emit)
+            met = result["seconds"] < TARGET_SECONDS and result["max_rss"] < TARGET_BYTES
+            print(
+                f"{name:<22}{result['as_of']:>12}{result['seconds']:>9.1f}"
+                f"{baseline['seconds']:>12.1f}{result['seconds'] / baseline['seconds']:>7.1f}"
+                f"{gib(result['max_rss']):>11}  {'met' if met else 'NOT met'}"
+            )
+            print(
+                f"  {result['scored']:,} scored, {result['shown']:,} explanations "
+                f"({result['output_bytes'] / 2**20:,.0f} MiB of JSON lines), "
+                f"{result['priorities']:,} in a category; the process used "
+                f"{result['cpu']:.1f} s of CPU"
+            )
+            for phase in result["phases"]:
+                print(
+                    f"  {phase['phase']}: {phase['seconds']:.1f} s, "
+                    f"peak RSS {gib(phase['peak_rss'])}"
+                )
+            if "profile" in result:
+                print(result["profile"])
+    finally:
+        if built and not args.keep and args.database is None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The docket read from stored snapshots scores and explains exactly as the same facts given as
+objects; a run's kept output is the explanations it emitted, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+
+import orjson
+import pytest
+
+from docket.bootstrap import Docket as Wired
+from docket.cases import lifecycle
+from docket.cases.events import EventKind
+from docket.cases.snapshot import case_text, fact_from_dict
+from docket.priority import packs, service
+from docket.priority.docket import Docket, SnapshotFacts
+from docket.priority.scoring import Scorer
+from docket.synthetic.facts import facts_for, record_facts
+from tests.builders import a_case, record
+from tests.cases.scenarios import NOW, OPENED_ON, TODAY, opened
+
+K = EventKind
+AS_OF = {"dhs-2021-guidelines": dt.date(2024, 6, 1), "neutral-example": TODAY}
+
+
+def _cases(count: int) -> list[tuple[str, str, dt.date, dt.date | None, str]]:
+    """Cases with synthetic facts, every tenth conviction vacated and every seventh application
+    decided afterwards (facts that no longer count), as (ref, person, opened, born, snapshot)."""
+    rows = []
+    for n in range(count):
+        ref = f"DKT-D-{n:04d}"
+        facts = facts_for(ref, seed=9, opened_on=OPENED_ON, as_of=TODAY)
+        _, case = record_facts(opened(ref).case, facts, actor="officer.test", recorded_at=NOW)
+        for fact in case.facts:
+            change = None
+            if fact.kind.value == "conviction" and n % 10 == 0:
+                change = {"field": "disposition", "value": "vacated"}
+            elif fact.kind.value == "pending_relief_application" and n % 7 == 0:
+                change = {"field": "decided_on", "value": TODAY.isoformat()}
+            if change is not None:
+                _, case = lifecycle.record(
+                    case,
+                    kind=K.FACT_CORRECTED,
+                    fields={"fact_id": fact.fact_id, "reason": "judgment vacated", **change},
+                    occurred_on=TODAY,
+                    actor="legal.test",
+                    document_ref="ORDER-1",
+                    recorded_at=NOW,
+                )
+        born = dt.date(1950 + n % 60, 1 + n % 12, 1 + n % 28)
+        rows.append((ref, f"person-{n}", case.opened_on, born, case_text(case)))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def snapshots() -> list[tuple[str, str, dt.date, dt.date | None, str]]:
+    return _cases(400)
+
+
+def test_snapshot_facts_are_the_facts_of_the_snapshot(snapshots):
+    for *_, text in snapshots[:50]:
+        records = orjson.loads(text).get("facts", [])
+        assert SnapshotFacts(text).facts() == [fact_from_dict(r) for r in records]
+        assert len(SnapshotFacts(text)) == len(records)
+
+
+@pytest.mark.parametrize("name", sorted(AS_OF))
+def test_snapshots_score_and_explain_as_the_same_facts_given_as_objects(snapshots, name):
+    as_text = [(r, p, o, b, SnapshotFacts(t)) for r, p, o, b, t in snapshots]
+    as_objects = [(r, p, o, b, SnapshotFacts(t).facts()) for r, p, o, b, t in snapshots]
+    lazy, eager = Docket.build(as_text), Docket.build(as_objects)
+    assert lazy.fact_values == eager.fact_values
+    assert (lazy.fact_kind == eager.fact_kind).all()
+    assert (lazy.fact_on == eager.fact_on).all()
+    assert lazy.fact_count < sum(len(facts) for *_, facts in as_objects)  # some do not count
+    pack = packs.load(name)
+    one = list(Scorer(pack, lazy, AS_OF[name]).rank().top())
+    other = list(Scorer(pack, eager, AS_OF[name]).rank().top())
+    assert one == other
+    assert [e.to_json() for e in one] == [e.to_json() for e in other]
+    assert any(e.contributions for e in one)
+
+
+def test_a_runs_kept_output_is_what_it_emitted(docket: Wired):
+    today = docket.clock.now().date()
+    for n in range(30):
+        ref = f"DKT-O-{n}"
+        opened_on = today - dt.timedelta(days=400)
+        a_case(docket, ref, opened_on=opened_on)
+        for kind, fields in facts_for(ref, seed=2, opened_on=opened_on, as_of=today):
+            record(docket, ref, kind, fields=fields)
+    shown = []
+    summary = service.rank(
+        store=docket.priority,
+        clock=docket.clock,
+        actor="supervisor.test",
+        pack=packs.load("neutral-example"),
+        emit=shown.append,
+    )
+    with docket.priority.read() as tx:
+        run = tx.run(summary.run_id)
+        entries = list(service.run_entries(tx, summary.run_id))
+    lines = b"".join(e.to_json() + b"\n" for e in shown)
+    assert run is not None
+    assert run.output_sha256 == hashlib.sha256(lines).hexdigest()
+    assert entries == [e.to_dict() for e in shown]
+
+
+def test_a_failing_emit_leaves_no_thread_behind(docket: Wired):
+    a_case(docket, "DKT-O-1")
+
+    def emit(_):
+        raise RuntimeError("the pipe closed")
+
+    with pytest.raises(RuntimeError):
+        service.rank(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            pack=packs.load("neutral-example"),
+            emit=emit,
+        )
+    assert not [t for t in threading.enumerate() if t.name == "priority-run-output"]
