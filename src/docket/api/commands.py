@@ -9,7 +9,6 @@ the event, or on its own when it is refused.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Callable
@@ -26,20 +25,19 @@ from docket.api.deps import (
     clients,
     current_user,
     docket_of,
+    log_in_transaction,
+    logged_on_failure,
     policy,
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import MAX_NUMBER, FieldSpec, FieldType
-from docket.cases.ports import WriteTransaction
 from docket.cases.service import get_case, record_event
 from docket.cases.table import TABLE
-from docket.errors import DocketError, InvalidInput
+from docket.errors import InvalidInput
 from docket.identity.model import User
 from docket.identity.policy import Action, RecordScope, action_for, decide
-from docket.storage.access_log import append_access
-from docket.storage.unit_of_work import SqlWriteTransaction
 
 router = APIRouter(prefix="/api/cases")
 
@@ -114,12 +112,11 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
             request, docket, user, decision, "case", case.case_id, event=kind.value
         )
 
-        def log_access(tx: WriteTransaction) -> None:
-            append_access(cast(SqlWriteTransaction, tx).connection, [entry])
-
         values = body.model_dump(exclude={"document_ref", "occurred_on"}, exclude_none=True)
-        try:
-            result = record_event(
+        result = logged_on_failure(
+            docket,
+            entry,
+            lambda: record_event(
                 uow=docket.uow,
                 clock=docket.clock,
                 case_ref=case.case_ref,
@@ -130,14 +127,9 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
                 occurred_on=body.occurred_on,  # type: ignore[attr-defined]
                 expected_version=_version(arguments["if_match"]),
                 idempotency_key=arguments["idempotency_key"],
-                also=log_access,
-            )
-        except DocketError as exc:
-            # The command's transaction rolled back with its log entry; the request still read
-            # the case, so it is logged on its own, with why it failed.
-            failed = dataclasses.replace(entry, details={**entry.details, "failed": exc.code})
-            docket.access_log.record([failed])
-            raise
+                also=log_in_transaction(entry),
+            ),
+        )
         response.headers["ETag"] = f'"{result.version}"'
         return CommandResult(
             case_ref=result.case_ref,

@@ -3,9 +3,8 @@ exit metrics, through the same service as the CSV import and the NATS listener."
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,19 +17,17 @@ from docket.api.deps import (
     authorise_refusal,
     current_user,
     docket_of,
+    log_in_transaction,
+    logged_on_failure,
     policy,
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.model import Source, Status, parse_report
-from docket.departures.ports import DepartureWrite
 from docket.departures.service import Outcome, accept_reports, metrics
-from docket.errors import DocketError
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
-from docket.storage.access_log import append_access
-from docket.storage.departures import SqlDepartureWrite
 
 router = APIRouter(tags=["departures"])
 
@@ -130,23 +127,17 @@ def post_reports(
         request, docket, user, decision, "departure_report", keys[:64], reports=str(len(parsed))
     )
 
-    def log_access(tx: DepartureWrite) -> None:
-        append_access(cast(SqlDepartureWrite, tx).connection, [entry])
-
-    try:
-        summary = accept_reports(
+    summary = logged_on_failure(
+        docket,
+        entry,
+        lambda: accept_reports(
             store=docket.departures,
             clock=docket.clock,
             actor=user.username,
             reports=parsed,
-            also=log_access,
-        )
-    except DocketError as exc:
-        # The intake rolled back with its log entry; the request is logged on its own.
-        docket.access_log.record(
-            [dataclasses.replace(entry, details={**entry.details, "failed": exc.code})]
-        )
-        raise
+            also=log_in_transaction(entry),
+        ),
+    )
     return ReportsOut(
         accepted=summary.accepted,
         duplicates=summary.duplicates,

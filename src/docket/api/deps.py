@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+import dataclasses
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -11,10 +13,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
-from docket.errors import AccessRefused, InvalidInput, SessionInvalid
+from docket.errors import AccessRefused, DocketError, InvalidInput, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, decide
 from docket.identity.service import authenticate, clients_of
+from docket.storage.access_log import append_access
+
+T = TypeVar("T")
 
 TEXT = r"^[^\x00]*$"
 """The pattern of every free-text input: anything but NUL, which no database text holds."""
@@ -161,3 +166,36 @@ def access_entry(
         source=source_of(request),
         details={"relation": decision.relation.value, **details},
     )
+
+
+class _InTransaction(Protocol):
+    connection: Any  # the storage transaction's connection
+
+
+def log_in_transaction(entry: AccessEntry) -> Callable[[Any], None]:
+    """A service's ``also`` hook: ``entry`` appended to the access log in the service's own
+    write transaction, so it commits or rolls back with the change."""
+
+    def log_access(tx: Any) -> None:
+        append_access(cast(_InTransaction, tx).connection, [entry])
+
+    return log_access
+
+
+def logged_on_failure(docket: Docket, entry: AccessEntry, change: Callable[[], T]) -> T:
+    """Run ``change`` (which logs ``entry`` in its own transaction); if it fails, it rolled
+    back with the entry, so the request is logged on its own, with why it failed."""
+    try:
+        return change()
+    except DocketError as exc:
+        docket.access_log.record(
+            [dataclasses.replace(entry, details={**entry.details, "failed": exc.code})]
+        )
+        raise
+
+
+def logged(docket: Docket, entry: AccessEntry, read: Callable[[], T]) -> T:
+    """Run ``read`` and log ``entry`` (with why, if it failed)."""
+    result = logged_on_failure(docket, entry, read)
+    docket.access_log.record([entry])
+    return result

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar, cast
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -28,14 +27,15 @@ from docket.api.deps import (
     clients,
     current_user,
     docket_of,
+    log_in_transaction,
+    logged,
+    logged_on_failure,
     policy,
 )
 from docket.api.errors import responses
-from docket.audit.access import AccessEntry
 from docket.bootstrap import Docket
 from docket.cases.model import Case, FactKind
 from docket.cases.service import get_case
-from docket.errors import DocketError
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, Decision, RecordScope, decide
 from docket.priority import packs, service
@@ -43,8 +43,6 @@ from docket.priority.packs import Pack
 from docket.priority.ports import PriorityWrite
 from docket.priority.scoring import Explanation
 from docket.priority.service import Determination
-from docket.storage.access_log import append_access
-from docket.storage.priority import SqlPriorityWrite
 
 router = APIRouter(tags=["priority"])
 
@@ -248,9 +246,10 @@ def post_ranking(
     shown: list[dict[str, Any]] = []
 
     def log_access(tx: PriorityWrite) -> None:
+        # the entry names the cases shown, known only once the ranking has emitted them
         cases = [e["case_ref"] for e in shown]
         named = dataclasses.replace(entry, details={**entry.details, "cases": cases})
-        append_access(cast(SqlPriorityWrite, tx).connection, [named])
+        log_in_transaction(named)(tx)
 
     def rank() -> service.RunSummary:
         return service.rank(
@@ -392,9 +391,6 @@ def post_determination(
         determination=body.determination.value,
     )
 
-    def log_access(tx: PriorityWrite) -> None:
-        append_access(cast(SqlPriorityWrite, tx).connection, [entry])
-
     seq = logged_on_failure(
         docket,
         entry,
@@ -406,7 +402,7 @@ def post_determination(
             determination=body.determination,
             reason=body.reason,
             run_id=body.run_id,
-            also=log_access,
+            also=log_in_transaction(entry),
         ),
     )
     return DeterminationOut(case_ref=case.case_ref, determination=body.determination, event_seq=seq)
@@ -424,22 +420,3 @@ def _decide_on_case(
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "case", case.case_id)
     return decision
-
-
-def logged_on_failure(docket: Docket, entry: AccessEntry, change: Callable[[], T]) -> T:
-    """Run ``change`` (which logs ``entry`` in its own transaction); if it fails, it rolled
-    back with the entry, so the request is logged on its own, with why it failed."""
-    try:
-        return change()
-    except DocketError as exc:
-        docket.access_log.record(
-            [dataclasses.replace(entry, details={**entry.details, "failed": exc.code})]
-        )
-        raise
-
-
-def logged(docket: Docket, entry: AccessEntry, read: Callable[[], T]) -> T:
-    """Run ``read`` and log ``entry`` (with why, if it failed)."""
-    result = logged_on_failure(docket, entry, read)
-    docket.access_log.record([entry])
-    return result

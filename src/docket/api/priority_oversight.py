@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,9 @@ from docket.api.deps import (
     authorise_refusal,
     current_user,
     docket_of,
+    log_in_transaction,
+    logged,
+    logged_on_failure,
     policy,
 )
 from docket.api.errors import responses
@@ -29,18 +32,13 @@ from docket.api.priority import (
     PolicyRef,
     explained,
     load_pack,
-    logged,
-    logged_on_failure,
 )
 from docket.bootstrap import Docket
 from docket.errors import InvalidInput
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
 from docket.priority import service
-from docket.priority.ports import PriorityWrite
 from docket.priority.service import Determination
-from docket.storage.access_log import append_access
-from docket.storage.priority import SqlPriorityWrite
 
 router = APIRouter(tags=["priority"])
 
@@ -186,9 +184,6 @@ def put_switch(
         request, docket, user, decision, "prioritisation", "switch", to="on" if body.on else "off"
     )
 
-    def log_access(tx: PriorityWrite) -> None:
-        append_access(cast(SqlPriorityWrite, tx).connection, [entry])
-
     seq = logged_on_failure(
         docket,
         entry,
@@ -198,7 +193,7 @@ def put_switch(
             actor=user.username,
             on=body.on,
             reason=body.reason,
-            also=log_access,
+            also=log_in_transaction(entry),
         ),
     )
     return SwitchedOut(**_switch_view(docket).model_dump(), event_seq=seq)

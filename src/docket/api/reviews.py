@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,18 +18,16 @@ from docket.api.deps import (
     authorise_refusal,
     current_user,
     docket_of,
+    log_in_transaction,
+    logged_on_failure,
     policy,
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.departures.model import ReviewDecision, Source, Status
-from docket.departures.ports import DepartureWrite
 from docket.departures.service import decide_review, review_queue
-from docket.errors import DocketError
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
-from docket.storage.access_log import append_access
-from docket.storage.departures import SqlDepartureWrite
 
 router = APIRouter(prefix="/api/departure-reviews", tags=["departures"])
 
@@ -184,11 +182,10 @@ def post_decision(
         **named,
     )
 
-    def log_access(tx: DepartureWrite) -> None:
-        append_access(cast(SqlDepartureWrite, tx).connection, [entry])
-
-    try:
-        decided = decide_review(
+    decided = logged_on_failure(
+        docket,
+        entry,
+        lambda: decide_review(
             store=docket.departures,
             clock=docket.clock,
             actor=user.username,
@@ -197,14 +194,9 @@ def post_decision(
             decision=body.decision,
             reason=body.reason,
             person_id=body.person_id if isinstance(body, LinkIn) else None,
-            also=log_access,
-        )
-    except DocketError as exc:
-        # The decision rolled back with its log entry; the request is logged on its own.
-        docket.access_log.record(
-            [dataclasses.replace(entry, details={**entry.details, "failed": exc.code})]
-        )
-        raise
+            also=log_in_transaction(entry),
+        ),
+    )
     return DecisionOut(
         source=Source(decided.source),
         source_record_id=decided.source_record_id,

@@ -178,7 +178,8 @@ def _policy_or_latest(docket: Docket, policy: str | None) -> packs.Pack:
     """The pack given, else the latest run's, refused if the pack has changed since."""
     if policy is not None:
         return packs.load(policy)
-    run = priority.latest_run(store=docket.priority)
+    runs = priority.run_records(store=docket.priority)
+    run = runs[-1] if runs else None
     if run is None:
         raise NotFound("no ranking run yet: give the policy with --policy FILE|NAME")
     try:

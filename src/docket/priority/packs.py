@@ -158,7 +158,6 @@ class Pack:
     categories: tuple[Rule, ...]
     factors: tuple[Rule, ...]
     content_hash: str
-    content: Mapping[str, Any]
 
     def rules(self) -> tuple[Rule, ...]:
         return (*self.categories, *self.factors)
@@ -340,7 +339,6 @@ def _build(data: Mapping[str, Any], origin: str) -> Pack:
         categories=tuple(groups["categories"]),
         factors=(*groups["aggravating"], *groups["mitigating"]),
         content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
-        content=data,
     )
 
 

@@ -11,6 +11,9 @@ from typing import Protocol
 from docket.cases.events import Event
 from docket.cases.model import Case, Fact
 
+SWITCH_STREAM = "prioritisation"
+"""The stream of the prioritisation switch's events (on and off)."""
+
 DocketRow = tuple[str, str, dt.date, dt.date | None, Sequence[Fact]]
 """An open case as scoring sees it: reference, person id, opened on, the person's date of birth
 (for age), and its facts in force."""

@@ -31,10 +31,15 @@ from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority.packs import Pack
-from docket.priority.ports import PriorityRead, PriorityStore, PriorityWrite, RunRecord
+from docket.priority.ports import (
+    SWITCH_STREAM,
+    PriorityRead,
+    PriorityStore,
+    PriorityWrite,
+    RunRecord,
+)
 from docket.priority.scoring import Docket, Explanation, Scorer
 
-SWITCH_STREAM = "prioritisation"
 SWITCH_LEGAL_BASIS = "Agency oversight of prioritisation (the stop control)"
 MIN_GROUP = 10
 """Groups smaller than this are suppressed in the disparity report."""
@@ -436,13 +441,6 @@ def run_records(*, store: PriorityStore) -> list[RunRecord]:
     """Every ranking run, oldest first (their outputs apart)."""
     with store.read() as tx:
         return tx.runs()
-
-
-def latest_run(*, store: PriorityStore) -> RunRecord | None:
-    """The most recent ranking run, if any (its output apart)."""
-    with store.read() as tx:
-        runs = tx.runs()
-    return runs[-1] if runs else None
 
 
 def oversight(*, store: PriorityStore, run_id: str | None = None) -> Iterator[dict[str, Any]]:

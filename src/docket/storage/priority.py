@@ -14,12 +14,11 @@ from sqlalchemy.dialects import postgresql
 from docket.cases.events import Event, EventKind
 from docket.cases.model import OPEN_STATES, Case
 from docket.priority.docket import SnapshotFacts
-from docket.priority.ports import DocketRow, GroupRow, RunRecord
+from docket.priority.ports import SWITCH_STREAM, DocketRow, GroupRow, RunRecord
 from docket.storage import schema as t
 from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction, event_from_row
 
-SWITCH_STREAM = "prioritisation"
 _BATCH = 20_000
 
 
