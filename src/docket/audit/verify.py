@@ -1,6 +1,7 @@
 """``audit verify``: recompute the event chain, compare it with its recorded head and any signed
 checkpoints, and rebuild every case and person from its events to compare with what is stored;
-then recompute the access log's chain and compare it with its head."""
+compare each kept prioritisation run's output with the digest its event put on the chain; then
+recompute the access log's chain and compare it with its head."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from docket.audit.access import ACCESS_CHAIN
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, ChainReport, StoredLink, walk
 from docket.audit.checkpoint import Checkpoint, check_signature
-from docket.cases.events import Event, StreamType
+from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.lifecycle import rebuild
 from docket.cases.model import Case, Person
 from docket.cases.persons import rebuild_person
@@ -41,6 +42,11 @@ class AuditStore(Protocol):
 
     def projections_without_events(self) -> list[str]:
         """Ids of stored cases or persons that no event stream produced."""
+        ...
+
+    def kept_runs(self) -> Iterator[tuple[str, str, str]]:
+        """Every kept prioritisation ranking run: its id, the SHA-256 of its output as
+        recorded with it, and the SHA-256 of the output as stored now."""
         ...
 
 
@@ -90,7 +96,9 @@ def verify(
         if problem:
             report.problems.append(problem)
     if chain.finding is None:
-        _check_projections(store, report)
+        ranked: dict[str, str] = {}
+        _check_projections(store, report, ranked)
+        _check_runs(store, ranked, report)
     access = walk(
         ACCESS_CHAIN,
         store.chain_links(ACCESS_CHAIN),
@@ -149,10 +157,19 @@ _WORDS = {
 """How a finding names each chain, its links and one link."""
 
 
-def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500) -> None:
+def _check_projections(
+    store: AuditStore, report: VerifyReport, ranked: dict[str, str], chunk: int = 500
+) -> None:
+    """Rebuild every case and person and compare; note in ``ranked`` each ranking run the log
+    names, with the digest of its output."""
     batch: list[tuple[StreamType, str, list[Event]]] = []
     mismatch = _Mismatches()
     for stream in store.streams():
+        kind, _, events = stream
+        if kind is StreamType.PRIORITISATION:
+            for event in events:
+                if event.kind is EventKind.PRIORITY_RANKED:
+                    ranked[str(event.data["run_id"])] = str(event.data["output_sha256"])
         batch.append(stream)
         if len(batch) >= chunk:
             _compare(store, batch, mismatch)
@@ -160,14 +177,32 @@ def _check_projections(store: AuditStore, report: VerifyReport, chunk: int = 500
             batch = []
     _compare(store, batch, mismatch)
     report.streams += len(batch)
-    if mismatch.first is not None:
-        more = f" (and {mismatch.count - 1} more)" if mismatch.count > 1 else ""
-        report.problems.append(f"{mismatch.first}{more}")
+    mismatch.report(report.problems)
     orphans = store.projections_without_events()
     if orphans:
         report.problems.append(
             f"{len(orphans)} stored records have no events behind them, e.g. {orphans[0]}"
         )
+
+
+def _check_runs(store: AuditStore, ranked: dict[str, str], report: VerifyReport) -> None:
+    """Each kept ranking run against the ``priority_ranked`` event that named it: the
+    oversight record is only as trustworthy as this comparison."""
+    mismatch = _Mismatches()
+    kept = set()
+    for run_id, recorded, actual in store.kept_runs():
+        kept.add(run_id)
+        on_log = ranked.get(run_id)
+        if on_log is None:
+            mismatch.append(f"ranking run {run_id}: kept, but no event on the log names it")
+        elif not recorded == actual == on_log:
+            mismatch.append(
+                f"ranking run {run_id}: its kept output does not match the digest on the log "
+                "(changed after the run)"
+            )
+    for run_id in sorted(ranked.keys() - kept):
+        mismatch.append(f"ranking run {run_id}: named on the log, but its record is missing")
+    mismatch.report(report.problems)
 
 
 @dataclass
@@ -181,6 +216,11 @@ class _Mismatches:
     def append(self, problem: str) -> None:
         self.first = self.first or problem
         self.count += 1
+
+    def report(self, problems: list[str]) -> None:
+        if self.first is not None:
+            more = f" (and {self.count - 1} more)" if self.count > 1 else ""
+            problems.append(f"{self.first}{more}")
 
 
 def _compare(

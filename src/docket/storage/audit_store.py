@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zlib
 from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
@@ -95,3 +97,27 @@ class SqlAuditStore:
                 .limit(10)
             ).all()
         return [f"case {ref}" for ref in cases] + [f"person {pid}" for pid in people]
+
+    def kept_runs(self) -> Iterator[tuple[str, str, str]]:
+        runs = t.priority_runs.c
+        with self.engine.connect() as connection:
+            ids = connection.scalars(sa.select(runs.run_id).order_by(runs.run_id)).all()
+            for run_id in ids:  # one output at a time: a full run's is tens of megabytes
+                recorded, output = connection.execute(
+                    sa.select(runs.output_sha256, runs.output).where(runs.run_id == run_id)
+                ).one()
+                yield run_id, recorded, _output_digest(bytes(output))
+
+
+def _output_digest(packed: bytes) -> str:
+    """The SHA-256 of a run's output (kept zlib-compressed), or a note that it cannot be
+    read: either way, not the digest on the log."""
+    digest = hashlib.sha256()
+    unpacker = zlib.decompressobj()
+    try:
+        for start in range(0, len(packed), 1 << 20):
+            digest.update(unpacker.decompress(packed[start : start + (1 << 20)]))
+        digest.update(unpacker.flush())
+    except zlib.error as exc:
+        return f"unreadable ({exc})"
+    return digest.hexdigest()
