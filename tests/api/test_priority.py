@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 import json
 import random
+import uuid
 from typing import Any
 
 import pytest
@@ -263,7 +264,9 @@ def test_top_limits_the_entries_shown_not_the_cases_scored(client, docket, staff
 # -- determinations ---------------------------------------------------------------------------
 
 
-def determine(client, headers, case_ref: str = "DKT-NYC-1", **body: Any):
+def determine(client, headers, case_ref: str = "DKT-NYC-1", key: str | None = None, **body: Any):
+    """A determination request; each gets its own Idempotency-Key unless ``key`` is given."""
+    headers = {**headers, "Idempotency-Key": key or f"test-{uuid.uuid4()}"}
     return client.post(f"/api/cases/{case_ref}/priority-determination", json=body, headers=headers)
 
 
@@ -291,6 +294,29 @@ def test_a_determination_is_an_event_on_the_case(client, docket, staff):
         ("allowed", "accept"),
         ("allowed", "override"),
     ]
+
+
+def test_a_retried_determination_is_recorded_once(client, docket, staff):
+    run_id = rank(client, staff.supervisor).json()["run_id"]
+    body = {"determination": "override", "reason": REASON}
+    first = determine(client, staff.supervisor, key="decide-1", **body)
+    assert first.status_code == 201, first.text
+    events = count(docket, "events")
+    retry = determine(client, staff.supervisor, key="decide-1", **body)
+    assert retry.status_code == 201, retry.text
+    assert {**first.json(), "replayed": True} == retry.json()
+    assert (retry.json()["run_id"], first.json()["replayed"]) == (run_id, False)
+    assert count(docket, "events") == events
+    other = determine(client, staff.supervisor, key="decide-1", determination="accept")
+    assert other.status_code == 422, other.text
+    assert count(docket, "events") == events
+    no_key = client.post(
+        "/api/cases/DKT-NYC-1/priority-determination",
+        json={"determination": "accept"},
+        headers=staff.supervisor,
+    )
+    assert no_key.status_code == 422, no_key.text
+    assert count(docket, "events") == events
 
 
 @pytest.mark.parametrize("reason", [None, "", "too short"])

@@ -14,7 +14,7 @@ from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
 from docket.cases.service import get_case, new_person_id, open_case, show_case
-from docket.errors import Conflict, InvalidInput, NotFound
+from docket.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
 from docket.priority import packs, service
 from docket.priority.scoring import Explanation
 from docket.storage.audit_store import SqlAuditStore
@@ -152,6 +152,33 @@ def test_a_determination_is_an_event_and_an_override_needs_a_reason(ranked: Dock
             run_id="nope",
         )
     assert not verify(SqlAuditStore(docket.engine)).problems
+
+
+def test_a_determination_retried_with_its_key_is_recorded_once(ranked: Docket):
+    docket = ranked
+    summary, _ = _rank(docket)
+
+    def decide(key: str, determination: service.Determination) -> service.Decided:
+        return service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            case_ref="DKT-P-2",
+            determination=determination,
+            reason="agreed at the weekly docket review",
+            idempotency_key=key,
+        )
+
+    first = decide("retry-1", service.Determination.ACCEPT)
+    version = get_case(uow=docket.uow, case_ref="DKT-P-2").version
+    again = decide("retry-1", service.Determination.ACCEPT)
+    assert again == dataclasses.replace(first, replayed=True)
+    assert (first.run_id, first.replayed) == (summary.run_id, False)
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version
+    with pytest.raises(IdempotencyConflict, match="already used for a different request"):
+        decide("retry-1", service.Determination.OVERRIDE)
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version
+    assert decide("retry-2", service.Determination.ACCEPT).seq > first.seq
 
 
 def test_nothing_is_scored_shown_or_used_while_switched_off(ranked: Docket):

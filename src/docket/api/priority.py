@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal, TypeVar, cast
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
@@ -357,7 +357,9 @@ DeterminationIn = Annotated[AcceptIn | OverrideIn, Field(discriminator="determin
 class DeterminationOut(BaseModel):
     case_ref: str
     determination: Determination
+    run_id: str = Field(description="The ranking run whose recommendation was decided on.")
     event_seq: int = Field(description="The `priority_determined` event's place in the log.")
+    replayed: bool = Field(description="True when this answers a retry of an earlier request.")
 
 
 @router.post(
@@ -373,12 +375,14 @@ def post_determination(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)],
 ) -> DeterminationOut:
     """A person's determination on the case's recommendation in a run (the latest run that
     ranked it unless `run_id` says which): `accept` it, or `override` it with a reason. It is
     an event on the case (`priority_determined`) and changes nothing else; its access-log
-    entry is in the same transaction. 404 if no run ranked the case; 409 while prioritisation
-    is switched off."""
+    entry is in the same transaction. `Idempotency-Key` is required: a retry with the same key
+    and body answers with the first result and records nothing; the same key with another body
+    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off."""
     case = get_case(uow=docket.uow, case_ref=case_ref)
     decision = _decide_on_case(request, docket, user, Action.DECIDE_PRIORITY, case)
     entry = access_entry(
@@ -391,7 +395,7 @@ def post_determination(
         determination=body.determination.value,
     )
 
-    seq = logged_on_failure(
+    decided = logged_on_failure(
         docket,
         entry,
         lambda: service.decide(
@@ -402,10 +406,17 @@ def post_determination(
             determination=body.determination,
             reason=body.reason,
             run_id=body.run_id,
+            idempotency_key=idempotency_key,
             also=log_in_transaction(entry),
         ),
     )
-    return DeterminationOut(case_ref=case.case_ref, determination=body.determination, event_seq=seq)
+    return DeterminationOut(
+        case_ref=decided.case_ref,
+        determination=decided.determination,
+        run_id=decided.run_id,
+        event_seq=decided.seq,
+        replayed=decided.replayed,
+    )
 
 
 # -- what the routes share --------------------------------------------------------------------

@@ -87,7 +87,15 @@ class RecordEncoder(Protocol):
     ) -> object: ...
 
 
-class WriteTransaction(ReadTransaction, Protocol):
+class CommandLog(Protocol):
+    """Where idempotent commands are remembered under their keys (in a write transaction)."""
+
+    def get_command(self, idempotency_key: str) -> CommandRecord | None: ...
+
+    def add_command(self, record: CommandRecord) -> None: ...
+
+
+class WriteTransaction(ReadTransaction, CommandLog, Protocol):
     """A read-write transaction holding the log's write lock; everything commits together."""
 
     def find_persons_by_a_number(self, a_numbers: Collection[str]) -> dict[str, Person]: ...
@@ -110,10 +118,6 @@ class WriteTransaction(ReadTransaction, Protocol):
         """Write records made by the store's :class:`RecordEncoder`, in order: new persons and
         cases, and the events chained onto the log. Returns the events' sequence numbers."""
         ...
-
-    def get_command(self, idempotency_key: str) -> CommandRecord | None: ...
-
-    def add_command(self, record: CommandRecord) -> None: ...
 
 
 class UnitOfWork(Protocol):

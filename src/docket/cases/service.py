@@ -20,6 +20,7 @@ from docket.cases.model import Case, CaseId, Person, PersonId
 from docket.cases.ports import (
     CaseFilter,
     Clock,
+    CommandLog,
     CommandRecord,
     DocketSummary,
     ReadTransaction,
@@ -72,15 +73,16 @@ class CaseView:
     events: list[Event]
 
 
-def _request_hash(request: Mapping[str, object]) -> str:
+def request_hash(request: Mapping[str, object]) -> str:
+    """The digest an idempotent command is remembered by (with its key): the same key with
+    another request is a conflict. ``request`` names the command."""
     text = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _replay(
-    tx: WriteTransaction, idempotency_key: str | None, request_hash: str
-) -> RecordResult | None:
-    """The earlier answer for this key, or ``None`` when the key is new (or absent)."""
+def prior_answer(tx: CommandLog, idempotency_key: str | None, digest: str) -> str | None:
+    """The answer (JSON text) an earlier command with this key gave, or ``None`` when the
+    key is new (or absent). The key used for another request is refused."""
     if idempotency_key is None:
         return None
     if not idempotency_key.strip() or len(idempotency_key) > 200:
@@ -90,23 +92,29 @@ def _replay(
     prior = tx.get_command(idempotency_key)
     if prior is None:
         return None
-    if prior.request_hash != request_hash:
+    if prior.request_hash != digest:
         raise IdempotencyConflict(
             f"idempotency key {idempotency_key!r} was already used for a different request",
             details={"idempotency_key": idempotency_key},
         )
-    return RecordResult.from_json(prior.result, replayed=True)
+    return prior.result
+
+
+def _replay(tx: WriteTransaction, idempotency_key: str | None, digest: str) -> RecordResult | None:
+    """The earlier answer for this key, or ``None`` when the key is new (or absent)."""
+    prior = prior_answer(tx, idempotency_key, digest)
+    return None if prior is None else RecordResult.from_json(prior, replayed=True)
 
 
 def _remember(
     tx: WriteTransaction,
     idempotency_key: str | None,
-    request_hash: str,
+    digest: str,
     result: RecordResult,
     now: dt.datetime,
 ) -> None:
     if idempotency_key is not None:
-        tx.add_command(CommandRecord(idempotency_key, request_hash, result.to_json(), now))
+        tx.add_command(CommandRecord(idempotency_key, digest, result.to_json(), now))
 
 
 def open_case(
@@ -123,7 +131,7 @@ def open_case(
 ) -> RecordResult:
     """Register ``person`` (unless already known by ``person_id``) and open a case for them."""
     now = clock.now()
-    request_hash = _request_hash(
+    digest = request_hash(
         {
             "command": "open_case",
             "case_ref": case_ref,
@@ -137,7 +145,7 @@ def open_case(
     if not case_ref.strip() or not field_office.strip():
         raise InvalidInput("a case needs a reference and a field office")
     with uow.write() as tx:
-        replayed = _replay(tx, idempotency_key, request_hash)
+        replayed = _replay(tx, idempotency_key, digest)
         if replayed is not None:
             return replayed
         if tx.existing_case_refs([case_ref]):
@@ -169,7 +177,7 @@ def open_case(
             state=case.state.value,
             event_seqs=tuple(stored),
         )
-        _remember(tx, idempotency_key, request_hash, result, now)
+        _remember(tx, idempotency_key, digest, result, now)
     return result
 
 
@@ -196,7 +204,7 @@ def record_event(
     """
     now = clock.now()
     on = occurred_on or now.date()
-    request_hash = _request_hash(
+    digest = request_hash(
         {
             "command": "record_event",
             "case_ref": case_ref,
@@ -209,7 +217,7 @@ def record_event(
         }
     )
     with uow.write() as tx:
-        replayed = _replay(tx, idempotency_key, request_hash)
+        replayed = _replay(tx, idempotency_key, digest)
         if replayed is not None:
             if also is not None:
                 also(tx)
@@ -236,7 +244,7 @@ def record_event(
             state=after.state.value,
             event_seqs=tuple(stored),
         )
-        _remember(tx, idempotency_key, request_hash, result, now)
+        _remember(tx, idempotency_key, digest, result, now)
         if also is not None:
             also(tx)
     return result

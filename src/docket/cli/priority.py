@@ -290,7 +290,7 @@ def decide_command(
             determination=determination,
             reason=reason,
             run_id=run_id,
-        )
+        ).seq
     verb = "accepted" if accept else "overridden"
     click.echo(f"{case_ref}: recommendation {verb}; recorded as log #{seq}")
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from docket.cases.events import Event
 from docket.cases.model import Case, Fact
+from docket.cases.ports import CommandLog
 
 SWITCH_STREAM = "prioritisation"
 """The stream of the prioritisation switch's events (on and off)."""
@@ -66,7 +67,7 @@ class PriorityRead(Protocol):
         ...
 
 
-class PriorityWrite(PriorityRead, Protocol):
+class PriorityWrite(PriorityRead, CommandLog, Protocol):
     def save_run(self, record: RunRecord, output: bytes) -> None: ...
 
     def append(self, events: Sequence[Event]) -> list[int]: ...

@@ -28,7 +28,8 @@ import orjson
 
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.ids import new_id
-from docket.cases.ports import Clock
+from docket.cases.ports import Clock, CommandRecord
+from docket.cases.service import prior_answer, request_hash
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority.packs import Pack
 from docket.priority.ports import (
@@ -361,6 +362,30 @@ def _entry(tx: PriorityRead, run: RunRecord, case_ref: str) -> dict[str, Any] | 
     return next((e for e in run_entries(tx, run.run_id) if e["case_ref"] == case_ref), None)
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A recorded determination: its case, what was decided, on which run, and the
+    ``priority_determined`` event's place in the log."""
+
+    case_ref: str
+    determination: Determination
+    run_id: str
+    seq: int
+    replayed: bool = False
+    """True when an earlier request with the same idempotency key answered."""
+
+    def to_json(self) -> str:
+        fields = dataclasses.asdict(self)
+        del fields["replayed"]
+        return orjson.dumps(fields).decode()
+
+    @classmethod
+    def from_json(cls, text: str, *, replayed: bool) -> Decided:
+        data = orjson.loads(text)
+        data["determination"] = Determination(data["determination"])
+        return cls(**data, replayed=replayed)
+
+
 def decide(
     *,
     store: PriorityStore,
@@ -370,15 +395,31 @@ def decide(
     determination: Determination,
     reason: str | None,
     run_id: str | None = None,
+    idempotency_key: str | None = None,
     also: Callable[[PriorityWrite], None] | None = None,
-) -> int:
+) -> Decided:
     """A person's determination on a case's recommendation in a run (the latest that ranked it
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
-    the case; the case's state does not change. Its place in the log. ``also`` runs in the
-    same transaction."""
+    the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
+    the first result instead of recording again. ``also`` runs in the same transaction."""
     text = _reason(reason, required=determination is Determination.OVERRIDE, what="an override")
     now = clock.now()
+    digest = request_hash(
+        {
+            "command": "decide_priority",
+            "case_ref": case_ref,
+            "determination": determination.value,
+            "reason": text,
+            "run_id": run_id,
+            "actor": actor,
+        }
+    )
     with store.write() as tx:
+        prior = prior_answer(tx, idempotency_key, digest)
+        if prior is not None:  # a retry: the determination is recorded already
+            if also is not None:
+                also(tx)
+            return Decided.from_json(prior, replayed=True)
         _require_on(tx)
         case = tx.get_case_by_ref(case_ref)
         if case is None:
@@ -429,9 +470,12 @@ def decide(
         tx.save_case(
             dataclasses.replace(case, version=event.stream_version), expected_version=case.version
         )
+        decided = Decided(case.case_ref, determination, run.run_id, seq)
+        if idempotency_key is not None:
+            tx.add_command(CommandRecord(idempotency_key, digest, decided.to_json(), now))
         if also is not None:
             also(tx)
-    return seq
+    return decided
 
 
 # -- oversight --------------------------------------------------------------------------------

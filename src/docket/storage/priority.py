@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 from docket.cases.events import Event, EventKind
 from docket.cases.model import OPEN_STATES, Case
+from docket.cases.ports import CommandRecord
 from docket.priority.docket import SnapshotFacts
 from docket.priority.ports import SWITCH_STREAM, DocketRow, GroupRow, RunRecord
 from docket.storage import schema as t
@@ -154,6 +155,12 @@ class SqlPriorityWrite(SqlPriorityRead):
 
     def save_case(self, case: Case, *, expected_version: int) -> None:
         self.tx.save_case(case, expected_version=expected_version)
+
+    def get_command(self, idempotency_key: str) -> CommandRecord | None:
+        return self.tx.get_command(idempotency_key)
+
+    def add_command(self, record: CommandRecord) -> None:
+        self.tx.add_command(record)
 
 
 def _run(row: Any) -> RunRecord:
