@@ -4,12 +4,13 @@ creates nothing."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from docket.audit.verify import verify
-from docket.cases.model import BarKind, CaseState
+from docket.cases.model import BarKind, CaseState, FactKind
 from docket.cases.service import show_case
 from docket.errors import InvalidInput
 from docket.importing.cases_csv import COLUMNS, import_cases, normalise_a_number
@@ -101,6 +102,28 @@ def test_bad_rows_are_reported_with_row_and_column_and_good_rows_are_written(doc
     assert [b.kind for b in case.bars] == [BarKind.STAY_OF_REMOVAL]
     assert case.custody.review_due_on is not None
     assert verify(SqlAuditStore(docket.engine)).is_ok
+
+
+def test_a_case_imported_past_its_final_order_carries_the_order_as_a_fact(docket, tmp_path):
+    charged = _bad(
+        case_ref="DKT-00000002",
+        a_number="",
+        state_of_case="charged",
+        decision="",
+        decided_on="",
+        final_on="",
+    )
+    report = _import(docket, _write(tmp_path / "cases.csv", [GOOD, charged]))
+    assert (report.cases_imported, report.errors) == (2, [])
+    final = show_case(uow=docket.uow, case_ref="DKT-00000001")
+    (fact,) = final.case.facts
+    imported = final.events[0]
+    assert (fact.kind, fact.on) == (FactKind.FINAL_ORDER, dt.date(2025, 7, 1))
+    assert fact.fact_id == "DKT-00000001/F1"
+    assert fact.event_id == f"{imported.stream_id}@1"
+    assert fact.document_ref == imported.document_ref
+    assert show_case(uow=docket.uow, case_ref="DKT-00000002").case.facts == ()
+    assert verify(SqlAuditStore(docket.engine)).is_ok  # the log rebuilds the fact
 
 
 def test_reimporting_the_same_file_creates_nothing(docket, tmp_path):

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 from docket.cases.events import Event, EventKind, JSONValue
-from docket.cases.facts import BY_EVENT, FACTS, FactSpec, fact_id
+from docket.cases.facts import BY_EVENT, FACTS, FactSpec, fact_id, final_order_fact, source_event
 from docket.cases.fields import date_field, parse_fields
 from docket.cases.model import (
     Bar,
@@ -128,13 +128,12 @@ def _enter_final(case: Case, event: Event) -> Case:
         custody = dataclasses.replace(
             custody, review_due_on=on + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
         )
-    final = Fact(
-        fact_id=fact_id(case.case_ref, event.stream_version),
-        kind=FactKind.FINAL_ORDER,
+    final = final_order_fact(
+        case_ref=case.case_ref,
+        case_id=case.case_id,
+        version=event.stream_version,
         on=on,
-        values=(),
         document_ref=event.document_ref,
-        event_id=event_id(event),
     )
     return dataclasses.replace(
         case,
@@ -148,7 +147,7 @@ def _enter_final(case: Case, event: Event) -> Case:
 
 def event_id(event: Event) -> str:
     """How a fact's source names the event on the case's stream: ``CASE_ID@VERSION``."""
-    return f"{event.stream_id}@{event.stream_version}"
+    return source_event(event.stream_id, event.stream_version)
 
 
 def _without_kind(facts: tuple[Fact, ...], kind: FactKind) -> tuple[Fact, ...]:

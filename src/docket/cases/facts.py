@@ -14,6 +14,7 @@ association; the policy loader refuses any reference to them (``docket.priority.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -214,6 +215,26 @@ CORRECTION_LEGAL_BASIS = (
 def fact_id(case_ref: str, version: int) -> str:
     """The id of the fact recorded by version ``version`` of case ``case_ref``."""
     return f"{case_ref}/F{version}"
+
+
+def source_event(case_id: str, version: int) -> str:
+    """How a fact's source names the event on the case's stream: ``CASE_ID@VERSION``."""
+    return f"{case_id}@{version}"
+
+
+def final_order_fact(
+    *, case_ref: str, case_id: str, version: int, on: dt.date, document_ref: str
+) -> Fact:
+    """The final order as a fact, recorded by the case itself at version ``version`` (the
+    event that made the order final, or the import of a case already past it)."""
+    return Fact(
+        fact_id=fact_id(case_ref, version),
+        kind=FactKind.FINAL_ORDER,
+        on=on,
+        values=(),
+        document_ref=document_ref,
+        event_id=source_event(case_id, version),
+    )
 
 
 def counts(fact: Fact) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from docket.cases.facts import final_order_fact
 from docket.cases.model import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -208,6 +209,22 @@ def to_case(
         for kind in sorted(bar_kinds, key=lambda k: k.value)
     )
     window_open = state in DECIDED_STATES and not appeal_pending
+    final_on = record.final_on if state in AFTER_ORDER else None
+    # A case past its final order carries that order as a fact, as one that became final in
+    # Docket does (a policy may count the years since it; never the order alone).
+    facts = (
+        (
+            final_order_fact(
+                case_ref=record.case_ref,
+                case_id=case_id,
+                version=1,
+                on=final_on,
+                document_ref=document_ref,
+            ),
+        )
+        if final_on is not None
+        else ()
+    )
     return Case(
         case_id=case_id,
         case_ref=record.case_ref,
@@ -224,7 +241,7 @@ def to_case(
         else None,
         vd_deadline_on=record.vd_deadline_on,
         hearing_on=record.hearing_on if state is S.IN_PROCEEDINGS else None,
-        final_on=record.final_on if state in AFTER_ORDER else None,
+        final_on=final_on,
         removal_scheduled_for=record.removal_scheduled_for
         if state in (S.REMOVAL_SCHEDULED, S.REMOVED)
         else None,
@@ -233,6 +250,7 @@ def to_case(
         close_reason=record.close_reason,
         bars=bars,
         custody=_custody(record, state),
+        facts=facts,
     )
 
 

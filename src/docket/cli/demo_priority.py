@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from docket.bootstrap import Docket
-from docket.cases.model import OPEN_STATES
+from docket.cases.model import OPEN_STATES, FactKind
 from docket.cases.ports import CaseFilter
 from docket.cases.service import record_on
 from docket.cli import priority_text as text
@@ -29,7 +29,9 @@ def record_demo_facts(docket: Docket, *, seed: int, limit: int = DEMO_CASES_WITH
         cases = [
             case for case in tx.list_cases(CaseFilter(limit=2 * limit)) if case.state in OPEN_STATES
         ][:limit]
-        if any(case.facts for case in cases):
+        # A case past its final order carries that order as a fact from its import: only
+        # recorded facts say the demo ran before.
+        if any(f.kind is not FactKind.FINAL_ORDER for case in cases for f in case.facts):
             return 0
         for case in cases:
             person = tx.get_person(case.person_id)
