@@ -307,3 +307,21 @@ def test_a_corrected_fact_counts_as_corrected(ranked: Docket):
     assert fact.value("disposition") == "vacated"
     assert len(fact.corrections) == 1
     assert not verify(SqlAuditStore(docket.engine)).problems
+
+
+@pytest.mark.parametrize(
+    ("born", "band"),
+    [
+        (None, "unknown"),
+        (dt.date(2008, 6, 2), "under 18"),  # 17 until tomorrow
+        (dt.date(2008, 6, 1), "18-24"),  # 18 today
+        (dt.date(1991, 6, 1), "35-49"),
+        (dt.date(1976, 6, 2), "35-49"),
+        (dt.date(1976, 6, 1), "50-64"),
+        (dt.date(1961, 6, 1), "65 and over"),
+        (dt.date(1961, 6, 2), "50-64"),
+        (dt.date(2004, 2, 29), "18-24"),  # 22 on a 1 June
+    ],
+)
+def test_age_bands_are_whole_years_on_the_day(born: dt.date | None, band: str):
+    assert service.age_bands([born], dt.date(2026, 6, 1)) == [band]

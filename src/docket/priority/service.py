@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import orjson
 
 from docket.cases.events import Event, EventKind, StreamType
@@ -39,7 +40,7 @@ from docket.priority.ports import (
     PriorityWrite,
     RunRecord,
 )
-from docket.priority.scoring import Docket, Explanation, Scorer
+from docket.priority.scoring import Docket, Explanation, Scorer, whole_years
 
 SWITCH_LEGAL_BASIS = "Agency oversight of prioritisation (the stop control)"
 MIN_GROUP = 10
@@ -530,14 +531,19 @@ def _plain(value: object) -> object:
 # -- disparity --------------------------------------------------------------------------------
 
 
-def age_band(born: dt.date | None, on: dt.date) -> str:
-    if born is None:
-        return "unknown"
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    for top, band in ((17, "under 18"), (24, "18-24"), (34, "25-34"), (49, "35-49"), (64, "50-64")):
-        if age <= top:
-            return band
-    return "65 and over"
+AGE_BANDS = ((17, "under 18"), (24, "18-24"), (34, "25-34"), (49, "35-49"), (64, "50-64"))
+"""The disparity report's age bands, by their oldest age; older is "65 and over"."""
+
+
+def age_bands(born: list[dt.date | None], on: dt.date) -> list[str]:
+    """Each person's age band on ``on`` (``unknown`` without a date of birth), with ages
+    worked out as scoring works them out."""
+    known = [b is not None for b in born]
+    days = np.array([b.toordinal() if b is not None else on.toordinal() for b in born], np.int64)
+    ages = whole_years(days, on)
+    names = [band for _, band in AGE_BANDS] + ["65 and over"]
+    index = np.searchsorted(np.array([top for top, _ in AGE_BANDS]), ages, side="left")
+    return [names[i] if k else "unknown" for i, k in zip(index.tolist(), known, strict=True)]
 
 
 def disparity(
@@ -567,12 +573,12 @@ def disparity(
             "sex": defaultdict(list),
             "age_band": defaultdict(list),
         }
-        for ref, citizenship, sex, born in tx.groups():
-            if ref not in outcome:
-                continue
+        people = [row for row in tx.groups() if row[0] in outcome]
+        bands = age_bands([born for *_, born in people], day)
+        for (ref, citizenship, sex, _), band in zip(people, bands, strict=True):
             tallies["citizenship_country"][citizenship or "unknown"].append(outcome[ref])
             tallies["sex"][sex or "unknown"].append(outcome[ref])
-            tallies["age_band"][age_band(born, day)].append(outcome[ref])
+            tallies["age_band"][band].append(outcome[ref])
     del outcome
     categories = [r.id for r in pack.categories] + ["none"]
     report: dict[str, Any] = {
