@@ -325,3 +325,23 @@ def test_a_corrected_fact_counts_as_corrected(ranked: Docket):
 )
 def test_age_bands_are_whole_years_on_the_day(born: dt.date | None, band: str):
     assert service.age_bands([born], dt.date(2026, 6, 1)) == [band]
+
+
+def test_a_determination_finds_its_own_case_in_the_run_not_one_whose_reference_extends_it(
+    docket: Docket,
+):
+    _case(docket, "DKT-Q-1")
+    _case(docket, "DKT-Q-10")
+    _convicted(docket, "DKT-Q-10")  # ranked first, and its reference begins with DKT-Q-1
+    _rank(docket)
+    for ref, score in (("DKT-Q-1", 0), ("DKT-Q-10", 60)):
+        service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            case_ref=ref,
+            determination=service.Determination.ACCEPT,
+            reason=None,
+        )
+        last = show_case(uow=docket.uow, case_ref=ref).events[-1]
+        assert (last.data["case_ref"], last.data["score"]) == (ref, score)
