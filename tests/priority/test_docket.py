@@ -14,7 +14,7 @@ from docket.bootstrap import Docket as Wired
 from docket.cases import lifecycle
 from docket.cases.events import EventKind
 from docket.cases.snapshot import case_text, fact_from_dict
-from docket.priority import packs, service
+from docket.priority import oversight, packs, service
 from docket.priority.docket import Docket, SnapshotFacts
 from docket.priority.scoring import Scorer
 from docket.synthetic.facts import facts_for, record_facts
@@ -101,7 +101,7 @@ def test_a_runs_kept_output_is_what_it_emitted(docket: Wired):
     )
     with docket.priority.read() as tx:
         run = tx.run(summary.run_id)
-        entries = list(service.run_entries(tx, summary.run_id))
+        entries = list(oversight.run_entries(tx, summary.run_id))
     lines = b"".join(e.to_json() + b"\n" for e in shown)
     assert run is not None
     assert run.output_sha256 == hashlib.sha256(lines).hexdigest()

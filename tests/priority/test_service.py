@@ -15,7 +15,7 @@ from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
 from docket.cases.service import get_case, new_person_id, open_case, show_case
 from docket.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
-from docket.priority import packs, service
+from docket.priority import disparity, oversight, packs, service, switch
 from docket.priority.scoring import Explanation
 from docket.storage.audit_store import SqlAuditStore
 from tests.builders import record
@@ -91,7 +91,7 @@ def test_a_ranking_is_kept_for_oversight_and_changes_no_case(ranked: Docket):
     assert shown[0].score == 60 + 10 - 10
     after = [get_case(uow=docket.uow, case_ref=r) for r in ("DKT-P-1", "DKT-P-2", "DKT-P-3")]
     assert after == before
-    records = list(service.oversight(store=docket.priority))
+    records = list(oversight.oversight(store=docket.priority))
     run = records[0]
     assert run["type"] == "run"
     assert (run["policy_name"], run["policy_hash"]) == ("neutral-example", NEUTRAL.content_hash)
@@ -136,7 +136,7 @@ def test_a_determination_is_an_event_and_an_override_needs_a_reason(ranked: Dock
     assert last.data["run_id"] == summary.run_id
     assert (last.data["category"], last.data["score"]) == ("recent_serious_conviction", 60)
     determinations = [
-        r for r in service.oversight(store=docket.priority) if r["type"] == "determination"
+        r for r in oversight.oversight(store=docket.priority) if r["type"] == "determination"
     ]
     assert [(d["decided_by"], d["reason"]) for d in determinations] == [
         ("supervisor.test", "conviction is on appeal; revisit when decided")
@@ -184,15 +184,15 @@ def test_a_determination_retried_with_its_key_is_recorded_once(ranked: Docket):
 def test_nothing_is_scored_shown_or_used_while_switched_off(ranked: Docket):
     docket = ranked
     _rank(docket)
-    runs_before = len(list(service.oversight(store=docket.priority)))
-    service.set_switch(
+    runs_before = len(list(oversight.oversight(store=docket.priority)))
+    switch.set_switch(
         store=docket.priority,
         clock=docket.clock,
         actor="admin.test",
         on=False,
         reason="suspended pending the oversight board's review",
     )
-    state = service.switch_state(store=docket.priority)
+    state = switch.switch_state(store=docket.priority)
     assert (state.on, state.changed_by) == (False, "admin.test")
     calls = [
         lambda: _rank(docket),
@@ -207,14 +207,14 @@ def test_nothing_is_scored_shown_or_used_while_switched_off(ranked: Docket):
             determination=service.Determination.ACCEPT,
             reason=None,
         ),
-        lambda: service.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL),
+        lambda: disparity.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL),
     ]
     for call in calls:
-        with pytest.raises(service.SwitchedOff, match="switched off"):
+        with pytest.raises(switch.SwitchedOff, match="switched off"):
             call()
-    assert len(list(service.oversight(store=docket.priority))) == runs_before
+    assert len(list(oversight.oversight(store=docket.priority))) == runs_before
     with pytest.raises(Conflict, match="already off"):
-        service.set_switch(
+        switch.set_switch(
             store=docket.priority,
             clock=docket.clock,
             actor="admin.test",
@@ -222,10 +222,10 @@ def test_nothing_is_scored_shown_or_used_while_switched_off(ranked: Docket):
             reason="once more for good measure",
         )
     with pytest.raises(InvalidInput, match="reason"):
-        service.set_switch(
+        switch.set_switch(
             store=docket.priority, clock=docket.clock, actor="admin.test", on=True, reason=""
         )
-    service.set_switch(
+    switch.set_switch(
         store=docket.priority,
         clock=docket.clock,
         actor="admin.test",
@@ -250,7 +250,7 @@ def test_a_rescinded_pack_is_refused_for_a_later_date_without_the_flag(ranked: D
     assert summary.scored == 3
     assert shown[0].category is not None
     assert shown[0].category.id == "public_safety"
-    run = next(r for r in service.oversight(store=ranked.priority) if r["type"] == "run")
+    run = next(r for r in oversight.oversight(store=ranked.priority) if r["type"] == "run")
     assert run["rescinded_allowed"] is True
 
 
@@ -260,7 +260,7 @@ def test_the_disparity_report_is_aggregates_with_small_groups_suppressed(docket:
     for n in range(4):
         _case(docket, f"DKT-M-{n:02d}", citizenship="MX")
     _convicted(docket, "DKT-G-00")
-    report = service.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL)
+    report = disparity.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL)
     countries = report["dimensions"]["citizenship_country"]
     assert [g["group"] for g in countries["groups"]] == ["GT"]
     assert countries["suppressed_groups"] == 1
@@ -324,7 +324,7 @@ def test_a_corrected_fact_counts_as_corrected(ranked: Docket):
     ],
 )
 def test_age_bands_are_whole_years_on_the_day(born: dt.date | None, band: str):
-    assert service.age_bands([born], dt.date(2026, 6, 1)) == [band]
+    assert disparity.age_bands([born], dt.date(2026, 6, 1)) == [band]
 
 
 def test_a_determination_finds_its_own_case_in_the_run_not_one_whose_reference_extends_it(

@@ -38,7 +38,7 @@ from docket.cases.model import Case, FactKind
 from docket.cases.service import get_case
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, Decision, RecordScope, decide
-from docket.priority import packs, service
+from docket.priority import packs, service, switch
 from docket.priority.packs import Pack
 from docket.priority.ports import PriorityWrite
 from docket.priority.scoring import Explanation
@@ -337,7 +337,7 @@ class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     determination: Literal[Determination.ACCEPT]
-    reason: Annotated[str, Field(max_length=service.MAX_REASON, pattern=TEXT)] = ""
+    reason: Annotated[str, Field(max_length=switch.MAX_REASON, pattern=TEXT)] = ""
     run_id: _RunId = None
 
 
@@ -347,7 +347,7 @@ class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     determination: Literal[Determination.OVERRIDE]
-    reason: Annotated[str, Field(min_length=10, max_length=service.MAX_REASON, pattern=NAMED)]
+    reason: Annotated[str, Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED)]
     run_id: _RunId = None
 
 

@@ -37,7 +37,7 @@ from docket.bootstrap import Docket
 from docket.errors import InvalidInput
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
-from docket.priority import service
+from docket.priority import disparity, oversight, switch
 from docket.priority.service import Determination
 
 router = APIRouter(tags=["priority"])
@@ -95,7 +95,7 @@ def get_disparity(
     report = logged(
         docket,
         entry,
-        lambda: service.disparity(
+        lambda: disparity.disparity(
             store=docket.priority,
             clock=docket.clock,
             pack=load_pack(policy_name),
@@ -122,7 +122,7 @@ class SwitchIn(BaseModel):
     on: bool
     reason: Annotated[
         str,
-        Field(min_length=10, max_length=service.MAX_REASON, pattern=NAMED, description="Why."),
+        Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED, description="Why."),
     ]
 
 
@@ -131,7 +131,7 @@ class SwitchedOut(SwitchOut):
 
 
 def _switch_view(docket: Docket) -> SwitchOut:
-    state = service.switch_state(store=docket.priority)
+    state = switch.switch_state(store=docket.priority)
     return SwitchOut(
         on=state.on, changed_at=state.changed_at, changed_by=state.changed_by, reason=state.reason
     )
@@ -187,7 +187,7 @@ def put_switch(
     seq = logged_on_failure(
         docket,
         entry,
-        lambda: service.set_switch(
+        lambda: switch.set_switch(
             store=docket.priority,
             clock=docket.clock,
             actor=user.username,
@@ -252,7 +252,7 @@ def get_runs(
         record_id="",
         scope=NO_RECORD,
     )
-    runs = service.run_records(store=docket.priority)
+    runs = oversight.run_records(store=docket.priority)
     start = 0
     if after is not None:
         ids = [run.run_id for run in runs]
@@ -316,7 +316,7 @@ def get_run(
     entries: list[dict[str, Any]] = []
     more = False
     determinations: list[dict[str, Any]] = []
-    for record in service.oversight(store=docket.priority, run_id=run_id):
+    for record in oversight.oversight(store=docket.priority, run_id=run_id):
         kind = record.pop("type")
         if kind == "run":
             run = record

@@ -10,7 +10,7 @@ from docket.cases.model import OPEN_STATES, FactKind
 from docket.cases.ports import CaseFilter
 from docket.cases.service import record_on
 from docket.cli import priority_text as text
-from docket.priority import packs
+from docket.priority import packs, switch
 from docket.priority import service as priority
 from docket.priority.scoring import Explanation
 from docket.synthetic.facts import document_ref_for, facts_for, recorded_on
@@ -75,7 +75,7 @@ def show_prioritisation(docket: Docket, *, recorded: int) -> None:
             top=5,
             purpose="demo",
         )
-    except priority.SwitchedOff as exc:
+    except switch.SwitchedOff as exc:
         click.echo(f"\nPrioritisation: not shown, {exc.message}")
         return
     click.echo(

@@ -24,7 +24,7 @@ from docket.bootstrap import Docket
 from docket.cli import priority_text as text
 from docket.cli.context import actor_of, opened
 from docket.errors import Conflict, InvalidInput, NotFound
-from docket.priority import packs
+from docket.priority import disparity, oversight, packs, switch
 from docket.priority import service as priority
 from docket.priority.scoring import Explanation
 from docket.priority.statement import LANGUAGES, statement
@@ -178,7 +178,7 @@ def _policy_or_latest(docket: Docket, policy: str | None) -> packs.Pack:
     """The pack given, else the latest run's, refused if the pack has changed since."""
     if policy is not None:
         return packs.load(policy)
-    runs = priority.run_records(store=docket.priority)
+    runs = oversight.run_records(store=docket.priority)
     run = runs[-1] if runs else None
     if run is None:
         raise NotFound("no ranking run yet: give the policy with --policy FILE|NAME")
@@ -318,7 +318,7 @@ def disparity_command(
     The groups are read after scoring and never reach it."""
     with opened(ctx) as docket, _flags_named():
         pack = _policy_or_latest(docket, policy)
-        report = priority.disparity(
+        report = disparity.disparity(
             store=docket.priority,
             clock=docket.clock,
             pack=pack,
@@ -333,7 +333,7 @@ def disparity_command(
 
 def _switch(ctx: click.Context, on: bool, reason: str, actor: str | None) -> None:
     with opened(ctx) as docket, _flags_named():
-        seq = priority.set_switch(
+        seq = switch.set_switch(
             store=docket.priority,
             clock=docket.clock,
             actor=actor_of(docket.settings, actor),
@@ -375,7 +375,7 @@ def status_command(ctx: click.Context) -> None:
 
     Who switched it, when and why."""
     with opened(ctx) as docket:
-        state = priority.switch_state(store=docket.priority)
+        state = switch.switch_state(store=docket.priority)
     if state.changed_at is None:
         click.echo("prioritisation is on (never switched)")
         return
@@ -412,7 +412,7 @@ def oversight_command(ctx: click.Context, path: Path, run_id: str | None, force:
     fd, partial = tempfile.mkstemp(dir=path.parent.resolve(), prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle, opened(ctx) as docket:
-            for record in priority.oversight(store=docket.priority, run_id=run_id):
+            for record in oversight.oversight(store=docket.priority, run_id=run_id):
                 handle.write(orjson.dumps(record) + b"\n")
                 counts[record["type"]] += 1
         os.replace(partial, path)

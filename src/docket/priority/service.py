@@ -1,4 +1,5 @@
-"""Use cases of prioritisation: rank, explain, decide, the switch, oversight and disparity.
+"""Use cases of prioritisation: rank, explain and decide (the switch, the oversight log and the
+disparity report have their own modules).
 
 A score is a recommendation: nothing here changes a case's state. Every ranking run is kept for
 oversight with its policy (name, version, content hash), its output and the fact ids used, and
@@ -14,137 +15,36 @@ import datetime as dt
 import gc
 import hashlib
 import queue
-import statistics
 import threading
 import zlib
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
 import orjson
 
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
 from docket.cases.service import prior_answer, request_hash
-from docket.errors import Conflict, InvalidInput, NotFound
+from docket.errors import InvalidInput, NotFound
+from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
 from docket.priority.ports import (
-    SWITCH_STREAM,
     PriorityRead,
     PriorityStore,
     PriorityWrite,
     RunRecord,
 )
-from docket.priority.scoring import Docket, Explanation, Scorer, whole_years
-
-SWITCH_LEGAL_BASIS = "Agency oversight of prioritisation (the stop control)"
-MIN_GROUP = 10
-"""Groups smaller than this are suppressed in the disparity report."""
-MAX_REASON = 2_000
+from docket.priority.scoring import Docket, Explanation, Scorer
+from docket.priority.switch import require_on, written_reason
 
 
 class Determination(StrEnum):
     ACCEPT = "accept"
     OVERRIDE = "override"
-
-
-class SwitchedOff(Conflict):
-    """Prioritisation is switched off."""
-
-
-def _reason(reason: str | None, *, required: bool, what: str) -> str:
-    text = (reason or "").strip()
-    if required and len(text) < 10:
-        raise InvalidInput(
-            f"{what} needs a written reason (at least 10 characters)", details={"field": "reason"}
-        )
-    if len(text) > MAX_REASON:
-        raise InvalidInput(
-            f"the reason is longer than {MAX_REASON} characters", details={"field": "reason"}
-        )
-    return text
-
-
-# -- the switch -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SwitchState:
-    on: bool
-    changed_at: dt.datetime | None
-    changed_by: str | None
-    reason: str
-
-
-def _state(events: list[Event]) -> SwitchState:
-    if not events:
-        return SwitchState(True, None, None, "")
-    last = events[-1]
-    return SwitchState(
-        bool(last.data["on"]), last.recorded_at, last.actor, str(last.data["reason"])
-    )
-
-
-def switch_state(*, store: PriorityStore) -> SwitchState:
-    """Whether prioritisation is on (it is until an admin switches it off), and the last
-    change."""
-    with store.read() as tx:
-        return _state(tx.switch_events())
-
-
-def _require_on(tx: PriorityRead) -> None:
-    state = _state(tx.switch_events())
-    if not state.on:
-        raise SwitchedOff(
-            f"prioritisation is switched off (by {state.changed_by} at "
-            f"{state.changed_at:%Y-%m-%d %H:%M} UTC: {state.reason}); no score is computed, "
-            "shown or used until an admin switches it on",
-            details={"rule": "prioritisation_off"},
-        )
-
-
-def set_switch(
-    *,
-    store: PriorityStore,
-    clock: Clock,
-    actor: str,
-    on: bool,
-    reason: str,
-    also: Callable[[PriorityWrite], None] | None = None,
-) -> int:
-    """Switch prioritisation on or off, with the reason; the change is an event on the
-    hash-chained log. Its place in the log. ``also`` runs in the same transaction (a surface
-    records its access there)."""
-    text = _reason(reason, required=True, what="switching prioritisation on or off")
-    now = clock.now()
-    with store.write() as tx:
-        events = tx.switch_events()
-        if _state(events).on == on:
-            raise Conflict(
-                f"prioritisation is already {'on' if on else 'off'}",
-                details={"rule": "switch_unchanged"},
-            )
-        event = Event(
-            kind=EventKind.PRIORITISATION_SWITCHED,
-            stream_type=StreamType.PRIORITISATION,
-            stream_id=SWITCH_STREAM,
-            stream_version=len(events) + 1,
-            occurred_on=now.date(),
-            recorded_at=now,
-            actor=actor,
-            legal_basis=SWITCH_LEGAL_BASIS,
-            document_ref=f"prioritisation-switch:{len(events) + 1}",
-            data={"on": on, "reason": text},
-        )
-        (seq,) = tx.append([event])
-        if also is not None:
-            also(tx)
-    return seq
 
 
 # -- ranking ----------------------------------------------------------------------------------
@@ -262,7 +162,7 @@ def rank(
     pack.check_date(day, allow_rescinded=allow_rescinded)
     with collector_paused():
         with store.read() as tx:
-            _require_on(tx)
+            require_on(tx)
             progress("reading the open docket and its facts")
             docket = Docket.build(tx.docket(office))
         progress(f"scoring {len(docket):,} cases")
@@ -312,7 +212,7 @@ def rank(
         },
     )
     with store.write() as tx:
-        _require_on(tx)  # switched off meanwhile: nothing of this run is kept or used
+        require_on(tx)  # switched off meanwhile: nothing of this run is kept or used
         tx.save_run(record, packed)
         (seq,) = tx.append([event])
         if also is not None:
@@ -335,7 +235,7 @@ def explain(
     day = as_of or clock.now().date()
     pack.check_date(day, allow_rescinded=allow_rescinded)
     with store.read() as tx:
-        _require_on(tx)
+        require_on(tx)
         rows = tx.docket(None, case_ref)
     if not rows:
         raise NotFound(f"no open case {case_ref}", details={"case_ref": case_ref})
@@ -343,30 +243,11 @@ def explain(
     return ranking.explain(0, 0)
 
 
-def _run_lines(tx: PriorityRead, run_id: str) -> Iterator[bytes]:
-    """A run's output, line by line (decompressed a megabyte at a time as read)."""
-    unpacker = zlib.decompressobj()
-    data = tx.run_output(run_id)
-    pending = b""
-    for start in range(0, len(data), 1 << 20):
-        pending += unpacker.decompress(data[start : start + (1 << 20)])
-        *lines, pending = pending.split(b"\n")
-        yield from lines
-    pending += unpacker.flush()
-    yield from (line for line in pending.split(b"\n") if line)
-
-
-def run_entries(tx: PriorityRead, run_id: str) -> Iterator[dict[str, Any]]:
-    """A run's output, entry by entry."""
-    for line in _run_lines(tx, run_id):
-        yield orjson.loads(line)
-
-
 def _entry(tx: PriorityRead, run: RunRecord, case_ref: str) -> dict[str, Any] | None:
     # Each line opens with the case's reference (Explanation.to_dict's first key): only the
     # line sought is parsed, not the million of a full run.
     opening = b'{"case_ref":' + orjson.dumps(case_ref) + b","
-    line = next((x for x in _run_lines(tx, run.run_id) if x.startswith(opening)), None)
+    line = next((x for x in run_lines(tx, run.run_id) if x.startswith(opening)), None)
     return None if line is None else orjson.loads(line)
 
 
@@ -410,7 +291,9 @@ def decide(
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
     the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
     the first result instead of recording again. ``also`` runs in the same transaction."""
-    text = _reason(reason, required=determination is Determination.OVERRIDE, what="an override")
+    text = written_reason(
+        reason, required=determination is Determination.OVERRIDE, what="an override"
+    )
     now = clock.now()
     digest = request_hash(
         {
@@ -428,7 +311,7 @@ def decide(
             if also is not None:
                 also(tx)
             return Decided.from_json(prior, replayed=True)
-        _require_on(tx)
+        require_on(tx)
         case = tx.get_case_by_ref(case_ref)
         if case is None:
             raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
@@ -484,141 +367,3 @@ def decide(
         if also is not None:
             also(tx)
     return decided
-
-
-# -- oversight --------------------------------------------------------------------------------
-
-
-def run_records(*, store: PriorityStore) -> list[RunRecord]:
-    """Every ranking run, oldest first (their outputs apart)."""
-    with store.read() as tx:
-        return tx.runs()
-
-
-def oversight(*, store: PriorityStore, run_id: str | None = None) -> Iterator[dict[str, Any]]:
-    """The oversight log as records: each run (policy, hash, who, when, what it scored) with
-    its output and the fact ids used, then every determination (who, what, why)."""
-    with store.read() as tx:
-        runs = tx.runs()
-        if run_id is not None:
-            runs = [r for r in runs if r.run_id == run_id]
-            if not runs:
-                raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})
-        for run in runs:
-            entries = list(run_entries(tx, run.run_id))
-            fact_ids = sorted(
-                {f["fact_id"] for e in entries for c in e["contributions"] for f in c["facts"]}
-            )
-            yield {
-                "type": "run",
-                **{k: _plain(v) for k, v in dataclasses.asdict(run).items()},
-                "fact_ids": fact_ids,
-            }
-            for entry in entries:
-                yield {"type": "entry", "run_id": run.run_id, **entry}
-        wanted = {r.run_id for r in runs}
-        for event in tx.determinations():
-            if event.data.get("run_id") in wanted:
-                yield {
-                    "type": "determination",
-                    "seq": event.seq,
-                    "case_id": event.stream_id,
-                    "decided_by": event.actor,
-                    "decided_at": event.recorded_at.isoformat(),
-                    **dict(event.data),
-                }
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-# -- disparity --------------------------------------------------------------------------------
-
-
-AGE_BANDS = ((17, "under 18"), (24, "18-24"), (34, "25-34"), (49, "35-49"), (64, "50-64"))
-"""The disparity report's age bands, by their oldest age; older is "65 and over"."""
-
-
-def age_bands(born: list[dt.date | None], on: dt.date) -> list[str]:
-    """Each person's age band on ``on`` (``unknown`` without a date of birth), with ages
-    worked out as scoring works them out."""
-    known = [b is not None for b in born]
-    days = np.array([b.toordinal() if b is not None else on.toordinal() for b in born], np.int64)
-    ages = whole_years(days, on)
-    names = [band for _, band in AGE_BANDS] + ["65 and over"]
-    index = np.searchsorted(np.array([top for top, _ in AGE_BANDS]), ages, side="left")
-    return [names[i] if k else "unknown" for i, k in zip(index.tolist(), known, strict=True)]
-
-
-def disparity(
-    *,
-    store: PriorityStore,
-    clock: Clock,
-    pack: Pack,
-    as_of: dt.date | None = None,
-    allow_rescinded: bool = False,
-) -> dict[str, Any]:
-    """Categories and scores across groups (citizenship country, sex, age band), from
-    aggregates only; a group of fewer than :data:`MIN_GROUP` cases is suppressed. The group
-    attributes are read after scoring and never reach it."""
-    day = as_of or clock.now().date()
-    pack.check_date(day, allow_rescinded=allow_rescinded)
-    with store.read() as tx, collector_paused():
-        _require_on(tx)
-        docket = Docket.build(tx.docket(None))
-        ranking = Scorer(pack, docket, day).rank()
-        labels = [r.id for r in ranking.rules]
-        outcome = {
-            ref: (labels[int(c)] if c >= 0 else "none", int(s))
-            for ref, c, s in zip(docket.case_refs, ranking.category, ranking.score, strict=True)
-        }
-        tallies: dict[str, dict[str, list[tuple[str, int]]]] = {
-            "citizenship_country": defaultdict(list),
-            "sex": defaultdict(list),
-            "age_band": defaultdict(list),
-        }
-        people = [row for row in tx.groups() if row[0] in outcome]
-        bands = age_bands([born for *_, born in people], day)
-        for (ref, citizenship, sex, _), band in zip(people, bands, strict=True):
-            tallies["citizenship_country"][citizenship or "unknown"].append(outcome[ref])
-            tallies["sex"][sex or "unknown"].append(outcome[ref])
-            tallies["age_band"][band].append(outcome[ref])
-    del outcome
-    categories = [r.id for r in pack.categories] + ["none"]
-    report: dict[str, Any] = {
-        "policy": {"name": pack.name, "version": pack.version, "content_hash": pack.content_hash},
-        "as_of": day.isoformat(),
-        "cases": len(docket),
-        "minimum_group": MIN_GROUP,
-        "dimensions": {},
-    }
-    for dimension, groups in tallies.items():
-        rows = []
-        suppressed = 0
-        for group, outcomes in sorted(groups.items()):
-            if len(outcomes) < MIN_GROUP:
-                suppressed += 1
-                continue
-            rows.append(_aggregate(group, outcomes, categories))
-        report["dimensions"][dimension] = {"groups": rows, "suppressed_groups": suppressed}
-    return report
-
-
-def _aggregate(
-    group: str, outcomes: list[tuple[str, int]], categories: list[str]
-) -> dict[str, Any]:
-    counts: defaultdict[str, int] = defaultdict(int)
-    for category, _ in outcomes:
-        counts[category] += 1
-    scores = [score for category, score in outcomes if category != "none"]
-    return {
-        "group": group,
-        "cases": len(outcomes),
-        "categories": {c: round(counts.get(c, 0) / len(outcomes), 4) for c in categories},
-        "priority_share": round(sum(1 for c, _ in outcomes if c != "none") / len(outcomes), 4),
-        "mean_score": round(statistics.fmean(scores), 2) if scores else None,
-        "median_score": statistics.median(scores) if scores else None,
-    }
