@@ -11,7 +11,7 @@ mitigating ones; a case in no category is no priority and scores 0.
 The loader refuses, with an error naming the field:
 
 - any reference to a protected attribute or to a predicted or inferred trait
-  (:data:`PROTECTED`), wherever it appears;
+  (:mod:`docket.priority.forbidden`), wherever it appears;
 - anything the schema does not know (a misspelt key is an error, never ignored);
 - a category whose condition could hold on a final order alone: being removable never makes a
   case a priority.
@@ -37,51 +37,12 @@ from docket.cases.facts import FACTS
 from docket.cases.fields import FieldType
 from docket.cases.model import FactKind
 from docket.errors import InvalidInput
+from docket.priority.forbidden import refuse_protected
 
 PACKS_DIR = Path(__file__).parent / "packs"
 """The packs shipped with Docket."""
 
 MAX_WEIGHT = 1_000
-
-PROTECTED: Mapping[str, str] = {
-    "nationality": "nationality or citizenship",
-    "citizenship": "nationality or citizenship",
-    "country_of_citizenship": "nationality or citizenship",
-    "country_of_birth": "national origin",
-    "birth_country": "national origin",
-    "birthplace": "national origin",
-    "place_of_birth": "national origin",
-    "origin": "national origin",
-    "national_origin": "national origin",
-    "race": "race",
-    "racial": "race",
-    "ethnicity": "ethnicity",
-    "ethnic": "ethnicity",
-    "religion": "religion",
-    "religious": "religion",
-    "faith": "religion",
-    "language": "language",
-    "languages": "language",
-    "sex": "sex",
-    "gender": "gender identity",
-    "gender_identity": "gender identity",
-    "sexual_orientation": "sexual orientation",
-    "orientation": "sexual orientation",
-    "political": "political opinion or association",
-    "politics": "political opinion or association",
-    "opinion": "political opinion or association",
-    "association": "political opinion or association",
-    "affiliation": "political opinion or association",
-    "membership": "political opinion or association",
-    "predicted": "a predicted or inferred trait",
-    "prediction": "a predicted or inferred trait",
-    "inferred": "a predicted or inferred trait",
-    "propensity": "a predicted or inferred trait",
-    "likelihood": "a predicted or inferred trait",
-    "risk_score": "a predicted or inferred trait",
-}
-"""Words that name a protected attribute (or a predicted or inferred trait), and which one.
-A name is refused when it is one of these or one of its ``_``-separated words is."""
 
 MEASURES: Mapping[str, str] = {
     "age": "the person's age in whole years (from the date of birth on the person record)",
@@ -219,7 +180,7 @@ def parse(text: str, *, origin: str = "policy") -> Pack:
     if not isinstance(data, dict):
         raise InvalidInput(f"{origin}: a policy pack is a mapping of keys to values")
     data = _plain(data)
-    _refuse_protected(data, "")
+    refuse_protected(data, "")
     return _build(data, origin)
 
 
@@ -232,39 +193,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def protected_attribute(name: str) -> str | None:
-    """Which protected attribute ``name`` refers to, if any."""
-    word = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    if word in PROTECTED:
-        return PROTECTED[word]
-    for part in word.split("_"):
-        if part in PROTECTED:
-            return PROTECTED[part]
-    return None
-
-
-def _refuse_protected(value: Any, path: str) -> None:
-    """Every key anywhere, and every name a condition refers to (``fact``, ``measure``)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            here = f"{path}.{key}" if path else key
-            names = [key]
-            if key in ("fact", "measure") and isinstance(item, str):
-                names.append(item)
-            for name in names:
-                attribute = protected_attribute(name)
-                if attribute is not None:
-                    raise InvalidInput(
-                        f"{here}: {name!r} refers to {attribute}, a protected attribute; "
-                        "a policy may use documented legal facts only",
-                        details={"field": here, "protected": attribute},
-                    )
-            _refuse_protected(item, here)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_protected(item, f"{path}[{index}]")
 
 
 def _error(path: str, message: str) -> InvalidInput:
