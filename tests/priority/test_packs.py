@@ -164,6 +164,36 @@ def test_a_fact_named_for_a_citizen_child_is_not_mistaken_for_citizenship():
             "rescinded_on",
             "after effective_from",
         ),
+        (
+            {
+                "aggravating": [
+                    {
+                        "id": "x",
+                        "label": "x",
+                        "weight": 5,
+                        "besides_category": True,
+                        "when": {"measure": "age", "at_least": 60},
+                    }
+                ]
+            },
+            "aggravating[0].besides_category",
+            "single fact condition",
+        ),
+        (
+            {
+                "aggravating": [
+                    {
+                        "id": "x",
+                        "label": "x",
+                        "weight": 5,
+                        "besides_category": "yes",
+                        "when": {"fact": "conviction"},
+                    }
+                ]
+            },
+            "aggravating[0].besides_category",
+            "true or false",
+        ),
     ],
 )
 def test_the_schema_refuses_what_it_does_not_know_naming_the_field(changes, field, words):

@@ -86,7 +86,7 @@ def test_a_serious_conviction_makes_a_priority_and_the_explanation_cites_it():
     assert by_rule["category:public_safety"].facts[0].document_ref == "DOC-DKT-1-2"
     assert by_rule["aggravating:gravity_of_sentence"].points == 20
     assert by_rule["mitigating:family_caregiver"].points == -30
-    assert first.score == 200 + 20 + 10 - 30
+    assert first.score == 200 + 20 - 30  # the qualifying felony is not a prior record too
     assert first.fact_ids() == ["DKT-1/F2", "DKT-1/F3"]
 
 
@@ -120,8 +120,23 @@ def test_per_fact_factors_count_each_fact_up_to_their_cap():
     ] + [conviction("DKT-1", 9, dt.date(2020, 1, 1), "violent_felony")]
     explanation = next(rank("dhs-2021-guidelines", [row("DKT-1", facts)]).top())
     by_rule = {c.rule.key: c for c in explanation.contributions}
-    assert by_rule["aggravating:gravity_of_sentence"].points == 20 * 3  # capped at 3
-    assert len(by_rule["aggravating:gravity_of_sentence"].facts) == 6  # all are shown
+    gravity = by_rule["aggravating:gravity_of_sentence"]
+    assert gravity.points == 20 * 3  # capped at 3
+    # the facts cited are the three that counted, the latest (the explanation adds up)
+    assert [f.on.day for f in gravity.facts] == [5, 6, 7]
+
+
+def test_the_conviction_that_makes_the_category_is_not_also_the_prior_record():
+    qualifying = conviction("DKT-1", 2, dt.date(2022, 3, 1), "violent_felony", 36)
+    one = next(rank("dhs-2021-guidelines", [row("DKT-1", [qualifying])]).top())
+    by_rule = {c.rule.key: c for c in one.contributions}
+    assert set(by_rule) == {"category:public_safety", "aggravating:gravity_of_sentence"}
+    assert one.score == 200 + 20  # the category, and the gravity of its sentence; nothing more
+    earlier = conviction("DKT-2", 2, dt.date(2015, 3, 1), "other_felony")
+    later = conviction("DKT-2", 3, dt.date(2022, 3, 1), "violent_felony")
+    two = next(rank("dhs-2021-guidelines", [row("DKT-2", [earlier, later])]).top())
+    prior = {c.rule.key: c for c in two.contributions}["aggravating:serious_prior_record"]
+    assert (prior.points, [f.fact_id for f in prior.facts]) == (10, ["DKT-2/F2"])
 
 
 def test_measures_say_what_they_come_from():

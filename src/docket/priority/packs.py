@@ -67,7 +67,7 @@ _TOP_KEYS = {
     "aggravating",
     "mitigating",
 }
-_RULE_KEYS = {"id", "label", "weight", "when", "per_fact", "max_count"}
+_RULE_KEYS = {"id", "label", "weight", "when", "per_fact", "max_count", "besides_category"}
 _NUMBER_TESTS = {"at_least", "at_most"}
 _DATE_TESTS = {"on_or_after", "before", "within_years", "more_than_years_ago"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -101,6 +101,9 @@ class Rule:
     when: Condition
     per_fact: bool = False
     max_count: int = 1
+    besides_category: bool = False
+    """A factor that does not count a fact that put the case in its category (a prior
+    record besides the qualifying conviction, say)."""
 
     @property
     def key(self) -> str:
@@ -297,6 +300,14 @@ def _rule(item: Any, group: str, path: str) -> Rule:
         raise _error(f"{path}max_count", "a whole number from 1 to 20")
     if per_fact and when.op != "fact":
         raise _error(f"{path}per_fact", "counts per fact only on a single fact condition")
+    besides = item.get("besides_category", False)
+    if not isinstance(besides, bool):
+        raise _error(f"{path}besides_category", "true or false")
+    if besides and (group == "categories" or when.op != "fact"):
+        raise _error(
+            f"{path}besides_category",
+            "only a factor on a single fact condition can leave out its category's facts",
+        )
     sign = -1 if group == "mitigating" else 1
     return Rule(
         group="category" if group == "categories" else group,
@@ -306,6 +317,7 @@ def _rule(item: Any, group: str, path: str) -> Rule:
         when=when,
         per_fact=per_fact,
         max_count=max_count if per_fact else 1,
+        besides_category=besides,
     )
 
 

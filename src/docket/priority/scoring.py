@@ -265,6 +265,19 @@ class Scorer:
     def _no_facts(self) -> Bools:
         return np.zeros(self.docket.fact_count, np.bool_)
 
+    def _latest(self, facts: Bools, most: int) -> Bools:
+        """Of the facts in ``facts``, each case's ``most`` latest (the later recorded first
+        on the same day): those a per-fact rule counts and cites."""
+        chosen = np.flatnonzero(facts)
+        cases = self.docket.fact_case[chosen]
+        order = np.lexsort((-chosen, -self.docket.fact_on[chosen], cases))
+        chosen, cases = chosen[order], cases[order]
+        starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if len(cases) else chosen
+        place = np.arange(len(chosen)) - np.repeat(starts, np.diff(np.r_[starts, len(chosen)]))
+        kept = self._no_facts()
+        kept[chosen[place < most]] = True
+        return kept
+
     # -- the ranking -------------------------------------------------------------------
     def rank(self) -> Ranking:
         n = len(self.docket)
@@ -273,18 +286,25 @@ class Scorer:
         fact_masks: list[Bools] = []
         measures: list[list[str]] = []
         category = np.full(n, -1, np.int64)
+        fact_case = self.docket.fact_case
+        qualifying = self._no_facts()  # the facts that put each case in its category
         for r, rule in enumerate(rules):
             cases, facts, used = self.holds(rule.when)
-            fact_masks.append(facts & cases[self.docket.fact_case] if len(facts) else facts)
+            if rule.besides_category:  # a single fact condition (the loader sees to it)
+                facts = facts & ~qualifying
+                cases = self._on_cases(facts)
+            if rule.per_fact:
+                facts = self._latest(facts, rule.max_count)  # the facts that count, cited
+            fact_masks.append(facts & cases[fact_case] if len(facts) else facts)
             measures.append(used)
             if rule.group == "category":
                 chosen = (category == -1) & cases
                 category[chosen] = r
                 points[r, chosen] = rule.weight
+                qualifying |= fact_masks[r] & chosen[fact_case]
             else:
                 if rule.per_fact:
-                    times = np.bincount(self.docket.fact_case[facts], minlength=n)
-                    points[r] = rule.weight * np.minimum(times, rule.max_count)
+                    points[r] = rule.weight * np.bincount(fact_case[facts], minlength=n)
                 else:
                     points[r] = rule.weight * cases
                 points[r, category == -1] = 0  # factors weigh only within a category
