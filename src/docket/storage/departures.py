@@ -261,9 +261,11 @@ class SqlDepartureWrite(SqlDepartureRead):
         self._next_seq += 1
 
     def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
-        """Persons born on the report's date of birth or bearing both its names. Where more
-        than ``MAX_CANDIDATES`` qualify, those agreeing on more of the three come first (a
-        common birth date must not crowd out the one person who also bears the names)."""
+        """Persons born on the report's date of birth or bearing both its names (``report`` is
+        normalised by ``departures.linkage.record``; the names are compared with the persons'
+        stored name keys, the same normalisation). Where more than ``MAX_CANDIDATES`` qualify,
+        those agreeing on more of the three come first (a common birth date must not crowd out
+        the one person who also bears the names)."""
         p = t.persons.c
         fields: list[sa.ColumnElement[bool]] = []
         rules: list[sa.ColumnElement[bool]] = []
@@ -274,9 +276,9 @@ class SqlDepartureWrite(SqlDepartureRead):
                 fields.append(rules[-1])
         family, given = report.get("family_name"), report.get("given_name")
         if family is not None:
-            fields.append(sa.func.lower(p.family_name) == family)
+            fields.append(p.family_name_key == family)
         if given is not None:
-            fields.append(sa.func.lower(p.given_name) == given)
+            fields.append(p.given_name_key == given)
         if family is not None and given is not None:
             rules.append(sa.and_(*fields[-2:]))
         if not rules:

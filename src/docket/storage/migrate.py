@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,14 +23,56 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Apply every migration not yet applied (safe to run again)."""
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Apply every migration not yet applied, up to ``revision`` (safe to run again)."""
+    _migrate(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Undo the migrations applied after ``revision``."""
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(engine: sa.Engine, step: Callable[[Config], None]) -> None:
+    """Run ``step`` in one transaction: all of it is applied, or none.
+
+    On SQLite, foreign keys are off meanwhile and checked whole before the commit. Alembic
+    changes a column there by building the table anew and dropping the old one, which a
+    referenced table (``persons``) refuses while they are on; and the pragma only takes
+    effect outside a transaction (SQLite's own procedure for changing a table's schema)."""
     config = _config()
     with engine.connect() as connection:
         connection = connection.execution_options(**{WRITE_OPTION: True})
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, "OFF")
+        try:
+            # Begun here, Alembic's transaction is ours: it would otherwise commit each
+            # migration by itself on SQLite (which it does not trust with DDL in transactions).
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config)
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection: sa.Connection, setting: str) -> None:
+    # On the driver's connection: through SQLAlchemy the pragma would open a transaction first.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={setting}")
+
+
+def _check_foreign_keys(connection: sa.Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise ConfigurationError(
+            "the migration would leave rows that refer to missing rows; nothing was changed",
+            details={"rows": [f"{row[0]} row {row[1]} -> {row[2]}" for row in broken[:10]]},
+        )
 
 
 def require_current(engine: sa.Engine) -> None:

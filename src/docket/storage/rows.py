@@ -14,8 +14,9 @@ from typing import Any
 
 from docket.cases import snapshot
 from docket.cases.events import Event
-from docket.cases.model import Case, Person
+from docket.cases.model import Case, Name, Person
 from docket.cases.persons import normal_document_number
+from docket.departures.linkage import normal_name
 
 Values = tuple[Any, ...]
 
@@ -42,6 +43,8 @@ PERSON_COLUMNS = (
     "date_of_birth",
     "version",
     "data",
+    "given_name_key",
+    "family_name_key",
 )
 CASE_COLUMNS = (
     "case_id",
@@ -107,6 +110,14 @@ def encode_event(event: Event) -> tuple[Values, str]:
     return values, event_body(values)
 
 
+def name_keys(name: Name) -> tuple[str, str]:
+    """The stored ``given_name_key`` and ``family_name_key`` of ``name``: each name as the
+    departure linkage compares it (``departures.linkage.normal_name``), so a report's
+    candidates are found by equality on an index, the same on SQLite and PostgreSQL (whose
+    ``lower()`` differ from each other and from case folding)."""
+    return normal_name(name.given_name), normal_name(name.family_name)
+
+
 def person_values(person: Person) -> Values:
     """``person`` in :data:`PERSON_COLUMNS` order."""
     return (
@@ -117,6 +128,7 @@ def person_values(person: Person) -> Values:
         _iso(person.date_of_birth),
         person.version,
         snapshot.person_text(person),
+        *name_keys(person.name),
     )
 
 

@@ -54,9 +54,12 @@ persons = sa.Table(
     sa.Column("date_of_birth", sa.Date, index=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
-)
-sa.Index(
-    "ix_persons_names", sa.func.lower(persons.c.family_name), sa.func.lower(persons.c.given_name)
+    # The names as the departure linkage compares them (storage.rows.name_keys), written with
+    # every person row: a report's candidates of the same names are found by equality here.
+    # Text, not String(200): case folding may lengthen a name ("ß" becomes "ss").
+    sa.Column("given_name_key", sa.Text, nullable=False),
+    sa.Column("family_name_key", sa.Text, nullable=False),
+    sa.Index("ix_persons_name_keys", "family_name_key", "given_name_key"),
 )
 
 person_documents = sa.Table(

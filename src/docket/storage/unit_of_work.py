@@ -254,18 +254,11 @@ class SqlWriteTransaction(SqlReadTransaction):
         self._insert_many(t.person_documents, DOCUMENT_COLUMNS, document_values(persons))
 
     def save_person(self, person: Person, *, expected_version: int) -> None:
+        values = dict(zip(PERSON_COLUMNS, person_values(person), strict=True))
+        del values["person_id"]
+        values["date_of_birth"] = person.date_of_birth  # the Date column takes a date here
         result = self.connection.execute(
-            _SAVE_PERSON,
-            {
-                "key_id": person.person_id,
-                "key_version": expected_version,
-                "a_number": person.a_number,
-                "given_name": person.name.given_name,
-                "family_name": person.name.family_name,
-                "date_of_birth": person.date_of_birth,
-                "version": person.version,
-                "data": snapshot.person_text(person),
-            },
+            _SAVE_PERSON, {"key_id": person.person_id, "key_version": expected_version, **values}
         )
         if result.rowcount != 1:
             raise VersionConflict(

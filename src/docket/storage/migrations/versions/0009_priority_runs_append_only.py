@@ -1,16 +1,16 @@
 """The oversight log of ranking runs refuses UPDATE and DELETE in the database, like the event
 log and the access log (0001 made the PostgreSQL trigger function).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
