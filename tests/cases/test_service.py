@@ -99,6 +99,18 @@ def test_a_case_reference_cannot_be_opened_twice(docket):
         a_case(docket)
 
 
+def test_text_longer_than_its_column_is_refused_and_writes_nothing(docket):
+    with pytest.raises(InvalidInput, match="case_ref: at most 64 characters"):
+        a_case(docket, case_ref="DKT-" + "9" * 61)
+    a_case(docket)
+    before = _event_count(docket)
+    with pytest.raises(InvalidInput, match="document_ref: at most 500 characters"):
+        record(docket, "DKT-S-1", K.CHARGING_DOCUMENT_SERVED, document_ref="D" * 501)
+    with pytest.raises(InvalidInput, match="actor: at most 200 characters"):
+        record(docket, "DKT-S-1", K.CHARGING_DOCUMENT_SERVED, actor="a" * 201)
+    assert _event_count(docket) == before
+
+
 def test_the_summary_counts_states_bars_and_deadlines_due_this_week(docket):
     in_proceedings(docket, "DKT-S-1")
     in_proceedings(docket, "DKT-S-2")

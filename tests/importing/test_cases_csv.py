@@ -209,3 +209,29 @@ def test_text_with_backslashes_tabs_and_line_breaks_is_stored_exactly(docket, tm
         given = connection.exec_driver_sql("SELECT given_name FROM persons").scalar_one()
     assert given == "Ana\\N"
     assert verify(SqlAuditStore(docket.engine)).is_ok
+
+
+@pytest.mark.parametrize(
+    ("changes", "column"),
+    [
+        ({"given_name": "x" * 201}, "given_name"),
+        ({"family_name": "x" * 201}, "family_name"),
+        ({"aliases": "Ana " + "x" * 201}, "aliases"),
+        ({"case_ref": "DKT-" + "9" * 61}, "case_ref"),
+        ({"field_office": "HOUSTON-FIELD-OFF"}, "field_office"),
+        ({"document_number": "G" * 65}, "document_number"),
+    ],
+)
+def test_text_longer_than_its_column_is_refused_on_every_backend(docket, tmp_path, changes, column):
+    rows = [
+        _bad(**{"case_ref": "DKT-LONG-1", "a_number": "", **changes}),
+        _bad(case_ref="DKT-LONG-2"),
+    ]
+    report = _import(docket, _write(tmp_path / "cases.csv", rows))
+    assert report.cases_imported == 1
+    (error,) = report.errors
+    assert (error.row, error.column) == (2, column)
+    assert "characters" in error.reason
+    with docket.engine.connect() as connection:
+        refs = {r for (r,) in connection.exec_driver_sql("SELECT case_ref FROM cases")}
+    assert refs == {"DKT-LONG-2"}

@@ -31,6 +31,17 @@ class FieldType(StrEnum):
 
 MAX_NUMBER = 100_000
 
+LIMITS: Mapping[str, int] = {
+    "case_ref": 64,
+    "field_office": 16,
+    "given_name": 200,
+    "family_name": 200,
+    "document_number": 64,
+    "actor": 200,
+    "document_ref": 500,
+}
+"""The longest text each of these may be, in characters (the stored columns are this wide)."""
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -48,6 +59,16 @@ def spec(
 ) -> FieldSpec:
     """A field, briefly: the tables of moves and of facts are written with this."""
     return FieldSpec(name=name, type=kind, help=help_, required=required, choices=choices)
+
+
+def check_length(name: str, value: str, *, field: str | None = None) -> None:
+    """Refuse ``value`` if it is longer than :data:`LIMITS` allows for ``name``; the error
+    names ``field`` (``name`` unless given)."""
+    limit = LIMITS[name]
+    if len(value) > limit:
+        where = field or name
+        reason = f"at most {limit} characters ({len(value)} given)"
+        raise InvalidInput(f"{where}: {reason}", details={"field": where, "reason": reason})
 
 
 def parse_date(value: object, *, name: str) -> dt.date:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.fields import check_length
 from docket.cases.model import Name, Person
 from docket.cases.table import CREATION_LEGAL_BASIS
 from docket.errors import InvalidInput
@@ -40,6 +41,11 @@ def normal_a_number(value: str) -> str | None:
     return "A" + "".join(match.groups()).zfill(9)
 
 
+def _check_name(name: Name, *, field: str | None = None) -> None:
+    check_length("given_name", name.given_name, field=field)
+    check_length("family_name", name.family_name, field=field)
+
+
 def register_person(
     person: Person, *, actor: str, document_ref: str, recorded_at: dt.datetime
 ) -> tuple[Event, Person]:
@@ -48,6 +54,11 @@ def register_person(
         person = dataclasses.replace(person, version=1)
     if not person.name.given_name.strip() and not person.name.family_name.strip():
         raise InvalidInput("a person needs a given or a family name", details={"field": "name"})
+    _check_name(person.name)
+    for alias in person.aliases:
+        _check_name(alias, field="aliases")
+    for document in person.documents:
+        check_length("document_number", document.number)
     event = Event(
         kind=EventKind.PERSON_REGISTERED,
         stream_type=StreamType.PERSON,
@@ -68,6 +79,7 @@ def record_alias(
     person: Person, name: Name, *, actor: str, document_ref: str, recorded_at: dt.datetime
 ) -> tuple[Event, Person] | None:
     """Record ``name`` as an alias unless the person already goes by it (then ``None``)."""
+    _check_name(name, field="aliases")
     if name == person.name or name in person.aliases:
         return None
     event = Event(

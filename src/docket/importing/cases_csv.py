@@ -182,15 +182,15 @@ def _prepare_row(
             today=recorded_at.date(),
             document_ref=document_ref,
         )
+        person_event, person = persons.register_person(
+            row.person, actor=actor, document_ref=document_ref, recorded_at=recorded_at
+        )
     except RowRefused as refused:
         return RowError(line, refused.column, refused.reason)
     except InvalidInput as exc:
         column = str(exc.details.get("field", "?"))
         return RowError(line, column, str(exc.details.get("reason", exc)))
     history = row.record.history()
-    person_event, person = persons.register_person(
-        row.person, actor=actor, document_ref=document_ref, recorded_at=recorded_at
-    )
     case_event, case = lifecycle.import_case(
         case, history=history, actor=actor, document_ref=document_ref, recorded_at=recorded_at
     )

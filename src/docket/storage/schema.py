@@ -1,9 +1,12 @@
 """Tables. The event log is the source of truth; persons, cases, bars and deadlines are its
-projection, written in the same transaction as the events they come from."""
+projection, written in the same transaction as the events they come from. Text that the core
+checks for length (``cases.fields.LIMITS``) is stored in columns exactly that wide."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from docket.cases.fields import LIMITS
 
 metadata = sa.MetaData()
 
@@ -18,9 +21,9 @@ events = sa.Table(
     sa.Column("occurred_on", sa.String(10), nullable=False),
     # ISO text, not a DateTime column: the hash covers the exact text stored.
     sa.Column("recorded_at", sa.String(40), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(LIMITS["actor"]), nullable=False),
     sa.Column("legal_basis", sa.Text, nullable=False),
-    sa.Column("document_ref", sa.String(500), nullable=False),
+    sa.Column("document_ref", sa.String(LIMITS["document_ref"]), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
@@ -49,8 +52,8 @@ persons = sa.Table(
     metadata,
     sa.Column("person_id", sa.String(64), primary_key=True),
     sa.Column("a_number", sa.String(16), unique=True),
-    sa.Column("given_name", sa.String(200), nullable=False),
-    sa.Column("family_name", sa.String(200), nullable=False),
+    sa.Column("given_name", sa.String(LIMITS["given_name"]), nullable=False),
+    sa.Column("family_name", sa.String(LIMITS["family_name"]), nullable=False),
     sa.Column("date_of_birth", sa.Date, index=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
@@ -66,7 +69,7 @@ person_documents = sa.Table(
     "person_documents",
     metadata,
     sa.Column("person_id", sa.String(64), sa.ForeignKey("persons.person_id"), primary_key=True),
-    sa.Column("number", sa.String(64), primary_key=True),
+    sa.Column("number", sa.String(LIMITS["document_number"]), primary_key=True),
     sa.Index("ix_person_documents_number", "number"),
 )
 """Each person's identity-document numbers (normalised): a departure report's document
@@ -76,11 +79,11 @@ cases = sa.Table(
     "cases",
     metadata,
     sa.Column("case_id", sa.String(64), primary_key=True),
-    sa.Column("case_ref", sa.String(64), nullable=False, unique=True),
+    sa.Column("case_ref", sa.String(LIMITS["case_ref"]), nullable=False, unique=True),
     sa.Column(
         "person_id", sa.String(64), sa.ForeignKey("persons.person_id"), nullable=False, index=True
     ),
-    sa.Column("field_office", sa.String(16), nullable=False, index=True),
+    sa.Column("field_office", sa.String(LIMITS["field_office"]), nullable=False, index=True),
     sa.Column("state", sa.String(32), nullable=False, index=True),
     sa.Column("opened_on", sa.Date, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
