@@ -19,6 +19,7 @@ from docket.api import (
     errors,
     persons,
     priority,
+    priority_decisions,
     priority_oversight,
     reviews,
     sessions,
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(departures.router)
     app.include_router(reviews.router)
     app.include_router(priority.router)
+    app.include_router(priority_decisions.router)
     app.include_router(priority_oversight.router)
 
     app.add_middleware(LimitsAndHeaders)

@@ -1,7 +1,7 @@
 """``/api/priority`` and a case's ``/priority``: the shipped policies, rankings with their
-explanations, one case's recommendation and a person's determination on it, through the same
-services as ``docket priority`` (the disparity report, the switch and the oversight log are in
-``priority_oversight``).
+explanations and one case's recommendation, through the same services as ``docket priority``
+(a person's determination is in ``priority_decisions``; the disparity report, the switch and
+the oversight log in ``priority_oversight``).
 
 A score is a recommendation: it changes no case. A policy is named by its shipped pack only
 (the API never reads a file a client names). Every request is on the access log: a change's
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
@@ -38,11 +38,10 @@ from docket.cases.model import Case, FactKind
 from docket.cases.service import get_case
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, Decision, RecordScope, decide
-from docket.priority import packs, service, switch
+from docket.priority import packs, service
 from docket.priority.packs import Pack
 from docket.priority.ports import PriorityWrite
 from docket.priority.scoring import Explanation
-from docket.priority.service import Determination
 
 router = APIRouter(tags=["priority"])
 
@@ -302,7 +301,7 @@ def get_case_priority(
     rule and documented fact that counted (rank 0: a case scored alone has none). The read is
     on the access log. 409 while prioritisation is switched off."""
     case = get_case(uow=docket.uow, case_ref=case_ref)
-    decision = _decide_on_case(request, docket, user, Action.EXPLAIN_PRIORITY, case)
+    decision = decide_on_case(request, docket, user, Action.EXPLAIN_PRIORITY, case)
     entry = access_entry(request, docket, user, decision, "case", case.case_id, policy=policy_name)
     day = as_of or docket.clock.now().date()
 
@@ -323,106 +322,10 @@ def get_case_priority(
     return logged(docket, entry, explain)
 
 
-# -- determinations ---------------------------------------------------------------------------
-
-_RunId = Annotated[
-    str | None,
-    Field(pattern=RUN_ID, description="The run whose recommendation (default: the latest)."),
-]
-
-
-class AcceptIn(BaseModel):
-    """Accept the recommendation (a reason is optional)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    determination: Literal[Determination.ACCEPT]
-    reason: Annotated[str, Field(max_length=switch.MAX_REASON, pattern=TEXT)] = ""
-    run_id: _RunId = None
-
-
-class OverrideIn(BaseModel):
-    """Override the recommendation, with a written reason (at least 10 characters)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    determination: Literal[Determination.OVERRIDE]
-    reason: Annotated[str, Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED)]
-    run_id: _RunId = None
-
-
-DeterminationIn = Annotated[AcceptIn | OverrideIn, Field(discriminator="determination")]
-
-
-class DeterminationOut(BaseModel):
-    case_ref: str
-    determination: Determination
-    run_id: str = Field(description="The ranking run whose recommendation was decided on.")
-    event_seq: int = Field(description="The `priority_determined` event's place in the log.")
-    replayed: bool = Field(description="True when this answers a retry of an earlier request.")
-
-
-@router.post(
-    "/api/cases/{case_ref}/priority-determination",
-    status_code=201,
-    response_model=DeterminationOut,
-    openapi_extra=policy(Action.DECIDE_PRIORITY),
-    responses=responses(401, 403, 404, 409, 413),
-)
-def post_determination(
-    case_ref: CaseRef,
-    body: Annotated[DeterminationIn, Body()],
-    request: Request,
-    docket: Annotated[Docket, Depends(docket_of)],
-    user: Annotated[User, Depends(current_user)],
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)],
-) -> DeterminationOut:
-    """A person's determination on the case's recommendation in a run (the latest run that
-    ranked it unless `run_id` says which): `accept` it, or `override` it with a reason. It is
-    an event on the case (`priority_determined`) and changes nothing else; its access-log
-    entry is in the same transaction. `Idempotency-Key` is required: a retry with the same key
-    and body answers with the first result and records nothing; the same key with another body
-    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off."""
-    case = get_case(uow=docket.uow, case_ref=case_ref)
-    decision = _decide_on_case(request, docket, user, Action.DECIDE_PRIORITY, case)
-    entry = access_entry(
-        request,
-        docket,
-        user,
-        decision,
-        "case",
-        case.case_id,
-        determination=body.determination.value,
-    )
-
-    decided = logged_on_failure(
-        docket,
-        entry,
-        lambda: service.decide(
-            store=docket.priority,
-            clock=docket.clock,
-            actor=user.username,
-            case_ref=case.case_ref,
-            determination=body.determination,
-            reason=body.reason,
-            run_id=body.run_id,
-            idempotency_key=idempotency_key,
-            also=log_in_transaction(entry),
-        ),
-    )
-    return DeterminationOut(
-        case_ref=decided.case_ref,
-        determination=decided.determination,
-        run_id=decided.run_id,
-        event_seq=decided.seq,
-        replayed=decided.replayed,
-    )
-
-
 # -- what the routes share --------------------------------------------------------------------
 
 
-def _decide_on_case(
+def decide_on_case(
     request: Request, docket: Docket, user: User, action: Action, case: Case
 ) -> Decision:
     """The policy table's answer for ``action`` on ``case``; a refusal is logged and raised."""

@@ -1,0 +1,127 @@
+"""``POST /api/cases/{case_ref}/priority-determination``: a person's determination on a case's
+recommendation (accept it, or override it with a written reason), an event on the case, through
+the same service as ``docket priority decide``. Its access-log entry is in the same
+transaction; a retry with the same ``Idempotency-Key`` records nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from docket.api.cases import CaseRef
+from docket.api.deps import (
+    NAMED,
+    TEXT,
+    access_entry,
+    current_user,
+    docket_of,
+    log_in_transaction,
+    logged_on_failure,
+    policy,
+)
+from docket.api.errors import responses
+from docket.api.priority import RUN_ID, decide_on_case
+from docket.bootstrap import Docket
+from docket.cases.service import get_case
+from docket.identity.model import User
+from docket.identity.policy import Action
+from docket.priority import service, switch
+from docket.priority.service import Determination
+
+router = APIRouter(tags=["priority"])
+
+_RunId = Annotated[
+    str | None,
+    Field(pattern=RUN_ID, description="The run whose recommendation (default: the latest)."),
+]
+
+
+class AcceptIn(BaseModel):
+    """Accept the recommendation (a reason is optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    determination: Literal[Determination.ACCEPT]
+    reason: Annotated[str, Field(max_length=switch.MAX_REASON, pattern=TEXT)] = ""
+    run_id: _RunId = None
+
+
+class OverrideIn(BaseModel):
+    """Override the recommendation, with a written reason (at least 10 characters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    determination: Literal[Determination.OVERRIDE]
+    reason: Annotated[str, Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED)]
+    run_id: _RunId = None
+
+
+DeterminationIn = Annotated[AcceptIn | OverrideIn, Field(discriminator="determination")]
+
+
+class DeterminationOut(BaseModel):
+    case_ref: str
+    determination: Determination
+    run_id: str = Field(description="The ranking run whose recommendation was decided on.")
+    event_seq: int = Field(description="The `priority_determined` event's place in the log.")
+    replayed: bool = Field(description="True when this answers a retry of an earlier request.")
+
+
+@router.post(
+    "/api/cases/{case_ref}/priority-determination",
+    status_code=201,
+    response_model=DeterminationOut,
+    openapi_extra=policy(Action.DECIDE_PRIORITY),
+    responses=responses(401, 403, 404, 409, 413),
+)
+def post_determination(
+    case_ref: CaseRef,
+    body: Annotated[DeterminationIn, Body()],
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    user: Annotated[User, Depends(current_user)],
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)],
+) -> DeterminationOut:
+    """A person's determination on the case's recommendation in a run (the latest run that
+    ranked it unless `run_id` says which): `accept` it, or `override` it with a reason. It is
+    an event on the case (`priority_determined`) and changes nothing else; its access-log
+    entry is in the same transaction. `Idempotency-Key` is required: a retry with the same key
+    and body answers with the first result and records nothing; the same key with another body
+    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off."""
+    case = get_case(uow=docket.uow, case_ref=case_ref)
+    decision = decide_on_case(request, docket, user, Action.DECIDE_PRIORITY, case)
+    entry = access_entry(
+        request,
+        docket,
+        user,
+        decision,
+        "case",
+        case.case_id,
+        determination=body.determination.value,
+    )
+
+    decided = logged_on_failure(
+        docket,
+        entry,
+        lambda: service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=user.username,
+            case_ref=case.case_ref,
+            determination=body.determination,
+            reason=body.reason,
+            run_id=body.run_id,
+            idempotency_key=idempotency_key,
+            also=log_in_transaction(entry),
+        ),
+    )
+    return DeterminationOut(
+        case_ref=decided.case_ref,
+        determination=decided.determination,
+        run_id=decided.run_id,
+        event_seq=decided.seq,
+        replayed=decided.replayed,
+    )
