@@ -334,7 +334,7 @@ def explain(
     pack.check_date(day, allow_rescinded=allow_rescinded)
     with store.read() as tx:
         _require_on(tx)
-        rows = tx.docket(None, case_ref)
+        rows = list(tx.docket(None, case_ref))
     if not rows:
         raise NotFound(f"no open case {case_ref}", details={"case_ref": case_ref})
     ranking = Scorer(pack, Docket.build(rows), day).rank()
