@@ -20,8 +20,8 @@ Then, each in its own process (so that its peak RSS is its own):
   parsed;
 - `priority.service.rank` with `top=None` for each pack (dhs-2021-guidelines as of 2024-06-01,
   neutral-example as of today): every explanation emitted as a JSON line to a file, as
-  `docket priority rank --json` writes them (`--emit to_json`: the bytes of
-  `Explanation.to_json()` instead), and the run kept for oversight as the service keeps it.
+  `docket priority rank --json` writes them (`--emit to_json`: the bytes of each entry's
+  `to_json()` instead), and the run kept for oversight as the service keeps it.
 
 Each measured process reports its wall time, its peak RSS (`ru_maxrss`) and, per phase of the
 ranking (from its progress messages), the time and the peak RSS sampled every 50 ms.
@@ -57,7 +57,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import orjson
 import psutil
 
 from docket.bootstrap import SystemClock, bootstrap
@@ -68,7 +67,7 @@ from docket.cases.ports import RecordEncoder
 from docket.config import Settings
 from docket.importing.rows import parse_row
 from docket.priority import packs
-from docket.priority.scoring import Explanation
+from docket.priority.scoring import RankedCase
 from docket.priority.service import rank
 from docket.storage.priority import _BATCH, docket_query
 from docket.synthetic import iter_case_rows
@@ -283,15 +282,15 @@ def measure_rank(
 
         if emit_as == "cli":
 
-            def emit(explanation: Explanation) -> None:
-                # What `docket priority rank --json` does with each explanation.
-                write(orjson.dumps(explanation.to_dict()).decode() + "\n")
+            def emit(entry: RankedCase) -> None:
+                # What `docket priority rank --json` does with each entry.
+                write(entry.to_json().decode() + "\n")
 
         else:
             write_bytes = handle.buffer.write
 
-            def emit(explanation: Explanation) -> None:
-                write_bytes(explanation.to_json() + b"\n")
+            def emit(entry: RankedCase) -> None:
+                write_bytes(entry.to_json() + b"\n")
 
         start = time.perf_counter()
         if profiler is not None:
@@ -375,8 +374,8 @@ def main() -> None:
         "--emit",
         choices=("cli", "to_json"),
         default="cli",
-        help="write each explanation as `docket priority rank --json` does (to_dict, orjson, "
-        "text), or as the bytes of Explanation.to_json()",
+        help="write each explanation as `docket priority rank --json` does (text), or as the "
+        "bytes of the entry's to_json()",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

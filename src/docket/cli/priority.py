@@ -26,7 +26,7 @@ from docket.cli.context import actor_of, opened
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority import packs
 from docket.priority import service as priority
-from docket.priority.scoring import Explanation
+from docket.priority.scoring import RankedCase
 from docket.priority.statement import LANGUAGES, statement
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -127,16 +127,16 @@ def rank_command(
         elif not as_json:
             out.write(text.TABLE_HEADER + "\n")
 
-    def emit(explanation: Explanation) -> None:
+    def emit(entry: RankedCase) -> None:
         nonlocal written
         if written == 0:
             header()  # only now: a refused run prints nothing on stdout
         if as_json:
-            out.write(orjson.dumps(explanation.to_dict()).decode() + "\n")
+            out.write(entry.to_json().decode() + "\n")
         elif as_csv:
-            writer.writerow(text.csv_row(explanation))
+            writer.writerow(text.csv_row(entry.explanation()))
         else:
-            out.write(text.table_row(explanation) + "\n")
+            out.write(text.table_row(entry.explanation()) + "\n")
         written += 1
         if written % PROGRESS_EVERY == 0:
             click.echo(f"  {written:,} written", err=True)
