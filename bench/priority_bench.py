@@ -20,8 +20,9 @@ Then, each in its own process (so that its peak RSS is its own):
   parsed;
 - `priority.service.rank` with `top=None` for each pack (dhs-2021-guidelines as of 2024-06-01,
   neutral-example as of today): every explanation emitted as a JSON line to a file, as
-  `docket priority rank --json` writes them (`--emit to_json`: the bytes of each entry's
-  `to_json()` instead), and the run kept for oversight as the service keeps it.
+  `docket priority rank --json` writes them (held until the run is kept, then written out;
+  `--emit to_json`: each line written as it comes), and the run kept for oversight as the
+  service keeps it.
 
 Each measured process reports its wall time, its peak RSS (`ru_maxrss`) and, per phase of the
 ranking (from its progress messages), the time and the peak RSS sampled every 50 ms.
@@ -64,6 +65,7 @@ from docket.cases import legacy, lifecycle, persons
 from docket.cases.ids import new_id
 from docket.cases.model import CaseId, PersonId
 from docket.cases.ports import RecordEncoder
+from docket.cli.priority_text import HeldRanking
 from docket.config import Settings
 from docket.importing.rows import parse_row
 from docket.priority import packs
@@ -277,20 +279,16 @@ def measure_rank(
     as_of = PACK_DATES.get(pack_name, docket.clock.now().date())
     sampler = Sampler()
     profiler = cProfile.Profile() if profile else None
-    with out.open("w", encoding="utf-8") as handle:
-        write = handle.write
+    with out.open("wb") as handle, contextlib.ExitStack() as stack:
+        held = stack.enter_context(HeldRanking("json")) if emit_as == "cli" else None
 
-        if emit_as == "cli":
-
-            def emit(entry: RankedCase) -> None:
-                # What `docket priority rank --json` does with each entry.
-                write(entry.to_json().decode() + "\n")
-
-        else:
-            write_bytes = handle.buffer.write
-
-            def emit(entry: RankedCase) -> None:
-                write_bytes(entry.to_json() + b"\n")
+        def emit(entry: RankedCase) -> None:
+            # `cli`: what `docket priority rank --json` does with each entry (held until the
+            # run is kept, then written out); `to_json`: its bytes written as they come.
+            if held is not None:
+                held.add(entry)
+            else:
+                handle.write(entry.to_json() + b"\n")
 
         start = time.perf_counter()
         if profiler is not None:
@@ -306,6 +304,9 @@ def measure_rank(
             purpose="priority_bench",
             progress=sampler.phase,
         )
+        if held is not None:
+            sampler.phase("writing out what was held")
+            held.release(handle)
         if profiler is not None:
             profiler.disable()
     seconds = time.perf_counter() - start
@@ -374,8 +375,8 @@ def main() -> None:
         "--emit",
         choices=("cli", "to_json"),
         default="cli",
-        help="write each explanation as `docket priority rank --json` does (text), or as the "
-        "bytes of the entry's to_json()",
+        help="write each explanation as `docket priority rank --json` does (held until the run "
+        "is kept, then written out), or write the bytes of each entry's to_json() as it comes",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
