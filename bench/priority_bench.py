@@ -10,7 +10,10 @@ parsed and checked like imported rows (`case_imported`), their facts recorded on
 `lifecycle.record` (one `*_recorded` event each), and each case's events, person and final
 projection written with `SqlWriteTransaction.write_encoded` in 5,000-case transactions, batches
 prepared in worker processes. The log rebuilds every stored case, so `docket audit verify`
-passes on it.
+passes on it. The docket is built as of today (`--built-on DATE` for another day): its facts
+are dated up to that day, and a pack applied to an earlier date sees only those dated by then,
+so the DHS pack (applied as of 2024-06-01) finds fewer cases in a category the later the
+docket is built.
 
 Then, each in its own process (so that its peak RSS is its own):
 
@@ -20,14 +23,16 @@ Then, each in its own process (so that its peak RSS is its own):
   parsed;
 - `priority.service.rank` with `top=None` for each pack (dhs-2021-guidelines as of 2024-06-01,
   neutral-example as of today): every explanation emitted as a JSON line to a file, as
-  `docket priority rank --json` writes them (`--emit to_json`: the bytes of
-  `Explanation.to_json()` instead), and the run kept for oversight as the service keeps it.
+  `docket priority rank --json` writes them (held until the run is kept, then written out;
+  `--emit to_json`: each line written as it comes), and the run kept for oversight as the
+  service keeps it.
 
 Each measured process reports its wall time, its peak RSS (`ru_maxrss`) and, per phase of the
 ranking (from its progress messages), the time and the peak RSS sampled every 50 ms.
 
 Usage: python bench/priority_bench.py [--cases 1000000] [--database PATH] [--keep]
-    [--packs dhs-2021-guidelines,neutral-example] [--emit cli|to_json] [--profile]
+    [--built-on DATE] [--packs dhs-2021-guidelines,neutral-example] [--emit cli|to_json]
+    [--profile]
 Run under `taskset -c 0,1` to hold it to two cores on a larger machine.
 """
 
@@ -57,7 +62,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import orjson
 import psutil
 
 from docket.bootstrap import SystemClock, bootstrap
@@ -65,10 +69,11 @@ from docket.cases import legacy, lifecycle, persons
 from docket.cases.ids import new_id
 from docket.cases.model import CaseId, PersonId
 from docket.cases.ports import RecordEncoder
+from docket.cli.priority_text import HeldRanking
 from docket.config import Settings
 from docket.importing.rows import parse_row
 from docket.priority import packs
-from docket.priority.scoring import Explanation
+from docket.priority.scoring import RankedCase
 from docket.priority.service import rank
 from docket.storage.priority import _BATCH, docket_query
 from docket.synthetic import iter_case_rows
@@ -152,8 +157,9 @@ def prepare(packed: bytes, recorded_at: dt.datetime, encode: RecordEncoder) -> b
     return result
 
 
-def build(path: Path, cases: int) -> None:
-    """Build the database at ``path`` (written aside, renamed when complete)."""
+def build(path: Path, cases: int, built_on: dt.date | None) -> None:
+    """Build the database at ``path`` (written aside, renamed when complete), as of
+    ``built_on`` (today when ``None``)."""
     partial = path.with_name(path.name + ".partial")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
@@ -161,6 +167,8 @@ def build(path: Path, cases: int) -> None:
         Settings(database_url=f"sqlite:///{partial}"), clock=SystemClock(), migrate=True
     )
     recorded_at = docket.clock.now()
+    if built_on is not None:
+        recorded_at = dt.datetime.combine(built_on, dt.time(12), dt.UTC)
     encode = docket.uow.encoder()
     workers = len(os.sched_getaffinity(0))
     advance = progress("building the docket", cases)
@@ -278,20 +286,16 @@ def measure_rank(
     as_of = PACK_DATES.get(pack_name, docket.clock.now().date())
     sampler = Sampler()
     profiler = cProfile.Profile() if profile else None
-    with out.open("w", encoding="utf-8") as handle:
-        write = handle.write
+    with out.open("wb") as handle, contextlib.ExitStack() as stack:
+        held = stack.enter_context(HeldRanking("json")) if emit_as == "cli" else None
 
-        if emit_as == "cli":
-
-            def emit(explanation: Explanation) -> None:
-                # What `docket priority rank --json` does with each explanation.
-                write(orjson.dumps(explanation.to_dict()).decode() + "\n")
-
-        else:
-            write_bytes = handle.buffer.write
-
-            def emit(explanation: Explanation) -> None:
-                write_bytes(explanation.to_json() + b"\n")
+        def emit(entry: RankedCase) -> None:
+            # `cli`: what `docket priority rank --json` does with each entry (held until the
+            # run is kept, then written out); `to_json`: its bytes written as they come.
+            if held is not None:
+                held.add(entry)
+            else:
+                handle.write(entry.to_json() + b"\n")
 
         start = time.perf_counter()
         if profiler is not None:
@@ -307,6 +311,9 @@ def measure_rank(
             purpose="priority_bench",
             progress=sampler.phase,
         )
+        if held is not None:
+            sampler.phase("writing out what was held")
+            held.release(handle)
         if profiler is not None:
             profiler.disable()
     seconds = time.perf_counter() - start
@@ -362,6 +369,12 @@ def gib(n: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument(
+        "--built-on",
+        type=dt.date.fromisoformat,
+        help="the day a database this run builds is built as of: its cases and facts are dated "
+        "up to it (default: today)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
     parser.add_argument(
         "--database", type=Path, help="the SQLite file (default: WORKDIR/priority-N.db)"
@@ -375,8 +388,8 @@ def main() -> None:
         "--emit",
         choices=("cli", "to_json"),
         default="cli",
-        help="write each explanation as `docket priority rank --json` does (to_dict, orjson, "
-        "text), or as the bytes of Explanation.to_json()",
+        help="write each explanation as `docket priority rank --json` does (held until the run "
+        "is kept, then written out), or write the bytes of each entry's to_json() as it comes",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -387,7 +400,7 @@ def main() -> None:
     database = args.database or args.workdir / f"priority-{args.cases}.db"
     built = False
     if not database.exists():
-        build(database, args.cases)
+        build(database, args.cases, args.built_on)
         built = True
     try:
         cases = open_cases(database)

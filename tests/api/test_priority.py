@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 from docket.cases.service import open_case, show_case
 from docket.identity.model import Role
+from docket.priority import switch
+from docket.priority.scoring import Scorer
 from tests.api.staff import log_in
 from tests.builders import a_case, a_person
 
@@ -388,6 +390,28 @@ def test_switched_off_nothing_is_scored_shown_or_used_and_nothing_is_written(cli
     assert back.status_code == 200
     assert count(docket, "events", "WHERE kind = 'prioritisation_switched'") == 2
     assert rank(client, staff.supervisor).status_code == 201
+
+
+def test_a_ranking_refused_at_the_end_answers_409_with_no_entries(
+    client, docket, staff, monkeypatch
+):
+    """Switched off after scoring, before the run is kept: the answer is the refusal alone."""
+    score = Scorer.rank
+
+    def scored_then_switched_off(scorer: Scorer):
+        ranking = score(scorer)
+        switch.set_switch(
+            store=docket.priority, clock=docket.clock, actor="admin", on=False, reason=REASON
+        )
+        return ranking
+
+    monkeypatch.setattr(Scorer, "rank", scored_then_switched_off)
+    runs = count(docket, "priority_runs")
+    refused = rank(client, staff.supervisor)
+    assert refused.status_code == 409, refused.text
+    assert list(refused.json()) == ["error"]  # no entries, no score
+    assert refused.json()["error"]["details"] == {"rule": "prioritisation_off"}
+    assert count(docket, "priority_runs") == runs
 
 
 def test_switching_needs_a_reason(client, docket):

@@ -16,7 +16,8 @@ from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
 from docket.cases.service import new_person_id, open_case, record_event
 from docket.config import Settings
-from docket.priority import packs
+from docket.priority import oversight, packs, switch
+from docket.priority.scoring import Scorer
 
 TODAY = SystemClock().now().date()
 NEUTRAL = packs.load("neutral-example")
@@ -328,6 +329,38 @@ def test_switched_off_nothing_is_scored_shown_or_used_until_switched_on(docket_w
     again = run("priority", "rank", "--policy", "neutral-example", "--top", "1")
     assert again.exit_code == 0
     assert "DKT-P-01" in again.stdout
+
+
+def test_a_run_refused_at_the_end_shows_no_score(docket_with_facts, database_url, monkeypatch):
+    """Switched off after scoring, before the run is kept: the run is refused and not kept,
+    and nothing of it reaches stdout, in any format."""
+    run = docket_with_facts
+    score = Scorer.rank
+
+    def scored_then_switched_off(scorer: Scorer):
+        ranking = score(scorer)
+        admin = bootstrap(Settings(database_url=database_url))
+        try:
+            switch.set_switch(
+                store=admin.priority, clock=admin.clock, actor="admin.test", on=False, reason=OFF
+            )
+        finally:
+            admin.close()
+        return ranking
+
+    monkeypatch.setattr(Scorer, "rank", scored_then_switched_off)
+    for form in ((), ("--json",), ("--csv",)):
+        refused = run("priority", "rank", "--policy", "neutral-example", *form)
+        assert refused.exit_code == 1, form
+        assert refused.stdout == "", form
+        assert "prioritisation is switched off" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert run("priority", "on", "--reason", "the board approved it").exit_code == 0
+    admin = bootstrap(Settings(database_url=database_url))
+    try:
+        assert oversight.run_records(store=admin.priority) == []
+    finally:
+        admin.close()
 
 
 def test_a_switch_needs_a_reason(docket_with_facts):

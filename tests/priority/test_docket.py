@@ -11,52 +11,21 @@ import orjson
 import pytest
 
 from docket.bootstrap import Docket as Wired
-from docket.cases import lifecycle
-from docket.cases.events import EventKind
-from docket.cases.snapshot import case_text, fact_from_dict
+from docket.cases.snapshot import fact_from_dict
 from docket.priority import oversight, packs, service
 from docket.priority.docket import Docket, SnapshotFacts
 from docket.priority.scoring import Scorer
-from docket.synthetic.facts import facts_for, record_facts
+from docket.synthetic.facts import facts_for
 from tests.builders import a_case, record
-from tests.cases.scenarios import NOW, OPENED_ON, TODAY, opened
+from tests.cases.scenarios import TODAY
+from tests.priority import dockets
 
-K = EventKind
 AS_OF = {"dhs-2021-guidelines": dt.date(2024, 6, 1), "neutral-example": TODAY}
-
-
-def _cases(count: int) -> list[tuple[str, str, dt.date, dt.date | None, str]]:
-    """Cases with synthetic facts, every tenth conviction vacated and every seventh application
-    decided afterwards (facts that no longer count), as (ref, person, opened, born, snapshot)."""
-    rows = []
-    for n in range(count):
-        ref = f"DKT-D-{n:04d}"
-        facts = facts_for(ref, seed=9, opened_on=OPENED_ON, as_of=TODAY)
-        _, case = record_facts(opened(ref).case, facts, actor="officer.test", recorded_at=NOW)
-        for fact in case.facts:
-            change = None
-            if fact.kind.value == "conviction" and n % 10 == 0:
-                change = {"field": "disposition", "value": "vacated"}
-            elif fact.kind.value == "pending_relief_application" and n % 7 == 0:
-                change = {"field": "decided_on", "value": TODAY.isoformat()}
-            if change is not None:
-                _, case = lifecycle.record(
-                    case,
-                    kind=K.FACT_CORRECTED,
-                    fields={"fact_id": fact.fact_id, "reason": "judgment vacated", **change},
-                    occurred_on=TODAY,
-                    actor="legal.test",
-                    document_ref="ORDER-1",
-                    recorded_at=NOW,
-                )
-        born = dt.date(1950 + n % 60, 1 + n % 12, 1 + n % 28)
-        rows.append((ref, f"person-{n}", case.opened_on, born, case_text(case)))
-    return rows
 
 
 @pytest.fixture(scope="module")
 def snapshots() -> list[tuple[str, str, dt.date, dt.date | None, str]]:
-    return _cases(400)
+    return dockets.snapshots(400)
 
 
 def test_snapshot_facts_are_the_facts_of_the_snapshot(snapshots):
@@ -64,6 +33,13 @@ def test_snapshot_facts_are_the_facts_of_the_snapshot(snapshots):
         records = orjson.loads(text).get("facts", [])
         assert SnapshotFacts(text).facts() == [fact_from_dict(r) for r in records]
         assert len(SnapshotFacts(text)) == len(records)
+
+
+def test_the_docket_keeps_each_fact_in_force_whole_without_the_snapshot(snapshots):
+    docket = Docket.build([(r, p, o, b, SnapshotFacts(t)) for r, p, o, b, t in snapshots])
+    in_force = [SnapshotFacts(text).facts(in_force=True) for *_, text in snapshots]
+    assert [docket.case_facts(i) for i in range(len(docket))] == in_force
+    assert any(f.corrections for facts in in_force for f in facts)
 
 
 @pytest.mark.parametrize("name", sorted(AS_OF))

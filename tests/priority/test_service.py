@@ -67,7 +67,7 @@ def _rank(docket: Docket, **kwargs) -> tuple[service.RunSummary, list[Explanatio
         clock=docket.clock,
         actor="supervisor.test",
         pack=kwargs.pop("pack", NEUTRAL),
-        emit=shown.append,
+        emit=lambda entry: shown.append(entry.explanation()),
         **kwargs,
     )
     return summary, shown

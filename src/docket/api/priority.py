@@ -256,7 +256,7 @@ def post_ranking(
             clock=docket.clock,
             actor=user.username,
             pack=load_pack(body.policy),
-            emit=lambda explanation: shown.append(explanation.to_dict()),
+            emit=lambda entry: shown.append(entry.to_dict()),
             office=office,
             top=body.top,
             as_of=body.as_of,

@@ -71,7 +71,7 @@ def show_prioritisation(docket: Docket, *, recorded: int) -> None:
             clock=docket.clock,
             actor=ACTOR,
             pack=packs.load(DEMO_POLICY),
-            emit=top.append,
+            emit=lambda entry: top.append(entry.explanation()),
             top=5,
             purpose="demo",
         )

@@ -8,10 +8,8 @@ progress and the run's summary (with --json or --csv) to stderr.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,14 +24,12 @@ from docket.cli.context import actor_of, opened
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority import disparity, oversight, packs, switch
 from docket.priority import service as priority
-from docket.priority.scoring import Explanation
 from docket.priority.statement import LANGUAGES, statement
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 POLICY_HELP = (
     "A policy pack: a YAML file, or a shipped pack's name (see `docket priority policies`)."
 )
-PROGRESS_EVERY = 100_000
 
 
 @click.group("priority")
@@ -111,53 +107,31 @@ def rank_command(
     (cases in no category come last, scored 0).
 
     The run is kept for oversight (policy, content hash, output, fact ids used) and named on
-    the hash-chained log; the summary at the end gives its id. A policy rescinded before the
-    date is refused unless --allow-rescinded is given.
+    the hash-chained log; the summary at the end gives its id. Nothing is printed until the
+    run is kept: a run refused at the end (prioritisation switched off meanwhile) shows no
+    score. A policy rescinded before the date is refused unless --allow-rescinded is given.
     """
     if as_json and as_csv:
         raise click.UsageError("give at most one of --json and --csv")
     pack = packs.load(policy)
-    out = sys.stdout
-    writer = csv.DictWriter(out, fieldnames=text.CSV_COLUMNS, lineterminator="\n")
-    written = 0
-
-    def header() -> None:
-        if as_csv:
-            writer.writeheader()
-        elif not as_json:
-            out.write(text.TABLE_HEADER + "\n")
-
-    def emit(explanation: Explanation) -> None:
-        nonlocal written
-        if written == 0:
-            header()  # only now: a refused run prints nothing on stdout
-        if as_json:
-            out.write(orjson.dumps(explanation.to_dict()).decode() + "\n")
-        elif as_csv:
-            writer.writerow(text.csv_row(explanation))
-        else:
-            out.write(text.table_row(explanation) + "\n")
-        written += 1
-        if written % PROGRESS_EVERY == 0:
-            click.echo(f"  {written:,} written", err=True)
-
-    with opened(ctx) as docket, _flags_named():
-        summary = priority.rank(
-            store=docket.priority,
-            clock=docket.clock,
-            actor=actor_of(docket.settings, actor),
-            pack=pack,
-            emit=emit,
-            office=office,
-            top=top,
-            as_of=_day(as_of),
-            allow_rescinded=allow_rescinded,
-            purpose=purpose,
-            progress=_step,
-        )
-    if written == 0:
-        header()
-    out.flush()
+    # Held until the run is kept: a run refused at the end (prioritisation switched off
+    # meanwhile) shows no score, so stdout gets nothing until rank has returned.
+    with text.HeldRanking("json" if as_json else "csv" if as_csv else "table") as held:
+        with opened(ctx) as docket, _flags_named():
+            summary = priority.rank(
+                store=docket.priority,
+                clock=docket.clock,
+                actor=actor_of(docket.settings, actor),
+                pack=pack,
+                emit=held.add,
+                office=office,
+                top=top,
+                as_of=_day(as_of),
+                allow_rescinded=allow_rescinded,
+                purpose=purpose,
+                progress=_step,
+            )
+        held.release()
     to_stderr = as_json or as_csv
     click.echo(
         f"run {summary.run_id}: {summary.scored:,} open cases scored, {summary.shown:,} shown, "

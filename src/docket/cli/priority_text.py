@@ -3,11 +3,18 @@ explanation, the disparity report, policy packs."""
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
+import sys
+import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO, Literal
+
+import click
 
 from docket.priority.packs import Pack
-from docket.priority.scoring import Explanation
+from docket.priority.scoring import Explanation, RankedCase
 
 CSV_COLUMNS = ("rank", "case_ref", "category", "score", "contributions", "fact_ids")
 TABLE_HEADER = f"{'rank':>6}  {'case':<16} {'category':<28} {'score':>5}  contributions"
@@ -34,6 +41,67 @@ def csv_row(explanation: Explanation) -> dict[str, object]:
         "contributions": ";".join(f"{c.rule.key}:{c.points}" for c in explanation.contributions),
         "fact_ids": ";".join(explanation.fact_ids()),
     }
+
+
+class HeldRanking:
+    """A ranking's output (JSON lines, CSV or a table), held in memory, then in a temporary
+    file past :attr:`IN_MEMORY` bytes, until :meth:`release` writes it out: a ranking shows
+    nothing until its run is kept. JSON lines are the run's own bytes, as kept for oversight."""
+
+    IN_MEMORY = 32 * 2**20
+    LINES = 1_000
+    """JSON lines are written a thousand at a time (one by one, a million took half a second
+    more)."""
+    PROGRESS_EVERY = 100_000
+
+    def __init__(self, form: Literal["json", "csv", "table"]) -> None:
+        self.form = form
+        self.held = tempfile.SpooledTemporaryFile(max_size=self.IN_MEMORY)  # noqa: SIM115
+        self.text = io.TextIOWrapper(
+            self.held, encoding=sys.stdout.encoding, errors=sys.stdout.errors
+        )
+        self.writer = csv.DictWriter(self.text, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        self.lines: list[bytes] = []
+        self.count = 0
+        if form == "csv":
+            self.writer.writeheader()
+        elif form == "table":
+            self.text.write(TABLE_HEADER + "\n")
+
+    def __enter__(self) -> HeldRanking:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.held.close()  # what was not released is dropped
+
+    def add(self, entry: RankedCase) -> None:
+        if self.form == "json":
+            self.lines.append(entry.to_json())
+            if len(self.lines) == self.LINES:
+                self._write_lines()
+        elif self.form == "csv":
+            self.writer.writerow(csv_row(entry.explanation()))
+        else:
+            self.text.write(table_row(entry.explanation()) + "\n")
+        self.count += 1
+        if self.count % self.PROGRESS_EVERY == 0:
+            click.echo(f"  {self.count:,} made", err=True)
+
+    def _write_lines(self) -> None:
+        if self.lines:
+            self.held.write(b"\n".join(self.lines) + b"\n")
+            self.lines.clear()
+
+    def release(self, out: BinaryIO | None = None) -> None:
+        """Write everything held to ``out`` (stdout)."""
+        self.text.flush()
+        self._write_lines()
+        self.held.seek(0)
+        if out is None:
+            sys.stdout.flush()
+            out = sys.stdout.buffer
+        shutil.copyfileobj(self.held, out, 1 << 20)
+        out.flush()
 
 
 def explanation_lines(explanation: Explanation, pack: Pack) -> list[str]:

@@ -44,8 +44,9 @@ class RunRecord:
 
 
 class PriorityRead(Protocol):
-    def docket(self, office: str | None, case_ref: str | None = None) -> list[DocketRow]:
-        """Open cases in case-reference order (of one office, or the one case)."""
+    def docket(self, office: str | None, case_ref: str | None = None) -> Iterator[DocketRow]:
+        """Open cases in case-reference order (of one office, or the one case), read as they
+        are taken (within the transaction)."""
         ...
 
     def groups(self) -> Iterator[GroupRow]: ...

@@ -13,96 +13,24 @@ age of the case (opened earlier first), then by its reference.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from docket.cases.facts import FACTS
-from docket.cases.model import Fact, FactKind
+from docket.cases.model import FactKind
 from docket.priority.docket import KIND_CODE as _KIND_CODE
 from docket.priority.docket import Docket as Docket
 from docket.priority.docket import Ints
-from docket.priority.packs import Condition, Pack, Rule
-
-Bools = npt.NDArray[np.bool_]
+from docket.priority.explanation import Explanation as Explanation
+from docket.priority.packs import Condition, Pack
+from docket.priority.ranking import Bools
+from docket.priority.ranking import RankedCase as RankedCase
+from docket.priority.ranking import Ranking as Ranking
 
 NO_DATE = np.iinfo(np.int64).min
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A figure worked out for one case, and what it was worked out from."""
-
-    name: str
-    value: int
-    fact_id: str | None
-    """The fact it comes from; ``None`` for age (the person record's date of birth)."""
-
-
-@dataclass(frozen=True)
-class Contribution:
-    rule: Rule
-    points: int
-    facts: tuple[Fact, ...]
-    measures: tuple[Measure, ...]
-
-
-@dataclass(frozen=True)
-class Explanation:
-    case_ref: str
-    rank: int
-    category: Rule | None
-    score: int
-    contributions: tuple[Contribution, ...]
-
-    def fact_ids(self) -> list[str]:
-        return sorted({f.fact_id for c in self.contributions for f in c.facts})
-
-    def to_json(self) -> bytes:
-        """:meth:`to_dict` as one line of JSON, made once: a ranking run keeps it for oversight
-        and a surface writing JSON lines can write the same bytes."""
-        made: bytes | None = self.__dict__.get("_json")
-        if made is None:
-            made = orjson.dumps(self.to_dict())
-            object.__setattr__(self, "_json", made)  # a memo, not a field: equality ignores it
-        return made
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "case_ref": self.case_ref,
-            "rank": self.rank,
-            "category": self.category.id if self.category else None,
-            "category_label": self.category.label if self.category else None,
-            "score": self.score,
-            "contributions": [
-                {
-                    "rule": c.rule.key,
-                    "label": c.rule.label,
-                    "points": c.points,
-                    "facts": [
-                        {
-                            "fact_id": f.fact_id,
-                            "kind": f.kind.value,
-                            "on": f.on.isoformat(),
-                            "event_id": f.event_id,
-                            "document_ref": f.document_ref,
-                        }
-                        for f in c.facts
-                    ],
-                    "measures": [
-                        {"measure": m.name, "value": m.value, "from": m.fact_id or "date_of_birth"}
-                        for m in c.measures
-                    ],
-                }
-                for c in self.contributions
-            ],
-        }
-
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
@@ -173,7 +101,8 @@ class Scorer:
                 passed = self._number_test(numbers, test)
             else:
                 allowed = set(test)
-                passed = np.fromiter((v in allowed for v in column), np.bool_, len(column))
+                # map with the set's own method: no Python frame per value
+                passed = np.fromiter(map(allowed.__contains__, column), np.bool_, len(column))
             within = np.zeros(len(mask), np.bool_)
             within[picked[passed]] = True
             mask &= within
@@ -312,125 +241,3 @@ class Scorer:
         priority = category >= 0
         order = np.lexsort((np.arange(n), self.docket.opened_on, -score, ~priority))
         return Ranking(self, rules, points, fact_masks, measures, category, score, order)
-
-
-@dataclass
-class Ranking:
-    """Scores, categories and contributions of every case; explanations built on demand."""
-
-    scorer: Scorer
-    rules: tuple[Rule, ...]
-    points: npt.NDArray[np.int64]
-    """(rule, case) contributions; a case's column sums to its score."""
-    fact_masks: list[Bools]
-    measures: list[list[str]]
-    category: Ints
-    """Index of the case's category among ``rules``; -1: no category (no priority)."""
-    score: Ints
-    order: Ints
-    """Case indices, best first."""
-
-    def __len__(self) -> int:
-        return len(self.order)
-
-    def rank_of(self) -> Ints:
-        ranks = np.empty(len(self.order), np.int64)
-        ranks[self.order] = np.arange(1, len(self.order) + 1)
-        return ranks
-
-    @cached_property
-    def _lists(self) -> _Lists:
-        return _Lists.of(self)
-
-    def explain(self, index: int, rank: int) -> Explanation:
-        docket = self.scorer.docket
-        rules, lists = self.rules, self._lists
-        first, last = lists.first[index], lists.first[index + 1]
-        contributions: tuple[Contribution, ...] = ()
-        if first < last:
-            start, end = lists.fact_start[index], lists.fact_start[index + 1]
-            facts = docket.case_facts(index)  # fact i of the docket is facts[i - start]
-            made = []
-            for k in range(first, last):
-                r = lists.rule[k]
-                mask = lists.masks[r]
-                used = []
-                for name in self.measures[r]:
-                    values, source = lists.measure(name)
-                    value = values[index]
-                    if value == value:  # not NaN: known
-                        at = source[index]
-                        fact = facts[at - start].fact_id if at >= 0 else None
-                        used.append(Measure(name, int(value), fact))
-                made.append(
-                    Contribution(
-                        rules[r],
-                        lists.points[k],
-                        tuple([facts[i - start] for i in range(start, end) if mask[i]]),
-                        tuple(used),
-                    )
-                )
-            contributions = tuple(made)
-        chosen = lists.category[index]
-        return Explanation(
-            docket.case_refs[index],
-            rank,
-            rules[chosen] if chosen >= 0 else None,
-            lists.score[index],
-            contributions,
-        )
-
-    def top(self, limit: int | None = None) -> Iterator[Explanation]:
-        """Explanations in rank order, the first ``limit`` (all when ``None``)."""
-        order = self.order if limit is None else self.order[:limit]
-        for rank, index in enumerate(order, start=1):
-            yield self.explain(int(index), rank)
-
-    def find(self, case_ref: str) -> Explanation | None:
-        refs = self.scorer.docket.case_refs
-        try:
-            index = refs.index(case_ref)
-        except ValueError:
-            return None
-        return self.explain(index, int(self.rank_of()[index]))
-
-
-class _Lists:
-    """A ranking's arrays as Python lists, for explaining case after case: reading an item of
-    a list costs a tenth of reading one of an array (a NumPy scalar is made each time), and a
-    million explanations read several each."""
-
-    def __init__(
-        self,
-        ranking: Ranking,
-        first: list[int],
-        rule: list[int],
-        points: list[int],
-    ) -> None:
-        self.scorer = ranking.scorer  # not the ranking: no cycle, so freed as soon as it is
-        self.first, self.rule, self.points = first, rule, points
-        """Case ``i``'s contributions are ``rule[k]``, ``points[k]`` for ``k`` from ``first[i]``
-        to ``first[i + 1]``, in the order of the rules."""
-        self.score: list[int] = ranking.score.tolist()
-        self.category: list[int] = ranking.category.tolist()
-        self.fact_start: list[int] = ranking.scorer.docket.fact_start.tolist()
-        self.masks = [mask.tobytes() for mask in ranking.fact_masks]
-        """Per rule, one byte per fact: whether it satisfied the rule's facts test in the case."""
-        self._measures: dict[str, tuple[list[float], list[int]]] = {}
-
-    @classmethod
-    def of(cls, ranking: Ranking) -> _Lists:
-        n = len(ranking.order)
-        rules, cases = np.nonzero(ranking.points)  # by rule, then case
-        by_case = np.argsort(cases, kind="stable")  # by case, then rule
-        rules, cases = rules[by_case], cases[by_case]
-        first = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(cases, minlength=n), out=first[1:])
-        points = ranking.points[rules, cases]
-        return cls(ranking, first.tolist(), rules.tolist(), points.tolist())
-
-    def measure(self, name: str) -> tuple[list[float], list[int]]:
-        if name not in self._measures:
-            values, source = self.scorer.measure(name)
-            self._measures[name] = (values.tolist(), source.tolist())
-        return self._measures[name]

@@ -38,7 +38,7 @@ from docket.priority.ports import (
     PriorityWrite,
     RunRecord,
 )
-from docket.priority.scoring import Docket, Explanation, Scorer
+from docket.priority.scoring import Docket, Explanation, RankedCase, Scorer
 from docket.priority.switch import require_on, written_reason
 
 
@@ -143,7 +143,7 @@ def rank(
     clock: Clock,
     actor: str,
     pack: Pack,
-    emit: Callable[[Explanation], None],
+    emit: Callable[[RankedCase], None],
     office: str | None = None,
     top: int | None = None,
     as_of: dt.date | None = None,
@@ -154,7 +154,10 @@ def rank(
 ) -> RunSummary:
     """Rank the open cases (of ``office``, or all) by ``pack`` as of ``as_of`` (today), give
     ``emit`` the first ``top`` (all when ``None``) with their explanations, best first, and keep
-    the run for oversight. ``also`` runs in the transaction that keeps the run."""
+    the run for oversight. ``also`` runs in the transaction that keeps the run.
+
+    ``emit`` sees entries before the run is kept, and the run is refused if prioritisation
+    was switched off meanwhile: a surface shows nothing of them until this returns."""
     now = clock.now()
     day = as_of or now.date()
     if top is not None and top < 1:
@@ -170,9 +173,9 @@ def rank(
         progress("writing the ranking and its explanations")
         shown = 0
         with _RunOutput() as output:
-            for explanation in ranking.top(top):
-                emit(explanation)
-                output.write(explanation.to_json())
+            for entry in ranking.entries(top):
+                emit(entry)
+                output.write(entry.to_json())
                 shown += 1
             packed, sha256 = output.close()
     run_id = new_id()
@@ -236,7 +239,7 @@ def explain(
     pack.check_date(day, allow_rescinded=allow_rescinded)
     with store.read() as tx:
         require_on(tx)
-        rows = tx.docket(None, case_ref)
+        rows = list(tx.docket(None, case_ref))
     if not rows:
         raise NotFound(f"no open case {case_ref}", details={"case_ref": case_ref})
     ranking = Scorer(pack, Docket.build(rows), day).rank()

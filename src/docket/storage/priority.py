@@ -57,15 +57,14 @@ class SqlPriorityRead:
         self.connection = connection
         self.dialect = connection.dialect.name
 
-    def docket(self, office: str | None, case_ref: str | None = None) -> list[DocketRow]:
+    def docket(self, office: str | None, case_ref: str | None = None) -> Iterator[DocketRow]:
         result = self.connection.execution_options(yield_per=_BATCH).execute(
             docket_query(self.dialect, office, case_ref)
         )
-        # The facts stay text until scoring reads them (docket.priority.docket says why).
-        return [
-            (ref, person_id, opened_on, born_on, SnapshotFacts(data))
-            for ref, person_id, opened_on, born_on, data in result
-        ]
+        # The facts stay text until scoring reads them (docket.priority.docket says why); rows
+        # are given as fetched, so that no more than a batch of texts is held at a time.
+        for ref, person_id, opened_on, born_on, data in result:
+            yield ref, person_id, opened_on, born_on, SnapshotFacts(data)
 
     def groups(self) -> Iterator[GroupRow]:
         c, p = t.cases.c, t.persons.c
