@@ -18,6 +18,7 @@ from docket.bootstrap import Docket
 from docket.cases.model import Address, IdentityDocument, Name, Person
 from docket.cases.persons import normal_a_number
 from docket.cases.service import new_person_id, open_case
+from docket.departures.comparisons import COLUMNS
 from docket.departures.linkage import person_record
 from docket.departures.model import ReviewDecision, Status, parse_report
 from docket.departures.service import (
@@ -467,6 +468,20 @@ def test_training_reads_each_person_as_the_fast_path_compares_them(docket: Docke
         ]
     assert persons == expected
     assert {p["document_number"] for p in persons} == {"U1234567", None, "X9901"}
+
+
+def test_relinking_reads_persons_and_reports_column_by_column_as_training_does(trained: Docket):
+    _open(trained, 900, {**ZEYNEP, "document_number": "x 99 01", "sex": None})
+    _take(trained, "C-1", **{**OF_ZEYNEP, "postcode": " 303 03 "})
+    persons, reports = trained.linkage.training_records()
+    person_columns, report_columns = trained.linkage.linkage_columns()
+    for rows, columns in ((persons, person_columns), (reports, report_columns)):
+        assert list(columns) == ["unique_id", *COLUMNS]
+        as_rows = zip(*columns.values(), strict=True)
+        assert [dict(zip(columns, values, strict=True)) for values in as_rows] == [
+            {name: row[name] for name in columns} for row in rows
+        ]
+    assert "exit_record/C-1" in report_columns["unique_id"]
 
 
 def test_a_common_birth_date_does_not_crowd_out_the_person_who_bears_the_names(

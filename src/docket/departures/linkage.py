@@ -56,19 +56,21 @@ def normal_name(text: str) -> str:
 def record(fields: Mapping[str, Any]) -> dict[str, str | None]:
     """A person or a report as the model compares it: the compared columns, normalised, with
     ``None`` for what is missing."""
-    out: dict[str, str | None] = {}
-    for comparison in COMPARISONS:
-        value = str(fields.get(comparison.column) or "").strip()
-        if comparison.kind == "name":
-            value = normal_name(value)
-        elif comparison.column == "document_number":
-            value = normal_document_number(value)
-        elif comparison.column == "postcode":
-            value = re.sub(r"\s+", "", value.upper())
-        elif comparison.column == "sex":
-            value = value.upper()[:1]
-        out[comparison.column] = value or None
-    return out
+    return {c.column: compared_value(c, fields.get(c.column)) for c in COMPARISONS}
+
+
+def compared_value(comparison: Comparison, raw: Any) -> str | None:
+    """One field as ``comparison`` compares it, normalised (``None``: missing)."""
+    value = str(raw or "").strip()
+    if comparison.kind == "name":
+        value = normal_name(value)
+    elif comparison.column == "document_number":
+        value = normal_document_number(value)
+    elif comparison.column == "postcode":
+        value = re.sub(r"\s+", "", value.upper())
+    elif comparison.column == "sex":
+        value = value.upper()[:1]
+    return value or None
 
 
 def person_record(person: Person) -> dict[str, str | None]:

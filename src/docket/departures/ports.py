@@ -68,6 +68,11 @@ class DepartureWrite(Protocol):
 
     def open_cases_of(self, person_id: str) -> list[Case]: ...
 
+    def open_cases_of_persons(self, person_ids: Sequence[str]) -> dict[str, list[Case]]:
+        """:meth:`open_cases_of` for many persons at once (every one of ``person_ids`` is a
+        key, with no cases when none is open)."""
+        ...
+
     def departures_taking(self, party: str, on: dt.date) -> list[Departure]:
         """The departures of ``party`` a report of ``on`` falls within reach of, by id."""
         ...
@@ -153,8 +158,17 @@ class DepartureStore(Protocol):
     def read(self) -> AbstractContextManager[DepartureRead]: ...
 
 
+Columns = dict[str, list[str | None]]
+"""Records column by column: each column's values in one list, all lists the same length."""
+
+
 class LinkageStore(Protocol):
     """What training the linkage model reads and where it keeps the result."""
+
+    def linkage_columns(self) -> tuple[Columns, Columns]:
+        """Every person and every departure report as the model compares them, column by
+        column, ``unique_id`` first (what batch prediction reads)."""
+        ...
 
     def training_records(
         self,

@@ -699,19 +699,23 @@ def relink_reports(
         parties = _travellers(
             stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller
         )
-        moves = []
+        moved = []
         for s in stored:
-            key = _key(s)
-            status, person_id, method, weighed = resolved[key]
-            party = f"person:{person_id}" if person_id else parties[key]
-            if (status, person_id, party) == (s.status, s.person_id, s.counted.party):
-                continue
+            status, person_id, method, weighed = resolved[_key(s)]
+            party = f"person:{person_id}" if person_id else parties[_key(s)]
+            if (status, person_id, party) != (s.status, s.person_id, s.counted.party):
+                moved.append((s, party))
+        linked_anew = (p for s, _ in moved if (p := resolved[_key(s)][1]) != s.person_id)
+        cases = tx.open_cases_of_persons([p for p in dict.fromkeys(linked_anew) if p is not None])
+        moves = []
+        for s, party in moved:
+            status, person_id, method, weighed = resolved[_key(s)]
             if person_id is None:
                 counted = Counted(party)
             elif person_id == s.person_id:
                 counted = dataclasses.replace(s.counted, party=party)
             else:
-                counted = _counted(tx, person_id, tx.open_cases_of(person_id))
+                counted = _counted(tx, person_id, cases[person_id])
             after = dataclasses.replace(
                 s,
                 status=status,

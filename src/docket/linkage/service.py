@@ -3,7 +3,6 @@ reports received, and keep it as the next version, which the intake then scores 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ from docket.departures.linkage import AUTO_LINK
 from docket.departures.ports import DepartureStore, LinkageStore
 from docket.departures.service import Relinked, relink_reports
 from docket.errors import NotFound
-from docket.linkage.splink_model import predict, same_traveller, train
+from docket.linkage.splink_model import candidates, same_traveller, train
 
 CANDIDATE_FROM = 0.01
 """Pairs below this match probability are no candidates (as on the fast path)."""
@@ -61,13 +60,12 @@ def relink(
         raise NotFound("no linkage model yet: run `docket linkage train` first")
     version, model = latest
     progress("reading persons and reports")
-    persons, reports = store.training_records()
-    progress(f"linking {len(reports):,} reports to {len(persons):,} persons (Splink)")
-    scored: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
-    for person_id, report_id, weight in predict(model, persons, reports, CANDIDATE_FROM):
-        scored[report_id].append((person_id, weight))
-    wanted = {pid for candidates in scored.values() for pid, _ in candidates}
-    fields = {str(p["unique_id"]): p for p in persons if p["unique_id"] in wanted}
+    persons, reports = store.linkage_columns()
+    progress(
+        f"linking {len(reports['unique_id']):,} reports to {len(persons['unique_id']):,} "
+        "persons (Splink)"
+    )
+    found = candidates(model, persons, reports, CANDIDATE_FROM)
     del persons
     progress("grouping reports of one traveller (Splink)")
     pairs = same_traveller(model, reports, AUTO_LINK)
@@ -77,7 +75,7 @@ def relink(
         clock=clock,
         actor=actor,
         model_version=version,
-        scored=scored,
-        persons=fields,
+        scored=found.scored,
+        persons=found.persons,
         same_traveller=pairs,
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -28,6 +29,7 @@ from docket.departures.comparisons import (
     TF_COLUMNS,
     Comparison,
 )
+from docket.departures.ports import Columns
 from docket.errors import InvalidInput
 
 Row = Mapping[str, str | None]
@@ -235,13 +237,61 @@ def predict(
     return pairs
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What batch prediction found for the reports: each report's candidates (person id,
+    match weight) and those persons as the model compares them."""
+
+    scored: dict[str, list[tuple[str, float]]]
+    persons: dict[str, dict[str, str | None]]
+
+
+def candidates(
+    model: Mapping[str, Any], persons: Columns, reports: Columns, threshold: float
+) -> Candidates:
+    """Splink's batch prediction of ``reports`` against ``persons`` (columns, as
+    :meth:`~docket.departures.ports.LinkageStore.linkage_columns` reads them): the pairs at or
+    above ``threshold`` match probability, and the persons they name. The same pairs and
+    weights as :func:`predict`, fed to DuckDB as Arrow columns and read back from it in SQL
+    rather than as a dict per record."""
+    connection = duckdb.connect()
+    try:
+        api = DuckDBAPI(connection=connection)
+        people = api.register(_columns_table(persons), dataset_display_name="persons")
+        received = api.register(_columns_table(reports), dataset_display_name="reports")
+        linker = Linker([people, received], dict(model), log_level=_QUIET)
+        found = linker.inference.predict(threshold_match_probability=threshold).physical_name
+        # Table names are Splink's own, never input.
+        reported = "source_dataset_l = 'reports'"
+        pairs = connection.sql(
+            f"select case when {reported} then unique_id_l else unique_id_r end, "  # noqa: S608
+            f"case when {reported} then unique_id_r else unique_id_l end, match_weight "
+            f"from {found}"
+        ).fetchall()
+        named = connection.sql(
+            f"select * from {people.physical_name} where unique_id in "  # noqa: S608
+            f"(select unique_id_l from {found} union select unique_id_r from {found})"
+        ).fetchall()
+    finally:
+        connection.close()
+    scored: dict[str, list[tuple[str, float]]] = {}
+    for report_id, person_id, weight in pairs:
+        scored.setdefault(str(report_id), []).append((str(person_id), float(weight)))
+    columns = list(persons)
+    return Candidates(scored, {str(row[0]): dict(zip(columns, row, strict=True)) for row in named})
+
+
+def _columns_table(columns: Columns) -> pa.Table:
+    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
+
+
 def same_traveller(
-    model: Mapping[str, Any], reports: Sequence[Row], threshold: float
+    model: Mapping[str, Any], reports: Columns, threshold: float
 ) -> list[tuple[str, str]]:
-    """Splink's deduplication of ``reports`` among themselves with the same trained weights:
-    the pairs of report ids at or above ``threshold`` match probability."""
+    """Splink's deduplication of ``reports`` (columns) among themselves with the same trained
+    weights: the pairs of report ids at or above ``threshold`` match probability."""
     settings = {**model, "link_type": "dedupe_only"}
     api = DuckDBAPI()
-    table = api.register(_table(reports), dataset_display_name="reports")
+    table = api.register(_columns_table(reports), dataset_display_name="reports")
     linker = Linker(table, settings, log_level=_QUIET)
     return [(str(r["unique_id_l"]), str(r["unique_id_r"])) for r in _pairs(linker, threshold)]

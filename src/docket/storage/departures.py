@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
-from docket.departures.linkage import Model, record
+from docket.departures.comparisons import COMPARISONS, Comparison
+from docket.departures.linkage import Model, compared_value, record
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
@@ -28,7 +29,7 @@ from docket.departures.model import (
     Source,
     Status,
 )
-from docket.departures.ports import StoredReport
+from docket.departures.ports import Columns, StoredReport
 from docket.storage import schema as t
 from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
@@ -293,13 +294,21 @@ class SqlDepartureWrite(SqlDepartureRead):
         return dict(_person_records(self.connection.execute(query)))
 
     def open_cases_of(self, person_id: str) -> list[Case]:
+        return self.open_cases_of_persons([person_id])[person_id]
+
+    def open_cases_of_persons(self, person_ids: Sequence[str]) -> dict[str, list[Case]]:
+        c = t.cases.c
         closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
-        rows = self.connection.scalars(
-            sa.select(t.cases.c.data)
-            .where(t.cases.c.person_id == person_id, t.cases.c.state.not_in(closed))
-            .order_by(t.cases.c.case_ref)
-        )
-        return [snapshot.case_from_dict(json.loads(data)) for data in rows]
+        found: dict[str, list[Case]] = {pid: [] for pid in person_ids}
+        for chunk in _chunks(list(found)):
+            rows = self.connection.execute(
+                sa.select(c.person_id, c.data)
+                .where(c.person_id.in_(chunk), c.state.not_in(closed))
+                .order_by(c.person_id, c.case_ref)
+            )
+            for person_id, data in rows:
+                found[person_id].append(snapshot.case_from_dict(json.loads(data)))
+        return found
 
     def departures_taking(self, party: str, on: dt.date) -> list[Departure]:
         c = t.departures.c
@@ -529,6 +538,46 @@ def _person_records(rows: Iterable[Any]) -> Iterator[tuple[str, dict[str, str | 
         yield str(pid), record(fields)
 
 
+_PERSON_FIELDS = (
+    "given_name", "family_name", "date_of_birth", "sex", "postcode", "document_number"
+)  # fmt: skip
+"""The columns of :func:`_compared_columns` after the person id, in its order."""
+
+
+def _person_columns(connection: sa.Connection) -> Columns:
+    """Every person as the model compares them, column by column (see
+    :meth:`SqlLinkageStore.linkage_columns`)."""
+    ids: list[str | None] = []
+    raw: dict[str, list[Any]] = {name: [] for name in _PERSON_FIELDS}
+    rows = connection.execution_options(yield_per=_READ_BATCH).execute(
+        _compared_columns(connection.dialect.name)
+    )
+    for batch in rows.partitions():
+        pid, *fields = zip(*batch, strict=True)
+        ids.extend(map(str, pid))
+        for name, values in zip(_PERSON_FIELDS, fields, strict=True):
+            raw[name].extend(values)
+    columns: Columns = {"unique_id": ids}
+    for comparison in COMPARISONS:
+        columns[comparison.column] = _compared(comparison, raw.pop(comparison.column))
+    return columns
+
+
+def _compared(comparison: Comparison, values: Sequence[Any]) -> list[str | None]:
+    """``values`` as ``comparison`` compares them, each distinct value normalised once (names,
+    birth dates and postcodes repeat across a million persons)."""
+    seen: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for value in values:
+        try:
+            out.append(seen[value])
+        except KeyError:
+            day = value.isoformat() if isinstance(value, dt.date) else value
+            seen[value] = normal = compared_value(comparison, day)
+            out.append(normal)
+    return out
+
+
 _MODELS: dict[tuple[str, int], Model] = {}
 """Models read so far, by (database, version): a version never changes once saved."""
 
@@ -567,6 +616,23 @@ class SqlLinkageStore:
                     sa.select(r.source, r.source_record_id, r.content)
                 )
             ]
+        return persons, reports
+
+    def linkage_columns(self) -> tuple[Columns, Columns]:
+        """Every person and every departure report as the model compares them, column by
+        column, ``unique_id`` first: what batch prediction feeds Splink. A million persons
+        read as a dict each took seconds and gigabytes; as columns each distinct name is
+        normalised and kept once."""
+        with self.engine.connect() as connection:
+            persons = _person_columns(connection)
+            r = t.departure_reports.c
+            reports: Columns = {"unique_id": [], **{c.column: [] for c in COMPARISONS}}
+            for source, record_id, content in connection.execute(
+                sa.select(r.source, r.source_record_id, r.content)
+            ):
+                reports["unique_id"].append(f"{source}/{record_id}")
+                for column, value in record(json.loads(content)).items():
+                    reports[column].append(value)
         return persons, reports
 
     def model_settings(self) -> tuple[int, dict[str, Any]] | None:
