@@ -588,8 +588,10 @@ def _regroup(
     tx.replace_departures(replaced, created, owners)
     tx.add_counts(total(change))
     recorded: list[str] = []
+    opened = tx.open_cases_of_persons(list(dict.fromkeys(p for p, _, _ in confirmed)))
     for person_id, departure, report in confirmed:
-        cases = tx.open_cases_of(person_id)
+        # Recording a departure changes the person's cases: a second one reads them again.
+        cases = opened.pop(person_id) if person_id in opened else tx.open_cases_of(person_id)
         recorded.extend(_record_on_cases(tx, cases, departure, report, actor=actor, now=now))
     return owners, tuple(recorded)
 
