@@ -44,3 +44,22 @@ def test_columnar_prediction_gives_each_candidate_as_the_model_compares_them(fit
     by_id = {p["unique_id"]: p for p in people}
     for person_id, fields in found.persons.items():
         assert fields == {k: by_id[person_id].get(k) for k in ("unique_id", *COLUMNS)}
+
+
+def test_reports_left_out_are_not_predicted_yet_count_in_the_term_frequencies(fitted):
+    people, reports, settings = fitted
+    left_out = {r["unique_id"] for r in reports[::3]}
+    expected = {
+        (p, r): w for p, r, w in predict(settings, people, reports, 0.01) if r not in left_out
+    }
+    found = candidates(settings, _columns(people), _columns(reports), 0.01, leaving_out=left_out)
+    got = {(pid, rid): w for rid, scored in found.scored.items() for pid, w in scored}
+    assert not left_out & set(found.scored)
+    assert got.keys() == expected.keys()
+    for pair, weight in got.items():
+        assert weight == pytest.approx(expected[pair], abs=1e-12)
+    # Without the left-out reports in the frequencies, the names would weigh otherwise.
+    alone = [r for r in reports if r["unique_id"] not in left_out]
+    assert {(p, r): w for p, r, w in predict(settings, people, alone, 0.01)} != pytest.approx(
+        expected, abs=1e-12
+    )

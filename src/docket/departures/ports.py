@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -131,6 +131,11 @@ class DepartureWrite(Protocol):
 class DepartureRead(Protocol):
     def pending_reviews(self, limit: int) -> list[StoredReport]:
         """Reports in review, oldest first."""
+        ...
+
+    def settled_reports(self, link_methods: Collection[str]) -> set[str]:
+        """``source/source_record_id`` of every report linked by one of ``link_methods`` or
+        decided on by a reviewer."""
         ...
 
     def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:

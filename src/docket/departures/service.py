@@ -632,6 +632,15 @@ KEPT_METHODS = frozenset({"a_number", "document", "review"})
 """Links that relinking leaves as they are: an exact identifier, a reviewer's decision."""
 
 
+def settled_reports(*, store: DepartureStore) -> set[str]:
+    """Keys of the reports a relink leaves as they are (linked by :data:`KEPT_METHODS` or
+    decided by a reviewer): nobody weighs their candidates, so batch prediction can leave
+    them out. A report settled now stays settled (relinking keeps it, and a reviewer's
+    decision is never undone)."""
+    with store.read() as tx:
+        return tx.settled_reports(KEPT_METHODS)
+
+
 @dataclass(frozen=True)
 class Relinked:
     """What a relink changed."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from docket.cases.ports import Clock
 from docket.departures.linkage import AUTO_LINK
 from docket.departures.ports import DepartureStore, LinkageStore
-from docket.departures.service import Relinked, relink_reports
+from docket.departures.service import Relinked, relink_reports, settled_reports
 from docket.errors import NotFound
 from docket.linkage.splink_model import candidates, same_traveller, train
 
@@ -65,7 +65,8 @@ def relink(
         f"linking {len(reports['unique_id']):,} reports to {len(persons['unique_id']):,} "
         "persons (Splink)"
     )
-    found = candidates(model, persons, reports, CANDIDATE_FROM)
+    settled = settled_reports(store=departures)
+    found = candidates(model, persons, reports, CANDIDATE_FROM, leaving_out=settled)
     del persons
     progress("grouping reports of one traveller (Splink)")
     pairs = same_traveller(model, reports, AUTO_LINK)

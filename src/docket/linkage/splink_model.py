@@ -9,12 +9,13 @@ blocking rules, with term-frequency adjustment on both names.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -247,19 +248,43 @@ class Candidates:
 
 
 def candidates(
-    model: Mapping[str, Any], persons: Columns, reports: Columns, threshold: float
+    model: Mapping[str, Any],
+    persons: Columns,
+    reports: Columns,
+    threshold: float,
+    *,
+    leaving_out: Collection[str] = frozenset(),
 ) -> Candidates:
     """Splink's batch prediction of ``reports`` against ``persons`` (columns, as
     :meth:`~docket.departures.ports.LinkageStore.linkage_columns` reads them): the pairs at or
     above ``threshold`` match probability, and the persons they name. The same pairs and
     weights as :func:`predict`, fed to DuckDB as Arrow columns and read back from it in SQL
-    rather than as a dict per record."""
+    rather than as a dict per record.
+
+    Reports in ``leaving_out`` are not predicted (nobody weighs their candidates), yet their
+    names still count in the term frequencies, as Splink would count them with every report
+    in: so every other report's pairs have the weights they would have had."""
     connection = duckdb.connect()
     try:
         api = DuckDBAPI(connection=connection)
         people = api.register(_columns_table(persons), dataset_display_name="persons")
-        received = api.register(_columns_table(reports), dataset_display_name="reports")
+        every = _columns_table(reports)
+        received = api.register(every, dataset_display_name="reports")
         linker = Linker([people, received], dict(model), log_level=_QUIET)
+        if leaving_out:
+            frequencies = [
+                (column, linker.table_management.compute_tf_table(column))
+                for column in _tf_columns(model)
+            ]
+            left_out = pc.is_in(every["unique_id"], value_set=pa.array(list(leaving_out)))
+            received = api.register(
+                every.filter(pc.invert(left_out)),
+                dataset_display_name="reports",
+                table_name="reports_weighed",
+            )
+            linker = Linker([people, received], dict(model), log_level=_QUIET)
+            for column, table in frequencies:
+                linker.table_management.register_term_frequency_lookup(table, column)
         found = linker.inference.predict(threshold_match_probability=threshold).physical_name
         # Table names are Splink's own, never input.
         reported = "source_dataset_l = 'reports'"
@@ -279,6 +304,18 @@ def candidates(
         scored.setdefault(str(report_id), []).append((str(person_id), float(weight)))
     columns = list(persons)
     return Candidates(scored, {str(row[0]): dict(zip(columns, row, strict=True)) for row in named})
+
+
+def _tf_columns(model: Mapping[str, Any]) -> list[str]:
+    """The columns the model adjusts for term frequency."""
+    return sorted(
+        {
+            str(level["tf_adjustment_column"])
+            for comparison in model["comparisons"]
+            for level in comparison["comparison_levels"]
+            if level.get("tf_adjustment_column")
+        }
+    )
 
 
 def _columns_table(columns: Columns) -> pa.Table:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -195,6 +195,13 @@ class SqlDepartureRead:
         query = _compared_columns(self.connection.dialect.name)
         rows = self.connection.execute(query.where(t.persons.c.person_id.in_(list(person_ids))))
         return dict(_person_records(rows))
+
+    def settled_reports(self, link_methods: Collection[str]) -> set[str]:
+        r, d = t.departure_reports.c, t.review_decisions.c
+        linked = sa.select(r.source, r.source_record_id).where(r.link_method.in_(link_methods))
+        decided = sa.select(d.source, d.source_record_id)
+        rows = self.connection.execute(sa.union(linked, decided))
+        return {f"{source}/{record_id}" for source, record_id in rows}
 
     def linkage_model(self) -> Model | None:
         if self._model is _UNREAD:
