@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -296,7 +297,7 @@ class SqlDepartureWrite(SqlDepartureRead):
         found = []
         for report in reports:
             query = _candidate_query(report)
-            rows: Iterable[Any] = self.connection.execute(query) if query is not None else ()
+            rows: Iterable[Any] = self.connection.execute(*query) if query is not None else ()
             found.append({str(row[0]): _linkage_record(row) for row in rows})
         return found
 
@@ -511,8 +512,29 @@ def _compared_columns(dialect: str) -> sa.Select[Any]:
     )
 
 
-def _candidate_query(report: Mapping[str, str | None]) -> sa.CompoundSelect[Any] | None:
-    """The fast path's candidates of ``report`` in one statement (a part per rule)."""
+def _candidate_query(
+    report: Mapping[str, str | None],
+) -> tuple[sa.CompoundSelect[Any], dict[str, Any]] | None:
+    """The fast path's candidates of ``report`` in one statement (a part per rule), and its
+    parameters."""
+    born: dt.date | None = None
+    if report.get("date_of_birth") is not None:
+        with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
+            born = dt.date.fromisoformat(str(report["date_of_birth"]))
+    family, given = report.get("family_name"), report.get("given_name")
+    named = family is not None and given is not None
+    if born is None and not named:
+        return None
+    query = _candidate_statement(born is not None, named, MAX_CANDIDATES, NAMESAKES, MAX_NAMESAKES)
+    return query, {"born": born, "family": family, "given": given}
+
+
+@functools.lru_cache(maxsize=32)
+def _candidate_statement(
+    born: bool, named: bool, most_born: int, namesakes: int, most_namesakes: int
+) -> sa.CompoundSelect[Any]:
+    """The statement of :func:`_candidate_query`, made once for each shape (building one
+    costs more than running it)."""
     p = t.persons.c
     columns = sa.select(
         p.person_id,
@@ -523,37 +545,33 @@ def _candidate_query(report: Mapping[str, str | None]) -> sa.CompoundSelect[Any]
         p.postcode_key,
         p.document_key,
     )
+    day = sa.bindparam("born", type_=sa.Date)
+    family = sa.bindparam("family", type_=sa.Text)
+    given = sa.bindparam("given", type_=sa.Text)
     parts: list[sa.Select[Any]] = []
-    born: dt.date | None = None
-    if report.get("date_of_birth") is not None:
-        with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
-            born = dt.date.fromisoformat(str(report["date_of_birth"]))
-    family, given = report.get("family_name"), report.get("given_name")
-    if born is not None:
+    if born:
         agreeing = sa.case((p.family_name_key == family, 1), else_=0) + sa.case(
             (p.given_name_key == given, 1), else_=0
         )
         parts.append(
-            columns.where(p.date_of_birth == born)
+            columns.where(p.date_of_birth == day)
             .order_by(agreeing.desc(), p.person_id)
-            .limit(MAX_CANDIDATES)
+            .limit(most_born)
         )
-    if family is not None and given is not None:
-        named = columns.where(p.family_name_key == family, p.given_name_key == given)
-        if born is None:
-            parts.append(named.order_by(p.person_id).limit(MAX_NAMESAKES))
+    if named:
+        bearing = columns.where(p.family_name_key == family, p.given_name_key == given)
+        if not born:
+            parts.append(bearing.order_by(p.person_id).limit(most_namesakes))
         else:
             parts += [
-                named.where(p.date_of_birth > born)
+                bearing.where(p.date_of_birth > day)
                 .order_by(p.date_of_birth, p.person_id)
-                .limit(NAMESAKES),
-                named.where(p.date_of_birth < born)
+                .limit(namesakes),
+                bearing.where(p.date_of_birth < day)
                 .order_by(p.date_of_birth.desc(), p.person_id.desc())
-                .limit(NAMESAKES),
-                named.where(p.date_of_birth.is_(None)).order_by(p.person_id).limit(NAMESAKES),
+                .limit(namesakes),
+                bearing.where(p.date_of_birth.is_(None)).order_by(p.person_id).limit(namesakes),
             ]
-    if not parts:
-        return None
     return sa.union_all(*(sa.select(part.subquery()) for part in parts))
 
 

@@ -128,6 +128,8 @@ case_deadlines = sa.Table(
     sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.case_id"), primary_key=True),
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("due_on", sa.Date, nullable=False, index=True),
+    # The exit metrics count overdue voluntary departures among every kind of deadline.
+    sa.Index("ix_case_deadlines_kind_due_on", "kind", "due_on"),
 )
 
 # Identities (docket.identity). Moments are ISO text in UTC (storage.rows.instant_text), which

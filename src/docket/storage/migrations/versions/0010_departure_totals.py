@@ -1,5 +1,6 @@
 """Exit metrics read in time of the days asked: the counts summed over every day, kept beside
-the daily counts (``departure_totals``), and the daily counts indexed by day.
+the daily counts (``departure_totals``), the daily counts indexed by day, and deadlines by
+kind (the overdue voluntary departures were counted among a million deadlines of every kind).
 
 Revision ID: 0010
 Revises: 0009
@@ -29,8 +30,10 @@ def upgrade() -> None:
         "GROUP BY dimension, value HAVING SUM(count) <> 0"
     )
     op.create_index("ix_departure_counts_day", "departure_counts", ["day", "dimension", "value"])
+    op.create_index("ix_case_deadlines_kind_due_on", "case_deadlines", ["kind", "due_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_deadlines_kind_due_on", "case_deadlines")
     op.drop_index("ix_departure_counts_day", "departure_counts")
     op.drop_table("departure_totals")
