@@ -88,6 +88,10 @@ class DepartureWrite(Protocol):
 
     def open_cases_of(self, person_id: str) -> list[Case]: ...
 
+    def open_cases_of_persons(self, person_ids: Sequence[str]) -> dict[str, list[Case]]:
+        """:meth:`open_cases_of` each of ``person_ids`` (an empty list for one with none)."""
+        ...
+
     def departures_taking(self, party: str, on: dt.date) -> list[Departure]:
         """The departures of ``party`` a report of ``on`` falls within reach of, by id."""
         ...

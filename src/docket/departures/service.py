@@ -32,6 +32,7 @@ from docket.departures.linkage import (
     siblings,
 )
 from docket.departures.model import (
+    COLLAPSE_DAYS,
     Counted,
     Counts,
     Departure,
@@ -145,19 +146,33 @@ def accept_reports(
     return summary
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    """How a report resolved to a person (or to nobody), before anything is written."""
+
+    person_id: str | None
+    method: str
+    probability: float | None
+    status: Status
+    version: int | None = None
+    weighed: tuple[tuple[str, float], ...] = ()
+
+
 @dataclass
 class _Batch:
-    """What a batch of reports needs from the database, looked up for all of them at once
-    (none of it changes while the batch is taken), and the counts it moves."""
+    """What a batch of reports needs from the database, looked up for all of them at once:
+    the reports received before, each new report's resolution (persons do not change while
+    the batch is taken), the open cases of the persons and the departures of the parties it
+    is of (kept up to date as the batch writes them), and the counts it moves."""
 
     known: dict[tuple[str, str], tuple[str, Status, str]]
     """(source, source_record_id) -> content hash, status and departure of a report received
     before, or earlier in the batch."""
-    by_a_number: dict[str, str]
-    by_document: dict[str, str]
-    model: Model | None
-    candidates: dict[tuple[str, str], dict[str, dict[str, str | None]]]
-    """The linkage model's candidates of each report no exact identifier resolves."""
+    resolved: dict[tuple[str, str], _Resolved]
+    cases: dict[str, list[Case]]
+    """Open cases by person id (dropped once a report records on them: read again)."""
+    departures: dict[str, list[Departure]]
+    """Every departure of each party, by id."""
     counts: list[Counts] = field(default_factory=list)
 
     @classmethod
@@ -166,21 +181,37 @@ class _Batch:
             key: (stored.content_hash, stored.status, stored.departure_id)
             for key, stored in tx.reports_by_key([p.report.key for p in reports]).items()
         }
-        fresh = [p.report for p in reports if p.report.key not in known]
+        first: dict[tuple[str, str], Report] = {}
+        for parsed in reports:
+            if parsed.report.key not in known:
+                first.setdefault(parsed.report.key, parsed.report)
+        fresh = list(first.values())
         by_a_number = tx.persons_by_a_numbers([r.a_number for r in fresh if r.a_number])
         by_document = tx.persons_by_documents(
             [r.document_number for r in fresh if r.document_number]
         )
-        unresolved = [
-            r
-            for r in fresh
-            if r.a_number not in by_a_number and r.document_number not in by_document
-        ]
+        resolved: dict[tuple[str, str], _Resolved] = {}
+        for r in fresh:
+            if r.a_number and r.a_number in by_a_number:
+                resolved[r.key] = _Resolved(by_a_number[r.a_number], "a_number", 1.0, Status.LINKED)
+            elif r.document_number and r.document_number in by_document:
+                person_id = by_document[r.document_number]
+                resolved[r.key] = _Resolved(person_id, "document", 1.0, Status.LINKED)
+        unresolved = [r for r in fresh if r.key not in resolved]
         model = tx.linkage_model() if unresolved else None
-        compared = {r.key: record(r.content()) for r in unresolved} if model else {}
-        found = tx.candidates_of(list(compared.values()))
-        candidates = dict(zip(compared, found, strict=True))
-        return cls(known, by_a_number, by_document, model, candidates)
+        compared = [record(r.content()) for r in unresolved] if model else []
+        found = tx.candidates_of(compared)
+        for r, fields, candidates in zip(unresolved, compared, found, strict=False):
+            assert model is not None
+            resolved[r.key] = _weighed(model, resolve(model, fields, candidates))
+        for r in unresolved[len(found) :]:  # no model yet
+            resolved[r.key] = _Resolved(None, "", None, Status.UNLINKED)
+        persons = sorted({v.person_id for v in resolved.values() if v.person_id is not None})
+        parties = [f"person:{pid}" for pid in persons]
+        parties += [cluster_key(r) for r in fresh if resolved[r.key].person_id is None]
+        cases = tx.open_cases_of_persons(persons)
+        departures = tx.departures_of_parties(sorted(set(parties)))
+        return cls(known, resolved, cases, departures)
 
     def take(self, tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -> Intake:
         report = parsed.report
@@ -190,30 +221,25 @@ class _Batch:
             known_hash, known_status, known_departure = self.known[key]
             outcome = Outcome.DUPLICATE if known_hash == content_hash else Outcome.CONFLICT
             return Intake(source, record_id, outcome, known_status, known_departure)
-        person_id, method = self._by_identifier(report)
-        version = None
-        probability: float | None = 1.0
-        status = Status.LINKED
-        weighed: tuple[tuple[str, float], ...] = ()
-        if person_id is None:
-            method, probability, status = "", None, Status.UNLINKED
-            if self.model is not None:
-                compared = record(report.content())
-                found = resolve(self.model, compared, self.candidates[key])
-                version = self.model.version
-                weighed = tuple((c.person_id, c.probability) for c in found.candidates)
-                probability = found.best.probability if found.best else None
-                status = Status(found.status)
-                if status is Status.LINKED and found.best is not None:
-                    person_id, method = found.best.person_id, "model"
-        cases = tx.open_cases_of(person_id) if person_id else []
+        resolved = self.resolved[key]
+        person_id, status = resolved.person_id, resolved.status
+        cases: list[Case] = []
         if person_id is not None:
+            if person_id not in self.cases:
+                self.cases[person_id] = tx.open_cases_of(person_id)
+            cases = self.cases[person_id]
             counted = _counted(tx, person_id, cases)
         else:
             counted = Counted(party=cluster_key(report))
-        existing = tx.departures_taking(counted.party, report.departed_on)
+        existing = self._taking(counted.party, report.departed_on)
         departure = absorb(existing, report, counted, new_id())
         tx.save_departure(departure, replacing=existing)
+        gone = {d.departure_id for d in existing}
+        self.departures[counted.party] = sorted(
+            [d for d in self.departures.get(counted.party, []) if d.departure_id not in gone]
+            + [departure],
+            key=lambda d: d.departure_id,
+        )
         tx.add_report(
             StoredReport(
                 report=report,
@@ -225,10 +251,10 @@ class _Batch:
                 departure_id=departure.departure_id,
                 intake_departure_id=departure.departure_id,
                 person_id=person_id,
-                link_method=method,
-                match_probability=probability,
-                model_version=version,
-                candidates=weighed,
+                link_method=resolved.method,
+                match_probability=resolved.probability,
+                model_version=resolved.version,
+                candidates=resolved.weighed,
             )
         )
         self.known[key] = (content_hash, status, departure.departure_id)
@@ -237,6 +263,8 @@ class _Batch:
         recorded: tuple[str, ...] = ()
         if departure.confirmed and not any(d.confirmed for d in existing):
             recorded = _record_on_cases(tx, cases, departure, report, actor=actor, now=now)
+            if person_id is not None:
+                self.cases.pop(person_id, None)  # changed: read again when next needed
         return Intake(
             source,
             record_id,
@@ -247,14 +275,24 @@ class _Batch:
             parsed.warnings,
         )
 
-    def _by_identifier(self, report: Report) -> tuple[str | None, str]:
-        """The person an exact identifier names (A-number first, then document number),
-        and which identifier did."""
-        if report.a_number and report.a_number in self.by_a_number:
-            return self.by_a_number[report.a_number], "a_number"
-        if report.document_number and report.document_number in self.by_document:
-            return self.by_document[report.document_number], "document"
-        return None, ""
+    def _taking(self, party: str, on: dt.date) -> list[Departure]:
+        """What ``DepartureWrite.departures_taking`` answers, from the batch's own copy."""
+        window = dt.timedelta(days=COLLAPSE_DAYS)
+        return [
+            d
+            for d in self.departures.get(party, [])
+            if d.first_on <= on + window and d.last_on >= on - window
+        ]
+
+
+def _weighed(model: Model, found: Resolution) -> _Resolved:
+    """A report's resolution by the linkage model's fast path."""
+    weighed = tuple((c.person_id, c.probability) for c in found.candidates)
+    probability = found.best.probability if found.best else None
+    status = Status(found.status)
+    if status is Status.LINKED and found.best is not None:
+        return _Resolved(found.best.person_id, "model", probability, status, model.version, weighed)
+    return _Resolved(None, "", probability, status, model.version, weighed)
 
 
 def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:

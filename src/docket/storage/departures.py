@@ -310,6 +310,20 @@ class SqlDepartureWrite(SqlDepartureRead):
         )
         return [snapshot.case_from_dict(json.loads(data)) for data in rows]
 
+    def open_cases_of_persons(self, person_ids: Sequence[str]) -> dict[str, list[Case]]:
+        closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
+        c = t.cases.c
+        found: dict[str, list[Case]] = {pid: [] for pid in person_ids}
+        for chunk in _chunks(person_ids):
+            rows = self.connection.execute(
+                sa.select(c.person_id, c.data)
+                .where(c.person_id.in_(chunk), c.state.not_in(closed))
+                .order_by(c.case_ref)
+            )
+            for person_id, data in rows:
+                found[str(person_id)].append(snapshot.case_from_dict(json.loads(data)))
+        return found
+
     def departures_taking(self, party: str, on: dt.date) -> list[Departure]:
         c = t.departures.c
         window = dt.timedelta(days=COLLAPSE_DAYS)
