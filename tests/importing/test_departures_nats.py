@@ -231,3 +231,29 @@ def test_a_batch_committed_but_not_acknowledged_comes_again_and_counts_once(dock
     assert figures["reports_received"]["total"] == 15
     assert figures["unique_departures"]["total"] == 15
     assert recount(store=docket.departures).agrees
+
+
+def test_a_listener_stopped_gives_back_the_batch_it_fetched_ahead(docket, feed):
+    """The next batch is fetched while one is written; a listener stopped after a batch
+    hands the one fetched ahead back at once, not after the acknowledgement wait."""
+    slow = Feed(feed.url, feed.stream, feed.subject, batch=5, ack_wait=60.0)
+    asyncio.run(_publish(slow.stream, slow.subject, [report(n) for n in range(20)]))
+
+    async def first_batch_only() -> None:
+        stop = asyncio.Event()
+        await listen(
+            slow,
+            store=docket.departures,
+            clock=docket.clock,
+            actor="feed",
+            stop=stop,
+            on_batch=lambda _done: stop.set(),
+        )
+
+    asyncio.run(first_batch_only())
+    assert stored(docket) == 5
+    rest = asyncio.run(
+        listen(slow, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.0)
+    )
+    assert (rest.received, rest.accepted) == (15, 15)
+    assert stored(docket) == 20

@@ -14,6 +14,7 @@ deliver it again, and listed with its reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -26,6 +27,7 @@ import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.client import JetStreamContext
 
 from docket.cases.ports import Clock
 from docket.departures.model import Parsed, parse_report, refuse_future
@@ -96,22 +98,49 @@ async def listen(
             config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=feed.ack_wait),
         )
         quiet_since = time.monotonic()
-        while not stop.is_set():
-            try:
-                messages = await subscription.fetch(feed.batch, timeout=1.0)
-            except TimeoutError:  # nats' own and asyncio's: nothing came in time
-                if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
-                    break
-                continue
-            quiet_since = time.monotonic()
-            await _take(messages, done, store=store, clock=clock, actor=actor)
-            if on_batch is not None:
-                on_batch(done)
+        coming = _fetch(subscription, feed.batch)
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await coming
+                except TimeoutError:  # nats' own and asyncio's: nothing came in time
+                    if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
+                        break
+                    coming = _fetch(subscription, feed.batch)
+                    continue
+                # The next batch travels while this one is written.
+                coming = _fetch(subscription, feed.batch)
+                quiet_since = time.monotonic()
+                await _take(messages, done, store=store, clock=clock, actor=actor)
+                if on_batch is not None:
+                    on_batch(done)
+        finally:
+            await _give_back(coming)
     finally:
         # Every message taken is acknowledged or terminated by now; what the server still
         # holds for this consumer it delivers to the next listener.
         await connection.close()
     return done
+
+
+def _fetch(
+    subscription: JetStreamContext.PullSubscription, batch: int
+) -> asyncio.Future[list[Msg]]:
+    return asyncio.ensure_future(subscription.fetch(batch, timeout=1.0))
+
+
+async def _give_back(coming: asyncio.Future[list[Msg]]) -> None:
+    """A batch fetched ahead and never taken goes back to the server at once (a fetch still
+    under way is called off; what it had pulled comes again after ``ack_wait``)."""
+    if not coming.done():
+        coming.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await coming
+        return
+    if coming.cancelled() or coming.exception() is not None:
+        return
+    for message in coming.result():
+        await message.nak()
 
 
 async def _take(
