@@ -135,6 +135,39 @@ def test_an_edited_projection_is_found(logged):
     assert "differs from its events in field_office" in _verify(logged).problems[0]
 
 
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        (
+            "UPDATE cases SET state = 'closed' WHERE case_ref = 'DKT-A-2'",
+            "case DKT-A-2: stored state",
+        ),
+        ("UPDATE cases SET field_office = 'LOS' WHERE case_ref = 'DKT-A-3'", "field_office"),
+        ("DELETE FROM case_bars WHERE kind = 'stay_of_removal'", "case DKT-A-2: stored case_bars"),
+        ("UPDATE case_deadlines SET due_on = '2099-01-01'", "stored case_deadlines"),
+        ("UPDATE persons SET family_name_key = 'nobody'", "stored family_name_key"),
+        (
+            "UPDATE persons SET a_number = 'A999999999' WHERE person_id IN "
+            "(SELECT person_id FROM persons ORDER BY person_id LIMIT 1)",
+            "stored a_number",
+        ),
+        (
+            "INSERT INTO person_documents SELECT person_id, 'P1234567' FROM persons LIMIT 1",
+            "stored person_documents",
+        ),
+    ],
+)
+def test_an_edited_column_or_index_row_beside_the_snapshot_is_found(logged, statement, named):
+    """What lists, filters and linkage search is checked too, not only the snapshot: a person
+    hidden from linkage by an edited name key, or a case from a filter, is tampering."""
+    assert _verify(logged).is_ok
+    tamper(logged.engine, statement)
+    problems = _verify(logged).problems
+    assert len(problems) == 1, problems
+    assert named in problems[0]
+    assert "columns or index rows were changed" in problems[0]
+
+
 def test_a_consistent_rewrite_passes_the_chain_but_not_a_signed_checkpoint(logged):
     key = Ed25519PrivateKey.generate()
     signed = _checkpoint(logged, key)
@@ -169,8 +202,12 @@ def test_a_rollback_of_the_tail_with_a_restored_projection_is_found_by_a_checkpo
     key = Ed25519PrivateKey.generate()
     with logged.engine.connect() as connection:
         old_case = connection.execute(
-            sa.text("SELECT version, data FROM cases WHERE case_ref = 'DKT-A-1'")
+            sa.text("SELECT case_id, version, data FROM cases WHERE case_ref = 'DKT-A-1'")
         ).one()
+        old_deadlines = connection.execute(
+            sa.text("SELECT kind, due_on FROM case_deadlines WHERE case_id = :c"),
+            {"c": old_case.case_id},
+        ).all()
     old_head = rows(logged.engine)[-1]["hash"]
     record(logged, "DKT-A-1", K.HEARING_HELD)
     signed = _checkpoint(logged, key)
@@ -179,8 +216,15 @@ def test_a_rollback_of_the_tail_with_a_restored_projection_is_found_by_a_checkpo
         "DELETE FROM events WHERE seq = 16",
         "UPDATE chain_heads SET length = 15, head_hash = :h WHERE chain = 'events'",
         "UPDATE cases SET version = :v, data = :d WHERE case_ref = 'DKT-A-1'",
-        params={"h": old_head, "v": old_case.version, "d": old_case.data},
+        "DELETE FROM case_deadlines WHERE case_id = :c",
+        params={"h": old_head, "v": old_case.version, "d": old_case.data, "c": old_case.case_id},
     )
+    with logged.engine.begin() as connection:
+        for kind, due_on in old_deadlines:
+            connection.execute(
+                sa.text("INSERT INTO case_deadlines VALUES (:c, :k, :d)"),
+                {"c": old_case.case_id, "k": kind, "d": due_on},
+            )
     assert _verify(logged).is_ok  # a perfect older copy, on its own
     assert "rolled back" in _verify(logged, signed, key=key).problems[0]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,16 @@ def test_a_command_on_an_uninitialised_database_says_to_run_init(tmp_path):
     assert result.stderr == (
         "error: the database is not initialised: run `docket init` first [configuration_error]\n"
     )
+
+
+def test_the_cli_starts_without_loading_splink() -> None:
+    """Splink (and DuckDB) load only for the commands that train or relink: every other
+    command starts without them."""
+    probe = (
+        "import sys, docket.cli.main; "
+        "print(sorted(m for m in sys.modules if m.startswith(('splink', 'duckdb'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

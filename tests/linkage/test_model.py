@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from docket.departures.linkage import AUTO_LINK, COMPARISONS, Model, record, resolve
+from docket.departures.comparisons import COMPARISONS
+from docket.departures.linkage import AUTO_LINK, Model, record, resolve
 from docket.errors import InvalidInput
 from docket.linkage.splink_model import predict, train
 

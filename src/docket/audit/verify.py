@@ -40,6 +40,15 @@ class AuditStore(Protocol):
 
     def stored_persons(self, person_ids: Sequence[str]) -> dict[str, Person]: ...
 
+    def index_differences(
+        self, cases: Sequence[Case], persons: Sequence[Person]
+    ) -> dict[str, list[str]]:
+        """What is kept beside each of these records' snapshots (the columns and index rows
+        that lists, filters and departure linkage search: names and their keys, A-number,
+        document numbers, state, office, bars, deadlines) and differs from what writing the
+        record stores: by case or person id, the columns or tables that differ."""
+        ...
+
     def projections_without_events(self) -> list[str]:
         """Ids of stored cases or persons that no event stream produced."""
         ...
@@ -230,6 +239,7 @@ def _compare(
     person_ids = [sid for kind, sid, _ in batch if kind is StreamType.PERSON]
     cases = store.stored_cases(case_ids) if case_ids else {}
     persons = store.stored_persons(person_ids) if person_ids else {}
+    agreeing: dict[str, tuple[str, Case | Person]] = {}
     for kind, stream_id, events in batch:
         if kind in (StreamType.DEPARTURE_REPORT, StreamType.PRIORITISATION):
             continue  # review decisions, the switch, ranking runs: no projection to rebuild
@@ -246,6 +256,19 @@ def _compare(
         elif stored != rebuilt:
             fields = _differing(stored, rebuilt)
             mismatch.append(f"{label}: stored record differs from its events in {fields}")
+        else:
+            agreeing[stream_id] = (label, rebuilt)
+    records = [record for _, record in agreeing.values()]
+    differences = store.index_differences(
+        [r for r in records if isinstance(r, Case)],
+        [r for r in records if isinstance(r, Person)],
+    )
+    for record_id, columns in sorted(differences.items()):
+        label = agreeing[record_id][0]
+        mismatch.append(
+            f"{label}: stored {', '.join(columns)} differ from its events (the record's "
+            "columns or index rows were changed)"
+        )
 
 
 def _differing(stored: Case | Person, rebuilt: Case | Person) -> str:

@@ -6,7 +6,6 @@ import click
 
 from docket.cli.context import actor_of, opened
 from docket.departures.linkage import AUTO_LINK, REVIEW_FROM
-from docket.linkage.service import relink, train_model
 
 
 @click.group("linkage")
@@ -22,6 +21,8 @@ def train_command(ctx: click.Context) -> None:
     taken from then on are scored with it: at or above the auto-link probability a report
     links by itself unless another candidate is close or the two look like siblings or
     twins; from the review threshold up it goes to review; below, it stays unlinked."""
+    from docket.linkage.service import train_model  # Splink: loaded only when used
+
     with opened(ctx) as docket:
         click.echo("training ...", err=True)
         trained = train_model(
@@ -45,6 +46,8 @@ def relink_command(ctx: click.Context) -> None:
     stand. Where reports move, departures are collapsed again, the exit metrics follow, and
     a departure that becomes confirmed is recorded on the person's open cases. One
     transaction: all of it, or nothing."""
+    from docket.linkage.service import relink  # Splink: loaded only when used
+
     with opened(ctx) as docket:
         relinked = relink(
             store=docket.linkage,

@@ -1,5 +1,6 @@
 """``docket priority``: rank open cases by a published policy, explain a case's score, record a
-person's determination, the stop control, the oversight export and the disparity report.
+person's determination, and the disparity report; the group also holds the stop control, the
+oversight export and the pack commands of :mod:`docket.cli.priority_admin`.
 
 A score is a recommendation: no command here changes a case's state. Output goes to stdout;
 progress and the run's summary (with --json or --csv) to stderr.
@@ -7,12 +8,8 @@ progress and the run's summary (with --json or --csv) to stderr.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -21,8 +18,9 @@ import orjson
 from docket.bootstrap import Docket
 from docket.cli import priority_text as text
 from docket.cli.context import actor_of, opened
+from docket.cli.priority_admin import ADMIN_COMMANDS, flags_named
 from docket.errors import Conflict, InvalidInput, NotFound
-from docket.priority import disparity, oversight, packs, switch
+from docket.priority import disparity, oversight, packs
 from docket.priority import service as priority
 from docket.priority.statement import LANGUAGES, statement
 
@@ -47,23 +45,6 @@ def _as_of(option: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--as-of", type=DATE, help="The date the policy is applied for (default: today)."
     )(option)
-
-
-@contextlib.contextmanager
-def _flags_named() -> Iterator[None]:
-    """The core's refusals, naming the flag that answers them."""
-    try:
-        yield
-    except InvalidInput as exc:
-        if "rescinded_on" in exc.details:
-            raise InvalidInput(
-                f"{exc.message.split(';')[0]}; to apply it anyway (to review past decisions, "
-                "say) pass --allow-rescinded, or give an --as-of date when it was in force",
-                details=exc.details,
-            ) from None
-        if exc.details.get("field") == "reason":
-            raise InvalidInput(f"--reason: {exc.message}", details=exc.details) from None
-        raise
 
 
 def _day(as_of: dt.datetime | None) -> dt.date | None:
@@ -117,7 +98,7 @@ def rank_command(
     # Held until the run is kept: a run refused at the end (prioritisation switched off
     # meanwhile) shows no score, so stdout gets nothing until rank has returned.
     with text.HeldRanking("json" if as_json else "csv" if as_csv else "table") as held:
-        with opened(ctx) as docket, _flags_named():
+        with opened(ctx) as docket, flags_named():
             summary = priority.rank(
                 store=docket.priority,
                 clock=docket.clock,
@@ -205,7 +186,7 @@ def explain_command(
     Its category, its score and each contribution with the facts that satisfied it (fact id,
     kind, date, document and the event that recorded it) and the measures worked out from
     them; with --lang, the plain-language statement for the person instead."""
-    with opened(ctx) as docket, _flags_named():
+    with opened(ctx) as docket, flags_named():
         pack = _policy_or_latest(docket, policy)
         explanation = priority.explain(
             store=docket.priority,
@@ -255,7 +236,7 @@ def decide_command(
     if accept == override:
         raise click.UsageError("give exactly one of --accept and --override")
     determination = priority.Determination.ACCEPT if accept else priority.Determination.OVERRIDE
-    with opened(ctx) as docket, _flags_named():
+    with opened(ctx) as docket, flags_named():
         seq = priority.decide(
             store=docket.priority,
             clock=docket.clock,
@@ -290,7 +271,7 @@ def disparity_command(
     How the policy's categories and scores fall across groups of the open docket (citizenship
     country, sex, age band). A group of fewer than 10 cases is suppressed and counted as such.
     The groups are read after scoring and never reach it."""
-    with opened(ctx) as docket, _flags_named():
+    with opened(ctx) as docket, flags_named():
         pack = _policy_or_latest(docket, policy)
         report = disparity.disparity(
             store=docket.priority,
@@ -305,117 +286,5 @@ def disparity_command(
     click.echo("\n".join(text.disparity_lines(report)))
 
 
-def _switch(ctx: click.Context, on: bool, reason: str, actor: str | None) -> None:
-    with opened(ctx) as docket, _flags_named():
-        seq = switch.set_switch(
-            store=docket.priority,
-            clock=docket.clock,
-            actor=actor_of(docket.settings, actor),
-            on=on,
-            reason=reason,
-        )
-    click.echo(f"prioritisation is {'on' if on else 'off'}; recorded as log #{seq}")
-
-
-_REASON = click.option("--reason", required=True, help="Why (at least 10 characters; kept).")
-_ACTOR = click.option("--actor", help="Who (default: $DOCKET_ACTOR or login name).")
-
-
-@priority_group.command("off")
-@_REASON
-@_ACTOR
-@click.pass_context
-def off_command(ctx: click.Context, reason: str, actor: str | None) -> None:
-    """Switch prioritisation off (the stop control).
-
-    Until it is switched on again no score is computed, shown or used: ranking, explaining,
-    deciding and the disparity report are refused."""
-    _switch(ctx, False, reason, actor)
-
-
-@priority_group.command("on")
-@_REASON
-@_ACTOR
-@click.pass_context
-def on_command(ctx: click.Context, reason: str, actor: str | None) -> None:
-    """Switch prioritisation on again."""
-    _switch(ctx, True, reason, actor)
-
-
-@priority_group.command("status")
-@click.pass_context
-def status_command(ctx: click.Context) -> None:
-    """Whether prioritisation is on, and its last switch.
-
-    Who switched it, when and why."""
-    with opened(ctx) as docket:
-        state = switch.switch_state(store=docket.priority)
-    if state.changed_at is None:
-        click.echo("prioritisation is on (never switched)")
-        return
-    click.echo(
-        f"prioritisation is {'on' if state.on else 'off'}: switched by {state.changed_by} at "
-        f"{state.changed_at:%Y-%m-%d %H:%M} UTC: {state.reason}"
-    )
-
-
-@priority_group.command("oversight")
-@click.option(
-    "--export",
-    "path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The file to write (JSON lines).",
-)
-@click.option("--run", "run_id", help="Only this ranking run (default: every run).")
-@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-@click.pass_context
-def oversight_command(ctx: click.Context, path: Path, run_id: str | None, force: bool) -> None:
-    """Export the oversight log as JSON lines.
-
-    Each ranking run (policy name, version and content hash, who ran it, when, for what date,
-    the fact ids it used), its entries (each case's rank, category, score and explanation),
-    then the determinations on it (who, what, why). Written in full or not at all."""
-    if path.exists() and not force:
-        raise InvalidInput(
-            f"{path} exists: pass --force to overwrite it", details={"field": "export"}
-        )
-    if not path.parent.is_dir():
-        raise InvalidInput(f"no folder {path.parent} to write {path.name} in")
-    counts = {"run": 0, "entry": 0, "determination": 0}
-    fd, partial = tempfile.mkstemp(dir=path.parent.resolve(), prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle, opened(ctx) as docket:
-            for record in oversight.oversight(store=docket.priority, run_id=run_id):
-                handle.write(orjson.dumps(record) + b"\n")
-                counts[record["type"]] += 1
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    click.echo(
-        f"wrote {path}: {counts['run']} runs, {counts['entry']:,} entries, "
-        f"{counts['determination']} determinations"
-    )
-
-
-@priority_group.command("policies")
-def policies_command() -> None:
-    """List the shipped policy packs.
-
-    Name, version, effective and rescission dates, content hash."""
-    click.echo("\n".join(text.packs_lines([packs.load(str(p)) for p in packs.shipped()])))
-
-
-@priority_group.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def check_command(file: Path) -> None:
-    """Check the policy pack in FILE and summarise it.
-
-    A refusal names the field: an unknown key, a protected attribute, a category that
-    removability alone could satisfy, ..."""
-    try:
-        content = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {file.name}: {exc}") from exc
-    click.echo("\n".join(text.pack_lines(packs.parse(content, origin=file.name))))
+for _command in ADMIN_COMMANDS:
+    priority_group.add_command(_command)

@@ -1,10 +1,11 @@
 """The record-linkage model between departure reports and persons, and its fast path.
 
-The comparisons are declared once here, as data: ``docket.linkage`` builds the Splink settings
-from them and trains the Fellegi–Sunter weights (EM, term-frequency adjustment for names); this
-module scores one report against a few candidate persons with those weights in plain Python,
-level by level as Splink's SQL does, so a report is resolved in milliseconds without a Splink
-job. A test holds the two to the same match weights.
+The comparisons are declared once, as data, in ``departures.comparisons``: ``docket.linkage``
+builds the Splink settings from them and trains the Fellegi–Sunter weights (EM,
+term-frequency adjustment for names); this module scores one report against a few candidate
+persons with those weights in plain Python, level by level as Splink's SQL does, so a report
+is resolved in milliseconds without a Splink job. A test holds the two to the same match
+weights.
 
 Precision comes before recall: a report links by itself only when its best candidate is above
 :data:`AUTO_LINK`, no other candidate comes close, and the two do not look like siblings or
@@ -13,7 +14,6 @@ twins; anything uncertain goes to the review queue and never links by itself.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 import re
@@ -21,10 +21,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jellyfish
-
 from docket.cases.model import Person
 from docket.cases.persons import normal_document_number
+from docket.departures.comparisons import (
+    COMPARISONS,
+    SWAPPED,
+    TF_COLUMNS,
+    Comparison,
+    label,
+    level_count,
+    level_of,
+    name_similarity,
+)
+from docket.errors import InvalidInput
 
 AUTO_LINK = 0.999
 """A report links by itself at or above this match probability (and only if nothing else
@@ -36,34 +45,8 @@ CLOSE_BITS = 5.0
 likely or closer) makes the report uncertain: review."""
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """One compared field and its levels, in Splink's order (the first level that holds wins):
-    ``name``: exact (with term-frequency adjustment), Jaro–Winkler >= 0.92, 0.88, 0.7;
-    ``date``: exact, one character apart, within a month, a year, ten years;
-    ``levenshtein``: exact, then within each distance; ``exact``: equal."""
-
-    column: str
-    kind: str
-    thresholds: tuple[float, ...] = ()
-
-
-COMPARISONS = (
-    Comparison("given_name", "name", (0.92, 0.88, 0.7)),
-    Comparison("family_name", "name", (0.92, 0.88, 0.7)),
-    Comparison("date_of_birth", "date", (1, 1, 10)),
-    Comparison("document_number", "levenshtein", (1, 2)),
-    Comparison("sex", "exact"),
-    Comparison("postcode", "levenshtein", (1,)),
-)
-COLUMNS = tuple(c.column for c in COMPARISONS)
-TF_COLUMNS = ("given_name", "family_name")
-
 SAME_NAME = 0.88
 """Given names this similar (Jaro–Winkler) are taken for one name written two ways."""
-
-_SECONDS = {"month": 2_629_800.0, "year": 31_557_600.0}
-_DATE_METRICS = ("month", "year", "year")
 
 
 def normal_name(text: str) -> str:
@@ -115,6 +98,12 @@ class Model:
     default applies to that one)."""
     term_frequency: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     tf_minimum_u: float = 0.0
+    swapped: frozenset[str] = frozenset(c.column for c in COMPARISONS if c.swapped_with)
+    """The columns whose comparison has the swapped-names level (all that can, unless the
+    model was trained before there was one)."""
+    plain_levenshtein: frozenset[str] = frozenset()
+    """The ``damerau`` columns a model trained before compared by plain Levenshtein distance
+    (a transposition two edits), as Splink still scores it with that model."""
 
     @classmethod
     def from_splink(
@@ -123,14 +112,45 @@ class Model:
         """The weights of a model Splink saved (``save_model_to_json``), with its
         term-frequency tables."""
         levels: dict[str, list[tuple[float | None, float | None]]] = {}
+        swapped, plain = set(), set()
         for comparison in settings["comparisons"]:
             column = comparison["output_column_name"]
+            saved = [c for c in comparison["comparison_levels"] if not c.get("is_null_level")]
             levels[column] = [
                 (_probability(level, "m_probability"), _probability(level, "u_probability"))
-                for level in comparison["comparison_levels"]
-                if not level.get("is_null_level")
+                for level in saved
             ]
-        return cls(version, float(settings["probability_two_random_records_match"]), levels, tf)
+            labels = [str(level.get("label_for_charts", "")) for level in saved]
+            if SWAPPED in labels:
+                swapped.add(column)
+            if not any(label.startswith("Damerau") for label in labels):
+                plain.add(column)
+        prior = float(settings["probability_two_random_records_match"])
+        model = cls(
+            version,
+            prior,
+            levels,
+            tf,
+            swapped=frozenset(swapped),
+            plain_levenshtein=frozenset(
+                c.column for c in COMPARISONS if c.kind == "damerau" and c.column in plain
+            ),
+        )
+        model.check_comparisons()
+        return model
+
+    def check_comparisons(self) -> None:
+        """Refuse a model whose comparisons this version cannot score as Splink does (another
+        number of levels than it knows of): it must be trained again."""
+        for comparison in COMPARISONS:
+            known = level_count(comparison, swapped=comparison.column in self.swapped)
+            found = len(self.levels.get(comparison.column, ()))
+            if found != known:
+                raise InvalidInput(
+                    f"linkage model version {self.version} compares {comparison.column} in "
+                    f"{found} levels where this version of Docket knows {known}; train a new "
+                    "model with `docket linkage train`"
+                )
 
     def _mu(self, column: str, level: int) -> tuple[float, float]:
         trained = self.levels[column]
@@ -165,7 +185,13 @@ class Model:
         """The level ``left`` and ``right`` agree at on one field (``None``: missing) and the
         bits it adds, as Splink counts them."""
         column = comparison.column
-        level = _level(comparison, left[column], right[column])
+        level = level_of(
+            comparison,
+            left,
+            right,
+            swapped=column in self.swapped,
+            damerau=column not in self.plain_levenshtein,
+        )
         if level is None:
             return None, 0.0
         bits = self._bits[column][level]
@@ -200,28 +226,11 @@ def explain(
                 "field": column,
                 "report": left[column],
                 "person": right[column],
-                "level": _label(comparison, level),
+                "level": label(comparison, level, swapped=column in model.swapped),
                 "weight": round(bits, 2),
             }
         )
     return rows
-
-
-def _label(comparison: Comparison, level: int | None) -> str:
-    if level is None:
-        return "missing"
-    if level == 0:
-        return "exact"
-    steps = comparison.thresholds
-    if comparison.kind == "name" and level <= len(steps):
-        return f"Jaro-Winkler >= {steps[level - 1]}"
-    if comparison.kind == "levenshtein" and level <= len(steps):
-        return f"{int(steps[level - 1])} edit(s) apart"
-    if comparison.kind == "date" and level == 1:
-        return "one character apart"
-    if comparison.kind == "date" and level - 2 < len(steps):
-        return f"within {int(steps[level - 2])} {_DATE_METRICS[level - 2]}(s)"
-    return "different"
 
 
 def probability(weight: float) -> float:
@@ -250,60 +259,6 @@ def _default_mu(levels: int, level: int) -> tuple[float, float]:
         step = 8.0 / (levels - 2)
         bits = [-5.0 + step * i for i in range(levels - 1)] + [10.0]
     return m[gamma], m[gamma] / 2 ** bits[gamma]
-
-
-def _as_bytes(text: str) -> str:
-    """``text`` one character per UTF-8 byte: DuckDB, which Splink trains and predicts on,
-    measures Jaro–Winkler and Levenshtein over bytes, so "garcía" is seven long to it."""
-    return text.encode("utf-8").decode("latin-1")
-
-
-def name_similarity(left: str, right: str) -> float:
-    """Jaro–Winkler similarity of two normalised names, as Splink's DuckDB backend computes
-    it (over UTF-8 bytes), so that the fast path and batch prediction agree on every pair."""
-    return jellyfish.jaro_winkler_similarity(_as_bytes(left), _as_bytes(right))
-
-
-def _level(comparison: Comparison, left: str | None, right: str | None) -> int | None:
-    """The index of the first non-null level that holds (the last is ELSE), or ``None`` for
-    the null level."""
-    if left is None or right is None:
-        return None
-    if comparison.kind == "date":
-        return _date_level(comparison, left, right)
-    if left == right:
-        return 0
-    if comparison.kind == "name":
-        similarity = name_similarity(left, right)
-        for index, threshold in enumerate(comparison.thresholds, start=1):
-            if similarity >= threshold:
-                return index
-        return len(comparison.thresholds) + 1
-    if comparison.kind == "levenshtein":
-        distance = jellyfish.levenshtein_distance(_as_bytes(left), _as_bytes(right))
-        for index, threshold in enumerate(comparison.thresholds, start=1):
-            if distance <= threshold:
-                return index
-        return len(comparison.thresholds) + 1
-    return 1  # exact: else
-
-
-def _date_level(comparison: Comparison, left: str, right: str) -> int | None:
-    try:
-        day_left, day_right = dt.date.fromisoformat(left), dt.date.fromisoformat(right)
-    except ValueError:
-        return None  # an unreadable date counts as missing
-    if left == right:
-        return 0
-    if jellyfish.levenshtein_distance(left, right) <= 1:
-        return 1
-    seconds = abs((day_left - day_right).total_seconds())
-    for index, (amount, metric) in enumerate(
-        zip(comparison.thresholds, _DATE_METRICS, strict=True), start=2
-    ):
-        if seconds <= amount * _SECONDS[metric]:
-            return index
-    return len(comparison.thresholds) + 2
 
 
 @dataclass(frozen=True)
@@ -368,7 +323,25 @@ def decide(report: Mapping[str, str | None], scored: Sequence[Candidate]) -> Res
 
 def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
     """Same family name and birth date, and given names that are not one name misspelt
-    (Jaro–Winkler under 0.88): twins or siblings, whom a model easily takes for one person."""
+    (Jaro–Winkler under 0.88): twins or siblings, whom a model easily takes for one person.
+    Read with either side's names swapped too, since the model now takes a swap for one
+    name written in the other's place: a twin's report with the names swapped still looks
+    like a twin."""
+    return any(
+        _kin(a, b)
+        for a, b in (
+            (one, other),
+            (_names_swapped_over(one), other),
+            (one, _names_swapped_over(other)),
+        )
+    )
+
+
+def _names_swapped_over(fields: Mapping[str, str | None]) -> dict[str, str | None]:
+    return {**fields, "given_name": fields["family_name"], "family_name": fields["given_name"]}
+
+
+def _kin(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
     given_one, given_other = one["given_name"], other["given_name"]
     return (
         one["family_name"] is not None

@@ -1,6 +1,6 @@
 """Training the linkage model with Splink 5 on DuckDB, and Splink's own batch prediction.
 
-The comparisons come from ``docket.departures.linkage.COMPARISONS``; this module only turns them
+The comparisons come from ``docket.departures.comparisons.COMPARISONS``; this module only turns them
 into Splink's terms. Training links the persons in the system to the departure reports received
 (``link_only``): the prior from deterministic rules, u by random sampling, m by EM on two
 blocking rules, with term-frequency adjustment on both names.
@@ -14,11 +14,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
-from docket.departures.linkage import COLUMNS, COMPARISONS, TF_COLUMNS, Comparison
+from docket.departures.comparisons import (
+    COLUMNS,
+    COMPARISONS,
+    SWAPPED,
+    SWAPPED_SIMILARITY,
+    TF_COLUMNS,
+    Comparison,
+)
 from docket.errors import InvalidInput
 
 Row = Mapping[str, str | None]
@@ -33,15 +42,40 @@ MIN_RECORDS = 20
 
 
 def _comparison(spec: Comparison) -> Any:
+    if spec.kind == "name" and spec.swapped_with is not None:
+        return _name_comparison(spec.column, spec.swapped_with, spec.thresholds)
     if spec.kind == "name":
         return cl.NameComparison(spec.column, jaro_winkler_thresholds=list(spec.thresholds))
     if spec.kind == "date":
         return cl.DateOfBirthComparison(
             spec.column, input_is_string=True, datetime_format="%Y-%m-%d"
         )
-    if spec.kind == "levenshtein":
-        return cl.LevenshteinAtThresholds(spec.column, [int(t) for t in spec.thresholds])
+    if spec.kind == "damerau":
+        return cl.DamerauLevenshteinAtThresholds(spec.column, [int(t) for t in spec.thresholds])
     return cl.ExactMatch(spec.column)
+
+
+def _name_comparison(column: str, other: str, thresholds: Sequence[float]) -> Any:
+    """Splink's ``NameComparison`` with a level after the exact one for the two names
+    written in each other's place (as ``ForenameSurnameComparison``'s reversed level, each
+    name allowed a slip)."""
+    similar = "jaro_winkler_similarity({}_l, {}_r) >= {}"
+    swapped = " AND ".join(
+        (
+            similar.format(column, other, SWAPPED_SIMILARITY),
+            similar.format(other, column, SWAPPED_SIMILARITY),
+        )
+    )
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+            cll.CustomLevel(swapped, label_for_charts=SWAPPED),
+            *(cll.JaroWinklerLevel(column, threshold) for threshold in thresholds),
+            cll.ElseLevel(),
+        ],
+    )
 
 
 def settings() -> SettingsCreator:
@@ -52,6 +86,9 @@ def settings() -> SettingsCreator:
         blocking_rules_to_generate_predictions=[
             block_on("date_of_birth"),
             block_on("family_name", "given_name"),
+            CustomRule("l.given_name = r.family_name AND l.family_name = r.given_name"),
+            block_on("family_name", "postcode"),
+            block_on("given_name", "postcode"),
             block_on("document_number"),
         ],
         retain_matching_columns=False,

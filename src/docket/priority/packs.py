@@ -33,27 +33,20 @@ from typing import Any
 
 import yaml
 
-from docket.cases.facts import FACTS
-from docket.cases.fields import FieldType
-from docket.cases.model import FactKind
 from docket.errors import InvalidInput
+from docket.priority.conditions import (
+    Condition,
+    field_error,
+    parse_condition,
+    refuse_unknown,
+    requires_conduct,
+)
 from docket.priority.forbidden import refuse_protected
 
 PACKS_DIR = Path(__file__).parent / "packs"
 """The packs shipped with Docket."""
 
 MAX_WEIGHT = 1_000
-
-MEASURES: Mapping[str, str] = {
-    "age": "the person's age in whole years (from the date of birth on the person record)",
-    "presence_years": "whole years since the recorded entry",
-    "years_since_last_offence": "whole years since the latest standing conviction",
-    "years_since_final_order": "whole years since the order became final",
-}
-"""Figures worked out from facts when a policy asks; never stored."""
-
-REMOVABILITY = frozenset({FactKind.FINAL_ORDER})
-"""Facts that say only that a person is removable: alone they never make a priority."""
 
 _TOP_KEYS = {
     "name",
@@ -68,23 +61,7 @@ _TOP_KEYS = {
     "mitigating",
 }
 _RULE_KEYS = {"id", "label", "weight", "when", "per_fact", "max_count", "besides_category"}
-_NUMBER_TESTS = {"at_least", "at_most"}
-_DATE_TESTS = {"on_or_after", "before", "within_years", "more_than_years_ago"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A parsed condition: ``op`` is ``fact``, ``measure``, ``all`` or ``any``."""
-
-    op: str
-    kind: FactKind | None = None
-    where: tuple[tuple[str, Any], ...] = ()
-    """For ``fact``: (field, test) pairs; a test is a tuple of allowed values or a mapping of
-    bounds (``at_least``, ``within_years``, ...)."""
-    measure: str = ""
-    bounds: tuple[tuple[str, float], ...] = ()
-    parts: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,16 +175,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _error(path: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{path}: {message}", details={"field": path})
-
-
 def _text(data: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str:
     value = data.get(key)
     if value is None and not required:
         return ""
     if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value):
-        raise _error(f"{path}{key}", "required text" if value is None else "must be text")
+        raise field_error(f"{path}{key}", "required text" if value is None else "must be text")
     return str(value)
 
 
@@ -218,46 +191,36 @@ def _date(data: Mapping[str, Any], key: str, path: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise _error(f"{path}{key}", f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _unknown(data: Mapping[str, Any], allowed: set[str], path: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        where = path.rstrip(".") or "the pack"
-        raise _error(
-            f"{path}{unknown[0]}",
-            f"unknown key in {where} (allowed: {', '.join(sorted(allowed))})",
-        )
+        raise field_error(f"{path}{key}", f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _build(data: Mapping[str, Any], origin: str) -> Pack:
-    _unknown(data, _TOP_KEYS, "")
+    refuse_unknown(data, _TOP_KEYS, "")
     name = _text(data, "name", "")
     if not _NAME.match(name.replace("-", "_")):
-        raise _error("name", "lower-case letters, digits, - and _ only")
+        raise field_error("name", "lower-case letters, digits, - and _ only")
     effective_from = _date(data, "effective_from", "")
     if effective_from is None:
-        raise _error("effective_from", "required date (YYYY-MM-DD)")
+        raise field_error("effective_from", "required date (YYYY-MM-DD)")
     rescinded_on = _date(data, "rescinded_on", "")
     if rescinded_on is not None and rescinded_on <= effective_from:
-        raise _error("rescinded_on", "must be after effective_from")
+        raise field_error("rescinded_on", "must be after effective_from")
     groups: dict[str, list[Rule]] = {}
     seen: set[str] = set()
     for group in ("categories", "aggravating", "mitigating"):
         items = data.get(group) or []
         if not isinstance(items, list):
-            raise _error(group, "must be a list")
+            raise field_error(group, "must be a list")
         rules = []
         for index, item in enumerate(items):
             rule = _rule(item, group, f"{group}[{index}].")
             if rule.key in seen:
-                raise _error(f"{group}[{index}].id", f"{rule.id!r} is used twice")
+                raise field_error(f"{group}[{index}].id", f"{rule.id!r} is used twice")
             seen.add(rule.key)
             rules.append(rule)
         groups[group] = rules
     if not groups["categories"]:
-        raise _error("categories", "a policy needs at least one category")
+        raise field_error("categories", "a policy needs at least one category")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return Pack(
         name=name,
@@ -275,36 +238,36 @@ def _build(data: Mapping[str, Any], origin: str) -> Pack:
 
 def _rule(item: Any, group: str, path: str) -> Rule:
     if not isinstance(item, dict):
-        raise _error(path.rstrip("."), "must be a mapping with id, label, weight and when")
-    _unknown(item, _RULE_KEYS, path)
+        raise field_error(path.rstrip("."), "must be a mapping with id, label, weight and when")
+    refuse_unknown(item, _RULE_KEYS, path)
     rule_id = _text(item, "id", path)
     if not _NAME.match(rule_id):
-        raise _error(f"{path}id", "lower-case letters, digits and _ only")
+        raise field_error(f"{path}id", "lower-case letters, digits and _ only")
     weight = item.get("weight")
     if not isinstance(weight, int) or isinstance(weight, bool) or not 0 < weight <= MAX_WEIGHT:
-        raise _error(f"{path}weight", f"a whole number from 1 to {MAX_WEIGHT}")
+        raise field_error(f"{path}weight", f"a whole number from 1 to {MAX_WEIGHT}")
     if "when" not in item:
-        raise _error(f"{path}when", "required condition")
-    when = _condition(item["when"], f"{path}when")
+        raise field_error(f"{path}when", "required condition")
+    when = parse_condition(item["when"], f"{path}when")
     if group == "categories" and not requires_conduct(when):
-        raise _error(
+        raise field_error(
             f"{path}when",
             "this condition can hold on a final order (removability) alone; being removable "
             "never makes a case a priority, so a category must require another documented fact",
         )
     per_fact = item.get("per_fact", False)
     if not isinstance(per_fact, bool):
-        raise _error(f"{path}per_fact", "true or false")
+        raise field_error(f"{path}per_fact", "true or false")
     max_count = item.get("max_count", 1 if not per_fact else 3)
     if not isinstance(max_count, int) or isinstance(max_count, bool) or not 1 <= max_count <= 20:
-        raise _error(f"{path}max_count", "a whole number from 1 to 20")
+        raise field_error(f"{path}max_count", "a whole number from 1 to 20")
     if per_fact and when.op != "fact":
-        raise _error(f"{path}per_fact", "counts per fact only on a single fact condition")
+        raise field_error(f"{path}per_fact", "counts per fact only on a single fact condition")
     besides = item.get("besides_category", False)
     if not isinstance(besides, bool):
-        raise _error(f"{path}besides_category", "true or false")
+        raise field_error(f"{path}besides_category", "true or false")
     if besides and (group == "categories" or when.op != "fact"):
-        raise _error(
+        raise field_error(
             f"{path}besides_category",
             "only a factor on a single fact condition can leave out its category's facts",
         )
@@ -319,107 +282,6 @@ def _rule(item: Any, group: str, path: str) -> Rule:
         max_count=max_count if per_fact else 1,
         besides_category=besides,
     )
-
-
-def requires_conduct(when: Condition) -> bool:
-    """Whether ``when`` can hold only if some documented fact other than removability does."""
-    if when.op == "fact":
-        return when.kind not in REMOVABILITY
-    if when.op == "measure":
-        return False
-    if when.op == "all":
-        return any(requires_conduct(part) for part in when.parts)
-    return all(requires_conduct(part) for part in when.parts)
-
-
-def _condition(value: Any, path: str) -> Condition:
-    if not isinstance(value, dict) or len(value) == 0:
-        raise _error(path, "a condition is a mapping: fact, measure, all or any")
-    if "all" in value or "any" in value:
-        op = "all" if "all" in value else "any"
-        _unknown(value, {op}, f"{path}.")
-        parts = value[op]
-        if not isinstance(parts, list) or not parts:
-            raise _error(f"{path}.{op}", "a non-empty list of conditions")
-        return Condition(
-            op, parts=tuple(_condition(p, f"{path}.{op}[{i}]") for i, p in enumerate(parts))
-        )
-    if "measure" in value:
-        _unknown(value, {"measure", *_NUMBER_TESTS}, f"{path}.")
-        measure = value["measure"]
-        if measure not in MEASURES:
-            raise _error(f"{path}.measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
-        bounds = _bounds(value, _NUMBER_TESTS, path)
-        if not bounds:
-            raise _error(path, "a measure needs at_least or at_most")
-        return Condition("measure", measure=measure, bounds=bounds)
-    if "fact" in value:
-        _unknown(value, {"fact", "where"}, f"{path}.")
-        try:
-            kind = FactKind(value["fact"])
-        except ValueError:
-            raise _error(
-                f"{path}.fact",
-                f"{value['fact']!r} is not one of {', '.join(k.value for k in FactKind)}",
-            ) from None
-        where = value.get("where") or {}
-        if not isinstance(where, dict):
-            raise _error(f"{path}.where", "a mapping of field to test")
-        return Condition("fact", kind=kind, where=_where(kind, where, f"{path}.where"))
-    raise _error(path, "a condition is one of: fact, measure, all, any")
-
-
-def _bounds(value: Mapping[str, Any], tests: set[str], path: str) -> tuple[tuple[str, Any], ...]:
-    bounds = []
-    for test in sorted(tests & set(value)):
-        bound = value[test]
-        if test in ("on_or_after", "before"):
-            try:
-                bound = dt.date.fromisoformat(str(bound)).isoformat()
-            except ValueError:
-                raise _error(f"{path}.{test}", f"{bound!r} is not a date (YYYY-MM-DD)") from None
-        elif not isinstance(bound, int | float) or isinstance(bound, bool) or bound < 0:
-            raise _error(f"{path}.{test}", "a number, 0 or more")
-        bounds.append((test, bound))
-    return tuple(bounds)
-
-
-def _where(kind: FactKind, where: Mapping[str, Any], path: str) -> tuple[tuple[str, Any], ...]:
-    spec = FACTS[kind]
-    fields = {f.name: f for f in spec.fields}
-    tests: list[tuple[str, Any]] = []
-    for name, test in sorted(where.items()):
-        here = f"{path}.{name}"
-        if name == "on":
-            field_type = FieldType.DATE
-        elif name in fields:
-            field_type = fields[name].type
-        else:
-            allowed = ", ".join(["on", *fields])
-            raise _error(here, f"a {kind.value} has no field {name!r} (fields: {allowed})")
-        if field_type is FieldType.DATE:
-            if not isinstance(test, dict):
-                raise _error(here, f"a date test: {', '.join(sorted(_DATE_TESTS))}")
-            _unknown(test, _DATE_TESTS, f"{here}.")
-            tests.append((name, _bounds(test, _DATE_TESTS, here)))
-        elif field_type is FieldType.NUMBER:
-            if not isinstance(test, dict):
-                raise _error(here, "a number test: at_least, at_most")
-            _unknown(test, _NUMBER_TESTS, f"{here}.")
-            tests.append((name, _bounds(test, _NUMBER_TESTS, here)))
-        elif field_type is FieldType.BOOL:
-            if not isinstance(test, bool):
-                raise _error(here, "true or false")
-            tests.append((name, (test,)))
-        else:
-            values = test if isinstance(test, list) else [test]
-            choices = fields[name].choices
-            for item in values:
-                if not isinstance(item, str) or (choices and item not in choices):
-                    allowed = f"one of {', '.join(choices)}" if choices else "text"
-                    raise _error(here, f"{item!r} is not {allowed}")
-            tests.append((name, tuple(values)))
-    return tuple(tests)
 
 
 def describe(pack: Pack) -> dict[str, Any]:

@@ -21,11 +21,12 @@ import numpy.typing as npt
 
 from docket.cases.facts import FACTS
 from docket.cases.model import FactKind
+from docket.priority.conditions import Condition
 from docket.priority.docket import KIND_CODE as _KIND_CODE
 from docket.priority.docket import Docket as Docket
 from docket.priority.docket import Ints
 from docket.priority.explanation import Explanation as Explanation
-from docket.priority.packs import Condition, Pack
+from docket.priority.packs import Pack
 from docket.priority.ranking import Bools
 from docket.priority.ranking import RankedCase as RankedCase
 from docket.priority.ranking import Ranking as Ranking

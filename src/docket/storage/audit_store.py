@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import zlib
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -15,7 +18,17 @@ from docket.cases import snapshot
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
 from docket.storage import schema as t
-from docket.storage.rows import HASHED_COLUMNS
+from docket.storage.rows import (
+    CASE_COLUMNS,
+    HASHED_COLUMNS,
+    PERSON_COLUMNS,
+    Values,
+    bar_values,
+    case_values,
+    deadline_values,
+    document_values,
+    person_values,
+)
 from docket.storage.unit_of_work import event_from_row
 
 _FETCH = 5000
@@ -85,6 +98,44 @@ class SqlAuditStore:
             )
             return {row.person_id: snapshot.person_from_dict(json.loads(row.data)) for row in rows}
 
+    def index_differences(
+        self, cases: Sequence[Case], persons: Sequence[Person]
+    ) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        with self.engine.connect() as connection:
+            if persons:
+                ids = [p.person_id for p in persons]
+                documents = _grouped(connection, t.person_documents, ids)
+                stored = _columns(connection, t.persons, PERSON_COLUMNS, ids)
+                for person in persons:
+                    differing = _differing_columns(
+                        PERSON_COLUMNS, stored.get(person.person_id), person_values(person)
+                    )
+                    if documents.get(person.person_id, set()) != {
+                        (number,) for number, _ in document_values([person])
+                    }:
+                        differing.append("person_documents")
+                    if differing:
+                        found[person.person_id] = differing
+            if cases:
+                case_ids = [c.case_id for c in cases]
+                bars = _grouped(connection, t.case_bars, case_ids)
+                deadlines = _grouped(connection, t.case_deadlines, case_ids)
+                stored = _columns(connection, t.cases, CASE_COLUMNS, case_ids)
+                for case in cases:
+                    differing = _differing_columns(
+                        CASE_COLUMNS, stored.get(case.case_id), case_values(case)
+                    )
+                    if bars.get(case.case_id, set()) != {v[1:] for v in bar_values([case])}:
+                        differing.append("case_bars")
+                    if deadlines.get(case.case_id, set()) != {
+                        v[1:] for v in deadline_values([case])
+                    }:
+                        differing.append("case_deadlines")
+                    if differing:
+                        found[case.case_id] = differing
+        return found
+
     def projections_without_events(self) -> list[str]:
         streams = sa.select(t.events.c.stream_id)
         with self.engine.connect() as connection:
@@ -121,3 +172,47 @@ def _output_digest(packed: bytes) -> str:
     except zlib.error as exc:
         return f"unreadable ({exc})"
     return digest.hexdigest()
+
+
+# The columns kept beside each record's snapshot, and its index rows ---------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as the write path makes it: dates as ISO text."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _columns(
+    connection: sa.Connection, table: sa.Table, columns: Sequence[str], ids: Sequence[str]
+) -> dict[str, Values]:
+    """The rows of ``table`` whose first column is in ``ids``, in ``columns`` order."""
+    key = table.c[columns[0]]
+    rows = connection.execute(sa.select(*(table.c[c] for c in columns)).where(key.in_(ids)))
+    return {row[0]: tuple(_plain(v) for v in row) for row in rows}
+
+
+def _grouped(
+    connection: sa.Connection, table: sa.Table, ids: Sequence[str]
+) -> dict[str, set[Values]]:
+    """The rows of an index table (keyed by ``person_id`` or ``case_id``) for ``ids``: for each
+    id, its other columns."""
+    key = table.c["person_id"] if "person_id" in table.c else table.c["case_id"]
+    others = [c for c in table.c if c.name != key.name]
+    grouped: dict[str, set[Values]] = defaultdict(set)
+    for row in connection.execute(sa.select(key, *others).where(key.in_(ids))):
+        grouped[row[0]].add(tuple(_plain(v) for v in row[1:]))
+    return grouped
+
+
+def _differing_columns(
+    columns: Sequence[str], stored: Values | None, expected: Values
+) -> list[str]:
+    """The columns, other than the snapshot (compared as a record), whose stored value is not
+    what writing ``expected`` stores."""
+    if stored is None:
+        return ["its row"]
+    return [
+        name
+        for name, have, want in zip(columns, stored, expected, strict=True)
+        if name != "data" and have != want
+    ]

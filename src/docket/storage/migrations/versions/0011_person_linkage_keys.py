@@ -11,11 +11,10 @@ Revises: 0010
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 from alembic import op
-
-from docket.departures.linkage import record
 
 revision = "0011"
 down_revision = "0010"
@@ -37,21 +36,23 @@ _persons = sa.table(
 )
 
 
+def _text(value: object) -> str:
+    return str(value or "").strip()
+
+
 def _keys(data: str) -> dict[str, str | None]:
-    """What ``storage.rows.linkage_keys`` writes, from a person's stored snapshot."""
+    """What ``storage.rows.linkage_keys`` writes, from a person's stored snapshot, with
+    ``departures.linkage.record``'s normalisation as it was when this migration was written,
+    frozen here: a migration must give the same result whatever the application becomes."""
     person = json.loads(data)
     documents = person.get("documents") or []
-    fields = record(
-        {
-            "sex": person.get("sex"),
-            "postcode": (person.get("address") or {}).get("postcode"),
-            "document_number": documents[0][1] if documents else None,
-        }
-    )
+    sex = _text(person.get("sex")).upper()[:1]
+    postcode = re.sub(r"\s+", "", _text((person.get("address") or {}).get("postcode")).upper())
+    document = "".join(_text(documents[0][1] if documents else None).upper().split())
     return {
-        "sex_key": fields["sex"],
-        "postcode_key": fields["postcode"],
-        "document_key": fields["document_number"],
+        "sex_key": sex or None,
+        "postcode_key": postcode or None,
+        "document_key": document or None,
     }
 
 
