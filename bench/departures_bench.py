@@ -67,7 +67,8 @@ from splink import DuckDBAPI, Linker
 
 from docket.bootstrap import Docket, SystemClock, bootstrap
 from docket.config import Settings
-from docket.departures.linkage import COLUMNS, record, resolve
+from docket.departures.comparisons import COLUMNS
+from docket.departures.linkage import record, resolve
 from docket.departures.model import Parsed, parse_report
 from docket.departures.service import accept_reports, metrics
 from docket.linkage.splink_model import predict
