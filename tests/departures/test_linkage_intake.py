@@ -487,14 +487,15 @@ def test_relinking_reads_persons_and_reports_column_by_column_as_training_does(t
 def test_a_common_birth_date_does_not_crowd_out_the_person_who_bears_the_names(
     docket: Docket, monkeypatch: pytest.MonkeyPatch
 ):
-    """The fast path scores at most MAX_CANDIDATES persons; those agreeing on more of birth
-    date, family name and given name come first, whatever order they were saved in."""
+    """The fast path scores at most MAX_CANDIDATES persons born on a report's date of birth;
+    those bearing more of its names come first, whatever order they were saved in, and the
+    namesakes come by a rule of their own."""
     born = "1980-01-01"
     for n, given in enumerate(["ada", "bea", "cleo", "dina"]):
         _open(docket, n, {"given_name": given, "family_name": "other", "date_of_birth": born})
     _open(docket, 10, {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": None})
     _open(docket, 11, {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": born})
-    monkeypatch.setattr(departures_storage, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(departures_storage, "MAX_CANDIDATES", 1)
     report = {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": born}
     with docket.departures.write() as tx:
         found = tx.candidates(report)

@@ -1,6 +1,8 @@
 """The JetStream listener against the real NATS server (DOCKET_TEST_NATS_URL; .ci/run sets
-it): refusals terminate their message, a redelivered report counts once, and a listener killed
-mid-stream and started again counts every report exactly once."""
+it): refusals terminate their message, a redelivered report counts once, a batch refuses only
+its bad messages and takes a repeated record id once, a batch committed but not acknowledged
+counts once when it comes again, and a listener killed mid-stream and started again counts
+every report exactly once."""
 
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from pathlib import Path
 import nats
 import pytest
 import sqlalchemy as sa
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from docket.bootstrap import Docket
-from docket.departures.service import metrics, recount
-from docket.importing.departures_nats import Feed, listen
+from docket.departures.service import accept_reports, metrics, recount
+from docket.importing.departures_nats import Feed, _parse, listen
 
 NATS_URL = os.environ.get("DOCKET_TEST_NATS_URL")
 pytestmark = pytest.mark.skipif(NATS_URL is None, reason="DOCKET_TEST_NATS_URL is not set")
@@ -151,3 +154,106 @@ def test_a_listener_killed_mid_stream_and_restarted_counts_every_report_once(
     assert figures["reports_received"]["total"] == total
     assert figures["unique_departures"]["total"] == total
     assert recount(store=docket.departures).agrees
+
+
+def test_a_batch_takes_its_good_reports_and_refuses_only_its_bad_messages(docket, feed):
+    """One fetch of 20: a record id twice with the same content, one twice with different
+    content, and messages that can never be reports, among good ones, in one transaction."""
+    batch = Feed(feed.url, feed.stream, feed.subject, batch=20, ack_wait=2.0)
+    payloads = [
+        report(1),
+        report(2),
+        report(1),  # again in the same batch: a duplicate
+        b"{not json",
+        report(3),
+        report(2, port="JFK"),  # same record id, other content, same batch: refused
+        report(4, departed_on="2027-01-01"),
+        report(5),
+    ]
+    asyncio.run(_publish(batch.stream, batch.subject, payloads))
+    done = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
+    )
+    assert (done.received, done.accepted, done.duplicates) == (8, 4, 1)
+    reasons = sorted(refusal.split(": ", 1)[1] for refusal in done.refused)
+    assert reasons == [
+        "already received with different content",
+        "departed_on: 2027-01-01 is in the future",
+        "not JSON",
+    ]
+    assert stored(docket) == 4
+    with docket.engine.connect() as connection:
+        port = connection.scalar(
+            sa.text("SELECT content FROM departure_reports WHERE source_record_id = 'M-2'")
+        )
+    assert json.loads(port)["port"] == "IAD"  # the first message's content stands
+    figures = metrics(store=docket.departures, clock=docket.clock).to_dict()
+    assert figures["reports_received"]["total"] == 4
+    assert recount(store=docket.departures).agrees
+
+
+async def _commit_without_acknowledging(feed: Feed, docket: Docket, count: int) -> None:
+    """What a listener that stopped between its commit and its acknowledgements leaves: the
+    reports of a fetched batch committed, the messages still the server's."""
+    connection = await nats.connect(NATS_URL)
+    try:
+        subscription = await connection.jetstream().pull_subscribe(
+            feed.subject,
+            durable=feed.durable,
+            stream=feed.stream,
+            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=feed.ack_wait),
+        )
+        messages = await subscription.fetch(count, timeout=5.0)
+        accept_reports(
+            store=docket.departures,
+            clock=docket.clock,
+            actor="feed",
+            reports=[_parse(message.data) for message in messages],
+            refuse_conflicts=False,
+            repeats=True,
+        )
+    finally:
+        await connection.close()
+
+
+def test_a_batch_committed_but_not_acknowledged_comes_again_and_counts_once(docket, feed):
+    batch = Feed(feed.url, feed.stream, feed.subject, batch=10, ack_wait=1.0)
+    asyncio.run(_publish(batch.stream, batch.subject, [report(n) for n in range(15)]))
+    asyncio.run(_commit_without_acknowledging(batch, docket, 10))
+    assert stored(docket) == 10
+    time.sleep(1.5)  # past ack_wait: the server delivers the ten again
+    done = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.0)
+    )
+    assert (done.received, done.accepted, done.duplicates, done.refused) == (15, 5, 10, [])
+    assert stored(docket) == 15
+    figures = metrics(store=docket.departures, clock=docket.clock).to_dict()
+    assert figures["reports_received"]["total"] == 15
+    assert figures["unique_departures"]["total"] == 15
+    assert recount(store=docket.departures).agrees
+
+
+def test_a_listener_stopped_gives_back_the_batch_it_fetched_ahead(docket, feed):
+    """The next batch is fetched while one is written; a listener stopped after a batch
+    hands the one fetched ahead back at once, not after the acknowledgement wait."""
+    slow = Feed(feed.url, feed.stream, feed.subject, batch=5, ack_wait=60.0)
+    asyncio.run(_publish(slow.stream, slow.subject, [report(n) for n in range(20)]))
+
+    async def first_batch_only() -> None:
+        stop = asyncio.Event()
+        await listen(
+            slow,
+            store=docket.departures,
+            clock=docket.clock,
+            actor="feed",
+            stop=stop,
+            on_batch=lambda _done: stop.set(),
+        )
+
+    asyncio.run(first_batch_only())
+    assert stored(docket) == 5
+    rest = asyncio.run(
+        listen(slow, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.0)
+    )
+    assert (rest.received, rest.accepted) == (15, 15)
+    assert stored(docket) == 20

@@ -77,7 +77,7 @@ def test_downgrading_and_upgrading_again_keeps_every_person_and_case(docket: Doc
     upgrade(docket.engine)
     columns, indexes = _persons_table(docket.engine)
     assert columns & KEYS == KEYS
-    assert ("ix_persons_names" in indexes, "ix_persons_name_keys" in indexes) == (False, True)
+    assert ("ix_persons_names" in indexes, "ix_persons_names_linkage" in indexes) == (False, True)
     report = record({"given_name": "ÓSCAR", "family_name": "álvarez"})
     with docket.departures.write() as tx:
         found = tx.candidates(report)

@@ -404,6 +404,8 @@ class ReviewDecision(StrEnum):
 
 Counts = Counter[tuple[str, str, str]]
 """Exit-metric counts by (dimension, value, day)."""
+Totals = Counter[tuple[str, str]]
+"""Exit-metric counts by (dimension, value), summed over days."""
 
 
 def contributions(departure: Departure) -> Counts:

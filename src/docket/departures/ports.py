@@ -11,7 +11,15 @@ from typing import Any, Protocol
 from docket.cases.model import Case
 from docket.cases.ports import WriteTransaction
 from docket.departures.linkage import Model
-from docket.departures.model import Counted, Counts, Departure, Report, ReviewDecision, Status
+from docket.departures.model import (
+    Counted,
+    Counts,
+    Departure,
+    Report,
+    ReviewDecision,
+    Status,
+    Totals,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,18 @@ class DepartureWrite(Protocol):
     def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
         """Persons who may be the one ``report`` (a ``linkage.record``) is of, by id: born the
         same day, or of the same names."""
+        ...
+
+    def candidates_of(
+        self, reports: Sequence[Mapping[str, str | None]]
+    ) -> list[dict[str, dict[str, str | None]]]:
+        """:meth:`candidates` of each of ``reports``, in order."""
+        ...
+
+    def reports_by_key(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], StoredReport]:
+        """The reports already received of ``keys`` ((source, source_record_id)), by key."""
         ...
 
     def open_cases_of(self, person_id: str) -> list[Case]: ...
@@ -150,7 +170,16 @@ class DepartureRead(Protocol):
 
     def departures(self) -> list[Departure]: ...
 
-    def counts(self, first_day: dt.date | None, last_day: dt.date | None) -> Counts: ...
+    def counts(
+        self, first_day: dt.date | None, last_day: dt.date | None, dimensions: Sequence[str] = ()
+    ) -> Counts:
+        """The counts of the days from ``first_day`` to ``last_day`` (``None``: unbounded),
+        of ``dimensions`` only if any are named."""
+        ...
+
+    def totals(self) -> Totals:
+        """The counts summed over every day (kept as they are, not summed when read)."""
+        ...
 
     def vd_overdue(self, today: dt.date) -> int:
         """Open voluntary-departure cases whose deadline has passed."""

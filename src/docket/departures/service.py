@@ -32,6 +32,7 @@ from docket.departures.linkage import (
     siblings,
 )
 from docket.departures.model import (
+    COLLAPSE_DAYS,
     Counted,
     Counts,
     Departure,
@@ -40,6 +41,7 @@ from docket.departures.model import (
     Report,
     ReviewDecision,
     Status,
+    Totals,
     absorb,
     cluster_key,
     contributions,
@@ -100,12 +102,19 @@ def accept_reports(
     actor: str,
     reports: Sequence[Parsed],
     refuse_conflicts: bool = True,
+    repeats: bool = False,
     also: Callable[[DepartureWrite], None] | None = None,
 ) -> IntakeSummary:
     """Take ``reports`` in one transaction. With ``refuse_conflicts`` a conflicting duplicate
     raises :class:`IdempotencyConflict` and nothing of the batch is written; without, it is
-    reported as a :attr:`Outcome.CONFLICT` and the others are taken. ``also`` runs in the
-    same transaction at the end (a surface records the access with it)."""
+    reported as a :attr:`Outcome.CONFLICT` and the others are taken. A record id repeated in
+    ``reports`` is refused unless ``repeats``; with it, the later one is a duplicate or a
+    conflict of the earlier, as in two transactions. ``also`` runs in the same transaction at
+    the end (a surface records the access with it).
+
+    The batch is looked up together (records already received, exact identifiers, the linkage
+    model's candidates: one query each) and its counts are moved once; each report is
+    otherwise taken in order, as if alone."""
     if not actor.strip():
         raise InvalidInput("an intake needs an actor", details={"field": "actor"})
     now = clock.now()
@@ -113,7 +122,7 @@ def accept_reports(
         refuse_future(parsed.report, now.date())
     keys = Counter(parsed.report.key for parsed in reports)
     repeated = [key for key, n in keys.items() if n > 1]
-    if repeated:
+    if repeated and not repeats:
         source, record_id = repeated[0]
         raise InvalidInput(
             f"report {source}/{record_id} appears more than once in the batch",
@@ -121,8 +130,9 @@ def accept_reports(
         )
     summary = IntakeSummary()
     with store.write() as tx:
+        batch = _Batch.look_up(tx, reports)
         for parsed in reports:
-            intake = _take(tx, parsed, actor=actor, now=now)
+            intake = batch.take(tx, parsed, actor=actor, now=now)
             if intake.outcome is Outcome.CONFLICT and refuse_conflicts:
                 raise IdempotencyConflict(
                     f"report {intake.source}/{intake.source_record_id} was already received "
@@ -130,93 +140,159 @@ def accept_reports(
                     details={"source": intake.source, "source_record_id": intake.source_record_id},
                 )
             summary.add(intake)
+        tx.add_counts(total(batch.counts))
         if also is not None:
             also(tx)
     return summary
 
 
-def _take(tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -> Intake:
-    report = parsed.report
-    source, record_id = report.key
-    content_hash = report.content_hash()
-    known = tx.report(source, record_id)
-    if known is not None:
-        outcome = Outcome.DUPLICATE if known.content_hash == content_hash else Outcome.CONFLICT
-        return Intake(source, record_id, outcome, known.status, known.departure_id)
-    person_id, method = _by_identifier(tx, report)
-    version = None
-    probability: float | None = 1.0
-    status = Status.LINKED
+@dataclass(frozen=True)
+class _Resolved:
+    """How a report resolved to a person (or to nobody), before anything is written."""
+
+    person_id: str | None
+    method: str
+    probability: float | None
+    status: Status
+    version: int | None = None
     weighed: tuple[tuple[str, float], ...] = ()
-    if person_id is None:
-        model = tx.linkage_model()
-        method, probability, status = "", None, Status.UNLINKED
-        if model is not None:
-            found = _weigh(tx, model, report)
-            version = model.version
-            weighed = tuple((c.person_id, c.probability) for c in found.candidates)
-            probability = found.best.probability if found.best else None
-            status = Status(found.status)
-            if status is Status.LINKED and found.best is not None:
-                person_id, method = found.best.person_id, "model"
-    cases = tx.open_cases_of(person_id) if person_id else []
-    if person_id is not None:
-        counted = _counted(tx, person_id, cases)
-    else:
-        counted = Counted(party=cluster_key(report))
-    existing = tx.departures_taking(counted.party, report.departed_on)
-    departure = absorb(existing, report, counted, new_id())
-    tx.save_departure(departure, replacing=existing)
-    tx.add_report(
-        StoredReport(
-            report=report,
-            content_hash=content_hash,
-            received_at=now,
-            recorded_by=actor,
-            status=status,
-            counted=counted,
-            departure_id=departure.departure_id,
-            intake_departure_id=departure.departure_id,
-            person_id=person_id,
-            link_method=method,
-            match_probability=probability,
-            model_version=version,
-            candidates=weighed,
+
+
+@dataclass
+class _Batch:
+    """What a batch of reports needs from the database, looked up for all of them at once:
+    the reports received before, each new report's resolution (persons do not change while
+    the batch is taken), the open cases of the persons and the departures of the parties it
+    is of (kept up to date as the batch writes them), and the counts it moves."""
+
+    known: dict[tuple[str, str], tuple[str, Status, str]]
+    """(source, source_record_id) -> content hash, status and departure of a report received
+    before, or earlier in the batch."""
+    resolved: dict[tuple[str, str], _Resolved]
+    cases: dict[str, list[Case]]
+    """Open cases by person id (dropped once a report records on them: read again)."""
+    departures: dict[str, list[Departure]]
+    """Every departure of each party, by id."""
+    counts: list[Counts] = field(default_factory=list)
+
+    @classmethod
+    def look_up(cls, tx: DepartureWrite, reports: Sequence[Parsed]) -> _Batch:
+        known = {
+            key: (stored.content_hash, stored.status, stored.departure_id)
+            for key, stored in tx.reports_by_key([p.report.key for p in reports]).items()
+        }
+        first: dict[tuple[str, str], Report] = {}
+        for parsed in reports:
+            if parsed.report.key not in known:
+                first.setdefault(parsed.report.key, parsed.report)
+        fresh = list(first.values())
+        by_a_number = tx.persons_by_a_numbers([r.a_number for r in fresh if r.a_number])
+        by_document = tx.persons_by_documents(
+            [r.document_number for r in fresh if r.document_number]
         )
-    )
-    tx.add_counts(total([delta(existing, departure), report_contributions(report, status)]))
-    recorded: tuple[str, ...] = ()
-    if departure.confirmed and not any(d.confirmed for d in existing):
-        recorded = _record_on_cases(tx, cases, departure, report, actor=actor, now=now)
-    return Intake(
-        source,
-        record_id,
-        Outcome.ACCEPTED,
-        status,
-        departure.departure_id,
-        recorded,
-        parsed.warnings,
-    )
+        resolved: dict[tuple[str, str], _Resolved] = {}
+        for r in fresh:
+            if r.a_number and r.a_number in by_a_number:
+                resolved[r.key] = _Resolved(by_a_number[r.a_number], "a_number", 1.0, Status.LINKED)
+            elif r.document_number and r.document_number in by_document:
+                person_id = by_document[r.document_number]
+                resolved[r.key] = _Resolved(person_id, "document", 1.0, Status.LINKED)
+        unresolved = [r for r in fresh if r.key not in resolved]
+        model = tx.linkage_model() if unresolved else None
+        compared = [record(r.content()) for r in unresolved] if model else []
+        found = tx.candidates_of(compared)
+        for r, fields, candidates in zip(unresolved, compared, found, strict=False):
+            assert model is not None
+            resolved[r.key] = _weighed(model, resolve(model, fields, candidates))
+        for r in unresolved[len(found) :]:  # no model yet
+            resolved[r.key] = _Resolved(None, "", None, Status.UNLINKED)
+        persons = sorted({v.person_id for v in resolved.values() if v.person_id is not None})
+        parties = [f"person:{pid}" for pid in persons]
+        parties += [cluster_key(r) for r in fresh if resolved[r.key].person_id is None]
+        cases = tx.open_cases_of_persons(persons)
+        departures = tx.departures_of_parties(sorted(set(parties)))
+        return cls(known, resolved, cases, departures)
+
+    def take(self, tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -> Intake:
+        report = parsed.report
+        source, record_id = key = report.key
+        content_hash = report.content_hash()
+        if key in self.known:
+            known_hash, known_status, known_departure = self.known[key]
+            outcome = Outcome.DUPLICATE if known_hash == content_hash else Outcome.CONFLICT
+            return Intake(source, record_id, outcome, known_status, known_departure)
+        resolved = self.resolved[key]
+        person_id, status = resolved.person_id, resolved.status
+        cases: list[Case] = []
+        if person_id is not None:
+            if person_id not in self.cases:
+                self.cases[person_id] = tx.open_cases_of(person_id)
+            cases = self.cases[person_id]
+            counted = _counted(tx, person_id, cases)
+        else:
+            counted = Counted(party=cluster_key(report))
+        existing = self._taking(counted.party, report.departed_on)
+        departure = absorb(existing, report, counted, new_id())
+        tx.save_departure(departure, replacing=existing)
+        gone = {d.departure_id for d in existing}
+        self.departures[counted.party] = sorted(
+            [d for d in self.departures.get(counted.party, []) if d.departure_id not in gone]
+            + [departure],
+            key=lambda d: d.departure_id,
+        )
+        tx.add_report(
+            StoredReport(
+                report=report,
+                content_hash=content_hash,
+                received_at=now,
+                recorded_by=actor,
+                status=status,
+                counted=counted,
+                departure_id=departure.departure_id,
+                intake_departure_id=departure.departure_id,
+                person_id=person_id,
+                link_method=resolved.method,
+                match_probability=resolved.probability,
+                model_version=resolved.version,
+                candidates=resolved.weighed,
+            )
+        )
+        self.known[key] = (content_hash, status, departure.departure_id)
+        self.counts.append(delta(existing, departure))
+        self.counts.append(report_contributions(report, status))
+        recorded: tuple[str, ...] = ()
+        if departure.confirmed and not any(d.confirmed for d in existing):
+            recorded = _record_on_cases(tx, cases, departure, report, actor=actor, now=now)
+            if person_id is not None:
+                self.cases.pop(person_id, None)  # changed: read again when next needed
+        return Intake(
+            source,
+            record_id,
+            Outcome.ACCEPTED,
+            status,
+            departure.departure_id,
+            recorded,
+            parsed.warnings,
+        )
+
+    def _taking(self, party: str, on: dt.date) -> list[Departure]:
+        """What ``DepartureWrite.departures_taking`` answers, from the batch's own copy."""
+        window = dt.timedelta(days=COLLAPSE_DAYS)
+        return [
+            d
+            for d in self.departures.get(party, [])
+            if d.first_on <= on + window and d.last_on >= on - window
+        ]
 
 
-def _by_identifier(tx: DepartureWrite, report: Report) -> tuple[str | None, str]:
-    """The person an exact identifier names (A-number first, then document number), and
-    which identifier did."""
-    if report.a_number:
-        found = tx.persons_by_a_numbers([report.a_number]).get(report.a_number)
-        if found is not None:
-            return found, "a_number"
-    if report.document_number:
-        found = tx.persons_by_documents([report.document_number]).get(report.document_number)
-        if found is not None:
-            return found, "document"
-    return None, ""
-
-
-def _weigh(tx: DepartureWrite, model: Model, report: Report) -> Resolution:
-    """The linkage model's fast path on ``report``: its candidates scored, and the decision."""
-    compared = record(report.content())
-    return resolve(model, compared, tx.candidates(compared))
+def _weighed(model: Model, found: Resolution) -> _Resolved:
+    """A report's resolution by the linkage model's fast path."""
+    weighed = tuple((c.person_id, c.probability) for c in found.candidates)
+    probability = found.best.probability if found.best else None
+    status = Status(found.status)
+    if status is Status.LINKED and found.best is not None:
+        return _Resolved(found.best.person_id, "model", probability, status, model.version, weighed)
+    return _Resolved(None, "", probability, status, model.version, weighed)
 
 
 def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:
@@ -287,21 +363,20 @@ class Metrics:
 
     first_day: dt.date | None
     last_day: dt.date | None
-    counts: Counts
+    totals: Totals
+    """Counts by (dimension, value), summed over the span."""
+    departures_by_day: Counts
+    """The ``departures`` counts of the span, by day."""
     vd_overdue: int
 
     def _sum(self, dimension: str) -> dict[str, int]:
-        out: Counter[str] = Counter()
-        for (dim, value, _day), n in self.counts.items():
-            if dim == dimension:
-                out[value] += n
+        out = {value: n for (dim, value), n in self.totals.items() if dim == dimension and n}
         return dict(sorted(out.items()))
 
     def _by(self, period: str) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
-        for (dim, status, day), n in self.counts.items():
-            if dim == "departures":
-                out.setdefault(_period(day, period), Counter())[status] += n
+        for (_dim, status, day), n in self.departures_by_day.items():
+            out.setdefault(_period(day, period), Counter())[status] += n
         return {key: dict(sorted(value.items())) for key, value in sorted(out.items())}
 
     def to_dict(self) -> dict[str, Any]:
@@ -352,12 +427,27 @@ def metrics(
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
 ) -> Metrics:
-    """The live exit metrics: the counts kept up to date by every accepted report."""
+    """The live exit metrics: the counts kept up to date by every accepted report. Read in
+    time of the days asked: all days from the totals kept over every day (and the daily
+    departures), a span from its own days' counts."""
     _check_span(first_day, last_day)
     with store.read() as tx:
-        return Metrics(
-            first_day, last_day, tx.counts(first_day, last_day), tx.vd_overdue(clock.now().date())
-        )
+        if first_day is None and last_day is None:
+            totals = tx.totals()
+            by_day = tx.counts(None, None, dimensions=("departures",))
+        else:
+            counts = tx.counts(first_day, last_day)
+            totals = _summed(counts)
+            by_day = Counter({k: n for k, n in counts.items() if k[0] == "departures"})
+        return Metrics(first_day, last_day, totals, by_day, tx.vd_overdue(clock.now().date()))
+
+
+def _summed(counts: Counts) -> Totals:
+    """``counts`` summed over days, zeros dropped."""
+    out: Totals = Counter()
+    for (dimension, value, _day), n in counts.items():
+        out[dimension, value] += n
+    return Counter({key: n for key, n in out.items() if n})
 
 
 def _check_span(first_day: dt.date | None, last_day: dt.date | None) -> None:
@@ -375,19 +465,30 @@ class Recount:
     live: Counts
     departures_recounted: int
     departures_stored: int
+    live_totals: Totals = field(default_factory=Counter)
+    """The counts kept summed over every day (what the metrics of all days read)."""
 
     @property
     def agrees(self) -> bool:
-        return self.recounted == self.live and self.departures_recounted == self.departures_stored
+        return (
+            self.recounted == self.live
+            and _summed(self.recounted) == self.live_totals
+            and self.departures_recounted == self.departures_stored
+        )
 
     def differences(self) -> dict[str, tuple[int, int]]:
         """``dimension/value/day`` -> (recounted, live), where they differ."""
         keys = set(self.recounted) | set(self.live)
-        return {
+        out = {
             "/".join(key): (self.recounted.get(key, 0), self.live.get(key, 0))
             for key in sorted(keys)
             if self.recounted.get(key, 0) != self.live.get(key, 0)
         }
+        summed = _summed(self.recounted)
+        for key in sorted(set(summed) | set(self.live_totals)):
+            if summed.get(key, 0) != self.live_totals.get(key, 0):
+                out["/".join((*key, "total"))] = (summed.get(key, 0), self.live_totals.get(key, 0))
+        return out
 
 
 def recount(*, store: DepartureStore) -> Recount:
@@ -408,7 +509,7 @@ def _recount(tx: DepartureRead) -> Recount:
     departures = [d for reports in by_party.values() for d in replay(reports)[0]]
     parts.extend(delta([], d) for d in departures)
     live = tx.counts(None, None)
-    return Recount(total(parts), live, len(departures), len(tx.departures()))
+    return Recount(total(parts), live, len(departures), len(tx.departures()), tx.totals())
 
 
 # Review ---------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A durable pull consumer fetches messages in batches; each message is one report as JSON (the
 fields of the CSV format, plus ``source``). The good reports of a batch are taken in one
-transaction, and their messages are acknowledged only after it commits. A message that is
+transaction (looked up together, the metrics moved once), and their messages are acknowledged
+only after it commits. A message that is
 redelivered (the listener stopped before its acknowledgement reached the server) carries a
 report already received, which the intake answers as a duplicate and records nothing: delivery
 at least once, counting exactly once. A message that can never be a report (not JSON, a field
@@ -13,6 +14,7 @@ deliver it again, and listed with its reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -25,12 +27,13 @@ import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.client import JetStreamContext
 
 from docket.cases.ports import Clock
 from docket.departures.model import Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
-from docket.departures.service import Outcome, accept_reports
-from docket.errors import ConfigurationError, InvalidInput
+from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
+from docket.errors import ConfigurationError, DocketError, InvalidInput, VersionConflict
 
 
 @dataclass
@@ -95,17 +98,24 @@ async def listen(
             config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=feed.ack_wait),
         )
         quiet_since = time.monotonic()
-        while not stop.is_set():
-            try:
-                messages = await subscription.fetch(feed.batch, timeout=1.0)
-            except TimeoutError:  # nats' own and asyncio's: nothing came in time
-                if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
-                    break
-                continue
-            quiet_since = time.monotonic()
-            await _take(messages, done, store=store, clock=clock, actor=actor)
-            if on_batch is not None:
-                on_batch(done)
+        coming = _fetch(subscription, feed.batch)
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await coming
+                except TimeoutError:  # nats' own and asyncio's: nothing came in time
+                    if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
+                        break
+                    coming = _fetch(subscription, feed.batch)
+                    continue
+                # The next batch travels while this one is written.
+                coming = _fetch(subscription, feed.batch)
+                quiet_since = time.monotonic()
+                await _take(messages, done, store=store, clock=clock, actor=actor)
+                if on_batch is not None:
+                    on_batch(done)
+        finally:
+            await _give_back(coming)
     finally:
         # Every message taken is acknowledged or terminated by now; what the server still
         # holds for this consumer it delivers to the next listener.
@@ -113,12 +123,34 @@ async def listen(
     return done
 
 
+def _fetch(
+    subscription: JetStreamContext.PullSubscription, batch: int
+) -> asyncio.Future[list[Msg]]:
+    return asyncio.ensure_future(subscription.fetch(batch, timeout=1.0))
+
+
+async def _give_back(coming: asyncio.Future[list[Msg]]) -> None:
+    """A batch fetched ahead and never taken goes back to the server at once (a fetch still
+    under way is called off; what it had pulled comes again after ``ack_wait``)."""
+    if not coming.done():
+        coming.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await coming
+        return
+    if coming.cancelled() or coming.exception() is not None:
+        return
+    for message in coming.result():
+        await message.nak()
+
+
 async def _take(
     messages: list[Msg], done: Listened, *, store: DepartureStore, clock: Clock, actor: str
 ) -> None:
-    """Take one fetched batch: refuse what can never be a report, write the rest (a record id
-    repeated within the batch goes in a later transaction, where it is a duplicate or a
-    conflict like any other), then acknowledge."""
+    """Take one fetched batch in one transaction: refuse what can never be a report, write
+    the rest (a record id repeated within the batch is a duplicate or a conflict of its first
+    message, as in two transactions), then acknowledge. Should the batch fail on one report
+    (a rule of a case it is recorded on, say), it is rolled back and taken again one report
+    per transaction, so that only that report's message is refused."""
     today = clock.now().date()
     pending: list[tuple[Msg, Parsed]] = []
     for message in messages:
@@ -130,38 +162,62 @@ async def _take(
             await _refuse(message, str(refusal), done)
             continue
         pending.append((message, parsed))
-    while pending:
-        seen: set[tuple[str, str]] = set()
-        now: list[tuple[Msg, Parsed]] = []
-        later: list[tuple[Msg, Parsed]] = []
-        for item in pending:
-            (later if item[1].report.key in seen else now).append(item)
-            seen.add(item[1].report.key)
-        summary = await asyncio.to_thread(
-            accept_reports,
-            store=store,
-            clock=clock,
-            actor=actor,
-            reports=[parsed for _, parsed in now],
-            refuse_conflicts=False,
-        )
-        # Committed: only now may the server forget the messages.
-        for (message, _), intake in zip(now, summary.results, strict=True):
-            if intake.outcome is Outcome.CONFLICT:
-                await _refuse(message, "already received with different content", done)
-                continue
-            if intake.outcome is Outcome.ACCEPTED:
-                done.accepted += 1
-                done.case_events += len(intake.case_events)
-            else:
-                done.duplicates += 1
+    if not pending:
+        return
+    try:
+        summary = await _accept(store, clock, actor, [parsed for _, parsed in pending])
+    except VersionConflict:
+        raise  # another writer moved a record meanwhile: nothing acknowledged, all come again
+    except DocketError:
+        for message, parsed in pending:
             try:
-                await message.ack_sync()
-            except TimeoutError:
-                # The report is committed; should the acknowledgement be lost, the server
-                # delivers the message again and it counts as a duplicate.
-                done.unconfirmed_acks += 1
-        pending = later
+                one = await _accept(store, clock, actor, [parsed])
+            except VersionConflict:
+                raise
+            except DocketError as refusal:
+                await _refuse(message, str(refusal), done)
+                continue
+            await _acknowledge([message], one.results, done)
+        return
+    await _acknowledge([message for message, _ in pending], summary.results, done)
+
+
+async def _accept(
+    store: DepartureStore, clock: Clock, actor: str, reports: list[Parsed]
+) -> IntakeSummary:
+    return await asyncio.to_thread(
+        accept_reports,
+        store=store,
+        clock=clock,
+        actor=actor,
+        reports=reports,
+        refuse_conflicts=False,
+        repeats=True,
+    )
+
+
+async def _acknowledge(messages: list[Msg], results: list[Intake], done: Listened) -> None:
+    """After the commit (only then may the server forget the messages): acknowledge each
+    message taken, all at once, and terminate each that conflicts with an earlier report."""
+    taken = []
+    for message, intake in zip(messages, results, strict=True):
+        if intake.outcome is Outcome.CONFLICT:
+            await _refuse(message, "already received with different content", done)
+            continue
+        if intake.outcome is Outcome.ACCEPTED:
+            done.accepted += 1
+            done.case_events += len(intake.case_events)
+        else:
+            done.duplicates += 1
+        taken.append(message)
+    confirmed = await asyncio.gather(*(m.ack_sync() for m in taken), return_exceptions=True)
+    for outcome in confirmed:
+        if isinstance(outcome, TimeoutError):
+            # The report is committed; should the acknowledgement be lost, the server
+            # delivers the message again and it counts as a duplicate.
+            done.unconfirmed_acks += 1
+        elif isinstance(outcome, BaseException):
+            raise outcome
 
 
 def _parse(data: bytes) -> Parsed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,9 +29,11 @@ from docket.departures.model import (
     ReviewDecision,
     Source,
     Status,
+    Totals,
 )
 from docket.departures.ports import Columns, StoredReport
 from docket.storage import schema as t
+from docket.storage.departure_counts import add_counts, read_counts, read_totals
 from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
 
@@ -38,7 +41,12 @@ _READ_BATCH = 5_000
 _IN_BATCH = 500
 """Keys per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
 MAX_CANDIDATES = 500
-"""Candidates the fast path scores for one report, at most."""
+"""Candidates born on a report's date of birth the fast path scores, at most."""
+NAMESAKES = 25
+"""Candidates of a report's names the fast path scores on each side of its birth date (and
+among namesakes of no known birth date), at most."""
+MAX_NAMESAKES = 2 * NAMESAKES
+"""Candidates of a report's names the fast path scores when the report has no birth date."""
 
 
 def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
@@ -167,17 +175,13 @@ class SqlDepartureRead:
         )
         return [_departure(row) for row in rows]
 
-    def counts(self, first_day: dt.date | None, last_day: dt.date | None) -> Counts:
-        c = t.departure_counts.c
-        query = sa.select(c.dimension, c.value, c.day, c["count"]).where(c["count"] != 0)
-        if first_day is not None:
-            query = query.where(c.day >= first_day.isoformat())
-        if last_day is not None:
-            query = query.where(c.day <= last_day.isoformat())
-        counts: Counts = Counts()
-        for dimension, value, day, n in self.connection.execute(query):
-            counts[str(dimension), str(value), str(day)] = int(n)
-        return counts
+    def counts(
+        self, first_day: dt.date | None, last_day: dt.date | None, dimensions: Sequence[str] = ()
+    ) -> Counts:
+        return read_counts(self.connection, first_day, last_day, dimensions)
+
+    def totals(self) -> Totals:
+        return read_totals(self.connection)
 
     def pending_reviews(self, limit: int) -> list[StoredReport]:
         r = t.departure_reports.c
@@ -239,6 +243,24 @@ class SqlDepartureWrite(SqlDepartureRead):
         ).first()
         return _report(row) if row is not None else None
 
+    def reports_by_key(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], StoredReport]:
+        c = t.departure_reports.c
+        by_source: dict[str, set[str]] = {}
+        for source, record_id in keys:
+            by_source.setdefault(source, set()).add(record_id)
+        found: dict[tuple[str, str], StoredReport] = {}
+        for source, record_ids in sorted(by_source.items()):
+            for chunk in _chunks(sorted(record_ids)):
+                rows = self.connection.execute(
+                    sa.select(t.departure_reports).where(
+                        c.source == source, c.source_record_id.in_(chunk)
+                    )
+                )
+                found.update({(row.source, row.source_record_id): _report(row) for row in rows})
+        return found
+
     def add_report(self, stored: StoredReport) -> None:
         if self._next_seq is None:
             top = self.connection.scalar(sa.select(sa.func.max(t.departure_reports.c.report_seq)))
@@ -269,36 +291,23 @@ class SqlDepartureWrite(SqlDepartureRead):
         self._next_seq += 1
 
     def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
-        """Persons born on the report's date of birth or bearing both its names (``report`` is
-        normalised by ``departures.linkage.record``; the names are compared with the persons'
-        stored name keys, the same normalisation). Where more than ``MAX_CANDIDATES`` qualify,
-        those agreeing on more of the three come first (a common birth date must not crowd out
-        the one person who also bears the names)."""
-        p = t.persons.c
-        fields: list[sa.ColumnElement[bool]] = []
-        rules: list[sa.ColumnElement[bool]] = []
-        born = report.get("date_of_birth")
-        if born is not None:
-            with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
-                rules.append(p.date_of_birth == dt.date.fromisoformat(born))
-                fields.append(rules[-1])
-        family, given = report.get("family_name"), report.get("given_name")
-        if family is not None:
-            fields.append(p.family_name_key == family)
-        if given is not None:
-            fields.append(p.given_name_key == given)
-        if family is not None and given is not None:
-            rules.append(sa.and_(*fields[-2:]))
-        if not rules:
-            return {}
-        agreeing = sum((sa.case((f, 1), else_=0) for f in fields), sa.literal(0))
-        query = (
-            _compared_columns(self.connection.dialect.name)
-            .where(sa.or_(*rules))
-            .order_by(agreeing.desc(), p.person_id)
-            .limit(MAX_CANDIDATES)
-        )
-        return dict(_person_records(self.connection.execute(query)))
+        return self.candidates_of([report])[0]
+
+    def candidates_of(
+        self, reports: Sequence[Mapping[str, str | None]]
+    ) -> list[dict[str, dict[str, str | None]]]:
+        """For each report (normalised by ``departures.linkage.record``), its candidates by
+        the fast path's blocking rules, each read whole from its covering index: persons born
+        on its date of birth (up to ``MAX_CANDIDATES``, those bearing its names first), and
+        persons of both its names, the ``NAMESAKES`` born nearest before and after it (a
+        common name has thousands of bearers, and one born decades apart is no rival), or
+        ``MAX_NAMESAKES`` of them when the report has no date of birth."""
+        found = []
+        for report in reports:
+            query = _candidate_query(report)
+            rows: Iterable[Any] = self.connection.execute(*query) if query is not None else ()
+            found.append({str(row[0]): _linkage_record(row) for row in rows})
+        return found
 
     def open_cases_of(self, person_id: str) -> list[Case]:
         return self.open_cases_of_persons([person_id])[person_id]
@@ -488,17 +497,7 @@ class SqlDepartureWrite(SqlDepartureRead):
         )
 
     def add_counts(self, counts: Counts) -> None:
-        c = t.departure_counts.c
-        for (dimension, value, day), n in sorted(counts.items()):
-            key = (c.dimension == dimension, c.value == value, c.day == day)
-            updated = self.connection.execute(
-                t.departure_counts.update().where(*key).values(count=c["count"] + n)
-            )
-            if updated.rowcount == 0:
-                self.connection.execute(
-                    t.departure_counts.insert(),
-                    {"dimension": dimension, "value": value, "day": day, "count": n},
-                )
+        add_counts(self.connection, counts)
 
 
 def _compared_columns(dialect: str) -> sa.Select[Any]:
@@ -527,6 +526,84 @@ def _compared_columns(dialect: str) -> sa.Select[Any]:
         field("address", "postcode"),
         field("documents", "0", "1"),
     )
+
+
+def _candidate_query(
+    report: Mapping[str, str | None],
+) -> tuple[sa.CompoundSelect[Any], dict[str, Any]] | None:
+    """The fast path's candidates of ``report`` in one statement (a part per rule), and its
+    parameters."""
+    born: dt.date | None = None
+    if report.get("date_of_birth") is not None:
+        with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
+            born = dt.date.fromisoformat(str(report["date_of_birth"]))
+    family, given = report.get("family_name"), report.get("given_name")
+    named = family is not None and given is not None
+    if born is None and not named:
+        return None
+    query = _candidate_statement(born is not None, named, MAX_CANDIDATES, NAMESAKES, MAX_NAMESAKES)
+    return query, {"born": born, "family": family, "given": given}
+
+
+@functools.lru_cache(maxsize=32)
+def _candidate_statement(
+    born: bool, named: bool, most_born: int, namesakes: int, most_namesakes: int
+) -> sa.CompoundSelect[Any]:
+    """The statement of :func:`_candidate_query`, made once for each shape (building one
+    costs more than running it)."""
+    p = t.persons.c
+    columns = sa.select(
+        p.person_id,
+        p.given_name_key,
+        p.family_name_key,
+        p.date_of_birth,
+        p.sex_key,
+        p.postcode_key,
+        p.document_key,
+    )
+    day = sa.bindparam("born", type_=sa.Date)
+    family = sa.bindparam("family", type_=sa.Text)
+    given = sa.bindparam("given", type_=sa.Text)
+    parts: list[sa.Select[Any]] = []
+    if born:
+        agreeing = sa.case((p.family_name_key == family, 1), else_=0) + sa.case(
+            (p.given_name_key == given, 1), else_=0
+        )
+        parts.append(
+            columns.where(p.date_of_birth == day)
+            .order_by(agreeing.desc(), p.person_id)
+            .limit(most_born)
+        )
+    if named:
+        bearing = columns.where(p.family_name_key == family, p.given_name_key == given)
+        if not born:
+            parts.append(bearing.order_by(p.person_id).limit(most_namesakes))
+        else:
+            parts += [
+                bearing.where(p.date_of_birth > day)
+                .order_by(p.date_of_birth, p.person_id)
+                .limit(namesakes),
+                bearing.where(p.date_of_birth < day)
+                .order_by(p.date_of_birth.desc(), p.person_id.desc())
+                .limit(namesakes),
+                bearing.where(p.date_of_birth.is_(None)).order_by(p.person_id).limit(namesakes),
+            ]
+    return sa.union_all(*(sa.select(part.subquery()) for part in parts))
+
+
+def _linkage_record(row: Any) -> dict[str, str | None]:
+    """A row of :func:`_candidate_query` as the model compares it (the keys are stored
+    normalised as ``record`` would, a test holds them equal)."""
+    _pid, given, family, born, sex, postcode, document = row
+    day = born.isoformat() if isinstance(born, dt.date) else born
+    return {
+        "given_name": given or None,
+        "family_name": family or None,
+        "date_of_birth": day or None,
+        "document_number": document,
+        "sex": sex,
+        "postcode": postcode,
+    }
 
 
 def _person_records(rows: Iterable[Any]) -> Iterator[tuple[str, dict[str, str | None]]]:

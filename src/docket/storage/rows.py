@@ -16,7 +16,7 @@ from docket.cases import snapshot
 from docket.cases.events import Event
 from docket.cases.model import Case, Name, Person
 from docket.cases.persons import normal_document_number
-from docket.departures.linkage import normal_name
+from docket.departures.linkage import normal_name, person_record
 
 Values = tuple[Any, ...]
 
@@ -45,6 +45,9 @@ PERSON_COLUMNS = (
     "data",
     "given_name_key",
     "family_name_key",
+    "sex_key",
+    "postcode_key",
+    "document_key",
 )
 CASE_COLUMNS = (
     "case_id",
@@ -118,6 +121,14 @@ def name_keys(name: Name) -> tuple[str, str]:
     return normal_name(name.given_name), normal_name(name.family_name)
 
 
+def linkage_keys(person: Person) -> tuple[str | None, str | None, str | None]:
+    """The stored ``sex_key``, ``postcode_key`` and ``document_key`` of ``person``: the
+    rest of what the departure linkage compares, as it compares it (``person_record``), so a
+    report's candidates come whole out of an index, no snapshot read."""
+    fields = person_record(person)
+    return fields["sex"], fields["postcode"], fields["document_number"]
+
+
 def person_values(person: Person) -> Values:
     """``person`` in :data:`PERSON_COLUMNS` order."""
     return (
@@ -129,6 +140,7 @@ def person_values(person: Person) -> Values:
         person.version,
         snapshot.person_text(person),
         *name_keys(person.name),
+        *linkage_keys(person),
     )
 
 

@@ -54,7 +54,7 @@ persons = sa.Table(
     sa.Column("a_number", sa.String(16), unique=True),
     sa.Column("given_name", sa.String(LIMITS["given_name"]), nullable=False),
     sa.Column("family_name", sa.String(LIMITS["family_name"]), nullable=False),
-    sa.Column("date_of_birth", sa.Date, index=True),
+    sa.Column("date_of_birth", sa.Date),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     # The names as the departure linkage compares them (storage.rows.name_keys), written with
@@ -62,7 +62,32 @@ persons = sa.Table(
     # Text, not String(200): case folding may lengthen a name ("ß" becomes "ss").
     sa.Column("given_name_key", sa.Text, nullable=False),
     sa.Column("family_name_key", sa.Text, nullable=False),
-    sa.Index("ix_persons_name_keys", "family_name_key", "given_name_key"),
+    # The rest of what the linkage compares, as it compares it (storage.rows.linkage_keys).
+    sa.Column("sex_key", sa.Text),
+    sa.Column("postcode_key", sa.Text),
+    sa.Column("document_key", sa.Text),
+    # A report's candidates, by each blocking rule, read whole from an index (no table row,
+    # no snapshot): born the same day, or of the same names (nearest birth dates first).
+    sa.Index(
+        "ix_persons_born_linkage",
+        "date_of_birth",
+        "family_name_key",
+        "given_name_key",
+        "person_id",
+        "sex_key",
+        "postcode_key",
+        "document_key",
+    ),
+    sa.Index(
+        "ix_persons_names_linkage",
+        "family_name_key",
+        "given_name_key",
+        "date_of_birth",
+        "person_id",
+        "sex_key",
+        "postcode_key",
+        "document_key",
+    ),
 )
 
 person_documents = sa.Table(
@@ -103,6 +128,8 @@ case_deadlines = sa.Table(
     sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.case_id"), primary_key=True),
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("due_on", sa.Date, nullable=False, index=True),
+    # The exit metrics count overdue voluntary departures among every kind of deadline.
+    sa.Index("ix_case_deadlines_kind_due_on", "kind", "due_on"),
 )
 
 # Identities (docket.identity). Moments are ISO text in UTC (storage.rows.instant_text), which
@@ -215,7 +242,19 @@ departure_counts = sa.Table(
     sa.Column("value", sa.String(200), primary_key=True),
     sa.Column("day", sa.String(10), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
+    # A span of days is read by day: rows of the days asked, not of every day.
+    sa.Index("ix_departure_counts_day", "day", "dimension", "value"),
 )
+
+departure_totals = sa.Table(
+    "departure_totals",
+    metadata,
+    sa.Column("dimension", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(200), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
+"""``departure_counts`` summed over every day, kept up to date in the same statements: the
+metrics of all days are read from here, not summed from each day's rows."""
 
 linkage_models = sa.Table(
     "linkage_models",
