@@ -76,3 +76,15 @@ def test_of_a_common_name_the_bearers_born_nearest_the_report_are_candidates(
     assert births == ["1978-06-01", "1979-06-01", "1980-06-01", "1981-06-01", "1982-06-01", "None"]
     unknown = _candidates(docket, given_name="maría", family_name="garcía")
     assert len(unknown) == 3  # MAX_NAMESAKES, of no birth date to go by
+
+
+def test_a_person_of_the_two_names_in_each_other_s_place_is_a_candidate(docket: Docket):
+    """As relink blocks on the names swapped, so does the fast path: a report written "Arslan
+    Zeynep" with another birth date still finds Zeynep Arslan."""
+    _open(docket, 0, ZEYNEP)
+    _open(docket, 1, {**ZEYNEP, "given_name": "ayşe", "date_of_birth": "1990-01-01"})
+    found = _candidates(
+        docket, given_name="arslan", family_name="zeynep", date_of_birth="1999-12-31"
+    )
+    assert [(f["given_name"], f["family_name"]) for f in found.values()] == [("zeynep", "arslan")]
+    assert _candidates(docket, given_name="arslan", family_name="fatma") == {}

@@ -301,7 +301,8 @@ class SqlDepartureWrite(SqlDepartureRead):
         on its date of birth (up to ``MAX_CANDIDATES``, those bearing its names first), and
         persons of both its names, the ``NAMESAKES`` born nearest before and after it (a
         common name has thousands of bearers, and one born decades apart is no rival), or
-        ``MAX_NAMESAKES`` of them when the report has no date of birth."""
+        ``MAX_NAMESAKES`` of them when the report has no date of birth; and up to
+        ``MAX_NAMESAKES`` persons of its two names in each other's place."""
         found = []
         for report in reports:
             query = _candidate_query(report)
@@ -588,6 +589,13 @@ def _candidate_statement(
                 .limit(namesakes),
                 bearing.where(p.date_of_birth.is_(None)).order_by(p.person_id).limit(namesakes),
             ]
+        # The names written in each other's place, as the model compares them and relink
+        # blocks on them: rarer bearers than of the names as written.
+        parts.append(
+            columns.where(p.family_name_key == given, p.given_name_key == family)
+            .order_by(p.person_id)
+            .limit(most_namesakes)
+        )
     return sa.union_all(*(sa.select(part.subquery()) for part in parts))
 
 
