@@ -18,7 +18,6 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
-import json
 import marshal
 import multiprocessing
 from collections import deque
@@ -29,16 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from docket.cases import legacy, lifecycle, persons, snapshot
+from docket.cases import legacy, lifecycle, persons
 from docket.cases.ids import new_id
 from docket.cases.model import CaseId, Person, PersonId
 from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
-from docket.cases.snapshot import case_text, person_text
 from docket.errors import InvalidInput
 from docket.importing.rows import (
     COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    ParsedRow,
     RowError,
     RowRefused,
     normalise_a_number,
@@ -64,29 +63,29 @@ class ImportReport:
 class PreparedRow(NamedTuple):
     """A row that passed every check, encoded for the store as if its person were new.
 
-    A tuple of plain strings besides the opaque ``encoded``: cheap to send back from a worker.
-    The person's and the case's canonical texts serve the rare row whose person turns out to be
-    known already (see ``_write_rows``).
+    Plain values besides the opaque ``encoded``: cheap to send back from a worker. The rare row
+    whose person turns out to be known already is prepared again from its fields (see
+    ``_write_rows``), so nothing else of it travels.
     """
 
     line: int
     case_ref: str
     a_number: str | None
-    history: dict[str, str]
-    person_text: str
-    case_text: str
+    person_id: str
     encoded: object
 
 
 @dataclass(frozen=True)
 class PreparedBatch:
     """A batch after preparation: the rows to write (marshalled: a worker hands back one bytes
-    object, far cheaper to send and read than pickled objects) and the rows refused."""
+    object, far cheaper to send and read than pickled objects), the rows refused and, added by
+    the process that reads the file, the batch as read (``source``)."""
 
     packed_rows: bytes
     errors: list[RowError]
     size: int
     recorded_at: dt.datetime
+    source: RawBatch = field(default_factory=list)
 
     @property
     def rows(self) -> list[PreparedRow]:
@@ -130,8 +129,9 @@ def import_cases(
                     continue
                 seen_refs.add(row.case_ref)
                 fresh.append(row)
+            again = _Reparse(batch.source, source.header, path.name)
             with uow.write() as tx:
-                _write_rows(tx, fresh, actor, batch.recorded_at, report, uow.encoder(), path.name)
+                _write_rows(tx, fresh, actor, batch.recorded_at, report, uow.encoder(), again)
             if progress is not None:
                 progress(batch.size)
     report.errors.sort(key=lambda error: error.row)
@@ -198,9 +198,7 @@ def _prepare_row(
         line=line,
         case_ref=case.case_ref,
         a_number=person.a_number,
-        history=history,
-        person_text=person_text(person),
-        case_text=case_text(case),
+        person_id=person.person_id,
         encoded=encode(events=(person_event, case_event), persons=(person,), cases=(case,)),
     )
 
@@ -279,19 +277,22 @@ def _prepare_all(
     )
     if workers == 1:
         for batch in batches:
-            yield prepare(batch, recorded_at=clock.now())
+            yield dataclasses.replace(prepare(batch, recorded_at=clock.now()), source=batch)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[PreparedBatch]] = deque()
+        pending: deque[tuple[RawBatch, Future[PreparedBatch]]] = deque()
         for batch in batches:
             # Sent marshalled: a quarter of what pickling the rows costs the two processes.
             packed = marshal.dumps(batch)
-            pending.append(pool.submit(_prepare_packed, prepare, packed, recorded_at=clock.now()))
+            future = pool.submit(_prepare_packed, prepare, packed, recorded_at=clock.now())
+            pending.append((batch, future))
             if len(pending) > 2 * workers:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield dataclasses.replace(future.result(), source=done)
         while pending:
-            yield pending.popleft().result()
+            done, future = pending.popleft()
+            yield dataclasses.replace(future.result(), source=done)
 
 
 def _prepare_packed(
@@ -303,6 +304,24 @@ def _prepare_packed(
         return prepare(batch, recorded_at=recorded_at)
 
 
+class _Reparse:
+    """A batch's rows parsed again from their fields, in the writing process: for the rare row
+    whose person is known already (the worker could not know it), whose case and aliases are
+    then built afresh for that person."""
+
+    def __init__(self, source: RawBatch, header: tuple[str, ...], file_name: str) -> None:
+        self.source, self.header, self.file_name = source, header, file_name
+        self._fields: dict[int, list[str]] | None = None
+
+    def row(self, line: int, person_id: str) -> ParsedRow:
+        """Line ``line`` parsed as the worker parsed it (it passed there), ``person_id`` its
+        person's."""
+        if self._fields is None:
+            self._fields = dict(self.source)
+        fields = dict(zip(self.header, self._fields[line], strict=False))
+        return parse_row(fields, line=line, person_id=PersonId(person_id))
+
+
 def _write_rows(
     tx: WriteTransaction,
     rows: Sequence[PreparedRow],
@@ -310,7 +329,7 @@ def _write_rows(
     recorded_at: dt.datetime,
     report: ImportReport,
     encode: RecordEncoder,
-    file_name: str,
+    again: _Reparse,
 ) -> None:
     present = tx.existing_case_refs([row.case_ref for row in rows])
     report.already_present += len(present)
@@ -323,7 +342,8 @@ def _write_rows(
     for row in rows:
         person = known.get(row.a_number) if row.a_number else None
         if person is None and row.a_number in registering:
-            person = snapshot.person_from_dict(json.loads(registering[row.a_number].person_text))
+            first = registering[row.a_number]
+            person = again.row(first.line, first.person_id).person  # as registering left it
         if person is None:
             encoded.append(row.encoded)
             report.persons_registered += 1
@@ -331,12 +351,12 @@ def _write_rows(
                 registering[row.a_number] = row
             continue
         # A person met again (re-encounter): the names on this record join the known person as
-        # aliases, and the case is theirs, so its import event is built again with their id.
-        named = snapshot.person_from_dict(json.loads(row.person_text))
-        case = snapshot.case_from_dict(json.loads(row.case_text))
-        document_ref = document_ref_of(file_name, row.line)
+        # aliases, and the case is theirs, so it and its import event are built again with
+        # their id.
+        parsed = again.row(row.line, row.person_id)
+        document_ref = document_ref_of(again.file_name, row.line)
         events = []
-        for alias in (named.name, *named.aliases):
+        for alias in (parsed.person.name, *parsed.person.aliases):
             recorded = persons.record_alias(
                 person, alias, actor=actor, document_ref=document_ref, recorded_at=recorded_at
             )
@@ -344,9 +364,16 @@ def _write_rows(
                 events.append(recorded[0])
                 person = recorded[1]
                 report.aliases_recorded += 1
+        case = legacy.to_case(
+            parsed.record,
+            case_id=CaseId(new_id()),
+            person_id=person.person_id,
+            today=recorded_at.date(),
+            document_ref=document_ref,
+        )
         case_event, case = lifecycle.import_case(
-            dataclasses.replace(case, person_id=person.person_id),
-            history=row.history,
+            case,
+            history=parsed.record.history(),
             actor=actor,
             document_ref=document_ref,
             recorded_at=recorded_at,
@@ -358,8 +385,7 @@ def _write_rows(
         changed[person.person_id] = person
         encoded.append(encode(events=[*events, case_event], persons=(), cases=(case,)))
     tx.write_encoded(encoded)
-    for person in changed.values():
-        tx.save_person(person, expected_version=stored_versions.get(person.person_id, 1))
+    tx.save_persons([(p, stored_versions.get(p.person_id, 1)) for p in changed.values()])
     report.cases_imported += len(rows)
 
 
