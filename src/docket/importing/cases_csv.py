@@ -6,14 +6,14 @@ reported with its row number, column and reason, and nothing of it is written. R
 in batches, one transaction each; a case reference already present is skipped, so importing the
 same file again creates nothing.
 
-Preparing a batch (parsing, the lifecycle checks, building events and their text) needs no
-database, so with ``workers > 1`` batches are prepared in worker processes while the main
-process writes the previous ones; writing stays in file order, one batch at a time.
+Preparing a batch (parsing the CSV, the lifecycle checks, building events and their text)
+needs no database, so with ``workers > 1`` batches are prepared in worker processes while the
+main process writes the previous ones; the main process only finds where records end
+(``csv_batches``), and writing stays in file order, one batch at a time.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -33,6 +33,7 @@ from docket.cases.ids import new_id
 from docket.cases.model import CaseId, Person, PersonId
 from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
 from docket.errors import InvalidInput
+from docket.importing.csv_batches import CsvFile, Lines, RawBatch, TextBatch, records
 from docket.importing.rows import (
     COLUMNS,
     OPTIONAL_COLUMNS,
@@ -43,9 +44,6 @@ from docket.importing.rows import (
     normalise_a_number,
     parse_row,
 )
-
-RawBatch = list[tuple[int, list[str]]]
-"""(line number, the row's fields as read): plain lists are cheap to send to a worker."""
 
 
 @dataclass
@@ -68,6 +66,7 @@ class PreparedRow(NamedTuple):
     ``_write_rows``), so nothing else of it travels.
     """
 
+    first_line: int
     line: int
     case_ref: str
     a_number: str | None
@@ -85,7 +84,7 @@ class PreparedBatch:
     errors: list[RowError]
     size: int
     recorded_at: dt.datetime
-    source: RawBatch = field(default_factory=list)
+    source: TextBatch = field(default_factory=lambda: TextBatch(0, ""))
 
     @property
     def rows(self) -> list[PreparedRow]:
@@ -111,9 +110,8 @@ def import_cases(
         )
     report = ImportReport()
     seen_refs: set[str] = set()
-    source = _CsvRows(path)
-    with source as rows, uow.bulk(), _collector_paused():
-        batches = _batches(rows, batch_size)
+    source = CsvFile(path, size=batch_size, required=REQUIRED_COLUMNS)
+    with source as batches, uow.bulk(), _collector_paused():
         prepared = _prepare_all(
             batches, source.header, clock, path.name, actor, workers, uow.encoder()
         )
@@ -152,9 +150,15 @@ def prepare_batch(
     prepared: list[tuple[object, ...]] = []
     errors: list[RowError] = []
     with _collector_paused():
-        for line, fields in batch:
+        for first_line, line, fields in batch:
             outcome = _prepare_row(
-                line, dict(zip(header, fields, strict=False)), file_name, actor, recorded_at, encode
+                first_line,
+                line,
+                dict(zip(header, fields, strict=False)),
+                file_name,
+                actor,
+                recorded_at,
+                encode,
             )
             if isinstance(outcome, RowError):
                 errors.append(outcome)
@@ -165,6 +169,7 @@ def prepare_batch(
 
 
 def _prepare_row(
+    first_line: int,
     line: int,
     fields: dict[str, str],
     file_name: str,
@@ -195,6 +200,7 @@ def _prepare_row(
         case, history=history, actor=actor, document_ref=document_ref, recorded_at=recorded_at
     )
     return PreparedRow(
+        first_line=first_line,
         line=line,
         case_ref=case.case_ref,
         a_number=person.a_number,
@@ -222,47 +228,8 @@ def document_ref_of(file_name: str, line: int) -> str:
     return f"import:{file_name}#row-{line}"
 
 
-class _CsvRows:
-    """Context manager yielding ``(line, fields)`` after checking the header (kept in
-    ``header``)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.header: tuple[str, ...] = ()
-
-    def __enter__(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            self.handle = self.path.open(newline="", encoding="utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from exc
-        reader = csv.reader(self.handle)
-        self.header = tuple(next(reader, []))
-        missing = [column for column in REQUIRED_COLUMNS if column not in self.header]
-        if missing:
-            self.handle.close()
-            raise InvalidInput(
-                f"{self.path.name}: missing columns {', '.join(missing)}; nothing was imported",
-                details={"missing_columns": missing},
-            )
-        return ((reader.line_num, fields) for fields in reader if fields)
-
-    def __exit__(self, *exc: object) -> None:
-        self.handle.close()
-
-
-def _batches(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[RawBatch]:
-    batch: RawBatch = []
-    for item in rows:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _prepare_all(
-    batches: Iterator[RawBatch],
+    batches: Iterator[TextBatch],
     header: tuple[str, ...],
     clock: Clock,
     file_name: str,
@@ -277,15 +244,14 @@ def _prepare_all(
     )
     if workers == 1:
         for batch in batches:
-            yield dataclasses.replace(prepare(batch, recorded_at=clock.now()), source=batch)
+            ready = prepare(records(batch), recorded_at=clock.now())
+            yield dataclasses.replace(ready, source=batch)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[RawBatch, Future[PreparedBatch]]] = deque()
+        pending: deque[tuple[TextBatch, Future[PreparedBatch]]] = deque()
         for batch in batches:
-            # Sent marshalled: a quarter of what pickling the rows costs the two processes.
-            packed = marshal.dumps(batch)
-            future = pool.submit(_prepare_packed, prepare, packed, recorded_at=clock.now())
+            future = pool.submit(_prepare_text, prepare, batch, recorded_at=clock.now())
             pending.append((batch, future))
             if len(pending) > 2 * workers:
                 done, future = pending.popleft()
@@ -295,31 +261,30 @@ def _prepare_all(
             yield dataclasses.replace(future.result(), source=done)
 
 
-def _prepare_packed(
-    prepare: Callable[..., PreparedBatch], packed: bytes, *, recorded_at: dt.datetime
+def _prepare_text(
+    prepare: Callable[..., PreparedBatch], batch: TextBatch, *, recorded_at: dt.datetime
 ) -> PreparedBatch:
-    """``prepare`` a batch that ``_prepare_all`` marshalled (in a worker process)."""
+    """``prepare`` the records of ``batch`` (in a worker process)."""
     with _collector_paused():
-        batch = marshal.loads(packed)  # noqa: S302 our own bytes
-        return prepare(batch, recorded_at=recorded_at)
+        return prepare(records(batch), recorded_at=recorded_at)
 
 
 class _Reparse:
-    """A batch's rows parsed again from their fields, in the writing process: for the rare row
-    whose person is known already (the worker could not know it), whose case and aliases are
-    then built afresh for that person."""
+    """A batch's rows parsed again from the file's text, in the writing process: for the rare
+    row whose person is known already (the worker could not know it), whose case and aliases
+    are then built afresh for that person."""
 
-    def __init__(self, source: RawBatch, header: tuple[str, ...], file_name: str) -> None:
+    def __init__(self, source: TextBatch, header: tuple[str, ...], file_name: str) -> None:
         self.source, self.header, self.file_name = source, header, file_name
-        self._fields: dict[int, list[str]] | None = None
+        self._lines: Lines | None = None
 
-    def row(self, line: int, person_id: str) -> ParsedRow:
-        """Line ``line`` parsed as the worker parsed it (it passed there), ``person_id`` its
-        person's."""
-        if self._fields is None:
-            self._fields = dict(self.source)
-        fields = dict(zip(self.header, self._fields[line], strict=False))
-        return parse_row(fields, line=line, person_id=PersonId(person_id))
+    def row(self, row: PreparedRow) -> ParsedRow:
+        """``row`` parsed as the worker parsed it (it passed there)."""
+        if self._lines is None:
+            self._lines = Lines(self.source)
+        fields = self._lines.record(row.first_line, row.line)
+        named = dict(zip(self.header, fields, strict=False))
+        return parse_row(named, line=row.line, person_id=PersonId(row.person_id))
 
 
 def _write_rows(
@@ -342,8 +307,7 @@ def _write_rows(
     for row in rows:
         person = known.get(row.a_number) if row.a_number else None
         if person is None and row.a_number in registering:
-            first = registering[row.a_number]
-            person = again.row(first.line, first.person_id).person  # as registering left it
+            person = again.row(registering[row.a_number]).person  # as registering left it
         if person is None:
             encoded.append(row.encoded)
             report.persons_registered += 1
@@ -353,7 +317,7 @@ def _write_rows(
         # A person met again (re-encounter): the names on this record join the known person as
         # aliases, and the case is theirs, so it and its import event are built again with
         # their id.
-        parsed = again.row(row.line, row.person_id)
+        parsed = again.row(row)
         document_ref = document_ref_of(again.file_name, row.line)
         events = []
         for alias in (parsed.person.name, *parsed.person.aliases):
