@@ -41,9 +41,10 @@ def chain_hashes(first_seq: int, bodies: Sequence[bytes], prev_hash: str) -> lis
     append = digests.append
     seq = first_seq
     for body in bodies:
-        digest = sha256(b"%s\n%d%s" % (prev_hash.encode(), seq, body)).hexdigest()
-        append(digest)
-        prev_hash = digest
+        link = sha256(f"{prev_hash}\n{seq}".encode())
+        link.update(body)  # the body is not copied into one string with its prefix
+        prev_hash = link.hexdigest()
+        append(prev_hash)
         seq += 1
     return digests
 

@@ -339,12 +339,13 @@ class SqlWriteTransaction(SqlReadTransaction):
                 raise TypeError("write_encoded takes what storage.rows.encode_copy_records made")
             events = [e for r in copied for e in r[1]]
             first, prevs, digests = self._link([body for _, body in events])
-            lines = [
-                b"%d\t%b\t%b\t%b\n" % (seq, fields, prev.encode(), digest.encode())
-                for seq, (fields, _), prev, digest in zip(
-                    itertools.count(first), events, prevs, digests, strict=False
-                )
-            ]
+            lines: list[bytes] = []
+            add = lines.extend
+            for seq, (fields, _), prev, digest in zip(
+                itertools.count(first), events, prevs, digests, strict=False
+            ):
+                # The fields as the worker encoded them, between texts made here.
+                add((f"{seq}\t".encode(), fields, f"\t{prev}\t{digest}\n".encode()))
             self._copy_text(t.events, STORED_EVENT_COLUMNS, b"".join(lines))
             for table, columns, position in (
                 (t.persons, PERSON_COLUMNS, 2),
