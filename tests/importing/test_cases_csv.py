@@ -160,6 +160,33 @@ def test_a_second_record_of_the_same_a_number_joins_the_person_with_its_name_as_
     assert verify(SqlAuditStore(docket.engine)).is_ok
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 3])
+def test_a_person_met_again_is_read_again_whole_from_records_over_several_lines(
+    docket, tmp_path, batch_size
+):
+    # The writer parses a known person's rows again from the file's lines (the workers parsed
+    # them first): in the same batch as the row registering the person, or in a later one.
+    before = _bad(case_ref="DKT-00000003", a_number="A209999999", address_line="1 Rd\nRear")
+    first = _bad(address_line="12 Elm St\r\nUnit 4")
+    again = _bad(
+        case_ref="DKT-00000002",
+        given_name="Lucia",
+        family_name="Garcia Lopez",
+        address_line="elsewhere\n2nd floor",
+        aliases="",
+    )
+    path = _write(tmp_path / "cases.csv", [before, first, again])
+    report = _import(docket, path, batch_size=batch_size)
+    assert (report.errors, report.cases_imported, report.aliases_recorded) == ([], 3, 1)
+    one = show_case(uow=docket.uow, case_ref="DKT-00000001")
+    two = show_case(uow=docket.uow, case_ref="DKT-00000002")
+    assert one.case.person_id == two.case.person_id
+    assert two.person is not None
+    assert two.person.address.line == "12 Elm St\r\nUnit 4"
+    assert [str(a) for a in two.person.aliases] == ["Lucia Garcia", "Lucia Garcia Lopez"]
+    assert verify(SqlAuditStore(docket.engine)).is_ok
+
+
 def test_a_repeated_case_reference_in_one_file_is_refused(docket, tmp_path):
     report = _import(docket, _write(tmp_path / "cases.csv", [GOOD, GOOD]))
     assert report.cases_imported == 1

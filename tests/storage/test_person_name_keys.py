@@ -15,6 +15,7 @@ from docket.bootstrap import Docket
 from docket.cases.model import Name, Person
 from docket.cases.service import open_case
 from docket.departures.linkage import normal_name, record
+from docket.errors import VersionConflict
 from docket.importing.cases_csv import import_cases
 from docket.storage import schema as t
 from tests.builders import a_person
@@ -136,3 +137,24 @@ def test_saving_a_person_rewrites_the_keys_from_the_names(docket: Docket):
             sa.select(p.given_name_key, p.family_name_key).where(p.person_id == person.person_id)
         ).one()
     assert tuple(keys) == ("ñandú", "de la cruz")
+
+
+def test_saving_many_persons_at_once_refuses_one_saved_over_a_stale_version(docket: Docket):
+    first = dataclasses.replace(a_person("Ana", "Reyes"), version=1)
+    second = dataclasses.replace(a_person("Juan", "Pérez"), version=1)
+    with docket.uow.write() as tx:
+        tx.add_persons([first, second])
+    with docket.uow.write() as tx:
+        tx.save_persons([(dataclasses.replace(first, version=2), 1)])
+    with pytest.raises(VersionConflict) as refused, docket.uow.write() as tx:
+        tx.save_persons(
+            [
+                (dataclasses.replace(second, name=Name("Juana", "Pérez"), version=2), 1),
+                (dataclasses.replace(first, name=Name("Ana", "Rey"), version=2), 1),
+            ]
+        )
+    assert refused.value.details["person_id"] == first.person_id
+    p = t.persons.c
+    with docket.engine.connect() as connection:
+        names = dict(connection.execute(sa.select(p.person_id, p.given_name)).all())
+    assert names[second.person_id] == "Juan"  # nothing of the refused transaction is written

@@ -6,19 +6,18 @@ reported with its row number, column and reason, and nothing of it is written. R
 in batches, one transaction each; a case reference already present is skipped, so importing the
 same file again creates nothing.
 
-Preparing a batch (parsing, the lifecycle checks, building events and their text) needs no
-database, so with ``workers > 1`` batches are prepared in worker processes while the main
-process writes the previous ones; writing stays in file order, one batch at a time.
+Preparing a batch (parsing the CSV, the lifecycle checks, building events and their text)
+needs no database, so with ``workers > 1`` batches are prepared in worker processes while the
+main process writes the previous ones; the main process only finds where records end
+(``csv_batches``), and writing stays in file order, one batch at a time.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import functools
 import gc
-import json
 import marshal
 import multiprocessing
 from collections import deque
@@ -29,24 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from docket.cases import legacy, lifecycle, persons, snapshot
+from docket.cases import legacy, lifecycle, persons
 from docket.cases.ids import new_id
 from docket.cases.model import CaseId, Person, PersonId
 from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
-from docket.cases.snapshot import case_text, person_text
 from docket.errors import InvalidInput
+from docket.importing.csv_batches import CsvFile, Lines, RawBatch, TextBatch, records
 from docket.importing.rows import (
     COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    ParsedRow,
     RowError,
     RowRefused,
     normalise_a_number,
     parse_row,
 )
-
-RawBatch = list[tuple[int, list[str]]]
-"""(line number, the row's fields as read): plain lists are cheap to send to a worker."""
 
 
 @dataclass
@@ -64,29 +61,30 @@ class ImportReport:
 class PreparedRow(NamedTuple):
     """A row that passed every check, encoded for the store as if its person were new.
 
-    A tuple of plain strings besides the opaque ``encoded``: cheap to send back from a worker.
-    The person's and the case's canonical texts serve the rare row whose person turns out to be
-    known already (see ``_write_rows``).
+    Plain values besides the opaque ``encoded``: cheap to send back from a worker. The rare row
+    whose person turns out to be known already is prepared again from its fields (see
+    ``_write_rows``), so nothing else of it travels.
     """
 
+    first_line: int
     line: int
     case_ref: str
     a_number: str | None
-    history: dict[str, str]
-    person_text: str
-    case_text: str
+    person_id: str
     encoded: object
 
 
 @dataclass(frozen=True)
 class PreparedBatch:
     """A batch after preparation: the rows to write (marshalled: a worker hands back one bytes
-    object, far cheaper to send and read than pickled objects) and the rows refused."""
+    object, far cheaper to send and read than pickled objects), the rows refused and, added by
+    the process that reads the file, the batch as read (``source``)."""
 
     packed_rows: bytes
     errors: list[RowError]
     size: int
     recorded_at: dt.datetime
+    source: TextBatch = field(default_factory=lambda: TextBatch(0, ""))
 
     @property
     def rows(self) -> list[PreparedRow]:
@@ -112,9 +110,8 @@ def import_cases(
         )
     report = ImportReport()
     seen_refs: set[str] = set()
-    source = _CsvRows(path)
-    with source as rows, uow.bulk(), _collector_paused():
-        batches = _batches(rows, batch_size)
+    source = CsvFile(path, size=batch_size, required=REQUIRED_COLUMNS)
+    with source as batches, uow.bulk(), _collector_paused():
         prepared = _prepare_all(
             batches, source.header, clock, path.name, actor, workers, uow.encoder()
         )
@@ -130,8 +127,9 @@ def import_cases(
                     continue
                 seen_refs.add(row.case_ref)
                 fresh.append(row)
+            again = _Reparse(batch.source, source.header, path.name)
             with uow.write() as tx:
-                _write_rows(tx, fresh, actor, batch.recorded_at, report, uow.encoder(), path.name)
+                _write_rows(tx, fresh, actor, batch.recorded_at, report, uow.encoder(), again)
             if progress is not None:
                 progress(batch.size)
     report.errors.sort(key=lambda error: error.row)
@@ -152,9 +150,15 @@ def prepare_batch(
     prepared: list[tuple[object, ...]] = []
     errors: list[RowError] = []
     with _collector_paused():
-        for line, fields in batch:
+        for first_line, line, fields in batch:
             outcome = _prepare_row(
-                line, dict(zip(header, fields, strict=False)), file_name, actor, recorded_at, encode
+                first_line,
+                line,
+                dict(zip(header, fields, strict=False)),
+                file_name,
+                actor,
+                recorded_at,
+                encode,
             )
             if isinstance(outcome, RowError):
                 errors.append(outcome)
@@ -165,6 +169,7 @@ def prepare_batch(
 
 
 def _prepare_row(
+    first_line: int,
     line: int,
     fields: dict[str, str],
     file_name: str,
@@ -195,12 +200,11 @@ def _prepare_row(
         case, history=history, actor=actor, document_ref=document_ref, recorded_at=recorded_at
     )
     return PreparedRow(
+        first_line=first_line,
         line=line,
         case_ref=case.case_ref,
         a_number=person.a_number,
-        history=history,
-        person_text=person_text(person),
-        case_text=case_text(case),
+        person_id=person.person_id,
         encoded=encode(events=(person_event, case_event), persons=(person,), cases=(case,)),
     )
 
@@ -224,47 +228,8 @@ def document_ref_of(file_name: str, line: int) -> str:
     return f"import:{file_name}#row-{line}"
 
 
-class _CsvRows:
-    """Context manager yielding ``(line, fields)`` after checking the header (kept in
-    ``header``)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.header: tuple[str, ...] = ()
-
-    def __enter__(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            self.handle = self.path.open(newline="", encoding="utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from exc
-        reader = csv.reader(self.handle)
-        self.header = tuple(next(reader, []))
-        missing = [column for column in REQUIRED_COLUMNS if column not in self.header]
-        if missing:
-            self.handle.close()
-            raise InvalidInput(
-                f"{self.path.name}: missing columns {', '.join(missing)}; nothing was imported",
-                details={"missing_columns": missing},
-            )
-        return ((reader.line_num, fields) for fields in reader if fields)
-
-    def __exit__(self, *exc: object) -> None:
-        self.handle.close()
-
-
-def _batches(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[RawBatch]:
-    batch: RawBatch = []
-    for item in rows:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _prepare_all(
-    batches: Iterator[RawBatch],
+    batches: Iterator[TextBatch],
     header: tuple[str, ...],
     clock: Clock,
     file_name: str,
@@ -279,28 +244,47 @@ def _prepare_all(
     )
     if workers == 1:
         for batch in batches:
-            yield prepare(batch, recorded_at=clock.now())
+            ready = prepare(records(batch), recorded_at=clock.now())
+            yield dataclasses.replace(ready, source=batch)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[PreparedBatch]] = deque()
+        pending: deque[tuple[TextBatch, Future[PreparedBatch]]] = deque()
         for batch in batches:
-            # Sent marshalled: a quarter of what pickling the rows costs the two processes.
-            packed = marshal.dumps(batch)
-            pending.append(pool.submit(_prepare_packed, prepare, packed, recorded_at=clock.now()))
+            future = pool.submit(_prepare_text, prepare, batch, recorded_at=clock.now())
+            pending.append((batch, future))
             if len(pending) > 2 * workers:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield dataclasses.replace(future.result(), source=done)
         while pending:
-            yield pending.popleft().result()
+            done, future = pending.popleft()
+            yield dataclasses.replace(future.result(), source=done)
 
 
-def _prepare_packed(
-    prepare: Callable[..., PreparedBatch], packed: bytes, *, recorded_at: dt.datetime
+def _prepare_text(
+    prepare: Callable[..., PreparedBatch], batch: TextBatch, *, recorded_at: dt.datetime
 ) -> PreparedBatch:
-    """``prepare`` a batch that ``_prepare_all`` marshalled (in a worker process)."""
+    """``prepare`` the records of ``batch`` (in a worker process)."""
     with _collector_paused():
-        batch = marshal.loads(packed)  # noqa: S302 our own bytes
-        return prepare(batch, recorded_at=recorded_at)
+        return prepare(records(batch), recorded_at=recorded_at)
+
+
+class _Reparse:
+    """A batch's rows parsed again from the file's text, in the writing process: for the rare
+    row whose person is known already (the worker could not know it), whose case and aliases
+    are then built afresh for that person."""
+
+    def __init__(self, source: TextBatch, header: tuple[str, ...], file_name: str) -> None:
+        self.source, self.header, self.file_name = source, header, file_name
+        self._lines: Lines | None = None
+
+    def row(self, row: PreparedRow) -> ParsedRow:
+        """``row`` parsed as the worker parsed it (it passed there)."""
+        if self._lines is None:
+            self._lines = Lines(self.source)
+        fields = self._lines.record(row.first_line, row.line)
+        named = dict(zip(self.header, fields, strict=False))
+        return parse_row(named, line=row.line, person_id=PersonId(row.person_id))
 
 
 def _write_rows(
@@ -310,7 +294,7 @@ def _write_rows(
     recorded_at: dt.datetime,
     report: ImportReport,
     encode: RecordEncoder,
-    file_name: str,
+    again: _Reparse,
 ) -> None:
     present = tx.existing_case_refs([row.case_ref for row in rows])
     report.already_present += len(present)
@@ -323,7 +307,7 @@ def _write_rows(
     for row in rows:
         person = known.get(row.a_number) if row.a_number else None
         if person is None and row.a_number in registering:
-            person = snapshot.person_from_dict(json.loads(registering[row.a_number].person_text))
+            person = again.row(registering[row.a_number]).person  # as registering left it
         if person is None:
             encoded.append(row.encoded)
             report.persons_registered += 1
@@ -331,12 +315,12 @@ def _write_rows(
                 registering[row.a_number] = row
             continue
         # A person met again (re-encounter): the names on this record join the known person as
-        # aliases, and the case is theirs, so its import event is built again with their id.
-        named = snapshot.person_from_dict(json.loads(row.person_text))
-        case = snapshot.case_from_dict(json.loads(row.case_text))
-        document_ref = document_ref_of(file_name, row.line)
+        # aliases, and the case is theirs, so it and its import event are built again with
+        # their id.
+        parsed = again.row(row)
+        document_ref = document_ref_of(again.file_name, row.line)
         events = []
-        for alias in (named.name, *named.aliases):
+        for alias in (parsed.person.name, *parsed.person.aliases):
             recorded = persons.record_alias(
                 person, alias, actor=actor, document_ref=document_ref, recorded_at=recorded_at
             )
@@ -344,9 +328,16 @@ def _write_rows(
                 events.append(recorded[0])
                 person = recorded[1]
                 report.aliases_recorded += 1
+        case = legacy.to_case(
+            parsed.record,
+            case_id=CaseId(new_id()),
+            person_id=person.person_id,
+            today=recorded_at.date(),
+            document_ref=document_ref,
+        )
         case_event, case = lifecycle.import_case(
-            dataclasses.replace(case, person_id=person.person_id),
-            history=row.history,
+            case,
+            history=parsed.record.history(),
             actor=actor,
             document_ref=document_ref,
             recorded_at=recorded_at,
@@ -358,8 +349,7 @@ def _write_rows(
         changed[person.person_id] = person
         encoded.append(encode(events=[*events, case_event], persons=(), cases=(case,)))
     tx.write_encoded(encoded)
-    for person in changed.values():
-        tx.save_person(person, expected_version=stored_versions.get(person.person_id, 1))
+    tx.save_persons([(p, stored_versions.get(p.person_id, 1)) for p in changed.values()])
     report.cases_imported += len(rows)
 
 

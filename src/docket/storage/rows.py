@@ -91,26 +91,27 @@ def event_values(event: Event) -> Values:
     )
 
 
-# link_body's layout for the event columns, worked out once: bulk import builds two bodies
-# per row, and the general function sorts and formats the names every time.
-_BODY_ORDER = tuple(sorted(range(len(EVENT_COLUMNS)), key=EVENT_COLUMNS.__getitem__))
-_BODY_LABELS = tuple(f"\n{EVENT_COLUMNS[i]}:" for i in _BODY_ORDER)
-
-
 def event_body(values: Values) -> str:
     """``audit.chain.link_body`` of an event in :data:`EVENT_COLUMNS` order (tests check that
-    the two agree)."""
-    parts: list[str] = []
-    for label, i in zip(_BODY_LABELS, _BODY_ORDER, strict=True):
-        text = str(values[i])
-        parts += (label, str(len(text)), ":", text)
-    return "".join(parts)
+    the two agree). Written out, names in order: bulk import builds two bodies per row, and the
+    general function sorts and formats the names every time."""
+    stream_type, stream_id, version, kind, occurred, recorded, actor, basis, ref, data = (
+        value if type(value) is str else str(value) for value in values
+    )
+    return (
+        f"\nactor:{len(actor)}:{actor}\ndata:{len(data)}:{data}"
+        f"\ndocument_ref:{len(ref)}:{ref}\nkind:{len(kind)}:{kind}"
+        f"\nlegal_basis:{len(basis)}:{basis}\noccurred_on:{len(occurred)}:{occurred}"
+        f"\nrecorded_at:{len(recorded)}:{recorded}\nstream_id:{len(stream_id)}:{stream_id}"
+        f"\nstream_type:{len(stream_type)}:{stream_type}"
+        f"\nstream_version:{len(version)}:{version}"
+    )
 
 
-def encode_event(event: Event) -> tuple[Values, str]:
-    """``event``'s values and the body of its hash."""
+def encode_event(event: Event) -> tuple[Values, bytes]:
+    """``event``'s values and the body of its hash, UTF-8 encoded (as the chain hashes it)."""
     values = event_values(event)
-    return values, event_body(values)
+    return values, event_body(values).encode()
 
 
 def name_keys(name: Name) -> tuple[str, str]:
@@ -181,11 +182,11 @@ def deadline_values(cases: Sequence[Case]) -> list[Values]:
 
 
 EncodedRecords = tuple[
-    list[tuple[Values, str]], list[Values], list[Values], list[Values], list[Values], list[Values]
+    list[tuple[Values, bytes]], list[Values], list[Values], list[Values], list[Values], list[Values]
 ]
 """New records in row form, made ahead of the write (possibly in another process): events,
 persons, cases, bars, deadlines, identity documents. Events have no place in the log yet:
-each comes with the body of its hash (``audit.chain.link_body``), and the write gives it its
+each comes with the body of its hash (``audit.chain.link_body``, UTF-8), and the write gives it its
 ``seq`` and chains it. Plain tuples, lists and strings only, so a worker can ``marshal``
 them."""
 
@@ -247,12 +248,15 @@ COPY_TAG = "copy-text"
 """First element of what :func:`encode_copy_records` makes, so a write can tell the forms
 apart."""
 
-CopyRecords = tuple[str, list[tuple[str, str]], str, str, str, str, str]
+CopyRecords = tuple[str, list[tuple[bytes, bytes]], bytes, bytes, bytes, bytes, bytes]
 """New records as PostgreSQL COPY text, made ahead of the write (possibly in another process):
 the tag, then the events as (the COPY fields from ``stream_type`` to ``data``, the body of the
-hash), then the COPY lines of persons, cases, bars and deadlines. The write puts ``seq`` before
-each event's fields and the previous and own hash after them, and sends each table's text in
-one COPY: no per-row work in the writing process beyond the chain itself."""
+hash), then the COPY lines of persons, cases, bars, deadlines and identity documents. All of it
+UTF-8 bytes, as COPY and the hash take them: a worker encodes each text once, and bytes cost
+``marshal`` a copy where text costs it an encoding in the worker and a decoding in the writer.
+The write puts ``seq`` before each event's fields and the previous and own hash after them,
+and sends each table's bytes in one COPY: no per-row work in the writing process beyond the
+chain itself."""
 
 
 def encode_copy_records(
@@ -262,13 +266,13 @@ def encode_copy_records(
     encoded_events = []
     for event in events:
         values = event_values(event)
-        encoded_events.append((_copy_fields(values), event_body(values)))
+        encoded_events.append((_copy_fields(values).encode(), event_body(values).encode()))
     return (
         COPY_TAG,
         encoded_events,
-        "".join([copy_line(person_values(p)) for p in persons]),
-        "".join([copy_line(case_values(c)) for c in cases]),
-        "".join([copy_line(row) for row in bar_values(cases)]),
-        "".join([copy_line(row) for row in deadline_values(cases)]),
-        "".join([copy_line(row) for row in document_values(persons)]),
+        "".join([copy_line(person_values(p)) for p in persons]).encode(),
+        "".join([copy_line(case_values(c)) for c in cases]).encode(),
+        "".join([copy_line(row) for row in bar_values(cases)]).encode(),
+        "".join([copy_line(row) for row in deadline_values(cases)]).encode(),
+        "".join([copy_line(row) for row in document_values(persons)]).encode(),
     )

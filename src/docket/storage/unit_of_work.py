@@ -8,14 +8,15 @@ extended by one writer at a time. Events and the projection they produce commit 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, cast
 
 import sqlalchemy as sa
 
-from docket.audit.chain import EVENTS_CHAIN, chain_hash
+from docket.audit.chain import EVENTS_CHAIN, chain_hashes
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.model import Case, CaseState, Person
@@ -44,8 +45,6 @@ from docket.storage.rows import (
     encode_records,
     person_values,
 )
-
-_T = TypeVar("_T")
 
 _AUTOCHECKPOINT = 1000
 """SQLite's default: checkpoint in the commit that takes the WAL past this many pages."""
@@ -199,6 +198,13 @@ class SqlReadTransaction:
         )
 
 
+def _refuse_stale(person: Person, expected_version: int) -> NoReturn:
+    raise VersionConflict(
+        f"person {person.person_id} changed since version {expected_version}",
+        details={"person_id": person.person_id, "expected_version": expected_version},
+    )
+
+
 class SqlWriteTransaction(SqlReadTransaction):
     """A write transaction holding the log's write lock."""
 
@@ -254,21 +260,38 @@ class SqlWriteTransaction(SqlReadTransaction):
         self._insert_many(t.person_documents, DOCUMENT_COLUMNS, document_values(persons))
 
     def save_person(self, person: Person, *, expected_version: int) -> None:
-        values = dict(zip(PERSON_COLUMNS, person_values(person), strict=True))
-        del values["person_id"]
-        values["date_of_birth"] = person.date_of_birth  # the Date column takes a date here
-        result = self.connection.execute(
-            _SAVE_PERSON, {"key_id": person.person_id, "key_version": expected_version, **values}
+        self.save_persons([(person, expected_version)])
+
+    def save_persons(self, saves: Sequence[tuple[Person, int]]) -> None:
+        """Save each person over the version expected of it: one statement for them all (bulk
+        import brings a few hundred known persons up to date per batch), then their identity
+        documents replaced."""
+        if not saves:
+            return
+        ids = [person.person_id for person, _ in saves]
+        stored = dict(
+            self.connection.execute(
+                sa.select(t.persons.c.person_id, t.persons.c.version).where(
+                    t.persons.c.person_id.in_(ids)
+                )
+            ).all()
         )
-        if result.rowcount != 1:
-            raise VersionConflict(
-                f"person {person.person_id} changed since version {expected_version}",
-                details={"person_id": person.person_id, "expected_version": expected_version},
-            )
+        params = []
+        for person, expected_version in saves:
+            if stored.get(person.person_id) != expected_version:
+                _refuse_stale(person, expected_version)
+            values = dict(zip(PERSON_COLUMNS, person_values(person), strict=True))
+            del values["person_id"]
+            values["date_of_birth"] = person.date_of_birth  # the Date column takes a date here
+            params.append({"key_id": person.person_id, "key_version": expected_version, **values})
+        result = self.connection.execute(_SAVE_PERSON, params)
+        if result.rowcount != len(params):  # not after the check above, under the write lock
+            _refuse_stale(*saves[0])
         self.connection.execute(
-            t.person_documents.delete().where(t.person_documents.c.person_id == person.person_id)
+            t.person_documents.delete().where(t.person_documents.c.person_id.in_(ids))
         )
-        self._insert_many(t.person_documents, DOCUMENT_COLUMNS, document_values([person]))
+        persons = [person for person, _ in saves]
+        self._insert_many(t.person_documents, DOCUMENT_COLUMNS, document_values(persons))
 
     # cases --------------------------------------------------------------------------------
     def existing_case_refs(self, case_refs: Collection[str]) -> set[str]:
@@ -314,11 +337,16 @@ class SqlWriteTransaction(SqlReadTransaction):
             copied = cast("list[CopyRecords]", list(encoded))
             if not all(isinstance(r, tuple) and r[:1] == (COPY_TAG,) for r in copied):
                 raise TypeError("write_encoded takes what storage.rows.encode_copy_records made")
-            lines = [
-                f"{seq}\t{fields}\t{prev}\t{digest}\n"
-                for seq, fields, prev, digest in self._link([e for r in copied for e in r[1]])
-            ]
-            self._copy_text(t.events, STORED_EVENT_COLUMNS, "".join(lines))
+            events = [e for r in copied for e in r[1]]
+            first, prevs, digests = self._link([body for _, body in events])
+            lines: list[bytes] = []
+            add = lines.extend
+            for seq, (fields, _), prev, digest in zip(
+                itertools.count(first), events, prevs, digests, strict=False
+            ):
+                # The fields as the worker encoded them, between texts made here.
+                add((f"{seq}\t".encode(), fields, f"\t{prev}\t{digest}\n".encode()))
+            self._copy_text(t.events, STORED_EVENT_COLUMNS, b"".join(lines))
             for table, columns, position in (
                 (t.persons, PERSON_COLUMNS, 2),
                 (t.cases, CASE_COLUMNS, 3),
@@ -326,8 +354,10 @@ class SqlWriteTransaction(SqlReadTransaction):
                 (t.case_deadlines, DEADLINE_COLUMNS, 5),
                 (t.person_documents, DOCUMENT_COLUMNS, 6),
             ):
-                self._copy_text(table, columns, "".join([cast(str, r[position]) for r in copied]))
-            return self._seqs_since(len(lines))
+                self._copy_text(
+                    table, columns, b"".join([cast(bytes, r[position]) for r in copied])
+                )
+            return list(range(first, first + len(events)))
         records = cast("list[EncodedRecords]", list(encoded))
         if not all(isinstance(r, tuple) and len(r) == 6 for r in records):
             raise TypeError("write_encoded takes what storage.rows.encode_records made")
@@ -342,29 +372,33 @@ class SqlWriteTransaction(SqlReadTransaction):
             self._insert_many(table, columns, [row for r in records for row in r[position]])
         return seqs
 
-    def _link(self, events: Sequence[tuple[_T, str]]) -> Iterator[tuple[int, _T, str, str]]:
-        """Give each event (anything, with the body of its hash) its place, the previous hash
-        and its own, in order; the new head is kept for :meth:`flush_head`."""
-        length, prev = self._length, self._head_hash
-        for item, body in events:
-            length += 1
-            digest = chain_hash(length, body, prev)
-            yield length, item, prev, digest
-            prev = digest
-        self._length, self._head_hash = length, prev
-        self._appended = self._appended or bool(events)
+    def _link(self, bodies: Sequence[bytes]) -> tuple[int, list[str], list[str]]:
+        """Place a run of events (the bodies of their hashes) after the head: the first one's
+        ``seq``, then each one's previous hash and its own. The new head is kept for
+        :meth:`flush_head`."""
+        first, prev = self._length + 1, self._head_hash
+        digests = chain_hashes(first, bodies, prev)
+        prevs = [prev, *digests[:-1]]
+        if digests:
+            self._length, self._head_hash = self._length + len(digests), digests[-1]
+            self._appended = True
+        return first, prevs, digests
 
-    def _seqs_since(self, count: int) -> list[int]:
-        return list(range(self._length - count + 1, self._length + 1))
-
-    def _chain(self, events: list[tuple[Values, str]]) -> list[int]:
+    def _chain(self, events: list[tuple[Values, bytes]]) -> list[int]:
         """Give each event its place and its hash, in order, and insert them."""
-        stored = [(seq, *values, prev, digest) for seq, values, prev, digest in self._link(events)]
+        first, prevs, digests = self._link([body for _, body in events])
+        stored = [
+            (seq, *values, prev, digest)
+            for seq, (values, _), prev, digest in zip(
+                itertools.count(first), events, prevs, digests, strict=False
+            )
+        ]
         self._insert_many(t.events, STORED_EVENT_COLUMNS, stored)
-        return self._seqs_since(len(stored))
+        return list(range(first, first + len(stored)))
 
-    def _copy_text(self, table: sa.Table, columns: Sequence[str], text: str) -> None:
-        """Send ``text`` (COPY text lines made by ``storage.rows``) to ``table`` in one COPY."""
+    def _copy_text(self, table: sa.Table, columns: Sequence[str], text: bytes) -> None:
+        """Send ``text`` (COPY text lines made by ``storage.rows``, UTF-8) to ``table`` in one
+        COPY."""
         if not text:
             return
         driver = self.connection.connection.driver_connection

@@ -1,0 +1,102 @@
+"""A CSV file read in batches of whole records, as text: the process reading the file only
+finds where records end, and the fields are parsed where the batch is prepared (in a worker
+process on a bulk import), so the process that writes does not spend its time parsing CSV.
+
+Records end at the line breaks outside quoted fields. Line numbers are the file's physical
+lines (the header is line 1), as ``csv.reader`` counts them: a record's number is that of its
+last line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+from docket.errors import InvalidInput
+
+RawBatch = list[tuple[int, int, list[str]]]
+"""(first line, line number, the record's fields as read), one item per non-empty record."""
+
+
+class TextBatch(NamedTuple):
+    """Whole records as they stand in the file, from line ``first_line`` on."""
+
+    first_line: int
+    text: str
+
+
+def records(batch: TextBatch) -> RawBatch:
+    """The non-empty records of ``batch``, parsed as ``csv.reader`` parses the whole file."""
+    reader = csv.reader(io.StringIO(batch.text, newline=""))
+    before = batch.first_line - 1
+    out: RawBatch = []
+    previous = 0
+    for fields in reader:
+        if fields:
+            out.append((before + previous + 1, before + reader.line_num, fields))
+        previous = reader.line_num
+    return out
+
+
+class Lines:
+    """The lines of a :class:`TextBatch`, split once, to parse a record again from them."""
+
+    def __init__(self, batch: TextBatch) -> None:
+        self.first_line = batch.first_line
+        self.lines = io.StringIO(batch.text, newline="").readlines()
+
+    def record(self, first_line: int, line: int) -> list[str]:
+        """The fields of the record on lines ``first_line`` to ``line``."""
+        text = "".join(self.lines[first_line - self.first_line : line - self.first_line + 1])
+        return next(csv.reader(io.StringIO(text, newline="")))
+
+
+class CsvFile:
+    """Context manager yielding a file's :class:`TextBatch` es of about ``size`` records, after
+    reading its header (kept in ``header``); ``required`` columns missing refuse the file."""
+
+    def __init__(self, path: Path, *, size: int, required: tuple[str, ...]) -> None:
+        self.path, self.size, self.required = path, size, required
+        self.header: tuple[str, ...] = ()
+
+    def __enter__(self) -> Iterator[TextBatch]:
+        try:
+            self.handle = self.path.open(newline="", encoding="utf-8-sig")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from exc
+        reader = csv.reader(self.handle)  # reads the handle line by line: no read-ahead
+        self.header = tuple(next(reader, []))
+        missing = [column for column in self.required if column not in self.header]
+        if missing:
+            self.handle.close()
+            raise InvalidInput(
+                f"{self.path.name}: missing columns {', '.join(missing)}; nothing was imported",
+                details={"missing_columns": missing},
+            )
+        return _batches(self.handle, reader.line_num + 1, self.size)
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def _batches(handle: TextIO, first_line: int, size: int) -> Iterator[TextBatch]:
+    # A line with an odd number of quote characters opens or closes a quoted field (a quote
+    # inside one is doubled); a record ends with a line that leaves none open. Blank lines
+    # count towards the size; they hold no record.
+    lines: list[str] = []
+    count, quoted, start = 0, False, first_line
+    for number, line in enumerate(handle, start=first_line):
+        lines.append(line)
+        if line.count('"') % 2:
+            quoted = not quoted
+        if quoted:
+            continue
+        count += 1
+        if count >= size:
+            yield TextBatch(start, "".join(lines))
+            lines, count, start = [], 0, number + 1
+    if lines:
+        yield TextBatch(start, "".join(lines))

@@ -1,0 +1,64 @@
+"""A file read in batches of whole records gives the records, and their line numbers, that
+``csv.reader`` gives reading it whole."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from docket.errors import InvalidInput
+from docket.importing.csv_batches import CsvFile, Lines, records
+
+_FIELD = st.text(alphabet=st.sampled_from('a"\n\r,é '), max_size=6)
+_ROW = st.lists(_FIELD, min_size=1, max_size=4)
+
+
+def _whole(path: Path) -> list[tuple[int, list[str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        return [(reader.line_num, fields) for fields in reader if fields]
+
+
+@given(rows=st.lists(st.one_of(_ROW, st.just([])), max_size=12), size=st.integers(1, 5))
+def test_batches_of_whole_records_parse_as_the_whole_file(rows, size):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "cases.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["first", "second"])
+            for row in rows:
+                if row:
+                    writer.writerow(row)
+                else:
+                    handle.write("\r\n")  # a blank line: no record
+        source = CsvFile(path, size=size, required=("first",))
+        with source as batches:
+            read = [(batch, item) for batch in batches for item in records(batch)]
+        assert source.header == ("first", "second")
+        assert [(line, fields) for _, (_, line, fields) in read] == _whole(path)
+        for batch, (first_line, line, fields) in read:
+            assert Lines(batch).record(first_line, line) == fields
+
+
+def test_a_quoted_line_break_keeps_its_record_whole_across_a_batch_boundary(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('first\r\n"one\r\ntwo"\r\nthree\r\n"say ""hi""\r\n"\r\n', encoding="utf-8")
+    with CsvFile(path, size=1, required=()) as batches:
+        read = [records(batch) for batch in batches]
+    assert read == [[(2, 3, ["one\r\ntwo"])], [(4, 4, ["three"])], [(5, 6, ['say "hi"\r\n'])]]
+
+
+def test_a_file_without_a_required_column_is_refused(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("first\r\n", encoding="utf-8")
+    with (
+        pytest.raises(InvalidInput, match="missing columns second"),
+        CsvFile(path, size=1, required=("second",)),
+    ):
+        pass
