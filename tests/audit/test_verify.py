@@ -129,6 +129,18 @@ def test_a_truncation_that_also_fixes_the_head_is_found_by_the_projection(logged
     assert "stored record differs from its events" in problem
 
 
+def test_a_record_with_no_events_behind_it_is_found(logged):
+    """A person row put in directly, copied from a real one: no stream produced it."""
+    tamper(
+        logged.engine,
+        "INSERT INTO persons (person_id, given_name, family_name, version, data, "
+        "given_name_key, family_name_key) SELECT 'P-FORGED', given_name, family_name, version, "
+        "data, given_name_key, family_name_key FROM persons ORDER BY person_id LIMIT 1",
+    )
+    problems = _verify(logged).problems
+    assert problems == ["1 stored records have no events behind them, e.g. person P-FORGED"]
+
+
 def test_an_edited_projection_is_found(logged):
     with logged.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE cases SET data = replace(data, 'NYC', 'LOS')")

@@ -137,14 +137,19 @@ class SqlAuditStore:
         return found
 
     def projections_without_events(self) -> list[str]:
-        streams = sa.select(t.events.c.stream_id)
+        # NOT EXISTS, an anti-join on the events' stream index: PostgreSQL runs ``NOT IN
+        # (subquery)`` as a scan of the subquery per row unless it fits in work_mem (a million
+        # cases took more than 13 minutes).
+        def without_events(key: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+            return ~sa.exists().where(t.events.c.stream_id == key)
+
         with self.engine.connect() as connection:
             cases = connection.scalars(
-                sa.select(t.cases.c.case_ref).where(t.cases.c.case_id.not_in(streams)).limit(10)
+                sa.select(t.cases.c.case_ref).where(without_events(t.cases.c.case_id)).limit(10)
             ).all()
             people = connection.scalars(
                 sa.select(t.persons.c.person_id)
-                .where(t.persons.c.person_id.not_in(streams))
+                .where(without_events(t.persons.c.person_id))
                 .limit(10)
             ).all()
         return [f"case {ref}" for ref in cases] + [f"person {pid}" for pid in people]
