@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
@@ -196,7 +195,7 @@ class SqlDepartureRead:
     def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
         if not person_ids:
             return {}
-        query = _compared_columns(self.connection.dialect.name)
+        query = _compared_columns()
         rows = self.connection.execute(query.where(t.persons.c.person_id.in_(list(person_ids))))
         return dict(_person_records(rows))
 
@@ -501,31 +500,20 @@ class SqlDepartureWrite(SqlDepartureRead):
         add_counts(self.connection, counts)
 
 
-def _compared_columns(dialect: str) -> sa.Select[Any]:
-    """Persons with the fields the linkage model compares, taken out of their snapshots by
-    the database (what ``person_record`` reads from a parsed person, a test holds the two
-    equal): a million persons are read for training and relinking, and parsing each whole
-    snapshot in Python cost most of that."""
+def _compared_columns() -> sa.Select[Any]:
+    """Persons with the fields the linkage model compares, as the keys stored with each person
+    (``storage.rows.name_keys`` and ``linkage_keys``: ``person_record``'s values, a test holds
+    the two equal): a million persons are read for training and relinking, without their
+    snapshots."""
     p = t.persons.c
-    if dialect == "postgresql":
-        data = sa.cast(p.data, postgresql.JSON)
-
-        def field(*path: str) -> sa.ColumnElement[Any]:
-            return sa.func.json_extract_path_text(data, *path)
-    else:
-
-        def field(*path: str) -> sa.ColumnElement[Any]:
-            steps = "".join(f"[{step}]" if step.isdigit() else f".{step}" for step in path)
-            return sa.func.json_extract(p.data, f"${steps}")
-
     return sa.select(
         p.person_id,
-        p.given_name,
-        p.family_name,
+        p.given_name_key,
+        p.family_name_key,
         p.date_of_birth,
-        field("sex"),
-        field("address", "postcode"),
-        field("documents", "0", "1"),
+        p.sex_key,
+        p.postcode_key,
+        p.document_key,
     )
 
 
@@ -641,9 +629,7 @@ def _person_columns(connection: sa.Connection) -> Columns:
     :meth:`SqlLinkageStore.linkage_columns`)."""
     ids: list[str | None] = []
     raw: dict[str, list[Any]] = {name: [] for name in _PERSON_FIELDS}
-    rows = connection.execution_options(yield_per=_READ_BATCH).execute(
-        _compared_columns(connection.dialect.name)
-    )
+    rows = connection.execution_options(yield_per=_READ_BATCH).execute(_compared_columns())
     for batch in rows.partitions():
         pid, *fields = zip(*batch, strict=True)
         ids.extend(map(str, pid))
@@ -699,7 +685,7 @@ class SqlLinkageStore:
 
     def training_records(self) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
         with self.engine.connect() as connection:
-            rows = connection.execute(_compared_columns(connection.dialect.name))
+            rows = connection.execute(_compared_columns())
             persons = [{"unique_id": pid, **fields} for pid, fields in _person_records(rows)]
             r = t.departure_reports.c
             reports = [
