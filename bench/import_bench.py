@@ -112,6 +112,7 @@ def docket_import(url: str, csv_path: Path, rows: int) -> float:
         batch_size=BATCH,
         workers=os.cpu_count() or 1,
         progress=progress("docket import", rows),
+        expected_rows=rows,
     )
     elapsed = time.perf_counter() - start
     docket.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -135,7 +135,11 @@ class UnitOfWork(Protocol):
         """The store's encoder (see :class:`RecordEncoder`)."""
         ...
 
-    def bulk(self) -> AbstractContextManager[None]:
-        """Declare that many large write transactions follow (bulk import), so the store may
-        move its housekeeping off their path. Each transaction still commits as usual."""
+    def bulk(
+        self, *, rows: int = 0, notice: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]:
+        """Declare that many large write transactions follow (bulk import, about ``rows`` rows
+        in all), so the store may move its housekeeping off their path and put off index
+        upkeep until the end (telling ``notice`` what it does then). Each transaction still
+        commits as usual."""
         ...

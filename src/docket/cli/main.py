@@ -160,6 +160,8 @@ def run_import(
             batch_size=batch_size,
             workers=workers,
             progress=advance,
+            expected_rows=total,
+            notice=lambda text: click.echo(text, err=True),
         )
 
 

@@ -102,8 +102,13 @@ def import_cases(
     batch_size: int = 5000,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    expected_rows: int = 0,
+    notice: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import ``path``; returns what was imported, skipped and refused (with row and column)."""
+    """Import ``path``; returns what was imported, skipped and refused (with row and column).
+
+    ``expected_rows``, the file's rows if known, lets the store prepare for a large load (see
+    ``UnitOfWork.bulk``); ``notice`` is told of the store's own long steps."""
     if batch_size < 1 or workers < 1:
         raise InvalidInput(
             "batch size and workers must be at least 1", details={"field": "workers"}
@@ -111,7 +116,7 @@ def import_cases(
     report = ImportReport()
     seen_refs: set[str] = set()
     source = CsvFile(path, size=batch_size, required=REQUIRED_COLUMNS)
-    with source as batches, uow.bulk(), _collector_paused():
+    with source as batches, uow.bulk(rows=expected_rows, notice=notice), _collector_paused():
         prepared = _prepare_all(
             batches, source.header, clock, path.name, actor, workers, uow.encoder()
         )

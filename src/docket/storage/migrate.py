@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from docket.errors import ConfigurationError
+from docket.storage import bulk_indexes
 from docket.storage.engine import WRITE_OPTION
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,8 +25,16 @@ def _config() -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply every migration not yet applied, up to ``revision`` (safe to run again)."""
-    _migrate(engine, lambda config: command.upgrade(config, revision))
+    """Apply every migration not yet applied, up to ``revision`` (safe to run again). At the
+    head, also make any index a bulk import left out and could not build again (a process
+    killed outright: :mod:`docket.storage.bulk_indexes`)."""
+
+    def step(config: Config) -> None:
+        command.upgrade(config, revision)
+        if revision == "head":
+            bulk_indexes.build(config.attributes["connection"])
+
+    _migrate(engine, step)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:

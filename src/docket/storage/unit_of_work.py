@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, cast
 
@@ -22,6 +22,7 @@ from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.model import Case, CaseState, Person
 from docket.cases.ports import CaseFilter, CommandRecord, DocketSummary, RecordEncoder
 from docket.errors import VersionConflict
+from docket.storage import bulk_indexes
 from docket.storage import schema as t
 from docket.storage.checkpoint import BackgroundCheckpointer
 from docket.storage.engine import WRITE_OPTION
@@ -452,21 +453,34 @@ class SqlUnitOfWork:
         self._checkpointer: BackgroundCheckpointer | None = None
 
     @contextmanager
-    def bulk(self) -> Iterator[None]:
-        """Many large write transactions follow. On SQLite, WAL checkpoints then run in a
-        background thread between them instead of inside their commits (see
-        :mod:`docket.storage.checkpoint`); on PostgreSQL nothing changes."""
+    def bulk(self, *, rows: int = 0, notice: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Many large write transactions follow, about ``rows`` rows in all. On SQLite, WAL
+        checkpoints then run in a background thread between them instead of inside their
+        commits (see :mod:`docket.storage.checkpoint`), and a large enough load leaves out the
+        secondary indexes until it ends (:mod:`docket.storage.bulk_indexes`; ``notice`` is told
+        when they are built again). On PostgreSQL nothing changes."""
         if not self._sqlite or self._checkpointer is not None:
             yield
             return
         database = self.engine.url.database
         assert database is not None  # make_engine refuses SQLite without a file
-        self._checkpointer = BackgroundCheckpointer(database)
+        with self.write() as tx:
+            deferred = bulk_indexes.defer(tx.connection, rows)
+            if not deferred:
+                bulk_indexes.build(tx.connection)  # what an import killed outright left out
         try:
-            yield
+            self._checkpointer = BackgroundCheckpointer(database)
+            try:
+                yield
+            finally:
+                checkpointer, self._checkpointer = self._checkpointer, None
+                checkpointer.close()
         finally:
-            checkpointer, self._checkpointer = self._checkpointer, None
-            checkpointer.close()
+            if deferred:
+                if notice is not None:
+                    notice(f"building {len(deferred)} indexes left out during the import")
+                with self.write() as tx:
+                    bulk_indexes.build(tx.connection, deferred)
 
     def encoder(self) -> RecordEncoder:
         # PostgreSQL takes rows as COPY text made in the workers; SQLite takes tuples.
