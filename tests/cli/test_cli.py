@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 
 from docket.cli.main import cli
 from docket.importing.cases_csv import COLUMNS
+from docket.storage import bulk_indexes
+from docket.synthetic import generate_dataset
 from tests.audit.tampering import tamper
 from tests.importing.test_cases_csv import GOOD
 
@@ -170,3 +173,15 @@ def test_the_cli_starts_without_loading_splink() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_large_import_says_when_it_builds_the_indexes_it_left_out(
+    run, database_url, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(bulk_indexes, "DEFERRED_FROM_ROWS", 100)
+    generate_dataset(cases=150, seed=3, as_of=dt.date(2026, 11, 22), out_dir=tmp_path / "data")
+    result = run("import", "cases", str(tmp_path / "data" / "cases.csv"))
+    assert result.exit_code == 0
+    assert "cases imported: 150" in result.stdout
+    building = "building 9 indexes left out during the import" in result.stderr
+    assert building == database_url.startswith("sqlite")  # PostgreSQL keeps its indexes

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,8 +162,13 @@ def run_import(
             workers=workers,
             progress=advance,
             expected_rows=total,
-            notice=lambda text: click.echo(text, err=True),
+            notice=_below_the_bar,
         )
+
+
+def _below_the_bar(text: str) -> None:
+    """A line of news on stderr, under a progress bar that a terminal shows on its own line."""
+    click.echo(f"\n{text}" if sys.stderr.isatty() else text, err=True)
 
 
 def print_import_report(report: ImportReport, shown: int = 20) -> None:
