@@ -11,6 +11,7 @@ import uvicorn
 from anyio import to_thread
 from uvicorn.importer import import_from_string
 
+from docket.cli import workers
 from docket.cli.main import SERVE_THREADS
 from docket.config import Settings
 
@@ -31,7 +32,11 @@ def served(monkeypatch):
         environment = {k: v for k, v in os.environ.items() if k.startswith("DOCKET_")}
         calls.append((app, options, environment))
 
+    def serve_workers(app, **options):
+        run(app, factory=True, **options)
+
     monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(workers, "serve_workers", serve_workers)
     return calls
 
 
@@ -58,9 +63,11 @@ def test_serve_keeps_the_default_thread_pool_unless_asked(run, served):
     assert _threads_of(app) == 40
 
 
+@pytest.mark.parametrize("spreads", [True, False], ids=["own sockets", "uvicorn's shared socket"])
 def test_serve_with_workers_has_each_worker_build_the_app_on_the_same_database(
-    run, served, database_url, monkeypatch
+    run, served, database_url, monkeypatch, spreads
 ):
+    monkeypatch.setattr(workers, "spreads_connections", lambda: spreads)
     assert run("serve", "--workers", "3", "--threads", "2").exit_code == 0
     [(target, options, environment)] = served
     assert options["workers"] == 3

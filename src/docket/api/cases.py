@@ -8,7 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import MAX_SEQ, TEXT, authorise, current_user, docket_of, policy
+from docket.api.deps import (
+    MAX_SEQ,
+    TEXT,
+    authorise,
+    current_user,
+    docket_of,
+    json_answer,
+    policy,
+)
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases import service, snapshot
@@ -52,7 +60,7 @@ def list_cases_route(
         str | None, Query(max_length=64, pattern=TEXT, description="Cursor: a case_ref.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-) -> CasePage:
+) -> Response:
     """Cases of one field office (yours unless you name another your role may see), by
     reference, a page at a time. The listing is on the access log."""
     office = (office or user.field_office or "").strip().upper() or None
@@ -77,9 +85,11 @@ def list_cases_route(
         ),
     )
     page = cases[:limit]
-    return CasePage(
-        items=[snapshot.case_to_dict(case) for case in page],
-        next_after=page[-1].case_ref if len(cases) > limit else None,
+    return json_answer(
+        {
+            "items": [snapshot.case_to_dict(case) for case in page],
+            "next_after": page[-1].case_ref if len(cases) > limit else None,
+        }
     )
 
 
@@ -87,22 +97,27 @@ CaseRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 
 
 @router.get(
-    "/{case_ref}", openapi_extra=policy(Action.READ_CASE), responses=responses(401, 403, 404)
+    "/{case_ref}",
+    response_model=dict[str, Any],
+    openapi_extra=policy(Action.READ_CASE),
+    responses=responses(401, 403, 404),
 )
 def get_case(
     case_ref: CaseRef,
     request: Request,
-    response: Response,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-) -> dict[str, Any]:
+) -> Response:
     """The case, its person's id and its timeline of events. Every read is on the access log,
     refused ones too. The ETag is the case version: send it back as If-Match to change it."""
-    view = _readable_case(request, docket, user, case_ref, response)
-    return {
-        "case": snapshot.case_to_dict(view.case),
-        "timeline": [_event(event) for event in view.events],
-    }
+    view = _readable_case(request, docket, user, case_ref)
+    return json_answer(
+        {
+            "case": snapshot.case_to_dict(view.case),
+            "timeline": [_event(event) for event in view.events],
+        },
+        version=view.case.version,
+    )
 
 
 def _event(event: Event) -> dict[str, Any]:
@@ -117,27 +132,25 @@ def _event(event: Event) -> dict[str, Any]:
     }
 
 
-def _readable_case(
-    request: Request, docket: Docket, user: User, case_ref: str, response: Response
-) -> CaseView:
+def _readable_case(request: Request, docket: Docket, user: User, case_ref: str) -> CaseView:
     """The case with its events, once the policy table lets ``user`` read it (logged)."""
-    view = show_case(uow=docket.uow, case_ref=case_ref)
-    _authorise_read(request, docket, user, view.case, response)
+    view = show_case(uow=docket.uow, case_ref=case_ref, with_person=False)
+    _authorise_read(request, docket, user, view.case)
     return view
 
 
 def _readable_case_alone(
     request: Request, docket: Docket, user: User, case_ref: str, response: Response
 ) -> Case:
-    """The case without its timeline, once the policy table lets ``user`` read it (logged)."""
+    """The case without its timeline, once the policy table lets ``user`` read it (logged);
+    its version is the answer's ETag."""
     case = service.get_case(uow=docket.uow, case_ref=case_ref)
-    _authorise_read(request, docket, user, case, response)
+    _authorise_read(request, docket, user, case)
+    response.headers["ETag"] = f'"{case.version}"'
     return case
 
 
-def _authorise_read(
-    request: Request, docket: Docket, user: User, case: Case, response: Response
-) -> None:
+def _authorise_read(request: Request, docket: Docket, user: User, case: Case) -> None:
     authorise(
         request,
         docket,
@@ -147,7 +160,6 @@ def _authorise_read(
         record_id=case.case_id,
         scope=RecordScope(field_office=case.field_office, person_id=case.person_id),
     )
-    response.headers["ETag"] = f'"{case.version}"'
 
 
 class TimelinePage(BaseModel):
@@ -173,7 +185,8 @@ def get_timeline(
 ) -> TimelinePage:
     """The case's events in order, a page at a time: what happened, when, on what legal
     basis and document, recorded by whom."""
-    view = _readable_case(request, docket, user, case_ref, response)
+    view = _readable_case(request, docket, user, case_ref)
+    response.headers["ETag"] = f'"{view.case.version}"'
     later = [event for event in view.events if (event.seq or 0) > after]
     page = later[:limit]
     return TimelinePage(

@@ -25,6 +25,7 @@ from docket.api.deps import (
     clients,
     current_user,
     docket_of,
+    json_answer,
     log_in_transaction,
     logged_on_failure,
     policy,
@@ -95,10 +96,9 @@ def _version(if_match: str) -> int:
     return int(text)
 
 
-def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandResult]:
-    def endpoint(**arguments: Any) -> CommandResult:
+def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response]:
+    def endpoint(**arguments: Any) -> Response:
         request: Request = arguments["request"]
-        response: Response = arguments["response"]
         docket: Docket = arguments["docket"]
         user: User = arguments["user"]
         body: BaseModel = arguments["body"]
@@ -130,14 +130,14 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
                 also=log_in_transaction(entry),
             ),
         )
-        response.headers["ETag"] = f'"{result.version}"'
-        return CommandResult(
-            case_ref=result.case_ref,
-            version=result.version,
-            state=result.state,
-            event_seqs=list(result.event_seqs),
-            replayed=result.replayed,
-        )
+        answer = {  # a CommandResult
+            "case_ref": result.case_ref,
+            "version": result.version,
+            "state": result.state,
+            "event_seqs": list(result.event_seqs),
+            "replayed": result.replayed,
+        }
+        return json_answer(answer, status_code=201, version=result.version)
 
     parameter = inspect.Parameter
     keyword = parameter.KEYWORD_ONLY
@@ -146,7 +146,6 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., CommandR
             parameter("case_ref", keyword, annotation=CaseRef),
             parameter("body", keyword, annotation=model),
             parameter("request", keyword, annotation=Request),
-            parameter("response", keyword, annotation=Response),
             parameter("docket", keyword, annotation=Annotated[Docket, Depends(docket_of)]),
             parameter("user", keyword, annotation=Annotated[User, Depends(current_user)]),
             parameter(

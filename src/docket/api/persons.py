@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from docket.api.deps import (
     PERSON_ID,
@@ -13,6 +13,7 @@ from docket.api.deps import (
     clients,
     current_user,
     docket_of,
+    json_answer,
     policy,
 )
 from docket.api.errors import responses
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/api/persons", tags=["persons"])
 
 @router.get(
     "/{person_id}",
+    response_model=dict[str, Any],
     openapi_extra=policy(Action.READ_PERSON),
     responses=responses(401, 403, 404),
 )
@@ -35,7 +37,7 @@ def get_person(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-) -> dict[str, Any]:
+) -> Response:
     """The person's record and their cases. Staff may read it when one of the person's cases
     is in an office they may see; the read is on the access log, refused ones too."""
     view = show_person(uow=docket.uow, person_id=person_id)
@@ -45,7 +47,9 @@ def get_person(
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "person", person_id)
     docket.access_log.record([access_entry(request, docket, user, decision, "person", person_id)])
-    return {
-        "person": snapshot.person_to_dict(view.person),
-        "cases": [{"case_ref": ref, "field_office": office} for ref, office in view.cases],
-    }
+    return json_answer(
+        {
+            "person": snapshot.person_to_dict(view.person),
+            "cases": [{"case_ref": ref, "field_office": office} for ref, office in view.cases],
+        }
+    )

@@ -291,13 +291,12 @@ def get_case(*, uow: UnitOfWork, case_ref: str) -> Case:
         return _existing_case(tx, case_ref)
 
 
-def show_case(*, uow: UnitOfWork, case_ref: str) -> CaseView:
-    """The case, its person and its timeline."""
+def show_case(*, uow: UnitOfWork, case_ref: str, with_person: bool = True) -> CaseView:
+    """The case, its person (unless not ``with_person``) and its timeline."""
     with uow.read() as tx:
         case = _existing_case(tx, case_ref)
-        return CaseView(
-            case=case, person=tx.get_person(case.person_id), events=tx.stream_events(case.case_id)
-        )
+        person = tx.get_person(case.person_id) if with_person else None
+        return CaseView(case=case, person=person, events=tx.stream_events(case.case_id))
 
 
 @dataclass(frozen=True)

@@ -324,6 +324,7 @@ def serve_command(
     import uvicorn  # only this command needs the server
 
     from docket.api.app import create_app
+    from docket.cli.workers import serve_workers, spreads_connections
 
     settings = ctx.find_object(Settings) or Settings()
     if workers == 1:
@@ -333,6 +334,9 @@ def serve_command(
     # Each worker is a new process that builds its own app from the environment it inherits.
     os.environ.update(settings_environment(settings))
     os.environ[SERVE_THREADS] = str(threads or "")
+    if spreads_connections():
+        serve_workers(f"{__name__}:worker_app", workers=workers, host=host, port=port)
+        return
     uvicorn.run(
         f"{__name__}:worker_app",
         factory=True,

@@ -9,9 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from docket.audit.access import ACCESS_CHAIN, AccessEntry
+from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS, AccessEntry
 from docket.audit.chain import chain_hash, link_body
 from docket.cases.snapshot import canonical_json
+from docket.storage import driver
 from docket.storage import schema as t
 from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import instant_text
@@ -32,28 +33,33 @@ def access_values(entry: AccessEntry) -> dict[str, Any]:
     }
 
 
+_ACCESS_HEAD = driver.Statement.of(
+    "SELECT length, head_hash FROM chain_heads WHERE chain = %s", postgresql_suffix="FOR UPDATE"
+)
+_INSERT_ACCESS = driver.Statement.insert(
+    "access_log", ("seq", *ACCESS_COLUMNS, "prev_hash", "hash")
+)
+_SET_ACCESS_HEAD = driver.Statement.of(
+    "UPDATE chain_heads SET length = %s, head_hash = %s WHERE chain = %s"
+)
+# Every API request appends here: the driver's cursor, not Core (see storage.driver).
+
+
 def append_access(connection: sa.Connection, entries: Sequence[AccessEntry]) -> None:
     """Chain ``entries`` onto the access log within ``connection``'s transaction."""
     if not entries:
         return
-    heads = t.chain_heads
-    length, prev = connection.execute(
-        sa.select(heads.c.length, heads.c.head_hash)
-        .where(heads.c.chain == ACCESS_CHAIN)
-        .with_for_update()
-    ).one()
+    length, prev = driver.run(connection, _ACCESS_HEAD, (ACCESS_CHAIN,)).fetchone()
     length, prev = int(length), str(prev)
     rows = []
     for entry in entries:
         length += 1
         values = access_values(entry)
         digest = chain_hash(length, link_body(values), prev)
-        rows.append({"seq": length, **values, "prev_hash": prev, "hash": digest})
+        rows.append((length, *[values[name] for name in ACCESS_COLUMNS], prev, digest))
         prev = digest
-    connection.execute(t.access_log.insert(), rows)
-    connection.execute(
-        heads.update().where(heads.c.chain == ACCESS_CHAIN).values(length=length, head_hash=prev)
-    )
+    driver.run_many(connection, _INSERT_ACCESS, rows)
+    driver.run(connection, _SET_ACCESS_HEAD, (length, prev, ACCESS_CHAIN))
 
 
 class _Ticket:

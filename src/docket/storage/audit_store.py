@@ -18,6 +18,7 @@ from docket.cases import snapshot
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
 from docket.storage import schema as t
+from docket.storage.case_reads import event_from_row
 from docket.storage.rows import (
     CASE_COLUMNS,
     HASHED_COLUMNS,
@@ -29,7 +30,6 @@ from docket.storage.rows import (
     document_values,
     person_values,
 )
-from docket.storage.unit_of_work import event_from_row
 
 _FETCH = 5000
 _CHAINS = {

@@ -8,22 +8,24 @@ extended by one writer at a time. Events and the projection they produce commit 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn, cast
+from typing import NoReturn, cast
 
 import sqlalchemy as sa
 
 from docket.audit.chain import EVENTS_CHAIN, chain_hashes
 from docket.cases import snapshot
-from docket.cases.events import Event, EventKind, StreamType
-from docket.cases.model import Case, CaseState, Person
-from docket.cases.ports import CaseFilter, CommandRecord, DocketSummary, RecordEncoder
+from docket.cases.events import Event
+from docket.cases.model import Case, Person
+from docket.cases.ports import CommandRecord, RecordEncoder
 from docket.errors import VersionConflict
-from docket.storage import bulk_indexes
+from docket.storage import bulk_indexes, driver
 from docket.storage import schema as t
+from docket.storage.case_reads import SqlReadTransaction
 from docket.storage.checkpoint import BackgroundCheckpointer
 from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import (
@@ -53,23 +55,6 @@ _COPY_FROM = 50
 """From this many rows COPY beats INSERT on PostgreSQL; below, its set-up costs more."""
 
 
-def event_from_row(row: Any) -> Event:
-    """Rebuild an :class:`Event` from a row of ``events``."""
-    return Event(
-        kind=EventKind(row.kind),
-        stream_type=StreamType(row.stream_type),
-        stream_id=row.stream_id,
-        stream_version=row.stream_version,
-        occurred_on=dt.date.fromisoformat(row.occurred_on),
-        recorded_at=dt.datetime.fromisoformat(row.recorded_at),
-        actor=row.actor,
-        legal_basis=row.legal_basis,
-        document_ref=row.document_ref,
-        data=json.loads(row.data),
-        seq=row.seq,
-    )
-
-
 def _keys_in(table: sa.Table, column: str, wanted: str, dialect: str) -> sa.TextClause:
     """``SELECT wanted FROM table WHERE column`` is one of the values of the parameter
     ``keys``, given as one value however many keys there are (see :func:`_keys`): bulk import
@@ -88,115 +73,38 @@ def _keys(values: Collection[str], dialect: str) -> list[str] | str:
     return keys if dialect == "postgresql" else json.dumps(keys)
 
 
-# Version-checked updates of a projection row (SET takes the columns given at execution).
+# Version-checked update of a projection row (SET takes the columns given at execution).
 _SAVE_PERSON = (
     t.persons.update()
     .where(t.persons.c.person_id == sa.bindparam("key_id"))
     .where(t.persons.c.version == sa.bindparam("key_version"))
 )
-_SAVE_CASE = (
-    t.cases.update()
-    .where(t.cases.c.case_id == sa.bindparam("key_id"))
-    .where(t.cases.c.version == sa.bindparam("key_version"))
+
+# What every command runs, on the driver's cursor (see storage.driver): the chain head locked
+# and moved on, the idempotency key looked up and kept, the case saved over its version.
+_EVENTS_HEAD = driver.Statement.of(
+    "SELECT length, head_hash FROM chain_heads WHERE chain = %s", postgresql_suffix="FOR UPDATE"
 )
-_DELETE_BARS = t.case_bars.delete().where(t.case_bars.c.case_id == sa.bindparam("key_id"))
-_DELETE_DEADLINES = t.case_deadlines.delete().where(
-    t.case_deadlines.c.case_id == sa.bindparam("key_id")
+_SET_HEAD = driver.Statement.of(
+    "UPDATE chain_heads SET length = %s, head_hash = %s WHERE chain = %s"
 )
+_COMMAND = driver.Statement.of(
+    "SELECT request_hash, result, recorded_at FROM commands WHERE idempotency_key = %s"
+)
+_ADD_COMMAND = driver.Statement.insert(
+    "commands", ("idempotency_key", "request_hash", "result", "recorded_at")
+)
+_SAVE_CASE = driver.Statement.of(
+    "UPDATE cases SET state = %s, field_office = %s, version = %s, data = %s"
+    " WHERE case_id = %s AND version = %s"
+)
+_DELETE_BARS = driver.Statement.of("DELETE FROM case_bars WHERE case_id = %s")
+_DELETE_DEADLINES = driver.Statement.of("DELETE FROM case_deadlines WHERE case_id = %s")
 
 
-class SqlReadTransaction:
-    """Reads within one transaction."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
-
-    def get_case_by_ref(self, case_ref: str) -> Case | None:
-        data = self.connection.scalar(
-            sa.select(t.cases.c.data).where(t.cases.c.case_ref == case_ref)
-        )
-        return snapshot.case_from_dict(json.loads(data)) if data else None
-
-    def get_person(self, person_id: str) -> Person | None:
-        data = self.connection.scalar(
-            sa.select(t.persons.c.data).where(t.persons.c.person_id == person_id)
-        )
-        return snapshot.person_from_dict(json.loads(data)) if data else None
-
-    def cases_of_person(self, person_id: str) -> list[tuple[str, str]]:
-        rows = self.connection.execute(
-            sa.select(t.cases.c.case_ref, t.cases.c.field_office)
-            .where(t.cases.c.person_id == person_id)
-            .order_by(t.cases.c.case_ref)
-        )
-        return [(str(ref), str(office)) for ref, office in rows]
-
-    def stream_events(self, stream_id: str) -> list[Event]:
-        rows = self.connection.execute(
-            sa.select(t.events)
-            .where(t.events.c.stream_id == stream_id)
-            .order_by(t.events.c.stream_version)
-        )
-        return [event_from_row(row) for row in rows]
-
-    def list_cases(self, case_filter: CaseFilter) -> list[Case]:
-        query = sa.select(t.cases.c.data).order_by(t.cases.c.case_ref).limit(case_filter.limit)
-        if case_filter.state is not None:
-            query = query.where(t.cases.c.state == case_filter.state.value)
-        if case_filter.field_office is not None:
-            query = query.where(t.cases.c.field_office == case_filter.field_office)
-        if case_filter.bar is not None:
-            query = query.where(
-                t.cases.c.case_id.in_(
-                    sa.select(t.case_bars.c.case_id).where(
-                        t.case_bars.c.kind == case_filter.bar.value
-                    )
-                )
-            )
-        if case_filter.deadline_before is not None:
-            query = query.where(
-                t.cases.c.case_id.in_(
-                    sa.select(t.case_deadlines.c.case_id).where(
-                        t.case_deadlines.c.due_on < case_filter.deadline_before
-                    )
-                )
-            )
-        if case_filter.after_case_ref is not None:
-            query = query.where(t.cases.c.case_ref > case_filter.after_case_ref)
-        return [
-            snapshot.case_from_dict(json.loads(data)) for data in self.connection.scalars(query)
-        ]
-
-    def summary(self, *, due_from: dt.date, due_to: dt.date) -> DocketSummary:
-        by_state = {
-            str(state): int(count)
-            for state, count in self.connection.execute(
-                sa.select(t.cases.c.state, sa.func.count()).group_by(t.cases.c.state)
-            )
-        }
-        bars = {
-            str(kind): int(count)
-            for kind, count in self.connection.execute(
-                sa.select(t.case_bars.c.kind, sa.func.count()).group_by(t.case_bars.c.kind)
-            )
-        }
-        due = self.connection.execute(
-            sa.select(t.cases.c.case_ref, t.case_deadlines.c.kind, t.case_deadlines.c.due_on)
-            .join(t.cases, t.cases.c.case_id == t.case_deadlines.c.case_id)
-            .where(t.case_deadlines.c.due_on.between(due_from, due_to))
-            .order_by(t.case_deadlines.c.due_on, t.cases.c.case_ref)
-        )
-        return DocketSummary(
-            cases_by_state={state.value: int(by_state.get(state.value, 0)) for state in CaseState},
-            bars_in_force=dict(sorted(bars.items())),
-            deadlines_due=[(ref, kind, day) for ref, kind, day in due],
-            persons=int(
-                self.connection.scalar(sa.select(sa.func.count()).select_from(t.persons)) or 0
-            ),
-            events=int(
-                self.connection.scalar(sa.select(sa.func.count()).select_from(t.events)) or 0
-            ),
-        )
+@functools.cache
+def _insert(table: str, columns: tuple[str, ...]) -> driver.Statement:
+    return driver.Statement.insert(table, columns)
 
 
 def _refuse_stale(person: Person, expected_version: int) -> NoReturn:
@@ -212,11 +120,7 @@ class SqlWriteTransaction(SqlReadTransaction):
     def __init__(self, connection: sa.Connection) -> None:
         super().__init__(connection)
         # The head row is made by the first migration, so this lock always has a row to hold.
-        length, head_hash = connection.execute(
-            sa.select(t.chain_heads.c.length, t.chain_heads.c.head_hash)
-            .where(t.chain_heads.c.chain == EVENTS_CHAIN)
-            .with_for_update()
-        ).one()
+        length, head_hash = driver.run(connection, _EVENTS_HEAD, (EVENTS_CHAIN,)).fetchone()
         self._length, self._head_hash = int(length), str(head_hash)
         self._appended = False
         self._postgresql = connection.dialect.name == "postgresql"
@@ -230,20 +134,16 @@ class SqlWriteTransaction(SqlReadTransaction):
         names = ", ".join(columns)
         postgresql = self.connection.dialect.name == "postgresql"
         if postgresql and len(rows) >= _COPY_FROM:
-            driver = self.connection.connection.driver_connection
-            assert driver is not None
+            raw = self.connection.connection.driver_connection
+            assert raw is not None
             with (
-                driver.cursor() as cursor,
+                raw.cursor() as cursor,
                 cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
             ):
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join(("%s" if postgresql else "?") for _ in columns)
-        self.connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 names are ours
-            list(rows),
-        )
+        driver.run_many(self.connection, _insert(table.name, tuple(columns)), rows)
 
     # persons ------------------------------------------------------------------------------
     def find_persons_by_a_number(self, a_numbers: Collection[str]) -> dict[str, Person]:
@@ -305,24 +205,25 @@ class SqlWriteTransaction(SqlReadTransaction):
         self._write_indexes(cases)
 
     def save_case(self, case: Case, *, expected_version: int) -> None:
-        result = self.connection.execute(
+        saved = driver.run(
+            self.connection,
             _SAVE_CASE,
-            {
-                "key_id": case.case_id,
-                "key_version": expected_version,
-                "state": case.state.value,
-                "field_office": case.field_office,
-                "version": case.version,
-                "data": snapshot.case_text(case),
-            },
+            (
+                case.state.value,
+                case.field_office,
+                case.version,
+                snapshot.case_text(case),
+                case.case_id,
+                expected_version,
+            ),
         )
-        if result.rowcount != 1:
+        if saved.rowcount != 1:
             raise VersionConflict(
                 f"case {case.case_ref} changed since version {expected_version}",
                 details={"case_ref": case.case_ref, "expected_version": expected_version},
             )
-        self.connection.execute(_DELETE_BARS, {"key_id": case.case_id})
-        self.connection.execute(_DELETE_DEADLINES, {"key_id": case.case_id})
+        driver.run(self.connection, _DELETE_BARS, (case.case_id,))
+        driver.run(self.connection, _DELETE_DEADLINES, (case.case_id,))
         self._write_indexes([case])
 
     def _write_indexes(self, cases: Sequence[Case]) -> None:
@@ -402,46 +303,43 @@ class SqlWriteTransaction(SqlReadTransaction):
         COPY."""
         if not text:
             return
-        driver = self.connection.connection.driver_connection
-        assert driver is not None
+        raw = self.connection.connection.driver_connection
+        assert raw is not None
         with (
-            driver.cursor() as cursor,
+            raw.cursor() as cursor,
             cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             copy.write(text)
 
     def get_command(self, idempotency_key: str) -> CommandRecord | None:
-        row = self.connection.execute(
-            sa.select(t.commands).where(t.commands.c.idempotency_key == idempotency_key)
-        ).first()
+        row = driver.run(self.connection, _COMMAND, (idempotency_key,)).fetchone()
         if row is None:
             return None
+        request_hash, result, recorded_at = row
         return CommandRecord(
-            idempotency_key=row.idempotency_key,
-            request_hash=row.request_hash,
-            result=row.result,
-            recorded_at=dt.datetime.fromisoformat(row.recorded_at),
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            result=result,
+            recorded_at=dt.datetime.fromisoformat(recorded_at),
         )
 
     def add_command(self, record: CommandRecord) -> None:
-        self.connection.execute(
-            t.commands.insert().values(
-                idempotency_key=record.idempotency_key,
-                request_hash=record.request_hash,
-                result=record.result,
-                recorded_at=record.recorded_at.isoformat(timespec="microseconds"),
-            )
+        driver.run(
+            self.connection,
+            _ADD_COMMAND,
+            (
+                record.idempotency_key,
+                record.request_hash,
+                record.result,
+                record.recorded_at.isoformat(timespec="microseconds"),
+            ),
         )
 
     def flush_head(self) -> None:
         """Record the new chain head; called just before commit."""
         if not self._appended:
             return
-        self.connection.execute(
-            t.chain_heads.update()
-            .where(t.chain_heads.c.chain == EVENTS_CHAIN)
-            .values(length=self._length, head_hash=self._head_hash)
-        )
+        driver.run(self.connection, _SET_HEAD, (self._length, self._head_hash, EVENTS_CHAIN))
 
 
 class SqlUnitOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from docket.audit.access import AccessEntry
 from docket.errors import Conflict
 from docket.identity.model import Client, Role, Session, User, UserId
+from docket.storage import driver
 from docket.storage import schema as t
 from docket.storage.access_log import append_access
 from docket.storage.engine import WRITE_OPTION
@@ -48,18 +50,22 @@ def _session(row: Any) -> Session:
     )
 
 
-_SESSION_AND_USER = (
-    sa.select(
-        t.users,
-        t.sessions.c.token_hash,
-        t.sessions.c.user_version,
-        t.sessions.c.created_at,
-        t.sessions.c.last_seen_at,
-    )
-    .join(t.sessions, t.sessions.c.user_id == t.users.c.user_id)
-    .where(t.sessions.c.token_hash == sa.bindparam("token_hash"))
+_SESSION_USER_COLUMNS = (
+    *(f"u.{column.name}" for column in t.users.columns),
+    "s.token_hash",
+    "s.user_version",
+    "s.created_at",
+    "s.last_seen_at",
 )
-"""A session and its user in one round trip: every API request asks it."""
+_SessionAndUser = namedtuple(  # type: ignore[misc]
+    "_SessionAndUser", [name.split(".")[1] for name in _SESSION_USER_COLUMNS]
+)
+_SESSION_AND_USER = driver.Statement.of(
+    f"SELECT {', '.join(_SESSION_USER_COLUMNS)} FROM sessions s"  # noqa: S608 the schema's names
+    " JOIN users u ON u.user_id = s.user_id WHERE s.token_hash = %s"
+)
+"""A session and its user in one round trip: every API request asks it (on the driver's
+cursor: see :mod:`docket.storage.driver`)."""
 
 
 def _user_values(user: User) -> dict[str, Any]:
@@ -144,8 +150,11 @@ class SqlUserTransaction:
         return _session(row) if row is not None else None
 
     def session_and_user(self, token_hash: str) -> tuple[Session, User] | None:
-        row = self.connection.execute(_SESSION_AND_USER, {"token_hash": token_hash}).first()
-        return (_session(row), _user(row)) if row is not None else None
+        found = driver.run(self.connection, _SESSION_AND_USER, (token_hash,)).fetchone()
+        if found is None:
+            return None
+        row = _SessionAndUser(*found)
+        return _session(row), _user(row)
 
     def save_session(self, session: Session) -> None:
         self.connection.execute(
