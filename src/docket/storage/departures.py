@@ -37,6 +37,40 @@ from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
 
 _READ_BATCH = 5_000
 
+# The statements the intake runs for every report or batch, built once: building a statement
+# and its cache key cost more than running it on SQLite.
+_r, _c, _d = t.departure_reports.c, t.cases.c, t.departures.c
+_REPORTS_BY_KEY = sa.select(t.departure_reports).where(
+    _r.source == sa.bindparam("source"),
+    _r.source_record_id.in_(sa.bindparam("record_ids", expanding=True)),
+)
+_LAST_SEQ = sa.select(sa.func.max(_r.report_seq))
+_ADD_REPORT = t.departure_reports.insert()
+_OPEN_CASES = (
+    sa.select(_c.person_id, _c.data)
+    .where(
+        _c.person_id.in_(sa.bindparam("person_ids", expanding=True)),
+        _c.state.not_in((CaseState.CLOSED.value, CaseState.REMOVED.value)),
+    )
+    .order_by(_c.person_id, _c.case_ref)
+)
+_DEPARTURES_OF = (
+    sa.select(t.departures)
+    .where(_d.party.in_(sa.bindparam("parties", expanding=True)))
+    .order_by(_d.departure_id)
+)
+_MOVE_REPORTS = (
+    t.departure_reports.update()
+    .where(_r.departure_id.in_(sa.bindparam("gone", expanding=True)))
+    .values(departure_id=sa.bindparam("into"))
+)
+_DROP_DEPARTURES = t.departures.delete().where(
+    _d.departure_id.in_(sa.bindparam("gone", expanding=True))
+)
+_ADD_DEPARTURE = t.departures.insert()
+_SAVE_DEPARTURE = t.departures.update().where(_d.departure_id == sa.bindparam("key_id"))
+"""SET takes the columns given at execution."""
+
 
 def _report(row: Any) -> StoredReport:
     content = json.loads(row.content)
@@ -133,7 +167,6 @@ class SqlDepartureRead(SqlPersonLookup):
     def reports_by_key(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], StoredReport]:
-        c = t.departure_reports.c
         by_source: dict[str, set[str]] = {}
         for source, record_id in keys:
             by_source.setdefault(source, set()).add(record_id)
@@ -141,9 +174,7 @@ class SqlDepartureRead(SqlPersonLookup):
         for source, record_ids in sorted(by_source.items()):
             for chunk in chunks(sorted(record_ids)):
                 rows = self.connection.execute(
-                    sa.select(t.departure_reports).where(
-                        c.source == source, c.source_record_id.in_(chunk)
-                    )
+                    _REPORTS_BY_KEY, {"source": source, "record_ids": chunk}
                 )
                 found.update({(row.source, row.source_record_id): _report(row) for row in rows})
         return found
@@ -234,11 +265,11 @@ class SqlDepartureWrite(SqlDepartureRead):
 
     def add_report(self, stored: StoredReport) -> None:
         if self._next_seq is None:
-            top = self.connection.scalar(sa.select(sa.func.max(t.departure_reports.c.report_seq)))
+            top = self.connection.scalar(_LAST_SEQ)
             self._next_seq = int(top or 0) + 1
         report, counted = stored.report, stored.counted
         self.connection.execute(
-            t.departure_reports.insert(),
+            _ADD_REPORT,
             {
                 "report_seq": self._next_seq,
                 "source": report.source.value,
@@ -265,15 +296,9 @@ class SqlDepartureWrite(SqlDepartureRead):
         return self.open_cases_of_persons([person_id])[person_id]
 
     def open_cases_of_persons(self, person_ids: Sequence[str]) -> dict[str, list[Case]]:
-        c = t.cases.c
-        closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
         found: dict[str, list[Case]] = {pid: [] for pid in person_ids}
         for chunk in chunks(list(found)):
-            rows = self.connection.execute(
-                sa.select(c.person_id, c.data)
-                .where(c.person_id.in_(chunk), c.state.not_in(closed))
-                .order_by(c.person_id, c.case_ref)
-            )
+            rows = self.connection.execute(_OPEN_CASES, {"person_ids": chunk})
             for person_id, data in rows:
                 found[person_id].append(snapshot.case_from_dict(json.loads(data)))
         return found
@@ -295,23 +320,14 @@ class SqlDepartureWrite(SqlDepartureRead):
     def save_departure(self, departure: Departure, *, replacing: Sequence[Departure]) -> None:
         gone = [d.departure_id for d in replacing if d.departure_id != departure.departure_id]
         if gone:
-            self.connection.execute(
-                t.departure_reports.update()
-                .where(t.departure_reports.c.departure_id.in_(gone))
-                .values(departure_id=departure.departure_id)
-            )
-            self.connection.execute(
-                t.departures.delete().where(t.departures.c.departure_id.in_(gone))
-            )
+            self.connection.execute(_MOVE_REPORTS, {"gone": gone, "into": departure.departure_id})
+            self.connection.execute(_DROP_DEPARTURES, {"gone": gone})
         values = _departure_values(departure)
         if any(d.departure_id == departure.departure_id for d in replacing):
-            self.connection.execute(
-                t.departures.update()
-                .where(t.departures.c.departure_id == departure.departure_id)
-                .values(**{k: v for k, v in values.items() if k != "departure_id"})
-            )
+            key = values.pop("departure_id")
+            self.connection.execute(_SAVE_DEPARTURE, {"key_id": key, **values})
         else:
-            self.connection.execute(t.departures.insert(), values)
+            self.connection.execute(_ADD_DEPARTURE, values)
 
     def person_exists(self, person_id: str) -> bool:
         found = self.connection.scalar(
@@ -339,12 +355,9 @@ class SqlDepartureWrite(SqlDepartureRead):
         return found
 
     def departures_of_parties(self, parties: Sequence[str]) -> dict[str, list[Departure]]:
-        d = t.departures.c
         found: dict[str, list[Departure]] = {}
         for chunk in chunks(parties):
-            rows = self.connection.execute(
-                sa.select(t.departures).where(d.party.in_(chunk)).order_by(d.departure_id)
-            )
+            rows = self.connection.execute(_DEPARTURES_OF, {"parties": chunk})
             for row in rows:
                 found.setdefault(row.party, []).append(_departure(row))
         return found

@@ -37,6 +37,21 @@ def chunks(keys: Sequence[str]) -> Iterator[list[str]]:
         yield list(keys[start : start + IN_BATCH])
 
 
+_p, _e, _docs = t.persons.c, t.events.c, t.person_documents.c
+_BY_A_NUMBER = sa.select(_p.a_number, _p.person_id).where(
+    _p.a_number.in_(sa.bindparam("a_numbers", expanding=True))
+)
+_BY_DOCUMENT = sa.select(_docs.number, _docs.person_id).where(
+    _docs.number.in_(sa.bindparam("numbers", expanding=True))
+)
+_LOG_LENGTH = sa.select(t.chain_heads.c.length).where(t.chain_heads.c.chain == EVENTS_CHAIN)
+_LATEST_MODEL = sa.select(sa.func.max(t.linkage_models.c.version))
+_PERSON_EVENT_SINCE = (
+    sa.select(_e.seq)
+    .where(_e.seq > sa.bindparam("since"), _e.stream_type == StreamType.PERSON.value)
+    .limit(1)
+)
+
 _UNREAD = object()
 """The linkage model is looked up once per transaction, when first needed."""
 
@@ -76,44 +91,31 @@ class SqlPersonLookup:
 
     def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        p = t.persons.c
         for chunk in chunks(sorted(set(a_numbers))):
-            rows = self.connection.execute(
-                sa.select(p.a_number, p.person_id).where(p.a_number.in_(chunk))
-            )
+            rows = self.connection.execute(_BY_A_NUMBER, {"a_numbers": chunk})
             found.update({str(a): str(pid) for a, pid in rows})
         return found
 
     def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
         held: dict[str, set[str]] = {}
-        d = t.person_documents.c
         for chunk in chunks(sorted(set(numbers))):
-            rows = self.connection.execute(
-                sa.select(d.number, d.person_id).where(d.number.in_(chunk))
-            )
+            rows = self.connection.execute(_BY_DOCUMENT, {"numbers": chunk})
             for number, person_id in rows:
                 held.setdefault(str(number), set()).add(str(person_id))
         return {number: ids.pop() for number, ids in held.items() if len(ids) == 1}
 
     def persons_mark(self) -> PersonsMark:
-        length = self.connection.scalar(
-            sa.select(t.chain_heads.c.length).where(t.chain_heads.c.chain == EVENTS_CHAIN)
-        )
+        length = self.connection.scalar(_LOG_LENGTH)
         model = self.linkage_model()
         return PersonsMark(int(length or 0), model.version if model is not None else None)
 
     def persons_changed_since(self, mark: PersonsMark) -> bool:
-        latest = self.connection.scalar(sa.select(sa.func.max(t.linkage_models.c.version)))
+        latest = self.connection.scalar(_LATEST_MODEL)
         if (int(latest) if latest is not None else None) != mark.model_version:
             return True
-        e = t.events.c
         # The events since, in order of the log's primary key: those of the write
         # transactions in between (a few dozen case events), stopping at a person's first.
-        changed = self.connection.scalar(
-            sa.select(e.seq)
-            .where(e.seq > mark.events, e.stream_type == StreamType.PERSON.value)
-            .limit(1)
-        )
+        changed = self.connection.scalar(_PERSON_EVENT_SINCE, {"since": mark.events})
         return changed is not None
 
 
@@ -208,7 +210,7 @@ _MODELS: dict[tuple[str, int], Model] = {}
 
 def _latest_model(connection: sa.Connection) -> Model | None:
     models = t.linkage_models.c
-    version = connection.scalar(sa.select(sa.func.max(models.version)))
+    version = connection.scalar(_LATEST_MODEL)
     if version is None:
         return None
     key = (connection.engine.url.render_as_string(hide_password=True), int(version))
