@@ -104,7 +104,10 @@ class DepartureWrite(PersonLookup, Protocol):
 
     def report(self, source: str, source_record_id: str) -> StoredReport | None: ...
 
-    def add_report(self, stored: StoredReport) -> None: ...
+    def add_report(self, stored: StoredReport) -> None:
+        """Store a new report: written by the time the transaction commits or the reports are
+        next read in it (a batch's reports may go in together)."""
+        ...
 
     def reports(self) -> Iterator[StoredReport]:
         """Every report, in the order it was accepted."""

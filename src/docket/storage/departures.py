@@ -164,9 +164,14 @@ def _counted_text(counted: Counted) -> str:
 
 
 class SqlDepartureRead(SqlPersonLookup):
+    def flush(self) -> None:
+        """Write what the transaction holds back (see :meth:`SqlDepartureWrite.add_report`);
+        every read of the reports calls this first."""
+
     def reports_by_key(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], StoredReport]:
+        self.flush()
         by_source: dict[str, set[str]] = {}
         for source, record_id in keys:
             by_source.setdefault(source, set()).add(record_id)
@@ -180,6 +185,7 @@ class SqlDepartureRead(SqlPersonLookup):
         return found
 
     def reports(self) -> Iterator[StoredReport]:
+        self.flush()
         after = -1
         while True:  # in batches by seq, so a million reports never sit in memory at once
             rows = self.connection.execute(
@@ -209,6 +215,7 @@ class SqlDepartureRead(SqlPersonLookup):
         return read_totals(self.connection)
 
     def pending_reviews(self, limit: int) -> list[StoredReport]:
+        self.flush()
         r = t.departure_reports.c
         rows = self.connection.execute(
             sa.select(t.departure_reports)
@@ -226,6 +233,7 @@ class SqlDepartureRead(SqlPersonLookup):
         return dict(_person_records(rows))
 
     def settled_reports(self, link_methods: Collection[str]) -> set[str]:
+        self.flush()
         r, d = t.departure_reports.c, t.review_decisions.c
         linked = sa.select(r.source, r.source_record_id).where(r.link_method.in_(link_methods))
         decided = sa.select(d.source, d.source_record_id)
@@ -249,12 +257,20 @@ class SqlDepartureWrite(SqlDepartureRead):
         super().__init__(tx.connection)
         self._cases = tx
         self._next_seq: int | None = None
+        self._held: list[dict[str, Any]] = []
+        """Reports added and not yet written: a batch's go in together, in one statement."""
 
     @property
     def cases(self) -> SqlWriteTransaction:
         return self._cases
 
+    def flush(self) -> None:
+        if self._held:
+            self.connection.execute(_ADD_REPORT, self._held)
+            self._held = []
+
     def report(self, source: str, source_record_id: str) -> StoredReport | None:
+        self.flush()
         c = t.departure_reports.c
         row = self.connection.execute(
             sa.select(t.departure_reports).where(
@@ -268,8 +284,7 @@ class SqlDepartureWrite(SqlDepartureRead):
             top = self.connection.scalar(_LAST_SEQ)
             self._next_seq = int(top or 0) + 1
         report, counted = stored.report, stored.counted
-        self.connection.execute(
-            _ADD_REPORT,
+        self._held.append(
             {
                 "report_seq": self._next_seq,
                 "source": report.source.value,
@@ -288,7 +303,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                 "intake_departure_id": stored.intake_departure_id,
                 "model_version": stored.model_version,
                 "candidates": json.dumps([list(c) for c in stored.candidates]),
-            },
+            }
         )
         self._next_seq += 1
 
@@ -320,6 +335,9 @@ class SqlDepartureWrite(SqlDepartureRead):
     def save_departure(self, departure: Departure, *, replacing: Sequence[Departure]) -> None:
         gone = [d.departure_id for d in replacing if d.departure_id != departure.departure_id]
         if gone:
+            for held in self._held:  # reports of the departures gone move, written or not
+                if held["departure_id"] in gone:
+                    held["departure_id"] = departure.departure_id
             self.connection.execute(_MOVE_REPORTS, {"gone": gone, "into": departure.departure_id})
             self.connection.execute(_DROP_DEPARTURES, {"gone": gone})
         values = _departure_values(departure)
@@ -341,6 +359,7 @@ class SqlDepartureWrite(SqlDepartureRead):
         return {f"{source}/{record_id}" for source, record_id in rows}
 
     def reports_of_parties(self, parties: Sequence[str]) -> dict[str, list[StoredReport]]:
+        self.flush()
         r, d = t.departure_reports.c, t.departures.c
         found: dict[str, list[StoredReport]] = {}
         for chunk in chunks(parties):
@@ -363,6 +382,7 @@ class SqlDepartureWrite(SqlDepartureRead):
         return found
 
     def update_reports(self, stored: Sequence[StoredReport]) -> None:
+        self.flush()
         if not stored:
             return
         r = t.departure_reports.c
@@ -390,6 +410,7 @@ class SqlDepartureWrite(SqlDepartureRead):
     def replace_departures(
         self, old: Sequence[Departure], new: Sequence[Departure], owners: Mapping[str, str]
     ) -> None:
+        self.flush()
         for chunk in chunks([d.departure_id for d in old]):
             self.connection.execute(
                 t.departures.delete().where(t.departures.c.departure_id.in_(chunk))
@@ -600,7 +621,9 @@ class SqlDepartureStore:
     @contextmanager
     def write(self) -> Iterator[SqlDepartureWrite]:
         with self.uow.write() as tx:
-            yield SqlDepartureWrite(tx)
+            departures = SqlDepartureWrite(tx)
+            yield departures
+            departures.flush()
 
     @contextmanager
     def read(self) -> Iterator[SqlDepartureRead]:
