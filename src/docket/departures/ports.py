@@ -207,6 +207,13 @@ class DepartureRead(PersonLookup, Protocol):
         """The counts summed over every day (kept as they are, not summed when read)."""
         ...
 
+    def warm(self, person_ids: Sequence[str], parties: Sequence[str]) -> None:
+        """Read (and drop) what taking reports of ``person_ids`` and ``parties`` will read
+        and change, so that a write transaction taking them soon after finds it in memory:
+        done before the write lock is taken, it shortens the time the lock is held. It
+        changes nothing and answers nothing."""
+        ...
+
     def vd_overdue(self, today: dt.date) -> int:
         """Open voluntary-departure cases whose deadline has passed."""
         ...

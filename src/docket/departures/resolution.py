@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from docket.departures.linkage import Model, Resolution, record, resolve
-from docket.departures.model import Parsed, Report, Status
+from docket.departures.model import Parsed, Report, Status, cluster_key
 from docket.departures.ports import DepartureStore, PersonLookup, PersonsMark
 
 
@@ -52,13 +52,18 @@ class Resolutions:
 
 def resolve_reports(*, store: DepartureStore, reports: Sequence[Parsed]) -> Resolutions:
     """Resolve ``reports`` in a read transaction, taking no write lock (reports already
-    received are left out: the intake answers them as duplicates or conflicts). Give the
-    result to ``accept_reports`` as ``resolved``."""
+    received are left out: the intake answers them as duplicates or conflicts), and read
+    ahead what writing them will touch (``DepartureRead.warm``). Give the result to
+    ``accept_reports`` as ``resolved``."""
     with store.read() as tx:
         as_of = tx.persons_mark()
         received = tx.reports_by_key([parsed.report.key for parsed in reports])
         fresh = [parsed.report for parsed in reports if parsed.report.key not in received]
         found = resolve_all(tx, fresh)
+        persons = [r.person_id for r in found.values() if r.person_id is not None]
+        parties = [f"person:{pid}" for pid in persons]
+        parties += [cluster_key(r) for r in fresh if found[r.key].person_id is None]
+        tx.warm(persons, parties)
     return Resolutions(as_of, {r.key: (r, found[r.key]) for r in fresh})
 
 

@@ -31,6 +31,7 @@ from docket.departures.model import (
 from docket.departures.ports import Columns, StoredReport
 from docket.storage import schema as t
 from docket.storage.departure_counts import add_counts, read_counts, read_totals
+from docket.storage.intake_warming import warm_for_intake
 from docket.storage.person_lookup import SqlPersonLookup, chunks
 from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
@@ -239,6 +240,9 @@ class SqlDepartureRead(SqlPersonLookup):
         decided = sa.select(d.source, d.source_record_id)
         rows = self.connection.execute(sa.union(linked, decided))
         return {f"{source}/{record_id}" for source, record_id in rows}
+
+    def warm(self, person_ids: Sequence[str], parties: Sequence[str]) -> None:
+        warm_for_intake(self.connection, person_ids, parties)
 
     def vd_overdue(self, today: dt.date) -> int:
         d = t.case_deadlines.c
