@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -67,3 +69,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
         priority=SqlPriorityStore(uow),
         clock=clock or SystemClock(),
     )
+
+
+@contextmanager
+def bootstrapped(settings: Settings) -> Iterator[Docket]:
+    """:func:`bootstrap` for ``settings``, closed afterwards: what a process of its own (a
+    departure listener, say) opens; it pickles as a ``functools.partial``."""
+    docket = bootstrap(settings)
+    try:
+        yield docket
+    finally:
+        docket.close()

@@ -30,7 +30,7 @@ from docket.departures.service import (
 )
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.linkage.service import relink, train_model
-from docket.storage import departures as departures_storage
+from docket.storage import person_lookup
 from docket.storage.audit_store import SqlAuditStore
 from tests.linkage.test_model import population
 
@@ -495,7 +495,7 @@ def test_a_common_birth_date_does_not_crowd_out_the_person_who_bears_the_names(
         _open(docket, n, {"given_name": given, "family_name": "other", "date_of_birth": born})
     _open(docket, 10, {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": None})
     _open(docket, 11, {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": born})
-    monkeypatch.setattr(departures_storage, "MAX_CANDIDATES", 1)
+    monkeypatch.setattr(person_lookup, "MAX_CANDIDATES", 1)
     report = {"given_name": "zeynep", "family_name": "arslan", "date_of_birth": born}
     with docket.departures.write() as tx:
         found = tx.candidates(report)

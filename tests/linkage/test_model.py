@@ -3,6 +3,7 @@ own prediction, pair for pair; and the decisions keep precision first."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -269,3 +270,40 @@ def test_the_fast_path_scores_accented_names_as_splink_does(trained):
     for person_id, report_id, weight in pairs:
         ours = model.weight(by_id[report_id], by_id[person_id])
         assert ours == pytest.approx(weight, abs=1e-9), (person_id, report_id)
+
+
+def _variants(fields: dict[str, str | None]) -> list[dict[str, str | None]]:
+    """``fields`` and the same with what a report can have otherwise: names swapped, one
+    name missing, an accent, a birth date unreadable or missing, nothing but a name."""
+    given, family = fields["given_name"], fields["family_name"]
+    return [
+        fields,
+        {**fields, "given_name": family, "family_name": given},
+        {**fields, "given_name": None},
+        {**fields, "family_name": None},
+        {**fields, "given_name": f"{given}é", "family_name": f"{family} {family}"},
+        {**fields, "date_of_birth": "1985-13-45"},
+        {**fields, "date_of_birth": None, "sex": None, "postcode": None},
+        {c.column: None for c in COMPARISONS} | {"given_name": given},
+    ]
+
+
+def test_weighing_a_report_against_many_candidates_gives_weight_to_the_last_bit(trained):
+    """``Model.weigher`` (what the fast path scores with) gives exactly ``Model.weight`` for
+    every pair, also with a model of the earlier comparisons (no swapped level, plain
+    Levenshtein distances)."""
+    people, seen, _, model = trained
+    earlier = dataclasses.replace(
+        model, swapped=frozenset(), plain_levenshtein=frozenset({"document_number", "postcode"})
+    )
+    persons = [p for n, p in enumerate(people) if n % 4 == 0]
+    persons += [v for p in persons[:10] for v in _variants(p)]
+    compared = 0
+    for scoring in (model, earlier):
+        for report, _ in seen[:60]:
+            for left in _variants(report):
+                weigh = scoring.weigher(left)
+                for right in persons:
+                    assert weigh(right) == scoring.weight(left, right), (left, right)
+                    compared += 1
+    assert compared > 100_000

@@ -9,7 +9,7 @@ import pytest
 
 from docket.bootstrap import Docket
 from docket.departures.linkage import person_record
-from docket.storage import departures as departures_storage
+from docket.storage import person_lookup
 from docket.storage.migrate import downgrade, upgrade
 from tests.departures.test_linkage_intake import ZEYNEP, _open
 
@@ -62,8 +62,8 @@ def test_of_a_common_name_the_bearers_born_nearest_the_report_are_candidates(
         _open(docket, year, {"given_name": "maría", "family_name": "garcía",
                              "date_of_birth": f"{year}-06-01"})  # fmt: skip
     _open(docket, 2000, {"given_name": "maría", "family_name": "garcía", "date_of_birth": None})
-    monkeypatch.setattr(departures_storage, "NAMESAKES", 2)
-    monkeypatch.setattr(departures_storage, "MAX_NAMESAKES", 3)
+    monkeypatch.setattr(person_lookup, "NAMESAKES", 2)
+    monkeypatch.setattr(person_lookup, "MAX_NAMESAKES", 3)
     found = _candidates(
         docket, given_name="maría", family_name="garcía", date_of_birth="1980-01-15"
     )

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import sys
 from pathlib import Path
 
 import click
 
+from docket.bootstrap import bootstrapped
 from docket.cli.context import actor_of, opened, progress_bar
+from docket.config import Settings
 from docket.departures.model import ReviewDecision, Source
 from docket.departures.service import decide_review, links, metrics, recount, review_queue
 from docket.importing.departures_csv import DepartureImport, count_rows, import_departures
+from docket.importing.departures_listeners import run_listeners
 from docket.importing.departures_nats import Feed, Listened, run
 
 SOURCE = click.Choice([source.value for source in Source])
@@ -149,6 +153,14 @@ def recount_command(ctx: click.Context) -> None:
     type=click.FloatRange(0.5),
     help="Stop once no message has come for this many seconds (default: run until stopped).",
 )
+@click.option(
+    "--listeners",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Listener processes sharing the durable consumer: each resolves its batches to "
+    "persons side by side with the others, and they take turns to write. One per core.",
+)
 @click.option("--actor", help="Who is recorded as taking the reports (default: login name).")
 @click.pass_context
 def listen_command(
@@ -160,6 +172,7 @@ def listen_command(
     batch: int,
     ack_wait: float,
     until_idle: float | None,
+    listeners: int,
     actor: str | None,
 ) -> None:
     """Take departure reports from a NATS JetStream stream, one JSON object per message (the
@@ -168,7 +181,8 @@ def listen_command(
 
     A message is acknowledged only after its report is committed; one delivered again is a
     duplicate and records nothing. A message that can never be a report is terminated and
-    listed with its reason.
+    listed with its reason. With --listeners N, N processes share the consumer (batches of
+    different listeners may commit in another order than they were sent).
     """
     feed = Feed(url, stream, subject, durable, batch, ack_wait)
 
@@ -179,15 +193,26 @@ def listen_command(
             err=True,
         )
 
-    with opened(ctx) as docket:
-        done = run(
+    if listeners > 1:
+        settings = ctx.find_object(Settings) or Settings()
+        done = run_listeners(
             feed,
-            store=docket.departures,
-            clock=docket.clock,
-            actor=actor_of(docket.settings, actor),
+            opener=functools.partial(bootstrapped, settings),
+            actor=actor_of(settings, actor),
+            listeners=listeners,
             until_idle=until_idle,
             on_batch=progress,
         )
+    else:
+        with opened(ctx) as docket:
+            done = run(
+                feed,
+                store=docket.departures,
+                clock=docket.clock,
+                actor=actor_of(docket.settings, actor),
+                until_idle=until_idle,
+                on_batch=progress,
+            )
     click.echo(
         f"messages received: {done.received}; accepted: {done.accepted}; "
         f"duplicates: {done.duplicates}; refused: {len(done.refused)}; "

@@ -8,7 +8,7 @@ Splink's SQL does on DuckDB, value for value (a test holds the two to the same w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import jellyfish
@@ -111,6 +111,49 @@ def level_of(
                 return index
         return len(comparison.thresholds) + 1
     return 1  # exact: else
+
+
+def name_leveller(
+    comparison: Comparison, left_record: Mapping[str, str | None], *, swapped: bool = True
+) -> Callable[[Mapping[str, str | None]], int | None]:
+    """:func:`level_of` a name ``comparison`` of ``left_record`` against one right side after
+    another, the same level every time (a test holds the two equal), with what depends on
+    the left side alone worked out once: the fast path weighs a report against dozens of
+    candidates, and most of its time goes on names."""
+    column, other = comparison.column, comparison.swapped_with
+    mine_l = left_record[column]
+    other_l = left_record[other] if other is not None else None
+    crosswise = swapped and other is not None
+    first = 2 if crosswise else 1
+    thresholds = comparison.thresholds
+    if mine_l is None:
+        return lambda _right: None
+    mine_lb = _as_bytes(mine_l)
+    other_lb = _as_bytes(other_l) if other_l is not None else None
+    similarity = jellyfish.jaro_winkler_similarity
+
+    def level(right: Mapping[str, str | None]) -> int | None:
+        mine_r = right[column]
+        if mine_r is None:
+            return None
+        if mine_r == mine_l:
+            return 0
+        mine_rb = _as_bytes(mine_r)
+        if crosswise and other_lb is not None:
+            other_r = right[other]  # type: ignore[index]
+            if (
+                other_r is not None
+                and similarity(mine_lb, _as_bytes(other_r)) >= SWAPPED_SIMILARITY
+                and similarity(other_lb, mine_rb) >= SWAPPED_SIMILARITY
+            ):
+                return 1
+        alike = similarity(mine_lb, mine_rb)
+        for index, threshold in enumerate(thresholds, start=first):
+            if alike >= threshold:
+                return index
+        return len(thresholds) + first
+
+    return level
 
 
 def _names_swapped(

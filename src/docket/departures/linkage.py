@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from docket.departures.comparisons import (
     label,
     level_count,
     level_of,
+    name_leveller,
     name_similarity,
 )
 from docket.errors import InvalidInput
@@ -178,6 +179,64 @@ class Model:
         fields = sum(self.field_weight(c, left, right)[1] for c in COMPARISONS)
         return math.log2(prior / (1 - prior)) + fields
 
+    def weigher(self, left: Mapping[str, str | None]) -> Callable[[Mapping[str, Any]], float]:
+        """:meth:`weight` of ``left`` against one right side after another, the same to the
+        last bit (a test holds them equal), in a fraction of the time: the names are levelled
+        by :func:`~docket.departures.comparisons.name_leveller` (what depends on ``left``
+        alone worked out once), and the other fields' bits are kept by value (the candidates
+        of a report share a birth date, a sex)."""
+        prior = self.prior
+        steps: list[Callable[[Mapping[str, Any]], float]] = []
+        for comparison in COMPARISONS:
+            if left[comparison.column] is None:
+                continue  # the null level, whatever the right side: no bits
+            if comparison.kind == "name":
+                steps.append(self._name_bits(comparison, left))
+            else:
+                steps.append(self._kept_bits(comparison, left))
+
+        def weigh(right: Mapping[str, Any]) -> float:
+            fields = 0.0
+            for step in steps:
+                fields += step(right)
+            return math.log2(prior / (1 - prior)) + fields
+
+        return weigh
+
+    def _name_bits(
+        self, comparison: Comparison, left: Mapping[str, str | None]
+    ) -> Callable[[Mapping[str, Any]], float]:
+        column = comparison.column
+        level_of_right = name_leveller(comparison, left, swapped=column in self.swapped)
+        bits = self._bits[column]
+        exact = bits[0]
+        if column in TF_COLUMNS:  # at the exact level both sides hold the left's name
+            exact += self._tf_adjustment(column, left, left)
+
+        def name_bits(right: Mapping[str, Any]) -> float:
+            level = level_of_right(right)
+            if level is None:
+                return 0.0
+            return exact if level == 0 else bits[level]
+
+        return name_bits
+
+    def _kept_bits(
+        self, comparison: Comparison, left: Mapping[str, str | None]
+    ) -> Callable[[Mapping[str, Any]], float]:
+        column = comparison.column
+        kept: dict[Any, float] = {}
+
+        def kept_bits(right: Mapping[str, Any]) -> float:
+            value = right[column]
+            try:
+                return kept[value]
+            except KeyError:  # the level depends on the right side's value of the field alone
+                bits = kept[value] = self.field_weight(comparison, left, right)[1]
+                return bits
+
+        return kept_bits
+
     def field_weight(
         self,
         comparison: Comparison,
@@ -294,9 +353,9 @@ def resolve(
 ) -> Resolution:
     """Score ``report`` (a :func:`record`) against candidate ``persons`` (person id ->
     :func:`record`) and decide: link, review or leave unlinked."""
+    weigh = model.weigher(report)
     return decide(
-        report,
-        [Candidate(pid, fields, model.weight(report, fields)) for pid, fields in persons.items()],
+        report, [Candidate(pid, fields, weigh(fields)) for pid, fields in persons.items()]
     )
 
 

@@ -50,7 +50,52 @@ class StoredReport:
     """Its place in the order reports were accepted (given when stored)."""
 
 
-class DepartureWrite(Protocol):
+@dataclass(frozen=True)
+class PersonsMark:
+    """Where what resolving a report reads stood at one moment: the persons (the length of
+    the event log then: a person changes only with an event on their stream) and the latest
+    linkage model's version."""
+
+    events: int
+    model_version: int | None
+
+
+class PersonLookup(Protocol):
+    """What resolving reports to persons reads: in a read transaction or a write one."""
+
+    def reports_by_key(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], StoredReport]:
+        """The reports already received of ``keys`` ((source, source_record_id)), by key."""
+        ...
+
+    def linkage_model(self) -> Model | None:
+        """The latest trained linkage model, if any."""
+        ...
+
+    def candidates_of(
+        self, reports: Sequence[Mapping[str, str | None]]
+    ) -> list[dict[str, dict[str, str | None]]]:
+        """For each of ``reports`` (a ``linkage.record``), in order, the persons who may be
+        the one it is of, by id: born the same day, or of the same names."""
+        ...
+
+    def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
+        """Person id by A-number, for those of ``a_numbers`` that are someone's."""
+        ...
+
+    def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
+        """Person id by identity-document number, for those of ``numbers`` that are exactly
+        one person's (a number two persons hold identifies neither)."""
+        ...
+
+    def persons_mark(self) -> PersonsMark:
+        """Where the persons and the linkage model stand as this transaction sees them (read
+        before anything resolved with them)."""
+        ...
+
+
+class DepartureWrite(PersonLookup, Protocol):
     """One write transaction: departure reports, departures and their counts, and the case
     store's own transaction (a confirmed departure is recorded on the case in it)."""
 
@@ -59,31 +104,18 @@ class DepartureWrite(Protocol):
 
     def report(self, source: str, source_record_id: str) -> StoredReport | None: ...
 
-    def add_report(self, stored: StoredReport) -> None: ...
+    def add_report(self, stored: StoredReport) -> None:
+        """Store a new report: written by the time the transaction commits or the reports are
+        next read in it (a batch's reports may go in together)."""
+        ...
 
     def reports(self) -> Iterator[StoredReport]:
         """Every report, in the order it was accepted."""
         ...
 
-    def linkage_model(self) -> Model | None:
-        """The latest trained linkage model, if any."""
-        ...
-
     def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
         """Persons who may be the one ``report`` (a ``linkage.record``) is of, by id: born the
         same day, or of the same names."""
-        ...
-
-    def candidates_of(
-        self, reports: Sequence[Mapping[str, str | None]]
-    ) -> list[dict[str, dict[str, str | None]]]:
-        """:meth:`candidates` of each of ``reports``, in order."""
-        ...
-
-    def reports_by_key(
-        self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], StoredReport]:
-        """The reports already received of ``keys`` ((source, source_record_id)), by key."""
         ...
 
     def open_cases_of(self, person_id: str) -> list[Case]: ...
@@ -106,13 +138,9 @@ class DepartureWrite(Protocol):
 
     def person_exists(self, person_id: str) -> bool: ...
 
-    def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
-        """Person id by A-number, for those of ``a_numbers`` that are someone's."""
-        ...
-
-    def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
-        """Person id by identity-document number, for those of ``numbers`` that are exactly
-        one person's (a number two persons hold identifies neither)."""
+    def persons_changed_since(self, mark: PersonsMark) -> bool:
+        """Whether a person or the latest linkage model has changed since ``mark`` (what a
+        resolution made then would no longer be sure to find now)."""
         ...
 
     def decided_reports(self) -> set[str]:
@@ -148,7 +176,7 @@ class DepartureWrite(Protocol):
     ) -> None: ...
 
 
-class DepartureRead(Protocol):
+class DepartureRead(PersonLookup, Protocol):
     def pending_reviews(self, limit: int) -> list[StoredReport]:
         """Reports in review, oldest first."""
         ...
@@ -161,8 +189,6 @@ class DepartureRead(Protocol):
     def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
         """Persons as the linkage model compares them, by id."""
         ...
-
-    def linkage_model(self) -> Model | None: ...
 
     def reports(self) -> Iterator[StoredReport]:
         """Every report, in the order it was accepted."""
@@ -179,6 +205,13 @@ class DepartureRead(Protocol):
 
     def totals(self) -> Totals:
         """The counts summed over every day (kept as they are, not summed when read)."""
+        ...
+
+    def warm(self, person_ids: Sequence[str], parties: Sequence[str]) -> None:
+        """Read (and drop) what taking reports of ``person_ids`` and ``parties`` will read
+        and change, so that a write transaction taking them soon after finds it in memory:
+        done before the write lock is taken, it shortens the time the lock is held. It
+        changes nothing and answers nothing."""
         ...
 
     def vd_overdue(self, today: dt.date) -> int:

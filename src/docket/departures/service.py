@@ -23,12 +23,10 @@ from docket.cases.ports import Clock
 from docket.cases.service import record_on
 from docket.departures.linkage import (
     Candidate,
-    Model,
     Resolution,
     decide,
     explain,
     record,
-    resolve,
     siblings,
 )
 from docket.departures.model import (
@@ -53,6 +51,7 @@ from docket.departures.model import (
     total,
 )
 from docket.departures.ports import DepartureRead, DepartureStore, DepartureWrite, StoredReport
+from docket.departures.resolution import Resolutions, Resolved, resolve_all
 from docket.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
 
 
@@ -104,6 +103,7 @@ def accept_reports(
     refuse_conflicts: bool = True,
     repeats: bool = False,
     also: Callable[[DepartureWrite], None] | None = None,
+    resolved: Resolutions | None = None,
 ) -> IntakeSummary:
     """Take ``reports`` in one transaction. With ``refuse_conflicts`` a conflicting duplicate
     raises :class:`IdempotencyConflict` and nothing of the batch is written; without, it is
@@ -114,7 +114,9 @@ def accept_reports(
 
     The batch is looked up together (records already received, exact identifiers, the linkage
     model's candidates: one query each) and its counts are moved once; each report is
-    otherwise taken in order, as if alone."""
+    otherwise taken in order, as if alone. ``resolved`` (from
+    :func:`~docket.departures.resolution.resolve_reports`, before the write lock) is taken
+    instead of resolving the reports again, unless a person or the model changed since."""
     if not actor.strip():
         raise InvalidInput("an intake needs an actor", details={"field": "actor"})
     now = clock.now()
@@ -130,7 +132,7 @@ def accept_reports(
         )
     summary = IntakeSummary()
     with store.write() as tx:
-        batch = _Batch.look_up(tx, reports)
+        batch = _Batch.look_up(tx, reports, resolved)
         for parsed in reports:
             intake = batch.take(tx, parsed, actor=actor, now=now)
             if intake.outcome is Outcome.CONFLICT and refuse_conflicts:
@@ -146,18 +148,6 @@ def accept_reports(
     return summary
 
 
-@dataclass(frozen=True)
-class _Resolved:
-    """How a report resolved to a person (or to nobody), before anything is written."""
-
-    person_id: str | None
-    method: str
-    probability: float | None
-    status: Status
-    version: int | None = None
-    weighed: tuple[tuple[str, float], ...] = ()
-
-
 @dataclass
 class _Batch:
     """What a batch of reports needs from the database, looked up for all of them at once:
@@ -168,7 +158,7 @@ class _Batch:
     known: dict[tuple[str, str], tuple[str, Status, str]]
     """(source, source_record_id) -> content hash, status and departure of a report received
     before, or earlier in the batch."""
-    resolved: dict[tuple[str, str], _Resolved]
+    resolved: dict[tuple[str, str], Resolved]
     cases: dict[str, list[Case]]
     """Open cases by person id (dropped once a report records on them: read again)."""
     departures: dict[str, list[Departure]]
@@ -176,7 +166,9 @@ class _Batch:
     counts: list[Counts] = field(default_factory=list)
 
     @classmethod
-    def look_up(cls, tx: DepartureWrite, reports: Sequence[Parsed]) -> _Batch:
+    def look_up(
+        cls, tx: DepartureWrite, reports: Sequence[Parsed], resolved: Resolutions | None
+    ) -> _Batch:
         known = {
             key: (stored.content_hash, stored.status, stored.departure_id)
             for key, stored in tx.reports_by_key([p.report.key for p in reports]).items()
@@ -186,32 +178,18 @@ class _Batch:
             if parsed.report.key not in known:
                 first.setdefault(parsed.report.key, parsed.report)
         fresh = list(first.values())
-        by_a_number = tx.persons_by_a_numbers([r.a_number for r in fresh if r.a_number])
-        by_document = tx.persons_by_documents(
-            [r.document_number for r in fresh if r.document_number]
-        )
-        resolved: dict[tuple[str, str], _Resolved] = {}
-        for r in fresh:
-            if r.a_number and r.a_number in by_a_number:
-                resolved[r.key] = _Resolved(by_a_number[r.a_number], "a_number", 1.0, Status.LINKED)
-            elif r.document_number and r.document_number in by_document:
-                person_id = by_document[r.document_number]
-                resolved[r.key] = _Resolved(person_id, "document", 1.0, Status.LINKED)
-        unresolved = [r for r in fresh if r.key not in resolved]
-        model = tx.linkage_model() if unresolved else None
-        compared = [record(r.content()) for r in unresolved] if model else []
-        found = tx.candidates_of(compared)
-        for r, fields, candidates in zip(unresolved, compared, found, strict=False):
-            assert model is not None
-            resolved[r.key] = _weighed(model, resolve(model, fields, candidates))
-        for r in unresolved[len(found) :]:  # no model yet
-            resolved[r.key] = _Resolved(None, "", None, Status.UNLINKED)
-        persons = sorted({v.person_id for v in resolved.values() if v.person_id is not None})
+        found: dict[tuple[str, str], Resolved] = {}
+        if resolved is not None and not tx.persons_changed_since(resolved.as_of):
+            # Resolved before the lock was taken, against the persons and the model as
+            # they still are: the same as resolving them now.
+            found = {r.key: of for r in fresh if (of := resolved.of(r)) is not None}
+        found |= resolve_all(tx, [r for r in fresh if r.key not in found])
+        persons = sorted({v.person_id for v in found.values() if v.person_id is not None})
         parties = [f"person:{pid}" for pid in persons]
-        parties += [cluster_key(r) for r in fresh if resolved[r.key].person_id is None]
+        parties += [cluster_key(r) for r in fresh if found[r.key].person_id is None]
         cases = tx.open_cases_of_persons(persons)
         departures = tx.departures_of_parties(sorted(set(parties)))
-        return cls(known, resolved, cases, departures)
+        return cls(known, found, cases, departures)
 
     def take(self, tx: DepartureWrite, parsed: Parsed, *, actor: str, now: dt.datetime) -> Intake:
         report = parsed.report
@@ -283,16 +261,6 @@ class _Batch:
             for d in self.departures.get(party, [])
             if d.first_on <= on + window and d.last_on >= on - window
         ]
-
-
-def _weighed(model: Model, found: Resolution) -> _Resolved:
-    """A report's resolution by the linkage model's fast path."""
-    weighed = tuple((c.person_id, c.probability) for c in found.candidates)
-    probability = found.best.probability if found.best else None
-    status = Status(found.status)
-    if status is Status.LINKED and found.best is not None:
-        return _Resolved(found.best.person_id, "model", probability, status, model.version, weighed)
-    return _Resolved(None, "", probability, status, model.version, weighed)
 
 
 def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:

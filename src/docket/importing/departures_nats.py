@@ -19,6 +19,7 @@ import json
 import signal
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from nats.js.client import JetStreamContext
 from docket.cases.ports import Clock
 from docket.departures.model import Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
+from docket.departures.resolution import Resolutions, resolve_reports
 from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
 from docket.errors import ConfigurationError, DocketError, InvalidInput, VersionConflict
 
@@ -73,10 +75,12 @@ async def listen(
     until_idle: float | None = None,
     stop: asyncio.Event | None = None,
     on_batch: Callable[[Listened], None] | None = None,
+    writing: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> Listened:
     """Take reports from ``feed`` until ``stop`` is set, or until no message has come for
-    ``until_idle`` seconds. :class:`ConfigurationError` if the server cannot be reached or the
-    stream does not exist."""
+    ``until_idle`` seconds. ``writing``, if given, is held around each write transaction
+    (listeners sharing the consumer take turns with it). :class:`ConfigurationError` if the
+    server cannot be reached or the stream does not exist."""
     stop = stop or asyncio.Event()
     try:
         connection = await nats.connect(
@@ -111,7 +115,7 @@ async def listen(
                 # The next batch travels while this one is written.
                 coming = _fetch(subscription, feed.batch)
                 quiet_since = time.monotonic()
-                await _take(messages, done, store=store, clock=clock, actor=actor)
+                await _take(messages, done, store=store, clock=clock, actor=actor, writing=writing)
                 if on_batch is not None:
                     on_batch(done)
         finally:
@@ -144,7 +148,13 @@ async def _give_back(coming: asyncio.Future[list[Msg]]) -> None:
 
 
 async def _take(
-    messages: list[Msg], done: Listened, *, store: DepartureStore, clock: Clock, actor: str
+    messages: list[Msg],
+    done: Listened,
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    writing: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> None:
     """Take one fetched batch in one transaction: refuse what can never be a report, write
     the rest (a record id repeated within the batch is a duplicate or a conflict of its first
@@ -164,14 +174,18 @@ async def _take(
         pending.append((message, parsed))
     if not pending:
         return
+    reports = [parsed for _, parsed in pending]
+    # Resolved to persons first, without the write lock (other listeners write meanwhile);
+    # the write transaction checks that no person and no model has changed since.
+    resolved = await asyncio.to_thread(resolve_reports, store=store, reports=reports)
     try:
-        summary = await _accept(store, clock, actor, [parsed for _, parsed in pending])
+        summary = await _accept(store, clock, actor, reports, resolved, writing)
     except VersionConflict:
         raise  # another writer moved a record meanwhile: nothing acknowledged, all come again
     except DocketError:
         for message, parsed in pending:
             try:
-                one = await _accept(store, clock, actor, [parsed])
+                one = await _accept(store, clock, actor, [parsed], resolved, writing)
             except VersionConflict:
                 raise
             except DocketError as refusal:
@@ -183,17 +197,26 @@ async def _take(
 
 
 async def _accept(
-    store: DepartureStore, clock: Clock, actor: str, reports: list[Parsed]
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    reports: list[Parsed],
+    resolved: Resolutions,
+    writing: Callable[[], AbstractContextManager[object]] | None,
 ) -> IntakeSummary:
-    return await asyncio.to_thread(
-        accept_reports,
-        store=store,
-        clock=clock,
-        actor=actor,
-        reports=reports,
-        refuse_conflicts=False,
-        repeats=True,
-    )
+    def accept() -> IntakeSummary:
+        with writing() if writing is not None else contextlib.nullcontext():
+            return accept_reports(
+                store=store,
+                clock=clock,
+                actor=actor,
+                reports=reports,
+                refuse_conflicts=False,
+                repeats=True,
+                resolved=resolved,
+            )
+
+    return await asyncio.to_thread(accept)
 
 
 async def _acknowledge(messages: list[Msg], results: list[Intake], done: Listened) -> None:

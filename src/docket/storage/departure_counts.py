@@ -5,6 +5,7 @@ of all days are read from the totals and a span of days from its own days' rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -68,7 +69,15 @@ def add_counts(connection: sa.Connection, counts: Counts) -> None:
 def _upsert(connection: sa.Connection, table: sa.Table) -> Any:
     """Insert a key's count, or add it to the count already there (keys in sorted order, so
     two transactions on PostgreSQL take their row locks in the same order)."""
-    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
+    return _upsert_of(connection.dialect.name, table.name)
+
+
+@functools.cache
+def _upsert_of(dialect: str, name: str) -> Any:
+    """:func:`_upsert`, built once per dialect and table (every intake transaction runs it,
+    and building it costs more than running it)."""
+    table = t.metadata.tables[name]
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     keys = [column for column in table.primary_key.columns]
     return insert.on_conflict_do_update(
         index_elements=keys, set_={"count": table.c["count"] + insert.excluded["count"]}

@@ -4,20 +4,18 @@ case event it causes commit together, or neither does."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
 from docket.departures.comparisons import COMPARISONS, Comparison
-from docket.departures.linkage import Model, compared_value, record
+from docket.departures.linkage import compared_value, record
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
@@ -33,24 +31,46 @@ from docket.departures.model import (
 from docket.departures.ports import Columns, StoredReport
 from docket.storage import schema as t
 from docket.storage.departure_counts import add_counts, read_counts, read_totals
+from docket.storage.intake_warming import warm_for_intake
+from docket.storage.person_lookup import SqlPersonLookup, chunks
 from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
 
 _READ_BATCH = 5_000
-_IN_BATCH = 500
-"""Keys per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
-MAX_CANDIDATES = 500
-"""Candidates born on a report's date of birth the fast path scores, at most."""
-NAMESAKES = 25
-"""Candidates of a report's names the fast path scores on each side of its birth date (and
-among namesakes of no known birth date), at most."""
-MAX_NAMESAKES = 2 * NAMESAKES
-"""Candidates of a report's names the fast path scores when the report has no birth date."""
 
-
-def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(keys), _IN_BATCH):
-        yield list(keys[start : start + _IN_BATCH])
+# The statements the intake runs for every report or batch, built once: building a statement
+# and its cache key cost more than running it on SQLite.
+_r, _c, _d = t.departure_reports.c, t.cases.c, t.departures.c
+_REPORTS_BY_KEY = sa.select(t.departure_reports).where(
+    _r.source == sa.bindparam("source"),
+    _r.source_record_id.in_(sa.bindparam("record_ids", expanding=True)),
+)
+_LAST_SEQ = sa.select(sa.func.max(_r.report_seq))
+_ADD_REPORT = t.departure_reports.insert()
+_OPEN_CASES = (
+    sa.select(_c.person_id, _c.data)
+    .where(
+        _c.person_id.in_(sa.bindparam("person_ids", expanding=True)),
+        _c.state.not_in((CaseState.CLOSED.value, CaseState.REMOVED.value)),
+    )
+    .order_by(_c.person_id, _c.case_ref)
+)
+_DEPARTURES_OF = (
+    sa.select(t.departures)
+    .where(_d.party.in_(sa.bindparam("parties", expanding=True)))
+    .order_by(_d.departure_id)
+)
+_MOVE_REPORTS = (
+    t.departure_reports.update()
+    .where(_r.departure_id.in_(sa.bindparam("gone", expanding=True)))
+    .values(departure_id=sa.bindparam("into"))
+)
+_DROP_DEPARTURES = t.departures.delete().where(
+    _d.departure_id.in_(sa.bindparam("gone", expanding=True))
+)
+_ADD_DEPARTURE = t.departures.insert()
+_SAVE_DEPARTURE = t.departures.update().where(_d.departure_id == sa.bindparam("key_id"))
+"""SET takes the columns given at execution."""
 
 
 def _report(row: Any) -> StoredReport:
@@ -144,16 +164,29 @@ def _counted_text(counted: Counted) -> str:
     )
 
 
-_UNREAD = object()
-"""The linkage model is looked up once per transaction, when first needed."""
+class SqlDepartureRead(SqlPersonLookup):
+    def flush(self) -> None:
+        """Write what the transaction holds back (see :meth:`SqlDepartureWrite.add_report`);
+        every read of the reports calls this first."""
 
-
-class SqlDepartureRead:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
-        self._model: object = _UNREAD
+    def reports_by_key(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], StoredReport]:
+        self.flush()
+        by_source: dict[str, set[str]] = {}
+        for source, record_id in keys:
+            by_source.setdefault(source, set()).add(record_id)
+        found: dict[tuple[str, str], StoredReport] = {}
+        for source, record_ids in sorted(by_source.items()):
+            for chunk in chunks(sorted(record_ids)):
+                rows = self.connection.execute(
+                    _REPORTS_BY_KEY, {"source": source, "record_ids": chunk}
+                )
+                found.update({(row.source, row.source_record_id): _report(row) for row in rows})
+        return found
 
     def reports(self) -> Iterator[StoredReport]:
+        self.flush()
         after = -1
         while True:  # in batches by seq, so a million reports never sit in memory at once
             rows = self.connection.execute(
@@ -183,6 +216,7 @@ class SqlDepartureRead:
         return read_totals(self.connection)
 
     def pending_reviews(self, limit: int) -> list[StoredReport]:
+        self.flush()
         r = t.departure_reports.c
         rows = self.connection.execute(
             sa.select(t.departure_reports)
@@ -200,16 +234,15 @@ class SqlDepartureRead:
         return dict(_person_records(rows))
 
     def settled_reports(self, link_methods: Collection[str]) -> set[str]:
+        self.flush()
         r, d = t.departure_reports.c, t.review_decisions.c
         linked = sa.select(r.source, r.source_record_id).where(r.link_method.in_(link_methods))
         decided = sa.select(d.source, d.source_record_id)
         rows = self.connection.execute(sa.union(linked, decided))
         return {f"{source}/{record_id}" for source, record_id in rows}
 
-    def linkage_model(self) -> Model | None:
-        if self._model is _UNREAD:
-            self._model = _latest_model(self.connection)
-        return cast("Model | None", self._model)
+    def warm(self, person_ids: Sequence[str], parties: Sequence[str]) -> None:
+        warm_for_intake(self.connection, person_ids, parties)
 
     def vd_overdue(self, today: dt.date) -> int:
         d = t.case_deadlines.c
@@ -228,12 +261,20 @@ class SqlDepartureWrite(SqlDepartureRead):
         super().__init__(tx.connection)
         self._cases = tx
         self._next_seq: int | None = None
+        self._held: list[dict[str, Any]] = []
+        """Reports added and not yet written: a batch's go in together, in one statement."""
 
     @property
     def cases(self) -> SqlWriteTransaction:
         return self._cases
 
+    def flush(self) -> None:
+        if self._held:
+            self.connection.execute(_ADD_REPORT, self._held)
+            self._held = []
+
     def report(self, source: str, source_record_id: str) -> StoredReport | None:
+        self.flush()
         c = t.departure_reports.c
         row = self.connection.execute(
             sa.select(t.departure_reports).where(
@@ -242,31 +283,12 @@ class SqlDepartureWrite(SqlDepartureRead):
         ).first()
         return _report(row) if row is not None else None
 
-    def reports_by_key(
-        self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], StoredReport]:
-        c = t.departure_reports.c
-        by_source: dict[str, set[str]] = {}
-        for source, record_id in keys:
-            by_source.setdefault(source, set()).add(record_id)
-        found: dict[tuple[str, str], StoredReport] = {}
-        for source, record_ids in sorted(by_source.items()):
-            for chunk in _chunks(sorted(record_ids)):
-                rows = self.connection.execute(
-                    sa.select(t.departure_reports).where(
-                        c.source == source, c.source_record_id.in_(chunk)
-                    )
-                )
-                found.update({(row.source, row.source_record_id): _report(row) for row in rows})
-        return found
-
     def add_report(self, stored: StoredReport) -> None:
         if self._next_seq is None:
-            top = self.connection.scalar(sa.select(sa.func.max(t.departure_reports.c.report_seq)))
+            top = self.connection.scalar(_LAST_SEQ)
             self._next_seq = int(top or 0) + 1
         report, counted = stored.report, stored.counted
-        self.connection.execute(
-            t.departure_reports.insert(),
+        self._held.append(
             {
                 "report_seq": self._next_seq,
                 "source": report.source.value,
@@ -285,43 +307,17 @@ class SqlDepartureWrite(SqlDepartureRead):
                 "intake_departure_id": stored.intake_departure_id,
                 "model_version": stored.model_version,
                 "candidates": json.dumps([list(c) for c in stored.candidates]),
-            },
+            }
         )
         self._next_seq += 1
-
-    def candidates(self, report: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
-        return self.candidates_of([report])[0]
-
-    def candidates_of(
-        self, reports: Sequence[Mapping[str, str | None]]
-    ) -> list[dict[str, dict[str, str | None]]]:
-        """For each report (normalised by ``departures.linkage.record``), its candidates by
-        the fast path's blocking rules, each read whole from its covering index: persons born
-        on its date of birth (up to ``MAX_CANDIDATES``, those bearing its names first), and
-        persons of both its names, the ``NAMESAKES`` born nearest before and after it (a
-        common name has thousands of bearers, and one born decades apart is no rival), or
-        ``MAX_NAMESAKES`` of them when the report has no date of birth; and up to
-        ``MAX_NAMESAKES`` persons of its two names in each other's place."""
-        found = []
-        for report in reports:
-            query = _candidate_query(report)
-            rows: Iterable[Any] = self.connection.execute(*query) if query is not None else ()
-            found.append({str(row[0]): _linkage_record(row) for row in rows})
-        return found
 
     def open_cases_of(self, person_id: str) -> list[Case]:
         return self.open_cases_of_persons([person_id])[person_id]
 
     def open_cases_of_persons(self, person_ids: Sequence[str]) -> dict[str, list[Case]]:
-        c = t.cases.c
-        closed = (CaseState.CLOSED.value, CaseState.REMOVED.value)
         found: dict[str, list[Case]] = {pid: [] for pid in person_ids}
-        for chunk in _chunks(list(found)):
-            rows = self.connection.execute(
-                sa.select(c.person_id, c.data)
-                .where(c.person_id.in_(chunk), c.state.not_in(closed))
-                .order_by(c.person_id, c.case_ref)
-            )
+        for chunk in chunks(list(found)):
+            rows = self.connection.execute(_OPEN_CASES, {"person_ids": chunk})
             for person_id, data in rows:
                 found[person_id].append(snapshot.case_from_dict(json.loads(data)))
         return found
@@ -343,23 +339,17 @@ class SqlDepartureWrite(SqlDepartureRead):
     def save_departure(self, departure: Departure, *, replacing: Sequence[Departure]) -> None:
         gone = [d.departure_id for d in replacing if d.departure_id != departure.departure_id]
         if gone:
-            self.connection.execute(
-                t.departure_reports.update()
-                .where(t.departure_reports.c.departure_id.in_(gone))
-                .values(departure_id=departure.departure_id)
-            )
-            self.connection.execute(
-                t.departures.delete().where(t.departures.c.departure_id.in_(gone))
-            )
+            for held in self._held:  # reports of the departures gone move, written or not
+                if held["departure_id"] in gone:
+                    held["departure_id"] = departure.departure_id
+            self.connection.execute(_MOVE_REPORTS, {"gone": gone, "into": departure.departure_id})
+            self.connection.execute(_DROP_DEPARTURES, {"gone": gone})
         values = _departure_values(departure)
         if any(d.departure_id == departure.departure_id for d in replacing):
-            self.connection.execute(
-                t.departures.update()
-                .where(t.departures.c.departure_id == departure.departure_id)
-                .values(**{k: v for k, v in values.items() if k != "departure_id"})
-            )
+            key = values.pop("departure_id")
+            self.connection.execute(_SAVE_DEPARTURE, {"key_id": key, **values})
         else:
-            self.connection.execute(t.departures.insert(), values)
+            self.connection.execute(_ADD_DEPARTURE, values)
 
     def person_exists(self, person_id: str) -> bool:
         found = self.connection.scalar(
@@ -367,36 +357,16 @@ class SqlDepartureWrite(SqlDepartureRead):
         )
         return found is not None
 
-    def persons_by_a_numbers(self, a_numbers: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        p = t.persons.c
-        for chunk in _chunks(sorted(set(a_numbers))):
-            rows = self.connection.execute(
-                sa.select(p.a_number, p.person_id).where(p.a_number.in_(chunk))
-            )
-            found.update({str(a): str(pid) for a, pid in rows})
-        return found
-
-    def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
-        held: dict[str, set[str]] = {}
-        d = t.person_documents.c
-        for chunk in _chunks(sorted(set(numbers))):
-            rows = self.connection.execute(
-                sa.select(d.number, d.person_id).where(d.number.in_(chunk))
-            )
-            for number, person_id in rows:
-                held.setdefault(str(number), set()).add(str(person_id))
-        return {number: ids.pop() for number, ids in held.items() if len(ids) == 1}
-
     def decided_reports(self) -> set[str]:
         d = t.review_decisions.c
         rows = self.connection.execute(sa.select(d.source, d.source_record_id).distinct())
         return {f"{source}/{record_id}" for source, record_id in rows}
 
     def reports_of_parties(self, parties: Sequence[str]) -> dict[str, list[StoredReport]]:
+        self.flush()
         r, d = t.departure_reports.c, t.departures.c
         found: dict[str, list[StoredReport]] = {}
-        for chunk in _chunks(parties):
+        for chunk in chunks(parties):
             rows = self.connection.execute(
                 sa.select(t.departure_reports, d.party)
                 .join(t.departures, d.departure_id == r.departure_id)
@@ -408,17 +378,15 @@ class SqlDepartureWrite(SqlDepartureRead):
         return found
 
     def departures_of_parties(self, parties: Sequence[str]) -> dict[str, list[Departure]]:
-        d = t.departures.c
         found: dict[str, list[Departure]] = {}
-        for chunk in _chunks(parties):
-            rows = self.connection.execute(
-                sa.select(t.departures).where(d.party.in_(chunk)).order_by(d.departure_id)
-            )
+        for chunk in chunks(parties):
+            rows = self.connection.execute(_DEPARTURES_OF, {"parties": chunk})
             for row in rows:
                 found.setdefault(row.party, []).append(_departure(row))
         return found
 
     def update_reports(self, stored: Sequence[StoredReport]) -> None:
+        self.flush()
         if not stored:
             return
         r = t.departure_reports.c
@@ -446,7 +414,8 @@ class SqlDepartureWrite(SqlDepartureRead):
     def replace_departures(
         self, old: Sequence[Departure], new: Sequence[Departure], owners: Mapping[str, str]
     ) -> None:
-        for chunk in _chunks([d.departure_id for d in old]):
+        self.flush()
+        for chunk in chunks([d.departure_id for d in old]):
             self.connection.execute(
                 t.departures.delete().where(t.departures.c.departure_id.in_(chunk))
             )
@@ -517,91 +486,6 @@ def _compared_columns() -> sa.Select[Any]:
     )
 
 
-def _candidate_query(
-    report: Mapping[str, str | None],
-) -> tuple[sa.CompoundSelect[Any], dict[str, Any]] | None:
-    """The fast path's candidates of ``report`` in one statement (a part per rule), and its
-    parameters."""
-    born: dt.date | None = None
-    if report.get("date_of_birth") is not None:
-        with contextlib.suppress(ValueError):  # an unreadable date blocks on nothing
-            born = dt.date.fromisoformat(str(report["date_of_birth"]))
-    family, given = report.get("family_name"), report.get("given_name")
-    named = family is not None and given is not None
-    if born is None and not named:
-        return None
-    query = _candidate_statement(born is not None, named, MAX_CANDIDATES, NAMESAKES, MAX_NAMESAKES)
-    return query, {"born": born, "family": family, "given": given}
-
-
-@functools.lru_cache(maxsize=32)
-def _candidate_statement(
-    born: bool, named: bool, most_born: int, namesakes: int, most_namesakes: int
-) -> sa.CompoundSelect[Any]:
-    """The statement of :func:`_candidate_query`, made once for each shape (building one
-    costs more than running it)."""
-    p = t.persons.c
-    columns = sa.select(
-        p.person_id,
-        p.given_name_key,
-        p.family_name_key,
-        p.date_of_birth,
-        p.sex_key,
-        p.postcode_key,
-        p.document_key,
-    )
-    day = sa.bindparam("born", type_=sa.Date)
-    family = sa.bindparam("family", type_=sa.Text)
-    given = sa.bindparam("given", type_=sa.Text)
-    parts: list[sa.Select[Any]] = []
-    if born:
-        agreeing = sa.case((p.family_name_key == family, 1), else_=0) + sa.case(
-            (p.given_name_key == given, 1), else_=0
-        )
-        parts.append(
-            columns.where(p.date_of_birth == day)
-            .order_by(agreeing.desc(), p.person_id)
-            .limit(most_born)
-        )
-    if named:
-        bearing = columns.where(p.family_name_key == family, p.given_name_key == given)
-        if not born:
-            parts.append(bearing.order_by(p.person_id).limit(most_namesakes))
-        else:
-            parts += [
-                bearing.where(p.date_of_birth > day)
-                .order_by(p.date_of_birth, p.person_id)
-                .limit(namesakes),
-                bearing.where(p.date_of_birth < day)
-                .order_by(p.date_of_birth.desc(), p.person_id.desc())
-                .limit(namesakes),
-                bearing.where(p.date_of_birth.is_(None)).order_by(p.person_id).limit(namesakes),
-            ]
-        # The names written in each other's place, as the model compares them and relink
-        # blocks on them: rarer bearers than of the names as written.
-        parts.append(
-            columns.where(p.family_name_key == given, p.given_name_key == family)
-            .order_by(p.person_id)
-            .limit(most_namesakes)
-        )
-    return sa.union_all(*(sa.select(part.subquery()) for part in parts))
-
-
-def _linkage_record(row: Any) -> dict[str, str | None]:
-    """A row of :func:`_candidate_query` as the model compares it (the keys are stored
-    normalised as ``record`` would, a test holds them equal)."""
-    _pid, given, family, born, sex, postcode, document = row
-    day = born.isoformat() if isinstance(born, dt.date) else born
-    return {
-        "given_name": given or None,
-        "family_name": family or None,
-        "date_of_birth": day or None,
-        "document_number": document,
-        "sex": sex,
-        "postcode": postcode,
-    }
-
-
 def _person_records(rows: Iterable[Any]) -> Iterator[tuple[str, dict[str, str | None]]]:
     """(person id, the person as the model compares them) for rows of
     :func:`_compared_columns`."""
@@ -654,26 +538,6 @@ def _compared(comparison: Comparison, values: Sequence[Any]) -> list[str | None]
             seen[value] = normal = compared_value(comparison, day)
             out.append(normal)
     return out
-
-
-_MODELS: dict[tuple[str, int], Model] = {}
-"""Models read so far, by (database, version): a version never changes once saved."""
-
-
-def _latest_model(connection: sa.Connection) -> Model | None:
-    models = t.linkage_models.c
-    version = connection.scalar(sa.select(sa.func.max(models.version)))
-    if version is None:
-        return None
-    key = (connection.engine.url.render_as_string(hide_password=True), int(version))
-    if key not in _MODELS:
-        row = connection.execute(
-            sa.select(models.settings, models.term_frequency).where(models.version == version)
-        ).one()
-        _MODELS[key] = Model.from_splink(
-            int(version), json.loads(row.settings), json.loads(row.term_frequency)
-        )
-    return _MODELS[key]
 
 
 class SqlLinkageStore:
@@ -761,7 +625,9 @@ class SqlDepartureStore:
     @contextmanager
     def write(self) -> Iterator[SqlDepartureWrite]:
         with self.uow.write() as tx:
-            yield SqlDepartureWrite(tx)
+            departures = SqlDepartureWrite(tx)
+            yield departures
+            departures.flush()
 
     @contextmanager
     def read(self) -> Iterator[SqlDepartureRead]:

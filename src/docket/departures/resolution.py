@@ -1,0 +1,108 @@
+"""Departure reports resolved to persons: by an exact identifier, else by the linkage model's
+fast path, else to nobody.
+
+Resolving is most of what taking a report costs (a candidate query and the scoring of each
+candidate), and it reads nothing that taking reports changes: only the persons, their
+identity documents and the latest linkage model. So it can be done before the write lock is
+taken (:func:`resolve_reports`, in a read transaction, several intakes at once), and the write
+transaction takes what was found as long as none of those has moved since
+(:meth:`~docket.departures.ports.DepartureWrite.persons_changed_since`): a person is changed
+only with an event on their stream, so an event on any person's stream after the resolution,
+or a newer model, sends the report to be resolved again under the lock. Either way a report
+is resolved against the persons and the model as they stand when it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from docket.departures.linkage import Model, Resolution, record, resolve
+from docket.departures.model import Parsed, Report, Status, cluster_key
+from docket.departures.ports import DepartureStore, PersonLookup, PersonsMark
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """How a report resolved to a person (or to nobody), before anything is written."""
+
+    person_id: str | None
+    method: str
+    probability: float | None
+    status: Status
+    version: int | None = None
+    weighed: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolutions:
+    """Reports resolved outside the write lock, and where the persons and the model stood
+    when they were."""
+
+    as_of: PersonsMark
+    found: Mapping[tuple[str, str], tuple[Report, Resolved]]
+    """By report key: the report as resolved (a later report of the same key with other
+    content is not this one) and its resolution."""
+
+    def of(self, report: Report) -> Resolved | None:
+        """``report``'s resolution, if this one was resolved (with the same content)."""
+        found = self.found.get(report.key)
+        return found[1] if found is not None and found[0] == report else None
+
+
+def resolve_reports(*, store: DepartureStore, reports: Sequence[Parsed]) -> Resolutions:
+    """Resolve ``reports`` in a read transaction, taking no write lock (reports already
+    received are left out: the intake answers them as duplicates or conflicts), and read
+    ahead what writing them will touch (``DepartureRead.warm``). Give the result to
+    ``accept_reports`` as ``resolved``."""
+    with store.read() as tx:
+        as_of = tx.persons_mark()
+        received = tx.reports_by_key([parsed.report.key for parsed in reports])
+        fresh = [parsed.report for parsed in reports if parsed.report.key not in received]
+        found = resolve_all(tx, fresh)
+        persons = [r.person_id for r in found.values() if r.person_id is not None]
+        parties = [f"person:{pid}" for pid in persons]
+        parties += [cluster_key(r) for r in fresh if found[r.key].person_id is None]
+        tx.warm(persons, parties)
+    return Resolutions(as_of, {r.key: (r, found[r.key]) for r in fresh})
+
+
+def resolve_all(tx: PersonLookup, reports: Sequence[Report]) -> dict[tuple[str, str], Resolved]:
+    """Each report's resolution, by key (the first report of a key repeated in ``reports``),
+    looked up together: exact identifiers first (an A-number on record; a document number
+    exactly one person holds), then the linkage model's candidates, one query each."""
+    first: dict[tuple[str, str], Report] = {}
+    for report in reports:
+        first.setdefault(report.key, report)
+    fresh = list(first.values())
+    by_a_number = tx.persons_by_a_numbers([r.a_number for r in fresh if r.a_number])
+    by_document = tx.persons_by_documents([r.document_number for r in fresh if r.document_number])
+    resolved: dict[tuple[str, str], Resolved] = {}
+    for r in fresh:
+        if r.a_number and r.a_number in by_a_number:
+            resolved[r.key] = Resolved(by_a_number[r.a_number], "a_number", 1.0, Status.LINKED)
+        elif r.document_number and r.document_number in by_document:
+            person_id = by_document[r.document_number]
+            resolved[r.key] = Resolved(person_id, "document", 1.0, Status.LINKED)
+    unresolved = [r for r in fresh if r.key not in resolved]
+    model = tx.linkage_model() if unresolved else None
+    if model is None:
+        for r in unresolved:
+            resolved[r.key] = Resolved(None, "", None, Status.UNLINKED)
+        return resolved
+    compared = [record(r.content()) for r in unresolved]
+    for r, fields, candidates in zip(unresolved, compared, tx.candidates_of(compared), strict=True):
+        resolved[r.key] = weighed(model, resolve(model, fields, candidates))
+    return resolved
+
+
+def weighed(model: Model, found: Resolution) -> Resolved:
+    """A report's resolution by the linkage model's fast path."""
+    candidates = tuple((c.person_id, c.probability) for c in found.candidates)
+    probability = found.best.probability if found.best else None
+    status = Status(found.status)
+    if status is Status.LINKED and found.best is not None:
+        return Resolved(
+            found.best.person_id, "model", probability, status, model.version, candidates
+        )
+    return Resolved(None, "", probability, status, model.version, candidates)
