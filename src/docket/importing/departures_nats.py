@@ -1,9 +1,10 @@
 """Departure reports from a NATS JetStream stream, through the one intake service.
 
 A durable pull consumer fetches messages in batches; each message is one report as JSON (the
-fields of the CSV format, plus ``source``). The good reports of a batch are taken in one
-transaction (looked up together, the metrics moved once), and their messages are acknowledged
-only after it commits. A message that is
+fields of the CSV format, plus ``source``). The good reports of a batch are resolved to
+persons before the write lock is taken (``departures.resolution``: other listeners on the same
+consumer write meanwhile), then taken in one transaction (looked up together, the metrics moved
+once), and their messages are acknowledged only after it commits. A message that is
 redelivered (the listener stopped before its acknowledgement reached the server) carries a
 report already received, which the intake answers as a duplicate and records nothing: delivery
 at least once, counting exactly once. A message that can never be a report (not JSON, a field
