@@ -38,6 +38,11 @@ _POLL = 0.1
 """Seconds between looks at whether the listeners were told to stop."""
 _LAST_WORD = 0.5
 """Seconds a listener's last report is waited for after its process has ended."""
+_GRACE = 30.0
+"""Seconds the listeners have, once told to stop, to finish the batch in hand and say so; one
+that has not by then is terminated (what it held and had not acknowledged comes again). A
+listener killed while handing its news to the shared queue can leave the queue's lock held,
+so that another cannot finish telling, nor end: it must not hold the command up for ever."""
 
 
 class Wired(Protocol):
@@ -148,7 +153,10 @@ def run_listeners(
             stop.set()
             for process in processes:
                 if process.pid is not None:
-                    process.join()
+                    process.join(_GRACE)
+                    if process.is_alive():
+                        process.terminate()
+                        process.join()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     if failures:
@@ -168,7 +176,12 @@ def _follow(
     finished: set[int] = set()
     failures: list[DocketError] = []
     ended_at: dict[int, float] = {}
+    stopping_since: float | None = None
     while len(finished) < len(processes):
+        if stop.is_set():
+            stopping_since = stopping_since or time.monotonic()
+            if time.monotonic() - stopping_since > _GRACE:
+                break  # the rest are terminated by the caller
         try:
             report = told.get(timeout=_POLL)
         except queue.Empty:
