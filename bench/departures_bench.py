@@ -1037,7 +1037,8 @@ def main() -> None:
                 print(line)
         if "batch" in parts:  # first: on the persons and reports set up, nothing more
             batch_part(url, env, persons, args)
-        docket = bootstrap(Settings(database_url=url), clock=SystemClock())
+        # Single reports are what the API server and a listener take: long-running processes.
+        docket = bootstrap(Settings(database_url=url), clock=SystemClock(), long_running=True)
         try:
             if "single" in parts:
                 single_reports(

@@ -42,12 +42,24 @@ class Docket:
     clock: Clock
 
     def close(self) -> None:
-        self.engine.dispose()
+        try:
+            self.uow.close()
+        finally:
+            self.engine.dispose()
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool = False) -> Docket:
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = False,
+    long_running: bool = False,
+) -> Docket:
     """Build a Docket for ``settings``. With ``migrate`` the schema is brought up to date;
-    without, it must already be (:class:`~docket.errors.ConfigurationError` otherwise)."""
+    without, it must already be (:class:`~docket.errors.ConfigurationError` otherwise).
+    ``long_running``: for a process that takes many small writes for a long time (the API
+    server, a departure listener); on SQLite its checkpoints then run in the background
+    (:class:`~docket.storage.unit_of_work.SqlUnitOfWork`). Close it with :meth:`Docket.close`."""
     engine = make_engine(settings.database_url)
     try:
         if migrate:
@@ -57,7 +69,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
     except BaseException:
         engine.dispose()
         raise
-    uow = SqlUnitOfWork(engine)
+    uow = SqlUnitOfWork(engine, checkpoint_in_background=long_running)
     return Docket(
         settings=settings,
         engine=engine,
@@ -73,9 +85,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, migrate: bool =
 
 @contextmanager
 def bootstrapped(settings: Settings) -> Iterator[Docket]:
-    """:func:`bootstrap` for ``settings``, closed afterwards: what a process of its own (a
-    departure listener, say) opens; it pickles as a ``functools.partial``."""
-    docket = bootstrap(settings)
+    """:func:`bootstrap` for ``settings``, long-running, closed afterwards: what a process of
+    its own (a departure listener) opens; it pickles as a ``functools.partial``."""
+    docket = bootstrap(settings, long_running=True)
     try:
         yield docket
     finally:

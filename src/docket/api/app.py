@@ -50,7 +50,7 @@ def create_app(
     interactive documentation page; the spec is at ``/openapi.json``. CORS stays closed: no
     cross-origin headers are ever sent. ``threads``: how many requests the process works on
     at once (the routes run in a thread pool; anyio's default is 40)."""
-    docket = bootstrap(settings, clock=clock)
+    docket = bootstrap(settings, clock=clock, long_running=True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

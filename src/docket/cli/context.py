@@ -14,10 +14,15 @@ from docket.config import Settings
 
 
 @contextmanager
-def opened(ctx: click.Context, *, migrate: bool = False) -> Iterator[Docket]:
+def opened(
+    ctx: click.Context, *, migrate: bool = False, long_running: bool = False
+) -> Iterator[Docket]:
     """A wired-up Docket for the command's settings, closed afterwards. Only ``init`` and
-    ``demo`` pass ``migrate``; other commands need an initialised, current database."""
-    docket = bootstrap(ctx.find_object(Settings) or Settings(), migrate=migrate)
+    ``demo`` pass ``migrate``; other commands need an initialised, current database. A
+    command that runs until stopped (``departures listen``) passes ``long_running``."""
+    docket = bootstrap(
+        ctx.find_object(Settings) or Settings(), migrate=migrate, long_running=long_running
+    )
     try:
         yield docket
     finally:

@@ -204,7 +204,7 @@ def listen_command(
             on_batch=progress,
         )
     else:
-        with opened(ctx) as docket:
+        with opened(ctx, long_running=True) as docket:
             done = run(
                 feed,
                 store=docket.departures,

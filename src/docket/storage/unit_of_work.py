@@ -26,7 +26,11 @@ from docket.errors import VersionConflict
 from docket.storage import bulk_indexes, driver
 from docket.storage import schema as t
 from docket.storage.case_reads import SqlReadTransaction
-from docket.storage.checkpoint import BackgroundCheckpointer
+from docket.storage.checkpoint import (
+    BACKGROUND_AUTOCHECKPOINT,
+    BackgroundCheckpointer,
+    PeriodicCheckpointer,
+)
 from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import (
     BAR_COLUMNS,
@@ -343,12 +347,30 @@ class SqlWriteTransaction(SqlReadTransaction):
 
 
 class SqlUnitOfWork:
-    """Transactions on one engine."""
+    """Transactions on one engine.
 
-    def __init__(self, engine: sa.Engine) -> None:
+    ``checkpoint_in_background``, for a long-running process on SQLite (the API server, a
+    departure listener): WAL checkpoints run in a thread every fraction of a second instead
+    of inside the commits that happen to fill the log (see :mod:`docket.storage.checkpoint`);
+    :meth:`close` stops it. Elsewhere it changes nothing."""
+
+    def __init__(self, engine: sa.Engine, *, checkpoint_in_background: bool = False) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._checkpointer: BackgroundCheckpointer | None = None
+        self._periodic: PeriodicCheckpointer | None = None
+        self._autocheckpoint = _AUTOCHECKPOINT
+        if self._sqlite and checkpoint_in_background:
+            database = engine.url.database
+            assert database is not None  # make_engine refuses SQLite without a file
+            self._periodic = PeriodicCheckpointer(database)
+            self._autocheckpoint = BACKGROUND_AUTOCHECKPOINT
+
+    def close(self) -> None:
+        """Stop the background checkpoints, if any (raising what made them fail)."""
+        periodic, self._periodic = self._periodic, None
+        if periodic is not None:
+            periodic.close()
 
     @contextmanager
     def bulk(self, *, rows: int = 0, notice: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -395,7 +417,7 @@ class SqlUnitOfWork:
                 if self._sqlite:
                     # Per connection and pooled connections are reused: say it every time.
                     connection.exec_driver_sql(
-                        f"PRAGMA wal_autocheckpoint={0 if checkpointer else _AUTOCHECKPOINT}"
+                        f"PRAGMA wal_autocheckpoint={0 if checkpointer else self._autocheckpoint}"
                     )
                 tx = SqlWriteTransaction(connection)
                 yield tx
