@@ -982,6 +982,11 @@ def main() -> None:
     parser.add_argument("--splink-single", type=int, default=100, help="of them, with Splink")
     parser.add_argument("--splink-budget", type=float, default=300, help="seconds, at most")
     parser.add_argument("--profile", action="store_true", help="cProfile of single reports")
+    parser.add_argument(
+        "--in-commit-checkpoints",
+        action="store_true",
+        help="single reports: checkpoint inside commits, as short-lived commands do",
+    )
     parser.add_argument("--rate", type=int, default=1000, help="intake: reports per second")
     parser.add_argument("--seconds", type=int, default=60, help="intake: for this long")
     parser.add_argument("--intake-via", choices=("nats", "service"), default="nats")
@@ -1037,10 +1042,17 @@ def main() -> None:
                 print(line)
         if "batch" in parts:  # first: on the persons and reports set up, nothing more
             batch_part(url, env, persons, args)
-        # Single reports are what the API server and a listener take: long-running processes.
-        docket = bootstrap(Settings(database_url=url), clock=SystemClock(), long_running=True)
+        # Single reports are what the API server and a listener take: long-running processes,
+        # which checkpoint in the background (storage/checkpoint.py) unless told otherwise.
+        docket = bootstrap(
+            Settings(database_url=url),
+            clock=SystemClock(),
+            long_running=not args.in_commit_checkpoints,
+        )
         try:
             if "single" in parts:
+                where = "inside commits" if args.in_commit_checkpoints else "in the background"
+                print(f"\nsingle reports: SQLite checkpoints {where}")
                 single_reports(
                     docket,
                     single_reports_,
