@@ -978,6 +978,13 @@ def main() -> None:
     parser.add_argument(
         "--train-after", type=float, default=0.2, help="share of the reports before training"
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="which persons the reports are of; with --database, give each run its own, or "
+        "later runs take reports of persons whose departures earlier runs recorded already",
+    )
     parser.add_argument("--single", type=int, default=2000, help="single reports timed")
     parser.add_argument("--splink-single", type=int, default=100, help="of them, with Splink")
     parser.add_argument("--splink-budget", type=float, default=300, help="seconds, at most")
@@ -1013,10 +1020,10 @@ def main() -> None:
     cases_csv, cases = generated_cases(args.workdir, args.persons)
     single_n = args.single + WARM_UP
     intake_n = args.rate * args.seconds if "intake" in parts else 0
-    rng = random.Random(SEED)
+    rng = random.Random(args.seed)
     note("sampling persons for the reports ...")
     people = sample_people(cases_csv, cases, args.reports + single_n + intake_n, rng)
-    maker = ReportMaker(people, SEED, dt.datetime.now(dt.UTC).date())
+    maker = ReportMaker(people, args.seed, dt.datetime.now(dt.UTC).date())
     setup_reports = maker.make(args.reports, "setup")
     run = uuid.uuid4().hex[:6]  # parts 2 and 3 take new reports on every run
     single_reports_ = maker.make(single_n, f"single-{run}")
