@@ -25,7 +25,8 @@ Usage: python bench/departures_bench.py [--persons 1000000] [--reports 100000]
     [--backend sqlite|postgresql] [--workdir DIR] [--only batch,single,intake]
 PostgreSQL: DOCKET_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
 a database is created for the run and dropped afterwards (`--keep` keeps it; `--database URL`
-runs the parts on a database set up before).
+runs the parts on a database set up before, and then each run needs its own `--seed`: with the
+same one it takes reports of persons whose departures an earlier run recorded already).
 """
 
 from __future__ import annotations
