@@ -126,6 +126,32 @@ def test_a_case_imported_past_its_final_order_carries_the_order_as_a_fact(docket
     assert verify(SqlAuditStore(docket.engine)).is_ok  # the log rebuilds the fact
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_quote_never_closed_is_refused_and_nothing_after_it_is_read(docket, tmp_path, workers):
+    rows = [{**GOOD, "case_ref": f"DKT-{n:08d}", "a_number": f"A2012345{n:02d}"} for n in range(40)]
+    path = _write(tmp_path / "cases.csv", rows)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[12] = lines[12].replace("Houston", '"Houston', 1)  # line 13 of the file: row 12
+    path.write_text("".join(lines), encoding="utf-8")
+    report = import_cases(
+        uow=docket.uow,
+        clock=docket.clock,
+        path=path,
+        actor="importer",
+        batch_size=3,
+        workers=workers,
+    )
+    # The rows before the quote are written, the batches prepared ahead of it included; the
+    # rest of the file would have been one record in memory, and is not read.
+    assert report.cases_imported == 11
+    assert [(e.row, e.column) for e in report.errors] == [(13, "city")]
+    assert "not closed" in report.errors[0].reason
+    assert "read up to line 12" in report.errors[0].reason
+    with docket.engine.connect() as connection:
+        refs = sorted(r for (r,) in connection.exec_driver_sql("SELECT case_ref FROM cases"))
+    assert refs == [f"DKT-{n:08d}" for n in range(11)]
+
+
 def test_reimporting_the_same_file_creates_nothing(docket, tmp_path):
     path = _write(tmp_path / "cases.csv", [GOOD, _bad(case_ref="DKT-00000002", a_number="")])
     first = _import(docket, path)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from docket.errors import InvalidInput
-from docket.importing.csv_batches import CsvFile, Lines, records
+from docket.importing.csv_batches import MAX_QUOTED_LINES, CsvFile, Lines, records
 
 _FIELD = st.text(alphabet=st.sampled_from('a"\n\r,é '), max_size=6)
 _ROW = st.lists(_FIELD, min_size=1, max_size=4)
@@ -62,3 +62,36 @@ def test_a_file_without_a_required_column_is_refused(tmp_path):
         CsvFile(path, size=1, required=("second",)),
     ):
         pass
+
+
+def test_a_quote_never_closed_stops_the_reading_before_its_record(tmp_path):
+    path = tmp_path / "cases.csv"
+    good = [f"r{n},x\r\n" for n in range(300)]
+    good[2] = 'r2,"never closed\r\n'  # line 4 of the file (the header is line 1)
+    path.write_text("first,second\r\n" + "".join(good), encoding="utf-8")
+    source = CsvFile(path, size=2, required=())
+    with source as batches:
+        read = [records(batch) for batch in batches]
+    assert [fields for batch in read for _, _, fields in batch] == [["r0", "x"], ["r1", "x"]]
+    assert source.unclosed == (4, "second", 3)
+
+
+def test_a_quoted_field_may_hold_line_breaks_up_to_the_bound(tmp_path):
+    path = tmp_path / "cases.csv"
+    field = "\r\n".join(["line"] * MAX_QUOTED_LINES)
+    path.write_text(f'first\r\n"{field}"\r\nnext\r\n', encoding="utf-8")
+    source = CsvFile(path, size=5, required=())
+    with source as batches:
+        read = [item for batch in batches for item in records(batch)]
+    assert source.unclosed is None
+    assert [fields for _, _, fields in read] == [[field], ["next"]]
+
+
+def test_a_file_ending_inside_a_quoted_field_stops_before_its_record(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('first,second\r\nr0,x\r\nr1,"open\r\nr2,x\r\n', encoding="utf-8")
+    source = CsvFile(path, size=5, required=())
+    with source as batches:
+        read = [fields for batch in batches for _, _, fields in records(batch)]
+    assert read == [["r0", "x"]]
+    assert source.unclosed == (3, "second", 2)

@@ -33,7 +33,14 @@ from docket.cases.ids import new_id
 from docket.cases.model import CaseId, Person, PersonId
 from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
 from docket.errors import InvalidInput
-from docket.importing.csv_batches import CsvFile, Lines, RawBatch, TextBatch, records
+from docket.importing.csv_batches import (
+    MAX_QUOTED_LINES,
+    CsvFile,
+    Lines,
+    RawBatch,
+    TextBatch,
+    records,
+)
 from docket.importing.rows import (
     COLUMNS,
     OPTIONAL_COLUMNS,
@@ -137,6 +144,17 @@ def import_cases(
                 _write_rows(tx, fresh, actor, batch.recorded_at, report, uow.encoder(), again)
             if progress is not None:
                 progress(batch.size)
+    if source.unclosed is not None:
+        line, column, read_to = source.unclosed
+        report.errors.append(
+            RowError(
+                line,
+                column,
+                f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} lines "
+                "or by the end of the file (a quote character missing?); the file was read up "
+                f"to line {read_to} only",
+            )
+        )
     report.errors.sort(key=lambda error: error.row)
     return report
 

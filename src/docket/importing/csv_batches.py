@@ -4,7 +4,10 @@ process on a bulk import), so the process that writes does not spend its time pa
 
 Records end at the line breaks outside quoted fields. Line numbers are the file's physical
 lines (the header is line 1), as ``csv.reader`` counts them: a record's number is that of its
-last line.
+last line. A quoted field may hold line breaks, but one still open :data:`MAX_QUOTED_LINES`
+lines after it opened, or at the end of the file, is taken for a missing quote character: the
+batches end before its record (``CsvFile.unclosed`` says where), instead of the rest of the file
+becoming one record, gathered in memory and refused as one row.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from docket.errors import InvalidInput
+
+MAX_QUOTED_LINES = 100
+"""Lines a quoted field may span; no real field of the import formats comes near it."""
 
 RawBatch = list[tuple[int, int, list[str]]]
 """(first line, line number, the record's fields as read), one item per non-empty record."""
@@ -54,6 +60,16 @@ class Lines:
         return next(csv.reader(io.StringIO(text, newline="")))
 
 
+class Unclosed(NamedTuple):
+    """A quoted field never closed, as far as the file was read."""
+
+    line: int
+    """The line it opens on."""
+    column: str
+    read_to: int
+    """The last line read into batches: the line before the record it is part of."""
+
+
 class CsvFile:
     """Context manager yielding a file's :class:`TextBatch` es of about ``size`` records, after
     reading its header (kept in ``header``); ``required`` columns missing refuse the file."""
@@ -61,6 +77,10 @@ class CsvFile:
     def __init__(self, path: Path, *, size: int, required: tuple[str, ...]) -> None:
         self.path, self.size, self.required = path, size, required
         self.header: tuple[str, ...] = ()
+        self.unclosed: Unclosed | None = None
+        """Once the batches are read: a quoted field still open :data:`MAX_QUOTED_LINES`
+        lines after it opened or at the end of the file, if any; the batches end before the
+        record it opens."""
 
     def __enter__(self) -> Iterator[TextBatch]:
         try:
@@ -76,27 +96,41 @@ class CsvFile:
                 f"{self.path.name}: missing columns {', '.join(missing)}; nothing was imported",
                 details={"missing_columns": missing},
             )
-        return _batches(self.handle, reader.line_num + 1, self.size)
+        return self._batches(self.handle, reader.line_num + 1)
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()
 
-
-def _batches(handle: TextIO, first_line: int, size: int) -> Iterator[TextBatch]:
-    # A line with an odd number of quote characters opens or closes a quoted field (a quote
-    # inside one is doubled); a record ends with a line that leaves none open. Blank lines
-    # count towards the size; they hold no record.
-    lines: list[str] = []
-    count, quoted, start = 0, False, first_line
-    for number, line in enumerate(handle, start=first_line):
-        lines.append(line)
-        if line.count('"') % 2:
-            quoted = not quoted
-        if quoted:
-            continue
-        count += 1
-        if count >= size:
+    def _batches(self, handle: TextIO, first_line: int) -> Iterator[TextBatch]:
+        # A line with an odd number of quote characters opens or closes a quoted field (a
+        # quote inside one is doubled); a record ends with a line that leaves none open. Blank
+        # lines count towards the size; they hold no record.
+        size = self.size
+        lines: list[str] = []
+        count, quoted, start, begins, opened = 0, False, first_line, first_line, first_line
+        for number, line in enumerate(handle, start=first_line):
+            if not quoted:
+                begins = number  # the previous line ended a record
+            lines.append(line)
+            if line.count('"') % 2:
+                quoted = not quoted
+                opened = number
+            if quoted:
+                if number - opened >= MAX_QUOTED_LINES:
+                    break
+                continue
+            count += 1
+            if count >= size:
+                yield TextBatch(start, "".join(lines))
+                lines, count, start = [], 0, number + 1
+        if quoted:  # too long, or the file ends inside the field
+            record = "".join(lines[begins - start : opened - start + 1])
+            self.unclosed = Unclosed(opened, self._column_opened(record), begins - 1)
+            lines = lines[: begins - start]
+        if lines:
             yield TextBatch(start, "".join(lines))
-            lines, count, start = [], 0, number + 1
-    if lines:
-        yield TextBatch(start, "".join(lines))
+
+    def _column_opened(self, record: str) -> str:
+        """The column whose quoted field is open at the end of ``record`` (its last field)."""
+        fields = next(csv.reader(io.StringIO(record, newline="")), [])
+        return self.header[len(fields) - 1] if 0 < len(fields) <= len(self.header) else "?"
