@@ -69,6 +69,34 @@ def test_import_takes_good_rows_names_bad_ones_and_counts_once(run, tmp_path):
     assert rows[0]["departure_id"] == rows[2]["departure_id"] != rows[1]["departure_id"]
 
 
+def _rows(count: int) -> list[str]:
+    return [f"E-{n},Ana{n},Reyes,1990-05-17,2020-03-01,JFK,\n" for n in range(count)]
+
+
+def test_a_quote_never_closed_is_named_and_reading_stops_before_it(run, tmp_path):
+    rows = _rows(300)
+    rows[3] = 'E-3,"Ana3,Reyes,1990-05-17,2020-03-01,JFK,\n'  # line 5 of the file
+    result = run("departures", "import", str(write(tmp_path, HEADER + "".join(rows))),
+                 "--source", "exit_record")  # fmt: skip
+    assert result.exit_code == 1
+    assert "rows read: 3; accepted: 3; duplicates: 0; rejected: 1" in result.output
+    assert (
+        "row 5, column : a quoted field opens here and is not closed within 100 lines "
+        "(a quote character missing?); the file was read up to line 4 only"
+    ) in result.output
+
+
+def test_a_field_over_csvs_size_limit_is_a_refusal_not_a_crash(run, tmp_path):
+    rows = _rows(10)
+    rows[2] = 'E-2,"' + "x" * 200_000 + '",Reyes,1990-05-17,2020-03-01,JFK,\n'  # line 4
+    result = run("departures", "import", str(write(tmp_path, HEADER + "".join(rows))),
+                 "--source", "exit_record")  # fmt: skip
+    assert result.exit_code == 1
+    assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 1" in result.output
+    assert "row 4, column : not readable as CSV (field larger than field limit" in result.output
+    assert "the file was read up to line 3 only" in result.output
+
+
 def test_a_file_without_required_columns_or_an_unknown_source_is_one_clear_error(run, tmp_path):
     path = write(tmp_path, "given_name,departed_on\nAna,2020-01-01\n")
     result = run("departures", "import", str(path), "--source", "exit_record")

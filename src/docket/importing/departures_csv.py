@@ -20,6 +20,7 @@ from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.service import Outcome, accept_reports
 from docket.errors import InvalidInput
+from docket.importing.csv_batches import MAX_QUOTED_LINES
 from docket.importing.rows import RowError
 
 BATCH = 500
@@ -114,11 +115,35 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
         unknown = [c for c in header if c not in FIELDS]
         if unknown:
             result.warnings.append(f"columns ignored (unknown): {', '.join(unknown)}")
-        for row in reader:
+        read_to = reader.line_num
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as exc:  # a field over csv's size limit, say
+                result.rejected.append(_stopped(read_to, f"not readable as CSV ({exc})"))
+                return
+            if row is None:
+                return
+            if reader.line_num - read_to > MAX_QUOTED_LINES:
+                over = (
+                    f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} lines"
+                )
+                result.rejected.append(_stopped(read_to, over))
+                return
+            read_to = reader.line_num
             if _EXTRA in row:
                 yield reader.line_num, None
                 continue
             yield reader.line_num, {k: v for k, v in row.items() if k in FIELDS}
+
+
+def _stopped(read_to: int, why: str) -> RowError:
+    """The refusal of the record after line ``read_to``, where reading stopped."""
+    return RowError(
+        read_to + 1,
+        "",
+        f"{why} (a quote character missing?); the file was read up to line {read_to} only",
+    )
 
 
 def _row_error(line: int, refusal: InvalidInput) -> RowError:
@@ -164,6 +189,7 @@ def _advance(progress: Callable[[int], None] | None) -> None:
 
 
 def count_rows(path: Path) -> int:
-    """Data rows in ``path`` (for a progress bar)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    """Data rows in ``path``, counted as lines (for a progress bar: a record over several
+    lines counts for each, and a file that is not CSV at all is for the import to refuse)."""
+    with path.open("rb") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
