@@ -86,6 +86,14 @@ def test_a_quote_never_closed_is_named_and_reading_stops_before_it(run, tmp_path
     ) in result.output
 
 
+def test_blank_lines_however_many_are_no_open_quote(run, tmp_path):
+    rows = _rows(2)
+    text = HEADER + rows[0] + "\n" * 150 + rows[1]
+    result = run("departures", "import", str(write(tmp_path, text)), "--source", "exit_record")
+    assert result.exit_code == 0
+    assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 0" in result.output
+
+
 def test_a_field_over_csvs_size_limit_is_a_refusal_not_a_crash(run, tmp_path):
     rows = _rows(10)
     rows[2] = 'E-2,"' + "x" * 200_000 + '",Reyes,1990-05-17,2020-03-01,JFK,\n'  # line 4

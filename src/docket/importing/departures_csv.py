@@ -14,6 +14,7 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from docket.cases.ports import Clock
 from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
@@ -119,16 +120,20 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
         while True:
             try:
                 row = next(reader, None)
-            except csv.Error as exc:  # a field over csv's size limit, say
-                result.rejected.append(_stopped(read_to, f"not readable as CSV ({exc})"))
+            except csv.Error as exc:
+                why = f"not readable as CSV ({exc})"
+                if "field larger than field limit" in str(exc):
+                    why += ": a quoted field opens here and runs on (a quote character missing?)"
+                result.rejected.append(_stopped(read_to, why))
                 return
             if row is None:
                 return
-            if reader.line_num - read_to > MAX_QUOTED_LINES:
-                over = (
-                    f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} lines"
+            if _line_breaks(row) >= MAX_QUOTED_LINES:
+                why = (
+                    f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} "
+                    "lines (a quote character missing?)"
                 )
-                result.rejected.append(_stopped(read_to, over))
+                result.rejected.append(_stopped(read_to, why))
                 return
             read_to = reader.line_num
             if _EXTRA in row:
@@ -137,13 +142,15 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
             yield reader.line_num, {k: v for k, v in row.items() if k in FIELDS}
 
 
+def _line_breaks(row: dict[str, Any]) -> int:
+    """Line breaks inside the fields of ``row`` (the fields past the header's in a list)."""
+    values = [*row.values(), *(row.get(_EXTRA) or [])]
+    return sum(value.count("\n") for value in values if isinstance(value, str))
+
+
 def _stopped(read_to: int, why: str) -> RowError:
     """The refusal of the record after line ``read_to``, where reading stopped."""
-    return RowError(
-        read_to + 1,
-        "",
-        f"{why} (a quote character missing?); the file was read up to line {read_to} only",
-    )
+    return RowError(read_to + 1, "", f"{why}; the file was read up to line {read_to} only")
 
 
 def _row_error(line: int, refusal: InvalidInput) -> RowError:
