@@ -130,8 +130,12 @@ def set_up(url: str, cases: int, clients: int, workdir: Path) -> Setup:
     try:
         today = docket.clock.now().date()
         generate_dataset(cases=cases, seed=7, as_of=today, out_dir=workdir / "data")
-        report = import_cases(
-            uow=docket.uow, clock=docket.clock, path=workdir / "data" / "cases.csv", actor="bench"
+        report = import_cases(  # as `docket import cases` does: it tells the size ahead
+            uow=docket.uow,
+            clock=docket.clock,
+            path=workdir / "data" / "cases.csv",
+            actor="bench",
+            expected_rows=cases,
         )
         if report.errors or report.cases_imported != cases:
             raise SystemExit(f"the import refused rows: {report.errors[:3]}")

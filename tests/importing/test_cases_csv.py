@@ -15,6 +15,7 @@ from docket.cases.service import show_case
 from docket.errors import InvalidInput
 from docket.importing.cases_csv import COLUMNS, import_cases, normalise_a_number
 from docket.storage.audit_store import SqlAuditStore
+from docket.storage.unit_of_work import ANALYSED_FROM_ROWS
 
 GOOD = {
     "case_ref": "DKT-00000001",
@@ -288,3 +289,32 @@ def test_text_longer_than_its_column_is_refused_on_every_backend(docket, tmp_pat
     with docket.engine.connect() as connection:
         refs = {r for (r,) in connection.exec_driver_sql("SELECT case_ref FROM cases")}
     assert refs == {"DKT-LONG-2"}
+
+
+def test_a_large_load_on_postgresql_ends_with_the_planners_statistics(docket, tmp_path):
+    if docket.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE after a load is PostgreSQL's; SQLite's planner goes by its indexes")
+    rows = [
+        {**GOOD, "case_ref": f"DKT-{n:08d}", "a_number": f"A20{n:07d}"}
+        for n in range(ANALYSED_FROM_ROWS)
+    ]
+    told: list[str] = []
+    report = import_cases(
+        uow=docket.uow,
+        clock=docket.clock,
+        path=_write(tmp_path / "cases.csv", rows),
+        actor="importer",
+        batch_size=500,
+        expected_rows=len(rows),
+        notice=told.append,
+    )
+    assert report.cases_imported == ANALYSED_FROM_ROWS
+    assert told == ["updating the database's statistics of the imported tables"]
+    with docket.engine.connect() as connection:
+        counted = dict(
+            connection.exec_driver_sql(
+                "SELECT relname, reltuples FROM pg_class WHERE relname IN ('persons', 'cases')"
+            ).all()
+        )
+    # Never analysed, a table counts -1; ANALYZE counts its rows.
+    assert counted == {"persons": ANALYSED_FROM_ROWS, "cases": ANALYSED_FROM_ROWS}

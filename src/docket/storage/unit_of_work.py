@@ -57,6 +57,12 @@ _AUTOCHECKPOINT = 1000
 """SQLite's default: checkpoint in the commit that takes the WAL past this many pages."""
 _COPY_FROM = 50
 """From this many rows COPY beats INSERT on PostgreSQL; below, its set-up costs more."""
+ANALYSED_FROM_ROWS = 1_000
+"""A PostgreSQL bulk load of at least this many rows ends by gathering the planner's statistics
+of the tables it wrote (PostgreSQL's own advice after loading data): without them, as on a
+server whose autovacuum is off or has not come round yet, the planner took the tables for
+empty and scanned a million-row table whole for each look-up by a list of keys."""
+_LOADED_TABLES = ("persons", "person_documents", "cases", "events", "case_bars", "case_deadlines")
 
 
 def _keys_in(table: sa.Table, column: str, wanted: str, dialect: str) -> sa.TextClause:
@@ -378,8 +384,18 @@ class SqlUnitOfWork:
         checkpoints then run in a background thread between them instead of inside their
         commits (see :mod:`docket.storage.checkpoint`), and a large enough load leaves out the
         secondary indexes until it ends (:mod:`docket.storage.bulk_indexes`; ``notice`` is told
-        when they are built again). On PostgreSQL nothing changes."""
-        if not self._sqlite or self._checkpointer is not None:
+        when they are built again). On PostgreSQL, a load of at least
+        :data:`ANALYSED_FROM_ROWS` rows that completes ends with ``ANALYZE`` of the tables it
+        wrote (``notice`` is told)."""
+        if not self._sqlite:
+            yield
+            if rows >= ANALYSED_FROM_ROWS:
+                if notice is not None:
+                    notice("updating the database's statistics of the imported tables")
+                with self.engine.begin() as connection:
+                    connection.exec_driver_sql(f"ANALYZE {', '.join(_LOADED_TABLES)}")
+            return
+        if self._checkpointer is not None:
             yield
             return
         database = self.engine.url.database
