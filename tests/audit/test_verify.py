@@ -52,6 +52,14 @@ def test_an_untouched_log_verifies(logged):
     assert report.streams == 6
 
 
+def test_both_passes_tell_their_progress_event_by_event(logged):
+    walked: list[int] = []
+    rebuilt: list[int] = []
+    report = verify(SqlAuditStore(logged.engine), progress=walked.append, rebuilding=rebuilt.append)
+    assert report.is_ok, report.problems
+    assert sum(walked) == sum(rebuilt) == report.events == 15
+
+
 def test_an_edited_event_is_named(logged):
     tamper(logged.engine, "UPDATE events SET actor = 'someone.else' WHERE seq = 5")
     report = _verify(logged)

@@ -81,9 +81,12 @@ def verify(
     checkpoints: Sequence[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
     progress: Progress | None = None,
+    rebuilding: Progress | None = None,
 ) -> VerifyReport:
     """Check the event log end to end, and the access log's chain; ``checkpoints`` of either
-    chain are checked against it. Problems are listed, the first of each kind."""
+    chain are checked against it. Problems are listed, the first of each kind. ``progress`` is
+    told of the events as the chain is walked, ``rebuilding`` of them again as the records are
+    rebuilt from them and compared (a second pass, as long as the first)."""
     report = VerifyReport()
     for checkpoint in checkpoints:
         if public_key is None:
@@ -106,7 +109,7 @@ def verify(
             report.problems.append(problem)
     if chain.finding is None:
         ranked: dict[str, str] = {}
-        _check_projections(store, report, ranked)
+        _check_projections(store, report, ranked, rebuilding)
         _check_runs(store, ranked, report)
     access = walk(
         ACCESS_CHAIN,
@@ -167,7 +170,11 @@ _WORDS = {
 
 
 def _check_projections(
-    store: AuditStore, report: VerifyReport, ranked: dict[str, str], chunk: int = 500
+    store: AuditStore,
+    report: VerifyReport,
+    ranked: dict[str, str],
+    rebuilding: Progress | None = None,
+    chunk: int = 500,
 ) -> None:
     """Rebuild every case and person and compare; note in ``ranked`` each ranking run the log
     names, with the digest of its output."""
@@ -183,9 +190,13 @@ def _check_projections(
         if len(batch) >= chunk:
             _compare(store, batch, mismatch)
             report.streams += len(batch)
+            if rebuilding is not None:
+                rebuilding(sum(len(events) for _, _, events in batch))
             batch = []
     _compare(store, batch, mismatch)
     report.streams += len(batch)
+    if rebuilding is not None:
+        rebuilding(sum(len(events) for _, _, events in batch))
     mismatch.report(report.problems)
     orphans = store.projections_without_events()
     if orphans:

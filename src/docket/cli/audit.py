@@ -43,8 +43,16 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
         )
         store = SqlAuditStore(docket.engine)
         head = store.chain_head(EVENTS_CHAIN)
-        with progress_bar(head.length if head else 0, "verifying") as advance:
-            report = verify(store, checkpoints=loaded, public_key=public_key, progress=advance)
+        # Two passes over the events: the chain walked, then the records rebuilt from them.
+        events = head.length if head else 0
+        with progress_bar(2 * events, "verifying") as advance:
+            report = verify(
+                store,
+                checkpoints=loaded,
+                public_key=public_key,
+                progress=advance,
+                rebuilding=advance,
+            )
     if not report.is_ok:
         for problem in report.problems[1:]:
             click.echo(f"also: {problem}", err=True)
