@@ -22,7 +22,8 @@ from docket.departures.comparisons import COLUMNS
 from docket.departures.linkage import person_record
 from docket.departures.metrics import recount
 from docket.departures.model import ReviewDecision, Status, parse_report
-from docket.departures.service import accept_reports, decide_review, links, review_queue
+from docket.departures.relink import links
+from docket.departures.service import accept_reports, decide_review, review_queue
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.linkage.service import relink, train_model
 from docket.storage import person_lookup
