@@ -23,7 +23,8 @@ from docket.departures.linkage import person_record
 from docket.departures.metrics import recount
 from docket.departures.model import ReviewDecision, Status, parse_report
 from docket.departures.relink import links
-from docket.departures.service import accept_reports, decide_review, review_queue
+from docket.departures.review import decide_review, review_queue
+from docket.departures.service import accept_reports
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.linkage.service import relink, train_model
 from docket.storage import person_lookup

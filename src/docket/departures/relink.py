@@ -10,7 +10,8 @@ from docket.cases.ports import Clock
 from docket.departures.linkage import Candidate, Resolution, decide, record, siblings
 from docket.departures.model import Counted, Status, cluster_key
 from docket.departures.ports import DepartureStore, StoredReport
-from docket.departures.service import _counted, _key, _regroup
+from docket.departures.regroup import _key, _regroup
+from docket.departures.service import _counted
 from docket.errors import InvalidInput
 
 

@@ -8,23 +8,17 @@ departure has just become confirmed, record it on the person's open cases throug
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from docket.cases.events import EventKind
 from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
 from docket.cases.service import record_on
-from docket.departures.linkage import (
-    explain,
-    record,
-)
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
@@ -33,21 +27,17 @@ from docket.departures.model import (
     Parsed,
     Programme,
     Report,
-    ReviewDecision,
     Status,
     absorb,
     cluster_key,
-    contributions,
     delta,
     refuse_future,
-    replay,
     report_contributions,
-    review_event,
     total,
 )
 from docket.departures.ports import DepartureStore, DepartureWrite, StoredReport
 from docket.departures.resolution import Resolutions, Resolved, resolve_all
-from docket.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
+from docket.errors import IdempotencyConflict, InvalidInput
 
 
 class Outcome(StrEnum):
@@ -317,202 +307,3 @@ def _record_on_cases(
         )
         recorded.append(f"{case.case_ref}:{kind.value}")
     return tuple(recorded)
-
-
-# Review ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PendingReview:
-    """A report in review, with the candidates the model weighed, field by field."""
-
-    report: Report
-    received_at: dt.datetime
-    candidates: list[dict[str, Any]]
-    """Each: ``person_id``, ``probability`` and ``fields`` (see ``linkage.explain``)."""
-
-
-def review_queue(*, store: DepartureStore, limit: int = 50) -> list[PendingReview]:
-    """Reports in review, oldest first, each with why it might be each candidate's."""
-    if not 1 <= limit <= 1000:
-        raise InvalidInput("limit must be between 1 and 1000", details={"field": "limit"})
-    with store.read() as tx:
-        pending = tx.pending_reviews(limit)
-        model = tx.linkage_model()
-        persons = tx.persons([pid for s in pending for pid, _ in s.candidates])
-    queue = []
-    for stored in pending:
-        compared = record(stored.report.content())
-        candidates = [
-            {
-                "person_id": pid,
-                "probability": p,
-                "fields": explain(model, compared, persons[pid])
-                if model is not None and pid in persons
-                else [],
-            }
-            for pid, p in stored.candidates
-        ]
-        queue.append(PendingReview(stored.report, stored.received_at, candidates))
-    return queue
-
-
-@dataclass(frozen=True)
-class Decided:
-    source: str
-    source_record_id: str
-    decision: ReviewDecision
-    status: Status
-    departure_id: str
-    case_events: tuple[str, ...] = ()
-
-
-def decide_review(
-    *,
-    store: DepartureStore,
-    clock: Clock,
-    actor: str,
-    source: str,
-    source_record_id: str,
-    decision: ReviewDecision,
-    reason: str,
-    person_id: str | None = None,
-    also: Callable[[DepartureWrite], None] | None = None,
-) -> Decided:
-    """A reviewer's decision on a report in review, with its reason, kept for good. ``link``
-    moves the report to ``person_id`` (its departures are collapsed again on both sides, and
-    a departure it confirms is recorded on the person's open cases); ``reject`` and
-    ``no_case`` leave it unlinked. Either way it leaves the review backlog."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("a decision needs a reason", details={"field": "reason"})
-    if (decision is ReviewDecision.LINK) != (person_id is not None):
-        raise InvalidInput(
-            "link names the person; reject and no_case name nobody",
-            details={"field": "person_id"},
-        )
-    now = clock.now()
-    with store.write() as tx:
-        stored = tx.report(source, source_record_id)
-        if stored is None:
-            raise NotFound(
-                f"no departure report {source}/{source_record_id}",
-                details={"source": source, "source_record_id": source_record_id},
-            )
-        if stored.status is not Status.REVIEW:
-            raise Conflict(
-                f"report {source}/{source_record_id} is not in review (it is {stored.status})",
-                details={"status": stored.status.value},
-            )
-        if decision is ReviewDecision.LINK:
-            assert person_id is not None
-            if not tx.person_exists(person_id):
-                raise NotFound(f"no person {person_id}", details={"person_id": person_id})
-            after = dataclasses.replace(
-                stored,
-                status=Status.LINKED,
-                person_id=person_id,
-                link_method="review",
-                counted=_counted(tx, person_id, tx.open_cases_of(person_id)),
-                intake_departure_id=new_id(),
-            )
-        else:
-            after = dataclasses.replace(stored, status=Status.UNLINKED)
-        owners, recorded = _regroup(tx, [(stored, after)], actor=actor, now=now)
-        tx.cases.append(
-            [
-                review_event(
-                    stored.report, decision, person_id=person_id, reason=reason, actor=actor, at=now
-                )
-            ]
-        )
-        tx.add_decision(
-            report=stored.report,
-            decision=decision,
-            person_id=person_id,
-            reason=reason,
-            decided_by=actor,
-            decided_at=now,
-        )
-        if also is not None:
-            also(tx)
-    departure_id = owners[_key(stored)]
-    return Decided(source, source_record_id, decision, after.status, departure_id, recorded)
-
-
-def _key(stored: StoredReport) -> str:
-    return "/".join(stored.report.key)
-
-
-def _regroup(
-    tx: DepartureWrite,
-    moves: Sequence[tuple[StoredReport, StoredReport]],
-    *,
-    actor: str,
-    now: dt.datetime,
-) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Reports resolved anew, each as (before, after): store them, collapse every party they
-    leave or join into departures again from its reports (as the recount would), move the
-    counts by the change, and record a departure that has just become confirmed for a person
-    on the person's open cases. The departure each moved report is now in, and the case
-    events recorded."""
-    tx.update_reports([after for _, after in moves])
-    change: list[Counts] = []
-    moved = {_key(after): after for _, after in moves}
-    for before, after in moves:
-        change.append(report_contributions(after.report, after.status))
-        change.append(_negated(report_contributions(before.report, before.status)))
-    parties = list(dict.fromkeys(p for b, a in moves for p in (b.counted.party, a.counted.party)))
-    members: dict[str, list[StoredReport]] = {party: [] for party in parties}
-    for party, reports in tx.reports_of_parties(parties).items():
-        members[party].extend(s for s in reports if _key(s) not in moved)
-    for after in moved.values():
-        members[after.counted.party].append(after)
-    old_departures = tx.departures_of_parties(parties)
-    owners: dict[str, str] = {}
-    replaced: list[Departure] = []
-    created: list[Departure] = []
-    confirmed: list[tuple[str, Departure, Report]] = []
-    for party in parties:
-        reports = sorted(members[party], key=lambda s: s.seq)
-        old = old_departures.get(party, [])
-        new, owned = replay([(s.report, s.counted, s.intake_departure_id) for s in reports])
-        owners.update(zip([_key(s) for s in reports], owned, strict=True))
-        replaced.extend(old)
-        created.extend(new)
-        change.append(_change(old, new))
-        person_id = reports[0].person_id if reports else None
-        if person_id is None:
-            continue
-        was_confirmed = {d.departure_id for d in old if d.confirmed}
-        for departure in new:
-            mine = [s for s, o in zip(reports, owned, strict=True) if o == departure.departure_id]
-            arrived = [s for s in mine if _key(s) in moved]
-            stayed = [s for s in mine if _key(s) not in moved]
-            if (
-                departure.confirmed
-                and arrived
-                and not any(s.departure_id in was_confirmed for s in stayed)
-            ):
-                confirmed.append((person_id, departure, arrived[0].report))
-    tx.replace_departures(replaced, created, owners)
-    tx.add_counts(total(change))
-    recorded: list[str] = []
-    opened = tx.open_cases_of_persons(list(dict.fromkeys(p for p, _, _ in confirmed)))
-    for person_id, departure, report in confirmed:
-        # Recording a departure changes the person's cases: a second one reads them again.
-        cases = opened.pop(person_id) if person_id in opened else tx.open_cases_of(person_id)
-        recorded.extend(_record_on_cases(tx, cases, departure, report, actor=actor, now=now))
-    return owners, tuple(recorded)
-
-
-def _change(old: Sequence[Departure], new: Sequence[Departure]) -> Counts:
-    """The counts' change when the departures ``old`` become ``new``."""
-    out: Counts = Counter()
-    for departure in new:
-        out.update(contributions(departure))
-    for departure in old:
-        out.subtract(contributions(departure))
-    return Counter({key: n for key, n in out.items() if n})
-
-
-def _negated(counts: Counts) -> Counts:
-    return Counter({key: -n for key, n in counts.items()})
