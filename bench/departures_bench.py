@@ -71,8 +71,9 @@ from docket.bootstrap import Docket, SystemClock, bootstrap
 from docket.config import Settings
 from docket.departures.comparisons import COLUMNS
 from docket.departures.linkage import record, resolve
+from docket.departures.metrics import metrics
 from docket.departures.model import Parsed, parse_report
-from docket.departures.service import accept_reports, metrics
+from docket.departures.service import accept_reports
 from docket.linkage.splink_model import predict
 from docket.storage import schema as t
 from docket.storage.engine import make_engine

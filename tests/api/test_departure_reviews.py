@@ -12,8 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from docket.cases.service import show_case
+from docket.departures.metrics import recount
 from docket.departures.model import Status, parse_report
-from docket.departures.service import accept_reports, links, recount
+from docket.departures.relink import links
+from docket.departures.service import accept_reports
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.conftest import NOW

@@ -15,8 +15,10 @@ from docket.cases.events import EventKind
 from docket.cases.model import BarKind, CaseState, Name, Person
 from docket.cases.persons import normal_a_number
 from docket.cases.service import get_case, new_person_id, open_case, record_event
+from docket.departures.metrics import metrics, recount
 from docket.departures.model import Parsed, Status, parse_report
-from docket.departures.service import IntakeSummary, accept_reports, links, metrics, recount
+from docket.departures.relink import links
+from docket.departures.service import IntakeSummary, accept_reports
 from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation
 from tests.fakes import FixedClock
 

@@ -20,14 +20,11 @@ from docket.cases.persons import normal_a_number
 from docket.cases.service import new_person_id, open_case
 from docket.departures.comparisons import COLUMNS
 from docket.departures.linkage import person_record
+from docket.departures.metrics import recount
 from docket.departures.model import ReviewDecision, Status, parse_report
-from docket.departures.service import (
-    accept_reports,
-    decide_review,
-    links,
-    recount,
-    review_queue,
-)
+from docket.departures.relink import links
+from docket.departures.review import decide_review, review_queue
+from docket.departures.service import accept_reports
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.linkage.service import relink, train_model
 from docket.storage import person_lookup

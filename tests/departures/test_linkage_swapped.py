@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from docket.bootstrap import Docket
 from docket.departures.model import Status
-from docket.departures.service import links, review_queue
+from docket.departures.relink import links
+from docket.departures.review import review_queue
 from docket.linkage.service import relink
 from tests.departures import test_linkage_intake as intake
 from tests.departures.test_linkage_intake import OF_ZEYNEP, ZEYNEP, _open, _take

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from docket.bootstrap import Docket
+from docket.departures.metrics import metrics, recount
 from docket.departures.model import Source, parse_report
-from docket.departures.service import accept_reports, metrics, recount
+from docket.departures.service import accept_reports
 from tests.departures.test_intake import IN_PROCEEDINGS, case_of, vd_case
 
 PEOPLE = [

@@ -15,9 +15,11 @@ from docket.cases.events import EventKind
 from docket.cases.model import IdentityDocument, Name, Person
 from docket.cases.persons import normal_a_number
 from docket.cases.service import new_person_id, open_case, record_event
+from docket.departures.metrics import recount
 from docket.departures.model import Parsed, Status
+from docket.departures.relink import links
 from docket.departures.resolution import Resolutions, Resolved, resolve_reports
-from docket.departures.service import accept_reports, links, recount
+from docket.departures.service import accept_reports
 from docket.errors import IdempotencyConflict
 from docket.linkage.service import train_model
 from tests.departures.test_intake import TODAY, report

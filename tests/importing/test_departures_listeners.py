@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from docket.bootstrap import Docket, bootstrapped
-from docket.departures.service import metrics, recount
+from docket.departures.metrics import metrics, recount
 from docket.errors import ConfigurationError
 from docket.importing.departures_listeners import run_listeners
 from docket.importing.departures_nats import Feed

@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from docket.bootstrap import Docket
-from docket.departures.service import accept_reports, metrics, recount
+from docket.departures.metrics import metrics, recount
+from docket.departures.service import accept_reports
 from docket.importing.departures_nats import Feed, _parse, listen
 
 NATS_URL = os.environ.get("DOCKET_TEST_NATS_URL")

@@ -24,8 +24,9 @@ from docket.api.deps import (
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
+from docket.departures.metrics import metrics
 from docket.departures.model import Source, Status, parse_report
-from docket.departures.service import Outcome, accept_reports, metrics
+from docket.departures.service import Outcome, accept_reports
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
 

@@ -25,7 +25,7 @@ from docket.api.deps import (
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.departures.model import ReviewDecision, Source, Status
-from docket.departures.service import decide_review, review_queue
+from docket.departures.review import decide_review, review_queue
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
 

@@ -15,8 +15,10 @@ import click
 from docket.bootstrap import bootstrapped
 from docket.cli.context import actor_of, opened, progress_bar
 from docket.config import Settings
+from docket.departures.metrics import metrics, recount
 from docket.departures.model import ReviewDecision, Source
-from docket.departures.service import decide_review, links, metrics, recount, review_queue
+from docket.departures.relink import links
+from docket.departures.review import decide_review, review_queue
 from docket.importing.departures_csv import DepartureImport, count_rows, import_departures
 from docket.importing.departures_listeners import run_listeners
 from docket.importing.departures_nats import Feed, Listened, run

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from docket.cases.ports import Clock
 from docket.departures.linkage import AUTO_LINK
 from docket.departures.ports import DepartureStore, LinkageStore
-from docket.departures.service import Relinked, relink_reports, settled_reports
+from docket.departures.relink import Relinked, relink_reports, settled_reports
 from docket.errors import NotFound
 from docket.linkage.splink_model import candidates, same_traveller, train
 
@@ -54,7 +54,7 @@ def relink(
     """Every departure report resolved again against every person, in batch with Splink and
     the latest model, then decided by the same rule as the fast path; reports of nobody are
     grouped into travellers by Splink's deduplication. Exact-identifier links and reviewers'
-    decisions stand (see :func:`docket.departures.service.relink_reports`)."""
+    decisions stand (see :func:`docket.departures.relink.relink_reports`)."""
     latest = store.model_settings()
     if latest is None:
         raise NotFound("no linkage model yet: run `docket linkage train` first")

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+
+from docket.departures.model import (
+    Counts,
+    Departure,
+    Report,
+    contributions,
+    replay,
+    report_contributions,
+    total,
+)
+from docket.departures.ports import DepartureWrite, StoredReport
+from docket.departures.service import _record_on_cases
+
+
+def _key(stored: StoredReport) -> str:
+    return "/".join(stored.report.key)
+
+
+def _regroup(
+    tx: DepartureWrite,
+    moves: Sequence[tuple[StoredReport, StoredReport]],
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Reports resolved anew, each as (before, after): store them, collapse every party they
+    leave or join into departures again from its reports (as the recount would), move the
+    counts by the change, and record a departure that has just become confirmed for a person
+    on the person's open cases. The departure each moved report is now in, and the case
+    events recorded."""
+    tx.update_reports([after for _, after in moves])
+    change: list[Counts] = []
+    moved = {_key(after): after for _, after in moves}
+    for before, after in moves:
+        change.append(report_contributions(after.report, after.status))
+        change.append(_negated(report_contributions(before.report, before.status)))
+    parties = list(dict.fromkeys(p for b, a in moves for p in (b.counted.party, a.counted.party)))
+    members: dict[str, list[StoredReport]] = {party: [] for party in parties}
+    for party, reports in tx.reports_of_parties(parties).items():
+        members[party].extend(s for s in reports if _key(s) not in moved)
+    for after in moved.values():
+        members[after.counted.party].append(after)
+    old_departures = tx.departures_of_parties(parties)
+    owners: dict[str, str] = {}
+    replaced: list[Departure] = []
+    created: list[Departure] = []
+    confirmed: list[tuple[str, Departure, Report]] = []
+    for party in parties:
+        reports = sorted(members[party], key=lambda s: s.seq)
+        old = old_departures.get(party, [])
+        new, owned = replay([(s.report, s.counted, s.intake_departure_id) for s in reports])
+        owners.update(zip([_key(s) for s in reports], owned, strict=True))
+        replaced.extend(old)
+        created.extend(new)
+        change.append(_change(old, new))
+        person_id = reports[0].person_id if reports else None
+        if person_id is None:
+            continue
+        was_confirmed = {d.departure_id for d in old if d.confirmed}
+        for departure in new:
+            mine = [s for s, o in zip(reports, owned, strict=True) if o == departure.departure_id]
+            arrived = [s for s in mine if _key(s) in moved]
+            stayed = [s for s in mine if _key(s) not in moved]
+            if (
+                departure.confirmed
+                and arrived
+                and not any(s.departure_id in was_confirmed for s in stayed)
+            ):
+                confirmed.append((person_id, departure, arrived[0].report))
+    tx.replace_departures(replaced, created, owners)
+    tx.add_counts(total(change))
+    recorded: list[str] = []
+    opened = tx.open_cases_of_persons(list(dict.fromkeys(p for p, _, _ in confirmed)))
+    for person_id, departure, report in confirmed:
+        # Recording a departure changes the person's cases: a second one reads them again.
+        cases = opened.pop(person_id) if person_id in opened else tx.open_cases_of(person_id)
+        recorded.extend(_record_on_cases(tx, cases, departure, report, actor=actor, now=now))
+    return owners, tuple(recorded)
+
+
+def _change(old: Sequence[Departure], new: Sequence[Departure]) -> Counts:
+    """The counts' change when the departures ``old`` become ``new``."""
+    out: Counts = Counter()
+    for departure in new:
+        out.update(contributions(departure))
+    for departure in old:
+        out.subtract(contributions(departure))
+    return Counter({key: n for key, n in out.items() if n})
+
+
+def _negated(counts: Counts) -> Counts:
+    return Counter({key: -n for key, n in counts.items()})

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from docket.cases.ids import new_id
+from docket.cases.ports import Clock
+from docket.departures.linkage import Candidate, Resolution, decide, record, siblings
+from docket.departures.model import Counted, Status, cluster_key
+from docket.departures.ports import DepartureStore, StoredReport
+from docket.departures.regroup import _key, _regroup
+from docket.departures.service import _counted
+from docket.errors import InvalidInput
+
+
+def links(*, store: DepartureStore) -> list[Mapping[str, object]]:
+    """For every report: its source and record id, the case it counted under, its match
+    probability, status and departure."""
+    with store.read() as tx:
+        return [
+            {
+                "source": s.report.source.value,
+                "source_record_id": s.report.source_record_id,
+                "case_ref": s.counted.case_ref,
+                "match_probability": s.match_probability,
+                "status": s.status.value,
+                "departure_id": s.departure_id,
+            }
+            for s in tx.reports()
+        ]
+
+
+# Relinking ----------------------------------------------------------------------------------
+KEPT_METHODS = frozenset({"a_number", "document", "review"})
+"""Links that relinking leaves as they are: an exact identifier, a reviewer's decision."""
+
+
+def settled_reports(*, store: DepartureStore) -> set[str]:
+    """Keys of the reports a relink leaves as they are (linked by :data:`KEPT_METHODS` or
+    decided by a reviewer): nobody weighs their candidates, so batch prediction can leave
+    them out. A report settled now stays settled (relinking keeps it, and a reviewer's
+    decision is never undone)."""
+    with store.read() as tx:
+        return tx.settled_reports(KEPT_METHODS)
+
+
+@dataclass(frozen=True)
+class Relinked:
+    """What a relink changed."""
+
+    reports: int
+    kept: int
+    """Reports left as they were: linked by an exact identifier, or decided by a reviewer."""
+    moved: int
+    """Reports whose person, status or unlinked traveller changed."""
+    statuses: Mapping[str, int]
+    """Reports by status after the relink."""
+    case_events: tuple[str, ...] = ()
+
+
+def relink_reports(
+    *,
+    store: DepartureStore,
+    clock: Clock,
+    actor: str,
+    model_version: int,
+    scored: Mapping[str, Sequence[tuple[str, float]]],
+    persons: Mapping[str, Mapping[str, str | None]],
+    same_traveller: Sequence[tuple[str, str]],
+) -> Relinked:
+    """Every report resolved again, from a batch scoring of the whole population, in one
+    transaction. ``scored``: report key (``source/source_record_id``) -> its candidates
+    (person id, match weight); ``persons``: those candidates as the model compares them;
+    ``same_traveller``: pairs of report keys the model takes for one traveller.
+
+    Reports linked by an exact identifier or decided by a reviewer stay as they are (a
+    reviewer's decision is never undone by a model); an A-number that has since become a
+    person's links its report. Every other report takes the decision :func:`decide` gives on
+    its candidates, as a report arriving now would. Reports of nobody are grouped into
+    travellers: those the model takes for one (unless they look like siblings), and those
+    intake would have grouped (:func:`cluster_key`); each group is counted under the key of
+    its earliest report. Departures are collapsed again where reports moved, the counts
+    follow, and a departure that becomes confirmed for a person is recorded on their open
+    cases."""
+    if not actor.strip():
+        raise InvalidInput("a relink needs an actor", details={"field": "actor"})
+    now = clock.now()
+    with store.write() as tx:
+        stored = list(tx.reports())
+        decided = tx.decided_reports()
+        by_a_number = tx.persons_by_a_numbers([s.report.a_number for s in stored])
+        by_document = tx.persons_by_documents([s.report.document_number for s in stored])
+        resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
+        kept = 0
+        for s in stored:
+            key = _key(s)
+            if s.link_method in KEPT_METHODS or key in decided:
+                kept += 1
+                resolved[key] = (s.status, s.person_id, s.link_method, None)
+            elif s.report.a_number in by_a_number:
+                resolved[key] = (Status.LINKED, by_a_number[s.report.a_number], "a_number", None)
+            elif s.report.document_number in by_document:
+                by_number = by_document[s.report.document_number]
+                resolved[key] = (Status.LINKED, by_number, "document", None)
+            else:
+                found = decide(
+                    record(s.report.content()),
+                    [Candidate(pid, persons[pid], w) for pid, w in scored.get(key, ())],
+                )
+                best = found.best if found.status == Status.LINKED.value else None
+                person = best.person_id if best is not None else None
+                resolved[key] = (Status(found.status), person, "model" if person else "", found)
+        parties = _travellers(
+            stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller
+        )
+        moved = []
+        for s in stored:
+            status, person_id, method, weighed = resolved[_key(s)]
+            party = f"person:{person_id}" if person_id else parties[_key(s)]
+            if (status, person_id, party) != (s.status, s.person_id, s.counted.party):
+                moved.append((s, party))
+        linked_anew = (p for s, _ in moved if (p := resolved[_key(s)][1]) != s.person_id)
+        cases = tx.open_cases_of_persons([p for p in dict.fromkeys(linked_anew) if p is not None])
+        moves = []
+        for s, party in moved:
+            status, person_id, method, weighed = resolved[_key(s)]
+            if person_id is None:
+                counted = Counted(party)
+            elif person_id == s.person_id:
+                counted = dataclasses.replace(s.counted, party=party)
+            else:
+                counted = _counted(tx, person_id, cases[person_id])
+            after = dataclasses.replace(
+                s,
+                status=status,
+                person_id=person_id,
+                link_method=method,
+                counted=counted,
+                intake_departure_id=new_id(),
+            )
+            if weighed is not None:
+                after = dataclasses.replace(
+                    after,
+                    match_probability=weighed.best.probability if weighed.best else None,
+                    model_version=model_version,
+                    candidates=tuple((c.person_id, c.probability) for c in weighed.candidates),
+                )
+            elif method != s.link_method:  # linked by an exact identifier since
+                after = dataclasses.replace(after, match_probability=1.0)
+            moves.append((s, after))
+        _owners, recorded = _regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
+    statuses = Counter(v[0].value for v in resolved.values())
+    return Relinked(len(stored), kept, len(moves), dict(sorted(statuses.items())), recorded)
+
+
+def _travellers(
+    stored: Sequence[StoredReport], unlinked: set[str], same: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """Reports of nobody (keys in ``unlinked``) grouped into travellers: joined where the
+    model takes two for one traveller (unless they look like siblings) and where intake's
+    :func:`cluster_key` agrees. Each report's party: the cluster key of the group's earliest
+    report."""
+    parent = {key: key for key in unlinked}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(one: str, other: str) -> None:
+        a, b = root(one), root(other)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    by_key = {_key(s): s for s in stored if _key(s) in unlinked}
+    first_of_cluster: dict[str, str] = {}
+    for key, s in by_key.items():
+        first_of_cluster.setdefault(cluster_key(s.report), key)
+        join(key, first_of_cluster[cluster_key(s.report)])
+    for one, other in same:
+        if one in by_key and other in by_key:
+            left = record(by_key[one].report.content())
+            right = record(by_key[other].report.content())
+            if not siblings(left, right):
+                join(one, other)
+    earliest: dict[str, StoredReport] = {}
+    for key, s in by_key.items():
+        group = root(key)
+        if group not in earliest or s.seq < earliest[group].seq:
+            earliest[group] = s
+    return {key: cluster_key(earliest[root(key)].report) for key in by_key}
