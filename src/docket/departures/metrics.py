@@ -1,3 +1,6 @@
+"""Exit metrics: the live figures read from the counts intake keeps, and the recount from every
+report that must agree with them exactly."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,7 @@
+"""Regrouping after reports move (a review decision, a relink): their parties collapsed into
+departures again from their reports, the counts moved by the change, and a departure newly
+confirmed recorded on the person's open cases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,14 +18,14 @@ from docket.departures.model import (
     total,
 )
 from docket.departures.ports import DepartureWrite, StoredReport
-from docket.departures.service import _record_on_cases
+from docket.departures.service import record_on_cases
 
 
-def _key(stored: StoredReport) -> str:
+def report_key(stored: StoredReport) -> str:
     return "/".join(stored.report.key)
 
 
-def _regroup(
+def regroup(
     tx: DepartureWrite,
     moves: Sequence[tuple[StoredReport, StoredReport]],
     *,
@@ -35,14 +39,14 @@ def _regroup(
     events recorded."""
     tx.update_reports([after for _, after in moves])
     change: list[Counts] = []
-    moved = {_key(after): after for _, after in moves}
+    moved = {report_key(after): after for _, after in moves}
     for before, after in moves:
         change.append(report_contributions(after.report, after.status))
         change.append(_negated(report_contributions(before.report, before.status)))
     parties = list(dict.fromkeys(p for b, a in moves for p in (b.counted.party, a.counted.party)))
     members: dict[str, list[StoredReport]] = {party: [] for party in parties}
     for party, reports in tx.reports_of_parties(parties).items():
-        members[party].extend(s for s in reports if _key(s) not in moved)
+        members[party].extend(s for s in reports if report_key(s) not in moved)
     for after in moved.values():
         members[after.counted.party].append(after)
     old_departures = tx.departures_of_parties(parties)
@@ -54,7 +58,7 @@ def _regroup(
         reports = sorted(members[party], key=lambda s: s.seq)
         old = old_departures.get(party, [])
         new, owned = replay([(s.report, s.counted, s.intake_departure_id) for s in reports])
-        owners.update(zip([_key(s) for s in reports], owned, strict=True))
+        owners.update(zip([report_key(s) for s in reports], owned, strict=True))
         replaced.extend(old)
         created.extend(new)
         change.append(_change(old, new))
@@ -64,8 +68,8 @@ def _regroup(
         was_confirmed = {d.departure_id for d in old if d.confirmed}
         for departure in new:
             mine = [s for s, o in zip(reports, owned, strict=True) if o == departure.departure_id]
-            arrived = [s for s in mine if _key(s) in moved]
-            stayed = [s for s in mine if _key(s) not in moved]
+            arrived = [s for s in mine if report_key(s) in moved]
+            stayed = [s for s in mine if report_key(s) not in moved]
             if (
                 departure.confirmed
                 and arrived
@@ -79,7 +83,7 @@ def _regroup(
     for person_id, departure, report in confirmed:
         # Recording a departure changes the person's cases: a second one reads them again.
         cases = opened.pop(person_id) if person_id in opened else tx.open_cases_of(person_id)
-        recorded.extend(_record_on_cases(tx, cases, departure, report, actor=actor, now=now))
+        recorded.extend(record_on_cases(tx, cases, departure, report, actor=actor, now=now))
     return owners, tuple(recorded)
 
 

@@ -1,3 +1,6 @@
+"""Relinking: every report resolved again in batch with the latest model (Splink), the links
+that stand (an exact identifier, a reviewer's decision) kept; and the links listing."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,8 +13,8 @@ from docket.cases.ports import Clock
 from docket.departures.linkage import Candidate, Resolution, decide, record, siblings
 from docket.departures.model import Counted, Status, cluster_key
 from docket.departures.ports import DepartureStore, StoredReport
-from docket.departures.regroup import _key, _regroup
-from docket.departures.service import _counted
+from docket.departures.regroup import regroup, report_key
+from docket.departures.service import counted_for
 from docket.errors import InvalidInput
 
 
@@ -95,7 +98,7 @@ def relink_reports(
         resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
         kept = 0
         for s in stored:
-            key = _key(s)
+            key = report_key(s)
             if s.link_method in KEPT_METHODS or key in decided:
                 kept += 1
                 resolved[key] = (s.status, s.person_id, s.link_method, None)
@@ -117,21 +120,21 @@ def relink_reports(
         )
         moved = []
         for s in stored:
-            status, person_id, method, weighed = resolved[_key(s)]
-            party = f"person:{person_id}" if person_id else parties[_key(s)]
+            status, person_id, method, weighed = resolved[report_key(s)]
+            party = f"person:{person_id}" if person_id else parties[report_key(s)]
             if (status, person_id, party) != (s.status, s.person_id, s.counted.party):
                 moved.append((s, party))
-        linked_anew = (p for s, _ in moved if (p := resolved[_key(s)][1]) != s.person_id)
+        linked_anew = (p for s, _ in moved if (p := resolved[report_key(s)][1]) != s.person_id)
         cases = tx.open_cases_of_persons([p for p in dict.fromkeys(linked_anew) if p is not None])
         moves = []
         for s, party in moved:
-            status, person_id, method, weighed = resolved[_key(s)]
+            status, person_id, method, weighed = resolved[report_key(s)]
             if person_id is None:
                 counted = Counted(party)
             elif person_id == s.person_id:
                 counted = dataclasses.replace(s.counted, party=party)
             else:
-                counted = _counted(tx, person_id, cases[person_id])
+                counted = counted_for(tx, person_id, cases[person_id])
             after = dataclasses.replace(
                 s,
                 status=status,
@@ -150,7 +153,7 @@ def relink_reports(
             elif method != s.link_method:  # linked by an exact identifier since
                 after = dataclasses.replace(after, match_probability=1.0)
             moves.append((s, after))
-        _owners, recorded = _regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
+        _owners, recorded = regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
     statuses = Counter(v[0].value for v in resolved.values())
     return Relinked(len(stored), kept, len(moves), dict(sorted(statuses.items())), recorded)
 
@@ -175,7 +178,7 @@ def _travellers(
         if a != b:
             parent[max(a, b)] = min(a, b)
 
-    by_key = {_key(s): s for s in stored if _key(s) in unlinked}
+    by_key = {report_key(s): s for s in stored if report_key(s) in unlinked}
     first_of_cluster: dict[str, str] = {}
     for key, s in by_key.items():
         first_of_cluster.setdefault(cluster_key(s.report), key)

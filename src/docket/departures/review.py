@@ -1,3 +1,6 @@
+"""The review queue: reports the linkage model was unsure of, with their candidates field by
+field, and a reviewer's decision on each (an event on the report's own stream)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +14,8 @@ from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
 from docket.departures.model import Report, ReviewDecision, Status, review_event
 from docket.departures.ports import DepartureStore, DepartureWrite
-from docket.departures.regroup import _key, _regroup
-from docket.departures.service import _counted
+from docket.departures.regroup import regroup, report_key
+from docket.departures.service import counted_for
 from docket.errors import Conflict, InvalidInput, NotFound
 
 
@@ -108,12 +111,12 @@ def decide_review(
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
-                counted=_counted(tx, person_id, tx.open_cases_of(person_id)),
+                counted=counted_for(tx, person_id, tx.open_cases_of(person_id)),
                 intake_departure_id=new_id(),
             )
         else:
             after = dataclasses.replace(stored, status=Status.UNLINKED)
-        owners, recorded = _regroup(tx, [(stored, after)], actor=actor, now=now)
+        owners, recorded = regroup(tx, [(stored, after)], actor=actor, now=now)
         tx.cases.append(
             [
                 review_event(
@@ -131,5 +134,5 @@ def decide_review(
         )
         if also is not None:
             also(tx)
-    departure_id = owners[_key(stored)]
+    departure_id = owners[report_key(stored)]
     return Decided(source, source_record_id, decision, after.status, departure_id, recorded)

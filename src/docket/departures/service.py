@@ -191,7 +191,7 @@ class _Batch:
             if person_id not in self.cases:
                 self.cases[person_id] = tx.open_cases_of(person_id)
             cases = self.cases[person_id]
-            counted = _counted(tx, person_id, cases)
+            counted = counted_for(tx, person_id, cases)
         else:
             counted = Counted(party=cluster_key(report))
         existing = self._taking(counted.party, report.departed_on)
@@ -225,7 +225,7 @@ class _Batch:
         self.counts.append(report_contributions(report, status))
         recorded: tuple[str, ...] = ()
         if departure.confirmed and not any(d.confirmed for d in existing):
-            recorded = _record_on_cases(tx, cases, departure, report, actor=actor, now=now)
+            recorded = record_on_cases(tx, cases, departure, report, actor=actor, now=now)
             if person_id is not None:
                 self.cases.pop(person_id, None)  # changed: read again when next needed
         return Intake(
@@ -248,7 +248,7 @@ class _Batch:
         ]
 
 
-def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:
+def counted_for(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:
     """How a departure of ``person_id`` counts: under their voluntary departure (granted by a
     judge or by the agency), their final order, another open case, or no open case."""
     party = f"person:{person_id}"
@@ -270,7 +270,7 @@ def _counted(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Count
     return Counted(party)
 
 
-def _record_on_cases(
+def record_on_cases(
     tx: DepartureWrite,
     cases: Sequence[Case],
     departure: Departure,
