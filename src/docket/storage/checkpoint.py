@@ -32,16 +32,21 @@ BACKGROUND_AUTOCHECKPOINT = 10_000
 default, about 40 MiB of log at 4 KiB pages (see above)."""
 
 
+def _checkpoint_connection(database: str) -> sqlite3.Connection:
+    """A connection of a checkpointing thread's own. Opened by the caller, so a database that
+    cannot be opened fails it at once; used only by the thread from then on."""
+    connection = sqlite3.connect(
+        database, timeout=60, isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA synchronous=FULL")
+    return connection
+
+
 class BackgroundCheckpointer:
     """One thread running ``PRAGMA wal_checkpoint(PASSIVE)`` on request."""
 
     def __init__(self, database: str) -> None:
-        # Opened here, so a database that cannot be opened fails the caller at once; used only
-        # by the thread from then on.
-        self._connection = sqlite3.connect(
-            database, timeout=60, isolation_level=None, check_same_thread=False
-        )
-        self._connection.execute("PRAGMA synchronous=FULL")
+        self._connection = _checkpoint_connection(database)
         self._wanted = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
@@ -88,8 +93,8 @@ class BackgroundCheckpointer:
 
 class PeriodicCheckpointer:
     """One thread running ``PRAGMA wal_checkpoint(PASSIVE)`` every ``interval`` seconds. (In the
-    departures benchmark, single reports' p99 was 9.6 to 10.3 ms at 0.1 s and 5.5 to 8.6 ms at
-    0.25 s and 1 s; the shorter of these leaves less log to copy at a time.)
+    departures benchmark, single reports' p99 was 9.6 to 10.3 ms at 0.1 s and 6.4 to 8.5 ms at
+    0.25 s; 1 s did as well, but leaves more log to copy at a time.)
 
     A passive checkpoint copies what it can without waiting for readers or writers, so no
     transaction ever waits for it; one with nothing to copy costs a look at the log's index.
@@ -101,10 +106,7 @@ class PeriodicCheckpointer:
     def __init__(self, database: str, *, interval: float = 0.25) -> None:
         if interval <= 0:
             raise ValueError("the checkpoint interval must be positive")
-        self._connection = sqlite3.connect(
-            database, timeout=60, isolation_level=None, check_same_thread=False
-        )
-        self._connection.execute("PRAGMA synchronous=FULL")
+        self._connection = _checkpoint_connection(database)
         self._interval = interval
         self._stop = threading.Event()
         self._error: BaseException | None = None

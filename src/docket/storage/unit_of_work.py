@@ -62,7 +62,8 @@ ANALYSED_FROM_ROWS = 1_000
 of the tables it wrote (PostgreSQL's own advice after loading data): without them, as on a
 server whose autovacuum is off or has not come round yet, the planner took the tables for
 empty and scanned a million-row table whole for each look-up by a list of keys."""
-_LOADED_TABLES = ("persons", "person_documents", "cases", "events", "case_bars", "case_deadlines")
+_LOADED_TABLES = (t.persons, t.person_documents, t.cases, t.events, t.case_bars, t.case_deadlines)
+"""What a case import writes."""
 
 
 def _keys_in(table: sa.Table, column: str, wanted: str, dialect: str) -> sa.TextClause:
@@ -393,7 +394,8 @@ class SqlUnitOfWork:
                 if notice is not None:
                     notice("updating the database's statistics of the imported tables")
                 with self.engine.begin() as connection:
-                    connection.exec_driver_sql(f"ANALYZE {', '.join(_LOADED_TABLES)}")
+                    names = ", ".join(table.name for table in _LOADED_TABLES)
+                    connection.exec_driver_sql(f"ANALYZE {names}")
             return
         if self._checkpointer is not None:
             yield
