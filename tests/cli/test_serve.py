@@ -53,7 +53,12 @@ def _threads_of(app) -> int:
 def test_serve_runs_one_process_with_the_threads_asked_for(run, served):
     assert run("serve", "--port", "8123", "--threads", "3").exit_code == 0
     [(app, options, _)] = served
-    assert options == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+    assert options == {
+        "host": "127.0.0.1",
+        "port": 8123,
+        "log_level": "info",
+        "access_log": False,
+    }
     assert _threads_of(app) == 3
 
 
@@ -79,3 +84,15 @@ def test_serve_with_workers_has_each_worker_build_the_app_on_the_same_database(
     app = import_from_string(target)()
     assert app.state.docket.settings.database_url == database_url
     assert _threads_of(app) == 2
+
+
+@pytest.mark.parametrize("processes", ["1", "3"])
+@pytest.mark.parametrize("spreads", [True, False], ids=["own sockets", "uvicorn's shared socket"])
+def test_serve_writes_a_line_per_request_only_when_asked(
+    run, served, monkeypatch, processes, spreads
+):
+    monkeypatch.setattr(workers, "spreads_connections", lambda: spreads)
+    assert run("serve", "--workers", processes).exit_code == 0
+    assert run("serve", "--workers", processes, "--access-log").exit_code == 0
+    assert run("serve", "--workers", processes, "--no-access-log").exit_code == 0
+    assert [options["access_log"] for _, options, _ in served] == [False, True, False]

@@ -74,6 +74,17 @@ def canonical_json(value: object) -> str:
         return _CANONICAL.encode(value)
 
 
+def parse_json(text: str | bytes) -> Any:
+    """The data of a JSON text :func:`canonical_json` wrote, by orjson (several times faster
+    than the standard decoder on the reads every request makes), or by the standard decoder
+    for what orjson refuses and the standard encoder may have written (integers beyond 64
+    bits, a lone surrogate in a string)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _memo(owner: object, name: str, compute: Callable[[], _T]) -> _T:
     # Memoised on the (frozen) instance: bulk import computes these texts in worker processes,
     # and the memo travels with the object when it is pickled back. Equality ignores it.

@@ -316,9 +316,22 @@ cli.add_command(priority_group)
     help="Requests each process works on at once (default 40). Under heavy load, 2 to 4 "
     "serve more: fewer threads contend less for the process.",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Also write a line per HTTP request to standard error (method, path, status). Off "
+    "by default: every access to a person's data is on Docket's own tamper-evident access "
+    "log already, and the paths name cases and persons.",
+)
 @click.pass_context
 def serve_command(
-    ctx: click.Context, host: str, port: int, workers: int = 1, threads: int | None = None
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int = 1,
+    threads: int | None = None,
+    access_log: bool = False,
 ) -> None:
     """Run the HTTP API (spec at /openapi.json) until interrupted."""
     import uvicorn  # only this command needs the server
@@ -329,13 +342,19 @@ def serve_command(
     settings = ctx.find_object(Settings) or Settings()
     if workers == 1:
         app = create_app(settings, threads=threads)
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
         return
     # Each worker is a new process that builds its own app from the environment it inherits.
     os.environ.update(settings_environment(settings))
     os.environ[SERVE_THREADS] = str(threads or "")
     if spreads_connections():
-        serve_workers(f"{__name__}:worker_app", workers=workers, host=host, port=port)
+        serve_workers(
+            f"{__name__}:worker_app",
+            workers=workers,
+            host=host,
+            port=port,
+            access_log=access_log,
+        )
         return
     uvicorn.run(
         f"{__name__}:worker_app",
@@ -344,6 +363,7 @@ def serve_command(
         host=host,
         port=port,
         log_level="info",
+        access_log=access_log,
     )
 
 

@@ -73,12 +73,21 @@ def _bind_in_worker(family: socket.AddressFamily, host: str, port: int) -> socke
         raise SystemExit(STARTUP_FAILURE) from exc
 
 
-def serve_workers(app: str, *, workers: int, host: str, port: int) -> None:
+def serve_workers(
+    app: str, *, workers: int, host: str, port: int, access_log: bool = False
+) -> None:
     """Serve the app factory named ``app`` from ``workers`` processes, each on its own socket
-    bound to ``host:port``, until interrupted; :class:`ConfigurationError` if the address is
-    not free to listen on."""
+    bound to ``host:port``, until interrupted (with uvicorn's line per request on standard
+    error if ``access_log``); :class:`ConfigurationError` if the address is not free to
+    listen on."""
     config = uvicorn.Config(
-        app, factory=True, workers=workers, host=host, port=port, log_level="info"
+        app,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
     )
     try:
         address = SharedAddress(host, port)

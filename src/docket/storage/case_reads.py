@@ -8,7 +8,6 @@ SQLAlchemy Core.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,7 +34,7 @@ def event_from_row(row: Any) -> Event:
         actor=row.actor,
         legal_basis=row.legal_basis,
         document_ref=row.document_ref,
-        data=json.loads(row.data),
+        data=snapshot.parse_json(row.data),
         seq=row.seq,
     )
 
@@ -53,7 +52,7 @@ def _event(values: Sequence[Any]) -> Event:
         actor=actor,
         legal_basis=basis,
         document_ref=document,
-        data=json.loads(data),
+        data=snapshot.parse_json(data),
         seq=seq,
     )
 
@@ -77,11 +76,11 @@ class SqlReadTransaction:
 
     def get_case_by_ref(self, case_ref: str) -> Case | None:
         row = driver.run(self.connection, _CASE_BY_REF, (case_ref,)).fetchone()
-        return snapshot.case_from_dict(json.loads(row[0])) if row else None
+        return snapshot.case_from_dict(snapshot.parse_json(row[0])) if row else None
 
     def get_person(self, person_id: str) -> Person | None:
         row = driver.run(self.connection, _PERSON, (person_id,)).fetchone()
-        return snapshot.person_from_dict(json.loads(row[0])) if row else None
+        return snapshot.person_from_dict(snapshot.parse_json(row[0])) if row else None
 
     def cases_of_person(self, person_id: str) -> list[tuple[str, str]]:
         rows = driver.run(self.connection, _CASES_OF_PERSON, (person_id,)).fetchall()
@@ -115,7 +114,8 @@ class SqlReadTransaction:
         if case_filter.after_case_ref is not None:
             query = query.where(t.cases.c.case_ref > case_filter.after_case_ref)
         return [
-            snapshot.case_from_dict(json.loads(data)) for data in self.connection.scalars(query)
+            snapshot.case_from_dict(snapshot.parse_json(data))
+            for data in self.connection.scalars(query)
         ]
 
     def summary(self, *, due_from: dt.date, due_to: dt.date) -> DocketSummary:
