@@ -19,15 +19,16 @@ import copy
 import fcntl
 import multiprocessing
 import os
-import queue
+import pickle
 import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from multiprocessing.synchronize import Event as EventType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from docket.cases.ports import Clock
 from docket.departures.ports import DepartureStore
@@ -36,13 +37,12 @@ from docket.importing.departures_nats import Feed, Listened, listen
 
 _POLL = 0.1
 """Seconds between looks at whether the listeners were told to stop."""
-_LAST_WORD = 0.5
-"""Seconds a listener's last report is waited for after its process has ended."""
+_REAPED = 5.0
+"""Seconds a listener whose pipe has ended is given to end too, so its exit status is known."""
 _GRACE = 30.0
 """Seconds the listeners have, once told to stop, to finish the batch in hand and say so; one
-that has not by then is terminated (what it held and had not acknowledged comes again). A
-listener killed while handing its news to the shared queue can leave the queue's lock held,
-so that another cannot finish telling, nor end: it must not hold the command up for ever."""
+that has not by then (stuck waiting on the server, say) is terminated: what it held and had
+not acknowledged comes again."""
 
 
 class Wired(Protocol):
@@ -130,25 +130,30 @@ def run_listeners(
         raise ConfigurationError("at least one listener is needed")
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     stop = context.Event()
-    told: queue.Queue[_Report] = context.Queue()  # type: ignore[assignment]
+    # One pipe per listener, not a queue shared by all: a listener killed while telling can
+    # break only its own pipe (a queue's shared lock, left held, would silence the others).
+    pipes = [context.Pipe(duplex=False) for _ in range(listeners)]
     with tempfile.TemporaryDirectory(prefix="docket-listen-") as directory:
         turns = TakingTurns(os.path.join(directory, "write.lock"))
         processes = [
             context.Process(
                 target=_listener,
-                args=(n, feed, opener, actor, until_idle, stop, turns, told),
+                args=(n, feed, opener, actor, until_idle, stop, turns, telling),
                 name=f"docket-listener-{n}",
             )
-            for n in range(listeners)
+            for n, (_, telling) in enumerate(pipes)
         ]
         previous = {
             sig: signal.signal(sig, lambda *_: stop.set())
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            for process in processes:
+            for process, (_, telling) in zip(processes, pipes, strict=True):
                 process.start()
-            totals, failures = _follow(processes, told, stop, on_batch)
+                telling.close()  # the listener's end: its pipe ends when the listener does
+            totals, failures = _follow(
+                processes, [listening for listening, _ in pipes], stop, on_batch
+            )
         finally:
             stop.set()
             for process in processes:
@@ -157,6 +162,9 @@ def run_listeners(
                     if process.is_alive():
                         process.terminate()
                         process.join()
+            for listening, telling in pipes:
+                listening.close()
+                telling.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     if failures:
@@ -166,46 +174,49 @@ def run_listeners(
 
 def _follow(
     processes: list[Any],
-    told: queue.Queue[_Report],
+    pipes: list[Connection],
     stop: EventType,
     on_batch: Callable[[Listened], None] | None,
 ) -> tuple[_Totals, list[DocketError]]:
-    """Gather what the listeners tell until each has finished; stop them all when one fails
-    or dies."""
+    """Gather what the listeners tell, each on its own pipe, until each has finished; stop
+    them all when one fails or dies."""
     totals = _Totals()
     finished: set[int] = set()
     failures: list[DocketError] = []
-    ended_at: dict[int, float] = {}
     stopping_since: float | None = None
+    listening = dict(enumerate(pipes))
     while len(finished) < len(processes):
         if stop.is_set():
             stopping_since = stopping_since or time.monotonic()
             if time.monotonic() - stopping_since > _GRACE:
                 break  # the rest are terminated by the caller
-        try:
-            report = told.get(timeout=_POLL)
-        except queue.Empty:
-            pass
-        else:
+        for pipe in cast(list[Connection], wait(list(listening.values()), timeout=_POLL)):
+            n = next(k for k, v in listening.items() if v is pipe)
+            try:
+                report: _Report = pipe.recv()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                # The pipe ended (the listener's process did) after everything it told was
+                # read, or in the middle of a report it was killed while writing.
+                del listening[n]
+                if n not in finished:
+                    finished.add(n)  # it died without a last word: what it held comes again
+                    processes[n].join(_REAPED)
+                    failures.append(
+                        DocketError(
+                            f"listener {n} stopped with exit status {processes[n].exitcode}"
+                        )
+                    )
+                    stop.set()
+                continue
             totals.by_listener[report.listener] = report.done
             if report.error is not None:
                 failures.append(report.error)
                 stop.set()
             if report.final:
                 finished.add(report.listener)
+                del listening[n]
             elif on_batch is not None:
                 on_batch(totals.total())
-        now = time.monotonic()
-        for n, process in enumerate(processes):
-            if n in finished or process.is_alive():
-                continue
-            # What it said before it ended is in the pipe by now: read it first.
-            if now - ended_at.setdefault(n, now) >= _LAST_WORD:
-                finished.add(n)  # it died without a word: what it held comes again
-                failures.append(
-                    DocketError(f"listener {n} stopped with exit status {process.exitcode}")
-                )
-                stop.set()
     return totals, failures
 
 
@@ -217,7 +228,7 @@ def _listener(
     until_idle: float | None,
     stop: EventType,
     turns: TakingTurns,
-    told: queue.Queue[_Report],
+    told: Connection,
 ) -> None:
     """One listener, in its own process. Ctrl-C reaches every process of the terminal's
     group: the parent alone decides when to stop, through ``stop``."""
@@ -227,8 +238,8 @@ def _listener(
 
     def tell(done: Listened) -> None:
         nonlocal so_far
-        so_far = copy.deepcopy(done)  # the queue pickles it later, in a thread of its own
-        told.put(_Report(n, so_far))
+        so_far = copy.deepcopy(done)
+        told.send(_Report(n, so_far))
 
     async def main() -> Listened:
         stopping = asyncio.Event()
@@ -257,6 +268,6 @@ def _listener(
         with opener() as wired:
             done = asyncio.run(main())
     except DocketError as exc:  # its message is what pickles of it
-        told.put(_Report(n, so_far, final=True, error=exc))
+        told.send(_Report(n, so_far, final=True, error=exc))
         return
-    told.put(_Report(n, done, final=True))
+    told.send(_Report(n, done, final=True))
