@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from docket.cases.ports import Clock
 from docket.config import Settings
 from docket.storage.access_log import SqlAccessLog
-from docket.storage.departures import SqlDepartureStore, SqlLinkageStore
+from docket.storage.departures import SqlDepartureStore
 from docket.storage.engine import make_engine
+from docket.storage.linkage_store import SqlLinkageStore
 from docket.storage.migrate import require_current, upgrade
 from docket.storage.priority import SqlPriorityStore
 from docket.storage.unit_of_work import SqlUnitOfWork

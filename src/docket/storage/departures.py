@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,29 +14,31 @@ import sqlalchemy as sa
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
-from docket.departures.comparisons import COMPARISONS, Comparison
-from docket.departures.linkage import compared_value, record
 from docket.departures.model import (
     COLLAPSE_DAYS,
-    Counted,
     Counts,
     Departure,
-    Programme,
     Report,
     ReviewDecision,
-    Source,
     Status,
     Totals,
 )
-from docket.departures.ports import Columns, StoredReport
+from docket.departures.ports import StoredReport
 from docket.storage import schema as t
 from docket.storage.departure_counts import add_counts, read_counts, read_totals
+from docket.storage.departure_rows import (
+    READ_BATCH,
+    as_departure,
+    as_report,
+    compared_columns,
+    counted_text,
+    departure_values,
+    person_records,
+)
 from docket.storage.intake_warming import warm_for_intake
 from docket.storage.person_lookup import SqlPersonLookup, chunks
 from docket.storage.rows import instant_text
 from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
-
-_READ_BATCH = 5_000
 
 # The statements the intake runs for every report or batch, built once: building a statement
 # and its cache key cost more than running it on SQLite.
@@ -73,97 +75,6 @@ _SAVE_DEPARTURE = t.departures.update().where(_d.departure_id == sa.bindparam("k
 """SET takes the columns given at execution."""
 
 
-def _report(row: Any) -> StoredReport:
-    content = json.loads(row.content)
-    born = content.get("date_of_birth")
-    report = Report(
-        source=Source(row.source),
-        source_record_id=row.source_record_id,
-        departed_on=dt.date.fromisoformat(row.departed_on),
-        **{
-            name: value
-            for name, value in content.items()
-            if name not in ("source_record_id", "departed_on", "date_of_birth")
-        },
-        date_of_birth=dt.date.fromisoformat(born) if born else None,
-    )
-    counted = json.loads(row.counted)
-    deadline = counted.get("vd_deadline_on")
-    return StoredReport(
-        report=report,
-        content_hash=row.content_hash,
-        received_at=dt.datetime.fromisoformat(row.received_at),
-        recorded_by=row.recorded_by,
-        status=Status(row.status),
-        counted=Counted(
-            party=counted["party"],
-            programme=Programme(counted["programme"]),
-            vd_deadline_on=dt.date.fromisoformat(deadline) if deadline else None,
-            case_ref=counted.get("case_ref", ""),
-        ),
-        departure_id=row.departure_id,
-        intake_departure_id=row.intake_departure_id,
-        model_version=row.model_version,
-        candidates=tuple((str(pid), float(p)) for pid, p in json.loads(row.candidates)),
-        seq=int(row.report_seq),
-        person_id=row.person_id,
-        link_method=row.link_method,
-        match_probability=row.match_probability,
-    )
-
-
-def _departure(row: Any) -> Departure:
-    data = json.loads(row.data)
-    deadline = data.get("vd_deadline_on")
-    return Departure(
-        departure_id=row.departure_id,
-        party=row.party,
-        first_on=dt.date.fromisoformat(row.first_on),
-        last_on=dt.date.fromisoformat(row.last_on),
-        sources=frozenset(Source(s) for s in data["sources"]),
-        port=data["port"],
-        destination_country=data["destination_country"],
-        programme=Programme(data["programme"]),
-        vd_deadline_on=dt.date.fromisoformat(deadline) if deadline else None,
-        case_ref=data["case_ref"],
-        reports=int(data["reports"]),
-    )
-
-
-def _departure_values(departure: Departure) -> dict[str, Any]:
-    data = {
-        "sources": sorted(s.value for s in departure.sources),
-        "port": departure.port,
-        "destination_country": departure.destination_country,
-        "programme": departure.programme.value,
-        "vd_deadline_on": departure.vd_deadline_on.isoformat()
-        if departure.vd_deadline_on
-        else None,
-        "case_ref": departure.case_ref,
-        "reports": departure.reports,
-    }
-    return {
-        "departure_id": departure.departure_id,
-        "party": departure.party,
-        "first_on": departure.first_on.isoformat(),
-        "last_on": departure.last_on.isoformat(),
-        "data": json.dumps(data, sort_keys=True),
-    }
-
-
-def _counted_text(counted: Counted) -> str:
-    deadline = counted.vd_deadline_on
-    return json.dumps(
-        {
-            "party": counted.party,
-            "programme": counted.programme.value,
-            "vd_deadline_on": deadline.isoformat() if deadline else None,
-            "case_ref": counted.case_ref,
-        },
-        sort_keys=True,
-    )
-
-
 class SqlDepartureRead(SqlPersonLookup):
     def flush(self) -> None:
         """Write what the transaction holds back (see :meth:`SqlDepartureWrite.add_report`);
@@ -182,7 +93,7 @@ class SqlDepartureRead(SqlPersonLookup):
                 rows = self.connection.execute(
                     _REPORTS_BY_KEY, {"source": source, "record_ids": chunk}
                 )
-                found.update({(row.source, row.source_record_id): _report(row) for row in rows})
+                found.update({(row.source, row.source_record_id): as_report(row) for row in rows})
         return found
 
     def reports(self) -> Iterator[StoredReport]:
@@ -193,19 +104,19 @@ class SqlDepartureRead(SqlPersonLookup):
                 sa.select(t.departure_reports)
                 .where(t.departure_reports.c.report_seq > after)
                 .order_by(t.departure_reports.c.report_seq)
-                .limit(_READ_BATCH)
+                .limit(READ_BATCH)
             ).all()
             if not rows:
                 return
             for row in rows:
-                yield _report(row)
+                yield as_report(row)
             after = rows[-1].report_seq
 
     def departures(self) -> list[Departure]:
         rows = self.connection.execute(
             sa.select(t.departures).order_by(t.departures.c.departure_id)
         )
-        return [_departure(row) for row in rows]
+        return [as_departure(row) for row in rows]
 
     def counts(
         self, first_day: dt.date | None, last_day: dt.date | None, dimensions: Sequence[str] = ()
@@ -224,14 +135,14 @@ class SqlDepartureRead(SqlPersonLookup):
             .order_by(r.report_seq)
             .limit(limit)
         )
-        return [_report(row) for row in rows]
+        return [as_report(row) for row in rows]
 
     def persons(self, person_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
         if not person_ids:
             return {}
-        query = _compared_columns()
+        query = compared_columns()
         rows = self.connection.execute(query.where(t.persons.c.person_id.in_(list(person_ids))))
-        return dict(_person_records(rows))
+        return dict(person_records(rows))
 
     def settled_reports(self, link_methods: Collection[str]) -> set[str]:
         self.flush()
@@ -281,7 +192,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                 c.source == source, c.source_record_id == source_record_id
             )
         ).first()
-        return _report(row) if row is not None else None
+        return as_report(row) if row is not None else None
 
     def add_report(self, stored: StoredReport) -> None:
         if self._next_seq is None:
@@ -302,7 +213,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                 "person_id": stored.person_id,
                 "link_method": stored.link_method,
                 "match_probability": stored.match_probability,
-                "counted": _counted_text(counted),
+                "counted": counted_text(counted),
                 "departure_id": stored.departure_id,
                 "intake_departure_id": stored.intake_departure_id,
                 "model_version": stored.model_version,
@@ -334,7 +245,7 @@ class SqlDepartureWrite(SqlDepartureRead):
             )
             .order_by(c.departure_id)
         )
-        return [_departure(row) for row in rows]
+        return [as_departure(row) for row in rows]
 
     def save_departure(self, departure: Departure, *, replacing: Sequence[Departure]) -> None:
         gone = [d.departure_id for d in replacing if d.departure_id != departure.departure_id]
@@ -344,7 +255,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                     held["departure_id"] = departure.departure_id
             self.connection.execute(_MOVE_REPORTS, {"gone": gone, "into": departure.departure_id})
             self.connection.execute(_DROP_DEPARTURES, {"gone": gone})
-        values = _departure_values(departure)
+        values = departure_values(departure)
         if any(d.departure_id == departure.departure_id for d in replacing):
             key = values.pop("departure_id")
             self.connection.execute(_SAVE_DEPARTURE, {"key_id": key, **values})
@@ -374,7 +285,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                 .order_by(r.report_seq)
             )
             for row in rows:
-                found.setdefault(row.party, []).append(_report(row))
+                found.setdefault(row.party, []).append(as_report(row))
         return found
 
     def departures_of_parties(self, parties: Sequence[str]) -> dict[str, list[Departure]]:
@@ -382,7 +293,7 @@ class SqlDepartureWrite(SqlDepartureRead):
         for chunk in chunks(parties):
             rows = self.connection.execute(_DEPARTURES_OF, {"parties": chunk})
             for row in rows:
-                found.setdefault(row.party, []).append(_departure(row))
+                found.setdefault(row.party, []).append(as_departure(row))
         return found
 
     def update_reports(self, stored: Sequence[StoredReport]) -> None:
@@ -402,7 +313,7 @@ class SqlDepartureWrite(SqlDepartureRead):
                     "person_id": s.person_id,
                     "link_method": s.link_method,
                     "match_probability": s.match_probability,
-                    "counted": _counted_text(s.counted),
+                    "counted": counted_text(s.counted),
                     "intake_departure_id": s.intake_departure_id,
                     "model_version": s.model_version,
                     "candidates": json.dumps([list(c) for c in s.candidates]),
@@ -421,7 +332,7 @@ class SqlDepartureWrite(SqlDepartureRead):
             )
         if new:
             self.connection.execute(
-                t.departures.insert(), [_departure_values(departure) for departure in new]
+                t.departures.insert(), [departure_values(departure) for departure in new]
             )
         if owners:
             r = t.departure_reports.c
@@ -467,153 +378,6 @@ class SqlDepartureWrite(SqlDepartureRead):
 
     def add_counts(self, counts: Counts) -> None:
         add_counts(self.connection, counts)
-
-
-def _compared_columns() -> sa.Select[Any]:
-    """Persons with the fields the linkage model compares, as the keys stored with each person
-    (``storage.rows.name_keys`` and ``linkage_keys``: ``person_record``'s values, a test holds
-    the two equal): a million persons are read for training and relinking, without their
-    snapshots."""
-    p = t.persons.c
-    return sa.select(
-        p.person_id,
-        p.given_name_key,
-        p.family_name_key,
-        p.date_of_birth,
-        p.sex_key,
-        p.postcode_key,
-        p.document_key,
-    )
-
-
-def _person_records(rows: Iterable[Any]) -> Iterator[tuple[str, dict[str, str | None]]]:
-    """(person id, the person as the model compares them) for rows of
-    :func:`_compared_columns`."""
-    for pid, given, family, born, sex, postcode, document in rows:
-        day = born.isoformat() if isinstance(born, dt.date) else born
-        fields = {
-            "given_name": given,
-            "family_name": family,
-            "date_of_birth": day,
-            "document_number": document,
-            "sex": sex,
-            "postcode": postcode,
-        }
-        yield str(pid), record(fields)
-
-
-_PERSON_FIELDS = (
-    "given_name", "family_name", "date_of_birth", "sex", "postcode", "document_number"
-)  # fmt: skip
-"""The columns of :func:`_compared_columns` after the person id, in its order."""
-
-
-def _person_columns(connection: sa.Connection) -> Columns:
-    """Every person as the model compares them, column by column (see
-    :meth:`SqlLinkageStore.linkage_columns`)."""
-    ids: list[str | None] = []
-    raw: dict[str, list[Any]] = {name: [] for name in _PERSON_FIELDS}
-    rows = connection.execution_options(yield_per=_READ_BATCH).execute(_compared_columns())
-    for batch in rows.partitions():
-        pid, *fields = zip(*batch, strict=True)
-        ids.extend(map(str, pid))
-        for name, values in zip(_PERSON_FIELDS, fields, strict=True):
-            raw[name].extend(values)
-    columns: Columns = {"unique_id": ids}
-    for comparison in COMPARISONS:
-        columns[comparison.column] = _compared(comparison, raw.pop(comparison.column))
-    return columns
-
-
-def _compared(comparison: Comparison, values: Sequence[Any]) -> list[str | None]:
-    """``values`` as ``comparison`` compares them, each distinct value normalised once (names,
-    birth dates and postcodes repeat across a million persons)."""
-    seen: dict[Any, str | None] = {}
-    out: list[str | None] = []
-    for value in values:
-        try:
-            out.append(seen[value])
-        except KeyError:
-            day = value.isoformat() if isinstance(value, dt.date) else value
-            seen[value] = normal = compared_value(comparison, day)
-            out.append(normal)
-    return out
-
-
-class SqlLinkageStore:
-    """What training reads (persons and reports as the model compares them) and where models
-    are kept."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-
-    def training_records(self) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(_compared_columns())
-            persons = [{"unique_id": pid, **fields} for pid, fields in _person_records(rows)]
-            r = t.departure_reports.c
-            reports = [
-                {"unique_id": f"{source}/{record_id}", **record(json.loads(content))}
-                for source, record_id, content in connection.execute(
-                    sa.select(r.source, r.source_record_id, r.content)
-                )
-            ]
-        return persons, reports
-
-    def linkage_columns(self) -> tuple[Columns, Columns]:
-        """Every person and every departure report as the model compares them, column by
-        column, ``unique_id`` first: what batch prediction feeds Splink. A million persons
-        read as a dict each took seconds and gigabytes; as columns each distinct name is
-        normalised and kept once."""
-        with self.engine.connect() as connection:
-            persons = _person_columns(connection)
-            r = t.departure_reports.c
-            reports: Columns = {"unique_id": [], **{c.column: [] for c in COMPARISONS}}
-            for source, record_id, content in connection.execute(
-                sa.select(r.source, r.source_record_id, r.content)
-            ):
-                reports["unique_id"].append(f"{source}/{record_id}")
-                for column, value in record(json.loads(content)).items():
-                    reports[column].append(value)
-        return persons, reports
-
-    def model_settings(self) -> tuple[int, dict[str, Any]] | None:
-        models = t.linkage_models.c
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(models.version, models.settings).order_by(models.version.desc()).limit(1)
-            ).first()
-        return (int(row.version), json.loads(row.settings)) if row is not None else None
-
-    def save_model(
-        self,
-        *,
-        trained_at: dt.datetime,
-        trained_by: str,
-        persons: int,
-        reports: int,
-        settings: Mapping[str, Any],
-        term_frequency: Mapping[str, Any],
-        notes: Sequence[str],
-    ) -> int:
-        """Keep a trained model as the next version; its version."""
-        models = t.linkage_models.c
-        with self.engine.begin() as connection:
-            version = int(connection.scalar(sa.select(sa.func.max(models.version))) or 0) + 1
-            connection.execute(
-                t.linkage_models.insert(),
-                {
-                    "version": version,
-                    "trained_at": instant_text(trained_at),
-                    "trained_by": trained_by,
-                    "persons": persons,
-                    "reports": reports,
-                    "settings": json.dumps(settings, sort_keys=True),
-                    "term_frequency": json.dumps(term_frequency, sort_keys=True),
-                    "notes": json.dumps(list(notes)),
-                },
-            )
-        return version
 
 
 class SqlDepartureStore:
