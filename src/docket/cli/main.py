@@ -340,31 +340,23 @@ def serve_command(
     from docket.cli.workers import serve_workers, spreads_connections
 
     settings = ctx.find_object(Settings) or Settings()
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": access_log,
+    }
     if workers == 1:
         app = create_app(settings, threads=threads)
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(app, **options)
         return
     # Each worker is a new process that builds its own app from the environment it inherits.
     os.environ.update(settings_environment(settings))
     os.environ[SERVE_THREADS] = str(threads or "")
     if spreads_connections():
-        serve_workers(
-            f"{__name__}:worker_app",
-            workers=workers,
-            host=host,
-            port=port,
-            access_log=access_log,
-        )
+        serve_workers(f"{__name__}:worker_app", workers=workers, **options)
         return
-    uvicorn.run(
-        f"{__name__}:worker_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=access_log,
-    )
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
 
 
 SERVE_THREADS = "DOCKET_SERVE_THREADS"

@@ -74,7 +74,13 @@ def _bind_in_worker(family: socket.AddressFamily, host: str, port: int) -> socke
 
 
 def serve_workers(
-    app: str, *, workers: int, host: str, port: int, access_log: bool = False
+    app: str,
+    *,
+    workers: int,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    access_log: bool = False,
 ) -> None:
     """Serve the app factory named ``app`` from ``workers`` processes, each on its own socket
     bound to ``host:port``, until interrupted (with uvicorn's line per request on standard
@@ -86,7 +92,7 @@ def serve_workers(
         workers=workers,
         host=host,
         port=port,
-        log_level="info",
+        log_level=log_level,
         access_log=access_log,
     )
     try:

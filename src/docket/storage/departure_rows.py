@@ -114,7 +114,8 @@ def compared_columns() -> sa.Select[Any]:
     """Persons with the fields the linkage model compares, as the keys stored with each person
     (``storage.rows.name_keys`` and ``linkage_keys``: ``person_record``'s values, a test holds
     the two equal): a million persons are read for training and relinking, without their
-    snapshots. Public: the departure store's ``persons`` and the linkage store both read it."""
+    snapshots. Public: the departure store's ``persons``, the linkage store and the intake's
+    candidate query (``person_lookup``) all read it."""
     p = t.persons.c
     return sa.select(
         p.person_id,

@@ -19,6 +19,7 @@ from docket.cases.events import StreamType
 from docket.departures.linkage import Model
 from docket.departures.ports import PersonsMark
 from docket.storage import schema as t
+from docket.storage.departure_rows import compared_columns
 
 IN_BATCH = 500
 """Keys per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
@@ -155,15 +156,7 @@ def _candidate_statement(
     """The statement of :func:`_candidate_query`, made once for each shape (building one
     costs more than running it)."""
     p = t.persons.c
-    columns = sa.select(
-        p.person_id,
-        p.given_name_key,
-        p.family_name_key,
-        p.date_of_birth,
-        p.sex_key,
-        p.postcode_key,
-        p.document_key,
-    )
+    columns = compared_columns()
     day = sa.bindparam("born", type_=sa.Date)
     family = sa.bindparam("family", type_=sa.Text)
     given = sa.bindparam("given", type_=sa.Text)
