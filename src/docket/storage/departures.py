@@ -25,6 +25,7 @@ from docket.departures.model import (
 )
 from docket.departures.ports import StoredReport
 from docket.storage import schema as t
+from docket.storage.case_writes import SqlWriteTransaction
 from docket.storage.departure_counts import add_counts, read_counts, read_totals
 from docket.storage.departure_rows import (
     READ_BATCH,
@@ -38,7 +39,7 @@ from docket.storage.departure_rows import (
 from docket.storage.intake_warming import warm_for_intake
 from docket.storage.person_lookup import SqlPersonLookup, chunks
 from docket.storage.rows import instant_text
-from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
+from docket.storage.unit_of_work import SqlUnitOfWork
 
 # The statements the intake runs for every report or batch, built once: building a statement
 # and its cache key cost more than running it on SQLite.

@@ -18,8 +18,9 @@ from docket.priority.docket import SnapshotFacts
 from docket.priority.ports import SWITCH_STREAM, DocketRow, GroupRow, RunRecord
 from docket.storage import schema as t
 from docket.storage.case_reads import event_from_row
+from docket.storage.case_writes import SqlWriteTransaction
 from docket.storage.rows import instant_text
-from docket.storage.unit_of_work import SqlUnitOfWork, SqlWriteTransaction
+from docket.storage.unit_of_work import SqlUnitOfWork
 
 _BATCH = 20_000
 
