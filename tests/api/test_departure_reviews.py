@@ -19,9 +19,9 @@ from docket.departures.service import accept_reports
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.conftest import NOW
-from tests.departures import test_linkage_intake as intake
+from tests.departures import travellers
 
-trained = intake.trained
+trained = travellers.trained
 """A trained linkage model over a population with open cases (a fixture)."""
 
 QUEUE = "/api/departure-reviews"
@@ -70,7 +70,7 @@ def decisions_kept(docket) -> list[tuple[str, str, str | None, str, str]]:
 @pytest.fixture
 def twins(trained, client, docket) -> Twins:
     """Twins with open cases, and three reports of one of them in review."""
-    intake._twins(docket)
+    travellers._twins(docket)
     for record_id, source, day in REPORTS:
         parsed = parse_report(
             source,

@@ -9,10 +9,10 @@ from docket.departures.model import Status
 from docket.departures.relink import links
 from docket.departures.review import review_queue
 from docket.linkage.service import relink
-from tests.departures import test_linkage_intake as intake
-from tests.departures.test_linkage_intake import OF_ZEYNEP, ZEYNEP, _open, _take
+from tests.departures import travellers
+from tests.departures.travellers import OF_ZEYNEP, ZEYNEP, _open, _take
 
-trained = intake.trained
+trained = travellers.trained
 """A trained linkage model over a population with open cases (a fixture)."""
 
 SWAPPED = {**OF_ZEYNEP, "given_name": "Arslan", "family_name": "Zeynep", "document_number": ""}

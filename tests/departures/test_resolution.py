@@ -23,7 +23,7 @@ from docket.departures.service import accept_reports
 from docket.errors import IdempotencyConflict
 from docket.linkage.service import train_model
 from tests.departures.test_intake import TODAY, report
-from tests.departures.test_linkage_intake import trained  # noqa: F401 (a fixture)
+from tests.departures.travellers import trained  # noqa: F401 (a fixture)
 
 
 def _person(docket: Docket, n: int, *, document: str = "", a_number: str = "") -> str:

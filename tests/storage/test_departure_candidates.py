@@ -11,7 +11,7 @@ from docket.bootstrap import Docket
 from docket.departures.linkage import person_record
 from docket.storage import person_lookup
 from docket.storage.migrate import downgrade, upgrade
-from tests.departures.test_linkage_intake import ZEYNEP, _open
+from tests.departures.travellers import ZEYNEP, _open
 
 PERSONS = [
     ZEYNEP,

@@ -1,0 +1,54 @@
+"""``docket priority policies`` and ``check``, on each backend: the shipped policy packs listed
+with their content hashes, and a pack checked, summarised when good and refused with the field
+named when bad."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.priority_cases import NEUTRAL
+
+
+def test_policies_lists_the_shipped_packs(run):
+    result = run("priority", "policies")
+    assert result.exit_code == 0
+    assert "dhs-2021-guidelines" in result.stdout
+    assert "2025-01-20" in result.stdout
+    assert NEUTRAL.content_hash in result.stdout
+
+
+PACK = """
+name: local-test
+version: "1"
+effective_from: 2026-01-01
+categories:
+  - id: finding
+    label: A finding
+    weight: 50
+    when: {fact: national_security_finding}
+"""
+
+
+def test_check_summarises_a_good_pack_and_names_the_field_of_a_bad_one(run, tmp_path: Path):
+    good = tmp_path / "good.yaml"
+    good.write_text(PACK, encoding="utf-8")
+    ok = run("priority", "check", str(good))
+    assert ok.exit_code == 0, ok.output
+    assert "ok: local-test 1" in ok.stdout
+    assert "+50  category:finding" in ok.stdout
+
+    protected = tmp_path / "protected.yaml"
+    protected.write_text(
+        PACK.replace("when: {fact: national_security_finding}", "when: {measure: nationality}"),
+        encoding="utf-8",
+    )
+    refused = run("priority", "check", str(protected))
+    assert refused.exit_code == 1
+    assert "categories[0].when.measure: 'nationality' refers to nationality" in refused.stderr
+    assert "protected attribute" in refused.stderr
+
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text(PACK.replace("weight: 50", "wieght: 50"), encoding="utf-8")
+    unknown = run("priority", "check", str(misspelt))
+    assert unknown.exit_code == 1
+    assert "categories[0].wieght: unknown key" in unknown.stderr

@@ -1,0 +1,188 @@
+"""Relinking with a trained model, on each backend: it resolves every report again in batch,
+links what the intake could not and counts the traveller once, never undoes a reviewer's
+decision, and is refused without a model; and training and relinking read each person and
+report as the intake's fast path compares them."""
+
+from __future__ import annotations
+
+import pytest
+
+from docket.bootstrap import Docket
+from docket.cases.model import Name, Person
+from docket.cases.service import new_person_id, open_case
+from docket.departures.comparisons import COLUMNS
+from docket.departures.linkage import person_record
+from docket.departures.metrics import recount
+from docket.departures.model import ReviewDecision, Status, parse_report
+from docket.departures.relink import links
+from docket.departures.review import decide_review, review_queue
+from docket.departures.service import accept_reports
+from docket.errors import NotFound
+from docket.linkage.service import relink
+from tests.departures import travellers
+from tests.departures.travellers import (
+    OF_ZEYNEP,
+    TODAY,
+    ZEYNEP,
+    _exact_given_name,
+    _open,
+    _take,
+    _twins,
+)
+
+trained = travellers.trained
+"""A trained linkage model over a population with open cases (a fixture)."""
+
+
+def _departures(docket: Docket) -> int:
+    figures = recount(store=docket.departures)
+    assert figures.agrees, figures.differences()
+    return figures.departures_stored
+
+
+def test_relink_links_what_intake_could_not_and_counts_the_traveller_once(trained: Docket):
+    docket = trained
+    # Two reports of one traveller, a spelling apart, taken before she had a case: intake
+    # counts two unlinked travellers.
+    _take(
+        docket,
+        "Z-1",
+        **OF_ZEYNEP,
+    )
+    parsed = parse_report(
+        "exit_record",
+        {
+            "source_record_id": "Z-2",
+            "given_name": "Zeynap",
+            "family_name": "Arslan",
+            "date_of_birth": "1987-03-09",
+            "sex": "F",
+            "departed_on": "2026-11-03",
+        },
+    )
+    accept_reports(store=docket.departures, clock=docket.clock, actor="t", reports=[parsed])
+    # A report whose A-number is nobody's yet.
+    _take(docket, "A-1", given_name="Omar", family_name="Haddad", a_number="A555000111")
+    before = _departures(docket)
+    _open(docket, 900, ZEYNEP)
+    omar = Person(person_id=new_person_id(), name=Name("Omar", "Haddad"), a_number="A555000111")
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref="DKT-L-0999",
+        person=omar,
+        field_office="NYC",
+        opened_on=TODAY,
+        actor="officer.test",
+        document_ref="I-213",
+    )
+
+    relinked = relink(
+        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
+    )
+
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["Z-1"]["status"], rows["Z-1"]["case_ref"]) == ("linked", "DKT-L-0900")
+    assert (rows["Z-2"]["status"], rows["Z-2"]["case_ref"]) == ("linked", "DKT-L-0900")
+    assert rows["Z-1"]["departure_id"] == rows["Z-2"]["departure_id"]
+    assert (rows["A-1"]["status"], rows["A-1"]["case_ref"]) == ("linked", "DKT-L-0999")
+    assert "DKT-L-0900:departure_recorded" in relinked.case_events
+    assert "DKT-L-0999:departure_recorded" in relinked.case_events
+    assert relinked.moved >= 3
+    assert relinked.kept >= 1  # the reports linked by A-number at intake
+    assert _departures(docket) < before
+    # Run again: nothing left to move, nothing recorded twice.
+    again = relink(
+        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
+    )
+    assert (again.moved, again.case_events) == (0, ())
+    assert again.statuses == relinked.statuses
+
+
+def test_relink_respects_a_reviewers_decision(trained: Docket):
+    docket = trained
+    _twins(docket)
+    for record_id in ("H-1", "H-2"):
+        assert (
+            _take(
+                docket,
+                record_id,
+                given_name="Hana",
+                family_name="Demir",
+                date_of_birth="1995-07-01",
+                sex="F",
+            )
+            is Status.REVIEW
+        )
+    hana = _exact_given_name(review_queue(store=docket.departures)[0].candidates)
+    decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="exit_record",
+        source_record_id="H-1",
+        decision=ReviewDecision.LINK,
+        person_id=hana,
+        reason="seen at the port",
+    )
+    decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="exit_record",
+        source_record_id="H-2",
+        decision=ReviewDecision.NO_CASE,
+        reason="another Hana Demir",
+    )
+
+    relink(
+        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
+    )
+
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["H-1"]["status"], rows["H-1"]["case_ref"]) == ("linked", "DKT-L-0901")
+    assert (rows["H-2"]["status"], rows["H-2"]["case_ref"]) == ("unlinked", "")
+    pending = {item.report.source_record_id for item in review_queue(store=docket.departures)}
+    assert not pending & {"H-1", "H-2"}
+    assert _departures(docket) > 0
+
+
+def test_relink_without_a_model_is_refused_and_changes_nothing(docket: Docket):
+    _take(docket, "N-1", given_name="Ana", family_name="Reyes")
+    before = links(store=docket.departures)
+    with pytest.raises(NotFound, match="linkage train"):
+        relink(
+            store=docket.linkage,
+            departures=docket.departures,
+            clock=docket.clock,
+            actor="analyst.test",
+        )
+    assert links(store=docket.departures) == before
+
+
+def test_training_reads_each_person_as_the_fast_path_compares_them(docket: Docket):
+    _open(docket, 1, ZEYNEP)
+    _open(docket, 2, {"given_name": "ana", "family_name": "reyes", "date_of_birth": None})
+    _open(docket, 3, {**ZEYNEP, "document_number": "x 99 01", "sex": None, "postcode": None})
+    persons, _ = docket.linkage.training_records()
+    with docket.uow.read() as tx:
+        expected = [
+            {"unique_id": p["unique_id"], **person_record(tx.get_person(str(p["unique_id"])))}
+            for p in persons
+        ]
+    assert persons == expected
+    assert {p["document_number"] for p in persons} == {"U1234567", None, "X9901"}
+
+
+def test_relinking_reads_persons_and_reports_column_by_column_as_training_does(trained: Docket):
+    _open(trained, 900, {**ZEYNEP, "document_number": "x 99 01", "sex": None})
+    _take(trained, "C-1", **{**OF_ZEYNEP, "postcode": " 303 03 "})
+    persons, reports = trained.linkage.training_records()
+    person_columns, report_columns = trained.linkage.linkage_columns()
+    for rows, columns in ((persons, person_columns), (reports, report_columns)):
+        assert list(columns) == ["unique_id", *COLUMNS]
+        as_rows = zip(*columns.values(), strict=True)
+        assert [dict(zip(columns, values, strict=True)) for values in as_rows] == [
+            {name: row[name] for name in columns} for row in rows
+        ]
+    assert "exit_record/C-1" in report_columns["unique_id"]
