@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from docket.cases.events import EventKind
 from docket.identity.model import Role
 from tests.api.staff import log_in
-from tests.departures.test_intake import IN_PROCEEDINGS, case_of
+from tests.departures.intake_cases import IN_PROCEEDINGS, case_of
 
 
 def item(record_id: str = "E-1", **fields: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from docket.importing.cases_csv import COLUMNS
 from docket.storage import bulk_indexes
 from docket.synthetic import generate_dataset
 from tests.audit.tampering import tamper
-from tests.importing.test_cases_csv import GOOD
+from tests.importing.case_rows import GOOD
 
 SCHEDULE_HEARING = (
     *("case", "record", "DKT-2", "hearing_scheduled"),

@@ -12,30 +12,15 @@ import sqlalchemy as sa
 
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
-from docket.cases.model import BarKind, CaseState, Name, Person
-from docket.cases.persons import normal_a_number
-from docket.cases.service import get_case, new_person_id, open_case, record_event
+from docket.cases.model import BarKind, CaseState
+from docket.cases.service import get_case, record_event
 from docket.departures.metrics import metrics, recount
-from docket.departures.model import Parsed, Status, parse_report
+from docket.departures.model import Parsed, Status
 from docket.departures.relink import links
 from docket.departures.service import IntakeSummary, accept_reports
 from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation
+from tests.departures.intake_cases import IN_PROCEEDINGS, TODAY, case_of, report, vd_case
 from tests.fakes import FixedClock
-
-TODAY = dt.date(2026, 11, 22)
-
-
-def report(source: str = "exit_record", record_id: str = "X-1", **fields: str) -> Parsed:
-    base = {
-        "source_record_id": record_id,
-        "given_name": "Ana",
-        "family_name": "Reyes",
-        "date_of_birth": "1990-05-17",
-        "departed_on": "2026-11-20",
-        "port": "jfk",
-        "destination_country": "gt",
-    }
-    return parse_report(source, {**base, **fields})
 
 
 def take(docket: Docket, *reports: Parsed, refuse: bool = True) -> IntakeSummary:
@@ -45,51 +30,6 @@ def take(docket: Docket, *reports: Parsed, refuse: bool = True) -> IntakeSummary
         actor="intake.test",
         reports=list(reports),
         refuse_conflicts=refuse,
-    )
-
-
-def case_of(
-    docket: Docket, a_number: str, case_ref: str, *moves: tuple[EventKind, dict[str, object]]
-) -> str:
-    person = Person(
-        person_id=new_person_id(),
-        name=Name("Ana", "Reyes"),
-        a_number=normal_a_number(a_number),  # stored as the case import stores it
-        date_of_birth=dt.date(1990, 5, 17),
-    )
-    open_case(
-        uow=docket.uow,
-        clock=docket.clock,
-        case_ref=case_ref,
-        person=person,
-        field_office="NYC",
-        opened_on=TODAY - dt.timedelta(days=300),
-        actor="officer.test",
-        document_ref="I-213",
-    )
-    for kind, fields in moves:
-        record_event(
-            uow=docket.uow,
-            clock=docket.clock,
-            case_ref=case_ref,
-            kind=kind,
-            fields=fields,
-            actor="officer.test",
-            document_ref=f"DOC-{kind.value}",
-        )
-    return case_ref
-
-
-IN_PROCEEDINGS = (
-    (EventKind.CHARGING_DOCUMENT_SERVED, {}),
-    (EventKind.HEARING_SCHEDULED, {"hearing_on": "2026-12-10"}),
-)
-
-
-def vd_case(docket: Docket, a_number: str = "012345678", ref: str = "DKT-VD-1") -> str:
-    grant = {"deadline_on": "2027-01-20", "granted_by": "judge_at_conclusion"}
-    return case_of(
-        docket, a_number, ref, *IN_PROCEEDINGS, (EventKind.VOLUNTARY_DEPARTURE_GRANTED, grant)
     )
 
 

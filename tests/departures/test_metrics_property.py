@@ -14,7 +14,7 @@ from docket.bootstrap import Docket
 from docket.departures.metrics import metrics, recount
 from docket.departures.model import Source, parse_report
 from docket.departures.service import accept_reports
-from tests.departures.test_intake import IN_PROCEEDINGS, case_of, vd_case
+from tests.departures.intake_cases import IN_PROCEEDINGS, case_of, vd_case
 
 PEOPLE = [
     {"given_name": "Ana", "family_name": "Reyes", "date_of_birth": "1990-05-17"},

@@ -22,7 +22,7 @@ from docket.departures.resolution import Resolutions, Resolved, resolve_reports
 from docket.departures.service import accept_reports
 from docket.errors import IdempotencyConflict
 from docket.linkage.service import train_model
-from tests.departures.test_intake import TODAY, report
+from tests.departures.intake_cases import TODAY, report
 from tests.departures.travellers import trained  # noqa: F401 (a fixture)
 
 

@@ -19,7 +19,7 @@ from docket.cases.service import new_person_id, open_case
 from docket.departures.model import Status, parse_report
 from docket.departures.service import accept_reports
 from docket.linkage.service import train_model
-from tests.linkage.test_model import population
+from tests.linkage.populations import population
 
 TODAY = dt.date(2026, 11, 22)
 ZEYNEP = {

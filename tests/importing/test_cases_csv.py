@@ -3,9 +3,7 @@ creates nothing."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -13,46 +11,10 @@ from docket.audit.verify import verify
 from docket.cases.model import BarKind, CaseState, FactKind
 from docket.cases.service import show_case
 from docket.errors import InvalidInput
-from docket.importing.cases_csv import COLUMNS, import_cases, normalise_a_number
+from docket.importing.cases_csv import import_cases, normalise_a_number
 from docket.storage.audit_store import SqlAuditStore
 from docket.storage.unit_of_work import ANALYSED_FROM_ROWS
-
-GOOD = {
-    "case_ref": "DKT-00000001",
-    "a_number": "A201234567",
-    "given_name": "Lucía",
-    "family_name": "García López",
-    "aliases": "Lucia Garcia",
-    "date_of_birth": "1988-03-14",
-    "sex": "F",
-    "citizenship": "MX",
-    "language": "es",
-    "address_line": "12 Elm St",
-    "city": "Houston",
-    "postcode": "77002",
-    "state": "TX",
-    "document_number": "G1234567",
-    "field_office": "HOU",
-    "state_of_case": "final_order",
-    "decision": "removal_ordered",
-    "in_absentia": "false",
-    "opened_on": "2024-02-01",
-    "charged_on": "2024-02-10",
-    "decided_on": "2025-06-01",
-    "final_on": "2025-07-01",
-    "custody": "detained",
-    "custody_on": "2025-08-01",
-    "bars": "stay_of_removal",
-}
-
-
-def _write(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({column: row.get(column, "") for column in COLUMNS})
-    return path
+from tests.importing.case_rows import GOOD, write_rows
 
 
 def _import(docket, path, batch_size=2):
@@ -86,7 +48,7 @@ def test_bad_rows_are_reported_with_row_and_column_and_good_rows_are_written(doc
         *(row for row, _, _ in BAD_ROWS),
         _bad(case_ref="DKT-00000002", a_number="A-301-234-567"),
     ]
-    report = _import(docket, _write(tmp_path / "cases.csv", rows))
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows))
     assert report.cases_imported == 2
     assert [(e.row, e.column) for e in report.errors] == [
         (line, column) for line, (_, column, _) in enumerate(BAD_ROWS, start=3)
@@ -114,7 +76,7 @@ def test_a_case_imported_past_its_final_order_carries_the_order_as_a_fact(docket
         decided_on="",
         final_on="",
     )
-    report = _import(docket, _write(tmp_path / "cases.csv", [GOOD, charged]))
+    report = _import(docket, write_rows(tmp_path / "cases.csv", [GOOD, charged]))
     assert (report.cases_imported, report.errors) == (2, [])
     final = show_case(uow=docket.uow, case_ref="DKT-00000001")
     (fact,) = final.case.facts
@@ -130,7 +92,7 @@ def test_a_case_imported_past_its_final_order_carries_the_order_as_a_fact(docket
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_quote_never_closed_is_refused_and_nothing_after_it_is_read(docket, tmp_path, workers):
     rows = [{**GOOD, "case_ref": f"DKT-{n:08d}", "a_number": f"A2012345{n:02d}"} for n in range(40)]
-    path = _write(tmp_path / "cases.csv", rows)
+    path = write_rows(tmp_path / "cases.csv", rows)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[12] = lines[12].replace("Houston", '"Houston', 1)  # line 13 of the file: row 12
     path.write_text("".join(lines), encoding="utf-8")
@@ -154,7 +116,7 @@ def test_a_quote_never_closed_is_refused_and_nothing_after_it_is_read(docket, tm
 
 
 def test_reimporting_the_same_file_creates_nothing(docket, tmp_path):
-    path = _write(tmp_path / "cases.csv", [GOOD, _bad(case_ref="DKT-00000002", a_number="")])
+    path = write_rows(tmp_path / "cases.csv", [GOOD, _bad(case_ref="DKT-00000002", a_number="")])
     first = _import(docket, path)
     again = _import(docket, path)
     assert (first.cases_imported, again.cases_imported, again.already_present) == (2, 0, 2)
@@ -178,7 +140,7 @@ def test_a_second_record_of_the_same_a_number_joins_the_person_with_its_name_as_
         custody_on="",
         bars="",
     )
-    _import(docket, _write(tmp_path / "cases.csv", [GOOD, second]), batch_size=1)
+    _import(docket, write_rows(tmp_path / "cases.csv", [GOOD, second]), batch_size=1)
     one = show_case(uow=docket.uow, case_ref="DKT-00000001")
     two = show_case(uow=docket.uow, case_ref="DKT-00000002")
     assert one.case.person_id == two.case.person_id
@@ -202,7 +164,7 @@ def test_a_person_met_again_is_read_again_whole_from_records_over_several_lines(
         address_line="elsewhere\n2nd floor",
         aliases="",
     )
-    path = _write(tmp_path / "cases.csv", [before, first, again])
+    path = write_rows(tmp_path / "cases.csv", [before, first, again])
     report = _import(docket, path, batch_size=batch_size)
     assert (report.errors, report.cases_imported, report.aliases_recorded) == ([], 3, 1)
     one = show_case(uow=docket.uow, case_ref="DKT-00000001")
@@ -215,7 +177,7 @@ def test_a_person_met_again_is_read_again_whole_from_records_over_several_lines(
 
 
 def test_a_repeated_case_reference_in_one_file_is_refused(docket, tmp_path):
-    report = _import(docket, _write(tmp_path / "cases.csv", [GOOD, GOOD]))
+    report = _import(docket, write_rows(tmp_path / "cases.csv", [GOOD, GOOD]))
     assert report.cases_imported == 1
     assert [(e.row, e.column) for e in report.errors] == [(3, "case_ref")]
 
@@ -252,7 +214,7 @@ def test_text_with_backslashes_tabs_and_line_breaks_is_stored_exactly(docket, tm
         counsel="Lee \\t Park, Esq.",
         aliases="",
     )
-    report = _import(docket, _write(tmp_path / "cases.csv", [awkward]))
+    report = _import(docket, write_rows(tmp_path / "cases.csv", [awkward]))
     assert report.errors == []
     person = show_case(uow=docket.uow, case_ref=GOOD["case_ref"]).person
     assert person is not None
@@ -281,7 +243,7 @@ def test_text_longer_than_its_column_is_refused_on_every_backend(docket, tmp_pat
         _bad(**{"case_ref": "DKT-LONG-1", "a_number": "", **changes}),
         _bad(case_ref="DKT-LONG-2"),
     ]
-    report = _import(docket, _write(tmp_path / "cases.csv", rows))
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows))
     assert report.cases_imported == 1
     (error,) = report.errors
     assert (error.row, error.column) == (2, column)
@@ -302,7 +264,7 @@ def test_a_large_load_on_postgresql_ends_with_the_planners_statistics(docket, tm
     report = import_cases(
         uow=docket.uow,
         clock=docket.clock,
-        path=_write(tmp_path / "cases.csv", rows),
+        path=write_rows(tmp_path / "cases.csv", rows),
         actor="importer",
         batch_size=500,
         expected_rows=len(rows),

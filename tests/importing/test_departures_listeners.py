@@ -23,8 +23,7 @@ from docket.departures.metrics import metrics, recount
 from docket.errors import ConfigurationError
 from docket.importing.departures_listeners import run_listeners
 from docket.importing.departures_nats import Feed
-from tests.importing.test_departures_nats import NATS_URL, _publish, report, stored
-from tests.importing.test_departures_nats import feed as feed
+from tests.importing.nats_feed import NATS_URL, publish, report, stored
 
 pytestmark = pytest.mark.skipif(NATS_URL is None, reason="DOCKET_TEST_NATS_URL is not set")
 
@@ -46,7 +45,7 @@ def test_several_listeners_count_every_report_exactly_once(docket, shared, setti
     payloads = [report(n) for n in range(total)]
     payloads += [report(n) for n in range(0, total, 30)]  # ten sent twice: duplicates
     payloads.append(report(5, port="JFK"))  # the same record id, other content: refused
-    asyncio.run(_publish(shared.stream, shared.subject, payloads))
+    asyncio.run(publish(shared.stream, shared.subject, payloads))
     done = run_listeners(
         shared,
         opener=functools.partial(bootstrapped, settings),
@@ -84,7 +83,7 @@ def test_listen_with_several_listeners_one_killed_counts_every_report_once(
     docket, shared, settings, tmp_path: Path
 ):
     total = 1000
-    asyncio.run(_publish(shared.stream, shared.subject, [report(n) for n in range(total)]))
+    asyncio.run(publish(shared.stream, shared.subject, [report(n) for n in range(total)]))
     env = {
         **os.environ,
         "DOCKET_DATABASE_URL": settings.database_url,

@@ -13,8 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import nats
@@ -26,55 +24,9 @@ from docket.bootstrap import Docket
 from docket.departures.metrics import metrics, recount
 from docket.departures.service import accept_reports
 from docket.importing.departures_nats import Feed, _parse, listen
+from tests.importing.nats_feed import NATS_URL, publish, report, stored
 
-NATS_URL = os.environ.get("DOCKET_TEST_NATS_URL")
 pytestmark = pytest.mark.skipif(NATS_URL is None, reason="DOCKET_TEST_NATS_URL is not set")
-
-
-def report(n: int, **changes: str) -> bytes:
-    body = {
-        "source": "carrier_manifest",
-        "source_record_id": f"M-{n}",
-        "given_name": f"Traveller{n}",
-        "family_name": "Okafor",
-        "date_of_birth": "1985-02-03",
-        "departed_on": "2026-11-01",
-        "port": "IAD",
-        **changes,
-    }
-    return json.dumps(body).encode()
-
-
-async def _publish(stream: str, subject: str, payloads: list[bytes]) -> None:
-    connection = await nats.connect(NATS_URL)
-    try:
-        js = connection.jetstream()
-        await js.add_stream(name=stream, subjects=[subject])
-        for payload in payloads:
-            await js.publish(subject, payload)
-    finally:
-        await connection.drain()
-
-
-async def _delete(stream: str) -> None:
-    connection = await nats.connect(NATS_URL)
-    try:
-        await connection.jetstream().delete_stream(stream)
-    finally:
-        await connection.drain()
-
-
-@pytest.fixture
-def feed() -> Iterator[Feed]:
-    name = f"DOCKET_TEST_{uuid.uuid4().hex[:10].upper()}"
-    assert NATS_URL is not None
-    yield Feed(NATS_URL, name, f"departures.{name.lower()}", batch=5, ack_wait=2.0)
-    asyncio.run(_delete(name))
-
-
-def stored(docket: Docket) -> int:
-    with docket.engine.connect() as connection:
-        return int(connection.scalar(sa.text("SELECT count(*) FROM departure_reports")) or 0)
 
 
 def test_refusals_are_terminated_and_a_repeated_report_counts_once(docket, feed):
@@ -86,7 +38,7 @@ def test_refusals_are_terminated_and_a_repeated_report_counts_once(docket, feed)
         report(4, port="JFK"),  # same record id, different content
         report(91, departed_on="2027-01-01"),  # in the future
     ]
-    asyncio.run(_publish(feed.stream, feed.subject, payloads))
+    asyncio.run(publish(feed.stream, feed.subject, payloads))
     done = asyncio.run(
         listen(feed, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
     )
@@ -110,7 +62,7 @@ def test_a_listener_killed_mid_stream_and_restarted_counts_every_report_once(
     docket, feed, settings, tmp_path: Path
 ):
     total = 400
-    asyncio.run(_publish(feed.stream, feed.subject, [report(n) for n in range(total)]))
+    asyncio.run(publish(feed.stream, feed.subject, [report(n) for n in range(total)]))
     env = {
         **os.environ,
         "DOCKET_DATABASE_URL": settings.database_url,
@@ -171,7 +123,7 @@ def test_a_batch_takes_its_good_reports_and_refuses_only_its_bad_messages(docket
         report(4, departed_on="2027-01-01"),
         report(5),
     ]
-    asyncio.run(_publish(batch.stream, batch.subject, payloads))
+    asyncio.run(publish(batch.stream, batch.subject, payloads))
     done = asyncio.run(
         listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
     )
@@ -219,7 +171,7 @@ async def _commit_without_acknowledging(feed: Feed, docket: Docket, count: int) 
 
 def test_a_batch_committed_but_not_acknowledged_comes_again_and_counts_once(docket, feed):
     batch = Feed(feed.url, feed.stream, feed.subject, batch=10, ack_wait=1.0)
-    asyncio.run(_publish(batch.stream, batch.subject, [report(n) for n in range(15)]))
+    asyncio.run(publish(batch.stream, batch.subject, [report(n) for n in range(15)]))
     asyncio.run(_commit_without_acknowledging(batch, docket, 10))
     assert stored(docket) == 10
     time.sleep(1.5)  # past ack_wait: the server delivers the ten again
@@ -238,7 +190,7 @@ def test_a_listener_stopped_gives_back_the_batch_it_fetched_ahead(docket, feed):
     """The next batch is fetched while one is written; a listener stopped after a batch
     hands the one fetched ahead back at once, not after the acknowledgement wait."""
     slow = Feed(feed.url, feed.stream, feed.subject, batch=5, ack_wait=60.0)
-    asyncio.run(_publish(slow.stream, slow.subject, [report(n) for n in range(20)]))
+    asyncio.run(publish(slow.stream, slow.subject, [report(n) for n in range(20)]))
 
     async def first_batch_only() -> None:
         stop = asyncio.Event()

@@ -7,7 +7,7 @@ import pytest
 
 from docket.departures.comparisons import COLUMNS
 from docket.linkage.splink_model import candidates, predict, train
-from tests.linkage.test_model import population
+from tests.linkage.populations import population
 
 
 def _columns(rows):

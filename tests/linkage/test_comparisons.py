@@ -16,7 +16,7 @@ from docket.departures.comparisons import SWAPPED
 from docket.departures.linkage import Model, explain, record, resolve
 from docket.errors import InvalidInput
 from docket.linkage.splink_model import predict, train
-from tests.linkage.test_model import population
+from tests.linkage.populations import population
 
 
 def _transposed(text: str, at: int) -> str:

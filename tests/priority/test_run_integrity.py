@@ -16,7 +16,7 @@ from docket.bootstrap import Docket
 from docket.priority import packs, service
 from docket.storage.audit_store import SqlAuditStore
 from tests.audit.tampering import tamper
-from tests.priority.test_service import _case, _convicted
+from tests.priority.service_cases import convicted, open_priority_case
 
 NEUTRAL = packs.load("neutral-example")
 
@@ -24,8 +24,8 @@ NEUTRAL = packs.load("neutral-example")
 @pytest.fixture
 def run_id(docket: Docket) -> str:
     for ref in ("DKT-R-1", "DKT-R-2"):
-        _case(docket, ref)
-    _convicted(docket, "DKT-R-2")
+        open_priority_case(docket, ref)
+    convicted(docket, "DKT-R-2")
     summary = service.rank(
         store=docket.priority,
         clock=docket.clock,

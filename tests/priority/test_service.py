@@ -12,52 +12,16 @@ import pytest
 from docket.audit.verify import verify
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
-from docket.cases.model import Name, Person
-from docket.cases.service import get_case, new_person_id, open_case, show_case
+from docket.cases.service import get_case, show_case
 from docket.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
 from docket.priority import disparity, oversight, packs, service, switch
 from docket.priority.scoring import Explanation
 from docket.storage.audit_store import SqlAuditStore
 from tests.builders import record
+from tests.priority.service_cases import convicted, open_priority_case
 
 K = EventKind
 NEUTRAL = packs.load("neutral-example")
-
-
-def _case(docket: Docket, ref: str, *, citizenship: str = "GT", sex: str = "F") -> None:
-    person = Person(
-        person_id=new_person_id(),
-        name=Name("Ana", ref),
-        date_of_birth=dt.date(1985, 3, 3),
-        sex=sex,
-        citizenship=citizenship,
-    )
-    open_case(
-        uow=docket.uow,
-        clock=docket.clock,
-        case_ref=ref,
-        person=person,
-        field_office="NYC",
-        opened_on=dt.date(2025, 6, 1),
-        actor="officer.test",
-        document_ref="I-213",
-    )
-
-
-def _convicted(docket: Docket, ref: str, category: str = "violent_felony") -> None:
-    record(
-        docket,
-        ref,
-        K.CONVICTION_RECORDED,
-        fields={
-            "offence": "assault in the second degree",
-            "statute": "N.Y. Penal Law 120.05",
-            "category": category,
-            "sentence_months": "72",
-            "convicted_on": "2021-02-03",
-        },
-        document_ref="CERT-DISPO-1",
-    )
 
 
 def _rank(docket: Docket, **kwargs) -> tuple[service.RunSummary, list[Explanation]]:
@@ -76,8 +40,8 @@ def _rank(docket: Docket, **kwargs) -> tuple[service.RunSummary, list[Explanatio
 @pytest.fixture
 def ranked(docket: Docket) -> Docket:
     for ref in ("DKT-P-1", "DKT-P-2", "DKT-P-3"):
-        _case(docket, ref)
-    _convicted(docket, "DKT-P-2")
+        open_priority_case(docket, ref)
+    convicted(docket, "DKT-P-2")
     return docket
 
 
@@ -256,10 +220,10 @@ def test_a_rescinded_pack_is_refused_for_a_later_date_without_the_flag(ranked: D
 
 def test_the_disparity_report_is_aggregates_with_small_groups_suppressed(docket: Docket):
     for n in range(12):
-        _case(docket, f"DKT-G-{n:02d}", citizenship="GT", sex="F" if n % 2 else "M")
+        open_priority_case(docket, f"DKT-G-{n:02d}", citizenship="GT", sex="F" if n % 2 else "M")
     for n in range(4):
-        _case(docket, f"DKT-M-{n:02d}", citizenship="MX")
-    _convicted(docket, "DKT-G-00")
+        open_priority_case(docket, f"DKT-M-{n:02d}", citizenship="MX")
+    convicted(docket, "DKT-G-00")
     report = disparity.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL)
     countries = report["dimensions"]["citizenship_country"]
     assert [g["group"] for g in countries["groups"]] == ["GT"]
@@ -330,9 +294,9 @@ def test_age_bands_are_whole_years_on_the_day(born: dt.date | None, band: str):
 def test_a_determination_finds_its_own_case_in_the_run_not_one_whose_reference_extends_it(
     docket: Docket,
 ):
-    _case(docket, "DKT-Q-1")
-    _case(docket, "DKT-Q-10")
-    _convicted(docket, "DKT-Q-10")  # ranked first, and its reference begins with DKT-Q-1
+    open_priority_case(docket, "DKT-Q-1")
+    open_priority_case(docket, "DKT-Q-10")
+    convicted(docket, "DKT-Q-10")  # ranked first, and its reference begins with DKT-Q-1
     _rank(docket)
     for ref, score in (("DKT-Q-1", 0), ("DKT-Q-10", 60)):
         service.decide(

@@ -19,7 +19,7 @@ from docket.errors import VersionConflict
 from docket.importing.cases_csv import import_cases
 from docket.storage import schema as t
 from tests.builders import a_person
-from tests.importing.test_cases_csv import GOOD, _write
+from tests.importing.case_rows import GOOD, write_rows
 
 NAMES = [Name("Óscar", "Álvarez"), Name("Anna  Maria", "Weiß")]
 """An accented capital (SQLite's lower() leaves it alone), and two spaces and an ß (which
@@ -63,7 +63,7 @@ def _by_importing(docket: Docket, tmp_path: Path) -> None:
         }
         for n, name in enumerate(NAMES)
     ]
-    path = _write(tmp_path / "cases.csv", rows)
+    path = write_rows(tmp_path / "cases.csv", rows)
     report = import_cases(uow=docket.uow, clock=docket.clock, path=path, actor="importer")
     assert (report.cases_imported, report.errors) == (2, [])
 
