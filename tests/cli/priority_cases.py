@@ -12,9 +12,10 @@ import pytest
 from docket.bootstrap import SystemClock, bootstrap
 from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
-from docket.cases.service import new_person_id, open_case, record_event
+from docket.cases.service import new_person_id, open_case
 from docket.config import Settings
 from docket.priority import packs
+from tests.builders import record
 
 TODAY = SystemClock().now().date()
 NEUTRAL = packs.load("neutral-example")
@@ -106,14 +107,8 @@ def docket_with_facts(run, database_url: str):
                 document_ref=f"I-213-{case_ref}",
             )
             for number, (kind, fields) in enumerate(FACTS.get(case_ref, []), start=1):
-                record_event(
-                    uow=docket.uow,
-                    clock=docket.clock,
-                    case_ref=case_ref,
-                    kind=kind,
-                    fields=fields,
-                    actor="officer.test",
-                    document_ref=f"DOC-{case_ref}-{number}",
+                record(
+                    docket, case_ref, kind, fields=fields, document_ref=f"DOC-{case_ref}-{number}"
                 )
     finally:
         docket.close()

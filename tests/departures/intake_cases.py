@@ -9,8 +9,9 @@ from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
 from docket.cases.persons import normal_a_number
-from docket.cases.service import new_person_id, open_case, record_event
+from docket.cases.service import new_person_id, open_case
 from docket.departures.model import Parsed, parse_report
+from tests.builders import record
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -48,15 +49,7 @@ def case_of(
         document_ref="I-213",
     )
     for kind, fields in moves:
-        record_event(
-            uow=docket.uow,
-            clock=docket.clock,
-            case_ref=case_ref,
-            kind=kind,
-            fields=fields,
-            actor="officer.test",
-            document_ref=f"DOC-{kind.value}",
-        )
+        record(docket, case_ref, kind, fields=fields, document_ref=f"DOC-{kind.value}")
     return case_ref
 
 

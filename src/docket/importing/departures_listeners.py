@@ -183,20 +183,20 @@ def _follow(
     finished: set[int] = set()
     failures: list[DocketError] = []
     stopping_since: float | None = None
-    listening = dict(enumerate(pipes))
+    listening = {pipe: n for n, pipe in enumerate(pipes)}
     while len(finished) < len(processes):
         if stop.is_set():
             stopping_since = stopping_since or time.monotonic()
             if time.monotonic() - stopping_since > _GRACE:
                 break  # the rest are terminated by the caller
-        for pipe in cast(list[Connection], wait(list(listening.values()), timeout=_POLL)):
-            n = next(k for k, v in listening.items() if v is pipe)
+        for pipe in cast(list[Connection], wait(list(listening), timeout=_POLL)):
+            n = listening[pipe]
             try:
                 report: _Report = pipe.recv()
             except (EOFError, OSError, pickle.UnpicklingError):
                 # The pipe ended (the listener's process did) after everything it told was
                 # read, or in the middle of a report it was killed while writing.
-                del listening[n]
+                del listening[pipe]
                 if n not in finished:
                     finished.add(n)  # it died without a last word: what it held comes again
                     processes[n].join(_REAPED)
@@ -213,7 +213,7 @@ def _follow(
                 stop.set()
             if report.final:
                 finished.add(report.listener)
-                del listening[n]
+                del listening[pipe]
             elif on_batch is not None:
                 on_batch(totals.total())
     return totals, failures
