@@ -147,6 +147,35 @@ def test_relink_respects_a_reviewers_decision(trained: Docket):
     assert _departures(docket) > 0
 
 
+def test_a_report_taken_while_relink_predicts_keeps_what_intake_made_of_it(trained: Docket):
+    """Splink predicts on the reports as relink read them, without the write lock, while
+    intake goes on; a report taken meanwhile was never scored in batch, so relinking leaves it
+    as intake resolved it instead of unlinking it for want of candidates."""
+    docket = trained
+    _open(docket, 900, ZEYNEP)
+    # No document number: the model links this report, no exact identifier.
+    report = {k: v for k, v in OF_ZEYNEP.items() if k != "document_number"}
+    taken: list[Status] = []
+
+    def intake_meanwhile(step: str) -> None:
+        if step.startswith("deciding"):  # after the prediction, before relink writes
+            taken.append(_take(docket, "Z-9", **report))
+
+    relinked = relink(
+        store=docket.linkage,
+        departures=docket.departures,
+        clock=docket.clock,
+        actor="analyst.test",
+        progress=intake_meanwhile,
+    )
+
+    assert taken == [Status.LINKED]
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["Z-9"]["status"], rows["Z-9"]["case_ref"]) == ("linked", "DKT-L-0900")
+    assert relinked.arrived == 1
+    _departures(docket)  # the live figures still agree with a recount
+
+
 def test_relink_without_a_model_is_refused_and_changes_nothing(docket: Docket):
     _take(docket, "N-1", given_name="Ana", family_name="Reyes")
     before = links(store=docket.departures)

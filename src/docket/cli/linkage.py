@@ -60,6 +60,11 @@ def relink_command(ctx: click.Context) -> None:
     click.echo(
         f"{relinked.reports:,} reports: {statuses}; {relinked.moved:,} moved, "
         f"{relinked.kept:,} kept (exact identifier or reviewer's decision)"
+        + (
+            f", {relinked.arrived:,} taken while relinking (left as intake resolved them)"
+            if relinked.arrived
+            else ""
+        )
     )
     for event in relinked.case_events:
         click.echo(f"  recorded {event}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from docket.cases.ids import new_id
@@ -61,6 +61,9 @@ class Relinked:
     statuses: Mapping[str, int]
     """Reports by status after the relink."""
     case_events: tuple[str, ...] = ()
+    arrived: int = 0
+    """Reports taken after the batch scoring read the reports (while Splink predicted), so
+    never scored in batch: left as intake resolved them."""
 
 
 def relink_reports(
@@ -72,14 +75,18 @@ def relink_reports(
     scored: Mapping[str, Sequence[tuple[str, float]]],
     persons: Mapping[str, Mapping[str, str | None]],
     same_traveller: Sequence[tuple[str, str]],
+    read: Collection[str],
 ) -> Relinked:
     """Every report resolved again, from a batch scoring of the whole population, in one
     transaction. ``scored``: report key (``source/source_record_id``) -> its candidates
     (person id, match weight); ``persons``: those candidates as the model compares them;
-    ``same_traveller``: pairs of report keys the model takes for one traveller.
+    ``same_traveller``: pairs of report keys the model takes for one traveller; ``read``:
+    the keys of the reports the scoring read.
 
     Reports linked by an exact identifier or decided by a reviewer stay as they are (a
-    reviewer's decision is never undone by a model); an A-number that has since become a
+    reviewer's decision is never undone by a model); so do reports taken after the scoring
+    read the reports (intake goes on while Splink predicts, and a report it took then has no
+    batch candidates: it keeps what intake made of it). An A-number that has since become a
     person's links its report. Every other report takes the decision :func:`decide` gives on
     its candidates, as a report arriving now would. Reports of nobody are grouped into
     travellers: those the model takes for one (unless they look like siblings), and those
@@ -96,11 +103,15 @@ def relink_reports(
         by_a_number = tx.persons_by_a_numbers([s.report.a_number for s in stored])
         by_document = tx.persons_by_documents([s.report.document_number for s in stored])
         resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
-        kept = 0
+        kept = arrived = 0
         for s in stored:
             key = report_key(s)
-            if s.link_method in KEPT_METHODS or key in decided:
-                kept += 1
+            settled = s.link_method in KEPT_METHODS or key in decided
+            if settled or key not in read:
+                if settled:
+                    kept += 1
+                else:
+                    arrived += 1
                 resolved[key] = (s.status, s.person_id, s.link_method, None)
             elif s.report.a_number in by_a_number:
                 resolved[key] = (Status.LINKED, by_a_number[s.report.a_number], "a_number", None)
@@ -155,7 +166,9 @@ def relink_reports(
             moves.append((s, after))
         _owners, recorded = regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
     statuses = Counter(v[0].value for v in resolved.values())
-    return Relinked(len(stored), kept, len(moves), dict(sorted(statuses.items())), recorded)
+    return Relinked(
+        len(stored), kept, len(moves), dict(sorted(statuses.items())), recorded, arrived
+    )
 
 
 def _travellers(

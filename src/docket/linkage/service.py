@@ -79,4 +79,5 @@ def relink(
         scored=found.scored,
         persons=found.persons,
         same_traveller=pairs,
+        read={str(key) for key in reports["unique_id"]},
     )
