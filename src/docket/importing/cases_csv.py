@@ -17,17 +17,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import marshal
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from docket import collector
 from docket.cases import legacy, lifecycle, persons
 from docket.cases.ids import new_id
 from docket.cases.model import CaseId, Person, PersonId
@@ -123,7 +122,7 @@ def import_cases(
     report = ImportReport()
     seen_refs: set[str] = set()
     source = CsvFile(path, size=batch_size, required=REQUIRED_COLUMNS)
-    with source as batches, uow.bulk(rows=expected_rows, notice=notice), _collector_paused():
+    with source as batches, uow.bulk(rows=expected_rows, notice=notice), collector.paused():
         prepared = _prepare_all(
             batches, source.header, clock, path.name, actor, workers, uow.encoder()
         )
@@ -172,7 +171,7 @@ def prepare_batch(
     Needs no database."""
     prepared: list[tuple[object, ...]] = []
     errors: list[RowError] = []
-    with _collector_paused():
+    with collector.paused():
         for first_line, line, fields in batch:
             outcome = _prepare_row(
                 first_line,
@@ -232,20 +231,6 @@ def _prepare_row(
     )
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for a stretch that makes many objects which live until it
-    ends and which reference counting frees (a batch being prepared, or written): every
-    collection would walk them all again, and that cost bulk import a quarter of its time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def document_ref_of(file_name: str, line: int) -> str:
     """The source-document reference of an imported row."""
     return f"import:{file_name}#row-{line}"
@@ -288,7 +273,7 @@ def _prepare_text(
     prepare: Callable[..., PreparedBatch], batch: TextBatch, *, recorded_at: dt.datetime
 ) -> PreparedBatch:
     """``prepare`` the records of ``batch`` (in a worker process)."""
-    with _collector_paused():
+    with collector.paused():
         return prepare(records(batch), recorded_at=recorded_at)
 
 

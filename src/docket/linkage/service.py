@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from docket import collector
 from docket.cases.ports import Clock
 from docket.departures.linkage import AUTO_LINK
 from docket.departures.ports import DepartureStore, LinkageStore
@@ -59,25 +60,26 @@ def relink(
     if latest is None:
         raise NotFound("no linkage model yet: run `docket linkage train` first")
     version, model = latest
-    progress("reading persons and reports")
-    persons, reports = store.linkage_columns()
-    progress(
-        f"linking {len(reports['unique_id']):,} reports to {len(persons['unique_id']):,} "
-        "persons (Splink)"
-    )
-    settled = settled_reports(store=departures)
-    found = candidates(model, persons, reports, CANDIDATE_FROM, leaving_out=settled)
-    del persons
-    progress("grouping reports of one traveller (Splink)")
-    pairs = same_traveller(model, reports, AUTO_LINK)
-    progress("deciding and regrouping departures")
-    return relink_reports(
-        store=departures,
-        clock=clock,
-        actor=actor,
-        model_version=version,
-        scored=found.scored,
-        persons=found.persons,
-        same_traveller=pairs,
-        read={str(key) for key in reports["unique_id"]},
-    )
+    with collector.paused():  # millions of objects held until the end (docket.collector)
+        progress("reading persons and reports")
+        persons, reports = store.linkage_columns()
+        progress(
+            f"linking {len(reports['unique_id']):,} reports to {len(persons['unique_id']):,} "
+            "persons (Splink)"
+        )
+        settled = settled_reports(store=departures)
+        found = candidates(model, persons, reports, CANDIDATE_FROM, leaving_out=settled)
+        del persons
+        progress("grouping reports of one traveller (Splink)")
+        pairs = same_traveller(model, reports, AUTO_LINK)
+        progress("deciding and regrouping departures")
+        return relink_reports(
+            store=departures,
+            clock=clock,
+            actor=actor,
+            model_version=version,
+            scored=found.scored,
+            persons=found.persons,
+            same_traveller=pairs,
+            read={str(key) for key in reports["unique_id"]},
+        )

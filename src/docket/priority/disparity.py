@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from docket import collector
 from docket.cases.ports import Clock
 from docket.priority.packs import Pack
 from docket.priority.ports import PriorityStore
 from docket.priority.scoring import Docket, Scorer, whole_years
-from docket.priority.service import collector_paused
 from docket.priority.switch import require_on
 
 MIN_GROUP = 10
@@ -49,7 +49,7 @@ def disparity(
     attributes are read after scoring and never reach it."""
     day = as_of or clock.now().date()
     pack.check_date(day, allow_rescinded=allow_rescinded)
-    with store.read() as tx, collector_paused():
+    with store.read() as tx, collector.paused():
         require_on(tx)
         docket = Docket.build(tx.docket(None))
         ranking = Scorer(pack, docket, day).rank()

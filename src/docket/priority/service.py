@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import queue
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import orjson
 
+from docket import collector
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
@@ -48,21 +47,6 @@ class Determination(StrEnum):
 
 
 # -- ranking ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while the docket is read, scored and explained: these make
-    millions of objects that live until the run ends (or that reference counting frees), and
-    each collection would walk them all again; at a million cases that was a third of the
-    run."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _RunOutput:
@@ -163,7 +147,7 @@ def rank(
     if top is not None and top < 1:
         raise InvalidInput("top must be 1 or more", details={"field": "top"})
     pack.check_date(day, allow_rescinded=allow_rescinded)
-    with collector_paused():
+    with collector.paused():
         with store.read() as tx:
             require_on(tx)
             progress("reading the open docket and its facts")
