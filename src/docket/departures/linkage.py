@@ -15,6 +15,7 @@ twins; anything uncertain goes to the review queue and never links by itself.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,9 @@ REVIEW_FROM = 0.5
 CLOSE_BITS = 5.0
 """A second candidate within this many bits of match weight of the best one (32 times less
 likely or closer) makes the report uncertain: review."""
+SHOWN = 5
+"""The candidates a resolution weighs and keeps: the strongest, by match weight, then by
+person id."""
 
 
 SAME_NAME = 0.88
@@ -365,7 +369,7 @@ def decide(report: Mapping[str, str | None], scored: Sequence[Candidate]) -> Res
     time, or by Splink in batch): the one rule both follow."""
     shown = tuple(
         c
-        for c in sorted(scored, key=lambda c: (-c.weight, c.person_id))[:5]
+        for c in sorted(scored, key=lambda c: (-c.weight, c.person_id))[:SHOWN]
         if c.probability >= 0.01
     )
     if not shown or shown[0].probability < REVIEW_FROM:
@@ -380,6 +384,16 @@ def decide(report: Mapping[str, str | None], scored: Sequence[Candidate]) -> Res
     if best.probability < AUTO_LINK:
         return Resolution("review", "the best candidate is uncertain", shown)
     return Resolution("linked", "one candidate, far above the others", shown)
+
+
+def strongest(scored: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
+    """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), all that
+    :func:`decide` looks at: a report with a common name can have thousands of candidates in
+    a batch prediction, and making each of them a :class:`Candidate` cost relinking seconds
+    under the write lock."""
+    if len(scored) <= SHOWN:
+        return scored
+    return heapq.nsmallest(SHOWN, scored, key=lambda c: (-c[1], c[0]))
 
 
 def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
-from docket.departures.linkage import Candidate, Resolution, decide, record, siblings
+from docket.departures.linkage import (
+    Candidate,
+    Resolution,
+    decide,
+    record,
+    siblings,
+    strongest,
+)
 from docket.departures.model import Counted, Status, cluster_key
 from docket.departures.ports import DepartureStore, StoredReport
 from docket.departures.regroup import regroup, report_key
@@ -121,7 +128,7 @@ def relink_reports(
             else:
                 found = decide(
                     record(s.report.content()),
-                    [Candidate(pid, persons[pid], w) for pid, w in scored.get(key, ())],
+                    [Candidate(pid, persons[pid], w) for pid, w in strongest(scored.get(key, ()))],
                 )
                 best = found.best if found.status == Status.LINKED.value else None
                 person = best.person_id if best is not None else None
