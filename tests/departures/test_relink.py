@@ -176,6 +176,63 @@ def test_a_report_taken_while_relink_predicts_keeps_what_intake_made_of_it(train
     _departures(docket)  # the live figures still agree with a recount
 
 
+def _relink(docket: Docket, progress=lambda _: None):
+    return relink(
+        store=docket.linkage,
+        departures=docket.departures,
+        clock=docket.clock,
+        actor="analyst.test",
+        progress=progress,
+    )
+
+
+def test_a_report_moved_by_another_relink_while_this_one_decided_is_left_as_it_is(
+    trained: Docket,
+):
+    """Relink decides without the write lock. If another relink (or a reviewer) moves a
+    report in the meantime, the write leaves that report as it is now: nothing is moved or
+    recorded on a case twice, and the figures still agree with a recount."""
+    docket = trained
+    _take(docket, "Z-1", **{k: v for k, v in OF_ZEYNEP.items() if k != "document_number"})
+    _open(docket, 900, ZEYNEP)  # Z-1 was taken before her case: relink links it
+    inner = []
+
+    def another_relink_meanwhile(step: str) -> None:
+        if step.startswith("regrouping") and not inner:
+            inner.append(_relink(docket))
+
+    outer = _relink(docket, another_relink_meanwhile)
+
+    (first,) = inner
+    assert "DKT-L-0900:departure_recorded" in first.case_events
+    assert first.moved >= 1
+    assert (outer.moved, outer.case_events) == (0, ())
+    assert outer.changed == first.moved
+    assert outer.statuses == first.statuses
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["Z-1"]["status"], rows["Z-1"]["case_ref"]) == ("linked", "DKT-L-0900")
+    _departures(docket)  # the live figures agree with a recount
+
+
+def test_a_report_taken_while_relink_writes_is_not_touched(trained: Docket):
+    docket = trained
+    _open(docket, 900, ZEYNEP)
+    report = {k: v for k, v in OF_ZEYNEP.items() if k != "document_number"}
+    taken: list[Status] = []
+
+    def intake_meanwhile(step: str) -> None:
+        if step.startswith("regrouping"):  # decided already; the write comes next
+            taken.append(_take(docket, "Z-8", **report))
+
+    relinked = _relink(docket, intake_meanwhile)
+
+    assert taken == [Status.LINKED]
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert (rows["Z-8"]["status"], rows["Z-8"]["case_ref"]) == ("linked", "DKT-L-0900")
+    assert relinked.reports == len(rows) - 1  # decided on what was there before it
+    _departures(docket)
+
+
 def test_relink_without_a_model_is_refused_and_changes_nothing(docket: Docket):
     _take(docket, "N-1", given_name="Ana", family_name="Reyes")
     before = links(store=docket.departures)

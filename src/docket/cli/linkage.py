@@ -44,8 +44,9 @@ def relink_command(ctx: click.Context) -> None:
     the latest model, by the same rule as intake (link, review or unlinked), and group the
     reports of nobody into travellers. Links by an exact identifier and reviewers' decisions
     stand. Where reports move, departures are collapsed again, the exit metrics follow, and
-    a departure that becomes confirmed is recorded on the person's open cases. One
-    transaction: all of it, or nothing."""
+    a departure that becomes confirmed is recorded on the person's open cases. The decisions
+    are made without the write lock; the moves are written in one transaction, all of them or
+    none."""
     from docket.linkage.service import relink  # Splink: loaded only when used
 
     with opened(ctx) as docket:
@@ -63,6 +64,11 @@ def relink_command(ctx: click.Context) -> None:
         + (
             f", {relinked.arrived:,} taken while relinking (left as intake resolved them)"
             if relinked.arrived
+            else ""
+        )
+        + (
+            f", {relinked.changed:,} changed while relinking (left as they are now)"
+            if relinked.changed
             else ""
         )
     )

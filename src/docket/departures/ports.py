@@ -89,6 +89,10 @@ class PersonLookup(Protocol):
         one person's (a number two persons hold identifies neither)."""
         ...
 
+    def decided_reports(self) -> set[str]:
+        """``source/source_record_id`` of every report a reviewer has decided on."""
+        ...
+
     def persons_mark(self) -> PersonsMark:
         """Where the persons and the linkage model stand as this transaction sees them (read
         before anything resolved with them)."""
@@ -141,10 +145,6 @@ class DepartureWrite(PersonLookup, Protocol):
     def persons_changed_since(self, mark: PersonsMark) -> bool:
         """Whether a person or the latest linkage model has changed since ``mark`` (what a
         resolution made then would no longer be sure to find now)."""
-        ...
-
-    def decided_reports(self) -> set[str]:
-        """``source/source_record_id`` of every report a reviewer has decided on."""
         ...
 
     def reports_of_parties(self, parties: Sequence[str]) -> dict[str, list[StoredReport]]:

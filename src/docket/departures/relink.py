@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from docket.cases.ids import new_id
@@ -71,6 +71,9 @@ class Relinked:
     arrived: int = 0
     """Reports taken after the batch scoring read the reports (while Splink predicted), so
     never scored in batch: left as intake resolved them."""
+    changed: int = 0
+    """Reports the relink would have moved that changed between its deciding and its writing
+    (a reviewer's decision, another relink): left as they are now."""
 
 
 def relink_reports(
@@ -83,12 +86,19 @@ def relink_reports(
     persons: Mapping[str, Mapping[str, str | None]],
     same_traveller: Sequence[tuple[str, str]],
     read: Collection[str],
+    progress: Callable[[str], None] = lambda _: None,
 ) -> Relinked:
-    """Every report resolved again, from a batch scoring of the whole population, in one
-    transaction. ``scored``: report key (``source/source_record_id``) -> its candidates
-    (person id, match weight); ``persons``: those candidates as the model compares them;
-    ``same_traveller``: pairs of report keys the model takes for one traveller; ``read``:
-    the keys of the reports the scoring read.
+    """Every report resolved again, from a batch scoring of the whole population.
+    ``scored``: report key (``source/source_record_id``) -> its candidates (person id, match
+    weight); ``persons``: those candidates as the model compares them; ``same_traveller``:
+    pairs of report keys the model takes for one traveller; ``read``: the keys of the reports
+    the scoring read. ``progress`` is told of each of the two steps.
+
+    The decisions are made on the reports as a read transaction sees them, without the write
+    lock, so intake goes on meanwhile; then one write transaction moves the reports whose
+    decision changed and regroups their departures. A report that changed in between (a
+    reviewer decided it, another relink moved it) is left as it is now, and reports taken in
+    between are not touched: intake resolved them with the latest model.
 
     Reports linked by an exact identifier or decided by a reviewer stay as they are (a
     reviewer's decision is never undone by a model); so do reports taken after the scoring
@@ -104,44 +114,59 @@ def relink_reports(
     if not actor.strip():
         raise InvalidInput("a relink needs an actor", details={"field": "actor"})
     now = clock.now()
-    with store.write() as tx:
+    progress("deciding departures (no write lock)")
+    with store.read() as tx:
         stored = list(tx.reports())
         decided = tx.decided_reports()
         by_a_number = tx.persons_by_a_numbers([s.report.a_number for s in stored])
         by_document = tx.persons_by_documents([s.report.document_number for s in stored])
-        resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
-        kept = arrived = 0
-        for s in stored:
-            key = report_key(s)
-            settled = s.link_method in KEPT_METHODS or key in decided
-            if settled or key not in read:
-                if settled:
-                    kept += 1
-                else:
-                    arrived += 1
-                resolved[key] = (s.status, s.person_id, s.link_method, None)
-            elif s.report.a_number in by_a_number:
-                resolved[key] = (Status.LINKED, by_a_number[s.report.a_number], "a_number", None)
-            elif s.report.document_number in by_document:
-                by_number = by_document[s.report.document_number]
-                resolved[key] = (Status.LINKED, by_number, "document", None)
+    resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
+    kept = arrived = 0
+    for s in stored:
+        key = report_key(s)
+        settled = s.link_method in KEPT_METHODS or key in decided
+        if settled or key not in read:
+            if settled:
+                kept += 1
             else:
-                found = decide(
-                    record(s.report.content()),
-                    [Candidate(pid, persons[pid], w) for pid, w in strongest(scored.get(key, ()))],
-                )
-                best = found.best if found.status == Status.LINKED.value else None
-                person = best.person_id if best is not None else None
-                resolved[key] = (Status(found.status), person, "model" if person else "", found)
-        parties = _travellers(
-            stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller
-        )
+                arrived += 1
+            resolved[key] = (s.status, s.person_id, s.link_method, None)
+        elif s.report.a_number in by_a_number:
+            resolved[key] = (Status.LINKED, by_a_number[s.report.a_number], "a_number", None)
+        elif s.report.document_number in by_document:
+            resolved[key] = (Status.LINKED, by_document[s.report.document_number], "document", None)
+        else:
+            found = decide(
+                record(s.report.content()),
+                [Candidate(pid, persons[pid], w) for pid, w in strongest(scored.get(key, ()))],
+            )
+            best = found.best if found.status == Status.LINKED.value else None
+            person = best.person_id if best is not None else None
+            resolved[key] = (Status(found.status), person, "model" if person else "", found)
+    parties = _travellers(stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller)
+    planned = []  # (the report as read, the party it moves to)
+    for s in stored:
+        status, person_id, method, weighed = resolved[report_key(s)]
+        party = f"person:{person_id}" if person_id else parties[report_key(s)]
+        if (status, person_id, party) != (s.status, s.person_id, s.counted.party):
+            planned.append((s, party))
+    statuses = Counter(v[0].value for v in resolved.values())
+    del stored, by_a_number, by_document
+
+    progress("regrouping departures (write lock)")
+    changed = 0
+    with store.write() as tx:
+        decided_since = tx.decided_reports() - decided
+        current = tx.reports_by_key([s.report.key for s, _ in planned])
         moved = []
-        for s in stored:
-            status, person_id, method, weighed = resolved[report_key(s)]
-            party = f"person:{person_id}" if person_id else parties[report_key(s)]
-            if (status, person_id, party) != (s.status, s.person_id, s.counted.party):
-                moved.append((s, party))
+        for read_then, party in planned:
+            s = current[read_then.report.key]
+            if report_key(s) in decided_since or _resolution(s) != _resolution(read_then):
+                changed += 1  # a reviewer or another relink got there first: theirs stands
+                statuses[resolved[report_key(s)][0].value] -= 1
+                statuses[s.status.value] += 1
+                continue
+            moved.append((s, party))
         linked_anew = (p for s, _ in moved if (p := resolved[report_key(s)][1]) != s.person_id)
         cases = tx.open_cases_of_persons([p for p in dict.fromkeys(linked_anew) if p is not None])
         moves = []
@@ -172,10 +197,20 @@ def relink_reports(
                 after = dataclasses.replace(after, match_probability=1.0)
             moves.append((s, after))
         _owners, recorded = regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
-    statuses = Counter(v[0].value for v in resolved.values())
     return Relinked(
-        len(stored), kept, len(moves), dict(sorted(statuses.items())), recorded, arrived
+        len(resolved),
+        kept,
+        len(moves),
+        {status: n for status, n in sorted(statuses.items()) if n},
+        recorded,
+        arrived,
+        changed,
     )
+
+
+def _resolution(stored: StoredReport) -> tuple[Status, str | None, str, str]:
+    """What relinking decides for a report: its status, person, link method and party."""
+    return stored.status, stored.person_id, stored.link_method, stored.counted.party
 
 
 def _travellers(

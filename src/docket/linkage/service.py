@@ -72,7 +72,6 @@ def relink(
         del persons
         progress("grouping reports of one traveller (Splink)")
         pairs = same_traveller(model, reports, AUTO_LINK)
-        progress("deciding and regrouping departures")
         return relink_reports(
             store=departures,
             clock=clock,
@@ -82,4 +81,5 @@ def relink(
             persons=found.persons,
             same_traveller=pairs,
             read={str(key) for key in reports["unique_id"]},
+            progress=progress,
         )

@@ -113,6 +113,11 @@ class SqlDepartureRead(SqlPersonLookup):
                 yield as_report(row)
             after = rows[-1].report_seq
 
+    def decided_reports(self) -> set[str]:
+        d = t.review_decisions.c
+        rows = self.connection.execute(sa.select(d.source, d.source_record_id).distinct())
+        return {f"{source}/{record_id}" for source, record_id in rows}
+
     def departures(self) -> list[Departure]:
         rows = self.connection.execute(
             sa.select(t.departures).order_by(t.departures.c.departure_id)
@@ -268,11 +273,6 @@ class SqlDepartureWrite(SqlDepartureRead):
             sa.select(t.persons.c.person_id).where(t.persons.c.person_id == person_id)
         )
         return found is not None
-
-    def decided_reports(self) -> set[str]:
-        d = t.review_decisions.c
-        rows = self.connection.execute(sa.select(d.source, d.source_record_id).distinct())
-        return {f"{source}/{record_id}" for source, record_id in rows}
 
     def reports_of_parties(self, parties: Sequence[str]) -> dict[str, list[StoredReport]]:
         self.flush()
