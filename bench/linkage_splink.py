@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -112,22 +112,29 @@ def splink_febrl4(
     return pairs, time.perf_counter() - start
 
 
-def at_recall(
-    pairs: Sequence[tuple[float, float, bool]], recall: float, truth: int
-) -> AtRecall | None:
-    """Splink's links at the highest threshold whose recall reaches ``recall``; ``None`` if no
-    threshold does. Pairs of equal weight go in or out together, as a threshold takes them."""
+def _thresholds(pairs: Sequence[tuple[float, float, bool]]) -> Iterator[tuple[float, int, int]]:
+    """Splink's ``pairs`` (match weight, probability, correct) taken from the highest weight
+    down, pairs of equal weight together, as a threshold takes them: at each weight, that
+    threshold's probability and the links and correct links it makes."""
     ordered = sorted(pairs, key=lambda p: -p[0])
-    links = correct = 0
-    index = 0
+    links = correct = index = 0
     while index < len(ordered):
         weight = ordered[index][0]
         while index < len(ordered) and ordered[index][0] == weight:
             links += 1
             correct += ordered[index][2]
             index += 1
+        yield ordered[index - 1][1], links, correct
+
+
+def at_recall(
+    pairs: Sequence[tuple[float, float, bool]], recall: float, truth: int
+) -> AtRecall | None:
+    """Splink's links at the highest threshold whose recall reaches ``recall``; ``None`` if no
+    threshold does."""
+    for threshold, links, correct in _thresholds(pairs):
         if correct / truth >= recall:
-            return AtRecall(ordered[index - 1][1], links, correct, correct / truth)
+            return AtRecall(threshold, links, correct, correct / truth)
     return None
 
 
@@ -136,17 +143,10 @@ def reach_at_precision(
 ) -> AtRecall | None:
     """Splink's links at the threshold with the highest recall whose precision is at least
     ``precision``."""
-    ordered = sorted(pairs, key=lambda p: -p[0])
-    links = correct = index = 0
     best = None
-    while index < len(ordered):
-        weight = ordered[index][0]
-        while index < len(ordered) and ordered[index][0] == weight:
-            links += 1
-            correct += ordered[index][2]
-            index += 1
+    for threshold, links, correct in _thresholds(pairs):
         if correct / links >= precision:
-            best = AtRecall(ordered[index - 1][1], links, correct, correct / truth)
+            best = AtRecall(threshold, links, correct, correct / truth)
     return best
 
 
