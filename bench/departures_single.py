@@ -15,7 +15,8 @@ from splink import DuckDBAPI, Linker
 from departures_reports import arrow, parsed
 from departures_runs import ACTOR, latest_model, latest_tf, ms, note, percentile
 from docket.bootstrap import Docket
-from docket.departures.linkage import record, resolve
+from docket.departures.decision import resolve
+from docket.departures.linkage import record
 from docket.departures.model import Parsed
 from docket.departures.service import accept_reports
 from import_bench import progress

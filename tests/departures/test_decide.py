@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docket.departures.linkage import SHOWN, Candidate, decide, record, strongest
+from docket.departures.decision import SHOWN, Candidate, decide, strongest
+from docket.departures.linkage import record
 
 REPORT = record({"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1990-01-02"})
 PERSON = record({"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1990-01-02"})

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from docket.departures.comparisons import SWAPPED
-from docket.departures.linkage import Model, explain, record, resolve
+from docket.departures.decision import resolve
+from docket.departures.linkage import Model, explain, record
 from docket.errors import InvalidInput
 from docket.linkage.splink_model import predict, train
 from tests.linkage.populations import population

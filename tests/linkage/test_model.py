@@ -8,7 +8,8 @@ import dataclasses
 import pytest
 
 from docket.departures.comparisons import COMPARISONS
-from docket.departures.linkage import AUTO_LINK, Model, record, resolve
+from docket.departures.decision import AUTO_LINK, resolve
+from docket.departures.linkage import Model, record
 from docket.errors import InvalidInput
 from docket.linkage.splink_model import predict, train
 from tests.linkage.populations import population

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from docket.cli.context import actor_of, opened
-from docket.departures.linkage import AUTO_LINK, REVIEW_FROM
+from docket.departures.decision import AUTO_LINK, REVIEW_FROM
 
 
 @click.group("linkage")

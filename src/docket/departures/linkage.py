@@ -5,17 +5,12 @@ builds the Splink settings from them and trains the Fellegi–Sunter weights (EM
 term-frequency adjustment for names); this module scores one report against a few candidate
 persons with those weights in plain Python, level by level as Splink's SQL does, so a report
 is resolved in milliseconds without a Splink job. A test holds the two to the same match
-weights.
-
-Precision comes before recall: a report links by itself only when its best candidate is above
-:data:`AUTO_LINK`, no other candidate comes close, and the two do not look like siblings or
-twins; anything uncertain goes to the review queue and never links by itself.
+weights. What is done with the weights, link, review or neither, is ``departures.decision``.
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -33,25 +28,8 @@ from docket.departures.comparisons import (
     level_count,
     level_of,
     name_leveller,
-    name_similarity,
 )
 from docket.errors import InvalidInput
-
-AUTO_LINK = 0.999
-"""A report links by itself at or above this match probability (and only if nothing else
-makes it uncertain)."""
-REVIEW_FROM = 0.5
-"""From this probability up to :data:`AUTO_LINK`, a report goes to review."""
-CLOSE_BITS = 5.0
-"""A second candidate within this many bits of match weight of the best one (32 times less
-likely or closer) makes the report uncertain: review."""
-SHOWN = 5
-"""The candidates a resolution weighs and keeps: the strongest, by match weight, then by
-person id."""
-
-
-SAME_NAME = 0.88
-"""Given names this similar (Jaro–Winkler) are taken for one name written two ways."""
 
 
 def normal_name(text: str) -> str:
@@ -324,106 +302,3 @@ def _default_mu(levels: int, level: int) -> tuple[float, float]:
         step = 8.0 / (levels - 2)
         bits = [-5.0 + step * i for i in range(levels - 1)] + [10.0]
     return m[gamma], m[gamma] / 2 ** bits[gamma]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    person_id: str
-    fields: Mapping[str, str | None]
-    weight: float
-
-    @property
-    def probability(self) -> float:
-        return probability(self.weight)
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """What the fast path made of a report: the person it links to (if any), the status it
-    takes, why, and the candidates it weighed, best first."""
-
-    status: str
-    """``linked``, ``review`` or ``unlinked``."""
-    reason: str
-    candidates: tuple[Candidate, ...]
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
-
-
-def resolve(
-    model: Model, report: Mapping[str, str | None], persons: Mapping[str, Mapping[str, Any]]
-) -> Resolution:
-    """Score ``report`` (a :func:`record`) against candidate ``persons`` (person id ->
-    :func:`record`) and decide: link, review or leave unlinked."""
-    weigh = model.weigher(report)
-    return decide(
-        report, [Candidate(pid, fields, weigh(fields)) for pid, fields in persons.items()]
-    )
-
-
-def decide(report: Mapping[str, str | None], scored: Sequence[Candidate]) -> Resolution:
-    """Link, review or leave unlinked, from the candidates of ``report`` (a :func:`record`)
-    and their match weights, however they were scored (by the fast path one report at a
-    time, or by Splink in batch): the one rule both follow."""
-    shown = tuple(
-        c
-        for c in sorted(scored, key=lambda c: (-c.weight, c.person_id))[:SHOWN]
-        if c.probability >= 0.01
-    )
-    if not shown or shown[0].probability < REVIEW_FROM:
-        return Resolution("unlinked", "no candidate is likely enough", shown)
-    best = shown[0]
-    if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
-        return Resolution("review", "two candidates are close", shown)
-    if any(siblings(best.fields, other.fields) for other in shown[1:]) or siblings(
-        best.fields, report
-    ):
-        return Resolution("review", "the candidates look like siblings or twins", shown)
-    if best.probability < AUTO_LINK:
-        return Resolution("review", "the best candidate is uncertain", shown)
-    return Resolution("linked", "one candidate, far above the others", shown)
-
-
-def strongest(scored: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
-    """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), all that
-    :func:`decide` looks at: a report with a common name can have thousands of candidates in
-    a batch prediction, and making each of them a :class:`Candidate` cost relinking seconds
-    under the write lock."""
-    if len(scored) <= SHOWN:
-        return scored
-    return heapq.nsmallest(SHOWN, scored, key=lambda c: (-c[1], c[0]))
-
-
-def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
-    """Same family name and birth date, and given names that are not one name misspelt
-    (Jaro–Winkler under 0.88): twins or siblings, whom a model easily takes for one person.
-    Read with either side's names swapped too, since the model now takes a swap for one
-    name written in the other's place: a twin's report with the names swapped still looks
-    like a twin."""
-    return any(
-        _kin(a, b)
-        for a, b in (
-            (one, other),
-            (_names_swapped_over(one), other),
-            (one, _names_swapped_over(other)),
-        )
-    )
-
-
-def _names_swapped_over(fields: Mapping[str, str | None]) -> dict[str, str | None]:
-    return {**fields, "given_name": fields["family_name"], "family_name": fields["given_name"]}
-
-
-def _kin(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
-    given_one, given_other = one["given_name"], other["given_name"]
-    return (
-        one["family_name"] is not None
-        and one["family_name"] == other["family_name"]
-        and one["date_of_birth"] is not None
-        and one["date_of_birth"] == other["date_of_birth"]
-        and given_one is not None
-        and given_other is not None
-        and name_similarity(given_one, given_other) < SAME_NAME
-    )

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from docket.departures.linkage import Model, Resolution, record, resolve
+from docket.departures.decision import Resolution, resolve
+from docket.departures.linkage import Model, record
 from docket.departures.model import Parsed, Report, Status, cluster_key
 from docket.departures.ports import DepartureStore, PersonLookup, PersonsMark
 

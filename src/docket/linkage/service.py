@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from docket import collector
 from docket.cases.ports import Clock
-from docket.departures.linkage import AUTO_LINK
+from docket.departures.decision import AUTO_LINK
 from docket.departures.ports import DepartureStore, LinkageStore
 from docket.departures.relink import Relinked, relink_reports, settled_reports
 from docket.errors import NotFound
