@@ -22,13 +22,17 @@ def a_person(given: str = "Ana", family: str = "Reyes", a_number: str | None = N
 
 
 def a_case(
-    docket: Docket, case_ref: str = "DKT-S-1", opened_on: dt.date | None = None
+    docket: Docket,
+    case_ref: str = "DKT-S-1",
+    opened_on: dt.date | None = None,
+    person: Person | None = None,
 ) -> RecordResult:
+    """A case opened through the service, for ``person`` (else :func:`a_person`)."""
     return open_case(
         uow=docket.uow,
         clock=docket.clock,
         case_ref=case_ref,
-        person=a_person(),
+        person=person or a_person(),
         field_office="NYC",
         opened_on=opened_on or docket.clock.now().date() - dt.timedelta(days=400),
         actor="officer.test",

@@ -9,9 +9,9 @@ from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
 from docket.cases.persons import normal_a_number
-from docket.cases.service import new_person_id, open_case
+from docket.cases.service import new_person_id
 from docket.departures.model import Parsed, parse_report
-from tests.builders import record
+from tests.builders import a_case, record
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -38,16 +38,7 @@ def case_of(
         a_number=normal_a_number(a_number),  # stored as the case import stores it
         date_of_birth=dt.date(1990, 5, 17),
     )
-    open_case(
-        uow=docket.uow,
-        clock=docket.clock,
-        case_ref=case_ref,
-        person=person,
-        field_office="NYC",
-        opened_on=TODAY - dt.timedelta(days=300),
-        actor="officer.test",
-        document_ref="I-213",
-    )
+    a_case(docket, case_ref, TODAY - dt.timedelta(days=300), person)
     for kind, fields in moves:
         record(docket, case_ref, kind, fields=fields, document_ref=f"DOC-{kind.value}")
     return case_ref

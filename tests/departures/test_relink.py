@@ -34,6 +34,16 @@ trained = travellers.trained
 """A trained linkage model over a population with open cases (a fixture)."""
 
 
+def _relink(docket: Docket, progress=lambda _: None):
+    return relink(
+        store=docket.linkage,
+        departures=docket.departures,
+        clock=docket.clock,
+        actor="analyst.test",
+        progress=progress,
+    )
+
+
 def _departures(docket: Docket) -> int:
     figures = recount(store=docket.departures)
     assert figures.agrees, figures.differences()
@@ -77,9 +87,7 @@ def test_relink_links_what_intake_could_not_and_counts_the_traveller_once(traine
         document_ref="I-213",
     )
 
-    relinked = relink(
-        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
-    )
+    relinked = _relink(docket)
 
     rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
     assert (rows["Z-1"]["status"], rows["Z-1"]["case_ref"]) == ("linked", "DKT-L-0900")
@@ -92,9 +100,7 @@ def test_relink_links_what_intake_could_not_and_counts_the_traveller_once(traine
     assert relinked.kept >= 1  # the reports linked by A-number at intake
     assert _departures(docket) < before
     # Run again: nothing left to move, nothing recorded twice.
-    again = relink(
-        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
-    )
+    again = _relink(docket)
     assert (again.moved, again.case_events) == (0, ())
     assert again.statuses == relinked.statuses
 
@@ -135,9 +141,7 @@ def test_relink_respects_a_reviewers_decision(trained: Docket):
         reason="another Hana Demir",
     )
 
-    relink(
-        store=docket.linkage, departures=docket.departures, clock=docket.clock, actor="analyst.test"
-    )
+    _relink(docket)
 
     rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
     assert (rows["H-1"]["status"], rows["H-1"]["case_ref"]) == ("linked", "DKT-L-0901")
@@ -161,29 +165,13 @@ def test_a_report_taken_while_relink_predicts_keeps_what_intake_made_of_it(train
         if step.startswith("deciding"):  # after the prediction, before relink writes
             taken.append(_take(docket, "Z-9", **report))
 
-    relinked = relink(
-        store=docket.linkage,
-        departures=docket.departures,
-        clock=docket.clock,
-        actor="analyst.test",
-        progress=intake_meanwhile,
-    )
+    relinked = _relink(docket, intake_meanwhile)
 
     assert taken == [Status.LINKED]
     rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
     assert (rows["Z-9"]["status"], rows["Z-9"]["case_ref"]) == ("linked", "DKT-L-0900")
     assert relinked.arrived == 1
     _departures(docket)  # the live figures still agree with a recount
-
-
-def _relink(docket: Docket, progress=lambda _: None):
-    return relink(
-        store=docket.linkage,
-        departures=docket.departures,
-        clock=docket.clock,
-        actor="analyst.test",
-        progress=progress,
-    )
 
 
 def test_a_report_moved_by_another_relink_while_this_one_decided_is_left_as_it_is(
@@ -237,12 +225,7 @@ def test_relink_without_a_model_is_refused_and_changes_nothing(docket: Docket):
     _take(docket, "N-1", given_name="Ana", family_name="Reyes")
     before = links(store=docket.departures)
     with pytest.raises(NotFound, match="linkage train"):
-        relink(
-            store=docket.linkage,
-            departures=docket.departures,
-            clock=docket.clock,
-            actor="analyst.test",
-        )
+        _relink(docket)
     assert links(store=docket.departures) == before
 
 

@@ -15,10 +15,11 @@ import pytest
 from docket.bootstrap import Docket
 from docket.cases.model import Address, IdentityDocument, Name, Person
 from docket.cases.persons import normal_a_number
-from docket.cases.service import new_person_id, open_case
+from docket.cases.service import new_person_id
 from docket.departures.model import Status, parse_report
 from docket.departures.service import accept_reports
 from docket.linkage.service import train_model
+from tests.builders import a_case
 from tests.linkage.populations import population
 
 TODAY = dt.date(2026, 11, 22)
@@ -46,16 +47,7 @@ def _open(docket: Docket, n: int, fields: dict[str, str | None]) -> None:
         address=Address(postcode=str(fields.get("postcode") or "")),
         documents=(IdentityDocument("passport", document),) if document else (),
     )
-    open_case(
-        uow=docket.uow,
-        clock=docket.clock,
-        case_ref=f"DKT-L-{n:04d}",
-        person=person,
-        field_office="NYC",
-        opened_on=TODAY - dt.timedelta(days=200),
-        actor="officer.test",
-        document_ref="I-213",
-    )
+    a_case(docket, f"DKT-L-{n:04d}", TODAY - dt.timedelta(days=200), person)
 
 
 def _take(docket: Docket, record_id: str, **fields: str) -> Status:

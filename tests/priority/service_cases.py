@@ -8,8 +8,8 @@ import datetime as dt
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.model import Name, Person
-from docket.cases.service import new_person_id, open_case
-from tests.builders import record
+from docket.cases.service import new_person_id
+from tests.builders import a_case, record
 
 K = EventKind
 
@@ -24,16 +24,7 @@ def open_priority_case(
         sex=sex,
         citizenship=citizenship,
     )
-    open_case(
-        uow=docket.uow,
-        clock=docket.clock,
-        case_ref=ref,
-        person=person,
-        field_office="NYC",
-        opened_on=dt.date(2025, 6, 1),
-        actor="officer.test",
-        document_ref="I-213",
-    )
+    a_case(docket, ref, dt.date(2025, 6, 1), person)
 
 
 def convicted(docket: Docket, ref: str, category: str = "violent_felony") -> None:
