@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from docket.departures.comparisons import COLUMNS
-from docket.departures.model import Parsed, parse_report
+from docket.departures.model import FIELDS, Parsed, parse_report
 from docket.synthetic.people import strip_accents, typo
 
 SOURCE_MIX = (
@@ -23,11 +23,6 @@ SOURCE_MIX = (
     ("officer_witnessed", 7),
 )
 PORTS = ("JFK", "LAX", "MIA", "IAH", "ORD", "ATL", "SFO", "EWR", "DFW", "SEA", "SYS", "ELP")
-CSV_COLUMNS = (
-    "source_record_id", "given_name", "family_name", "date_of_birth", "sex", "citizenship",
-    "a_number", "document_number", "address_line", "city", "postcode", "state", "departed_on",
-    "port", "destination_country",
-)  # fmt: skip
 PERSON_COLUMNS = (
     "a_number", "given_name", "family_name", "date_of_birth", "sex", "citizenship",
     "address_line", "city", "postcode", "state", "document_number",
@@ -192,7 +187,7 @@ def write_csvs(reports: Sequence[dict[str, str]], directory: Path, stem: str) ->
     for source, rows in sorted(by_source.items()):
         path = directory / f"{stem}-{source}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, CSV_COLUMNS, extrasaction="ignore")
+            writer = csv.DictWriter(handle, FIELDS, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
         paths.append(path)
