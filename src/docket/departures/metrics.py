@@ -9,16 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docket.cases.ports import Clock
-from docket.departures.model import (
-    Counted,
-    Counts,
-    Report,
-    Totals,
-    delta,
-    replay,
-    report_contributions,
-    total,
-)
+from docket.departures.counts import Counts, Totals, delta, report_contributions, total
+from docket.departures.model import Counted, Report, replay
 from docket.departures.ports import DepartureRead, DepartureStore
 from docket.errors import InvalidInput
 

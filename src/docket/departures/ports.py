@@ -10,16 +10,9 @@ from typing import Any, Protocol
 
 from docket.cases.model import Case
 from docket.cases.ports import WriteTransaction
+from docket.departures.counts import Counts, Totals
 from docket.departures.linkage import Model
-from docket.departures.model import (
-    Counted,
-    Counts,
-    Departure,
-    Report,
-    ReviewDecision,
-    Status,
-    Totals,
-)
+from docket.departures.model import Counted, Departure, Report, ReviewDecision, Status
 
 
 @dataclass(frozen=True)

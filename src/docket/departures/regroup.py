@@ -8,15 +8,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from docket.departures.model import (
-    Counts,
-    Departure,
-    Report,
-    contributions,
-    replay,
-    report_contributions,
-    total,
-)
+from docket.departures.counts import Counts, contributions, report_contributions, total
+from docket.departures.model import Departure, Report, replay
 from docket.departures.ports import DepartureWrite, StoredReport
 from docket.departures.service import record_on_cases
 

@@ -19,10 +19,10 @@ from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
 from docket.cases.service import record_on
+from docket.departures.counts import Counts, delta, report_contributions, total
 from docket.departures.model import (
     COLLAPSE_DAYS,
     Counted,
-    Counts,
     Departure,
     Parsed,
     Programme,
@@ -30,10 +30,7 @@ from docket.departures.model import (
     Status,
     absorb,
     cluster_key,
-    delta,
     refuse_future,
-    report_contributions,
-    total,
 )
 from docket.departures.ports import DepartureStore, DepartureWrite, StoredReport
 from docket.departures.resolution import Resolutions, Resolved, resolve_all

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from docket.departures.model import Counts, Totals
+from docket.departures.counts import Counts, Totals
 from docket.storage import schema as t
 
 

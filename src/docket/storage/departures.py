@@ -14,15 +14,8 @@ import sqlalchemy as sa
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
-from docket.departures.model import (
-    COLLAPSE_DAYS,
-    Counts,
-    Departure,
-    Report,
-    ReviewDecision,
-    Status,
-    Totals,
-)
+from docket.departures.counts import Counts, Totals
+from docket.departures.model import COLLAPSE_DAYS, Departure, Report, ReviewDecision, Status
 from docket.departures.ports import StoredReport
 from docket.storage import schema as t
 from docket.storage.case_writes import SqlWriteTransaction
