@@ -2,18 +2,17 @@
 may lead to, the legal basis it rests on and the fields it carries.
 
 Everything else (the CLI's options, the exhaustive transition tests, the documentation) is
-derived from this table. The rules that need more than the state live in ``lifecycle.py``.
+derived from this table. The rules that need more than the state live in ``lifecycle.py``. The
+row type and the rows for documented facts (derived from ``facts.py``) are in ``moves.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from docket.cases.events import EventKind
-from docket.cases.facts import CORRECTION_LEGAL_BASIS, FACTS
-from docket.cases.fields import FieldSpec, FieldType
+from docket.cases.fields import FieldType
 from docket.cases.fields import spec as _f
 from docket.cases.model import (
     DECIDED_STATES,
@@ -23,6 +22,7 @@ from docket.cases.model import (
     CloseReason,
     ReleaseMode,
 )
+from docket.cases.moves import FACT_MOVES, Move
 
 S = CaseState
 
@@ -58,25 +58,6 @@ PROTECTED_STATUSES = (
     "t_visa_pending",
 )
 VD_GRANTS = ("judge_at_conclusion", "judge_prior_to_conclusion", "agency")
-
-
-@dataclass(frozen=True)
-class Move:
-    """One row of the lifecycle table."""
-
-    kind: EventKind
-    summary: str
-    from_states: frozenset[CaseState]
-    to_states: frozenset[CaseState]
-    """States the move can lead to (a move that keeps the state lists its start states too)."""
-    legal_basis: str
-    fields: tuple[FieldSpec, ...] = ()
-    bar: BarKind | None = None
-    """The bar this move places or removes, if any."""
-    custody: bool = False
-    """The move books the person into custody or releases them."""
-    fact: bool = False
-    """The move records, corrects or withdraws a documented fact (``facts.py``)."""
 
 
 _MOVES = (
@@ -404,55 +385,7 @@ _MOVES = (
     ),
 )
 
-_FACT_MOVES = (
-    *(
-        Move(
-            spec.event,
-            spec.summary,
-            OPEN_STATES,
-            OPEN_STATES,
-            spec.legal_basis,
-            spec.fields,
-            fact=True,
-        )
-        for spec in FACTS.values()
-        if spec.event is not None
-    ),
-    Move(
-        EventKind.FACT_CORRECTED,
-        "A recorded fact was corrected: one field set to a new value, with the reason (a "
-        "conviction vacated or expunged, an application decided, an error put right).",
-        frozenset(CaseState),
-        frozenset(CaseState),
-        CORRECTION_LEGAL_BASIS,
-        (
-            _f("fact_id", FieldType.TEXT, "the fact, e.g. DKT-0001/F7"),
-            _f("field", FieldType.TEXT, "the field to correct"),
-            _f(
-                "value",
-                FieldType.TEXT,
-                "its new value (empty clears an optional field)",
-                required=False,
-            ),
-            _f("reason", FieldType.TEXT, "why it is corrected"),
-        ),
-        fact=True,
-    ),
-    Move(
-        EventKind.FACT_WITHDRAWN,
-        "A fact recorded in error was withdrawn, with the reason; it stays in the log.",
-        frozenset(CaseState),
-        frozenset(CaseState),
-        CORRECTION_LEGAL_BASIS,
-        (
-            _f("fact_id", FieldType.TEXT, "the fact, e.g. DKT-0001/F7"),
-            _f("reason", FieldType.TEXT, "why it is withdrawn"),
-        ),
-        fact=True,
-    ),
-)
-
-TABLE: Mapping[EventKind, Move] = {move.kind: move for move in (*_MOVES, *_FACT_MOVES)}
+TABLE: Mapping[EventKind, Move] = {move.kind: move for move in (*_MOVES, *FACT_MOVES)}
 """The lifecycle, by event kind. Creation events (``case_opened``, ``case_imported``) and person
 events are not moves: they start or describe a stream."""
 
