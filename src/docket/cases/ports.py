@@ -129,7 +129,10 @@ class UnitOfWork(Protocol):
 
     def write(self) -> AbstractContextManager[WriteTransaction]: ...
 
-    def read(self) -> AbstractContextManager[ReadTransaction]: ...
+    def read(self, *, brief: bool = False) -> AbstractContextManager[ReadTransaction]:
+        """A read transaction. ``brief``: a few small statements, nothing streamed, which
+        then need not share one snapshot (the store may spare itself a transaction)."""
+        ...
 
     def encoder(self) -> RecordEncoder:
         """The store's encoder (see :class:`RecordEncoder`)."""

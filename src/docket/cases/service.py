@@ -287,13 +287,13 @@ def _existing_case(tx: ReadTransaction, case_ref: str) -> Case:
 
 def get_case(*, uow: UnitOfWork, case_ref: str) -> Case:
     """The case alone, without its person or timeline."""
-    with uow.read() as tx:
+    with uow.read(brief=True) as tx:
         return _existing_case(tx, case_ref)
 
 
 def show_case(*, uow: UnitOfWork, case_ref: str, with_person: bool = True) -> CaseView:
     """The case, its person (unless not ``with_person``) and its timeline."""
-    with uow.read() as tx:
+    with uow.read(brief=True) as tx:
         case = _existing_case(tx, case_ref)
         person = tx.get_person(case.person_id) if with_person else None
         return CaseView(case=case, person=person, events=tx.stream_events(case.case_id))
@@ -309,7 +309,7 @@ class PersonView:
 
 def show_person(*, uow: UnitOfWork, person_id: str) -> PersonView:
     """The person and where their cases are."""
-    with uow.read() as tx:
+    with uow.read(brief=True) as tx:
         person = tx.get_person(person_id)
         if person is None:
             raise NotFound(f"no person {person_id}", details={"person_id": person_id})
@@ -320,7 +320,7 @@ def list_cases(*, uow: UnitOfWork, case_filter: CaseFilter) -> list[Case]:
     """Cases matching ``case_filter``, by reference."""
     if not 1 <= case_filter.limit <= 10_000:
         raise InvalidInput("limit must be between 1 and 10000", details={"field": "limit"})
-    with uow.read() as tx:
+    with uow.read(brief=True) as tx:
         return tx.list_cases(case_filter)
 
 

@@ -7,6 +7,8 @@ failing when one upgrades from reading to writing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +18,24 @@ from docket.errors import ConfigurationError
 
 WRITE_OPTION = "docket_write"
 """Execution option marking a connection whose transaction will write."""
+
+
+@contextmanager
+def brief_read(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection, in a transaction, for a few small reads with nothing streamed (a
+    server-side cursor, as ``yield_per`` makes, needs a real transaction on PostgreSQL).
+
+    On PostgreSQL its statements run without ``BEGIN`` and ``COMMIT``: under READ COMMITTED
+    each statement reads its own snapshot either way, and the two round trips cost more than
+    the query (about 80 us of the client's CPU and 60 us of the server's, measured on
+    loopback); every API request makes one such read to check its session. On SQLite it is a
+    deferred transaction, whose statements share one snapshot."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Reverted to the default when the connection goes back to the pool.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        with connection.begin():
+            yield connection
 
 
 SQLITE_PRAGMAS = (

@@ -22,7 +22,7 @@ from docket.storage.checkpoint import (
     BackgroundCheckpointer,
     PeriodicCheckpointer,
 )
-from docket.storage.engine import WRITE_OPTION
+from docket.storage.engine import WRITE_OPTION, brief_read
 from docket.storage.rows import encode_copy_records, encode_records
 
 _AUTOCHECKPOINT = 1000
@@ -127,6 +127,10 @@ class SqlUnitOfWork:
                 checkpointer.request()
 
     @contextmanager
-    def read(self) -> Iterator[SqlReadTransaction]:
+    def read(self, *, brief: bool = False) -> Iterator[SqlReadTransaction]:
+        if brief:
+            with brief_read(self.engine) as connection:
+                yield SqlReadTransaction(connection)
+            return
         with self.engine.connect() as connection, connection.begin():
             yield SqlReadTransaction(connection)

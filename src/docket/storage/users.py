@@ -16,7 +16,7 @@ from docket.identity.model import Client, Role, Session, User, UserId
 from docket.storage import driver
 from docket.storage import schema as t
 from docket.storage.access_log import append_access
-from docket.storage.engine import WRITE_OPTION
+from docket.storage.engine import WRITE_OPTION, brief_read
 from docket.storage.rows import instant_text
 
 
@@ -216,5 +216,5 @@ class SqlUserStore:
 
     @contextmanager
     def reading(self) -> Iterator[SqlUserTransaction]:
-        with self.engine.connect() as connection, connection.begin():
+        with brief_read(self.engine) as connection:
             yield SqlUserTransaction(connection, lock=False)
