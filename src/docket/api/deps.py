@@ -111,8 +111,8 @@ def current_user(
     A plain function, so FastAPI runs it on the thread pool: a second hand-off on top of the
     route's own. Checking a recent session on the event loop instead (one brief read) saved
     CPU in one process, but under the load benchmark it blocked the loop for every round
-    trip to a busy database, and the server answered fewer reads (0.42 to 0.48 of pgbench,
-    against 0.53 and 0.56 with this function, alternating runs on 2026-12-06)."""
+    trip to a busy database, and the server answered fewer reads (0.48 and 0.47 of pgbench,
+    against 0.53 and 0.56 with this function, in alternating runs on 2026-12-06)."""
     return authenticate(users=docket.users, clock=docket.clock, token=token)
 
 
