@@ -12,7 +12,7 @@ import jellyfish
 
 from linkage_docket import DocketRun
 from linkage_febrl import Record, case_ref_of, entity_of
-from linkage_splink import AtRecall, at_recall, reach_at_precision
+from linkage_splink import AtRecall, Tally, at_recall, reach_at_precision
 
 TARGET_PRECISION, TARGET_RECALL, TARGET_COUNT = 0.9995, 0.99, 0.005
 AUTO_LINK, SAME_NAME = 0.999, 0.88
@@ -90,7 +90,7 @@ def _shown(record: Record) -> str:
 
 
 @dataclass
-class Febrl4Result:
+class Febrl4Result(Tally):
     variant: str
     truth: int
     links: int
@@ -101,14 +101,6 @@ class Febrl4Result:
     splink_reach: float
     """The highest recall any of Splink's thresholds gives (over its blocked pairs)."""
     notes: list[str]
-
-    @property
-    def false(self) -> int:
-        return self.links - self.correct
-
-    @property
-    def precision(self) -> float:
-        return self.correct / self.links if self.links else 1.0
 
     @property
     def recall(self) -> float:

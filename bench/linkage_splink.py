@@ -72,14 +72,11 @@ def splink_linker(tables: Sequence[pa.Table], link_type: str, documents: bool) -
     return linker
 
 
-@dataclass(frozen=True)
-class AtRecall:
-    """Splink's pairs at one threshold: what they get right and wrong."""
+class Tally:
+    """Links made and how many of them are right: the false links and the precision."""
 
-    probability: float
     links: int
     correct: int
-    recall: float
 
     @property
     def false(self) -> int:
@@ -88,6 +85,16 @@ class AtRecall:
     @property
     def precision(self) -> float:
         return self.correct / self.links if self.links else 1.0
+
+
+@dataclass(frozen=True)
+class AtRecall(Tally):
+    """Splink's pairs at one threshold: what they get right and wrong."""
+
+    probability: float
+    links: int
+    correct: int
+    recall: float
 
 
 def splink_febrl4(
