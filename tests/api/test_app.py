@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
-from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS
+from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.builders import a_case
@@ -103,6 +104,59 @@ def test_an_oversized_body_is_refused_before_it_is_read(client):
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def _chunks(total: int, size: int = 1 << 16):
+    """A JSON login body of ``total`` bytes, sent in chunks (no ``Content-Length``)."""
+    head = b'{"username": "nobody", "password": "x", "pad": "'
+    yield head
+    left = total - len(head) - 2
+    while left > 0:
+        yield b"x" * min(size, left)
+        left -= size
+    yield b'"}'
+
+
+def test_a_body_sent_in_chunks_is_refused_once_it_passes_the_limit(client):
+    response = client.post(
+        "/api/session",
+        content=_chunks(MAX_BODY_BYTES + 1000),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert response.headers["X-Frame-Options"] == SECURITY_HEADERS["X-Frame-Options"]
+
+
+def test_a_body_sent_in_chunks_within_the_limit_is_read(client):
+    response = client.post(
+        "/api/session",
+        content=_chunks(MAX_BODY_BYTES - 1000),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 401  # read and checked: no such user
+    assert response.json()["error"]["code"] == "login_refused"
+
+
+def test_an_unexpected_error_is_a_500_with_the_error_shape_and_security_headers(settings, clock):
+    app = create_app(settings, clock=clock)
+
+    def broken() -> None:
+        raise RuntimeError("SELECT secret FROM somewhere")
+
+    app.add_api_route("/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken")
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {
+            "code": "internal_error",
+            "message": "an unexpected error occurred",
+            "details": {},
+        }
+    }
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
 
 
 def test_every_response_carries_the_security_headers_and_no_cors(client):

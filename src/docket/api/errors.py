@@ -80,8 +80,9 @@ def status_of(error: errors.DocketError) -> int:
     return 400
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+def install(app: FastAPI, *, headers: dict[str, str]) -> None:
+    """Register the handlers on ``app``. ``headers`` go on the answer to an unexpected error,
+    which Starlette sends from outside every other middleware."""
 
     @app.exception_handler(errors.DocketError)
     async def _domain(_request: Request, exc: errors.DocketError) -> JSONResponse:
@@ -113,4 +114,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         _log.exception("unexpected error", exc_info=exc)
-        return JSONResponse(error_body("internal_error", "an unexpected error occurred"), 500)
+        return JSONResponse(
+            error_body("internal_error", "an unexpected error occurred"), 500, headers=headers
+        )
