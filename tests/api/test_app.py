@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
+from docket.api.deps import logged_on_failure
+from docket.audit.access import AccessEntry, Outcome
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.builders import a_case
@@ -222,3 +224,24 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(client, docket):
     assert response.json()["error"]["details"]["fields"] == [
         {"field": "query.ofice", "message": "unknown"}
     ]
+
+
+def test_a_change_that_fails_unexpectedly_is_still_logged_with_why(docket):
+    entry = AccessEntry(
+        at=docket.clock.now(),
+        actor="nyc.officer",
+        action="record_event",
+        record_type="case",
+        record_id="DKT-NYC-1",
+        outcome=Outcome.ALLOWED,
+        details={"relation": "own_office"},
+    )
+
+    def change() -> None:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        logged_on_failure(docket, entry, change)
+    [logged] = docket.access_log.entries(actor="nyc.officer")
+    assert (logged["action"], logged["record_id"]) == ("record_event", "DKT-NYC-1")
+    assert '"failed":"internal_error"' in logged["details"].replace(" ", "")

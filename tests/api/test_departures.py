@@ -110,3 +110,23 @@ def test_only_the_roles_of_the_table_take_reports_or_read_metrics(client, docket
     assert client.get("/api/metrics/departures").status_code == 401
     refusals = [(a, o) for a, o, _ in access_actions(docket) if o == "refused"]
     assert refusals == [("record_departure_report", "refused"), ("read_aggregates", "refused")]
+
+
+def test_a_departure_dated_before_1900_is_refused_naming_the_field(client, docket):
+    officer = log_in(client, docket, "officer.intake")
+    first = client.post("/api/departure-reports", json={"reports": [item("E-1")]}, headers=officer)
+    assert first.status_code == 201
+    # the same traveller again, on a day whose 14-day window would leave the calendar
+    old = client.post(
+        "/api/departure-reports",
+        json={"reports": [item("E-2", departed_on="0001-01-01")]},
+        headers=officer,
+    )
+    assert old.status_code == 422, old.text
+    error = old.json()["error"]
+    assert error["code"] == "invalid_input"
+    [problem] = error["details"]["fields"]
+    assert problem["field"] == "body.reports.0.departed_on"
+    assert "0001-01-01 is before 1900-01-01" in problem["message"]
+    with docket.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM departure_reports")) == 1

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from docket.api.deps import (
     NAMED,
@@ -25,7 +25,7 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.metrics import metrics
-from docket.departures.model import Source, Status, parse_report
+from docket.departures.model import EARLIEST_DEPARTURE, Source, Status, parse_report
 from docket.departures.service import Outcome, accept_reports
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
@@ -66,6 +66,13 @@ class ReportIn(BaseModel):
     state: _Text = ""
     port: _Text = ""
     destination_country: _Text = ""
+
+    @field_validator("departed_on")
+    @classmethod
+    def _not_too_early(cls, day: dt.date) -> dt.date:
+        if day < EARLIEST_DEPARTURE:
+            raise ValueError(f"{day} is before {EARLIEST_DEPARTURE}")
+        return day
 
     @model_validator(mode="after")
     def _named(self) -> ReportIn:

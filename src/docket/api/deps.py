@@ -203,14 +203,22 @@ def log_in_transaction(entry: AccessEntry) -> Callable[[Any], None]:
 
 def logged_on_failure(docket: Docket, entry: AccessEntry, change: Callable[[], T]) -> T:
     """Run ``change`` (which logs ``entry`` in its own transaction); if it fails, it rolled
-    back with the entry, so the request is logged on its own, with why it failed."""
+    back with the entry, so the request is logged on its own, with why it failed (the error's
+    code, or ``internal_error`` for an unexpected one)."""
     try:
         return change()
     except DocketError as exc:
-        docket.access_log.record(
-            [dataclasses.replace(entry, details={**entry.details, "failed": exc.code})]
-        )
+        _log_failed(docket, entry, exc.code)
         raise
+    except Exception:
+        _log_failed(docket, entry, "internal_error")
+        raise
+
+
+def _log_failed(docket: Docket, entry: AccessEntry, code: str) -> None:
+    docket.access_log.record(
+        [dataclasses.replace(entry, details={**entry.details, "failed": code})]
+    )
 
 
 def logged(docket: Docket, entry: AccessEntry, read: Callable[[], T]) -> T:

@@ -127,6 +127,11 @@ class Report:
         return (self.source.value, self.source_record_id)
 
 
+EARLIEST_DEPARTURE = dt.date(1900, 1, 1)
+"""No report of a departure before this day is taken: none is a record this system acts on,
+and the 14-day window around a departure must stay within the calendar."""
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A report read from a row or a request, with what was wrong but not refused."""
@@ -140,8 +145,9 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
 
     :class:`InvalidInput` names the field and the reason for anything that makes the report
     unusable: an unknown source, no ``source_record_id``, no name at all, no readable
-    ``departed_on``, a NUL character or an over-long value, an A-number that is not 8 or 9
-    digits. An unreadable ``date_of_birth`` is kept as missing, with a warning."""
+    ``departed_on`` (or one before :data:`EARLIEST_DEPARTURE`), a NUL character or an
+    over-long value, an A-number that is not 8 or 9 digits. An unreadable ``date_of_birth``
+    is kept as missing, with a warning."""
     try:
         kind = Source(source)
     except ValueError:
@@ -167,6 +173,8 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     departed_on = _date(values["departed_on"])
     if departed_on is None:
         raise _invalid("departed_on", f"not a date (YYYY-MM-DD): {values['departed_on']!r}")
+    if departed_on < EARLIEST_DEPARTURE:
+        raise _invalid("departed_on", f"{departed_on} is before {EARLIEST_DEPARTURE}")
     a_number = ""
     if values["a_number"]:
         try:
