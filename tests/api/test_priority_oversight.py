@@ -299,3 +299,29 @@ def test_every_priority_request_is_logged_exactly_once(client, docket, staff):
         counts = {p: len(list(g)) for p, g in itertools.groupby(sorted(logged))}
     assert {purpose: counts.get(purpose, 0) for purpose, _ in sent} == {p: 1 for p, _ in sent}
     assert {status for _, status in sent} >= {200, 201, 403, 409}
+
+
+def test_a_run_s_output_is_read_only_where_its_office_may_be(client, docket, staff):
+    run_id = rank(client, staff.supervisor).json()["run_id"]  # a run of NYC
+    houston = log_in(client, docket, "hou.super", Role.SUPERVISOR, field_office="HOU")
+    refused = client.get(f"/api/priority/runs/{run_id}", headers=houston)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["details"]["relation"] == "other_office"
+    assert "DKT-NYC-1" not in refused.text
+    assert client.get("/api/priority/runs/nope", headers=houston).status_code == 403
+    own = client.get(f"/api/priority/runs/{run_id}", headers=staff.supervisor)
+    assert [e["case_ref"] for e in own.json()["entries"]] == ["DKT-NYC-1"]
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR, field_office="HOU")
+    assert client.get(f"/api/priority/runs/{run_id}", headers=auditor).status_code == 200
+    assert client.get("/api/priority/runs/nope", headers=auditor).status_code == 404
+    outcomes = [
+        (e["actor"], e["outcome"], e["details"]["relation"])
+        for e in access_entries(docket, "read_priority_oversight")
+    ]
+    assert outcomes == [
+        ("hou.super", "refused", "other_office"),
+        ("hou.super", "refused", "other_office"),
+        ("nyc.super", "allowed", "own_office"),
+        ("the.auditor", "allowed", "other_office"),
+        ("the.auditor", "allowed", "other_office"),
+    ]

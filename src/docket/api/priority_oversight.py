@@ -34,9 +34,9 @@ from docket.api.priority import (
     load_pack,
 )
 from docket.bootstrap import Docket
-from docket.errors import InvalidInput
+from docket.errors import InvalidInput, NotFound
 from docket.identity.model import User
-from docket.identity.policy import NO_RECORD, Action, decide
+from docket.identity.policy import EVERY_OFFICE, NO_RECORD, Action, RecordScope, decide
 from docket.priority import disparity, oversight, switch
 from docket.priority.service import Determination
 
@@ -302,7 +302,41 @@ def get_run(
     limit: _Limit = 100,
 ) -> RunOversight:
     """One run as the oversight log keeps it: the run, its output a page at a time (each
-    entry with its explanation and facts) and every determination made on it."""
+    entry with its explanation and facts) and every determination made on it. The output
+    names cases and the facts behind them, so the run is a record of its office: a supervisor
+    reads their own office's runs, an auditor every run (one over every office included)."""
+    try:
+        records = list(oversight.oversight(store=docket.priority, run_id=run_id))
+    except NotFound:  # refused or logged like a run over every office
+        _authorise_run(request, docket, user, run_id, None)
+        raise
+    run = records[0]
+    _authorise_run(request, docket, user, run_id, run["office"])
+    entries: list[dict[str, Any]] = []
+    more = False
+    determinations: list[dict[str, Any]] = []
+    for record in records[1:]:
+        kind = record.pop("type")
+        if kind == "entry" and record["rank"] > after:
+            if len(entries) < limit:
+                entries.append(record)
+            else:
+                more = True
+        elif kind == "determination":
+            determinations.append(record)
+    run.pop("type")
+    return RunOversight(
+        run=RunView.model_validate(run),
+        facts_used=len(run["fact_ids"]),
+        entries=[explained(e) for e in entries],
+        next_after=entries[-1]["rank"] if more else None,
+        determinations=[DeterminationView.model_validate(d) for d in determinations],
+    )
+
+
+def _authorise_run(
+    request: Request, docket: Docket, user: User, run_id: str, office: str | None
+) -> None:
     authorise(
         request,
         docket,
@@ -310,27 +344,5 @@ def get_run(
         Action.READ_PRIORITY_OVERSIGHT,
         record_type="priority_run",
         record_id=run_id,
-        scope=NO_RECORD,
-    )
-    run: dict[str, Any] = {}
-    entries: list[dict[str, Any]] = []
-    more = False
-    determinations: list[dict[str, Any]] = []
-    for record in oversight.oversight(store=docket.priority, run_id=run_id):
-        kind = record.pop("type")
-        if kind == "run":
-            run = record
-        elif kind == "entry" and record["rank"] > after:
-            if len(entries) < limit:
-                entries.append(record)
-            else:
-                more = True
-        elif kind == "determination":
-            determinations.append(record)
-    return RunOversight(
-        run=RunView.model_validate(run),
-        facts_used=len(run["fact_ids"]),
-        entries=[explained(e) for e in entries],
-        next_after=entries[-1]["rank"] if more else None,
-        determinations=[DeterminationView.model_validate(d) for d in determinations],
+        scope=RecordScope(field_office=office or EVERY_OFFICE),
     )

@@ -90,6 +90,8 @@ def action_for(kind: EventKind) -> Action:
 _OWN = frozenset({Relation.OWN_OFFICE})
 _ANY_OFFICE = frozenset({Relation.OWN_OFFICE, Relation.OTHER_OFFICE})
 _GLOBAL = frozenset({Relation.NO_RECORD})
+_GLOBAL_AND_OWN = _GLOBAL | _OWN
+_GLOBAL_AND_ANY_OFFICE = _GLOBAL | _ANY_OFFICE
 
 POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
     Role.OFFICER: {
@@ -117,7 +119,8 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.RANK_CASES: _OWN,
         Action.EXPLAIN_PRIORITY: _OWN,
         Action.DECIDE_PRIORITY: _OWN,
-        Action.READ_PRIORITY_OVERSIGHT: _GLOBAL,
+        # the list of runs (no record), and the output of their own office's runs
+        Action.READ_PRIORITY_OVERSIGHT: _GLOBAL_AND_OWN,
     },
     Role.LEGAL_REVIEWER: {
         Action.READ_PERSON: _ANY_OFFICE,
@@ -136,7 +139,10 @@ POLICY: Mapping[Role, Mapping[Action, frozenset[Relation]]] = {
         Action.RECORD_CUSTODY: _OWN,
     },
     Role.ANALYST: {Action.READ_AGGREGATES: _GLOBAL, Action.READ_DISPARITY: _GLOBAL},
-    Role.AUDITOR: {Action.READ_AUDIT: _GLOBAL, Action.READ_PRIORITY_OVERSIGHT: _GLOBAL},
+    Role.AUDITOR: {
+        Action.READ_AUDIT: _GLOBAL,
+        Action.READ_PRIORITY_OVERSIGHT: _GLOBAL_AND_ANY_OFFICE,
+    },
     Role.ADMIN: {Action.MANAGE_USERS: _GLOBAL, Action.SWITCH_PRIORITISATION: _GLOBAL},
     Role.SUBJECT: {
         Action.READ_PERSON: frozenset({Relation.OWN_RECORD}),
@@ -163,6 +169,11 @@ class RecordScope:
 
 
 NO_RECORD = RecordScope()
+
+EVERY_OFFICE = "*"
+"""The field office of a record that belongs to every office at once (a ranking run over all
+of them): no user's own office, so only a role the table lets act in other offices reaches
+it."""
 
 
 @dataclass(frozen=True)
