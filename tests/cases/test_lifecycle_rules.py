@@ -99,6 +99,47 @@ def test_a_voluntary_departure_not_confirmed_by_its_deadline_becomes_the_alterna
     assert expired.case.state is S.FINAL_ORDER
 
 
+def _short_voluntary_departure():
+    """Voluntary departure granted by the judge at the end of proceedings with a deadline five
+    days on: the deadline passes well inside the 30-day appeal window."""
+    hearing = in_state(S.IN_PROCEEDINGS)
+    granted = hearing.then(
+        K.VOLUNTARY_DEPARTURE_GRANTED,
+        deadline_on=(hearing.on + dt.timedelta(days=3 + 5)).isoformat(),
+        granted_by="judge_at_conclusion",
+    )
+    assert granted.case.appeal_due_on == granted.on + dt.timedelta(days=30)
+    return granted
+
+
+def test_a_voluntary_departure_does_not_become_final_while_the_appeal_window_is_open():
+    granted = _short_voluntary_departure()
+    with pytest.raises(RuleViolation) as refused:
+        granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=6)
+    assert refused.value.details["rule"] == "appeal_window_open"
+    assert str(granted.case.appeal_due_on) in refused.value.message
+    with pytest.raises(RuleViolation) as on_the_last_day:
+        granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=30)
+    assert on_the_last_day.value.details["rule"] == "appeal_window_open"
+    # Within the window the decision can still be appealed; after it, the alternate order is
+    # final.
+    assert granted.then(K.APPEAL_FILED, days=6, filed_by="respondent").case.has_bar(
+        BarKind.PENDING_APPEAL
+    )
+    expired = granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=31)
+    assert expired.case.state is S.FINAL_ORDER
+    assert expired.case.final_on == granted.on + dt.timedelta(days=31)
+
+
+def test_a_voluntary_departure_under_appeal_does_not_become_final_until_the_appeal_is_decided():
+    appealed = _short_voluntary_departure().then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    with pytest.raises(BarInForce, match="pending_appeal"):
+        appealed.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=60)
+    dismissed = appealed.then(K.APPEAL_DECIDED, days=60, outcome="dismissed")
+    assert dismissed.case.state is S.VOLUNTARY_DEPARTURE
+    assert dismissed.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=1).case.state is S.FINAL_ORDER
+
+
 def test_a_confirmed_departure_closes_a_voluntary_departure_case():
     granted = in_state(S.VOLUNTARY_DEPARTURE)
     departed = granted.then(
