@@ -70,6 +70,23 @@ def test_a_motion_to_rescind_an_in_absentia_order_stays_removal_automatically():
     assert not reopened.case.bars
 
 
+def test_a_motion_to_reopen_waits_while_the_board_has_the_case_on_appeal():
+    appealed = in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    with pytest.raises(BarInForce) as refused:
+        appealed.then(K.MOTION_TO_REOPEN_FILED)
+    assert refused.value.details["bars"] == ["pending_appeal"]
+    assert refused.value.details["rule"] == "bar_blocks_motion_to_reopen_filed"
+    assert "pending_appeal" in refused.value.message
+    # Once the Board has decided, the motion goes to the court and the case can close later.
+    final = appealed.then(K.APPEAL_DECIDED, days=60, outcome="dismissed")
+    reopened = final.then(K.MOTION_TO_REOPEN_FILED).then(
+        K.MOTION_TO_REOPEN_DECIDED, outcome="granted"
+    )
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert reopened.case.bars == ()
+    assert reopened.then(K.CASE_CLOSED, reason="other").case.state is S.CLOSED
+
+
 def test_the_automatic_stay_is_refused_for_an_order_made_in_the_persons_presence():
     final = in_state(S.FINAL_ORDER)
     with pytest.raises(RuleViolation) as refused:
