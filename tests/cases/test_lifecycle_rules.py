@@ -87,6 +87,21 @@ def test_a_motion_to_reopen_waits_while_the_board_has_the_case_on_appeal():
     assert reopened.then(K.CASE_CLOSED, reason="other").case.state is S.CLOSED
 
 
+def test_a_motion_filed_before_an_appeal_is_decided_only_after_the_board_decides():
+    moved = in_state(S.REMOVAL_ORDERED).then(K.MOTION_TO_REOPEN_FILED, days=1)
+    appealed = moved.then(K.APPEAL_FILED, days=1, filed_by="respondent")
+    with pytest.raises(BarInForce) as refused:
+        appealed.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert refused.value.details["bars"] == ["pending_appeal"]
+    assert refused.value.details["rule"] == "bar_blocks_motion_to_reopen_decided"
+    final = appealed.then(K.APPEAL_DECIDED, days=60, outcome="dismissed")
+    assert final.case.state is S.FINAL_ORDER
+    assert final.case.motion_pending
+    reopened = final.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert reopened.case.bars == ()
+
+
 def test_the_automatic_stay_is_refused_for_an_order_made_in_the_persons_presence():
     final = in_state(S.FINAL_ORDER)
     with pytest.raises(RuleViolation) as refused:
