@@ -204,6 +204,19 @@ def test_an_order_becoming_final_while_detained_starts_the_custody_review_clock(
     assert final.case.custody.review_due_on == final.on + dt.timedelta(days=90)
 
 
+def test_a_case_reopened_after_its_final_order_has_no_post_order_custody_review():
+    final = in_absentia_order().then(K.ORDER_BECAME_FINAL, days=1)
+    detained = final.then(K.CUSTODY_BOOKED, facility="Krome")
+    assert "custody_review" in detained.case.deadlines()
+    moved = detained.then(K.MOTION_TO_REOPEN_FILED, automatic_stay=True)
+    reopened = moved.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert reopened.case.custody.status is CustodyStatus.DETAINED
+    assert reopened.case.custody.since_on == detained.on
+    assert reopened.case.custody.review_due_on is None
+    assert "custody_review" not in reopened.case.deadlines()
+
+
 def test_a_person_claiming_citizenship_is_not_detained_until_review():
     claimed = in_state(S.IN_PROCEEDINGS).then(K.CITIZENSHIP_CLAIM_RAISED)
     with pytest.raises(BarInForce, match="citizenship_claim"):

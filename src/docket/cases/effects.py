@@ -227,9 +227,12 @@ def _close(case: Case, on: dt.date, reason: CloseReason) -> Case:
 
 
 def _back_to_proceedings(case: Case) -> Case:
+    # Without a final order there is no post-order custody review: the person stays detained
+    # (or not) as before, but the review date goes, and with it the custody_review deadline.
     return dataclasses.replace(
         case,
         state=S.IN_PROCEEDINGS,
+        custody=dataclasses.replace(case.custody, review_due_on=None),
         decision=None,
         decided_on=None,
         in_absentia=False,
