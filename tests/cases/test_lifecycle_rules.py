@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from docket.cases import legacy
 from docket.cases.events import EventKind
 from docket.cases.model import BarKind, CaseState, CloseReason, CustodyStatus
 from docket.errors import BarInForce, InvalidInput, RuleViolation
-from tests.cases.scenarios import in_absentia_order, in_state
+from tests.cases.scenarios import NOW, Built, in_absentia_order, in_state
 
 K = EventKind
 S = CaseState
@@ -202,6 +203,49 @@ def test_an_order_becoming_final_while_detained_starts_the_custody_review_clock(
     assert detained.case.custody.review_due_on is None
     final = detained.then(K.ORDER_BECAME_FINAL, days=30)
     assert final.case.custody.review_due_on == final.on + dt.timedelta(days=90)
+
+
+def _imported_review(final: Built) -> dt.date | None:
+    """The custody review the import gives a legacy record with ``final``'s dates."""
+    case = final.case
+    assert case.final_on is not None
+    assert case.custody.since_on is not None
+    record = legacy.LegacyCase(
+        case_ref=case.case_ref,
+        field_office=case.field_office,
+        state=case.state,
+        opened_on=case.opened_on,
+        decision=case.decision,
+        charged_on=case.opened_on,
+        decided_on=case.decided_on,
+        final_on=case.final_on,
+        custody="detained",
+        custody_on=case.custody.since_on,
+    )
+    imported = legacy.to_case(
+        record,
+        case_id=case.case_id,
+        person_id=case.person_id,
+        today=NOW.date(),
+        document_ref="LEGACY-1",
+    )
+    return imported.custody.review_due_on
+
+
+def test_a_booking_dated_before_the_order_became_final_is_reviewed_90_days_after_the_order():
+    final = in_state(S.FINAL_ORDER)
+    booked = final.then(K.CUSTODY_BOOKED, days=-40, facility="Krome")  # recorded late
+    assert booked.case.custody.since_on == final.on - dt.timedelta(days=40)
+    assert booked.case.custody.review_due_on == final.on + dt.timedelta(days=90)
+    assert booked.case.custody.review_due_on == _imported_review(booked)
+
+
+def test_an_order_final_before_the_recorded_booking_is_reviewed_90_days_after_the_booking():
+    detained = in_state(S.REMOVAL_ORDERED).then(K.CUSTODY_BOOKED, days=35, facility="Krome")
+    final = detained.then(K.ORDER_BECAME_FINAL, days=-4)  # final on day 31, recorded later
+    assert final.case.final_on == detained.on - dt.timedelta(days=4)
+    assert final.case.custody.review_due_on == detained.on + dt.timedelta(days=90)
+    assert final.case.custody.review_due_on == _imported_review(final)
 
 
 def test_a_case_reopened_after_its_final_order_has_no_post_order_custody_review():
