@@ -328,3 +328,47 @@ def test_checkpoints_of_both_chains_match_an_untouched_database(accessed):
     )
     assert report.is_ok, report.problems
     assert report.checkpoints_checked == 2
+
+
+@pytest.mark.parametrize(
+    ("chain", "held"),
+    [
+        (EVENTS_CHAIN, "though the chain holds 15 links"),
+        (ACCESS_CHAIN, "though the chain holds 4 links"),
+    ],
+)
+def test_a_deleted_chain_head_is_found(accessed, chain, held):
+    assert _verify(accessed).is_ok
+    tamper(accessed.engine, "DELETE FROM chain_heads WHERE chain = :c", params={"c": chain})
+    assert _verify(accessed).problems == [
+        f"{chain} chain: the chain head: missing, {held} (its row in chain_heads was deleted)"
+    ]
+
+
+def test_a_deleted_head_of_an_empty_access_log_is_found(logged):
+    tamper(logged.engine, "DELETE FROM chain_heads WHERE chain = :c", params={"c": ACCESS_CHAIN})
+    assert _verify(logged).problems == [
+        f"{ACCESS_CHAIN} chain: the chain head: missing, on an empty chain "
+        "(its row in chain_heads was deleted)"
+    ]
+
+
+def test_nothing_is_written_to_a_chain_whose_head_was_deleted(accessed):
+    tamper(accessed.engine, "DELETE FROM chain_heads")
+    with pytest.raises(TamperDetected) as refused:
+        record(accessed, "DKT-A-1", K.MEDICAL_HOLD_PLACED, document_ref="D")
+    assert refused.value.details == {"chain": EVENTS_CHAIN, "rule": "chain_head_missing"}
+    assert "chain_heads row was deleted" in refused.value.message
+    entry = AccessEntry(
+        at=accessed.clock.now(),
+        actor="nyc.officer",
+        action="read_case",
+        record_type="case",
+        record_id="case-9",
+        outcome=Outcome.ALLOWED,
+    )
+    with pytest.raises(TamperDetected) as refused_entry:
+        accessed.access_log.record([entry])
+    assert refused_entry.value.details == {"chain": ACCESS_CHAIN, "rule": "chain_head_missing"}
+    assert len(rows(accessed.engine)) == 15
+    assert _verify(accessed).problems[0].startswith("events chain: the chain head: missing")

@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from docket.cases import legacy
 from docket.cases.events import EventKind
 from docket.cases.model import BarKind, CaseState, CloseReason, CustodyStatus
 from docket.errors import BarInForce, InvalidInput, RuleViolation
-from tests.cases.scenarios import in_absentia_order, in_state
+from tests.cases.scenarios import NOW, Built, in_absentia_order, in_state
 
 K = EventKind
 S = CaseState
@@ -70,6 +71,38 @@ def test_a_motion_to_rescind_an_in_absentia_order_stays_removal_automatically():
     assert not reopened.case.bars
 
 
+def test_a_motion_to_reopen_waits_while_the_board_has_the_case_on_appeal():
+    appealed = in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    with pytest.raises(BarInForce) as refused:
+        appealed.then(K.MOTION_TO_REOPEN_FILED)
+    assert refused.value.details["bars"] == ["pending_appeal"]
+    assert refused.value.details["rule"] == "bar_blocks_motion_to_reopen_filed"
+    assert "pending_appeal" in refused.value.message
+    # Once the Board has decided, the motion goes to the court and the case can close later.
+    final = appealed.then(K.APPEAL_DECIDED, days=60, outcome="dismissed")
+    reopened = final.then(K.MOTION_TO_REOPEN_FILED).then(
+        K.MOTION_TO_REOPEN_DECIDED, outcome="granted"
+    )
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert reopened.case.bars == ()
+    assert reopened.then(K.CASE_CLOSED, reason="other").case.state is S.CLOSED
+
+
+def test_a_motion_filed_before_an_appeal_is_decided_only_after_the_board_decides():
+    moved = in_state(S.REMOVAL_ORDERED).then(K.MOTION_TO_REOPEN_FILED, days=1)
+    appealed = moved.then(K.APPEAL_FILED, days=1, filed_by="respondent")
+    with pytest.raises(BarInForce) as refused:
+        appealed.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert refused.value.details["bars"] == ["pending_appeal"]
+    assert refused.value.details["rule"] == "bar_blocks_motion_to_reopen_decided"
+    final = appealed.then(K.APPEAL_DECIDED, days=60, outcome="dismissed")
+    assert final.case.state is S.FINAL_ORDER
+    assert final.case.motion_pending
+    reopened = final.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert reopened.case.bars == ()
+
+
 def test_the_automatic_stay_is_refused_for_an_order_made_in_the_persons_presence():
     final = in_state(S.FINAL_ORDER)
     with pytest.raises(RuleViolation) as refused:
@@ -97,6 +130,47 @@ def test_a_voluntary_departure_not_confirmed_by_its_deadline_becomes_the_alterna
     assert refused.value.details["rule"] == "vd_deadline_not_passed"
     expired = granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=(deadline - granted.on).days + 1)
     assert expired.case.state is S.FINAL_ORDER
+
+
+def _short_voluntary_departure():
+    """Voluntary departure granted by the judge at the end of proceedings with a deadline five
+    days on: the deadline passes well inside the 30-day appeal window."""
+    hearing = in_state(S.IN_PROCEEDINGS)
+    granted = hearing.then(
+        K.VOLUNTARY_DEPARTURE_GRANTED,
+        deadline_on=(hearing.on + dt.timedelta(days=3 + 5)).isoformat(),
+        granted_by="judge_at_conclusion",
+    )
+    assert granted.case.appeal_due_on == granted.on + dt.timedelta(days=30)
+    return granted
+
+
+def test_a_voluntary_departure_does_not_become_final_while_the_appeal_window_is_open():
+    granted = _short_voluntary_departure()
+    with pytest.raises(RuleViolation) as refused:
+        granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=6)
+    assert refused.value.details["rule"] == "appeal_window_open"
+    assert str(granted.case.appeal_due_on) in refused.value.message
+    with pytest.raises(RuleViolation) as on_the_last_day:
+        granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=30)
+    assert on_the_last_day.value.details["rule"] == "appeal_window_open"
+    # Within the window the decision can still be appealed; after it, the alternate order is
+    # final.
+    assert granted.then(K.APPEAL_FILED, days=6, filed_by="respondent").case.has_bar(
+        BarKind.PENDING_APPEAL
+    )
+    expired = granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=31)
+    assert expired.case.state is S.FINAL_ORDER
+    assert expired.case.final_on == granted.on + dt.timedelta(days=31)
+
+
+def test_a_voluntary_departure_under_appeal_does_not_become_final_until_the_appeal_is_decided():
+    appealed = _short_voluntary_departure().then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    with pytest.raises(BarInForce, match="pending_appeal"):
+        appealed.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=60)
+    dismissed = appealed.then(K.APPEAL_DECIDED, days=60, outcome="dismissed")
+    assert dismissed.case.state is S.VOLUNTARY_DEPARTURE
+    assert dismissed.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=1).case.state is S.FINAL_ORDER
 
 
 def test_a_confirmed_departure_closes_a_voluntary_departure_case():
@@ -129,6 +203,62 @@ def test_an_order_becoming_final_while_detained_starts_the_custody_review_clock(
     assert detained.case.custody.review_due_on is None
     final = detained.then(K.ORDER_BECAME_FINAL, days=30)
     assert final.case.custody.review_due_on == final.on + dt.timedelta(days=90)
+
+
+def _imported_review(final: Built) -> dt.date | None:
+    """The custody review the import gives a legacy record with ``final``'s dates."""
+    case = final.case
+    assert case.final_on is not None
+    assert case.custody.since_on is not None
+    record = legacy.LegacyCase(
+        case_ref=case.case_ref,
+        field_office=case.field_office,
+        state=case.state,
+        opened_on=case.opened_on,
+        decision=case.decision,
+        charged_on=case.opened_on,
+        decided_on=case.decided_on,
+        final_on=case.final_on,
+        custody="detained",
+        custody_on=case.custody.since_on,
+    )
+    imported = legacy.to_case(
+        record,
+        case_id=case.case_id,
+        person_id=case.person_id,
+        today=NOW.date(),
+        document_ref="LEGACY-1",
+    )
+    return imported.custody.review_due_on
+
+
+def test_a_booking_dated_before_the_order_became_final_is_reviewed_90_days_after_the_order():
+    final = in_state(S.FINAL_ORDER)
+    booked = final.then(K.CUSTODY_BOOKED, days=-40, facility="Krome")  # recorded late
+    assert booked.case.custody.since_on == final.on - dt.timedelta(days=40)
+    assert booked.case.custody.review_due_on == final.on + dt.timedelta(days=90)
+    assert booked.case.custody.review_due_on == _imported_review(booked)
+
+
+def test_an_order_final_before_the_recorded_booking_is_reviewed_90_days_after_the_booking():
+    detained = in_state(S.REMOVAL_ORDERED).then(K.CUSTODY_BOOKED, days=35, facility="Krome")
+    final = detained.then(K.ORDER_BECAME_FINAL, days=-4)  # final on day 31, recorded later
+    assert final.case.final_on == detained.on - dt.timedelta(days=4)
+    assert final.case.custody.review_due_on == detained.on + dt.timedelta(days=90)
+    assert final.case.custody.review_due_on == _imported_review(final)
+
+
+def test_a_case_reopened_after_its_final_order_has_no_post_order_custody_review():
+    final = in_absentia_order().then(K.ORDER_BECAME_FINAL, days=1)
+    detained = final.then(K.CUSTODY_BOOKED, facility="Krome")
+    assert "custody_review" in detained.case.deadlines()
+    moved = detained.then(K.MOTION_TO_REOPEN_FILED, automatic_stay=True)
+    reopened = moved.then(K.MOTION_TO_REOPEN_DECIDED, outcome="granted")
+    assert reopened.case.state is S.IN_PROCEEDINGS
+    assert reopened.case.custody.status is CustodyStatus.DETAINED
+    assert reopened.case.custody.since_on == detained.on
+    assert reopened.case.custody.review_due_on is None
+    assert "custody_review" not in reopened.case.deadlines()
 
 
 def test_a_person_claiming_citizenship_is_not_detained_until_review():

@@ -123,6 +123,24 @@ def test_audit_verify_passes_then_names_the_tampered_event(run, imported, databa
     assert "event 2: contents do not match its hash" in failed.stderr
 
 
+def test_a_deleted_chain_head_fails_verify_and_refuses_writes_in_one_line(
+    run, imported, database_url
+):
+    from docket.storage.engine import make_engine
+
+    engine = make_engine(database_url)
+    tamper(engine, "DELETE FROM chain_heads WHERE chain = 'events'")
+    engine.dispose()
+    failed = run("audit", "verify")
+    assert failed.exit_code == 1
+    assert "events chain: the chain head: missing" in failed.stderr
+    refused = run("case", "record", "DKT-2", "medical_hold_placed", "--document", "D")
+    assert refused.exit_code == 1
+    assert refused.stderr.count("\n") == 1
+    assert "[tamper_detected]" in refused.stderr
+    assert "events chain has no head" in refused.stderr
+
+
 def test_audit_checkpoint_then_verify_against_it(run, imported, tmp_path):
     out = tmp_path / "checkpoint.json"
     made = run("audit", "checkpoint", "--out", str(out))

@@ -139,9 +139,12 @@ def walk(
         expected_seq += 1
     length = expected_seq - 1
     finding = None
-    if recorded_head is not None and (
-        recorded_head.length != length or recorded_head.head_hash != prev
-    ):
+    if recorded_head is None:
+        # Migrations make every chain's head row and nothing deletes it: its absence is
+        # tampering even on an empty chain, and no write can be chained without it.
+        held = f"though the chain holds {length} links" if length else "on an empty chain"
+        finding = Finding(chain, None, f"missing, {held} (its row in chain_heads was deleted)")
+    elif recorded_head.length != length or recorded_head.head_hash != prev:
         finding = Finding(
             chain,
             length + 1 if recorded_head.length > length else None,

@@ -17,11 +17,16 @@ ENFORCEMENT_ACTIONS = frozenset({EventKind.REMOVAL_SCHEDULED, EventKind.REMOVAL_
 """Actions that move a person towards removal; every bar blocks all of them."""
 
 BLOCKS: Mapping[BarKind, frozenset[EventKind]] = {
-    # An appeal suspends the decision: it cannot become final, nor the case close on it.
+    # An appeal suspends the decision: it cannot become final, nor the case close on it. The
+    # Board has the case meanwhile, so the immigration court neither takes nor decides a motion
+    # to reopen it (8 CFR 1003.23(b)(1)); granted, such a motion would leave the appeal pending
+    # for ever. A motion filed before the appeal waits for the Board's decision.
     BarKind.PENDING_APPEAL: ENFORCEMENT_ACTIONS
     | {
         EventKind.ORDER_BECAME_FINAL,
         EventKind.VOLUNTARY_DEPARTURE_EXPIRED,
+        EventKind.MOTION_TO_REOPEN_FILED,
+        EventKind.MOTION_TO_REOPEN_DECIDED,
         EventKind.CASE_CLOSED,
     },
     BarKind.STAY_OF_REMOVAL: ENFORCEMENT_ACTIONS,

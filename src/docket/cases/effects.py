@@ -23,7 +23,7 @@ from docket.cases.model import (
     FactKind,
     ReleaseMode,
 )
-from docket.cases.table import CUSTODY_REVIEW_DAYS, POST_ORDER_STATES, TABLE, appeal_due_on
+from docket.cases.table import POST_ORDER_STATES, TABLE, appeal_due_on, custody_review_due_on
 
 K = EventKind
 S = CaseState
@@ -126,7 +126,7 @@ def _enter_final(case: Case, event: Event) -> Case:
     custody = case.custody
     if custody.status is CustodyStatus.DETAINED:
         custody = dataclasses.replace(
-            custody, review_due_on=on + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+            custody, review_due_on=custody_review_due_on(custody.since_on or on, on)
         )
     final = final_order_fact(
         case_ref=case.case_ref,
@@ -227,9 +227,12 @@ def _close(case: Case, on: dt.date, reason: CloseReason) -> Case:
 
 
 def _back_to_proceedings(case: Case) -> Case:
+    # Without a final order there is no post-order custody review: the person stays detained
+    # (or not) as before, but the review date goes, and with it the custody_review deadline.
     return dataclasses.replace(
         case,
         state=S.IN_PROCEEDINGS,
+        custody=dataclasses.replace(case.custody, review_due_on=None),
         decision=None,
         decided_on=None,
         in_absentia=False,
@@ -264,8 +267,10 @@ def _motion_decided(case: Case, event: Event) -> Case:
 
 
 def _custody_booked(case: Case, event: Event) -> Case:
+    # A booking recorded after the order became final may be dated before it: the review is
+    # then due 90 days after the order became final, as the import computes it.
     review = (
-        event.occurred_on + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+        custody_review_due_on(event.occurred_on, case.final_on or event.occurred_on)
         if case.state in POST_ORDER_STATES
         else None
     )

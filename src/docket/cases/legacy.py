@@ -30,9 +30,9 @@ from docket.cases.model import (
 )
 from docket.cases.table import (
     APPEAL_WINDOW_DAYS,
-    CUSTODY_REVIEW_DAYS,
     POST_ORDER_STATES,
     appeal_due_on,
+    custody_review_due_on,
 )
 from docket.errors import InvalidInput
 
@@ -263,8 +263,7 @@ def _custody(record: LegacyCase, state: CaseState) -> Custody:
     if record.custody == "detained":
         review = None
         if state in POST_ORDER_STATES:
-            start = max(record.custody_on, record.final_on or record.custody_on)
-            review = start + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+            review = custody_review_due_on(record.custody_on, record.final_on or record.custody_on)
         return Custody(
             status=CustodyStatus.DETAINED, since_on=record.custody_on, review_due_on=review
         )

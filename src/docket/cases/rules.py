@@ -88,6 +88,16 @@ def _guard_vd_expired(case: Case, data: Data, on: dt.date) -> None:
             "vd_deadline_not_passed",
             case,
         )
+    # The alternate order is a removal order like any other: it becomes final only once the
+    # appeal window has passed (a pending appeal is refused by its bar, bars.BLOCKS).
+    if case.appeal_due_on is not None and on <= case.appeal_due_on:
+        raise _rule(
+            "the voluntary departure cannot turn into the alternate removal order while the "
+            f"decision can still be appealed: the {APPEAL_WINDOW_DAYS}-day appeal window is "
+            f"open until {case.appeal_due_on}",
+            "appeal_window_open",
+            case,
+        )
 
 
 def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:

@@ -49,6 +49,14 @@ def appeal_due_on(
 CUSTODY_REVIEW_DAYS = 90
 """8 CFR 241.4(k): custody is reviewed before the 90-day removal period ends."""
 
+
+def custody_review_due_on(detained_on: dt.date, final_on: dt.date) -> dt.date:
+    """The post-order custody review date of a person detained since ``detained_on`` under an
+    order final on ``final_on``: 90 days after the later of the two, whichever was recorded
+    first (the import and the lifecycle both ask here)."""
+    return max(detained_on, final_on) + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+
+
 PROTECTED_STATUSES = (
     "asylum_pending",
     "tps",

@@ -14,6 +14,7 @@ from docket.audit.chain import chain_hash, link_body
 from docket.cases.snapshot import canonical_json
 from docket.storage import driver
 from docket.storage import schema as t
+from docket.storage.chain_heads import lock_head, move_head
 from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import instant_text
 
@@ -33,14 +34,8 @@ def access_values(entry: AccessEntry) -> dict[str, Any]:
     }
 
 
-_ACCESS_HEAD = driver.Statement.of(
-    "SELECT length, head_hash FROM chain_heads WHERE chain = %s", postgresql_suffix="FOR UPDATE"
-)
 _INSERT_ACCESS = driver.Statement.insert(
     "access_log", ("seq", *ACCESS_COLUMNS, "prev_hash", "hash")
-)
-_SET_ACCESS_HEAD = driver.Statement.of(
-    "UPDATE chain_heads SET length = %s, head_hash = %s WHERE chain = %s"
 )
 # Every API request appends here: the driver's cursor, not Core (see storage.driver).
 
@@ -49,8 +44,7 @@ def append_access(connection: sa.Connection, entries: Sequence[AccessEntry]) -> 
     """Chain ``entries`` onto the access log within ``connection``'s transaction."""
     if not entries:
         return
-    length, prev = driver.run(connection, _ACCESS_HEAD, (ACCESS_CHAIN,)).fetchone()
-    length, prev = int(length), str(prev)
+    length, prev = lock_head(connection, ACCESS_CHAIN)
     rows = []
     for entry in entries:
         length += 1
@@ -59,7 +53,7 @@ def append_access(connection: sa.Connection, entries: Sequence[AccessEntry]) -> 
         rows.append((length, *[values[name] for name in ACCESS_COLUMNS], prev, digest))
         prev = digest
     driver.run_many(connection, _INSERT_ACCESS, rows)
-    driver.run(connection, _SET_ACCESS_HEAD, (length, prev, ACCESS_CHAIN))
+    move_head(connection, ACCESS_CHAIN, length, prev)
 
 
 class _Ticket:

@@ -22,6 +22,7 @@ from docket.errors import VersionConflict
 from docket.storage import driver
 from docket.storage import schema as t
 from docket.storage.case_reads import SqlReadTransaction
+from docket.storage.chain_heads import lock_head, move_head
 from docket.storage.rows import (
     BAR_COLUMNS,
     CASE_COLUMNS,
@@ -72,12 +73,6 @@ _SAVE_PERSON = (
 
 # What every command runs, on the driver's cursor (see storage.driver): the chain head locked
 # and moved on, the idempotency key looked up and kept, the case saved over its version.
-_EVENTS_HEAD = driver.Statement.of(
-    "SELECT length, head_hash FROM chain_heads WHERE chain = %s", postgresql_suffix="FOR UPDATE"
-)
-_SET_HEAD = driver.Statement.of(
-    "UPDATE chain_heads SET length = %s, head_hash = %s WHERE chain = %s"
-)
 _COMMAND = driver.Statement.of(
     "SELECT request_hash, result, recorded_at FROM commands WHERE idempotency_key = %s"
 )
@@ -109,9 +104,7 @@ class SqlWriteTransaction(SqlReadTransaction):
 
     def __init__(self, connection: sa.Connection) -> None:
         super().__init__(connection)
-        # The head row is made by the first migration, so this lock always has a row to hold.
-        length, head_hash = driver.run(connection, _EVENTS_HEAD, (EVENTS_CHAIN,)).fetchone()
-        self._length, self._head_hash = int(length), str(head_hash)
+        self._length, self._head_hash = lock_head(connection, EVENTS_CHAIN)
         self._appended = False
         self._postgresql = connection.dialect.name == "postgresql"
 
@@ -329,4 +322,4 @@ class SqlWriteTransaction(SqlReadTransaction):
         """Record the new chain head; called just before commit."""
         if not self._appended:
             return
-        driver.run(self.connection, _SET_HEAD, (self._length, self._head_hash, EVENTS_CHAIN))
+        move_head(self.connection, EVENTS_CHAIN, self._length, self._head_hash)
