@@ -1,5 +1,5 @@
 """``docket departures import`` of files the CSV itself gets wrong: bytes that are not UTF-8, a
-quote left open at the end, a header naming a column twice."""
+quote left open at the end, a header naming a column twice, a row repeating a refused one."""
 
 from __future__ import annotations
 
@@ -47,3 +47,17 @@ def test_a_header_naming_a_column_twice_refuses_the_file(run, tmp_path):
         result.output
     )
     assert "unique departures: 0" in run("departures", "metrics").output
+
+
+def test_a_row_repeating_a_row_rejected_as_a_conflict_is_rejected_too(run, tmp_path):
+    first = _write(tmp_path, HEADER + _row(1), "first.csv")
+    assert run("departures", "import", first, "--source", "exit_record").exit_code == 0
+    changed = _row(1).replace(b"2020-03-01", b"2020-03-09")
+    again = _write(tmp_path, HEADER + changed + changed + _row(2), "again.csv")
+    result = run("departures", "import", again, "--source", "exit_record")
+    assert result.exit_code == 1
+    assert "rows read: 3; accepted: 1; duplicates: 0; rejected: 2" in result.output
+    assert "row 2, column source_record_id: already received with different content" in (
+        result.output
+    )
+    assert "row 3, column source_record_id: repeats row 2, rejected" in result.output

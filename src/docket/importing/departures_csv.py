@@ -55,6 +55,7 @@ def import_departures(
     result = DepartureImport()
     today = clock.now().date()
     seen: dict[tuple[str, str], tuple[int, str]] = {}
+    repeats: list[tuple[int, int]] = []  # (line, the earlier line it repeats)
     batch: list[tuple[int, Parsed]] = []
     for line, row in _rows(path, result):
         result.rows += 1
@@ -73,7 +74,7 @@ def import_departures(
         earlier = seen.get(parsed.report.key)
         if earlier is not None:  # the same report twice in the file
             if earlier[1] == parsed.report.content_hash():
-                result.duplicates += 1
+                repeats.append((line, earlier[0]))  # counted once the earlier row is taken
             else:
                 result.rejected.append(
                     RowError(
@@ -90,8 +91,26 @@ def import_departures(
             _take(store, clock, actor, batch, result, progress)
             batch = []
     _take(store, clock, actor, batch, result, progress)
+    _count_repeats(repeats, result)
     result.rejected.sort(key=lambda error: error.row)
     return result
+
+
+def _count_repeats(repeats: list[tuple[int, int]], result: DepartureImport) -> None:
+    """A row repeating an earlier row of the file is a duplicate of it, and rejected as it
+    was when it was (its key received before with other content)."""
+    rejected = {error.row for error in result.rejected}
+    for line, earlier in repeats:
+        if earlier in rejected:
+            result.rejected.append(
+                RowError(
+                    line,
+                    "source_record_id",
+                    f"repeats row {earlier}, rejected: already received with different content",
+                )
+            )
+        else:
+            result.duplicates += 1
 
 
 def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, str] | RowError]]:
