@@ -154,6 +154,39 @@ def _check_appeal(record: LegacyCase) -> None:
         raise _bad("appeal_filed_on", f"must be within {APPEAL_WINDOW_DAYS} days of decided_on")
 
 
+def _check_final(record: LegacyCase) -> None:
+    """The order became final, and removal was scheduled, only when the lifecycle lets them:
+    after the appeal window of an order not appealed, after the voluntary-departure deadline
+    of the alternate order, once the order was final."""
+    final_on, decided_on = record.final_on, record.decided_on
+    if final_on is None or decided_on is None:
+        return
+    if record.decision is Decision.REMOVAL_ORDERED and record.appeal_filed_on is None:
+        last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
+        if last_day is not None and final_on <= last_day:
+            raise _bad(
+                "final_on",
+                f"{final_on} is within the {APPEAL_WINDOW_DAYS}-day appeal window (until "
+                f"{last_day}): an order not appealed becomes final only after it",
+            )
+    if record.appeal_filed_on is not None and final_on < record.appeal_filed_on:
+        raise _bad("final_on", f"{final_on} is before appeal_filed_on ({record.appeal_filed_on})")
+    deadline = record.vd_deadline_on
+    if record.decision is Decision.VOLUNTARY_DEPARTURE and deadline and final_on <= deadline:
+        raise _bad(
+            "final_on",
+            f"{final_on} is not after vd_deadline_on ({deadline}): the alternate order takes "
+            "effect only once the deadline has passed",
+        )
+    scheduled = record.removal_scheduled_for
+    if scheduled is not None and scheduled < final_on:
+        raise _bad(
+            "removal_scheduled_for",
+            f"{scheduled} is before final_on ({final_on}): removal is scheduled only under a "
+            "final order",
+        )
+
+
 def _check_bars(record: LegacyCase) -> None:
     """Bars that only a pending appeal or motion holds up: the case must be where one can be
     pending, so that the move deciding it can lift the bar."""
@@ -218,6 +251,7 @@ def to_case(
     _check_state_dates(record)
     _check_decision(record)
     _check_appeal(record)
+    _check_final(record)
     _check_bars(record)
     state = record.state
     bar_kinds = set(record.bars)

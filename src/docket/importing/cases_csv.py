@@ -198,6 +198,9 @@ def _prepare_row(
     document_ref = document_ref_of(file_name, line)
     try:
         row = parse_row(fields, line=line, person_id=PersonId(new_id()))
+        born = row.person.date_of_birth
+        if born is not None and born > recorded_at.date():
+            raise RowRefused("date_of_birth", f"{born} is in the future")
         case = legacy.to_case(
             row.record,
             case_id=CaseId(new_id()),
