@@ -77,3 +77,11 @@ def test_a_header_naming_a_column_twice_or_not_utf8_refuses_the_file(
     with pytest.raises(InvalidInput, match=message):
         _import(docket, path)
     assert _refs(docket) == []
+
+
+def test_unnamed_columns_however_many_are_no_column_named_twice(docket, tmp_path):
+    path = write_rows(tmp_path / "cases.csv", _rows(2))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line + ",," for line in lines), encoding="utf-8")
+    report = _import(docket, path)
+    assert (report.errors, report.cases_imported) == ([], 2)

@@ -144,7 +144,8 @@ class CsvFile:
                 f"{name}: the header row is not UTF-8 text; nothing was imported",
                 details={"file": str(self.path)},
             )
-        twice = sorted({c for c in self.header if self.header.count(c) > 1})
+        # Unnamed columns (a spreadsheet's trailing commas) are never read: no value is lost.
+        twice = sorted({c for c in self.header if c and self.header.count(c) > 1})
         if twice:
             raise InvalidInput(
                 f"{name}: the header names column {', '.join(twice)} more than once; "
