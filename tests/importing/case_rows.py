@@ -29,7 +29,7 @@ GOOD = {
     "opened_on": "2024-02-01",
     "charged_on": "2024-02-10",
     "decided_on": "2025-06-01",
-    "final_on": "2025-07-01",
+    "final_on": "2025-07-02",
     "custody": "detained",
     "custody_on": "2025-08-01",
     "bars": "stay_of_removal",

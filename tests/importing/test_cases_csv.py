@@ -81,7 +81,7 @@ def test_a_case_imported_past_its_final_order_carries_the_order_as_a_fact(docket
     final = show_case(uow=docket.uow, case_ref="DKT-00000001")
     (fact,) = final.case.facts
     imported = final.events[0]
-    assert (fact.kind, fact.on) == (FactKind.FINAL_ORDER, dt.date(2025, 7, 1))
+    assert (fact.kind, fact.on) == (FactKind.FINAL_ORDER, dt.date(2025, 7, 2))
     assert fact.fact_id == "DKT-00000001/F1"
     assert fact.event_id == f"{imported.stream_id}@1"
     assert fact.document_ref == imported.document_ref

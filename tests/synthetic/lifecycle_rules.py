@@ -144,8 +144,10 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
     executed = state == "closed" and reason == "removal_executed"
     rule((final is not None) == (state in AFTER_ORDER or executed), "final_on")
     if final is not None and decision == "removal_ordered" and decided:
-        if appeal is None:
+        if appeal is None and row["in_absentia"] == "true":
             rule(final == decided + dt.timedelta(days=30), "final_on is not decided + 30")
+        elif appeal is None:  # final the day after the last day to appeal
+            rule(final == decided + dt.timedelta(days=31), "final_on is not decided + 31")
         else:
             rule(final > appeal, "final before the appeal was dismissed")
     if state == "removal_scheduled":

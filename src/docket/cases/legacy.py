@@ -31,6 +31,7 @@ from docket.cases.model import (
 from docket.cases.table import (
     APPEAL_WINDOW_DAYS,
     POST_ORDER_STATES,
+    REOPENABLE_STATES,
     appeal_due_on,
     custody_review_due_on,
 )
@@ -153,6 +154,60 @@ def _check_appeal(record: LegacyCase) -> None:
         raise _bad("appeal_filed_on", f"must be within {APPEAL_WINDOW_DAYS} days of decided_on")
 
 
+def _check_final(record: LegacyCase) -> None:
+    """The order became final, and removal was scheduled, only when the lifecycle lets them:
+    after the appeal window of an order not appealed, after the voluntary-departure deadline
+    of the alternate order, once the order was final."""
+    final_on, decided_on = record.final_on, record.decided_on
+    if final_on is None or decided_on is None:
+        return
+    if record.decision is Decision.REMOVAL_ORDERED and record.appeal_filed_on is None:
+        last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
+        if last_day is not None and final_on <= last_day:
+            raise _bad(
+                "final_on",
+                f"{final_on} is within the {APPEAL_WINDOW_DAYS}-day appeal window (until "
+                f"{last_day}): an order not appealed becomes final only after it",
+            )
+    if record.appeal_filed_on is not None and final_on < record.appeal_filed_on:
+        raise _bad("final_on", f"{final_on} is before appeal_filed_on ({record.appeal_filed_on})")
+    deadline = record.vd_deadline_on
+    if record.decision is Decision.VOLUNTARY_DEPARTURE and deadline and final_on <= deadline:
+        raise _bad(
+            "final_on",
+            f"{final_on} is not after vd_deadline_on ({deadline}): the alternate order takes "
+            "effect only once the deadline has passed",
+        )
+    scheduled = record.removal_scheduled_for
+    if scheduled is not None and scheduled < final_on:
+        raise _bad(
+            "removal_scheduled_for",
+            f"{scheduled} is before final_on ({final_on}): removal is scheduled only under a "
+            "final order",
+        )
+
+
+def _check_bars(record: LegacyCase) -> None:
+    """Bars that only a pending appeal or motion holds up: the case must be where one can be
+    pending, so that the move deciding it can lift the bar."""
+    state = record.state
+    if BarKind.PENDING_APPEAL in record.bars and state not in DECIDED_STATES:
+        raise _bad(
+            "bars",
+            f"pending_appeal cannot stand in state {state.value}: an appeal is pending only "
+            "against a decision not yet final "
+            f"({', '.join(sorted(s.value for s in DECIDED_STATES))})",
+        )
+    reopenable = state in REOPENABLE_STATES and record.decision is Decision.REMOVAL_ORDERED
+    if BarKind.MOTION_TO_REOPEN_STAY in record.bars and not reopenable:
+        raise _bad(
+            "bars",
+            f"motion_to_reopen_stay cannot stand in state {state.value}: it stays a removal "
+            "order while a motion to reopen it is pending (decision removal_ordered, in state "
+            "removal_ordered, final_order or removal_scheduled)",
+        )
+
+
 def _check_state_dates(record: LegacyCase) -> None:
     state = record.state
     if state not in (S.IDENTIFIED, S.CLOSED):
@@ -196,6 +251,8 @@ def to_case(
     _check_state_dates(record)
     _check_decision(record)
     _check_appeal(record)
+    _check_final(record)
+    _check_bars(record)
     state = record.state
     bar_kinds = set(record.bars)
     appeal_pending = record.appeal_filed_on is not None and state in DECIDED_STATES
@@ -252,6 +309,8 @@ def to_case(
         closed_on=record.closed_on,
         close_reason=record.close_reason,
         bars=bars,
+        # The stay stands while its motion is pending: the motion's decision lifts it.
+        motion_pending=BarKind.MOTION_TO_REOPEN_STAY in bar_kinds,
         custody=_custody(record, state),
         facts=facts,
     )

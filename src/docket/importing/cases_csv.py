@@ -33,12 +33,12 @@ from docket.cases.model import CaseId, Person, PersonId
 from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
 from docket.errors import InvalidInput
 from docket.importing.csv_batches import (
-    MAX_QUOTED_LINES,
     CsvFile,
     Lines,
     RawBatch,
     TextBatch,
     records,
+    refusal,
 )
 from docket.importing.rows import (
     COLUMNS,
@@ -144,16 +144,8 @@ def import_cases(
             if progress is not None:
                 progress(batch.size)
     if source.unclosed is not None:
-        line, column, read_to = source.unclosed
-        report.errors.append(
-            RowError(
-                line,
-                column,
-                f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} lines "
-                "or by the end of the file (a quote character missing?); the file was read up "
-                f"to line {read_to} only",
-            )
-        )
+        unclosed = source.unclosed
+        report.errors.append(RowError(unclosed.line, unclosed.column, unclosed.reason))
     report.errors.sort(key=lambda error: error.row)
     return report
 
@@ -173,6 +165,10 @@ def prepare_batch(
     errors: list[RowError] = []
     with collector.paused():
         for first_line, line, fields in batch:
+            refused = refusal(header, fields)
+            if refused is not None:
+                errors.append(RowError(line, *refused))
+                continue
             outcome = _prepare_row(
                 first_line,
                 line,
@@ -202,6 +198,9 @@ def _prepare_row(
     document_ref = document_ref_of(file_name, line)
     try:
         row = parse_row(fields, line=line, person_id=PersonId(new_id()))
+        born = row.person.date_of_birth
+        if born is not None and born > recorded_at.date():
+            raise RowRefused("date_of_birth", f"{born} is in the future")
         case = legacy.to_case(
             row.record,
             case_id=CaseId(new_id()),

@@ -8,6 +8,11 @@ last line. A quoted field may hold line breaks, but one still open :data:`MAX_QU
 lines after it opened, or at the end of the file, is taken for a missing quote character: the
 batches end before its record (``CsvFile.unclosed`` says where), instead of the rest of the file
 becoming one record, gathered in memory and refused as one row.
+
+Bytes that are not UTF-8 do not stop the reading: they are read as lone surrogates
+(``surrogateescape``), and :func:`refusal` refuses the record holding them, as it refuses a
+record with more fields than the header has columns. A header that is not UTF-8 text or names a
+column twice refuses the file.
 """
 
 from __future__ import annotations
@@ -36,15 +41,42 @@ class TextBatch(NamedTuple):
 
 def records(batch: TextBatch) -> RawBatch:
     """The non-empty records of ``batch``, parsed as ``csv.reader`` parses the whole file."""
+    return list(each_record(batch))
+
+
+def each_record(batch: TextBatch) -> Iterator[tuple[int, int, list[str]]]:
+    """The items of :func:`records`, one at a time (``csv.Error`` where one is unreadable)."""
     reader = csv.reader(io.StringIO(batch.text, newline=""))
     before = batch.first_line - 1
-    out: RawBatch = []
     previous = 0
     for fields in reader:
         if fields:
-            out.append((before + previous + 1, before + reader.line_num, fields))
+            yield (before + previous + 1, before + reader.line_num, fields)
         previous = reader.line_num
-    return out
+
+
+def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | None:
+    """(column, reason) refusing a record whose fields cannot be read as the header's columns:
+    more fields than the header has columns, or bytes that are not UTF-8 text."""
+    if len(fields) > len(header):
+        return header[-1], (
+            f"{len(fields)} fields, the header has {len(header)}: a comma in an unquoted value?"
+        )
+    try:
+        "".join(fields).encode("utf-8")
+    except UnicodeEncodeError:
+        for column, value in zip(header, fields, strict=False):
+            if not _is_text(value):
+                return column, "not UTF-8 text"
+    return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: a byte that was not UTF-8
+        return False
+    return True
 
 
 class Lines:
@@ -69,6 +101,15 @@ class Unclosed(NamedTuple):
     read_to: int
     """The last line read into batches: the line before the record it is part of."""
 
+    @property
+    def reason(self) -> str:
+        """Why its record is refused."""
+        return (
+            f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} lines "
+            "or by the end of the file (a quote character missing?); the file was read up "
+            f"to line {self.read_to} only"
+        )
+
 
 class CsvFile:
     """Context manager yielding a file's :class:`TextBatch` es of about ``size`` records, after
@@ -84,19 +125,39 @@ class CsvFile:
 
     def __enter__(self) -> Iterator[TextBatch]:
         try:
-            self.handle = self.path.open(newline="", encoding="utf-8-sig")
+            self.handle = self.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
         except OSError as exc:
             raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from exc
         reader = csv.reader(self.handle)  # reads the handle line by line: no read-ahead
-        self.header = tuple(next(reader, []))
+        try:
+            self.header = tuple(next(reader, []))
+            self._check_header()
+        except BaseException:
+            self.handle.close()
+            raise
+        return self._batches(self.handle, reader.line_num + 1)
+
+    def _check_header(self) -> None:
+        name = self.path.name
+        if not all(_is_text(column) for column in self.header):
+            raise InvalidInput(
+                f"{name}: the header row is not UTF-8 text; nothing was imported",
+                details={"file": str(self.path)},
+            )
+        # Unnamed columns (a spreadsheet's trailing commas) are never read: no value is lost.
+        twice = sorted({c for c in self.header if c and self.header.count(c) > 1})
+        if twice:
+            raise InvalidInput(
+                f"{name}: the header names column {', '.join(twice)} more than once; "
+                "nothing was imported",
+                details={"duplicate_columns": twice},
+            )
         missing = [column for column in self.required if column not in self.header]
         if missing:
-            self.handle.close()
             raise InvalidInput(
-                f"{self.path.name}: missing columns {', '.join(missing)}; nothing was imported",
+                f"{name}: missing columns {', '.join(missing)}; nothing was imported",
                 details={"missing_columns": missing},
             )
-        return self._batches(self.handle, reader.line_num + 1)
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()

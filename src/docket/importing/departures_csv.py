@@ -14,14 +14,13 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from docket.cases.ports import Clock
 from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.service import Outcome, accept_reports
 from docket.errors import InvalidInput
-from docket.importing.csv_batches import MAX_QUOTED_LINES
+from docket.importing.csv_batches import CsvFile, each_record, refusal
 from docket.importing.rows import RowError
 
 BATCH = 500
@@ -56,11 +55,12 @@ def import_departures(
     result = DepartureImport()
     today = clock.now().date()
     seen: dict[tuple[str, str], tuple[int, str]] = {}
+    repeats: list[tuple[int, int]] = []  # (line, the earlier line it repeats)
     batch: list[tuple[int, Parsed]] = []
     for line, row in _rows(path, result):
         result.rows += 1
-        if row is None:
-            result.rejected.append(RowError(line, "", "more fields than the header has columns"))
+        if isinstance(row, RowError):
+            result.rejected.append(row)
             _advance(progress)
             continue
         try:
@@ -74,7 +74,7 @@ def import_departures(
         earlier = seen.get(parsed.report.key)
         if earlier is not None:  # the same report twice in the file
             if earlier[1] == parsed.report.content_hash():
-                result.duplicates += 1
+                repeats.append((line, earlier[0]))  # counted once the earlier row is taken
             else:
                 result.rejected.append(
                     RowError(
@@ -91,71 +91,87 @@ def import_departures(
             _take(store, clock, actor, batch, result, progress)
             batch = []
     _take(store, clock, actor, batch, result, progress)
+    _count_repeats(repeats, result)
+    result.rejected.sort(key=lambda error: error.row)
     return result
 
 
-_EXTRA = "\x00extra"
-
-
-def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, str] | None]]:
-    """(line, the row's known columns), or (line, ``None``) for a row with more fields than
-    the header has columns."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle, restkey=_EXTRA)
-        header = reader.fieldnames
-        if not header:
-            raise InvalidInput(f"{path.name}: no header row", details={"file": str(path)})
-        missing = [c for c in ("source_record_id", "departed_on") if c not in header]
-        if not ({"given_name", "family_name"} & set(header)):
-            missing.append("given_name or family_name")
-        if missing:
-            raise InvalidInput(
-                f"{path.name}: required columns missing: {', '.join(missing)}",
-                details={"file": str(path), "missing": missing},
-            )
-        unknown = [c for c in header if c not in FIELDS]
-        if unknown:
-            result.warnings.append(f"columns ignored (unknown): {', '.join(unknown)}")
-        read_to = reader.line_num
-        while True:
-            try:
-                row = next(reader, None)
-            except csv.Error as exc:
-                why = f"not readable as CSV ({exc})"
-                if "field larger than field limit" in str(exc):
-                    why += ": a quoted field opens here and runs on (a quote character missing?)"
-                result.rejected.append(_stopped(read_to, why))
-                return
-            if row is None:
-                return
-            if _line_breaks(row) >= MAX_QUOTED_LINES:
-                why = (
-                    f"a quoted field opens here and is not closed within {MAX_QUOTED_LINES} "
-                    "lines (a quote character missing?)"
+def _count_repeats(repeats: list[tuple[int, int]], result: DepartureImport) -> None:
+    """A row repeating an earlier row of the file is a duplicate of it, and rejected as it
+    was when it was (its key received before with other content)."""
+    rejected = {error.row for error in result.rejected}
+    for line, earlier in repeats:
+        if earlier in rejected:
+            result.rejected.append(
+                RowError(
+                    line,
+                    "source_record_id",
+                    f"repeats row {earlier}, rejected: already received with different content",
                 )
-                result.rejected.append(_stopped(read_to, why))
-                return
-            read_to = reader.line_num
-            if _EXTRA in row:
-                yield reader.line_num, None
-                continue
-            yield reader.line_num, {k: v for k, v in row.items() if k in FIELDS}
+            )
+        else:
+            result.duplicates += 1
 
 
-def _line_breaks(row: dict[str, Any]) -> int:
-    """Line breaks inside the fields of ``row`` (the fields past the header's in a list)."""
-    values = [*row.values(), *(row.get(_EXTRA) or [])]
-    return sum(value.count("\n") for value in values if isinstance(value, str))
+def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """(line, the row's known columns), or (line, its refusal) for a record that cannot be read
+    as the header's columns (:func:`csv_batches.refusal`). Where the file cannot be read on (a
+    quote never closed, a field past CSV's size limit), the refusal goes to ``result`` and the
+    rows end."""
+    source = CsvFile(path, size=BATCH, required=())
+    with source as batches:
+        header = source.header
+        _check_header(path, header, result)
+        for batch in batches:
+            read_to = batch.first_line - 1
+            found = each_record(batch)
+            while True:
+                try:
+                    record = next(found, None)
+                except csv.Error as exc:
+                    result.rejected.append(_unreadable(read_to, exc))
+                    return
+                if record is None:
+                    break
+                _, line, fields = record
+                read_to = line
+                refused = refusal(header, fields)
+                if refused is not None:
+                    yield line, RowError(line, *refused)
+                    continue
+                yield line, {k: v for k, v in zip(header, fields, strict=False) if k in FIELDS}
+    if source.unclosed is not None:
+        unclosed = source.unclosed
+        result.rejected.append(RowError(unclosed.line, unclosed.column, unclosed.reason))
 
 
-def _stopped(read_to: int, why: str) -> RowError:
-    """The refusal of the record after line ``read_to``, where reading stopped."""
+def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) -> None:
+    if not header:
+        raise InvalidInput(f"{path.name}: no header row", details={"file": str(path)})
+    missing = [c for c in ("source_record_id", "departed_on") if c not in header]
+    if not ({"given_name", "family_name"} & set(header)):
+        missing.append("given_name or family_name")
+    if missing:
+        raise InvalidInput(
+            f"{path.name}: required columns missing: {', '.join(missing)}",
+            details={"file": str(path), "missing": missing},
+        )
+    unknown = [c for c in header if c not in FIELDS]
+    if unknown:
+        result.warnings.append(f"columns ignored (unknown): {', '.join(unknown)}")
+
+
+def _unreadable(read_to: int, exc: csv.Error) -> RowError:
+    """The refusal of the record after line ``read_to``, which ``csv`` cannot read."""
+    why = f"not readable as CSV ({exc})"
+    if "field larger than field limit" in str(exc):
+        why += ": a quoted field opens here and runs on (a quote character missing?)"
     return RowError(read_to + 1, "", f"{why}; the file was read up to line {read_to} only")
 
 
-def _row_error(line: int, refusal: InvalidInput) -> RowError:
-    column = str(refusal.details.get("field", ""))
-    reason = str(refusal.details.get("reason", refusal))
+def _row_error(line: int, refused: InvalidInput) -> RowError:
+    column = str(refused.details.get("field", ""))
+    reason = str(refused.details.get("reason", refused))
     return RowError(line, column, reason)
 
 

@@ -156,7 +156,8 @@ class Timelines:
             t = self._decided("removal_ordered", appeal - self._span(0, APPEAL_WINDOW_DAYS), scale)
             t.appeal, t.in_absentia = appeal, "false"
         else:
-            t = self._decided("removal_ordered", final - APPEAL_WINDOW_DAYS, scale)
+            # Not appealed: final on the day after the last day to appeal.
+            t = self._decided("removal_ordered", final - APPEAL_WINDOW_DAYS - 1, scale)
             t.in_absentia = "false"
         t.final = final
         return t

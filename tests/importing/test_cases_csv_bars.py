@@ -1,0 +1,90 @@
+"""Bars only a pending appeal or motion holds up are imported only where one can be pending, and
+then the move deciding it lifts them: no imported case is left where no move can reach."""
+
+from __future__ import annotations
+
+import pytest
+
+from docket.audit.verify import verify
+from docket.cases.events import EventKind
+from docket.cases.model import CaseState
+from docket.cases.service import get_case
+from docket.importing.cases_csv import import_cases
+from docket.storage.audit_store import SqlAuditStore
+from tests.builders import record
+from tests.importing.case_rows import GOOD, write_rows
+
+
+def _import(docket, tmp_path, *rows: dict[str, str]):
+    path = write_rows(tmp_path / "cases.csv", list(rows))
+    return import_cases(uow=docket.uow, clock=docket.clock, path=path, actor="importer")
+
+
+def _row(**changes: str) -> dict[str, str]:
+    return {**GOOD, "bars": "", **changes}
+
+
+def test_a_motion_to_reopen_stay_comes_with_its_pending_motion_which_can_be_decided(
+    docket, tmp_path
+):
+    stayed = _row(bars="motion_to_reopen_stay", in_absentia="true")
+    report = _import(docket, tmp_path, stayed)
+    assert (report.cases_imported, report.errors) == (1, [])
+    case = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
+    assert case.motion_pending
+    record(
+        docket, GOOD["case_ref"], EventKind.MOTION_TO_REOPEN_DECIDED, fields={"outcome": "denied"}
+    )
+    after = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
+    assert (after.state, after.bars, after.motion_pending) == (CaseState.FINAL_ORDER, (), False)
+    assert verify(SqlAuditStore(docket.engine)).is_ok  # the log rebuilds the pending motion
+
+
+REFUSED = [
+    (
+        _row(bars="pending_appeal", appeal_filed_on="2025-06-10"),
+        "pending_appeal cannot stand in state final_order",
+    ),
+    (
+        _row(
+            state_of_case="voluntary_departure",
+            decision="voluntary_departure",
+            vd_deadline_on="2025-09-01",
+            final_on="",
+            custody="none",
+            custody_on="",
+            bars="motion_to_reopen_stay",
+        ),
+        "motion_to_reopen_stay cannot stand in state voluntary_departure",
+    ),
+    (
+        _row(
+            state_of_case="in_proceedings",
+            decision="",
+            decided_on="",
+            final_on="",
+            bars="motion_to_reopen_stay",
+        ),
+        "motion_to_reopen_stay cannot stand in state in_proceedings",
+    ),
+]
+
+
+@pytest.mark.parametrize(("row", "reason"), REFUSED)
+def test_a_bar_nothing_could_lift_is_refused_naming_the_bars_column(docket, tmp_path, row, reason):
+    report = _import(docket, tmp_path, row)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "bars")]
+    assert reason in report.errors[0].reason
+    assert report.cases_imported == 0
+
+
+def test_a_pending_appeal_on_an_order_not_final_is_imported_and_can_be_decided(docket, tmp_path):
+    appealed = _row(
+        state_of_case="removal_ordered",
+        final_on="",
+        appeal_filed_on="2025-06-10",
+        bars="pending_appeal",
+    )
+    assert _import(docket, tmp_path, appealed).errors == []
+    record(docket, GOOD["case_ref"], EventKind.APPEAL_DECIDED, fields={"outcome": "dismissed"})
+    assert get_case(uow=docket.uow, case_ref=GOOD["case_ref"]).state is CaseState.FINAL_ORDER

@@ -1,0 +1,58 @@
+"""Dates a legacy record may carry only as the lifecycle would have made them: an order final
+after its appeal window or voluntary-departure deadline, a removal scheduled under a final
+order, a person born before today."""
+
+from __future__ import annotations
+
+import pytest
+
+from docket.importing.cases_csv import import_cases
+from tests.importing.case_rows import GOOD, write_rows
+
+# GOOD: a removal order decided on 2025-06-01, not in absentia, not appealed.
+VOLUNTARY = {"decision": "voluntary_departure", "vd_deadline_on": "2025-07-01", "in_absentia": ""}
+REMOVED = {
+    "state_of_case": "removed",
+    "removal_scheduled_for": "2025-08-01",
+    "removed_on": "2025-08-01",
+    "custody": "none",
+    "custody_on": "",
+    "bars": "",
+}
+
+REFUSED = [
+    ({"final_on": "2025-07-01"}, "final_on", "within the 30-day appeal window (until 2025-07-01)"),
+    ({"appeal_filed_on": "2025-06-20", "final_on": "2025-06-10"}, "final_on", "before appeal_f"),
+    ({**VOLUNTARY, "final_on": "2025-07-01"}, "final_on", "not after vd_deadline_on"),
+    ({**REMOVED, "removal_scheduled_for": "2025-07-01"}, "removal_scheduled_for", "before final"),
+    ({"date_of_birth": "2031-01-01"}, "date_of_birth", "2031-01-01 is in the future"),
+]
+
+ACCEPTED = [
+    {"final_on": "2025-07-02"},
+    {"in_absentia": "true", "final_on": "2025-06-01"},
+    {"appeal_filed_on": "2025-06-20", "final_on": "2025-06-20"},
+    {**VOLUNTARY, "final_on": "2025-07-02"},
+    {**REMOVED, "removal_scheduled_for": "2025-07-02", "removed_on": "2025-07-02"},
+]
+
+
+def _import(docket, tmp_path, row: dict[str, str]):
+    path = write_rows(tmp_path / "cases.csv", [{**GOOD, **row}])
+    return import_cases(uow=docket.uow, clock=docket.clock, path=path, actor="importer")
+
+
+@pytest.mark.parametrize(("changes", "column", "reason"), REFUSED)
+def test_a_date_the_lifecycle_would_never_give_is_refused(
+    docket, tmp_path, changes, column, reason
+):
+    report = _import(docket, tmp_path, changes)
+    assert [(e.row, e.column) for e in report.errors] == [(2, column)]
+    assert reason in report.errors[0].reason
+    assert report.cases_imported == 0
+
+
+@pytest.mark.parametrize("changes", ACCEPTED)
+def test_the_first_day_the_lifecycle_allows_is_accepted(docket, tmp_path, changes):
+    report = _import(docket, tmp_path, changes)
+    assert (report.errors, report.cases_imported) == ([], 1)

@@ -1,0 +1,87 @@
+"""Bulk import of records the CSV itself gets wrong: more fields than the header has columns,
+bytes that are not UTF-8, a header naming a column twice. The record is refused by row, column
+and reason; the other rows go in."""
+
+from __future__ import annotations
+
+import pytest
+
+from docket.errors import InvalidInput
+from docket.importing.cases_csv import COLUMNS, import_cases
+from tests.importing.case_rows import GOOD, write_rows
+
+
+def _rows(count: int) -> list[dict[str, str]]:
+    return [
+        {**GOOD, "case_ref": f"DKT-{n:08d}", "a_number": f"A2012345{n:02d}"} for n in range(count)
+    ]
+
+
+def _import(docket, path, workers=1):
+    return import_cases(
+        uow=docket.uow, clock=docket.clock, path=path, actor="importer", batch_size=2,
+        workers=workers,
+    )  # fmt: skip
+
+
+def _refs(docket) -> list[str]:
+    with docket.engine.connect() as connection:
+        return sorted(r for (r,) in connection.exec_driver_sql("SELECT case_ref FROM cases"))
+
+
+def test_a_row_with_more_fields_than_the_header_is_refused_not_truncated(docket, tmp_path):
+    path = write_rows(tmp_path / "cases.csv", _rows(3))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[2].endswith(",")  # counsel, the last column, is empty
+    lines[2] += "Smith, Jones & Partners LLP"  # row 3, a comma in an unquoted value
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = _import(docket, path)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "counsel")]
+    assert report.errors[0].reason == (
+        f"{len(COLUMNS) + 1} fields, the header has {len(COLUMNS)}: a comma in an unquoted value?"
+    )
+    assert report.cases_imported == 2
+    assert _refs(docket) == ["DKT-00000000", "DKT-00000002"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_row_holding_bytes_that_are_not_utf8_is_refused_and_the_rest_goes_in(
+    docket, tmp_path, workers
+):
+    path = write_rows(tmp_path / "cases.csv", _rows(7))
+    data = path.read_bytes().replace(b"Houston", "Hôuston".encode("latin-1"), 1)
+    lines = data.split(b"\r\n")
+    lines[4] = lines[4].replace("García".encode(), "García".encode("latin-1"))  # row 5
+    path.write_bytes(b"\r\n".join(lines).replace("Hôuston".encode("latin-1"), b"Houston"))
+    report = _import(docket, path, workers)
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (5, "family_name", "not UTF-8 text")
+    ]
+    assert (report.rows, report.cases_imported) == (7, 6)
+    assert "DKT-00000003" not in _refs(docket)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (b"case_ref,a_number,case_ref", "names column case_ref more than once"),
+        ("case_ref,a_numbér".encode("latin-1"), "the header row is not UTF-8 text"),
+    ],
+)
+def test_a_header_naming_a_column_twice_or_not_utf8_refuses_the_file(
+    docket, tmp_path, header, message
+):
+    path = write_rows(tmp_path / "cases.csv", _rows(2))
+    first, rest = path.read_bytes().split(b"\r\n", 1)
+    path.write_bytes(first.replace(b"case_ref,a_number", header, 1) + b"\r\n" + rest)
+    with pytest.raises(InvalidInput, match=message):
+        _import(docket, path)
+    assert _refs(docket) == []
+
+
+def test_unnamed_columns_however_many_are_no_column_named_twice(docket, tmp_path):
+    path = write_rows(tmp_path / "cases.csv", _rows(2))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line + ",," for line in lines), encoding="utf-8")
+    report = _import(docket, path)
+    assert (report.errors, report.cases_imported) == ([], 2)
