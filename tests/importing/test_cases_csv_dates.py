@@ -23,7 +23,18 @@ REMOVED = {
 REFUSED = [
     ({"final_on": "2025-07-01"}, "final_on", "within the 30-day appeal window (until 2025-07-01)"),
     ({"appeal_filed_on": "2025-06-20", "final_on": "2025-06-10"}, "final_on", "before appeal_f"),
-    ({**VOLUNTARY, "final_on": "2025-07-01"}, "final_on", "not after vd_deadline_on"),
+    ({**VOLUNTARY, "final_on": "2025-07-01"}, "final_on", "within the 30-day appeal window"),
+    # a deadline inside the appeal window: the alternate order waits for the window as well
+    (
+        {**VOLUNTARY, "vd_deadline_on": "2025-06-20", "final_on": "2025-06-25"},
+        "final_on",
+        "within the 30-day appeal window (until 2025-07-01)",
+    ),
+    (
+        {**VOLUNTARY, "vd_deadline_on": "2025-08-01", "final_on": "2025-08-01"},
+        "final_on",
+        "not after vd_deadline_on",
+    ),
     ({**REMOVED, "removal_scheduled_for": "2025-07-01"}, "removal_scheduled_for", "before final"),
     ({"date_of_birth": "2031-01-01"}, "date_of_birth", "2031-01-01 is in the future"),
 ]
@@ -33,6 +44,7 @@ ACCEPTED = [
     {"in_absentia": "true", "final_on": "2025-06-01"},
     {"appeal_filed_on": "2025-06-20", "final_on": "2025-06-20"},
     {**VOLUNTARY, "final_on": "2025-07-02"},
+    {**VOLUNTARY, "vd_deadline_on": "2025-06-20", "final_on": "2025-07-02"},
     {**REMOVED, "removal_scheduled_for": "2025-07-02", "removed_on": "2025-07-02"},
 ]
 

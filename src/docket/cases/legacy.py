@@ -161,7 +161,9 @@ def _check_final(record: LegacyCase) -> None:
     final_on, decided_on = record.final_on, record.decided_on
     if final_on is None or decided_on is None:
         return
-    if record.decision is Decision.REMOVAL_ORDERED and record.appeal_filed_on is None:
+    if record.decision is not None and record.appeal_filed_on is None:
+        # a voluntary departure's alternate order too: it may not become final inside the
+        # window either (the lifecycle's voluntary_departure_expired waits for it)
         last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
         if last_day is not None and final_on <= last_day:
             raise _bad(
