@@ -5,6 +5,8 @@ report as the intake's fast path compares them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from docket.bootstrap import Docket
@@ -82,7 +84,7 @@ def test_relink_links_what_intake_could_not_and_counts_the_traveller_once(traine
         case_ref="DKT-L-0999",
         person=omar,
         field_office="NYC",
-        opened_on=TODAY,
+        opened_on=TODAY - dt.timedelta(days=60),  # entered after the report, opened before it
         actor="officer.test",
         document_ref="I-213",
     )

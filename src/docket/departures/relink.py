@@ -171,7 +171,7 @@ def relink_reports(
             elif person_id == s.person_id:
                 counted = dataclasses.replace(s.counted, party=party)
             else:
-                counted = counted_for(tx, person_id, cases[person_id])
+                counted = counted_for(tx, person_id, cases[person_id], s.report.departed_on)
             after = dataclasses.replace(
                 s,
                 status=status,

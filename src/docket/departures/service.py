@@ -188,7 +188,7 @@ class _Batch:
             if person_id not in self.cases:
                 self.cases[person_id] = tx.open_cases_of(person_id)
             cases = self.cases[person_id]
-            counted = counted_for(tx, person_id, cases)
+            counted = counted_for(tx, person_id, cases, report.departed_on)
         else:
             counted = Counted(party=cluster_key(report))
         existing = self._taking(counted.party, report.departed_on)
@@ -245,10 +245,14 @@ class _Batch:
         ]
 
 
-def counted_for(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:
-    """How a departure of ``person_id`` counts: under their voluntary departure (granted by a
-    judge or by the agency), their final order, another open case, or no open case."""
+def counted_for(
+    tx: DepartureWrite, person_id: str, cases: Sequence[Case], departed_on: dt.date
+) -> Counted:
+    """How a departure of ``person_id`` on ``departed_on`` counts: under their voluntary
+    departure (granted by a judge or by the agency), their final order, another open case, or
+    no open case. A case counts only for a departure it can concern (:func:`concerns`)."""
     party = f"person:{person_id}"
+    cases = [case for case in cases if concerns(case, departed_on)]
     for case in cases:
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
             grants = [
@@ -267,6 +271,16 @@ def counted_for(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Co
     return Counted(party)
 
 
+def concerns(case: Case, departed_on: dt.date) -> bool:
+    """Whether a departure on ``departed_on`` can concern ``case``: one on or after its
+    voluntary-departure grant (a case under voluntary departure), or on or after its opening
+    (any other case). An older departure (an exit record from years before) is the person's,
+    and says nothing about a case or a grant that came after it."""
+    if case.state is CaseState.VOLUNTARY_DEPARTURE and case.decided_on is not None:
+        return departed_on >= case.decided_on
+    return departed_on >= case.opened_on
+
+
 def record_on_cases(
     tx: DepartureWrite,
     cases: Sequence[Case],
@@ -276,16 +290,18 @@ def record_on_cases(
     actor: str,
     now: dt.datetime,
 ) -> tuple[str, ...]:
-    """A departure just confirmed, on each open case of its person: it closes a voluntary
-    departure; on any other open case it stops enforcement (a scheduled removal is called
-    off) and waits for legal review, since leaving under an order has consequences of its
-    own."""
+    """A departure just confirmed, on each open case of its person that it concerns
+    (:func:`concerns`): it closes a voluntary departure; on any other open case it stops
+    enforcement (a scheduled removal is called off) and waits for legal review, since leaving
+    under an order has consequences of its own."""
     recorded: list[str] = []
     document = f"departure:{report.source.value}:{report.source_record_id}"
     fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
     if departure.port:
         fields["port"] = departure.port
     for case in cases:
+        if not concerns(case, departure.first_on):
+            continue
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
             kind = EventKind.DEPARTURE_CONFIRMED
         elif case.has_bar(BarKind.DEPARTURE_REPORTED):

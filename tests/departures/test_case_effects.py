@@ -1,0 +1,70 @@
+"""What a confirmed departure does to the person's open cases: only a departure on or after
+the case's grant (voluntary departure) or opening (any other case) touches it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from docket.bootstrap import Docket
+from docket.cases.model import BarKind, CaseState
+from docket.cases.service import get_case
+from docket.departures.metrics import metrics, recount
+from docket.departures.model import Parsed, Status
+from docket.departures.service import IntakeSummary, accept_reports
+from tests.departures.intake_cases import IN_PROCEEDINGS, TODAY, case_of, report, vd_case
+
+
+def take(docket: Docket, *reports: Parsed) -> IntakeSummary:
+    return accept_reports(
+        store=docket.departures, clock=docket.clock, actor="intake.test", reports=list(reports)
+    )
+
+
+def live(docket: Docket) -> dict[str, Any]:
+    return metrics(store=docket.departures, clock=docket.clock).to_dict()
+
+
+def days_ago(days: int) -> str:
+    return (TODAY - dt.timedelta(days=days)).isoformat()
+
+
+def test_a_departure_before_the_grant_leaves_a_voluntary_departure_case_open(
+    docket: Docket,
+) -> None:
+    ref = vd_case(docket)  # granted a month ago
+    years_before = take(
+        docket, report(record_id="OLD", a_number="012345678", departed_on="2019-03-01")
+    )
+    before_grant = take(
+        docket, report(record_id="PRE", a_number="012345678", departed_on=days_ago(45))
+    )
+    for taken in (years_before, before_grant):
+        assert taken.results[0].status is Status.LINKED  # the person's departure all the same
+        assert taken.results[0].case_events == ()
+    case = get_case(uow=docket.uow, case_ref=ref)
+    assert case.state is CaseState.VOLUNTARY_DEPARTURE
+    assert case.departed_on is None
+    figures = live(docket)
+    assert figures["by_programme"] == {"no_case": 2}
+    assert figures["voluntary_departure_compliance"]["confirmed_by_deadline"] == 0
+    # a departure after the grant closes it
+    after = take(docket, report(record_id="NEW", a_number="012345678", departed_on=days_ago(2)))
+    assert after.results[0].case_events == (f"{ref}:departure_confirmed",)
+    assert get_case(uow=docket.uow, case_ref=ref).state is CaseState.CLOSED
+    assert live(docket)["voluntary_departure_compliance"]["confirmed_by_deadline"] == 1
+    assert recount(store=docket.departures).agrees
+
+
+def test_a_departure_before_the_case_opened_places_no_bar(docket: Docket) -> None:
+    ref = case_of(docket, "023456789", "DKT-IP-1", *IN_PROCEEDINGS)  # opened 300 days ago
+    taken = take(docket, report(record_id="OLD", a_number="023456789", departed_on="2019-03-01"))
+    assert taken.results[0].case_events == ()
+    case = get_case(uow=docket.uow, case_ref=ref)
+    assert case.state is CaseState.IN_PROCEEDINGS
+    assert not case.has_bar(BarKind.DEPARTURE_REPORTED)
+    assert live(docket)["by_programme"] == {"no_case": 1}
+    since = take(docket, report(record_id="NEW", a_number="023456789", departed_on=days_ago(2)))
+    assert since.results[0].case_events == (f"{ref}:departure_recorded",)
+    assert get_case(uow=docket.uow, case_ref=ref).has_bar(BarKind.DEPARTURE_REPORTED)
+    assert recount(store=docket.departures).agrees
