@@ -34,7 +34,7 @@ from docket.departures.model import (
 )
 from docket.departures.ports import DepartureStore, DepartureWrite, StoredReport
 from docket.departures.resolution import Resolutions, Resolved, resolve_all
-from docket.errors import IdempotencyConflict, InvalidInput
+from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation
 
 
 class Outcome(StrEnum):
@@ -291,9 +291,14 @@ def record_on_cases(
     now: dt.datetime,
 ) -> tuple[str, ...]:
     """A departure just confirmed, on each open case of its person that it concerns
-    (:func:`concerns`): it closes a voluntary departure; on any other open case it stops
-    enforcement (a scheduled removal is called off) and waits for legal review, since leaving
-    under an order has consequences of its own."""
+    (:func:`concerns`): it closes a voluntary departure left by the deadline; on any other
+    open case it stops enforcement (a scheduled removal is called off) and waits for legal
+    review, since leaving under an order has consequences of its own. A voluntary departure
+    left after its deadline was not complied with: the alternate removal order takes effect
+    (``voluntary_departure_expired``), then the departure is recorded for legal review. When
+    the case core refuses the expiry (an appeal pending or its window open), nothing is
+    recorded on that case: the departure stays the person's, counted, until the decision is
+    final."""
     recorded: list[str] = []
     document = f"departure:{report.source.value}:{report.source_record_id}"
     fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
@@ -303,7 +308,27 @@ def record_on_cases(
         if not concerns(case, departure.first_on):
             continue
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
-            kind = EventKind.DEPARTURE_CONFIRMED
+            deadline = case.vd_deadline_on
+            if deadline is None or departure.first_on <= deadline:
+                kind = EventKind.DEPARTURE_CONFIRMED
+            else:
+                try:
+                    case, _ = record_on(
+                        tx.cases,
+                        case,
+                        kind=EventKind.VOLUNTARY_DEPARTURE_EXPIRED,
+                        fields={},
+                        occurred_on=now.date(),
+                        actor=actor,
+                        document_ref=document,
+                        recorded_at=now,
+                    )
+                except RuleViolation:
+                    # Refused before anything was written (every rule is checked first): the
+                    # voluntary departure is still open to appeal, or under appeal.
+                    continue
+                recorded.append(f"{case.case_ref}:{EventKind.VOLUNTARY_DEPARTURE_EXPIRED.value}")
+                kind = EventKind.DEPARTURE_RECORDED
         elif case.has_bar(BarKind.DEPARTURE_REPORTED):
             continue  # recorded already, legal review pending
         else:
