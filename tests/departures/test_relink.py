@@ -257,3 +257,28 @@ def test_relinking_reads_persons_and_reports_column_by_column_as_training_does(t
             {name: row[name] for name in columns} for row in rows
         ]
     assert "exit_record/C-1" in report_columns["unique_id"]
+
+
+def test_a_twin_the_model_makes_unlikely_sends_the_report_to_review_at_intake_and_in_relink(
+    trained: Docket,
+):
+    hana = {
+        "given_name": "hana",
+        "family_name": "demir",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    of_hana = {k: v.title() if k.endswith("name") else v for k, v in hana.items()}
+    _open(trained, 901, hana)
+    assert _take(trained, "TW-1", **of_hana) is Status.LINKED  # no twin known yet
+    # Her twin sister: another postcode, so the model puts her far below 0.01 for the report.
+    _open(trained, 902, {**hana, "given_name": "elif", "postcode": "94110"})
+    assert _take(trained, "TW-2", **of_hana) is Status.REVIEW
+    [pending] = review_queue(store=trained.departures)
+    assert len(pending.candidates) == 2  # the twin is shown to the reviewer
+    assert min(c["probability"] for c in pending.candidates) < 0.01
+    _relink(trained)
+    rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
+    assert (rows["TW-1"]["status"], rows["TW-2"]["status"]) == ("review", "review")
+    assert _departures(trained) > 0

@@ -130,9 +130,13 @@ def relink_reports(
         elif s.report.document_number in by_document:
             resolved[key] = (Status.LINKED, by_document[s.report.document_number], "document", None)
         else:
+            ranked = scored.get(key, ())
+            top = strongest(ranked)
+            chosen = {pid for pid, _ in top}
             found = decide(
                 record(s.report.content()),
-                [Candidate(pid, persons[pid], w) for pid, w in strongest(scored.get(key, ()))],
+                [Candidate(pid, persons[pid], w) for pid, w in top],
+                (Candidate(pid, persons[pid], w) for pid, w in ranked if pid not in chosen),
             )
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
