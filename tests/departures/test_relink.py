@@ -282,3 +282,19 @@ def test_a_twin_the_model_makes_unlikely_sends_the_report_to_review_at_intake_an
     rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
     assert (rows["TW-1"]["status"], rows["TW-2"]["status"]) == ("review", "review")
     assert _departures(trained) > 0
+
+
+def test_a_report_whose_a_number_is_another_persons_is_never_linked_by_the_model(
+    trained: Docket,
+):
+    """Names, birth date, sex and postcode all hers, but an A-number that is not hers (and
+    nobody's): a reviewer decides, at intake and in relink alike."""
+    another = {**OF_ZEYNEP, "document_number": "", "a_number": "A999999999"}
+    assert _take(trained, "AN-1", **another) is not Status.LINKED  # she has no case yet
+    _open(trained, 900, ZEYNEP)  # her A-number is 100000900
+    assert _take(trained, "AN-2", **another) is Status.REVIEW
+    assert _take(trained, "AN-3", **{**another, "a_number": ""}) is Status.LINKED
+    _relink(trained)
+    rows = {row["source_record_id"]: row["status"] for row in links(store=trained.departures)}
+    assert (rows["AN-1"], rows["AN-2"], rows["AN-3"]) == ("review", "review", "linked")
+    assert _departures(trained) > 0

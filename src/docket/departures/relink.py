@@ -15,6 +15,7 @@ from docket.departures.linkage import record
 from docket.departures.model import Counted, Status, cluster_key
 from docket.departures.ports import DepartureStore, StoredReport
 from docket.departures.regroup import regroup, report_key
+from docket.departures.resolution import a_number_disagrees
 from docket.departures.service import counted_for
 from docket.errors import InvalidInput
 
@@ -141,6 +142,20 @@ def relink_reports(
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
             resolved[key] = (Status(found.status), person, "model" if person else "", found)
+    # Linked by the model just now, though the report's A-number is nobody's: is it another's?
+    by_model = [
+        s
+        for s in stored
+        if s.report.a_number and resolved[report_key(s)][3] is not None
+        if resolved[report_key(s)][1] is not None
+    ]
+    if by_model:
+        with store.read() as tx:
+            held = tx.a_numbers_of([str(resolved[report_key(s)][1]) for s in by_model])
+        for s in by_model:
+            _, person, _, decision = resolved[report_key(s)]
+            if a_number_disagrees(s.report, person, held):
+                resolved[report_key(s)] = (Status.REVIEW, None, "", decision)
     parties = _travellers(stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller)
     planned = []  # (the report as read, the party it moves to)
     for s in stored:
