@@ -14,6 +14,7 @@ from docket.cases.model import BarKind, CaseState
 from docket.cases.service import get_case
 from docket.departures.metrics import metrics, recount
 from docket.departures.model import Parsed, Status
+from docket.departures.relink import links
 from docket.departures.service import IntakeSummary, accept_reports
 from tests.departures.intake_cases import IN_PROCEEDINGS, TODAY, case_of, report, vd_case
 
@@ -119,3 +120,17 @@ def test_a_late_departure_under_appeal_waits_and_records_nothing_on_the_case(
     assert [bar.kind for bar in case.bars] == [BarKind.PENDING_APPEAL]
     assert live(docket)["voluntary_departure_compliance"]["confirmed_after_deadline"] == 1
     assert recount(store=docket.departures).agrees
+
+
+def test_every_report_of_a_departure_that_closed_the_case_lists_that_case(docket: Docket) -> None:
+    ref = vd_case(docket)
+    take(docket, report("exit_record", "E-1", a_number="A012345678"))
+    take(docket, report("carrier_manifest", "C-1", a_number="A012345678"))
+    take(docket, report("self_report", "S-1", a_number="A012345678", departed_on=days_ago(1)))
+    rows = links(store=docket.departures)
+    assert len({row["departure_id"] for row in rows}) == 1
+    assert [(row["source_record_id"], row["case_ref"]) for row in rows] == [
+        ("E-1", ref),
+        ("C-1", ref),
+        ("S-1", ref),
+    ]

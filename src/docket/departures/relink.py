@@ -21,14 +21,16 @@ from docket.errors import InvalidInput
 
 
 def links(*, store: DepartureStore) -> list[Mapping[str, object]]:
-    """For every report: its source and record id, the case it counted under, its match
+    """For every report: its source and record id, the case its departure counts under (a
+    later report of a departure that closed the case names that case too), its match
     probability, status and departure."""
     with store.read() as tx:
+        case_of = {d.departure_id: d.case_ref for d in tx.departures()}
         return [
             {
                 "source": s.report.source.value,
                 "source_record_id": s.report.source_record_id,
-                "case_ref": s.counted.case_ref,
+                "case_ref": case_of.get(s.departure_id, s.counted.case_ref),
                 "match_probability": s.match_probability,
                 "status": s.status.value,
                 "departure_id": s.departure_id,
