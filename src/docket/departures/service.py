@@ -9,7 +9,6 @@ departure has just become confirmed, record it on the person's open cases throug
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -90,8 +89,9 @@ def accept_reports(
     """Take ``reports`` in one transaction. With ``refuse_conflicts`` a conflicting duplicate
     raises :class:`IdempotencyConflict` and nothing of the batch is written; without, it is
     reported as a :attr:`Outcome.CONFLICT` and the others are taken. A record id repeated in
-    ``reports`` is refused unless ``repeats``; with it, the later one is a duplicate or a
-    conflict of the earlier, as in two transactions. ``also`` runs in the same transaction at
+    ``reports`` with the same content is a duplicate of the earlier one; with different
+    content it is refused unless ``repeats``, with which the later one is a conflict of the
+    earlier, as in two transactions. ``also`` runs in the same transaction at
     the end (a surface records the access with it).
 
     The batch is looked up together (records already received, exact identifiers, the linkage
@@ -104,12 +104,15 @@ def accept_reports(
     now = clock.now()
     for parsed in reports:
         refuse_future(parsed.report, now.date())
-    keys = Counter(parsed.report.key for parsed in reports)
-    repeated = [key for key, n in keys.items() if n > 1]
-    if repeated and not repeats:
-        source, record_id = repeated[0]
+    contents: dict[tuple[str, str], set[str]] = {}
+    for parsed in reports:
+        contents.setdefault(parsed.report.key, set()).add(parsed.report.content_hash())
+    differing = [key for key, hashes in contents.items() if len(hashes) > 1]
+    if differing and not repeats:
+        source, record_id = differing[0]
         raise InvalidInput(
-            f"report {source}/{record_id} appears more than once in the batch",
+            f"report {source}/{record_id} appears more than once in the batch with different "
+            "content",
             details={"field": "source_record_id", "source_record_id": record_id},
         )
     summary = IntakeSummary()
