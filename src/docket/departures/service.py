@@ -300,8 +300,8 @@ def record_on_cases(
     left after its deadline was not complied with: the alternate removal order takes effect
     (``voluntary_departure_expired``), then the departure is recorded for legal review. When
     the case core refuses the expiry (an appeal pending or its window open), nothing is
-    recorded on that case: the departure stays the person's, counted, until the decision is
-    final."""
+    recorded on that case: the departure stays the person's, counted after the deadline, and
+    nothing records it on the case later by itself (the case is left to the appeal)."""
     recorded: list[str] = []
     document = f"departure:{report.source.value}:{report.source_record_id}"
     fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
