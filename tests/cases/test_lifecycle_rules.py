@@ -182,6 +182,25 @@ def test_a_confirmed_departure_closes_a_voluntary_departure_case():
     assert departed.case.close_reason is CloseReason.DEPARTURE_CONFIRMED
 
 
+def test_a_departure_after_the_voluntary_departure_deadline_is_not_confirmed_as_compliance():
+    granted = in_state(S.VOLUNTARY_DEPARTURE)
+    deadline = granted.case.vd_deadline_on
+    assert deadline is not None
+    late = (deadline + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(RuleViolation) as refused:
+        granted.then(K.DEPARTURE_CONFIRMED, days=(deadline - granted.on).days + 5, departed_on=late)
+    assert refused.value.details["rule"] == "departure_after_vd_deadline"
+    # the alternate order takes effect, and the departure goes to legal review
+    expired = granted.then(K.VOLUNTARY_DEPARTURE_EXPIRED, days=(deadline - granted.on).days + 5)
+    recorded = expired.then(K.DEPARTURE_RECORDED, departed_on=late)
+    assert recorded.case.state is S.FINAL_ORDER
+    assert recorded.case.has_bar(BarKind.DEPARTURE_REPORTED)
+    on_time = granted.then(
+        K.DEPARTURE_CONFIRMED, days=(deadline - granted.on).days + 5, departed_on=str(deadline)
+    )
+    assert on_time.case.close_reason is CloseReason.DEPARTURE_CONFIRMED
+
+
 def test_a_stay_granted_at_the_last_minute_stops_a_scheduled_removal():
     scheduled = in_state(S.REMOVAL_SCHEDULED)
     stayed = scheduled.then(K.STAY_GRANTED, days=1, authority="court")

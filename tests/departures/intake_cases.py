@@ -30,8 +30,14 @@ def report(source: str = "exit_record", record_id: str = "X-1", **fields: str) -
 
 
 def case_of(
-    docket: Docket, a_number: str, case_ref: str, *moves: tuple[EventKind, dict[str, object]]
+    docket: Docket,
+    a_number: str,
+    case_ref: str,
+    *moves: tuple[EventKind, dict[str, object]],
+    on: dt.date = TODAY - dt.timedelta(days=30),
 ) -> str:
+    """Ana Reyes's case, opened 300 days before today, with ``moves`` recorded ``on`` (a
+    month ago: a departure counts on a case only from its grant or opening)."""
     person = Person(
         person_id=new_person_id(),
         name=Name("Ana", "Reyes"),
@@ -40,7 +46,9 @@ def case_of(
     )
     a_case(docket, case_ref, TODAY - dt.timedelta(days=300), person)
     for kind, fields in moves:
-        record(docket, case_ref, kind, fields=fields, document_ref=f"DOC-{kind.value}")
+        record(
+            docket, case_ref, kind, fields=fields, document_ref=f"DOC-{kind.value}", occurred_on=on
+        )
     return case_ref
 
 
@@ -51,7 +59,7 @@ IN_PROCEEDINGS = (
 
 
 def vd_case(docket: Docket, a_number: str = "012345678", ref: str = "DKT-VD-1") -> str:
-    grant = {"deadline_on": "2027-01-20", "granted_by": "judge_at_conclusion"}
+    grant = {"deadline_on": "2026-12-20", "granted_by": "judge_at_conclusion"}
     return case_of(
         docket, a_number, ref, *IN_PROCEEDINGS, (EventKind.VOLUNTARY_DEPARTURE_GRANTED, grant)
     )

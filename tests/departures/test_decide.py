@@ -1,5 +1,6 @@
 """The decision rule weighs only the strongest candidates, so relinking may hand it just
-those: the decision is the same as on all of them, ties and duplicates of weight included."""
+those, and the others only to look for siblings: the decision is the same as on all of them,
+ties and duplicates of weight included. A twin is found however unlikely the model makes it."""
 
 from __future__ import annotations
 
@@ -31,4 +32,24 @@ def test_the_strongest_candidates_decide_as_all_of_them_do(pairs, twins):
 
     kept = strongest(pairs)
     assert len(kept) == min(len(pairs), SHOWN)
-    assert decide(REPORT, candidates(list(kept))) == decide(REPORT, candidates(pairs))
+    rest = [pair for pair in pairs if pair not in kept]
+    assert decide(REPORT, candidates(list(kept)), candidates(rest)) == decide(
+        REPORT, candidates(pairs)
+    )
+
+
+def test_a_twin_the_model_makes_unlikely_still_sends_the_report_to_review():
+    """The twin's weight puts it below 0.01 and behind five strangers: not among the
+    candidates shown, yet the reason to doubt the best one."""
+    stranger = record({"given_name": "Ines", "family_name": "Moura", "date_of_birth": "1990-01-02"})
+    others = [Candidate(f"p{n}", stranger, -8.0 - n) for n in range(SHOWN)]
+    twin = Candidate("twin", TWIN, -25.0)
+    assert twin.probability < 0.01
+    best = Candidate("ana", PERSON, 20.0)
+    found = decide(REPORT, [best, *others, twin])
+    assert (found.status, found.reason) == ("review", "the candidates look like siblings or twins")
+    assert found.candidates[0] == best
+    assert twin in found.candidates  # the reviewer sees the twin
+    # relinking hands it the strongest, and the rest to look for siblings: the same decision
+    assert decide(REPORT, [best, *others[:4]], [others[4], twin]) == found
+    assert decide(REPORT, [best, *others]).status == "linked"  # no twin: it links

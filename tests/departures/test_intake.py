@@ -17,7 +17,7 @@ from docket.cases.service import get_case, record_event
 from docket.departures.metrics import metrics, recount
 from docket.departures.model import Parsed, Status
 from docket.departures.relink import links
-from docket.departures.service import IntakeSummary, accept_reports
+from docket.departures.service import IntakeSummary, Outcome, accept_reports
 from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation
 from tests.departures.intake_cases import IN_PROCEEDINGS, TODAY, case_of, report, vd_case
 from tests.fakes import FixedClock
@@ -76,6 +76,16 @@ def test_a_future_departure_or_a_repeated_key_in_a_batch_writes_nothing(docket: 
     with pytest.raises(InvalidInput, match="more than once"):
         take(docket, report(record_id="A"), report(record_id="A", port="MIA"))
     assert links(store=docket.departures) == []
+
+
+def test_an_identical_report_repeated_in_a_batch_is_a_duplicate(docket: Docket) -> None:
+    taken = take(docket, report(record_id="A"), report(record_id="B"), report(record_id="A"))
+    assert (taken.accepted, taken.duplicates) == (2, 1)
+    first, _, again = taken.results
+    assert (again.outcome, again.departure_id) == (Outcome.DUPLICATE, first.departure_id)
+    assert [row["source_record_id"] for row in links(store=docket.departures)] == ["A", "B"]
+    assert live(docket)["reports_received"]["total"] == 2
+    assert recount(store=docket.departures).agrees
 
 
 def test_reports_of_one_departure_collapse_and_a_self_report_alone_is_unconfirmed(

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from docket.bootstrap import Docket
+from docket.cases.events import EventKind
 from docket.departures.metrics import metrics, recount
 from docket.departures.model import Source, parse_report
 from docket.departures.service import accept_reports
@@ -23,9 +24,10 @@ PEOPLE = [
     {"given_name": "Ana", "family_name": "Reyes", "a_number": "012345678"},
     {"given_name": "Jon", "family_name": "Lee", "a_number": "023456789"},
     {"given_name": "Noor", "family_name": "Haddad"},
+    {"given_name": "Ana", "family_name": "Reyes", "a_number": "045678901"},
 ]
 """Parties the reports are of: unlinked individuals grouped by name and birth date or by
-document, one with nothing to group by, and two persons with cases (by A-number)."""
+document, one with nothing to group by, and three persons with cases (by A-number)."""
 
 _serial = itertools.count()
 
@@ -43,9 +45,24 @@ reports = st.lists(
 
 @pytest.fixture
 def with_cases(docket: Docket) -> Docket:
-    """The docket with the two persons' cases: under voluntary departure, and in proceedings."""
+    """The docket with the three persons' cases: under voluntary departure (granted a month
+    ago), in proceedings, and under voluntary departure granted 60 days ago with a deadline 40
+    days ago (reports go back 90 days: before a grant, by a deadline and after it)."""
     vd_case(docket, "012345678", "DKT-P-VD")
     case_of(docket, "023456789", "DKT-P-IP", *IN_PROCEEDINGS)
+    today = docket.clock.now().date()
+    grant = {
+        "deadline_on": (today - dt.timedelta(days=40)).isoformat(),
+        "granted_by": "judge_at_conclusion",
+    }
+    case_of(
+        docket,
+        "045678901",
+        "DKT-P-LATE",
+        *IN_PROCEEDINGS,
+        (EventKind.VOLUNTARY_DEPARTURE_GRANTED, grant),
+        on=today - dt.timedelta(days=60),
+    )
     return docket
 
 

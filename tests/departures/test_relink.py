@@ -5,6 +5,8 @@ report as the intake's fast path compares them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from docket.bootstrap import Docket
@@ -82,7 +84,7 @@ def test_relink_links_what_intake_could_not_and_counts_the_traveller_once(traine
         case_ref="DKT-L-0999",
         person=omar,
         field_office="NYC",
-        opened_on=TODAY,
+        opened_on=TODAY - dt.timedelta(days=60),  # entered after the report, opened before it
         actor="officer.test",
         document_ref="I-213",
     )
@@ -255,3 +257,44 @@ def test_relinking_reads_persons_and_reports_column_by_column_as_training_does(t
             {name: row[name] for name in columns} for row in rows
         ]
     assert "exit_record/C-1" in report_columns["unique_id"]
+
+
+def test_a_twin_the_model_makes_unlikely_sends_the_report_to_review_at_intake_and_in_relink(
+    trained: Docket,
+):
+    hana = {
+        "given_name": "hana",
+        "family_name": "demir",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    of_hana = {k: v.title() if k.endswith("name") else v for k, v in hana.items()}
+    _open(trained, 901, hana)
+    assert _take(trained, "TW-1", **of_hana) is Status.LINKED  # no twin known yet
+    # Her twin sister: another postcode, so the model puts her far below 0.01 for the report.
+    _open(trained, 902, {**hana, "given_name": "elif", "postcode": "94110"})
+    assert _take(trained, "TW-2", **of_hana) is Status.REVIEW
+    [pending] = review_queue(store=trained.departures)
+    assert len(pending.candidates) == 2  # the twin is shown to the reviewer
+    assert min(c["probability"] for c in pending.candidates) < 0.01
+    _relink(trained)
+    rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
+    assert (rows["TW-1"]["status"], rows["TW-2"]["status"]) == ("review", "review")
+    assert _departures(trained) > 0
+
+
+def test_a_report_whose_a_number_is_another_persons_is_never_linked_by_the_model(
+    trained: Docket,
+):
+    """Names, birth date, sex and postcode all hers, but an A-number that is not hers (and
+    nobody's): a reviewer decides, at intake and in relink alike."""
+    another = {**OF_ZEYNEP, "document_number": "", "a_number": "A999999999"}
+    assert _take(trained, "AN-1", **another) is not Status.LINKED  # she has no case yet
+    _open(trained, 900, ZEYNEP)  # her A-number is 100000900
+    assert _take(trained, "AN-2", **another) is Status.REVIEW
+    assert _take(trained, "AN-3", **{**another, "a_number": ""}) is Status.LINKED
+    _relink(trained)
+    rows = {row["source_record_id"]: row["status"] for row in links(store=trained.departures)}
+    assert (rows["AN-1"], rows["AN-2"], rows["AN-3"]) == ("review", "review", "linked")
+    assert _departures(trained) > 0

@@ -101,6 +101,21 @@ def _guard_vd_expired(case: Case, data: Data, on: dt.date) -> None:
 
 
 def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
+    _guard_departure_dated(case, data, on)
+    departed_on = date_field(data, "departed_on")
+    deadline = case.vd_deadline_on
+    if departed_on is not None and deadline is not None and departed_on > deadline:
+        # INA § 240B(d): leaving after the deadline is not voluntary departure; the alternate
+        # order applies (voluntary_departure_expired) and legal review decides the departure.
+        raise _rule(
+            f"the departure on {departed_on} is after the voluntary-departure deadline "
+            f"({deadline})",
+            "departure_after_vd_deadline",
+            case,
+        )
+
+
+def _guard_departure_dated(case: Case, data: Data, on: dt.date) -> None:
     departed_on = date_field(data, "departed_on")
     if departed_on is not None and departed_on > on:
         raise _rule("the departure date is after the confirmation", "departure_after_record", case)
@@ -108,7 +123,7 @@ def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
 
 def _guard_departure_recorded(case: Case, data: Data, on: dt.date) -> None:
     _guard_bar_absent(BarKind.DEPARTURE_REPORTED)(case, data, on)
-    _guard_departure_confirmed(case, data, on)
+    _guard_departure_dated(case, data, on)
 
 
 def _guard_motion_filed(case: Case, data: Data, on: dt.date) -> None:

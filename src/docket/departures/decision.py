@@ -9,7 +9,7 @@ twins; anything uncertain goes to the review queue and never links by itself.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,34 +70,50 @@ def resolve(
     )
 
 
-def decide(report: Mapping[str, str | None], scored: Sequence[Candidate]) -> Resolution:
+def decide(
+    report: Mapping[str, str | None],
+    scored: Sequence[Candidate],
+    rest: Iterable[Candidate] = (),
+) -> Resolution:
     """Link, review or leave unlinked, from the candidates of ``report`` (a :func:`record`)
     and their match weights, however they were scored (by the fast path one report at a
-    time, or by Splink in batch): the one rule both follow."""
-    shown = tuple(
-        c
-        for c in sorted(scored, key=lambda c: (-c.weight, c.person_id))[:SHOWN]
-        if c.probability >= 0.01
-    )
+    time, or by Splink in batch): the one rule both follow.
+
+    Siblings are looked for among every candidate scored, however unlikely: a twin the model
+    puts far below the best candidate is the reason to doubt it (and is then shown with the
+    others). ``rest``: candidates weaker than the :data:`SHOWN` strongest, when ``scored``
+    holds just those (:func:`strongest`); read only to look for siblings of a best candidate
+    that would otherwise link. The decision is the same as on all of them together."""
+    ranked = sorted(scored, key=_strength)
+    shown = tuple(c for c in ranked[:SHOWN] if c.probability >= 0.01)
     if not shown or shown[0].probability < REVIEW_FROM:
         return Resolution("unlinked", "no candidate is likely enough", shown)
     best = shown[0]
     if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
         return Resolution("review", "two candidates are close", shown)
-    if any(siblings(best.fields, other.fields) for other in shown[1:]) or siblings(
-        best.fields, report
-    ):
+    born = best.fields["date_of_birth"]
+    kin = tuple(
+        other
+        for other in (*ranked[1:], *sorted(rest, key=_strength))
+        if other.fields["date_of_birth"] == born and siblings(best.fields, other.fields)
+    )
+    if kin or siblings(best.fields, report):
+        shown += tuple(other for other in kin if other not in shown)
         return Resolution("review", "the candidates look like siblings or twins", shown)
     if best.probability < AUTO_LINK:
         return Resolution("review", "the best candidate is uncertain", shown)
     return Resolution("linked", "one candidate, far above the others", shown)
 
 
+def _strength(candidate: Candidate) -> tuple[float, str]:
+    return (-candidate.weight, candidate.person_id)
+
+
 def strongest(scored: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
     """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), all that
-    :func:`decide` looks at: a report with a common name can have thousands of candidates in
-    a batch prediction, and making each of them a :class:`Candidate` cost relinking seconds
-    under the write lock."""
+    :func:`decide` weighs (the others it reads only to look for siblings, as ``rest``): a
+    report with a common name can have thousands of candidates in a batch prediction, and
+    making each of them a :class:`Candidate` cost relinking seconds."""
     if len(scored) <= SHOWN:
         return scored
     return heapq.nsmallest(SHOWN, scored, key=lambda c: (-c[1], c[0]))

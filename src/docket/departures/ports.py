@@ -82,6 +82,10 @@ class PersonLookup(Protocol):
         one person's (a number two persons hold identifies neither)."""
         ...
 
+    def a_numbers_of(self, person_ids: Sequence[str]) -> dict[str, str]:
+        """A-number by person id, for those of ``person_ids`` who have one on record."""
+        ...
+
     def decided_reports(self) -> set[str]:
         """``source/source_record_id`` of every report a reviewer has decided on."""
         ...

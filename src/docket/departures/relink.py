@@ -15,19 +15,22 @@ from docket.departures.linkage import record
 from docket.departures.model import Counted, Status, cluster_key
 from docket.departures.ports import DepartureStore, StoredReport
 from docket.departures.regroup import regroup, report_key
+from docket.departures.resolution import a_number_disagrees
 from docket.departures.service import counted_for
 from docket.errors import InvalidInput
 
 
 def links(*, store: DepartureStore) -> list[Mapping[str, object]]:
-    """For every report: its source and record id, the case it counted under, its match
+    """For every report: its source and record id, the case its departure counts under (a
+    later report of a departure that closed the case names that case too), its match
     probability, status and departure."""
     with store.read() as tx:
+        case_of = {d.departure_id: d.case_ref for d in tx.departures()}
         return [
             {
                 "source": s.report.source.value,
                 "source_record_id": s.report.source_record_id,
-                "case_ref": s.counted.case_ref,
+                "case_ref": case_of.get(s.departure_id, s.counted.case_ref),
                 "match_probability": s.match_probability,
                 "status": s.status.value,
                 "departure_id": s.departure_id,
@@ -130,13 +133,31 @@ def relink_reports(
         elif s.report.document_number in by_document:
             resolved[key] = (Status.LINKED, by_document[s.report.document_number], "document", None)
         else:
+            ranked = scored.get(key, ())
+            top = strongest(ranked)
+            chosen = {pid for pid, _ in top}
             found = decide(
                 record(s.report.content()),
-                [Candidate(pid, persons[pid], w) for pid, w in strongest(scored.get(key, ()))],
+                [Candidate(pid, persons[pid], w) for pid, w in top],
+                (Candidate(pid, persons[pid], w) for pid, w in ranked if pid not in chosen),
             )
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
             resolved[key] = (Status(found.status), person, "model" if person else "", found)
+    # Linked by the model just now, though the report's A-number is nobody's: is it another's?
+    by_model = [
+        s
+        for s in stored
+        if s.report.a_number and resolved[report_key(s)][3] is not None
+        if resolved[report_key(s)][1] is not None
+    ]
+    if by_model:
+        with store.read() as tx:
+            held = tx.a_numbers_of([str(resolved[report_key(s)][1]) for s in by_model])
+        for s in by_model:
+            _, person, _, decision = resolved[report_key(s)]
+            if a_number_disagrees(s.report, person, held):
+                resolved[report_key(s)] = (Status.REVIEW, None, "", decision)
     parties = _travellers(stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller)
     planned = []  # (the report as read, the party it moves to)
     for s in stored:
@@ -171,7 +192,7 @@ def relink_reports(
             elif person_id == s.person_id:
                 counted = dataclasses.replace(s.counted, party=party)
             else:
-                counted = counted_for(tx, person_id, cases[person_id])
+                counted = counted_for(tx, person_id, cases[person_id], s.report.departed_on)
             after = dataclasses.replace(
                 s,
                 status=status,

@@ -14,6 +14,7 @@ is resolved against the persons and the model as they stand when it is written.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -94,7 +95,26 @@ def resolve_all(tx: PersonLookup, reports: Sequence[Report]) -> dict[tuple[str, 
     compared = [record(r.content()) for r in unresolved]
     for r, fields, candidates in zip(unresolved, compared, tx.candidates_of(compared), strict=True):
         resolved[r.key] = weighed(model, resolve(model, fields, candidates))
+    linked = [
+        linked_to
+        for r in unresolved
+        if r.a_number and (linked_to := resolved[r.key].person_id) is not None
+    ]
+    held = tx.a_numbers_of(linked) if linked else {}
+    for r in unresolved:
+        if a_number_disagrees(r, resolved[r.key].person_id, held):
+            resolved[r.key] = dataclasses.replace(
+                resolved[r.key], person_id=None, method="", status=Status.REVIEW
+            )
     return resolved
+
+
+def a_number_disagrees(report: Report, person_id: str | None, held: Mapping[str, str]) -> bool:
+    """Whether ``report`` carries an A-number and ``person_id`` (by ``held``: A-number by
+    person id) has another on record. The model never links such a report by itself: two
+    identifiers that disagree are a question for a reviewer, however alike the rest."""
+    recorded = held.get(person_id) if person_id is not None else None
+    return bool(report.a_number) and recorded is not None and recorded != report.a_number
 
 
 def weighed(model: Model, found: Resolution) -> Resolved:

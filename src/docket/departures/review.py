@@ -111,7 +111,9 @@ def decide_review(
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
-                counted=counted_for(tx, person_id, tx.open_cases_of(person_id)),
+                counted=counted_for(
+                    tx, person_id, tx.open_cases_of(person_id), stored.report.departed_on
+                ),
                 intake_departure_id=new_id(),
             )
         else:

@@ -9,7 +9,6 @@ departure has just become confirmed, record it on the person's open cases throug
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,7 +33,7 @@ from docket.departures.model import (
 )
 from docket.departures.ports import DepartureStore, DepartureWrite, StoredReport
 from docket.departures.resolution import Resolutions, Resolved, resolve_all
-from docket.errors import IdempotencyConflict, InvalidInput
+from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation
 
 
 class Outcome(StrEnum):
@@ -90,8 +89,9 @@ def accept_reports(
     """Take ``reports`` in one transaction. With ``refuse_conflicts`` a conflicting duplicate
     raises :class:`IdempotencyConflict` and nothing of the batch is written; without, it is
     reported as a :attr:`Outcome.CONFLICT` and the others are taken. A record id repeated in
-    ``reports`` is refused unless ``repeats``; with it, the later one is a duplicate or a
-    conflict of the earlier, as in two transactions. ``also`` runs in the same transaction at
+    ``reports`` with the same content is a duplicate of the earlier one; with different
+    content it is refused unless ``repeats``, with which the later one is a conflict of the
+    earlier, as in two transactions. ``also`` runs in the same transaction at
     the end (a surface records the access with it).
 
     The batch is looked up together (records already received, exact identifiers, the linkage
@@ -104,12 +104,15 @@ def accept_reports(
     now = clock.now()
     for parsed in reports:
         refuse_future(parsed.report, now.date())
-    keys = Counter(parsed.report.key for parsed in reports)
-    repeated = [key for key, n in keys.items() if n > 1]
-    if repeated and not repeats:
-        source, record_id = repeated[0]
+    contents: dict[tuple[str, str], set[str]] = {}
+    for parsed in reports:
+        contents.setdefault(parsed.report.key, set()).add(parsed.report.content_hash())
+    differing = [key for key, hashes in contents.items() if len(hashes) > 1]
+    if differing and not repeats:
+        source, record_id = differing[0]
         raise InvalidInput(
-            f"report {source}/{record_id} appears more than once in the batch",
+            f"report {source}/{record_id} appears more than once in the batch with different "
+            "content",
             details={"field": "source_record_id", "source_record_id": record_id},
         )
     summary = IntakeSummary()
@@ -188,7 +191,7 @@ class _Batch:
             if person_id not in self.cases:
                 self.cases[person_id] = tx.open_cases_of(person_id)
             cases = self.cases[person_id]
-            counted = counted_for(tx, person_id, cases)
+            counted = counted_for(tx, person_id, cases, report.departed_on)
         else:
             counted = Counted(party=cluster_key(report))
         existing = self._taking(counted.party, report.departed_on)
@@ -245,10 +248,14 @@ class _Batch:
         ]
 
 
-def counted_for(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Counted:
-    """How a departure of ``person_id`` counts: under their voluntary departure (granted by a
-    judge or by the agency), their final order, another open case, or no open case."""
+def counted_for(
+    tx: DepartureWrite, person_id: str, cases: Sequence[Case], departed_on: dt.date
+) -> Counted:
+    """How a departure of ``person_id`` on ``departed_on`` counts: under their voluntary
+    departure (granted by a judge or by the agency), their final order, another open case, or
+    no open case. A case counts only for a departure it can concern (:func:`concerns`)."""
     party = f"person:{person_id}"
+    cases = [case for case in cases if concerns(case, departed_on)]
     for case in cases:
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
             grants = [
@@ -267,6 +274,16 @@ def counted_for(tx: DepartureWrite, person_id: str, cases: Sequence[Case]) -> Co
     return Counted(party)
 
 
+def concerns(case: Case, departed_on: dt.date) -> bool:
+    """Whether a departure on ``departed_on`` can concern ``case``: one on or after its
+    voluntary-departure grant (a case under voluntary departure), or on or after its opening
+    (any other case). An older departure (an exit record from years before) is the person's,
+    and says nothing about a case or a grant that came after it."""
+    if case.state is CaseState.VOLUNTARY_DEPARTURE and case.decided_on is not None:
+        return departed_on >= case.decided_on
+    return departed_on >= case.opened_on
+
+
 def record_on_cases(
     tx: DepartureWrite,
     cases: Sequence[Case],
@@ -276,18 +293,45 @@ def record_on_cases(
     actor: str,
     now: dt.datetime,
 ) -> tuple[str, ...]:
-    """A departure just confirmed, on each open case of its person: it closes a voluntary
-    departure; on any other open case it stops enforcement (a scheduled removal is called
-    off) and waits for legal review, since leaving under an order has consequences of its
-    own."""
+    """A departure just confirmed, on each open case of its person that it concerns
+    (:func:`concerns`): it closes a voluntary departure left by the deadline; on any other
+    open case it stops enforcement (a scheduled removal is called off) and waits for legal
+    review, since leaving under an order has consequences of its own. A voluntary departure
+    left after its deadline was not complied with: the alternate removal order takes effect
+    (``voluntary_departure_expired``), then the departure is recorded for legal review. When
+    the case core refuses the expiry (an appeal pending or its window open), nothing is
+    recorded on that case: the departure stays the person's, counted after the deadline, and
+    nothing records it on the case later by itself (the case is left to the appeal)."""
     recorded: list[str] = []
     document = f"departure:{report.source.value}:{report.source_record_id}"
     fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
     if departure.port:
         fields["port"] = departure.port
     for case in cases:
+        if not concerns(case, departure.first_on):
+            continue
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
-            kind = EventKind.DEPARTURE_CONFIRMED
+            deadline = case.vd_deadline_on
+            if deadline is None or departure.first_on <= deadline:
+                kind = EventKind.DEPARTURE_CONFIRMED
+            else:
+                try:
+                    case, _ = record_on(
+                        tx.cases,
+                        case,
+                        kind=EventKind.VOLUNTARY_DEPARTURE_EXPIRED,
+                        fields={},
+                        occurred_on=now.date(),
+                        actor=actor,
+                        document_ref=document,
+                        recorded_at=now,
+                    )
+                except RuleViolation:
+                    # Refused before anything was written (every rule is checked first): the
+                    # voluntary departure is still open to appeal, or under appeal.
+                    continue
+                recorded.append(f"{case.case_ref}:{EventKind.VOLUNTARY_DEPARTURE_EXPIRED.value}")
+                kind = EventKind.DEPARTURE_RECORDED
         elif case.has_bar(BarKind.DEPARTURE_REPORTED):
             continue  # recorded already, legal review pending
         else:

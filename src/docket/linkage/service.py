@@ -15,7 +15,8 @@ from docket.errors import NotFound
 from docket.linkage.splink_model import candidates, same_traveller, train
 
 CANDIDATE_FROM = 0.01
-"""Pairs below this match probability are no candidates (as on the fast path)."""
+"""Pairs below this match probability are no candidates (as on the fast path), except those
+that may be of siblings (``splink_model.KIN_RULES``), which the decision must see."""
 
 
 @dataclass(frozen=True)

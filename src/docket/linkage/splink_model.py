@@ -257,7 +257,9 @@ def candidates(
 ) -> Candidates:
     """Splink's batch prediction of ``reports`` against ``persons`` (columns, as
     :meth:`~docket.departures.ports.LinkageStore.linkage_columns` reads them): the pairs at or
-    above ``threshold`` match probability, and the persons they name. The same pairs and
+    above ``threshold`` match probability, those below it of a report and a person born the
+    same day with a family name in common (:data:`KIN_RULES`: the decision looks for twins
+    among every candidate), and the persons they name. The same pairs and
     weights as :func:`predict`, fed to DuckDB as Arrow columns and read back from it in SQL
     rather than as a dict per record.
 
@@ -271,6 +273,7 @@ def candidates(
         every = _columns_table(reports)
         received = api.register(every, dataset_display_name="reports")
         linker = Linker([people, received], dict(model), log_level=_QUIET)
+        frequencies = []
         if leaving_out:
             frequencies = [
                 (column, linker.table_management.compute_tf_table(column))
@@ -282,20 +285,33 @@ def candidates(
                 dataset_display_name="reports",
                 table_name="reports_weighed",
             )
-            linker = Linker([people, received], dict(model), log_level=_QUIET)
+        # Pairs above the threshold, and, however unlikely, the pairs of a report and a person
+        # born the same day with a family name in common (possible twins or siblings of the
+        # best candidate, whom the decision must see).
+        tables = []
+        for rules, at_least in ((None, threshold), (KIN_RULES, None)):
+            settings = dict(model)
+            if rules is not None:
+                settings["blocking_rules_to_generate_predictions"] = list(rules)
+            linker = Linker([people, received], settings, log_level=_QUIET)
             for column, table in frequencies:
                 linker.table_management.register_term_frequency_lookup(table, column)
-        found = linker.inference.predict(threshold_match_probability=threshold).physical_name
+            predicted = linker.inference.predict(threshold_match_probability=at_least)
+            tables.append(predicted.physical_name)
         # Table names are Splink's own, never input.
+        found = " union all ".join(
+            f"select unique_id_l, unique_id_r, source_dataset_l, match_weight from {t}"  # noqa: S608
+            for t in tables
+        )
         reported = "source_dataset_l = 'reports'"
         pairs = connection.sql(
-            f"select case when {reported} then unique_id_l else unique_id_r end, "  # noqa: S608
-            f"case when {reported} then unique_id_r else unique_id_l end, match_weight "
-            f"from {found}"
+            f"select case when {reported} then unique_id_l else unique_id_r end as report, "  # noqa: S608
+            f"case when {reported} then unique_id_r else unique_id_l end as person, "
+            f"max(match_weight) from ({found}) group by report, person"
         ).fetchall()
         named = connection.sql(
             f"select * from {people.physical_name} where unique_id in "  # noqa: S608
-            f"(select unique_id_l from {found} union select unique_id_r from {found})"
+            f"(select unique_id_l from ({found}) union select unique_id_r from ({found}))"
         ).fetchall()
     finally:
         connection.close()
@@ -304,6 +320,18 @@ def candidates(
         scored.setdefault(str(report_id), []).append((str(person_id), float(weight)))
     columns = list(persons)
     return Candidates(scored, {str(row[0]): dict(zip(columns, row, strict=True)) for row in named})
+
+
+KIN_RULES = tuple(
+    {"blocking_rule": f'l."date_of_birth" = r."date_of_birth" AND {names}', "sql_dialect": "duckdb"}
+    for names in (
+        'l."family_name" = r."family_name"',
+        'l."family_name" = r."given_name"',
+        'l."given_name" = r."family_name"',
+    )
+)
+"""Blocking rules for pairs that may be of twins or siblings (``departures.decision.siblings``:
+the same birth date and family name, either side's names read swapped too)."""
 
 
 def _tf_columns(model: Mapping[str, Any]) -> list[str]:

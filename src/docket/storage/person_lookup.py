@@ -42,6 +42,9 @@ _p, _e, _docs = t.persons.c, t.events.c, t.person_documents.c
 _BY_A_NUMBER = sa.select(_p.a_number, _p.person_id).where(
     _p.a_number.in_(sa.bindparam("a_numbers", expanding=True))
 )
+_A_NUMBER_OF = sa.select(_p.person_id, _p.a_number).where(
+    _p.person_id.in_(sa.bindparam("person_ids", expanding=True)), _p.a_number.is_not(None)
+)
 _BY_DOCUMENT = sa.select(_docs.number, _docs.person_id).where(
     _docs.number.in_(sa.bindparam("numbers", expanding=True))
 )
@@ -107,6 +110,13 @@ class SqlPersonLookup:
         for chunk in chunks(sorted(set(a_numbers))):
             rows = self.connection.execute(_BY_A_NUMBER, {"a_numbers": chunk})
             found.update({str(a): str(pid) for a, pid in rows})
+        return found
+
+    def a_numbers_of(self, person_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in chunks(sorted(set(person_ids))):
+            rows = self.connection.execute(_A_NUMBER_OF, {"person_ids": chunk})
+            found.update({str(pid): str(a) for pid, a in rows if a})
         return found
 
     def persons_by_documents(self, numbers: Sequence[str]) -> dict[str, str]:
