@@ -81,3 +81,10 @@ def test_parse_json_reads_back_what_canonical_json_wrote(value):
 def test_parse_json_reads_what_only_the_standard_encoder_writes():
     awkward = {"big": 2**70, "lone": "\ud800", "nested": [-(2**65)]}
     assert snapshot.parse_json(snapshot.canonical_json(awkward)) == awkward
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64, 2**64 + 1, -(2**63) - 1, -(2**64) - 1])
+def test_an_integer_beyond_64_bits_is_read_back_as_that_integer(number):
+    for text in (snapshot.canonical_json([number]), snapshot.canonical_json([number]).encode()):
+        [read] = snapshot.parse_json(text)
+        assert (type(read), read) == (int, number)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -74,15 +75,26 @@ def canonical_json(value: object) -> str:
         return _CANONICAL.encode(value)
 
 
+_LONG_NUMBER_TEXT = re.compile(r"\d{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+"""19 digits in a row: where an integer beyond 64 bits may stand (every integer of 18 digits or
+fewer fits in 64), which orjson would read back as a float."""
+
+
 def parse_json(text: str | bytes) -> Any:
     """The data of a JSON text :func:`canonical_json` wrote, by orjson (several times faster
     than the standard decoder on the reads every request makes), or by the standard decoder
-    for what orjson refuses and the standard encoder may have written (integers beyond 64
-    bits, a lone surrogate in a string)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    for what orjson refuses or would read otherwise: a lone surrogate in a string, and
+    integers beyond 64 bits, which orjson takes for floats without a word."""
+    long_number = (
+        _LONG_NUMBER_TEXT.search(text) if isinstance(text, str) else _LONG_NUMBER_BYTES.search(text)
+    )
+    if long_number is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _memo(owner: object, name: str, compute: Callable[[], _T]) -> _T:
