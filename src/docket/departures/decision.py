@@ -9,6 +9,7 @@ twins; anything uncertain goes to the review queue and never links by itself.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,10 +93,13 @@ def decide(
     if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
         return Resolution("review", "two candidates are close", shown)
     born = best.fields["date_of_birth"]
-    kin = tuple(
-        other
-        for other in (*ranked[1:], *sorted(rest, key=_strength))
-        if other.fields["date_of_birth"] == born and siblings(best.fields, other.fields)
+    kin = sorted(
+        (
+            other
+            for other in itertools.chain(ranked[1:], rest)
+            if other.fields["date_of_birth"] == born and siblings(best.fields, other.fields)
+        ),
+        key=_strength,
     )
     if kin or siblings(best.fields, report):
         shown += tuple(other for other in kin if other not in shown)

@@ -136,10 +136,19 @@ def relink_reports(
             ranked = scored.get(key, ())
             top = strongest(ranked)
             chosen = {pid for pid, _ in top}
+            # The weaker ones matter only as siblings of the strongest, so only those born on
+            # its day (decision.siblings) are made candidates: a common name has thousands.
+            born = (
+                persons[min(top, key=lambda c: (-c[1], c[0]))[0]]["date_of_birth"] if top else None
+            )
             found = decide(
                 record(s.report.content()),
                 [Candidate(pid, persons[pid], w) for pid, w in top],
-                (Candidate(pid, persons[pid], w) for pid, w in ranked if pid not in chosen),
+                (
+                    Candidate(pid, persons[pid], w)
+                    for pid, w in ranked
+                    if pid not in chosen and persons[pid]["date_of_birth"] == born
+                ),
             )
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
