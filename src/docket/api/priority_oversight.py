@@ -243,15 +243,7 @@ def get_runs(
 ) -> RunsPage:
     """The ranking runs kept for oversight, oldest first: who ran which policy (version and
     content hash), when, for what purpose, over which office, and what it scored."""
-    authorise(
-        request,
-        docket,
-        user,
-        Action.READ_PRIORITY_OVERSIGHT,
-        record_type="priority_run",
-        record_id="",
-        scope=NO_RECORD,
-    )
+    _authorise_run(request, docket, user, "", NO_RECORD)
     runs = oversight.run_records(store=docket.priority)
     start = 0
     if after is not None:
@@ -308,10 +300,11 @@ def get_run(
     try:
         records = list(oversight.oversight(store=docket.priority, run_id=run_id))
     except NotFound:  # refused or logged like a run over every office
-        _authorise_run(request, docket, user, run_id, None)
+        _authorise_run(request, docket, user, run_id, RecordScope(field_office=EVERY_OFFICE))
         raise
     run = records[0]
-    _authorise_run(request, docket, user, run_id, run["office"])
+    office = run["office"] or EVERY_OFFICE  # a run over every office is no one's own
+    _authorise_run(request, docket, user, run_id, RecordScope(field_office=office))
     entries: list[dict[str, Any]] = []
     more = False
     determinations: list[dict[str, Any]] = []
@@ -335,7 +328,7 @@ def get_run(
 
 
 def _authorise_run(
-    request: Request, docket: Docket, user: User, run_id: str, office: str | None
+    request: Request, docket: Docket, user: User, run_id: str, scope: RecordScope
 ) -> None:
     authorise(
         request,
@@ -344,5 +337,5 @@ def _authorise_run(
         Action.READ_PRIORITY_OVERSIGHT,
         record_type="priority_run",
         record_id=run_id,
-        scope=RecordScope(field_office=office or EVERY_OFFICE),
+        scope=scope,
     )
