@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docket.api.deps import (
     NAMED,
@@ -25,7 +25,7 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.metrics import metrics
-from docket.departures.model import EARLIEST_DEPARTURE, Source, Status, parse_report
+from docket.departures.model import Source, Status, parse_report
 from docket.departures.service import Outcome, accept_reports
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
@@ -66,13 +66,6 @@ class ReportIn(BaseModel):
     state: _Text = ""
     port: _Text = ""
     destination_country: _Text = ""
-
-    @field_validator("departed_on")
-    @classmethod
-    def _not_too_early(cls, day: dt.date) -> dt.date:
-        if day < EARLIEST_DEPARTURE:
-            raise ValueError(f"{day} is before {EARLIEST_DEPARTURE}")
-        return day
 
     @model_validator(mode="after")
     def _named(self) -> ReportIn:
@@ -122,8 +115,9 @@ def post_reports(
     keys = ",".join(f"{r.source.value}/{r.source_record_id}" for r in body.reports[:20])
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "departure_report", keys[:64])
-    # The request schema holds every rule parse_report checks, so a refusal here would be a
-    # 422 from the domain like any other.
+    # The request schema holds the rules of parse_report that a JSON schema can say; the
+    # others (a departure before EARLIEST_DEPARTURE) refuse the batch here, a 422 from the
+    # domain like any other, before anything is read or written.
     parsed = [
         parse_report(
             item.source.value,
