@@ -250,6 +250,12 @@ class Case:
     def has_bar(self, kind: BarKind) -> bool:
         return self.bar(kind) is not None
 
+    def left_after_vd_deadline(self, departed_on: dt.date) -> bool:
+        """Whether a departure on ``departed_on`` came after this case's voluntary-departure
+        deadline: then it is not voluntary departure (INA § 240B(d)), the alternate order
+        applies and legal review decides the departure. False with no deadline."""
+        return self.vd_deadline_on is not None and departed_on > self.vd_deadline_on
+
     def deadlines(self) -> dict[str, dt.date]:
         """Dates by which something must happen, by name, for open cases."""
         if not self.is_open:

@@ -103,13 +103,11 @@ def _guard_vd_expired(case: Case, data: Data, on: dt.date) -> None:
 def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
     _guard_departure_dated(case, data, on)
     departed_on = date_field(data, "departed_on")
-    deadline = case.vd_deadline_on
-    if departed_on is not None and deadline is not None and departed_on > deadline:
-        # INA § 240B(d): leaving after the deadline is not voluntary departure; the alternate
-        # order applies (voluntary_departure_expired) and legal review decides the departure.
+    if departed_on is not None and case.left_after_vd_deadline(departed_on):
+        # The alternate order applies (voluntary_departure_expired) and legal review decides.
         raise _rule(
             f"the departure on {departed_on} is after the voluntary-departure deadline "
-            f"({deadline})",
+            f"({case.vd_deadline_on})",
             "departure_after_vd_deadline",
             case,
         )

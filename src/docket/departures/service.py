@@ -311,8 +311,7 @@ def record_on_cases(
         if not concerns(case, departure.first_on):
             continue
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
-            deadline = case.vd_deadline_on
-            if deadline is None or departure.first_on <= deadline:
+            if not case.left_after_vd_deadline(departure.first_on):
                 kind = EventKind.DEPARTURE_CONFIRMED
             else:
                 try:
