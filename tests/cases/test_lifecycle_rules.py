@@ -333,3 +333,66 @@ def test_an_event_needs_its_source_document_and_cannot_be_dated_in_the_future():
             document_ref="NTA-1",
             **common,
         )
+
+
+def _dated_too_early(refused: pytest.ExceptionInfo[InvalidInput], before: str) -> None:
+    assert refused.value.details == {
+        "field": "occurred_on",
+        "rule": "dated_before_what_it_answers",
+    }
+    assert before in refused.value.message
+
+
+def test_an_appeal_cannot_be_dated_before_the_decision_it_appeals():
+    ordered = in_state(S.REMOVAL_ORDERED)
+    with pytest.raises(InvalidInput) as refused:
+        ordered.then(K.APPEAL_FILED, days=-1, filed_by="respondent")
+    _dated_too_early(refused, f"before the decision ({ordered.on})")
+    assert ordered.then(K.APPEAL_FILED, days=0, filed_by="respondent").case.has_bar(
+        BarKind.PENDING_APPEAL
+    )
+
+
+def test_a_removal_cannot_be_scheduled_on_a_day_before_the_order_became_final():
+    final = in_state(S.REMOVAL_ORDERED).then(K.ORDER_BECAME_FINAL, days=31)
+    with pytest.raises(InvalidInput) as refused:
+        final.then(K.REMOVAL_SCHEDULED, days=-2, scheduled_for=final.on.isoformat())
+    _dated_too_early(refused, f"before the final order ({final.on})")
+
+
+def test_a_bar_cannot_be_lifted_on_a_day_before_it_was_placed():
+    stayed = in_state(S.FINAL_ORDER).then(K.STAY_GRANTED, authority="court")
+    with pytest.raises(InvalidInput) as refused:
+        stayed.then(K.STAY_LIFTED, days=-1)
+    _dated_too_early(refused, f"before the stay_of_removal it answers ({stayed.on})")
+    appealed = in_state(S.REMOVAL_ORDERED).then(K.APPEAL_FILED, days=10, filed_by="respondent")
+    with pytest.raises(InvalidInput) as refused:
+        appealed.then(K.APPEAL_DECIDED, days=-2, outcome="dismissed")
+    _dated_too_early(refused, "before the pending_appeal it answers")
+
+
+def test_a_release_cannot_be_dated_before_the_booking():
+    booked = in_state(S.IN_PROCEEDINGS).then(K.CUSTODY_BOOKED, facility="Krome")
+    with pytest.raises(InvalidInput) as refused:
+        booked.then(K.CUSTODY_RELEASED, days=-1, mode="bond")
+    _dated_too_early(refused, f"before the booking ({booked.on})")
+
+
+def test_facts_recorded_late_may_still_be_dated_before_the_decision():
+    final = in_state(S.REMOVAL_ORDERED).then(K.ORDER_BECAME_FINAL, days=31)
+    stayed = final.then(K.STAY_GRANTED, days=-20, authority="court")
+    assert stayed.case.has_bar(BarKind.STAY_OF_REMOVAL)
+    claimed = final.then(K.CITIZENSHIP_CLAIM_RAISED, days=-40)
+    assert claimed.case.has_bar(BarKind.CITIZENSHIP_CLAIM)
+
+
+def test_a_stay_cannot_end_before_it_was_granted():
+    final = in_state(S.FINAL_ORDER)
+    day_before = (final.on + dt.timedelta(days=2)).isoformat()
+    with pytest.raises(InvalidInput) as refused:
+        final.then(K.STAY_GRANTED, authority="court", until_on=day_before)
+    assert refused.value.details == {"field": "until_on", "rule": "stay_ends_before_grant"}
+    same_day = (final.on + dt.timedelta(days=3)).isoformat()
+    assert final.then(K.STAY_GRANTED, authority="court", until_on=same_day).case.has_bar(
+        BarKind.STAY_OF_REMOVAL
+    )

@@ -73,6 +73,7 @@ def record(
             f"occurred_on {occurred_on} is before the case was opened ({case.opened_on})",
             details={"field": "occurred_on"},
         )
+    rules.check_dated_in_order(case, kind, move.bar, occurred_on)
     check_bars(case, kind)
     guard = rules.GUARDS.get(kind)
     if guard is not None:

@@ -140,6 +140,16 @@ def _guard_motion_decided(case: Case, data: Data, on: dt.date) -> None:
         raise _rule("no motion to reopen is pending", "motion_pending_required", case)
 
 
+def _guard_stay_granted(case: Case, data: Data, on: dt.date) -> None:
+    _guard_bar_absent(BarKind.STAY_OF_REMOVAL)(case, data, on)
+    until_on = date_field(data, "until_on")
+    if until_on is not None and until_on < on:
+        raise InvalidInput(
+            f"until_on {until_on} is before the stay was granted ({on})",
+            details={"field": "until_on", "rule": "stay_ends_before_grant"},
+        )
+
+
 def _guard_bar_absent(kind: BarKind) -> Callable[[Case, Data, dt.date], None]:
     def guard(case: Case, data: Data, on: dt.date) -> None:
         if case.has_bar(kind):
@@ -253,6 +263,47 @@ def _guard_fact_withdrawn(case: Case, data: Data, on: dt.date) -> None:
     _recorded_fact(case, data)
 
 
+AFTER_THE_DECISION = frozenset(
+    {
+        K.APPEAL_FILED,
+        K.APPEAL_DECIDED,
+        K.ORDER_BECAME_FINAL,
+        K.VOLUNTARY_DEPARTURE_EXPIRED,
+        K.DEPARTURE_CONFIRMED,
+        K.MOTION_TO_REOPEN_FILED,
+        K.MOTION_TO_REOPEN_DECIDED,
+        K.REMOVAL_SCHEDULED,
+        K.REMOVAL_EXECUTED,
+        K.CASE_CLOSED,
+    }
+)
+"""Moves that answer the judge's decision and the order's becoming final: none can have
+happened before them. (Bars, custody and documented facts may be recorded late and dated
+earlier: a booking before the order became final, say.)"""
+
+
+def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: dt.date) -> None:
+    """Refuse a move dated before what it answers: the decision or the final order
+    (:data:`AFTER_THE_DECISION`), the bar it lifts, the detention it ends. Recorded late is
+    allowed; recorded as if it came first is not, since the appeal window, the deadlines and
+    the custody review are counted from these dates."""
+    earlier: list[tuple[str, dt.date | None]] = []
+    if kind in AFTER_THE_DECISION:
+        earlier += [("the decision", case.decided_on), ("the final order", case.final_on)]
+    lifted = case.bar(bar) if bar is not None else None
+    if lifted is not None:
+        earlier.append((f"the {lifted.kind.value} it answers", lifted.placed_on))
+    if kind is K.CUSTODY_RELEASED:
+        earlier.append(("the booking", case.custody.since_on))
+    for what, day in earlier:
+        if day is not None and on < day:
+            raise InvalidInput(
+                f"{kind.value} on case {case.case_ref} cannot be dated {on}, before {what} "
+                f"({day})",
+                details={"field": "occurred_on", "rule": "dated_before_what_it_answers"},
+            )
+
+
 GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.HEARING_SCHEDULED: _guard_hearing_scheduled,
     K.VOLUNTARY_DEPARTURE_GRANTED: _guard_vd_granted,
@@ -265,7 +316,7 @@ GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.DEPARTURE_REVIEWED: _guard_bar_present(BarKind.DEPARTURE_REPORTED),
     K.MOTION_TO_REOPEN_FILED: _guard_motion_filed,
     K.MOTION_TO_REOPEN_DECIDED: _guard_motion_decided,
-    K.STAY_GRANTED: _guard_bar_absent(BarKind.STAY_OF_REMOVAL),
+    K.STAY_GRANTED: _guard_stay_granted,
     K.STAY_LIFTED: _guard_bar_present(BarKind.STAY_OF_REMOVAL),
     K.CITIZENSHIP_CLAIM_RAISED: _guard_bar_absent(BarKind.CITIZENSHIP_CLAIM),
     K.CITIZENSHIP_CLAIM_RESOLVED: _guard_bar_present(BarKind.CITIZENSHIP_CLAIM),
