@@ -23,7 +23,8 @@ from docket.cases.model import (
     FactKind,
     ReleaseMode,
 )
-from docket.cases.table import POST_ORDER_STATES, TABLE, appeal_due_on, custody_review_due_on
+from docket.cases.periods import appeal_due_on, custody_review_due_on
+from docket.cases.table import POST_ORDER_STATES, TABLE
 
 K = EventKind
 S = CaseState

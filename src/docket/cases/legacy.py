@@ -28,13 +28,8 @@ from docket.cases.model import (
     PersonId,
     ReleaseMode,
 )
-from docket.cases.table import (
-    APPEAL_WINDOW_DAYS,
-    POST_ORDER_STATES,
-    REOPENABLE_STATES,
-    appeal_due_on,
-    custody_review_due_on,
-)
+from docket.cases.periods import APPEAL_WINDOW_DAYS, appeal_due_on, custody_review_due_on
+from docket.cases.table import POST_ORDER_STATES, REOPENABLE_STATES
 from docket.errors import InvalidInput
 
 S = CaseState

@@ -15,7 +15,8 @@ from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
 from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
-from docket.cases.table import APPEAL_WINDOW_DAYS, CLOSE_REASON_STATES
+from docket.cases.periods import APPEAL_WINDOW_DAYS
+from docket.cases.table import CLOSE_REASON_STATES
 from docket.errors import InvalidInput, RuleViolation
 
 K = EventKind
@@ -298,8 +299,7 @@ def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: d
     for what, day in earlier:
         if day is not None and on < day:
             raise InvalidInput(
-                f"{kind.value} on case {case.case_ref} cannot be dated {on}, before {what} "
-                f"({day})",
+                f"{kind.value} on case {case.case_ref} cannot be dated {on}, before {what} ({day})",
                 details={"field": "occurred_on", "rule": "dated_before_what_it_answers"},
             )
 

@@ -1,0 +1,32 @@
+"""The periods the law counts from a case's dates: the appeal window of a decision and the
+post-order custody review. The lifecycle (``effects``, ``rules``) and the import of legacy
+records (``legacy``) both count them here, so the two can never disagree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+APPEAL_WINDOW_DAYS = 30
+"""8 CFR 1003.38(b): an appeal to the BIA must be filed within 30 days of the decision."""
+
+
+def appeal_due_on(
+    decided_on: dt.date, *, in_absentia: bool = False, agency_grant: bool = False
+) -> dt.date | None:
+    """The last day to appeal a decision made on ``decided_on``, or ``None`` when there is no
+    appeal: an in-absentia order (the remedy is a motion to reopen, INA § 240(b)(5)(C)) and
+    voluntary departure granted by the agency (8 CFR 240.25) are not appealable to the Board."""
+    if in_absentia or agency_grant:
+        return None
+    return decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+
+
+CUSTODY_REVIEW_DAYS = 90
+"""8 CFR 241.4(k): custody is reviewed before the 90-day removal period ends."""
+
+
+def custody_review_due_on(detained_on: dt.date, final_on: dt.date) -> dt.date:
+    """The post-order custody review date of a person detained since ``detained_on`` under an
+    order final on ``final_on``: 90 days after the later of the two, whichever was recorded
+    first (the import and the lifecycle both ask here)."""
+    return max(detained_on, final_on) + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
