@@ -3,6 +3,7 @@ themself, and no one else; every read logged."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from docket.cases.service import show_case
@@ -42,7 +43,24 @@ def test_the_subject_reads_their_own_record_and_no_one_elses(client, docket, per
     other = log_in(
         client, docket, "other.subject", Role.SUBJECT, field_office=None, person_id="p-else"
     )
-    assert client.get(f"/api/persons/{person_id}", headers=other).status_code == 403
+    refused = client.get(f"/api/persons/{person_id}", headers=other)
+    missing = client.get("/api/persons/p-nobody", headers=other)
+    # Someone else's record is answered as a missing one, word for word: no existence leak.
+    assert (refused.status_code, missing.status_code) == (404, 404)
+    assert refused.json() == {
+        "error": {
+            "code": "not_found",
+            "message": f"no person {person_id}",
+            "details": {"person_id": person_id},
+        }
+    }
+    assert refused.json() == orjson.loads(missing.content.replace(b"p-nobody", person_id.encode()))
+    logged = [
+        e for e in docket.access_log.entries(actor="other.subject") if e["action"] == "read_person"
+    ]
+    assert [(e["record_id"], e["outcome"], orjson.loads(e["details"])) for e in logged] == [
+        (person_id, "refused", {"relation": "unrelated"})
+    ]
 
 
 def test_an_unknown_person_is_404(client, docket):

@@ -24,7 +24,7 @@ from docket.cases.bars import BLOCKS
 from docket.cases.events import Event, EventKind
 from docket.cases.model import BarKind, Case, CaseState, CustodyStatus, ReleaseMode
 from docket.cases.ports import CaseFilter
-from docket.cases.service import CaseView, list_cases, show_case
+from docket.cases.service import CaseView, list_cases, no_case, show_case
 from docket.identity.model import User
 from docket.identity.policy import Action, RecordScope
 
@@ -159,6 +159,7 @@ def _authorise_read(request: Request, docket: Docket, user: User, case: Case) ->
         record_type="case",
         record_id=case.case_id,
         scope=RecordScope(field_office=case.field_office, person_id=case.person_id),
+        unrelated=no_case(case.case_ref),
     )
 
 

@@ -34,7 +34,7 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import MAX_NUMBER, FieldSpec, FieldType
-from docket.cases.service import get_case, record_event
+from docket.cases.service import get_case, no_case, record_event
 from docket.cases.table import TABLE
 from docket.errors import InvalidInput
 from docket.identity.model import User
@@ -107,7 +107,15 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
         scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
         decision = decide(user, action, scope, clients=clients(docket, user))
         if not decision.allowed:
-            authorise_refusal(request, docket, user, decision, "case", case.case_id)
+            authorise_refusal(
+                request,
+                docket,
+                user,
+                decision,
+                "case",
+                case.case_id,
+                unrelated=no_case(case.case_ref),
+            )
         entry = access_entry(
             request, docket, user, decision, "case", case.case_id, event=kind.value
         )

@@ -14,9 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
-from docket.errors import AccessRefused, DocketError, InvalidInput, SessionInvalid
+from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
 from docket.identity.model import User
-from docket.identity.policy import Action, Decision, RecordScope, decide
+from docket.identity.policy import Action, Decision, RecordScope, Relation, decide
 from docket.identity.service import authenticate, clients_of
 from docket.storage.access_log import append_access
 
@@ -134,13 +134,17 @@ def authorise(
     record_type: str,
     record_id: str,
     scope: RecordScope,
+    unrelated: NotFound | None = None,
 ) -> None:
     """Ask the policy table and put the answer on the access log (with the purpose given in
-    ``X-Purpose``); :class:`AccessRefused` if the answer is no. For reads: a change logs its
-    access in its own transaction instead."""
+    ``X-Purpose``); :class:`AccessRefused` if the answer is no (``unrelated``: see
+    :func:`authorise_refusal`). For reads: a change logs its access in its own transaction
+    instead."""
     decision = decide(user, action, scope, clients=clients(docket, user))
     if not decision.allowed:
-        authorise_refusal(request, docket, user, decision, record_type, record_id)
+        authorise_refusal(
+            request, docket, user, decision, record_type, record_id, unrelated=unrelated
+        )
     docket.access_log.record(
         [access_entry(request, docket, user, decision, record_type, record_id)]
     )
@@ -153,11 +157,18 @@ def authorise_refusal(
     decision: Decision,
     record_type: str,
     record_id: str,
+    *,
+    unrelated: NotFound | None = None,
 ) -> NoReturn:
-    """Log a refused access and raise :class:`AccessRefused`."""
+    """Log a refused access and raise :class:`AccessRefused`; or ``unrelated``, when a subject
+    or counsel asks for someone else's record: the error a missing record gets (404, word for
+    word), so that a refusal does not tell them whose records exist. The access log still
+    records the refusal as it is."""
     docket.access_log.record(
         [access_entry(request, docket, user, decision, record_type, record_id)]
     )
+    if unrelated is not None and decision.relation is Relation.UNRELATED:
+        raise unrelated
     raise AccessRefused(
         f"not allowed: {decision.reason}",
         details={"action": decision.action.value, "relation": decision.relation.value},

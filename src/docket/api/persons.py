@@ -19,7 +19,7 @@ from docket.api.deps import (
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases import snapshot
-from docket.cases.service import show_person
+from docket.cases.service import no_person, show_person
 from docket.identity.model import User
 from docket.identity.policy import Action, RecordScope, decide_any
 
@@ -45,7 +45,9 @@ def get_person(
     scopes = [RecordScope(field_office=office, person_id=person_id) for office in offices]
     decision = decide_any(user, Action.READ_PERSON, scopes, clients=clients(docket, user))
     if not decision.allowed:
-        authorise_refusal(request, docket, user, decision, "person", person_id)
+        authorise_refusal(
+            request, docket, user, decision, "person", person_id, unrelated=no_person(person_id)
+        )
     docket.access_log.record([access_entry(request, docket, user, decision, "person", person_id)])
     return json_answer(
         {

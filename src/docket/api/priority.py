@@ -35,7 +35,7 @@ from docket.api.deps import (
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.model import Case, FactKind
-from docket.cases.service import get_case
+from docket.cases.service import get_case, no_case
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, Decision, RecordScope, decide
 from docket.priority import packs, service
@@ -332,5 +332,7 @@ def decide_on_case(
     scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
     decision = decide(user, action, scope, clients=clients(docket, user))
     if not decision.allowed:
-        authorise_refusal(request, docket, user, decision, "case", case.case_id)
+        authorise_refusal(
+            request, docket, user, decision, "case", case.case_id, unrelated=no_case(case.case_ref)
+        )
     return decision

@@ -278,10 +278,22 @@ def record_on(
     return after, stored
 
 
+def no_case(case_ref: str) -> NotFound:
+    """The error for a case reference on record nowhere. It is also what a subject or counsel
+    is told of someone else's case, so that a refusal does not tell them the case exists."""
+    return NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+
+
+def no_person(person_id: str) -> NotFound:
+    """The error for a person id on record nowhere; like :func:`no_case`, also what a subject
+    or counsel is told of someone else's record."""
+    return NotFound(f"no person {person_id}", details={"person_id": person_id})
+
+
 def _existing_case(tx: ReadTransaction, case_ref: str) -> Case:
     case = tx.get_case_by_ref(case_ref)
     if case is None:
-        raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        raise no_case(case_ref)
     return case
 
 
@@ -312,7 +324,7 @@ def show_person(*, uow: UnitOfWork, person_id: str) -> PersonView:
     with uow.read(brief=True) as tx:
         person = tx.get_person(person_id)
         if person is None:
-            raise NotFound(f"no person {person_id}", details={"person_id": person_id})
+            raise no_person(person_id)
         return PersonView(person=person, cases=tx.cases_of_person(person_id))
 
 
