@@ -159,11 +159,15 @@ def ready_for(kind: EventKind, state: CaseState) -> tuple[Built, dict[str, objec
         days = (case.vd_deadline_on - built.on).days + 1
     elif kind is K.DEPARTURE_CONFIRMED:
         fields = {"departed_on": (built.on + dt.timedelta(days=2)).isoformat(), "port": "JFK"}
-    elif kind is K.DEPARTURE_RECORDED:
-        fields = {"departed_on": (built.on + dt.timedelta(days=2)).isoformat()}
-    elif kind is K.DEPARTURE_REVIEWED:
-        built = built.then(K.DEPARTURE_RECORDED, departed_on=built.on.isoformat())
-        fields = {"outcome": "departure_not_established"}
+    elif kind in (K.DEPARTURE_RECORDED, K.DEPARTURE_REVIEWED):
+        # under voluntary departure, only a departure after the deadline is recorded so
+        departed = case.vd_deadline_on + dt.timedelta(days=1) if case.vd_deadline_on else built.on
+        days = max(3, (departed - built.on).days)
+        if kind is K.DEPARTURE_RECORDED:
+            fields = {"departed_on": departed.isoformat()}
+        else:
+            built = built.then(K.DEPARTURE_RECORDED, days=days, departed_on=departed.isoformat())
+            fields = {"outcome": "departure_not_established"}
     elif kind is K.MOTION_TO_REOPEN_FILED:
         fields = {"automatic_stay": False}
     elif kind is K.MOTION_TO_REOPEN_DECIDED:

@@ -396,3 +396,24 @@ def test_a_stay_cannot_end_before_it_was_granted():
     assert final.then(K.STAY_GRANTED, authority="court", until_on=same_day).case.has_bar(
         BarKind.STAY_OF_REMOVAL
     )
+
+
+def test_under_voluntary_departure_only_a_late_departure_is_recorded_for_legal_review():
+    granted = in_state(S.VOLUNTARY_DEPARTURE)
+    deadline = granted.case.vd_deadline_on
+    assert deadline is not None
+    days = (deadline - granted.on).days + 5
+    with pytest.raises(RuleViolation) as refused:
+        granted.then(K.DEPARTURE_RECORDED, days=days, departed_on=deadline.isoformat())
+    assert refused.value.details["rule"] == "departure_within_vd_deadline"
+    late = deadline + dt.timedelta(days=1)
+    recorded = granted.then(K.DEPARTURE_RECORDED, days=days, departed_on=late.isoformat())
+    assert recorded.case.state is S.VOLUNTARY_DEPARTURE
+    assert recorded.case.has_bar(BarKind.DEPARTURE_REPORTED)
+    final = recorded.then(K.VOLUNTARY_DEPARTURE_EXPIRED)
+    assert final.case.state is S.FINAL_ORDER
+    with pytest.raises(BarInForce, match="departure_reported"):
+        final.then(K.REMOVAL_SCHEDULED, scheduled_for=(final.on + dt.timedelta(days=9)).isoformat())
+    closed = recorded.then(K.DEPARTURE_REVIEWED, outcome="departure_stands")
+    assert closed.case.state is S.CLOSED
+    assert closed.case.close_reason is CloseReason.DEPARTURE_CONFIRMED

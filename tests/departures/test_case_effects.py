@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.model import BarKind, CaseState
-from docket.cases.service import get_case
+from docket.cases.service import get_case, record_event
 from docket.departures.metrics import metrics, recount
 from docket.departures.model import Parsed, Status
 from docket.departures.relink import links
 from docket.departures.service import IntakeSummary, accept_reports
+from docket.errors import BarInForce
 from tests.departures.intake_cases import IN_PROCEEDINGS, TODAY, case_of, report, vd_case
 
 
@@ -107,18 +110,52 @@ def test_a_departure_by_the_deadline_day_is_compliance(docket: Docket) -> None:
     assert get_case(uow=docket.uow, case_ref=ref).state is CaseState.CLOSED
 
 
-def test_a_late_departure_under_appeal_waits_and_records_nothing_on_the_case(
+def test_a_late_departure_under_appeal_is_recorded_under_the_grant_and_stops_enforcement(
     docket: Docket,
 ) -> None:
     ref = late_vd_case(docket, (EventKind.APPEAL_FILED, {"filed_by": "respondent"}))
     taken = take(docket, report(a_number="034567890", departed_on=days_ago(10)))
     assert taken.accepted == 1
     assert taken.results[0].status is Status.LINKED
-    assert taken.results[0].case_events == ()  # the expiry is refused while the appeal is pending
+    # the expiry is refused while the appeal is pending; the departure is recorded all the same
+    assert taken.results[0].case_events == (f"{ref}:departure_recorded",)
     case = get_case(uow=docket.uow, case_ref=ref)
     assert case.state is CaseState.VOLUNTARY_DEPARTURE
-    assert [bar.kind for bar in case.bars] == [BarKind.PENDING_APPEAL]
+    assert case.departed_on == TODAY - dt.timedelta(days=10)
+    assert {bar.kind for bar in case.bars} == {
+        BarKind.PENDING_APPEAL,
+        BarKind.DEPARTURE_REPORTED,
+    }
     assert live(docket)["voluntary_departure_compliance"]["confirmed_after_deadline"] == 1
+    again = take(docket, report(record_id="R-2", a_number="034567890", departed_on=days_ago(9)))
+    assert again.results[0].case_events == ()  # recorded once; legal review pending
+    # the appeal dismissed, the alternate order takes effect; the departure's bar stands
+    for kind, fields in (
+        (EventKind.APPEAL_DECIDED, {"outcome": "dismissed"}),
+        (EventKind.VOLUNTARY_DEPARTURE_EXPIRED, {}),
+    ):
+        record_event(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref=ref,
+            kind=kind,
+            fields=fields,
+            actor="officer.test",
+            document_ref=f"DOC-{kind.value}",
+        )
+    final = get_case(uow=docket.uow, case_ref=ref)
+    assert final.state is CaseState.FINAL_ORDER
+    assert final.has_bar(BarKind.DEPARTURE_REPORTED)
+    with pytest.raises(BarInForce, match="departure_reported"):
+        record_event(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref=ref,
+            kind=EventKind.REMOVAL_SCHEDULED,
+            fields={"scheduled_for": (TODAY + dt.timedelta(days=7)).isoformat()},
+            actor="officer.test",
+            document_ref="I-166",
+        )
     assert recount(store=docket.departures).agrees
 
 

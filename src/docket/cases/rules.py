@@ -14,7 +14,7 @@ from docket.cases.effects import corrected_value
 from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
-from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
+from docket.cases.model import BarKind, Case, CaseState, CloseReason, CustodyStatus, Fact
 from docket.cases.periods import APPEAL_WINDOW_DAYS
 from docket.cases.table import CLOSE_REASON_STATES
 from docket.errors import InvalidInput, RuleViolation
@@ -123,6 +123,22 @@ def _guard_departure_dated(case: Case, data: Data, on: dt.date) -> None:
 def _guard_departure_recorded(case: Case, data: Data, on: dt.date) -> None:
     _guard_bar_absent(BarKind.DEPARTURE_REPORTED)(case, data, on)
     _guard_departure_dated(case, data, on)
+    departed_on = date_field(data, "departed_on")
+    if (
+        case.state is CaseState.VOLUNTARY_DEPARTURE
+        and departed_on is not None
+        and not case.left_after_vd_deadline(departed_on)
+    ):
+        # Left in time: that is voluntary departure, confirmed (and the case closed) by
+        # departure_confirmed. Only a late one waits for legal review under the grant, when
+        # the alternate order cannot take effect yet (its appeal window open or an appeal
+        # pending).
+        raise _rule(
+            f"the departure on {departed_on} is by the voluntary-departure deadline "
+            f"({case.vd_deadline_on}): record departure_confirmed",
+            "departure_within_vd_deadline",
+            case,
+        )
 
 
 def _guard_motion_filed(case: Case, data: Data, on: dt.date) -> None:

@@ -158,10 +158,11 @@ _MOVES = (
     ),
     Move(
         EventKind.DEPARTURE_RECORDED,
-        "A departure was confirmed while the case is open (not under voluntary departure): "
-        "enforcement stops, a scheduled removal is called off, and legal review decides.",
-        OPEN_STATES - {S.VOLUNTARY_DEPARTURE},
-        OPEN_STATES - {S.VOLUNTARY_DEPARTURE, S.REMOVAL_SCHEDULED},
+        "A departure was confirmed while the case is open, not as voluntary departure (under "
+        "it, only one after the deadline): enforcement stops, a scheduled removal is called "
+        "off, and legal review decides.",
+        OPEN_STATES,
+        OPEN_STATES - {S.REMOVAL_SCHEDULED},
         "INA § 101(g) (departure under an order of removal); 8 CFR 241.7, 1241.7 (self-removal)",
         (
             _f("departed_on", FieldType.DATE, "date of departure"),
@@ -173,8 +174,8 @@ _MOVES = (
         EventKind.DEPARTURE_REVIEWED,
         "Legal review decided what the recorded departure means: it stands (the case closes) "
         "or it was not established (the case goes on).",
-        OPEN_STATES - {S.VOLUNTARY_DEPARTURE},
-        OPEN_STATES - {S.VOLUNTARY_DEPARTURE} | {S.CLOSED},
+        OPEN_STATES,
+        OPEN_STATES | {S.CLOSED},
         "INA § 101(g); 8 CFR 241.7, 1241.7 (legal review of the departure)",
         (
             _f(

@@ -299,9 +299,9 @@ def record_on_cases(
     review, since leaving under an order has consequences of its own. A voluntary departure
     left after its deadline was not complied with: the alternate removal order takes effect
     (``voluntary_departure_expired``), then the departure is recorded for legal review. When
-    the case core refuses the expiry (an appeal pending or its window open), nothing is
-    recorded on that case: the departure stays the person's, counted after the deadline, and
-    nothing records it on the case later by itself (the case is left to the appeal)."""
+    the case core refuses the expiry (an appeal pending or its window open), the departure is
+    recorded on the case still under the grant: its bar stops enforcement until legal review,
+    and stands when the alternate order takes effect later."""
     recorded: list[str] = []
     document = f"departure:{report.source.value}:{report.source_record_id}"
     fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
@@ -314,6 +314,9 @@ def record_on_cases(
             if not case.left_after_vd_deadline(departure.first_on):
                 kind = EventKind.DEPARTURE_CONFIRMED
             else:
+                kind = EventKind.DEPARTURE_RECORDED
+                if case.has_bar(BarKind.DEPARTURE_REPORTED):
+                    continue  # recorded already, legal review pending
                 try:
                     case, _ = record_on(
                         tx.cases,
@@ -327,10 +330,13 @@ def record_on_cases(
                     )
                 except RuleViolation:
                     # Refused before anything was written (every rule is checked first): the
-                    # voluntary departure is still open to appeal, or under appeal.
-                    continue
-                recorded.append(f"{case.case_ref}:{EventKind.VOLUNTARY_DEPARTURE_EXPIRED.value}")
-                kind = EventKind.DEPARTURE_RECORDED
+                    # voluntary departure is still open to appeal, or under appeal. The
+                    # departure is recorded under the grant.
+                    pass
+                else:
+                    recorded.append(
+                        f"{case.case_ref}:{EventKind.VOLUNTARY_DEPARTURE_EXPIRED.value}"
+                    )
         elif case.has_bar(BarKind.DEPARTURE_REPORTED):
             continue  # recorded already, legal review pending
         else:
