@@ -85,7 +85,8 @@ _DEFAULT_LIMIT = 200
 @dataclass(frozen=True)
 class Report:
     """One departure report as received. ``date_of_birth`` is ``None`` when missing or
-    unreadable (a warning, not a refusal)."""
+    unreadable (a warning, not a refusal); an unreadable one is kept, as given, in
+    ``date_of_birth_as_given``."""
 
     source: Source
     source_record_id: str
@@ -103,10 +104,15 @@ class Report:
     state: str = ""
     port: str = ""
     destination_country: str = ""
+    date_of_birth_as_given: str = ""
+    """The text of an unreadable ``date_of_birth`` (empty when it was readable or missing): not
+    compared by linkage, but part of the content, so that two reports under one key differing
+    only there are not taken as one."""
 
     def content(self) -> dict[str, str]:
-        """The report's fields as text, the form its content hash is taken over."""
-        values = {name: getattr(self, name) for name in FIELDS}
+        """The report's fields as text, the form its content hash is taken over (with
+        ``date_of_birth_as_given`` when there is one)."""
+        values = {name: getattr(self, name) for name in (*FIELDS, "date_of_birth_as_given")}
         return {
             name: value.isoformat() if isinstance(value, dt.date) else str(value)
             for name, value in values.items()
@@ -147,7 +153,7 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     unusable: an unknown source, no ``source_record_id``, no name at all, no readable
     ``departed_on`` (or one before :data:`EARLIEST_DEPARTURE`), a NUL character or an
     over-long value, an A-number that is not 8 or 9 digits. An unreadable ``date_of_birth``
-    is kept as missing, with a warning."""
+    is kept as missing, with a warning, and its text in ``date_of_birth_as_given``."""
     try:
         kind = Source(source)
     except ValueError:
@@ -205,6 +211,7 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         state=values["state"],
         port=values["port"].upper(),
         destination_country=values["destination_country"].upper(),
+        date_of_birth_as_given=values["date_of_birth"] if born is None else "",
     )
     return Parsed(report, tuple(warnings))
 
