@@ -110,17 +110,24 @@ def decide(
 
 
 def _strength(candidate: Candidate) -> tuple[float, str]:
-    return (-candidate.weight, candidate.person_id)
+    return _weighed_strength((candidate.person_id, candidate.weight))
 
 
-def strongest(scored: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
-    """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), all that
-    :func:`decide` weighs (the others it reads only to look for siblings, as ``rest``): a
-    report with a common name can have thousands of candidates in a batch prediction, and
-    making each of them a :class:`Candidate` cost relinking seconds."""
+def _weighed_strength(pair: tuple[str, float]) -> tuple[float, str]:
+    """The order of candidates, strongest first: by match weight, then by person id."""
+    person_id, weight = pair
+    return (-weight, person_id)
+
+
+def strongest(scored: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), strongest first
+    (the first is the best candidate), all that :func:`decide` weighs (the others it reads
+    only to look for siblings, as ``rest``): a report with a common name can have thousands
+    of candidates in a batch prediction, and making each of them a :class:`Candidate` cost
+    relinking seconds."""
     if len(scored) <= SHOWN:
-        return scored
-    return heapq.nsmallest(SHOWN, scored, key=lambda c: (-c[1], c[0]))
+        return sorted(scored, key=_weighed_strength)
+    return heapq.nsmallest(SHOWN, scored, key=_weighed_strength)
 
 
 def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:

@@ -138,9 +138,7 @@ def relink_reports(
             chosen = {pid for pid, _ in top}
             # The weaker ones matter only as siblings of the strongest, so only those born on
             # its day (decision.siblings) are made candidates: a common name has thousands.
-            born = (
-                persons[min(top, key=lambda c: (-c[1], c[0]))[0]]["date_of_birth"] if top else None
-            )
+            born = persons[top[0][0]]["date_of_birth"] if top else None
             found = decide(
                 record(s.report.content()),
                 [Candidate(pid, persons[pid], w) for pid, w in top],
