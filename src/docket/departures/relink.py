@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
+from docket.departures.collapse import Counted, cluster_key
 from docket.departures.decision import Candidate, Resolution, decide, siblings, strongest
 from docket.departures.linkage import record
-from docket.departures.model import Counted, Status, cluster_key
+from docket.departures.model import Status
 from docket.departures.ports import DepartureStore, StoredReport
 from docket.departures.regroup import regroup, report_key
 from docket.departures.resolution import a_number_disagrees
