@@ -101,6 +101,22 @@ def test_a_conflict_or_a_bad_item_refuses_the_whole_batch(client, docket):
     assert "idempotency_key_reused" in failed[1]
 
 
+def test_the_same_record_with_another_unreadable_birth_date_is_a_conflict(client, docket):
+    officer = log_in(client, docket, "officer.intake")
+    first = item(date_of_birth="31/02/1980")
+    taken = client.post("/api/departure-reports", json={"reports": [first]}, headers=officer)
+    assert taken.status_code == 201
+    again = client.post("/api/departure-reports", json={"reports": [first]}, headers=officer)
+    assert (again.status_code, again.json()["duplicates"]) == (201, 1)
+    conflict = client.post(
+        "/api/departure-reports",
+        json={"reports": [item(date_of_birth="not known")]},
+        headers=officer,
+    )
+    assert conflict.status_code == 422
+    assert conflict.json()["error"]["code"] == "idempotency_key_reused"
+
+
 def test_only_the_roles_of_the_table_take_reports_or_read_metrics(client, docket):
     analyst = log_in(client, docket, "analyst.one", Role.ANALYST)
     refused = client.post("/api/departure-reports", json={"reports": [item()]}, headers=analyst)

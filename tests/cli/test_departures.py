@@ -75,6 +75,28 @@ def _rows(count: int) -> list[str]:
     return [f"E-{n},Ana{n},Reyes,1990-05-17,2020-03-01,JFK,\n" for n in range(count)]
 
 
+def test_a_record_id_with_another_unreadable_birth_date_is_refused_not_a_duplicate(run, tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + "E-1,Luis,Soto,31/02/1980,2020-03-02,MIA,\n"
+        + "E-1,Luis,Soto,not known,2020-03-02,MIA,\n",  # the same id, another birth date
+    )
+    result = run("departures", "import", str(path), "--source", "exit_record")
+    assert "accepted: 1; duplicates: 0; rejected: 1" in result.output
+    assert "row 3, column source_record_id: same source_record_id as row 2" in result.output
+    changed = write(tmp_path, HEADER + "E-1,Luis,Soto,00/00/1980,2020-03-02,MIA,\n", "b.csv")
+    refused = run("departures", "import", str(changed), "--source", "exit_record")
+    assert "row 2, column source_record_id: already received with different content" in (
+        refused.output
+    )
+    same = write(tmp_path, HEADER + "E-1,Luis,Soto,31/02/1980,2020-03-02,MIA,\n", "c.csv")
+    assert (
+        "accepted: 0; duplicates: 1"
+        in run("departures", "import", str(same), "--source", "exit_record").output
+    )
+
+
 def test_a_quote_never_closed_is_named_and_reading_stops_before_it(run, tmp_path):
     rows = _rows(300)
     rows[3] = 'E-3,"Ana3,Reyes,1990-05-17,2020-03-01,JFK,\n'  # line 5 of the file

@@ -32,6 +32,10 @@ def test_the_strongest_candidates_decide_as_all_of_them_do(pairs, twins):
 
     kept = strongest(pairs)
     assert len(kept) == min(len(pairs), SHOWN)
+    # strongest first, by weight then person id: relinking takes the first as the best
+    assert list(kept) == sorted(kept, key=lambda c: (-c[1], c[0]))
+    if kept:
+        assert kept[0] == min(pairs, key=lambda c: (-c[1], c[0]))
     rest = [pair for pair in pairs if pair not in kept]
     assert decide(REPORT, candidates(list(kept)), candidates(rest)) == decide(
         REPORT, candidates(pairs)

@@ -52,6 +52,42 @@ def test_a_duplicate_records_nothing_and_a_conflicting_one_is_refused(docket: Do
     assert (skipped.accepted, skipped.conflicts) == (1, 1)
 
 
+def test_two_different_unreadable_birth_dates_under_one_key_are_a_conflict(
+    docket: Docket,
+) -> None:
+    assert take(docket, report(date_of_birth="31/02/1980")).accepted == 1
+    again = take(docket, report(date_of_birth="31/02/1980"))
+    assert (again.accepted, again.duplicates) == (0, 1)
+    with pytest.raises(IdempotencyConflict, match="different content"):
+        take(docket, report(date_of_birth="not known"))
+    with pytest.raises(IdempotencyConflict, match="different content"):
+        take(docket, report(date_of_birth=""))  # nothing given is different content too
+    with pytest.raises(InvalidInput, match="more than once"):
+        take(
+            docket,
+            report(record_id="B", date_of_birth="31/02/1980"),
+            report(record_id="B", date_of_birth="not known"),
+        )
+    # read back from the store, the report is what was given, its hash as it was taken
+    with docket.departures.read() as tx:
+        [stored] = tx.reports_by_key([("exit_record", "X-1")]).values()
+    assert stored.report.date_of_birth is None
+    assert stored.report.content()["date_of_birth_as_given"] == "31/02/1980"
+    assert stored.report.content_hash() == stored.content_hash
+    assert recount(store=docket.departures).agrees
+
+
+def test_a_readable_or_missing_birth_date_hashes_as_it_always_did() -> None:
+    # content hashes as stored before an unreadable date of birth was kept as given: a change
+    # here would turn every resubmission of a report taken before into a conflict
+    assert report().report.content_hash() == (
+        "36b0b4bb7d6c7ac3ede4fcb89c3590ff14bbfbfce0bbfe786e2401aaae09a1e9"
+    )
+    assert report(date_of_birth="").report.content_hash() == (
+        "ffab9b0a189477ce02f4d988e83297ad2999a93a5bc725c6425bb726913d47e6"
+    )
+
+
 def test_bad_input_is_refused_naming_the_field() -> None:
     with pytest.raises(InvalidInput, match="source_record_id: required"):
         report(record_id="")

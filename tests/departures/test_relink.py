@@ -16,7 +16,7 @@ from docket.departures.comparisons import COLUMNS
 from docket.departures.linkage import person_record
 from docket.departures.metrics import recount
 from docket.departures.model import ReviewDecision, Status, parse_report
-from docket.departures.relink import links
+from docket.departures.relink import links, relink_reports
 from docket.departures.review import decide_review, review_queue
 from docket.departures.service import accept_reports
 from docket.errors import NotFound
@@ -298,3 +298,41 @@ def test_a_report_whose_a_number_is_another_persons_is_never_linked_by_the_model
     rows = {row["source_record_id"]: row["status"] for row in links(store=trained.departures)}
     assert (rows["AN-1"], rows["AN-2"], rows["AN-3"]) == ("review", "review", "linked")
     assert _departures(trained) > 0
+
+
+def test_a_report_the_model_takes_for_either_twin_never_puts_the_twins_in_one_departure(
+    docket: Docket,
+):
+    """Unlinked twins' reports (family name and birth date alike, given names not) and a third
+    report with no given name, which the model takes for the same traveller as each twin:
+    grouped pair by pair, the third report would make one traveller of the twins, and count
+    their departure once."""
+    twin = {"family_name": "Demir", "date_of_birth": "1995-07-01", "postcode": "10001"}
+    for record_id, given in (("TW-H", "Hana"), ("TW-Y", "Yusuf"), ("TW-0", "")):
+        assert _take(docket, record_id, given_name=given, **twin) is Status.UNLINKED
+    assert _departures(docket) == 3  # no model: intake groups by name and birth date only
+    keys = ["exit_record/TW-H", "exit_record/TW-Y", "exit_record/TW-0"]
+    same = [("exit_record/TW-0", "exit_record/TW-H"), ("exit_record/TW-Y", "exit_record/TW-0")]
+
+    def relink_with(pairs: list[tuple[str, str]]) -> int:
+        return relink_reports(
+            store=docket.departures,
+            clock=docket.clock,
+            actor="analyst.test",
+            model_version=1,
+            scored={},
+            persons={},
+            same_traveller=pairs,
+            read=set(keys),
+        ).moved
+
+    assert relink_with(same) > 0
+    rows = {row["source_record_id"]: row for row in links(store=docket.departures)}
+    assert rows["TW-H"]["departure_id"] != rows["TW-Y"]["departure_id"]
+    assert rows["TW-0"]["departure_id"] in {
+        rows["TW-H"]["departure_id"],
+        rows["TW-Y"]["departure_id"],
+    }
+    assert _departures(docket) == 2
+    # the pairs in another order, either way round, group the reports as before
+    assert relink_with([(b, a) for a, b in reversed(same)]) == 0

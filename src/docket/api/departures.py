@@ -39,7 +39,8 @@ _Text = Annotated[str, Field(max_length=200, pattern=TEXT)]
 
 class ReportIn(BaseModel):
     """One departure report. At least one name is required; dates are YYYY-MM-DD. An
-    unreadable ``date_of_birth`` is kept as missing, with a warning."""
+    unreadable ``date_of_birth`` is missing for linkage, with a warning; its text is still
+    part of the report's content (the same record id with another text is a conflict)."""
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from docket.departures.model import Departure, Report, Status
+from docket.departures.collapse import Departure
+from docket.departures.model import Report, Status
 
 Counts = Counter[tuple[str, str, str]]
 """Exit-metric counts by (dimension, value, day)."""

@@ -110,46 +110,60 @@ def decide(
 
 
 def _strength(candidate: Candidate) -> tuple[float, str]:
-    return (-candidate.weight, candidate.person_id)
+    return _weighed_strength((candidate.person_id, candidate.weight))
 
 
-def strongest(scored: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
-    """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), all that
-    :func:`decide` weighs (the others it reads only to look for siblings, as ``rest``): a
-    report with a common name can have thousands of candidates in a batch prediction, and
-    making each of them a :class:`Candidate` cost relinking seconds."""
+def _weighed_strength(pair: tuple[str, float]) -> tuple[float, str]:
+    """The order of candidates, strongest first: by match weight, then by person id."""
+    person_id, weight = pair
+    return (-weight, person_id)
+
+
+def strongest(scored: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The :data:`SHOWN` strongest of ``scored`` (person id, match weight), strongest first
+    (the first is the best candidate), all that :func:`decide` weighs (the others it reads
+    only to look for siblings, as ``rest``): a report with a common name can have thousands
+    of candidates in a batch prediction, and making each of them a :class:`Candidate` cost
+    relinking seconds."""
     if len(scored) <= SHOWN:
-        return scored
-    return heapq.nsmallest(SHOWN, scored, key=lambda c: (-c[1], c[0]))
+        return sorted(scored, key=_weighed_strength)
+    return heapq.nsmallest(SHOWN, scored, key=_weighed_strength)
+
+
+KIN_NAMES = (
+    ("family_name", "family_name"),
+    ("family_name", "given_name"),
+    ("given_name", "family_name"),
+)
+"""The names (one side's, the other's) of which one must be equal, with the birth date, in a
+pair that may be of twins or siblings: the family names, or either side's names read swapped.
+:func:`siblings` asks this and more; batch prediction blocks on these alone
+(``linkage.splink_model.KIN_RULES``), so that the decision sees every such pair."""
+
+_OTHER_NAME = {"given_name": "family_name", "family_name": "given_name"}
 
 
 def siblings(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
     """Same family name and birth date, and given names that are not one name misspelt
-    (Jaro–Winkler under 0.88): twins or siblings, whom a model easily takes for one person.
-    Read with either side's names swapped too, since the model now takes a swap for one
-    name written in the other's place: a twin's report with the names swapped still looks
-    like a twin."""
-    return any(
-        _kin(a, b)
-        for a, b in (
-            (one, other),
-            (_names_swapped_over(one), other),
-            (one, _names_swapped_over(other)),
-        )
-    )
+    (Jaro–Winkler under :data:`SAME_NAME`): twins or siblings, whom a model easily takes for
+    one person. Read with either side's names swapped too (:data:`KIN_NAMES`), since the
+    model now takes a swap for one name written in the other's place: a twin's report with
+    the names swapped still looks like a twin."""
+    born = one["date_of_birth"]
+    if born is None or born != other["date_of_birth"]:
+        return False
+    return any(_kin(one, other, mine, theirs) for mine, theirs in KIN_NAMES)
 
 
-def _names_swapped_over(fields: Mapping[str, str | None]) -> dict[str, str | None]:
-    return {**fields, "given_name": fields["family_name"], "family_name": fields["given_name"]}
-
-
-def _kin(one: Mapping[str, str | None], other: Mapping[str, str | None]) -> bool:
-    given_one, given_other = one["given_name"], other["given_name"]
+def _kin(
+    one: Mapping[str, str | None], other: Mapping[str, str | None], mine: str, theirs: str
+) -> bool:
+    """Whether ``one``'s ``mine`` is ``other``'s ``theirs`` (the family name as each is read)
+    and their other names are not one name (the given name as each is read)."""
+    shared, given_one, given_other = one[mine], one[_OTHER_NAME[mine]], other[_OTHER_NAME[theirs]]
     return (
-        one["family_name"] is not None
-        and one["family_name"] == other["family_name"]
-        and one["date_of_birth"] is not None
-        and one["date_of_birth"] == other["date_of_birth"]
+        shared is not None
+        and shared == other[theirs]
         and given_one is not None
         and given_other is not None
         and name_similarity(given_one, given_other) < SAME_NAME

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docket.cases.ports import Clock
+from docket.departures.collapse import Counted, replay
 from docket.departures.counts import Counts, Totals, delta, report_contributions, total
-from docket.departures.model import Counted, Report, replay
+from docket.departures.model import Report
 from docket.departures.ports import DepartureRead, DepartureStore
 from docket.errors import InvalidInput
 

@@ -1,29 +1,22 @@
-"""Departure reports and departures: what a report says, which sources confirm, and how reports
-of one departure collapse into one (what each adds to the exit metrics is ``counts.py``).
+"""Departure reports: what a report says and how it is read, which sources confirm, under what
+a departure counts, and a reviewer's decision on a report (how reports of one departure
+collapse into one is ``collapse.py``; what each adds to the exit metrics is ``counts.py``).
 
-Pure Python, no I/O. The intake service (``service.py``) feeds reports through these functions
-one at a time, in arrival order; the recount feeds all of them again from the start, and the
-two must agree exactly.
+Pure Python, no I/O.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.persons import normal_a_number, normal_document_number
 from docket.errors import InvalidInput
-
-COLLAPSE_DAYS = 14
-"""Reports of the same person (or the same unlinked individual) within this many days of a
-departure's reports are the same departure."""
 
 
 class Source(StrEnum):
@@ -85,7 +78,8 @@ _DEFAULT_LIMIT = 200
 @dataclass(frozen=True)
 class Report:
     """One departure report as received. ``date_of_birth`` is ``None`` when missing or
-    unreadable (a warning, not a refusal)."""
+    unreadable (a warning, not a refusal); an unreadable one is kept, as given, in
+    ``date_of_birth_as_given``."""
 
     source: Source
     source_record_id: str
@@ -103,10 +97,15 @@ class Report:
     state: str = ""
     port: str = ""
     destination_country: str = ""
+    date_of_birth_as_given: str = ""
+    """The text of an unreadable ``date_of_birth`` (empty when it was readable or missing): not
+    compared by linkage, but part of the content, so that two reports under one key differing
+    only there are not taken as one."""
 
     def content(self) -> dict[str, str]:
-        """The report's fields as text, the form its content hash is taken over."""
-        values = {name: getattr(self, name) for name in FIELDS}
+        """The report's fields as text, the form its content hash is taken over (with
+        ``date_of_birth_as_given`` when there is one)."""
+        values = {name: getattr(self, name) for name in (*FIELDS, "date_of_birth_as_given")}
         return {
             name: value.isoformat() if isinstance(value, dt.date) else str(value)
             for name, value in values.items()
@@ -147,7 +146,7 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     unusable: an unknown source, no ``source_record_id``, no name at all, no readable
     ``departed_on`` (or one before :data:`EARLIEST_DEPARTURE`), a NUL character or an
     over-long value, an A-number that is not 8 or 9 digits. An unreadable ``date_of_birth``
-    is kept as missing, with a warning."""
+    is kept as missing, with a warning, and its text in ``date_of_birth_as_given``."""
     try:
         kind = Source(source)
     except ValueError:
@@ -205,6 +204,7 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         state=values["state"],
         port=values["port"].upper(),
         destination_country=values["destination_country"].upper(),
+        date_of_birth_as_given=values["date_of_birth"] if born is None else "",
     )
     return Parsed(report, tuple(warnings))
 
@@ -224,141 +224,6 @@ def _date(text: str) -> dt.date | None:
 
 def _invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput(f"{field}: {message}", details={"field": field, "reason": message})
-
-
-def cluster_key(report: Report) -> str:
-    """The key that groups the reports of one unlinked individual among themselves: the
-    travel document if there is one, else the normalised name with the date of birth; a
-    report with neither stands alone."""
-    if report.document_number:
-        return f"doc:{report.document_number}"
-    if report.date_of_birth is not None:
-        name = f"{_normal(report.family_name)}|{_normal(report.given_name)}"
-        return f"name:{name}|{report.date_of_birth.isoformat()}"
-    return f"report:{report.source.value}:{report.source_record_id}"
-
-
-def _normal(name: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())
-
-
-@dataclass(frozen=True)
-class Departure:
-    """Reports of one person (or one unlinked individual) within :data:`COLLAPSE_DAYS` of each
-    other: one departure, counted once."""
-
-    departure_id: str
-    party: str
-    """``person:<id>`` when linked, else the unlinked individual's :func:`cluster_key`."""
-    first_on: dt.date
-    last_on: dt.date
-    sources: frozenset[Source]
-    port: str
-    destination_country: str
-    programme: Programme
-    vd_deadline_on: dt.date | None = None
-    case_ref: str = ""
-    reports: int = 1
-
-    @property
-    def confirmed(self) -> bool:
-        return any(source.confirms for source in self.sources)
-
-    def takes(self, party: str, on: dt.date) -> bool:
-        """Whether a report of ``party`` departing ``on`` is this departure."""
-        window = dt.timedelta(days=COLLAPSE_DAYS)
-        return party == self.party and self.first_on - window <= on <= self.last_on + window
-
-    def joined(self, report: Report) -> Departure:
-        """This departure with one more report of it."""
-        return dataclasses.replace(
-            self,
-            first_on=min(self.first_on, report.departed_on),
-            last_on=max(self.last_on, report.departed_on),
-            sources=self.sources | {report.source},
-            port=self.port or report.port,
-            destination_country=self.destination_country or report.destination_country,
-            reports=self.reports + 1,
-        )
-
-    def merged(self, other: Departure) -> Departure:
-        """This departure and ``other`` as one (a report fell within reach of both)."""
-        lead = other if self.programme is Programme.NO_CASE else self
-        return dataclasses.replace(
-            self,
-            first_on=min(self.first_on, other.first_on),
-            last_on=max(self.last_on, other.last_on),
-            sources=self.sources | other.sources,
-            port=self.port or other.port,
-            destination_country=self.destination_country or other.destination_country,
-            programme=lead.programme,
-            vd_deadline_on=lead.vd_deadline_on,
-            case_ref=lead.case_ref,
-            reports=self.reports + other.reports,
-        )
-
-
-@dataclass(frozen=True)
-class Counted:
-    """How a report was counted: who it is of and, when linked to a case, under what."""
-
-    party: str
-    programme: Programme = Programme.NO_CASE
-    vd_deadline_on: dt.date | None = None
-    case_ref: str = ""
-
-
-def absorb(
-    existing: Sequence[Departure], report: Report, counted: Counted, departure_id: str
-) -> Departure:
-    """The departure ``report`` belongs to: a new one (with ``departure_id``) when no
-    ``existing`` departure of its party takes it, else the existing ones (oldest first) as one
-    with the report added."""
-    if not existing:
-        return Departure(
-            departure_id=departure_id,
-            party=counted.party,
-            first_on=report.departed_on,
-            last_on=report.departed_on,
-            sources=frozenset({report.source}),
-            port=report.port,
-            destination_country=report.destination_country,
-            programme=counted.programme,
-            vd_deadline_on=counted.vd_deadline_on,
-            case_ref=counted.case_ref,
-        )
-    merged = existing[0]
-    for other in existing[1:]:
-        merged = merged.merged(other)
-    return merged.joined(report)
-
-
-def replay(
-    reports: Sequence[tuple[Report, Counted, str]],
-) -> tuple[list[Departure], list[str]]:
-    """The departures ``reports`` (in the order they were accepted, each with how it counts and
-    the departure id it took at intake) collapse into, from nothing, and each report's
-    departure id. The recount, and a review decision that moves a report to another party,
-    both come here, so they agree with what intake did report by report."""
-    departures: list[Departure] = []
-    owners: list[str] = []
-    used: set[str] = set()
-    for report, counted, intake_id in reports:
-        window = sorted(
-            (d for d in departures if d.takes(counted.party, report.departed_on)),
-            key=lambda d: d.departure_id,
-        )
-        # A report that joined a departure at intake took that departure's id; when it starts
-        # one of its own here (the report that bridged them has moved away), the id is derived
-        # from it and the report, the same on every replay.
-        own = intake_id if intake_id not in used else _derived_id(intake_id, report)
-        after = absorb(window, report, counted, own)
-        used.add(after.departure_id)
-        gone = {d.departure_id for d in window}
-        departures = [d for d in departures if d.departure_id not in gone] + [after]
-        owners = [after.departure_id if owner in gone else owner for owner in owners]
-        owners.append(after.departure_id)
-    return departures, owners
 
 
 REVIEW_LEGAL_BASIS = (
@@ -390,12 +255,6 @@ def review_event(
         document_ref=f"departure:{report.source.value}:{report.source_record_id}",
         data={"decision": decision.value, "person_id": person_id, "reason": reason},
     )
-
-
-def _derived_id(departure_id: str, report: Report) -> str:
-    """A departure id of 32 hex digits, from ``departure_id`` and the report's key."""
-    key = "\x1f".join((departure_id, *report.key))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 class ReviewDecision(StrEnum):

@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 from docket.cases.model import Case
 from docket.cases.ports import WriteTransaction
+from docket.departures.collapse import Counted, Departure
 from docket.departures.counts import Counts, Totals
 from docket.departures.linkage import Model
-from docket.departures.model import Counted, Departure, Report, ReviewDecision, Status
+from docket.departures.model import Report, ReviewDecision, Status
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
+from docket.departures.collapse import Departure, replay
 from docket.departures.counts import Counts, contributions, report_contributions, total
-from docket.departures.model import Departure, Report, replay
+from docket.departures.model import Report
 from docket.departures.ports import DepartureWrite, StoredReport
 from docket.departures.service import record_on_cases
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
+from docket.departures.collapse import Counted, cluster_key
 from docket.departures.decision import Candidate, Resolution, decide, siblings, strongest
 from docket.departures.linkage import record
-from docket.departures.model import Counted, Status, cluster_key
+from docket.departures.model import Status
 from docket.departures.ports import DepartureStore, StoredReport
 from docket.departures.regroup import regroup, report_key
 from docket.departures.resolution import a_number_disagrees
@@ -138,9 +139,7 @@ def relink_reports(
             chosen = {pid for pid, _ in top}
             # The weaker ones matter only as siblings of the strongest, so only those born on
             # its day (decision.siblings) are made candidates: a common name has thousands.
-            born = (
-                persons[min(top, key=lambda c: (-c[1], c[0]))[0]]["date_of_birth"] if top else None
-            )
+            born = persons[top[0][0]]["date_of_birth"] if top else None
             found = decide(
                 record(s.report.content()),
                 [Candidate(pid, persons[pid], w) for pid, w in top],
@@ -240,11 +239,16 @@ def _resolution(stored: StoredReport) -> tuple[Status, str | None, str, str]:
 def _travellers(
     stored: Sequence[StoredReport], unlinked: set[str], same: Sequence[tuple[str, str]]
 ) -> dict[str, str]:
-    """Reports of nobody (keys in ``unlinked``) grouped into travellers: joined where the
-    model takes two for one traveller (unless they look like siblings) and where intake's
-    :func:`cluster_key` agrees. Each report's party: the cluster key of the group's earliest
-    report."""
+    """Reports of nobody (keys in ``unlinked``) grouped into travellers: joined where intake's
+    :func:`cluster_key` agrees, and where the model takes two for one traveller unless that
+    would put in one group two reports that look like siblings (the pairs taken in order of
+    their keys, so the grouping does not depend on the order Splink gives them). Each
+    report's party: the cluster key of the group's earliest report."""
     parent = {key: key for key in unlinked}
+    members = {key: [key] for key in unlinked}
+    # The members of a group the model joined, as it compares them, by birth date (siblings
+    # share one): made only for those groups, which are few of all.
+    born: dict[str, dict[str | None, list[dict[str, str | None]]]] = {}
 
     def root(key: str) -> str:
         while parent[key] != key:
@@ -252,25 +256,56 @@ def _travellers(
             key = parent[key]
         return key
 
-    def join(one: str, other: str) -> None:
-        a, b = root(one), root(other)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    def born_in(group: str) -> dict[str | None, list[dict[str, str | None]]]:
+        if group not in born:
+            born[group] = {}
+            for key in members[group]:
+                compared = record(by_key[key].report.content())
+                born[group].setdefault(compared["date_of_birth"], []).append(compared)
+        return born[group]
+
+    def join(one: str, other: str, *, unless_kin: bool) -> None:
+        small, large = sorted((root(one), root(other)), key=lambda group: len(members[group]))
+        if small == large:
+            return
+        if unless_kin and _kin_between(born_in(small), born_in(large)):
+            return  # a report taken for either twin does not make one traveller of them
+        if small in born or large in born:
+            into = born_in(large)
+            for day, compared in born_in(small).items():
+                into.setdefault(day, []).extend(compared)
+            del born[small]
+        parent[small] = large
+        members[large].extend(members.pop(small))
 
     by_key = {report_key(s): s for s in stored if report_key(s) in unlinked}
     first_of_cluster: dict[str, str] = {}
     for key, s in by_key.items():
         first_of_cluster.setdefault(cluster_key(s.report), key)
-        join(key, first_of_cluster[cluster_key(s.report)])
-    for one, other in same:
+        join(key, first_of_cluster[cluster_key(s.report)], unless_kin=False)
+    for one, other in sorted(tuple(sorted(pair)) for pair in same):
         if one in by_key and other in by_key:
-            left = record(by_key[one].report.content())
-            right = record(by_key[other].report.content())
-            if not siblings(left, right):
-                join(one, other)
+            join(one, other, unless_kin=True)
     earliest: dict[str, StoredReport] = {}
     for key, s in by_key.items():
         group = root(key)
         if group not in earliest or s.seq < earliest[group].seq:
             earliest[group] = s
     return {key: cluster_key(earliest[root(key)].report) for key in by_key}
+
+
+def _kin_between(
+    one: Mapping[str | None, list[dict[str, str | None]]],
+    other: Mapping[str | None, list[dict[str, str | None]]],
+) -> bool:
+    """Whether a member of one group looks like a sibling of a member of the other (only
+    those born the same day can)."""
+    if len(one) > len(other):
+        one, other = other, one
+    return any(
+        siblings(left, right)
+        for day, members in one.items()
+        if day is not None and day in other
+        for left in members
+        for right in other[day]
+    )

@@ -18,9 +18,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from docket.departures.collapse import cluster_key
 from docket.departures.decision import Resolution, resolve
 from docket.departures.linkage import Model, record
-from docket.departures.model import Parsed, Report, Status, cluster_key
+from docket.departures.model import Parsed, Report, Status
 from docket.departures.ports import DepartureStore, PersonLookup, PersonsMark
 
 

@@ -18,19 +18,9 @@ from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
 from docket.cases.service import record_on
+from docket.departures.collapse import COLLAPSE_DAYS, Counted, Departure, absorb, cluster_key
 from docket.departures.counts import Counts, delta, report_contributions, total
-from docket.departures.model import (
-    COLLAPSE_DAYS,
-    Counted,
-    Departure,
-    Parsed,
-    Programme,
-    Report,
-    Status,
-    absorb,
-    cluster_key,
-    refuse_future,
-)
+from docket.departures.model import Parsed, Programme, Report, Status, refuse_future
 from docket.departures.ports import DepartureStore, DepartureWrite, StoredReport
 from docket.departures.resolution import Resolutions, Resolved, resolve_all
 from docket.errors import IdempotencyConflict, InvalidInput, RuleViolation

@@ -30,6 +30,7 @@ from docket.departures.comparisons import (
     TF_COLUMNS,
     Comparison,
 )
+from docket.departures.decision import KIN_NAMES
 from docket.departures.ports import Columns
 from docket.errors import InvalidInput
 
@@ -323,15 +324,15 @@ def candidates(
 
 
 KIN_RULES = tuple(
-    {"blocking_rule": f'l."date_of_birth" = r."date_of_birth" AND {names}', "sql_dialect": "duckdb"}
-    for names in (
-        'l."family_name" = r."family_name"',
-        'l."family_name" = r."given_name"',
-        'l."given_name" = r."family_name"',
-    )
+    {
+        "blocking_rule": f'l."date_of_birth" = r."date_of_birth" AND l."{mine}" = r."{theirs}"',
+        "sql_dialect": "duckdb",
+    }
+    for mine, theirs in KIN_NAMES
 )
 """Blocking rules for pairs that may be of twins or siblings (``departures.decision.siblings``:
-the same birth date and family name, either side's names read swapped too)."""
+the same birth date and family name, either side's names read swapped too), from the names
+the decision's rule holds equal (:data:`~docket.departures.decision.KIN_NAMES`)."""
 
 
 def _tf_columns(model: Mapping[str, Any]) -> list[str]:

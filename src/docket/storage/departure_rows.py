@@ -10,8 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from docket.departures.collapse import Counted, Departure
 from docket.departures.linkage import record
-from docket.departures.model import Counted, Departure, Programme, Report, Source, Status
+from docket.departures.model import Programme, Report, Source, Status
 from docket.departures.ports import StoredReport
 from docket.storage import schema as t
 

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
+from docket.departures.collapse import COLLAPSE_DAYS, Departure
 from docket.departures.counts import Counts, Totals
-from docket.departures.model import COLLAPSE_DAYS, Departure, Report, ReviewDecision, Status
+from docket.departures.model import Report, ReviewDecision, Status
 from docket.departures.ports import StoredReport
 from docket.storage import schema as t
 from docket.storage.case_writes import SqlWriteTransaction
