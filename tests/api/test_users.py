@@ -1,14 +1,19 @@
-"""Admins manage users over HTTP; nobody else can; changes end sessions and are logged."""
+"""Admins manage users over HTTP; nobody else can; changes end sessions and are logged, each
+request once."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from docket.api.app import create_app
+from docket.cases.service import show_case
 from docket.identity import totp
 from docket.identity.model import Role
+from tests.builders import a_case
 from tests.identity.builders import PASSWORD, a_user
 
 
@@ -60,7 +65,7 @@ def test_a_role_change_and_disabling_end_the_users_sessions(client, docket):
             .scalars()
             .all()
         )
-    assert actions[-4:] == ["manage_users", "user_role_set", "manage_users", "user_disabled"]
+    assert actions[-2:] == ["user_role_set", "user_disabled"]
 
 
 def test_only_admins_manage_users(client, docket):
@@ -83,3 +88,53 @@ def test_a_bad_user_is_refused_naming_the_field(client, docket):
     assert response.json()["error"]["details"]["field"] == "field_office"
     unknown = client.post("/api/users/nobody/disable", headers=admin)
     assert unknown.status_code == 404
+
+
+def test_each_user_management_request_is_logged_once_with_its_outcome(client, docket):
+    a_case(docket, "DKT-NYC-1")
+    person_id = show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.person_id
+    admin = _login(client, docket, "the.admin", Role.ADMIN)
+    officer = _login(client, docket, "nyc.officer", Role.OFFICER)
+    counsel = {"username": "the.counsel", "role": "counsel"}
+    link = {"person_id": person_id, "document_ref": "G-28"}
+    clients = "/api/users/the.counsel/clients"
+    requests = [  # who, method, path, body; then what is logged: action, outcome, failure
+        (admin, "POST", "/api/users", counsel, 201, "user_added", "allowed", None),
+        (admin, "POST", "/api/users", counsel, 409, "manage_users", "allowed", "conflict"),
+        (admin, "POST", "/api/users", {"username": "no.office", "role": "officer"},
+         422, "manage_users", "allowed", "invalid_input"),
+        (admin, "POST", "/api/users/ghost/disable", None,
+         404, "manage_users", "allowed", "not_found"),
+        (admin, "PUT", "/api/users/ghost/role", {"role": "counsel"},
+         404, "manage_users", "allowed", "not_found"),
+        (admin, "PUT", "/api/users/the.counsel/role", {"role": "officer", "field_office": "NYC"},
+         422, "manage_users", "allowed", "invalid_input"),
+        (admin, "POST", clients, {**link, "person_id": "nobody"},
+         404, "manage_users", "allowed", "not_found"),
+        (admin, "POST", clients, link, 201, "client_linked", "allowed", None),
+        (admin, "DELETE", f"{clients}/{person_id}", None, 204, "client_unlinked", "allowed", None),
+        (admin, "DELETE", f"{clients}/{person_id}", None,
+         404, "manage_users", "allowed", "not_found"),
+        (admin, "PUT", "/api/users/the.counsel/role", {"role": "counsel"},
+         200, "user_role_set", "allowed", None),
+        (officer, "POST", "/api/users/the.counsel/disable", None,
+         403, "manage_users", "refused", None),
+        (admin, "POST", "/api/users/the.counsel/disable", None,
+         200, "user_disabled", "allowed", None),
+    ]  # fmt: skip
+    for number, (who, method, path, body, status, *_) in enumerate(requests):
+        headers = {**who, "X-Purpose": f"request-{number}"}
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code == status, (number, response.text)
+    with docket.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT purpose, action, outcome, details FROM access_log "
+                "WHERE purpose LIKE 'request-%' ORDER BY seq"
+            )
+        ).all()
+    logged = [(p, a, o, json.loads(d).get("failed")) for p, a, o, d in rows]
+    assert logged == [
+        (f"request-{number}", action, outcome, failed)
+        for number, (*_, action, outcome, failed) in enumerate(requests)
+    ]

@@ -53,6 +53,23 @@ def test_import_reports_refused_rows_and_exits_1(imported):
     assert "refused row 3, column sex: 'Q' is not one of F, M, X" in imported.stderr
 
 
+def test_import_refuses_a_row_with_a_field_past_csvs_limit_and_prints_the_summary(run, tmp_path):
+    path = tmp_path / "cases.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerow({c: GOOD.get(c, "") for c in COLUMNS})
+        long = {c: GOOD.get(c, "") for c in COLUMNS}
+        writer.writerow({**long, "case_ref": "DKT-2", "counsel": "x" * 200_000})
+    result = run("import", "cases", str(path))
+    assert result.exit_code == 1
+    assert "rows read: 2; cases imported: 1" in result.stdout
+    assert "refused row 3, column counsel: 200000 characters, longer than a field may be" in (
+        result.stderr
+    )
+    assert run("case", "show", "DKT-2").exit_code == 1
+
+
 def test_case_show_prints_state_bars_custody_and_timeline(run, imported):
     shown = run("case", "show", "DKT-00000001")
     assert shown.exit_code == 0

@@ -119,15 +119,16 @@ def test_blank_lines_however_many_are_no_open_quote(run, tmp_path):
     assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 0" in result.output
 
 
-def test_a_field_over_csvs_size_limit_is_a_refusal_not_a_crash(run, tmp_path):
+def test_a_field_over_csvs_size_limit_is_a_rejected_row_and_the_rest_is_taken(run, tmp_path):
     rows = _rows(10)
     rows[2] = 'E-2,"' + "x" * 200_000 + '",Reyes,1990-05-17,2020-03-01,JFK,\n'  # line 4
     result = run("departures", "import", str(write(tmp_path, HEADER + "".join(rows))),
                  "--source", "exit_record")  # fmt: skip
     assert result.exit_code == 1
-    assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 1" in result.output
-    assert "row 4, column : not readable as CSV (field larger than field limit" in result.output
-    assert "the file was read up to line 3 only" in result.output
+    assert "rows read: 10; accepted: 9; duplicates: 0; rejected: 1" in result.output
+    assert (
+        "row 4, column given_name: 200000 characters, longer than a field may be (131072)\n"
+    ) in result.output
 
 
 def test_a_file_without_required_columns_or_an_unknown_source_is_one_clear_error(run, tmp_path):

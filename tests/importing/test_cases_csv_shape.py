@@ -1,6 +1,6 @@
 """Bulk import of records the CSV itself gets wrong: more fields than the header has columns,
-bytes that are not UTF-8, a header naming a column twice. The record is refused by row, column
-and reason; the other rows go in."""
+bytes that are not UTF-8, a field past CSV's size limit, a header naming a column twice. The
+record is refused by row, column and reason; the other rows go in."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from docket.errors import InvalidInput
 from docket.importing.cases_csv import COLUMNS, import_cases
+from docket.importing.csv_batches import FIELD_LIMIT
 from tests.importing.case_rows import GOOD, write_rows
 
 
@@ -59,6 +60,26 @@ def test_a_row_holding_bytes_that_are_not_utf8_is_refused_and_the_rest_goes_in(
     ]
     assert (report.rows, report.cases_imported) == (7, 6)
     assert "DKT-00000003" not in _refs(docket)
+
+
+def _a_numbers(docket) -> list[str]:
+    with docket.engine.connect() as connection:
+        return sorted(n for (n,) in connection.exec_driver_sql("SELECT a_number FROM persons"))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_row_with_a_field_past_csvs_limit_is_refused_and_the_rest_goes_in(
+    docket, tmp_path, workers
+):
+    rows = _rows(7)
+    rows[3]["counsel"] = "x" * (FIELD_LIMIT + 1)  # row 5
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows), workers)
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (5, "counsel", f"{FIELD_LIMIT + 1} characters, longer than a field may be ({FIELD_LIMIT})")
+    ]
+    assert (report.rows, report.cases_imported, report.persons_registered) == (7, 6, 6)
+    assert "DKT-00000003" not in _refs(docket)
+    assert "A201234503" not in _a_numbers(docket)
 
 
 @pytest.mark.parametrize(

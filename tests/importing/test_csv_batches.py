@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from docket.errors import InvalidInput
-from docket.importing.csv_batches import MAX_QUOTED_LINES, CsvFile, Lines, records
+from docket.importing.csv_batches import (
+    FIELD_LIMIT,
+    MAX_QUOTED_LINES,
+    CsvFile,
+    Lines,
+    records,
+    refusal,
+)
 
 _FIELD = st.text(alphabet=st.sampled_from('a"\n\r,é '), max_size=6)
 _ROW = st.lists(_FIELD, min_size=1, max_size=4)
@@ -90,6 +97,63 @@ def test_a_quoted_field_may_hold_line_breaks_up_to_the_bound(tmp_path):
 def test_a_file_ending_inside_a_quoted_field_stops_before_its_record(tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text('first,second\r\nr0,x\r\nr1,"open\r\nr2,x\r\n', encoding="utf-8")
+    source = CsvFile(path, size=5, required=())
+    with source as batches:
+        read = [fields for batch in batches for _, _, fields in records(batch)]
+    assert read == [["r0", "x"]]
+    assert source.unclosed == (3, "second", 2)
+
+
+@pytest.mark.parametrize("size", [1, 2, 10])
+def test_a_field_past_csvs_limit_is_read_whole_and_the_records_after_it_as_usual(tmp_path, size):
+    long_line = "x" * (FIELD_LIMIT + 1)
+    long_lines = "\r\n".join(["y" * (FIELD_LIMIT // 2)] * 3)  # a quoted field over lines 5-7
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        f'first,second\r\nr0,x\r\nr1,{long_line}\r\nr2,x\r\n"{long_lines}",z\r\nr4,"a\r\nb"\r\n',
+        encoding="utf-8",
+    )
+    source = CsvFile(path, size=size, required=())
+    with source as batches:
+        read = [item for batch in batches for item in records(batch)]
+    assert read == [
+        (2, 2, ["r0", "x"]),
+        (3, 3, ["r1", long_line]),
+        (4, 4, ["r2", "x"]),
+        (5, 7, [long_lines, "z"]),
+        (8, 9, ["r4", "a\r\nb"]),
+    ]
+    assert [refusal(source.header, fields) for _, _, fields in read] == [
+        None,
+        ("second", f"{FIELD_LIMIT + 1} characters, longer than a field may be ({FIELD_LIMIT})"),
+        None,
+        (
+            "first",
+            f"{len(long_lines)} characters, longer than a field may be ({FIELD_LIMIT}): "
+            "a quote character missing?",
+        ),
+        None,
+    ]
+    assert csv.field_size_limit() == FIELD_LIMIT  # lifted only while the long record was read
+
+
+def test_a_field_as_long_as_csvs_limit_is_no_refusal():
+    assert refusal(("first", "second"), ["a", "x" * FIELD_LIMIT]) is None
+
+
+def test_a_header_holding_a_field_past_csvs_limit_refuses_the_file(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("first," + "x" * (FIELD_LIMIT + 1) + "\r\nr0,x\r\n", encoding="utf-8")
+    with (
+        pytest.raises(InvalidInput, match="header row holds a field longer than 131072"),
+        CsvFile(path, size=1, required=()),
+    ):
+        pass
+
+
+def test_a_quote_never_closed_past_csvs_limit_is_named_by_its_column(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(f'first,second\r\nr0,x\r\nr1,"{"x" * (FIELD_LIMIT + 1)}\r\n', encoding="utf-8")
     source = CsvFile(path, size=5, required=())
     with source as batches:
         read = [fields for batch in batches for _, _, fields in records(batch)]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from docket.api.deps import (
     MAX_SEQ,
     TEXT,
+    IsoDate,
     authorise,
     current_user,
     docket_of,
@@ -55,7 +56,7 @@ def list_cases_route(
     ] = None,
     state: CaseState | None = None,
     bar: BarKind | None = None,
-    deadline_before: dt.date | None = None,
+    deadline_before: IsoDate | None = None,
     after: Annotated[
         str | None, Query(max_length=64, pattern=TEXT, description="Cursor: a case_ref.")
     ] = None,

@@ -9,7 +9,6 @@ the event, or on its own when it is refused.
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, cast
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from docket.api.cases import CaseRef
 from docket.api.deps import (
     TEXT,
+    IsoDate,
     access_entry,
     authorise_refusal,
     clients,
@@ -53,7 +53,7 @@ class CommandResult(BaseModel):
 
 def _field_type(spec: FieldSpec) -> Any:
     if spec.type is FieldType.DATE:
-        kind: Any = dt.date
+        kind: Any = IsoDate
     elif spec.type is FieldType.BOOL:
         kind = bool
     elif spec.type is FieldType.CHOICE:
@@ -77,7 +77,7 @@ def request_model(kind: EventKind) -> type[BaseModel]:
                 description="Source document reference.",
             ),
         ),
-        "occurred_on": (dt.date | None, Field(None, description="Default: today.")),
+        "occurred_on": (IsoDate | None, Field(None, description="Default: today.")),
     }
     for spec in TABLE[kind].fields:
         default = ... if spec.required else None

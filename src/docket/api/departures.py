@@ -3,7 +3,6 @@ exit metrics, through the same service as the CSV import and the NATS listener."
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from docket.api.deps import (
     NAMED,
     TEXT,
+    IsoDate,
     access_entry,
     authorise,
     authorise_refusal,
@@ -53,7 +53,7 @@ class ReportIn(BaseModel):
 
     source: Source
     source_record_id: Annotated[str, Field(max_length=200, pattern=NAMED)]
-    departed_on: dt.date
+    departed_on: IsoDate
     given_name: _Text = ""
     family_name: _Text = ""
     date_of_birth: _Text = ""
@@ -169,10 +169,10 @@ def get_metrics(
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
     first: Annotated[
-        dt.date | None, Query(alias="from", description="First departure day counted.")
+        IsoDate | None, Query(alias="from", description="First departure day counted.")
     ] = None,
     last: Annotated[
-        dt.date | None, Query(alias="to", description="Last departure day counted.")
+        IsoDate | None, Query(alias="to", description="Last departure day counted.")
     ] = None,
 ) -> dict[str, Any]:
     """The live exit metrics (current within a second of a report being accepted): unique

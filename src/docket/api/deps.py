@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
@@ -11,6 +13,8 @@ from fastapi import Depends, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
@@ -29,6 +33,21 @@ NAMED = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 PERSON_ID = r"^[A-Za-z0-9_-]+$"
 """The pattern of a person id in a path or a body."""
+
+_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_text(value: object) -> object:
+    # Pydantic's lax mode would also take a unix timestamp, or a datetime at midnight, for a
+    # date; a request's date is the spec's `format: date` (YYYY-MM-DD) and nothing else.
+    if isinstance(value, str) and _YYYY_MM_DD.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+"""The type of every date a request carries, in its body or its query: a ``YYYY-MM-DD``
+string naming a real day (the spec's ``type: string, format: date``), nothing else."""
 
 MAX_SEQ = 2**63 - 1
 """The largest sequence number a cursor may name (a 64-bit column)."""

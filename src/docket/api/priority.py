@@ -22,6 +22,7 @@ from docket.api.cases import CaseRef
 from docket.api.deps import (
     NAMED,
     TEXT,
+    IsoDate,
     access_entry,
     authorise_refusal,
     clients,
@@ -198,7 +199,7 @@ class RankingIn(BaseModel):
         Field(max_length=16, pattern=NAMED, description="The field office whose cases rank."),
     ]
     top: Annotated[int, Field(ge=1, le=MAX_TOP, description="How many to show.")] = 100
-    as_of: dt.date | None = Field(None, description="Default: today.")
+    as_of: IsoDate | None = Field(None, description="Default: today.")
     allow_rescinded: bool = Field(
         False, description="Apply a rescinded policy anyway (to review past decisions)."
     )
@@ -294,7 +295,7 @@ def get_case_priority(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    as_of: Annotated[dt.date | None, Query(description="Default: today.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
     allow_rescinded: bool = False,
 ) -> CaseRecommendation:
     """One open case's recommendation by a shipped policy: its category, its score and every

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from docket.api.deps import (
     MAX_SEQ,
     NAMED,
+    IsoDate,
     access_entry,
     authorise,
     authorise_refusal,
@@ -81,7 +82,7 @@ def get_disparity(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    as_of: Annotated[dt.date | None, Query(description="Default: today.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
     allow_rescinded: bool = False,
 ) -> DisparityOut:
     """Categories and scores of all open cases by a shipped policy across groups (citizenship

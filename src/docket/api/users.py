@@ -1,4 +1,9 @@
-"""``/api/users``: admins add users, disable them and change their roles."""
+"""``/api/users``: admins add users, disable them and change their roles.
+
+Each request is on the access log once, as a command's is: a refusal as ``manage_users``
+refused; a change by the entry the change records in its own transaction (``user_added``,
+``user_disabled``, ...), with the request's purpose; a change that fails (no such user, a
+username taken, a role the user cannot have) as ``manage_users`` with why it failed."""
 
 from __future__ import annotations
 
@@ -8,11 +13,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from docket.api.deps import PERSON_ID, TEXT, authorise, current_user, docket_of, policy, source_of
+from docket.api.deps import (
+    PERSON_ID,
+    TEXT,
+    access_entry,
+    authorise_refusal,
+    current_user,
+    docket_of,
+    logged_on_failure,
+    policy,
+)
 from docket.api.errors import responses
+from docket.audit.access import AccessEntry
 from docket.bootstrap import Docket
 from docket.identity.model import Role, User
-from docket.identity.policy import NO_RECORD, Action
+from docket.identity.policy import NO_RECORD, Action, decide
 from docket.identity.service import add_user, disable_user, link_client, set_role, unlink_client
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -70,23 +85,24 @@ def _view(user: User) -> UserView:
     )
 
 
-def _admin(request: Request, docket: Docket, user: User, record_id: str) -> dict[str, Any]:
-    """Authorise the admin, then: who and where the change is recorded as."""
-    authorise(
-        request,
-        docket,
-        user,
-        Action.MANAGE_USERS,
-        record_type="user",
-        record_id=record_id,
-        scope=NO_RECORD,
-    )
-    return {
+def _admin(
+    request: Request, docket: Docket, user: User, record_id: str
+) -> tuple[AccessEntry, dict[str, Any]]:
+    """Authorise the admin (a refusal is logged and raised), then: the request's entry, for
+    the log only if the change fails (the change records its own), and who, where from and
+    why the change is recorded as."""
+    decision = decide(user, Action.MANAGE_USERS, NO_RECORD)
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "user", record_id)
+    entry = access_entry(request, docket, user, decision, "user", record_id)
+    by = {
         "users": docket.users,
         "clock": docket.clock,
         "actor": user.username,
-        "source": source_of(request),
+        "source": entry.source,
+        "purpose": entry.purpose,
     }
+    return entry, by
 
 
 _ADMIN = policy(Action.MANAGE_USERS)
@@ -106,13 +122,17 @@ def create_user(
     admin: Annotated[User, Depends(current_user)],
 ) -> NewUserView:
     """Add a user with a random password (and, for staff, a one-time-code secret)."""
-    by = _admin(request, docket, admin, body.username)
-    made = add_user(
-        **by,
-        username=body.username,
-        role=body.role,
-        field_office=body.field_office,
-        person_id=body.person_id,
+    entry, by = _admin(request, docket, admin, body.username)
+    made = logged_on_failure(
+        docket,
+        entry,
+        lambda: add_user(
+            **by,
+            username=body.username,
+            role=body.role,
+            field_office=body.field_office,
+            person_id=body.person_id,
+        ),
     )
     return NewUserView(
         **_view(made.user).model_dump(), password=made.password, totp_uri=made.totp_uri
@@ -132,8 +152,8 @@ def disable(
     admin: Annotated[User, Depends(current_user)],
 ) -> UserView:
     """Disable a user; their sessions end on their next request."""
-    by = _admin(request, docket, admin, username)
-    return _view(disable_user(**by, username=username))
+    entry, by = _admin(request, docket, admin, username)
+    return _view(logged_on_failure(docket, entry, lambda: disable_user(**by, username=username)))
 
 
 @router.put(
@@ -150,8 +170,13 @@ def change_role(
     admin: Annotated[User, Depends(current_user)],
 ) -> UserView:
     """Give a user a new role (and office); their sessions end on their next request."""
-    by = _admin(request, docket, admin, username)
-    return _view(set_role(**by, username=username, role=body.role, field_office=body.field_office))
+    entry, by = _admin(request, docket, admin, username)
+    changed = logged_on_failure(
+        docket,
+        entry,
+        lambda: set_role(**by, username=username, role=body.role, field_office=body.field_office),
+    )
+    return _view(changed)
 
 
 @router.post(
@@ -170,13 +195,17 @@ def add_client(
 ) -> ClientView:
     """Counsel USERNAME represents the person (on their notice of appearance): from their next
     request they may read that person's record and cases."""
-    by = _admin(request, docket, admin, username)
-    client = link_client(
-        **by,
-        cases=docket.uow,
-        username=username,
-        person_id=body.person_id,
-        document_ref=body.document_ref,
+    entry, by = _admin(request, docket, admin, username)
+    client = logged_on_failure(
+        docket,
+        entry,
+        lambda: link_client(
+            **by,
+            cases=docket.uow,
+            username=username,
+            person_id=body.person_id,
+            document_ref=body.document_ref,
+        ),
     )
     return ClientView(
         username=username.lower(),
@@ -201,6 +230,8 @@ def remove_client(
 ) -> Response:
     """Counsel USERNAME no longer represents the person: from their next request they may not
     read that person's record."""
-    by = _admin(request, docket, admin, username)
-    unlink_client(**by, username=username, person_id=person_id)
+    entry, by = _admin(request, docket, admin, username)
+    logged_on_failure(
+        docket, entry, lambda: unlink_client(**by, username=username, person_id=person_id)
+    )
     return Response(status_code=204)

@@ -60,9 +60,11 @@ def add_user(
     person_id: str | None = None,
     password: str | None = None,
     source: str = "",
+    purpose: str = "",
 ) -> NewUser:
     """Add a user. Staff need a field office and get a one-time-code secret; a subject needs
-    their person record. Without ``password`` a random one is made."""
+    their person record. Without ``password`` a random one is made. ``source`` and ``purpose``
+    (the request's, if any) go on the change's access-log entry, as in the functions below."""
     username = username.strip().lower()
     if not _USERNAME.fullmatch(username):
         raise InvalidInput(
@@ -86,22 +88,29 @@ def add_user(
     )
     with users.transaction() as tx:
         tx.add_user(user)
+        details = {"role": role.value, "office": field_office}
         tx.record_access(
-            _entry(clock, actor, "user_added", user, source, role=role.value, office=field_office)
+            _entry(clock, actor, "user_added", user, source, purpose=purpose, **details)
         )
     uri = totp.provisioning_uri(secret, username=username) if secret else None
     return NewUser(user=user, password=password, totp_secret=secret, totp_uri=uri)
 
 
 def disable_user(
-    *, users: UserStore, clock: Clock, actor: str, username: str, source: str = ""
+    *,
+    users: UserStore,
+    clock: Clock,
+    actor: str,
+    username: str,
+    source: str = "",
+    purpose: str = "",
 ) -> User:
     """Disable ``username``; their sessions end on their next request."""
     with users.transaction() as tx:
         user = _existing(tx, username)
         changed = dataclasses.replace(user, disabled=True, version=user.version + 1)
         tx.save_user(changed)
-        tx.record_access(_entry(clock, actor, "user_disabled", user, source))
+        tx.record_access(_entry(clock, actor, "user_disabled", user, source, purpose=purpose))
     return changed
 
 
@@ -115,6 +124,7 @@ def link_client(
     person_id: str,
     document_ref: str,
     source: str = "",
+    purpose: str = "",
 ) -> Client:
     """Record that counsel ``username`` represents ``person_id`` (their notice of appearance is
     ``document_ref``): from their next request they may read that person's record and cases."""
@@ -136,7 +146,9 @@ def link_client(
         )
         tx.add_client(user.user_id, client)
         details = {"person_id": person_id, "document_ref": document_ref}
-        tx.record_access(_entry(clock, actor, "client_linked", user, source, **details))
+        tx.record_access(
+            _entry(clock, actor, "client_linked", user, source, purpose=purpose, **details)
+        )
     return client
 
 
@@ -148,6 +160,7 @@ def unlink_client(
     username: str,
     person_id: str,
     source: str = "",
+    purpose: str = "",
 ) -> None:
     """Counsel ``username`` no longer represents ``person_id``; from their next request they
     may not read that person's record."""
@@ -159,7 +172,9 @@ def unlink_client(
                 details={"username": user.username, "person_id": person_id},
             )
         details = {"person_id": person_id}
-        tx.record_access(_entry(clock, actor, "client_unlinked", user, source, **details))
+        tx.record_access(
+            _entry(clock, actor, "client_unlinked", user, source, purpose=purpose, **details)
+        )
 
 
 def clients_of(*, users: UserStore, user: User) -> frozenset[str]:
@@ -179,6 +194,7 @@ def set_role(
     role: Role,
     field_office: str | None = None,
     source: str = "",
+    purpose: str = "",
 ) -> User:
     """Give ``username`` a new role (and office); their sessions end on their next request."""
     with users.transaction() as tx:
@@ -194,7 +210,9 @@ def set_role(
         )
         tx.save_user(changed)
         details = {"role": role.value, "office": field_office}
-        tx.record_access(_entry(clock, actor, "user_role_set", user, source, **details))
+        tx.record_access(
+            _entry(clock, actor, "user_role_set", user, source, purpose=purpose, **details)
+        )
     return changed
 
 
@@ -345,7 +363,14 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
 
 
 def _entry(
-    clock: Clock, actor: str, action: str, user: User, source: str, **details: str | None
+    clock: Clock,
+    actor: str,
+    action: str,
+    user: User,
+    source: str,
+    *,
+    purpose: str = "",
+    **details: str | None,
 ) -> AccessEntry:
     return AccessEntry(
         at=clock.now(),
@@ -354,6 +379,7 @@ def _entry(
         record_type="user",
         record_id=user.user_id,
         outcome=Outcome.ALLOWED,
+        purpose=purpose,
         source=source,
         details={"username": user.username, **{k: v for k, v in details.items() if v}},
     )

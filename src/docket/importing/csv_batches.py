@@ -11,14 +11,17 @@ becoming one record, gathered in memory and refused as one row.
 
 Bytes that are not UTF-8 do not stop the reading: they are read as lone surrogates
 (``surrogateescape``), and :func:`refusal` refuses the record holding them, as it refuses a
-record with more fields than the header has columns. A header that is not UTF-8 text or names a
-column twice refuses the file.
+record with more fields than the header has columns. Nor does a field longer than
+:data:`FIELD_LIMIT` (where ``csv.reader`` stops with an error): its record is read whole all the
+same, and :func:`refusal` refuses it. A header that is not UTF-8 text, names a column twice or
+holds such a field refuses the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -27,6 +30,10 @@ from docket.errors import InvalidInput
 
 MAX_QUOTED_LINES = 100
 """Lines a quoted field may span; no real field of the import formats comes near it."""
+
+FIELD_LIMIT = 131_072
+"""Characters a field may hold: ``csv``'s own default limit (128 Ki). A record with a longer
+field is refused; no field of the import formats comes near it."""
 
 RawBatch = list[tuple[int, int, list[str]]]
 """(first line, line number, the record's fields as read), one item per non-empty record."""
@@ -45,30 +52,83 @@ def records(batch: TextBatch) -> RawBatch:
 
 
 def each_record(batch: TextBatch) -> Iterator[tuple[int, int, list[str]]]:
-    """The items of :func:`records`, one at a time (``csv.Error`` where one is unreadable)."""
-    reader = csv.reader(io.StringIO(batch.text, newline=""))
-    before = batch.first_line - 1
-    previous = 0
-    for fields in reader:
-        if fields:
-            yield (before + previous + 1, before + reader.line_num, fields)
-        previous = reader.line_num
+    """The items of :func:`records`, one at a time. A record with a field past ``csv``'s size
+    limit, which ``csv.reader`` stops at, is read whole all the same, for :func:`refusal` to
+    refuse, and the records after it are read as usual."""
+    lines: list[str] = []
+    start = 0  # the batch's line (from 0) where the reader begins
+    while True:
+        text = batch.text if start == 0 else "".join(lines[start:])
+        reader = csv.reader(io.StringIO(text, newline=""))
+        before = batch.first_line - 1 + start
+        previous = 0
+        try:
+            for fields in reader:
+                if fields:
+                    yield (before + previous + 1, before + reader.line_num, fields)
+                previous = reader.line_num
+            return
+        except csv.Error:  # the one error csv.reader raises on text: a field past its limit
+            if not lines:
+                lines = io.StringIO(batch.text, newline="").readlines()
+            # The reader drops the rest of the line it stopped on and would read what follows
+            # as new records: the record is found again by its quotes, as CsvFile found it.
+            first = start + previous
+            last = _record_end(lines, first)
+            fields = _read_beyond_limit("".join(lines[first : last + 1]))
+            yield (batch.first_line + first, batch.first_line + last, fields)
+            start = last + 1
+
+
+def _record_end(lines: list[str], first: int) -> int:
+    """The last of ``lines`` of the record starting at ``lines[first]``: the first line from
+    there to leave no quoted field open (see ``CsvFile._batches``)."""
+    quoted = False
+    for number in range(first, len(lines)):
+        if lines[number].count('"') % 2:
+            quoted = not quoted
+        if not quoted:
+            return number
+    return len(lines) - 1
+
+
+def _read_beyond_limit(text: str) -> list[str]:
+    """The fields of the record ``text``, however long: read with ``csv``'s field limit lifted
+    for the while, so that :func:`refusal` can name the column holding the long one."""
+    limit = csv.field_size_limit(sys.maxsize)
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    finally:
+        csv.field_size_limit(limit)
 
 
 def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | None:
     """(column, reason) refusing a record whose fields cannot be read as the header's columns:
-    more fields than the header has columns, or bytes that are not UTF-8 text."""
+    more fields than the header has columns, a field longer than :data:`FIELD_LIMIT`, or bytes
+    that are not UTF-8 text."""
     if len(fields) > len(header):
         return header[-1], (
             f"{len(fields)} fields, the header has {len(header)}: a comma in an unquoted value?"
         )
+    text = "".join(fields)
+    if len(text) > FIELD_LIMIT:
+        for column, value in zip(header, fields, strict=False):
+            if len(value) > FIELD_LIMIT:
+                return column, _too_long(value)
     try:
-        "".join(fields).encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
         for column, value in zip(header, fields, strict=False):
             if not _is_text(value):
                 return column, "not UTF-8 text"
     return None
+
+
+def _too_long(value: str) -> str:
+    reason = f"{len(value)} characters, longer than a field may be ({FIELD_LIMIT})"
+    if "\n" in value or "\r" in value:  # a quoted field running on over lines
+        reason += ": a quote character missing?"
+    return reason
 
 
 def _is_text(value: str) -> bool:
@@ -130,12 +190,22 @@ class CsvFile:
             raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from exc
         reader = csv.reader(self.handle)  # reads the handle line by line: no read-ahead
         try:
-            self.header = tuple(next(reader, []))
+            self.header = self._read_header(reader)
             self._check_header()
         except BaseException:
             self.handle.close()
             raise
         return self._batches(self.handle, reader.line_num + 1)
+
+    def _read_header(self, reader: Iterator[list[str]]) -> tuple[str, ...]:
+        try:
+            return tuple(next(reader, []))
+        except csv.Error as exc:  # a field past csv's limit
+            raise InvalidInput(
+                f"{self.path.name}: the header row holds a field longer than {FIELD_LIMIT} "
+                "characters; nothing was imported",
+                details={"file": str(self.path)},
+            ) from exc
 
     def _check_header(self) -> None:
         name = self.path.name
@@ -193,5 +263,5 @@ class CsvFile:
 
     def _column_opened(self, record: str) -> str:
         """The column whose quoted field is open at the end of ``record`` (its last field)."""
-        fields = next(csv.reader(io.StringIO(record, newline="")), [])
+        fields = _read_beyond_limit(record)
         return self.header[len(fields) - 1] if 0 < len(fields) <= len(self.header) else "?"

@@ -10,7 +10,6 @@ warning; an unreadable date of birth is kept as missing, with a warning.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,25 +115,13 @@ def _count_repeats(repeats: list[tuple[int, int]], result: DepartureImport) -> N
 def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, str] | RowError]]:
     """(line, the row's known columns), or (line, its refusal) for a record that cannot be read
     as the header's columns (:func:`csv_batches.refusal`). Where the file cannot be read on (a
-    quote never closed, a field past CSV's size limit), the refusal goes to ``result`` and the
-    rows end."""
+    quote never closed), the refusal goes to ``result`` and the rows end."""
     source = CsvFile(path, size=BATCH, required=())
     with source as batches:
         header = source.header
         _check_header(path, header, result)
         for batch in batches:
-            read_to = batch.first_line - 1
-            found = each_record(batch)
-            while True:
-                try:
-                    record = next(found, None)
-                except csv.Error as exc:
-                    result.rejected.append(_unreadable(read_to, exc))
-                    return
-                if record is None:
-                    break
-                _, line, fields = record
-                read_to = line
+            for _, line, fields in each_record(batch):
                 refused = refusal(header, fields)
                 if refused is not None:
                     yield line, RowError(line, *refused)
@@ -159,14 +146,6 @@ def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) 
     unknown = [c for c in header if c not in FIELDS]
     if unknown:
         result.warnings.append(f"columns ignored (unknown): {', '.join(unknown)}")
-
-
-def _unreadable(read_to: int, exc: csv.Error) -> RowError:
-    """The refusal of the record after line ``read_to``, which ``csv`` cannot read."""
-    why = f"not readable as CSV ({exc})"
-    if "field larger than field limit" in str(exc):
-        why += ": a quoted field opens here and runs on (a quote character missing?)"
-    return RowError(read_to + 1, "", f"{why}; the file was read up to line {read_to} only")
 
 
 def _row_error(line: int, refused: InvalidInput) -> RowError:
