@@ -3,11 +3,15 @@ the policy table, and the access logged with the change."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
+from docket.cases.events import EventKind
 from docket.identity.model import Role
 from tests.api.staff import log_in
+from tests.builders import record
 
 SERVE = "/api/cases/DKT-NYC-1/events/charging_document_served"
 
@@ -138,3 +142,30 @@ def test_every_event_kind_has_its_route_in_the_spec(client):
     assert "/api/cases/{case_ref}/events/voluntary_departure_granted" in paths
     body = paths["/api/cases/{case_ref}/events/voluntary_departure_granted"]["post"]
     assert body["operationId"] == "record_voluntary_departure_granted"
+
+
+def test_a_motion_on_an_in_absentia_order_is_422_until_it_says_whether_it_rescinds(client, docket):
+    hearing_on = (docket.clock.now().date() + dt.timedelta(days=14)).isoformat()
+    for kind, fields in (
+        (EventKind.CHARGING_DOCUMENT_SERVED, {}),
+        (EventKind.HEARING_SCHEDULED, {"hearing_on": hearing_on}),
+        (EventKind.REMOVAL_ORDERED, {"in_absentia": True}),
+        (EventKind.ORDER_BECAME_FINAL, {}),
+    ):
+        record(docket, "DKT-NYC-1", kind, fields=fields)
+    headers = log_in(client, docket, "nyc.officer")
+    path = "/api/cases/DKT-NYC-1/events/motion_to_reopen_filed"
+    unsaid = _send(client, headers, version='"5"', path=path, body={"document_ref": "MTR-1"})
+    assert unsaid.status_code == 422, unsaid.text
+    assert unsaid.json()["error"]["details"] == {"field": "automatic_stay"}
+    said = _send(
+        client,
+        headers,
+        key="k-2",
+        version='"5"',
+        path=path,
+        body={"document_ref": "MTR-1", "automatic_stay": True},
+    )
+    assert said.status_code == 201, said.text
+    case = client.get("/api/cases/DKT-NYC-1", headers=headers).json()["case"]
+    assert [bar["kind"] for bar in case["bars"]] == ["motion_to_reopen_stay"]

@@ -417,3 +417,21 @@ def test_under_voluntary_departure_only_a_late_departure_is_recorded_for_legal_r
     closed = recorded.then(K.DEPARTURE_REVIEWED, outcome="departure_stands")
     assert closed.case.state is S.CLOSED
     assert closed.case.close_reason is CloseReason.DEPARTURE_CONFIRMED
+
+
+def test_a_motion_on_an_in_absentia_order_must_say_whether_it_seeks_to_rescind_it():
+    final = in_absentia_order().then(K.ORDER_BECAME_FINAL, days=1)
+    for unsaid in ({}, {"automatic_stay": None}, {"automatic_stay": " "}):
+        with pytest.raises(InvalidInput) as refused:
+            final.then(K.MOTION_TO_REOPEN_FILED, **unsaid)
+        assert refused.value.details == {"field": "automatic_stay"}
+        assert "rescind" in refused.value.message
+    other_grounds = final.then(K.MOTION_TO_REOPEN_FILED, automatic_stay=False)
+    assert other_grounds.case.motion_pending
+    assert not other_grounds.case.has_bar(BarKind.MOTION_TO_REOPEN_STAY)
+    rescind = final.then(K.MOTION_TO_REOPEN_FILED, automatic_stay="true")
+    assert rescind.case.has_bar(BarKind.MOTION_TO_REOPEN_STAY)
+    # an order made in person: the field may be left out (no automatic stay applies)
+    ordered = in_state(S.FINAL_ORDER).then(K.MOTION_TO_REOPEN_FILED)
+    assert ordered.case.motion_pending
+    assert not ordered.case.bars

@@ -62,6 +62,10 @@ def record(
             },
         )
     _check_provenance(actor=actor, document_ref=document_ref, recorded_at=recorded_at)
+    for name, say in rules.to_be_stated(case, kind).items():
+        given = fields.get(name)
+        if given is None or (isinstance(given, str) and not given.strip()):
+            raise InvalidInput(f"{kind.value} needs {name}: {say}", details={"field": name})
     data = parse_fields(move.fields, fields, kind=kind.value)
     today = recorded_at.date()
     if occurred_on > today:

@@ -152,6 +152,21 @@ def _guard_motion_filed(case: Case, data: Data, on: dt.date) -> None:
         )
 
 
+def to_be_stated(case: Case, kind: EventKind) -> dict[str, str]:
+    """Optional fields of ``kind`` that ``case`` needs stated one way or the other, by name,
+    with what to say. A motion to reopen an in-absentia order stays removal by law when it
+    seeks to rescind the order (INA § 240(b)(5)(C); 8 CFR 1003.23(b)(4)(ii)), not when it
+    rests on other grounds: the person recording it says which, so that a stay the law gives
+    is never lost to a field left out."""
+    if kind is K.MOTION_TO_REOPEN_FILED and case.in_absentia:
+        return {
+            "automatic_stay": "the order was made in absentia: say whether the motion seeks "
+            "to rescind it (automatic_stay true: removal is stayed while it is pending, INA § "
+            "240(b)(5)(C)) or rests on other grounds (automatic_stay false)"
+        }
+    return {}
+
+
 def _guard_motion_decided(case: Case, data: Data, on: dt.date) -> None:
     if not case.motion_pending:
         raise _rule("no motion to reopen is pending", "motion_pending_required", case)
