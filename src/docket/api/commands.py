@@ -21,9 +21,8 @@ from docket.api.deps import (
     TEXT,
     IsoDate,
     access_entry,
-    authorise_refusal,
-    clients,
     current_user,
+    decide_on_case,
     docket_of,
     json_answer,
     log_in_transaction,
@@ -34,11 +33,11 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import MAX_NUMBER, FieldSpec, FieldType
-from docket.cases.service import get_case, no_case, record_event
+from docket.cases.service import get_case, record_event
 from docket.cases.table import TABLE
 from docket.errors import InvalidInput
 from docket.identity.model import User
-from docket.identity.policy import Action, RecordScope, action_for, decide
+from docket.identity.policy import Action, action_for
 
 router = APIRouter(prefix="/api/cases")
 
@@ -103,19 +102,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
         user: User = arguments["user"]
         body: BaseModel = arguments["body"]
         case = get_case(uow=docket.uow, case_ref=arguments["case_ref"])
-        action = action_for(kind)
-        scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
-        decision = decide(user, action, scope, clients=clients(docket, user))
-        if not decision.allowed:
-            authorise_refusal(
-                request,
-                docket,
-                user,
-                decision,
-                "case",
-                case.case_id,
-                unrelated=no_case(case.case_ref),
-            )
+        decision = decide_on_case(request, docket, user, action_for(kind), case)
         entry = access_entry(
             request, docket, user, decision, "case", case.case_id, event=kind.value
         )

@@ -18,6 +18,8 @@ from pydantic_core import PydanticCustomError
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
+from docket.cases.model import Case
+from docket.cases.service import no_case
 from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, Relation, decide
@@ -167,6 +169,20 @@ def authorise(
     docket.access_log.record(
         [access_entry(request, docket, user, decision, record_type, record_id)]
     )
+
+
+def decide_on_case(
+    request: Request, docket: Docket, user: User, action: Action, case: Case
+) -> Decision:
+    """The policy table's answer for ``action`` on ``case``; a refusal is logged and raised
+    (to a subject or counsel, as a missing case: :func:`authorise_refusal`)."""
+    scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
+    decision = decide(user, action, scope, clients=clients(docket, user))
+    if not decision.allowed:
+        authorise_refusal(
+            request, docket, user, decision, "case", case.case_id, unrelated=no_case(case.case_ref)
+        )
+    return decision
 
 
 def authorise_refusal(

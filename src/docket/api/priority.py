@@ -25,8 +25,8 @@ from docket.api.deps import (
     IsoDate,
     access_entry,
     authorise_refusal,
-    clients,
     current_user,
+    decide_on_case,
     docket_of,
     log_in_transaction,
     logged,
@@ -35,10 +35,10 @@ from docket.api.deps import (
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
-from docket.cases.model import Case, FactKind
-from docket.cases.service import get_case, no_case
+from docket.cases.model import FactKind
+from docket.cases.service import get_case
 from docket.identity.model import User
-from docket.identity.policy import NO_RECORD, Action, Decision, RecordScope, decide
+from docket.identity.policy import NO_RECORD, Action, RecordScope, decide
 from docket.priority import packs, service
 from docket.priority.packs import Pack
 from docket.priority.ports import PriorityWrite
@@ -321,19 +321,3 @@ def get_case_priority(
         )
 
     return logged(docket, entry, explain)
-
-
-# -- what the routes share --------------------------------------------------------------------
-
-
-def decide_on_case(
-    request: Request, docket: Docket, user: User, action: Action, case: Case
-) -> Decision:
-    """The policy table's answer for ``action`` on ``case``; a refusal is logged and raised."""
-    scope = RecordScope(field_office=case.field_office, person_id=case.person_id)
-    decision = decide(user, action, scope, clients=clients(docket, user))
-    if not decision.allowed:
-        authorise_refusal(
-            request, docket, user, decision, "case", case.case_id, unrelated=no_case(case.case_ref)
-        )
-    return decision

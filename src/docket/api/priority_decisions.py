@@ -17,13 +17,14 @@ from docket.api.deps import (
     TEXT,
     access_entry,
     current_user,
+    decide_on_case,
     docket_of,
     log_in_transaction,
     logged_on_failure,
     policy,
 )
 from docket.api.errors import responses
-from docket.api.priority import RUN_ID, decide_on_case
+from docket.api.priority import RUN_ID
 from docket.bootstrap import Docket
 from docket.cases.service import get_case
 from docket.identity.model import User
