@@ -157,6 +157,36 @@ def test_revocation_takes_effect_on_the_next_request(docket, officer, revoke):
         authenticate(users=docket.users, clock=docket.clock, token=token)
 
 
+@pytest.mark.parametrize(
+    "end",
+    [
+        lambda docket: disable_user(
+            users=docket.users, clock=docket.clock, actor="admin.test", username="ana.officer"
+        ),
+        lambda docket: set_role(
+            users=docket.users,
+            clock=docket.clock,
+            actor="admin.test",
+            username="ana.officer",
+            role=Role.SUPERVISOR,
+        ),
+        lambda docket: docket.clock.advance(minutes=15),
+    ],
+    ids=["disabled", "role changed", "idle"],
+)
+def test_logging_out_of_a_session_that_has_ended_is_refused_and_logs_no_logout(
+    docket, officer, end
+):
+    token = _login(docket, officer)
+    end(docket)
+    with pytest.raises(SessionInvalid):
+        logout(users=docket.users, clock=docket.clock, token=token)
+    with docket.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM sessions")).scalar_one() == 0
+        actions = connection.execute(sa.text("SELECT action FROM access_log")).scalars().all()
+    assert "logout" not in actions
+
+
 def test_a_disabled_user_cannot_log_in(docket, officer):
     disable_user(users=docket.users, clock=docket.clock, actor="admin.test", username="ana.officer")
     _refusal(docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer))

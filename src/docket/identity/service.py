@@ -292,16 +292,19 @@ def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
 
 
 def logout(*, users: UserStore, clock: Clock, token: str, source: str = "") -> None:
-    """End the session ``token``; :class:`SessionInvalid` if it is no session (any more)."""
+    """End the session ``token``; :class:`SessionInvalid` if it is no session (any more): one
+    unknown, ended, expired, or whose user was disabled or changed since, as for any other
+    request (such a session is ended, and no logout is logged in its user's name)."""
     token_hash = _token_hash(token)
     with users.transaction() as tx:
         session = tx.session(token_hash)
         user = tx.user(session.user_id) if session else None
-        if session is not None and user is not None:
+        if session is not None:
             tx.end_session(token_hash)
+        if session is not None and user is not None and _still_valid(session, user, clock.now()):
             tx.record_access(_entry(clock, user.username, "logout", user, source))
             return
-    raise SessionInvalid()
+    raise SessionInvalid()  # after the block, so the ended session stays ended
 
 
 def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
