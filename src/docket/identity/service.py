@@ -229,8 +229,11 @@ def login(
     access log records each attempt with its true reason, for the auditors."""
     now = clock.now()
     username = username.strip().lower()
+    # A name no user can have (lower-casing may even lengthen it past the column: "İ" becomes
+    # two characters) is an unknown user, and its failures count towards no lockout.
+    possible = _USERNAME.fullmatch(username) is not None
     with users.transaction() as tx:
-        user = tx.user_by_username(username)
+        user = tx.user_by_username(username) if possible else None
         if user is None:
             passwords.spend_a_verification(password)
             accepted, reason = None, "unknown_user"
@@ -250,7 +253,8 @@ def login(
             )
         )
         if accepted is None:
-            _count_failure(tx, username, user, now)
+            if possible:
+                _count_failure(tx, username, user, now)
         else:
             assert user is not None
             tx.clear_login_failures(username)
