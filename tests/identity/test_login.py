@@ -215,6 +215,9 @@ def test_a_made_password_is_long_and_works(docket):
     [
         ({"username": "Bad Name!"}, "username"),
         ({"field_office": None}, "field_office"),
+        # 16 characters that upper-case to 32: wider than an office is (and than its column)
+        ({"field_office": "ß" * 16}, "field_office"),
+        ({"field_office": "N" * 17}, "field_office"),
         ({"role": Role.SUBJECT, "field_office": None}, "person_id"),
         ({"password": "password1234"}, "password"),
     ],

@@ -17,6 +17,7 @@ import secrets
 import uuid
 
 from docket.audit.access import AccessEntry, Outcome
+from docket.cases.fields import LIMITS
 from docket.cases.ports import Clock, UnitOfWork
 from docket.cases.service import show_person
 from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
@@ -363,7 +364,13 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
             raise InvalidInput(
                 f"a {role.value} belongs to a field office", details={"field": "field_office"}
             )
-        return field_office.strip().upper()
+        office = field_office.strip().upper()  # upper-casing may lengthen it: "ß" is "SS"
+        if len(office) > LIMITS["field_office"]:
+            raise InvalidInput(
+                f"a field office is at most {LIMITS['field_office']} characters",
+                details={"field": "field_office"},
+            )
+        return office
     if role is Role.SUBJECT and not person_id:
         raise InvalidInput("a subject user needs their person id", details={"field": "person_id"})
     return None
