@@ -17,6 +17,7 @@ from docket.identity.service import (
     logout,
     set_role,
 )
+from docket.storage.users import SqlUserTransaction
 from tests.identity.builders import PASSWORD, a_user
 
 
@@ -242,3 +243,11 @@ def test_a_user_that_breaks_a_rule_is_refused_and_not_added(docket, changes, fie
 def test_a_username_is_taken_once(docket, officer):
     with pytest.raises(Conflict):
         a_user(docket, "ANA.OFFICER", Role.ANALYST, field_office="NYC")
+
+
+def test_a_username_taken_at_the_same_moment_elsewhere_is_a_conflict(docket, officer, monkeypatch):
+    # A user another transaction is adding is invisible to the check before the insert (it
+    # has not committed yet): the unique username still refuses the second, as a Conflict.
+    monkeypatch.setattr(SqlUserTransaction, "user_by_username", lambda self, username: None)
+    with pytest.raises(Conflict):
+        a_user(docket, "ana.officer", Role.ANALYST, field_office="NYC")
