@@ -3,11 +3,14 @@ one-time codes for staff, idle and absolute expiry, and revocation on the next r
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 
 from docket.errors import Conflict, InvalidInput, LoginRefused, NotFound, SessionInvalid
-from docket.identity import totp
+from docket.identity import passwords, totp
 from docket.identity.model import Role
 from docket.identity.service import (
     add_user,
@@ -69,6 +72,49 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_refusal(docket, offic
         docket, username="ana.officer", password="wrong-password-1", code=_code(docket, officer)
     )
     assert unknown == wrong
+
+
+def _nothing_locked(docket, username):
+    """Whether another connection could start writing now, without waiting: on SQLite take
+    the database's write lock, on PostgreSQL the user's row."""
+    if docket.engine.dialect.name == "sqlite":
+        other = sqlite3.connect(docket.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+    with docket.engine.connect() as other:
+        try:
+            other.execute(
+                sa.text("SELECT 1 FROM users WHERE username = :name FOR UPDATE NOWAIT"),
+                {"name": username},
+            )
+            return True
+        except sa.exc.OperationalError:
+            return False
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "wrong-password-1"], ids=["right", "wrong"])
+def test_the_password_is_verified_while_no_write_lock_is_held(
+    docket, officer, monkeypatch, password
+):
+    # An Argon2 verification takes a while: holding SQLite's write lock (or the user's row)
+    # meanwhile would make every login, even for no user, hold up every other write.
+    verify = passwords.password_matches
+    free_while_verifying = []
+
+    def verify_and_look(password_hash, given):
+        free_while_verifying.append(_nothing_locked(docket, "ana.officer"))
+        return verify(password_hash, given)
+
+    monkeypatch.setattr(passwords, "password_matches", verify_and_look)
+    with contextlib.suppress(LoginRefused):
+        _login(docket, officer, password=password)
+    assert free_while_verifying == [True]
 
 
 def test_five_failures_in_fifteen_minutes_lock_the_account_for_thirty(docket, officer):

@@ -233,13 +233,26 @@ def login(
     # A name no user can have (lower-casing may even lengthen it past the column: "İ" becomes
     # two characters) is an unknown user, and its failures count towards no lockout.
     possible = _USERNAME.fullmatch(username) is not None
+    # The password is verified before the write transaction, in every case (so every refusal
+    # costs the same): an Argon2 verification takes a while, and SQLite's write lock, or the
+    # user's row, held meanwhile would hold up every other write behind each login attempt.
+    with users.reading() as tx:
+        seen = tx.user_by_username(username) if possible else None
+    if seen is None:
+        passwords.spend_a_verification(password)
+        seen_hash, password_ok = None, False
+    else:
+        seen_hash = seen.password_hash
+        password_ok = passwords.password_matches(seen_hash, password)
     with users.transaction() as tx:
-        user = tx.user_by_username(username) if possible else None
+        # Again, locked: logins of one user count their failures one after the other.
+        user = tx.user_by_username(username) if seen_hash is not None else None
         if user is None:
-            passwords.spend_a_verification(password)
             accepted, reason = None, "unknown_user"
         else:
-            accepted, reason = _check_credentials(user, password, code, now)
+            if user.password_hash != seen_hash:  # changed in between
+                password_ok = passwords.password_matches(user.password_hash, password)
+            accepted, reason = _check_credentials(user, password_ok, code, now)
         outcome = Outcome.REFUSED if accepted is None else Outcome.ALLOWED
         tx.record_access(
             AccessEntry(
@@ -317,12 +330,11 @@ def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
 
 
 def _check_credentials(
-    user: User, password: str, code: str | None, now: dt.datetime
+    user: User, password_ok: bool, code: str | None, now: dt.datetime
 ) -> tuple[int | None, str]:
     """The accepted code's time step (the last one, for non-staff) if the login may go ahead,
-    else ``None``, with the reason of a refusal. The password is verified first in every case,
-    so every refusal costs the same."""
-    password_ok = passwords.password_matches(user.password_hash, password)
+    else ``None``, with the reason of a refusal; ``password_ok``: whether the password given
+    is the user's (verified beforehand in every case, so every refusal costs the same)."""
     if user.disabled:
         return None, "disabled"
     if user.locked_until is not None and now < user.locked_until:
