@@ -3,6 +3,8 @@ put on the access log, limits and headers."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -61,6 +63,18 @@ def test_a_failed_login_looks_the_same_for_an_unknown_user(client, docket):
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.json()["error"]["code"] == "login_refused"
+
+
+def test_a_login_name_no_user_can_have_is_refused_like_any_other_and_logged(client, docket):
+    # "İ" lower-cases to two characters: 64 of them make a name longer than any username.
+    response = client.post(
+        "/api/session", json={"username": "İ" * 64, "password": "wrong-password-1"}
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "login_refused"
+    [entry] = docket.access_log.entries()
+    assert (entry["action"], entry["outcome"]) == ("login", "refused")
+    assert json.loads(entry["details"]) == {"reason": "unknown_user"}
 
 
 def test_logout_ends_the_session_at_once(client, docket):

@@ -90,6 +90,24 @@ def test_a_bad_user_is_refused_naming_the_field(client, docket):
     assert unknown.status_code == 404
 
 
+def test_an_office_wider_than_its_column_once_upper_cased_is_a_422(client, docket):
+    admin = _login(client, docket, "the.admin", Role.ADMIN)
+    a_user(docket, "ana.officer", Role.OFFICER, field_office="NYC")
+    wide = "ß" * 9  # 9 characters, 18 once upper-cased ("SS" each)
+    added = client.post(
+        "/api/users",
+        json={"username": "new.officer", "role": "officer", "field_office": wide},
+        headers=admin,
+    )
+    moved = client.put(
+        "/api/users/ana.officer/role", json={"role": "officer", "field_office": wide}, headers=admin
+    )
+    for response in (added, moved):
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"]["field"] == "field_office"
+    assert client.post("/api/users/new.officer/disable", headers=admin).status_code == 404
+
+
 def test_each_user_management_request_is_logged_once_with_its_outcome(client, docket):
     a_case(docket, "DKT-NYC-1")
     person_id = show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.person_id

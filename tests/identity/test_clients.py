@@ -9,6 +9,7 @@ from docket.cases.service import show_case
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.identity.model import Role
 from docket.identity.service import clients_of, link_client, unlink_client
+from docket.storage.users import SqlUserTransaction
 from tests.builders import a_case
 from tests.identity.builders import a_user
 
@@ -96,6 +97,17 @@ def test_a_client_is_linked_once_and_unlinked_once(docket, counsel, person_id):
     _unlink(docket, person_id)
     with pytest.raises(NotFound):
         _unlink(docket, person_id)
+
+
+def test_a_link_made_at_the_same_moment_elsewhere_is_a_conflict(
+    docket, counsel, person_id, monkeypatch
+):
+    # A concurrent transaction's link is invisible to the check before the insert (as if it
+    # had not committed yet): the table's key still refuses the second, as a Conflict.
+    _link(docket, person_id=person_id)
+    monkeypatch.setattr(SqlUserTransaction, "clients", lambda self, user_id: frozenset())
+    with pytest.raises(Conflict):
+        _link(docket, person_id=person_id)
 
 
 def test_other_roles_have_no_clients_even_if_once_counsel(docket, counsel, person_id):

@@ -3,11 +3,14 @@ one-time codes for staff, idle and absolute expiry, and revocation on the next r
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 
 from docket.errors import Conflict, InvalidInput, LoginRefused, NotFound, SessionInvalid
-from docket.identity import totp
+from docket.identity import passwords, totp
 from docket.identity.model import Role
 from docket.identity.service import (
     add_user,
@@ -17,6 +20,7 @@ from docket.identity.service import (
     logout,
     set_role,
 )
+from docket.storage.users import SqlUserTransaction
 from tests.identity.builders import PASSWORD, a_user
 
 
@@ -68,6 +72,49 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_refusal(docket, offic
         docket, username="ana.officer", password="wrong-password-1", code=_code(docket, officer)
     )
     assert unknown == wrong
+
+
+def _nothing_locked(docket, username):
+    """Whether another connection could start writing now, without waiting: on SQLite take
+    the database's write lock, on PostgreSQL the user's row."""
+    if docket.engine.dialect.name == "sqlite":
+        other = sqlite3.connect(docket.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+    with docket.engine.connect() as other:
+        try:
+            other.execute(
+                sa.text("SELECT 1 FROM users WHERE username = :name FOR UPDATE NOWAIT"),
+                {"name": username},
+            )
+            return True
+        except sa.exc.OperationalError:
+            return False
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "wrong-password-1"], ids=["right", "wrong"])
+def test_the_password_is_verified_while_no_write_lock_is_held(
+    docket, officer, monkeypatch, password
+):
+    # An Argon2 verification takes a while: holding SQLite's write lock (or the user's row)
+    # meanwhile would make every login, even for no user, hold up every other write.
+    verify = passwords.password_matches
+    free_while_verifying = []
+
+    def verify_and_look(password_hash, given):
+        free_while_verifying.append(_nothing_locked(docket, "ana.officer"))
+        return verify(password_hash, given)
+
+    monkeypatch.setattr(passwords, "password_matches", verify_and_look)
+    with contextlib.suppress(LoginRefused):
+        _login(docket, officer, password=password)
+    assert free_while_verifying == [True]
 
 
 def test_five_failures_in_fifteen_minutes_lock_the_account_for_thirty(docket, officer):
@@ -157,6 +204,36 @@ def test_revocation_takes_effect_on_the_next_request(docket, officer, revoke):
         authenticate(users=docket.users, clock=docket.clock, token=token)
 
 
+@pytest.mark.parametrize(
+    "end",
+    [
+        lambda docket: disable_user(
+            users=docket.users, clock=docket.clock, actor="admin.test", username="ana.officer"
+        ),
+        lambda docket: set_role(
+            users=docket.users,
+            clock=docket.clock,
+            actor="admin.test",
+            username="ana.officer",
+            role=Role.SUPERVISOR,
+        ),
+        lambda docket: docket.clock.advance(minutes=15),
+    ],
+    ids=["disabled", "role changed", "idle"],
+)
+def test_logging_out_of_a_session_that_has_ended_is_refused_and_logs_no_logout(
+    docket, officer, end
+):
+    token = _login(docket, officer)
+    end(docket)
+    with pytest.raises(SessionInvalid):
+        logout(users=docket.users, clock=docket.clock, token=token)
+    with docket.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM sessions")).scalar_one() == 0
+        actions = connection.execute(sa.text("SELECT action FROM access_log")).scalars().all()
+    assert "logout" not in actions
+
+
 def test_a_disabled_user_cannot_log_in(docket, officer):
     disable_user(users=docket.users, clock=docket.clock, actor="admin.test", username="ana.officer")
     _refusal(docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer))
@@ -185,6 +262,9 @@ def test_a_made_password_is_long_and_works(docket):
     [
         ({"username": "Bad Name!"}, "username"),
         ({"field_office": None}, "field_office"),
+        # 16 characters that upper-case to 32: wider than an office is (and than its column)
+        ({"field_office": "ß" * 16}, "field_office"),
+        ({"field_office": "N" * 17}, "field_office"),
         ({"role": Role.SUBJECT, "field_office": None}, "person_id"),
         ({"password": "password1234"}, "password"),
     ],
@@ -209,3 +289,11 @@ def test_a_user_that_breaks_a_rule_is_refused_and_not_added(docket, changes, fie
 def test_a_username_is_taken_once(docket, officer):
     with pytest.raises(Conflict):
         a_user(docket, "ANA.OFFICER", Role.ANALYST, field_office="NYC")
+
+
+def test_a_username_taken_at_the_same_moment_elsewhere_is_a_conflict(docket, officer, monkeypatch):
+    # A user another transaction is adding is invisible to the check before the insert (it
+    # has not committed yet): the unique username still refuses the second, as a Conflict.
+    monkeypatch.setattr(SqlUserTransaction, "user_by_username", lambda self, username: None)
+    with pytest.raises(Conflict):
+        a_user(docket, "ana.officer", Role.ANALYST, field_office="NYC")

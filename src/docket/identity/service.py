@@ -17,6 +17,7 @@ import secrets
 import uuid
 
 from docket.audit.access import AccessEntry, Outcome
+from docket.cases.fields import LIMITS
 from docket.cases.ports import Clock, UnitOfWork
 from docket.cases.service import show_person
 from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
@@ -229,13 +230,29 @@ def login(
     access log records each attempt with its true reason, for the auditors."""
     now = clock.now()
     username = username.strip().lower()
+    # A name no user can have (lower-casing may even lengthen it past the column: "İ" becomes
+    # two characters) is an unknown user, and its failures count towards no lockout.
+    possible = _USERNAME.fullmatch(username) is not None
+    # The password is verified before the write transaction, in every case (so every refusal
+    # costs the same): an Argon2 verification takes a while, and SQLite's write lock, or the
+    # user's row, held meanwhile would hold up every other write behind each login attempt.
+    with users.reading() as tx:
+        seen = tx.user_by_username(username) if possible else None
+    if seen is None:
+        passwords.spend_a_verification(password)
+        seen_hash, password_ok = None, False
+    else:
+        seen_hash = seen.password_hash
+        password_ok = passwords.password_matches(seen_hash, password)
     with users.transaction() as tx:
-        user = tx.user_by_username(username)
+        # Again, locked: logins of one user count their failures one after the other.
+        user = tx.user_by_username(username) if seen_hash is not None else None
         if user is None:
-            passwords.spend_a_verification(password)
             accepted, reason = None, "unknown_user"
         else:
-            accepted, reason = _check_credentials(user, password, code, now)
+            if user.password_hash != seen_hash:  # changed in between
+                password_ok = passwords.password_matches(user.password_hash, password)
+            accepted, reason = _check_credentials(user, password_ok, code, now)
         outcome = Outcome.REFUSED if accepted is None else Outcome.ALLOWED
         tx.record_access(
             AccessEntry(
@@ -250,7 +267,8 @@ def login(
             )
         )
         if accepted is None:
-            _count_failure(tx, username, user, now)
+            if possible:
+                _count_failure(tx, username, user, now)
         else:
             assert user is not None
             tx.clear_login_failures(username)
@@ -292,16 +310,19 @@ def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
 
 
 def logout(*, users: UserStore, clock: Clock, token: str, source: str = "") -> None:
-    """End the session ``token``; :class:`SessionInvalid` if it is no session (any more)."""
+    """End the session ``token``; :class:`SessionInvalid` if it is no session (any more): one
+    unknown, ended, expired, or whose user was disabled or changed since, as for any other
+    request (such a session is ended, and no logout is logged in its user's name)."""
     token_hash = _token_hash(token)
     with users.transaction() as tx:
         session = tx.session(token_hash)
         user = tx.user(session.user_id) if session else None
-        if session is not None and user is not None:
+        if session is not None:
             tx.end_session(token_hash)
+        if session is not None and user is not None and _still_valid(session, user, clock.now()):
             tx.record_access(_entry(clock, user.username, "logout", user, source))
             return
-    raise SessionInvalid()
+    raise SessionInvalid()  # after the block, so the ended session stays ended
 
 
 def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
@@ -309,12 +330,11 @@ def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
 
 
 def _check_credentials(
-    user: User, password: str, code: str | None, now: dt.datetime
+    user: User, password_ok: bool, code: str | None, now: dt.datetime
 ) -> tuple[int | None, str]:
     """The accepted code's time step (the last one, for non-staff) if the login may go ahead,
-    else ``None``, with the reason of a refusal. The password is verified first in every case,
-    so every refusal costs the same."""
-    password_ok = passwords.password_matches(user.password_hash, password)
+    else ``None``, with the reason of a refusal; ``password_ok``: whether the password given
+    is the user's (verified beforehand in every case, so every refusal costs the same)."""
     if user.disabled:
         return None, "disabled"
     if user.locked_until is not None and now < user.locked_until:
@@ -356,7 +376,13 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
             raise InvalidInput(
                 f"a {role.value} belongs to a field office", details={"field": "field_office"}
             )
-        return field_office.strip().upper()
+        office = field_office.strip().upper()  # upper-casing may lengthen it: "ß" is "SS"
+        if len(office) > LIMITS["field_office"]:
+            raise InvalidInput(
+                f"a field office is at most {LIMITS['field_office']} characters",
+                details={"field": "field_office"},
+            )
+        return office
     if role is Role.SUBJECT and not person_id:
         raise InvalidInput("a subject user needs their person id", details={"field": "person_id"})
     return None

@@ -104,9 +104,15 @@ class SqlUserTransaction:
         return self._one_user(sa.select(t.users).where(t.users.c.user_id == user_id))
 
     def add_user(self, user: User) -> None:
+        taken = Conflict(f"user {user.username!r} exists", details={"username": user.username})
         if self.user_by_username(user.username) is not None:
-            raise Conflict(f"user {user.username!r} exists", details={"username": user.username})
-        self.connection.execute(t.users.insert().values(**_user_values(user)))
+            raise taken
+        try:
+            self.connection.execute(t.users.insert().values(**_user_values(user)))
+        except sa.exc.IntegrityError as exc:
+            # On PostgreSQL the check above cannot see a user another transaction is adding
+            # at this moment (there is no row to lock yet); its unique username can.
+            raise taken from exc
 
     def save_user(self, user: User) -> None:
         self.connection.execute(
@@ -173,20 +179,24 @@ class SqlUserTransaction:
         return frozenset(row.person_id for row in rows)
 
     def add_client(self, user_id: UserId, client: Client) -> None:
-        if client.person_id in self.clients(user_id):
-            raise Conflict(
-                f"counsel already represents {client.person_id}",
-                details={"person_id": client.person_id},
-            )
-        self.connection.execute(
-            t.counsel_clients.insert().values(
-                user_id=user_id,
-                person_id=client.person_id,
-                document_ref=client.document_ref,
-                since=instant_text(client.since),
-                recorded_by=client.recorded_by,
-            )
+        linked = Conflict(
+            f"counsel already represents {client.person_id}",
+            details={"person_id": client.person_id},
         )
+        if client.person_id in self.clients(user_id):
+            raise linked
+        try:
+            self.connection.execute(
+                t.counsel_clients.insert().values(
+                    user_id=user_id,
+                    person_id=client.person_id,
+                    document_ref=client.document_ref,
+                    since=instant_text(client.since),
+                    recorded_by=client.recorded_by,
+                )
+            )
+        except sa.exc.IntegrityError as exc:  # linked by a concurrent transaction, as above
+            raise linked from exc
 
     def remove_client(self, user_id: UserId, person_id: str) -> bool:
         result = self.connection.execute(
