@@ -374,7 +374,8 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
     if role in STAFF_ROLES:
         if not field_office or not field_office.strip():
             raise InvalidInput(
-                f"a {role.value} belongs to a field office", details={"field": "field_office"}
+                f"the role {role.value} belongs to a field office",
+                details={"field": "field_office"},
             )
         office = field_office.strip().upper()  # upper-casing may lengthen it: "ß" is "SS"
         if len(office) > LIMITS["field_office"]:
