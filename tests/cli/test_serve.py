@@ -3,7 +3,12 @@ build the same app from the settings and threads the command hands them."""
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+import time
+import urllib.error
+import urllib.request
 
 import anyio
 import pytest
@@ -11,6 +16,7 @@ import uvicorn
 from anyio import to_thread
 from uvicorn.importer import import_from_string
 
+from docket.bootstrap import bootstrap
 from docket.cli import workers
 from docket.cli.main import SERVE_THREADS
 from docket.config import Settings
@@ -58,6 +64,8 @@ def test_serve_runs_one_process_with_the_threads_asked_for(run, served):
         "port": 8123,
         "log_level": "info",
         "access_log": False,
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
     }
     assert _threads_of(app) == 3
 
@@ -96,3 +104,54 @@ def test_serve_writes_a_line_per_request_only_when_asked(
     assert run("serve", "--workers", processes, "--access-log").exit_code == 0
     assert run("serve", "--workers", processes, "--no-access-log").exit_code == 0
     assert [options["access_log"] for _, options, _ in served] == [False, True, False]
+
+
+def test_serve_keeps_uvicorns_proxy_headers_off_unless_told(run, served):
+    assert run("serve").exit_code == 0
+    assert run("serve", "--forwarded-allow-ips", "10.0.0.5").exit_code == 0
+    [(_, default, _), (_, told, _)] = served
+    assert (default["proxy_headers"], default["forwarded_allow_ips"]) == (False, "")
+    assert (told["proxy_headers"], told["forwarded_allow_ips"]) == (True, "10.0.0.5")
+
+
+@pytest.mark.parametrize(
+    ("options", "recorded"),
+    [((), "127.0.0.1"), (("--forwarded-allow-ips", "127.0.0.1"), "203.0.113.9")],
+    ids=["default", "a proxy on loopback trusted"],
+)
+def test_a_client_cannot_choose_where_the_access_log_says_it_came_from(
+    run, served, database_url, options, recorded
+):
+    """Served as `docket serve` hands the app to uvicorn, a request claiming another address
+    in X-Forwarded-For is logged from where it came unless that proxy is trusted."""
+    assert run("serve", *options).exit_code == 0
+    [(app, given, _)] = served
+    server = uvicorn.Server(uvicorn.Config(app, **{**given, "port": 0, "log_level": "error"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(400):
+            if server.started or not thread.is_alive():
+                break
+            time.sleep(0.05)
+        assert server.started, "the server did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        login = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/session",
+            data=json.dumps(
+                {"username": "mallory", "password": "not-a-password", "code": "000000"}
+            ).encode(),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(login, timeout=20)  # noqa: S310 (http on loopback, built here)
+        assert refused.value.code == 401
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+    docket = bootstrap(Settings(database_url=database_url), migrate=False)
+    try:
+        [logged] = docket.access_log.entries(actor="mallory")
+    finally:
+        docket.close()
+    assert logged["source"] == recorded

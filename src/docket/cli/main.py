@@ -324,6 +324,13 @@ cli.add_command(priority_group)
     "by default: every access to a person's data is on Docket's own tamper-evident access "
     "log already, and the paths name cases and persons.",
 )
+@click.option(
+    "--forwarded-allow-ips",
+    metavar="IPS",
+    help="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+    "X-Forwarded-Proto headers are believed. By default none is: the access log records "
+    "where each request came from as the connection says, and no client can write its own.",
+)
 @click.pass_context
 def serve_command(
     ctx: click.Context,
@@ -332,6 +339,7 @@ def serve_command(
     workers: int = 1,
     threads: int | None = None,
     access_log: bool = False,
+    forwarded_allow_ips: str | None = None,
 ) -> None:
     """Run the HTTP API (spec at /openapi.json) until interrupted."""
     import uvicorn  # only this command needs the server
@@ -345,6 +353,10 @@ def serve_command(
         "port": port,
         "log_level": "info",
         "access_log": access_log,
+        # uvicorn believes these headers from 127.0.0.1 unless told otherwise: any local
+        # client could then choose the address the access log records.
+        "proxy_headers": bool(forwarded_allow_ips),
+        "forwarded_allow_ips": forwarded_allow_ips or "",
     }
     if workers == 1:
         app = create_app(settings, threads=threads)

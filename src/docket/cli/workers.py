@@ -81,6 +81,8 @@ def serve_workers(
     port: int,
     log_level: str = "info",
     access_log: bool = False,
+    proxy_headers: bool = False,
+    forwarded_allow_ips: str = "",
 ) -> None:
     """Serve the app factory named ``app`` from ``workers`` processes, each on its own socket
     bound to ``host:port``, until interrupted (with uvicorn's line per request on standard
@@ -94,6 +96,8 @@ def serve_workers(
         port=port,
         log_level=log_level,
         access_log=access_log,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
     try:
         address = SharedAddress(host, port)
