@@ -101,6 +101,11 @@ def test_bad_input_is_refused_naming_the_field() -> None:
         report(a_number="12-34")
     with pytest.raises(InvalidInput, match="NUL"):
         report(city="a\x00b")
+    # JSON may carry one half of a UTF-16 pair, "\ud800": no UTF-8 text holds it
+    with pytest.raises(InvalidInput, match="given_name: contains a lone surrogate"):
+        report(given_name="Ana\ud800")
+    with pytest.raises(InvalidInput, match="source_record_id: contains a lone surrogate"):
+        report(record_id="X-\udfff")
     parsed = report(date_of_birth="17.05.1990")
     assert parsed.report.date_of_birth is None
     assert parsed.warnings == ("date_of_birth '17.05.1990' is not a date: kept as missing",)
