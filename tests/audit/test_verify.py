@@ -52,6 +52,42 @@ def test_an_untouched_log_verifies(logged):
     assert report.streams == 6
 
 
+class _WritingMeanwhile(SqlAuditStore):
+    """A store that lets another writer commit at one moment of the verification: after the
+    head is read and before the links are (``chain_links``), or after the events are
+    streamed and before the stored records are read (``stored_cases``)."""
+
+    def __init__(self, docket, moment):
+        super().__init__(docket.engine)
+        self.docket, self.moment, self.written = docket, moment, False
+
+    def _write_once(self, moment):
+        if moment == self.moment and not self.written:
+            self.written = True
+            record(self.docket, "DKT-A-3", K.MEDICAL_HOLD_PLACED, document_ref="MED-1")
+
+    def chain_links(self, chain):
+        if chain == EVENTS_CHAIN:  # once the links are asked for, after the head is read
+            self._write_once("chain_links")
+        yield from super().chain_links(chain)
+
+    def stored_cases(self, case_ids):
+        self._write_once("stored_cases")
+        return super().stored_cases(case_ids)
+
+
+@pytest.mark.parametrize("moment", ["chain_links", "stored_cases"])
+def test_a_write_committed_while_the_log_is_verified_is_no_alarm(logged, moment):
+    store = _WritingMeanwhile(logged, moment)
+    report = verify(store)
+    assert store.written
+    assert report.is_ok, report.problems
+    assert report.events == 15  # the log as it was when verification began
+    after = _verify(logged)
+    assert after.is_ok, after.problems
+    assert after.events == 16
+
+
 def test_both_passes_tell_their_progress_event_by_event(logged):
     walked: list[int] = []
     rebuilt: list[int] = []
