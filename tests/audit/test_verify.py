@@ -143,7 +143,48 @@ def test_an_event_appended_behind_docket_s_back_is_found(logged):
         ":legal_basis, :document_ref, :data, :prev_hash, :hash)",
         params={**forged, "prev_hash": events[-1]["hash"], "hash": digest},
     )
-    assert "holds 16 events but its head records 15" in _verify(logged).problems[0]
+    assert _verify(logged).problems == [
+        "events chain: event 16: the log holds 16 events but its head records 15: from here "
+        "on, events were appended behind Docket's back (or the head was moved back)"
+    ]
+
+
+def test_the_last_event_edited_with_its_hash_recomputed_is_named(logged):
+    last = rows(logged.engine)[-1]
+    forged = {name: last[name] for name in HASHED_COLUMNS} | {"actor": "forger"}
+    tamper(
+        logged.engine,
+        "UPDATE events SET actor = 'forger', hash = :hash WHERE seq = 15",
+        params={"hash": link_hash(forged, last["prev_hash"])},
+    )
+    assert _verify(logged).problems == [
+        "events chain: event 15: its hash is not the one the chain head records for the log's "
+        "15 events (the log holds 15; events rewritten up to here, or the head altered)"
+    ]
+
+
+def test_an_event_rewritten_and_one_appended_is_named_where_the_head_stops(logged):
+    events = rows(logged.engine)
+    edited = {name: events[-1][name] for name in HASHED_COLUMNS} | {"actor": "forger"}
+    edited_hash = link_hash(edited, events[-1]["prev_hash"])
+    appended = {name: events[-1][name] for name in HASHED_COLUMNS}
+    appended.update(seq=16, stream_version=99)
+    tamper(
+        logged.engine,
+        "UPDATE events SET actor = 'forger', hash = :hash WHERE seq = 15",
+        "INSERT INTO events (seq, stream_type, stream_id, stream_version, kind, occurred_on, "
+        "recorded_at, actor, legal_basis, document_ref, data, prev_hash, hash) VALUES (:seq, "
+        ":stream_type, :stream_id, :stream_version, :kind, :occurred_on, :recorded_at, :actor, "
+        ":legal_basis, :document_ref, :data, :prev_hash, :next_hash)",
+        params={
+            **appended,
+            "hash": edited_hash,
+            "prev_hash": edited_hash,
+            "next_hash": link_hash(appended, edited_hash),
+        },
+    )
+    problem = _verify(logged).problems[0]
+    assert problem.startswith("events chain: event 15: its hash is not the one the chain head")
 
 
 def test_two_events_swapped_are_found(logged):
