@@ -52,6 +52,42 @@ def test_an_untouched_log_verifies(logged):
     assert report.streams == 6
 
 
+class _WritingMeanwhile(SqlAuditStore):
+    """A store that lets another writer commit at one moment of the verification: after the
+    head is read and before the links are (``chain_links``), or after the events are
+    streamed and before the stored records are read (``stored_cases``)."""
+
+    def __init__(self, docket, moment):
+        super().__init__(docket.engine)
+        self.docket, self.moment, self.written = docket, moment, False
+
+    def _write_once(self, moment):
+        if moment == self.moment and not self.written:
+            self.written = True
+            record(self.docket, "DKT-A-3", K.MEDICAL_HOLD_PLACED, document_ref="MED-1")
+
+    def chain_links(self, chain):
+        if chain == EVENTS_CHAIN:  # once the links are asked for, after the head is read
+            self._write_once("chain_links")
+        yield from super().chain_links(chain)
+
+    def stored_cases(self, case_ids):
+        self._write_once("stored_cases")
+        return super().stored_cases(case_ids)
+
+
+@pytest.mark.parametrize("moment", ["chain_links", "stored_cases"])
+def test_a_write_committed_while_the_log_is_verified_is_no_alarm(logged, moment):
+    store = _WritingMeanwhile(logged, moment)
+    report = verify(store)
+    assert store.written
+    assert report.is_ok, report.problems
+    assert report.events == 15  # the log as it was when verification began
+    after = _verify(logged)
+    assert after.is_ok, after.problems
+    assert after.events == 16
+
+
 def test_both_passes_tell_their_progress_event_by_event(logged):
     walked: list[int] = []
     rebuilt: list[int] = []
@@ -107,7 +143,48 @@ def test_an_event_appended_behind_docket_s_back_is_found(logged):
         ":legal_basis, :document_ref, :data, :prev_hash, :hash)",
         params={**forged, "prev_hash": events[-1]["hash"], "hash": digest},
     )
-    assert "holds 16 events but its head records 15" in _verify(logged).problems[0]
+    assert _verify(logged).problems == [
+        "events chain: event 16: the log holds 16 events but its head records 15: from here "
+        "on, events were appended behind Docket's back (or the head was moved back)"
+    ]
+
+
+def test_the_last_event_edited_with_its_hash_recomputed_is_named(logged):
+    last = rows(logged.engine)[-1]
+    forged = {name: last[name] for name in HASHED_COLUMNS} | {"actor": "forger"}
+    tamper(
+        logged.engine,
+        "UPDATE events SET actor = 'forger', hash = :hash WHERE seq = 15",
+        params={"hash": link_hash(forged, last["prev_hash"])},
+    )
+    assert _verify(logged).problems == [
+        "events chain: event 15: its hash is not the one the chain head records for the log's "
+        "15 events (the log holds 15; events rewritten up to here, or the head altered)"
+    ]
+
+
+def test_an_event_rewritten_and_one_appended_is_named_where_the_head_stops(logged):
+    events = rows(logged.engine)
+    edited = {name: events[-1][name] for name in HASHED_COLUMNS} | {"actor": "forger"}
+    edited_hash = link_hash(edited, events[-1]["prev_hash"])
+    appended = {name: events[-1][name] for name in HASHED_COLUMNS}
+    appended.update(seq=16, stream_version=99)
+    tamper(
+        logged.engine,
+        "UPDATE events SET actor = 'forger', hash = :hash WHERE seq = 15",
+        "INSERT INTO events (seq, stream_type, stream_id, stream_version, kind, occurred_on, "
+        "recorded_at, actor, legal_basis, document_ref, data, prev_hash, hash) VALUES (:seq, "
+        ":stream_type, :stream_id, :stream_version, :kind, :occurred_on, :recorded_at, :actor, "
+        ":legal_basis, :document_ref, :data, :prev_hash, :next_hash)",
+        params={
+            **appended,
+            "hash": edited_hash,
+            "prev_hash": edited_hash,
+            "next_hash": link_hash(appended, edited_hash),
+        },
+    )
+    problem = _verify(logged).problems[0]
+    assert problem.startswith("events chain: event 15: its hash is not the one the chain head")
 
 
 def test_two_events_swapped_are_found(logged):

@@ -101,9 +101,27 @@ def test_bad_input_is_refused_naming_the_field() -> None:
         report(a_number="12-34")
     with pytest.raises(InvalidInput, match="NUL"):
         report(city="a\x00b")
+    # JSON may carry one half of a UTF-16 pair, "\ud800": no UTF-8 text holds it
+    with pytest.raises(InvalidInput, match="given_name: contains a lone surrogate"):
+        report(given_name="Ana\ud800")
+    with pytest.raises(InvalidInput, match="source_record_id: contains a lone surrogate"):
+        report(record_id="X-\udfff")
     parsed = report(date_of_birth="17.05.1990")
     assert parsed.report.date_of_birth is None
     assert parsed.warnings == ("date_of_birth '17.05.1990' is not a date: kept as missing",)
+
+
+def test_a_report_of_the_longest_fields_allowed_is_taken_and_counted(docket: Docket) -> None:
+    # two names of 200 characters and a birth date group the reports of one unlinked
+    # individual under a key of 417; a port of 200 "ß" is 400 once capitalised: PostgreSQL
+    # refused them (and the whole batch) when the columns were narrower
+    long_names = report(record_id="L-1", given_name="G" * 200, family_name="F" * 200)
+    long_port = report(record_id="L-2", port="ß" * 200, destination_country="ß" * 200)
+    summary = take(docket, long_names, long_port)
+    assert [intake.outcome for intake in summary.results] == [Outcome.ACCEPTED] * 2
+    figures = metrics(store=docket.departures, clock=docket.clock).to_dict()
+    assert figures["reports_received"]["total"] == 2
+    assert recount(store=docket.departures).agrees
 
 
 def test_a_future_departure_or_a_repeated_key_in_a_batch_writes_nothing(docket: Docket) -> None:

@@ -145,6 +145,28 @@ def test_a_batch_takes_its_good_reports_and_refuses_only_its_bad_messages(docket
     assert recount(store=docket.departures).agrees
 
 
+def test_a_message_with_a_lone_surrogate_is_terminated_and_its_batch_taken(docket, feed):
+    """JSON can escape half of a UTF-16 pair ("\\ud800"), which no UTF-8 text holds: such a
+    message is refused like any bad field, not left to fail its batch's transaction (the
+    listener stopped, and the batch delivered again to fail again, for ever)."""
+    batch = Feed(feed.url, feed.stream, feed.subject, batch=20, ack_wait=2.0)
+    half = b'{"source": "carrier_manifest", "source_record_id": "M-9", "given_name": '
+    payloads = [report(1), half + b'"Ana\\ud800", "departed_on": "2026-11-01"}', report(2)]
+    asyncio.run(publish(batch.stream, batch.subject, payloads))
+    done = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
+    )
+    assert (done.received, done.accepted, done.duplicates) == (3, 2, 0)
+    assert [refusal.split(": ", 1)[1] for refusal in done.refused] == [
+        "given_name: contains a lone surrogate (not valid Unicode text)"
+    ]
+    assert stored(docket) == 2
+    again = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.5)
+    )
+    assert again.received == 0  # terminated, not delivered again
+
+
 async def _commit_without_acknowledging(feed: Feed, docket: Docket, count: int) -> None:
     """What a listener that stopped between its commit and its acknowledgements leaves: the
     reports of a fetched batch committed, the messages still the server's."""

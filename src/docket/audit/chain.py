@@ -113,6 +113,9 @@ def walk(
     """
     expected_seq, prev = 1, GENESIS_HASH
     kept: dict[int, str] = {}
+    # The chain's hash at the length its head records, to compare with the head's hash.
+    head_at = recorded_head.length if recorded_head is not None else -1
+    hash_at_head = GENESIS_HASH if head_at == 0 else None
     for link in links:
         if link.seq != expected_seq:
             problem = (
@@ -135,6 +138,8 @@ def walk(
             )
         if link.seq in keep_hashes_at:
             kept[link.seq] = link.hash
+        if link.seq == head_at:
+            hash_at_head = link.hash
         prev = link.hash
         expected_seq += 1
     length = expected_seq - 1
@@ -144,11 +149,37 @@ def walk(
         # tampering even on an empty chain, and no write can be chained without it.
         held = f"though the chain holds {length} links" if length else "on an empty chain"
         finding = Finding(chain, None, f"missing, {held} (its row in chain_heads was deleted)")
-    elif recorded_head.length != length or recorded_head.head_hash != prev:
-        finding = Finding(
-            chain,
-            length + 1 if recorded_head.length > length else None,
-            f"the log holds {length} events but its head records {recorded_head.length} "
-            "(events truncated or the head altered)",
-        )
+    else:
+        finding = _against_head(chain, length, recorded_head, hash_at_head)
     return ChainReport(chain, length, prev, finding, kept)
+
+
+def _against_head(
+    chain: str, length: int, head: ChainHead, hash_at_head: str | None
+) -> Finding | None:
+    """Where a sound chain of ``length`` links departs from its recorded ``head``
+    (``hash_at_head``: the chain's hash at the head's length, if it is that long), named at
+    the first link the head does not vouch for."""
+    held = f"the log holds {length} events but its head records {head.length}"
+    if head.length > length:
+        return Finding(chain, length + 1, f"{held} (events truncated or the head altered)")
+    if hash_at_head != head.head_hash:
+        if head.length == 0:
+            return Finding(chain, None, "its hash is not the empty chain's (the head altered)")
+        # The chain at the head's length is not the one the head was moved to: rewritten up
+        # to there at least, every later hash recomputed, or the head altered.
+        return Finding(
+            chain,
+            head.length,
+            f"its hash is not the one the chain head records for the log's {head.length} "
+            f"events (the log holds {length}; events rewritten up to here, or the head "
+            "altered)",
+        )
+    if head.length < length:
+        return Finding(
+            chain,
+            head.length + 1,
+            f"{held}: from here on, events were appended behind Docket's back (or the head "
+            "was moved back)",
+        )
+    return None

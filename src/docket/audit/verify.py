@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,6 +26,10 @@ Progress = Callable[[int], None]
 
 class AuditStore(Protocol):
     """What verification reads from storage."""
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Every read until it ends sees one state of the database (writers may go on)."""
+        ...
 
     def chain_head(self, chain: str) -> ChainHead | None: ...
 
@@ -92,39 +97,41 @@ def verify(
         if public_key is None:
             raise ValueError("checking checkpoints needs the public key")
         check_signature(checkpoint, public_key)
-    wanted = frozenset(c.length for c in checkpoints if c.chain == EVENTS_CHAIN)
-    chain = walk(
-        EVENTS_CHAIN,
-        _counted(store.chain_links(EVENTS_CHAIN), progress),
-        recorded_head=store.chain_head(EVENTS_CHAIN),
-        keep_hashes_at=wanted,
-    )
-    report.events, report.head_hash = chain.length, chain.head_hash
-    if chain.finding is not None:
-        report.problems.append(str(chain.finding))
-    for checkpoint in checkpoints:
-        problem = _against_checkpoint(chain, checkpoint)
-        report.checkpoints_checked += checkpoint.chain == EVENTS_CHAIN
-        if problem:
-            report.problems.append(problem)
-    if chain.finding is None:
-        ranked: dict[str, str] = {}
-        _check_projections(store, report, ranked, rebuilding)
-        _check_runs(store, ranked, report)
-    access = walk(
-        ACCESS_CHAIN,
-        store.chain_links(ACCESS_CHAIN),
-        recorded_head=store.chain_head(ACCESS_CHAIN),
-        keep_hashes_at=frozenset(c.length for c in checkpoints if c.chain == ACCESS_CHAIN),
-    )
-    report.access_entries = access.length
-    if access.finding is not None:
-        report.problems.append(str(access.finding))
-    for checkpoint in checkpoints:
-        problem = _against_checkpoint(access, checkpoint)
-        report.checkpoints_checked += checkpoint.chain == ACCESS_CHAIN
-        if problem:
-            report.problems.append(problem)
+    # One snapshot throughout: a write committed meanwhile is seen whole or not at all.
+    with store.snapshot():
+        wanted = frozenset(c.length for c in checkpoints if c.chain == EVENTS_CHAIN)
+        chain = walk(
+            EVENTS_CHAIN,
+            _counted(store.chain_links(EVENTS_CHAIN), progress),
+            recorded_head=store.chain_head(EVENTS_CHAIN),
+            keep_hashes_at=wanted,
+        )
+        report.events, report.head_hash = chain.length, chain.head_hash
+        if chain.finding is not None:
+            report.problems.append(str(chain.finding))
+        for checkpoint in checkpoints:
+            problem = _against_checkpoint(chain, checkpoint)
+            report.checkpoints_checked += checkpoint.chain == EVENTS_CHAIN
+            if problem:
+                report.problems.append(problem)
+        if chain.finding is None:
+            ranked: dict[str, str] = {}
+            _check_projections(store, report, ranked, rebuilding)
+            _check_runs(store, ranked, report)
+        access = walk(
+            ACCESS_CHAIN,
+            store.chain_links(ACCESS_CHAIN),
+            recorded_head=store.chain_head(ACCESS_CHAIN),
+            keep_hashes_at=frozenset(c.length for c in checkpoints if c.chain == ACCESS_CHAIN),
+        )
+        report.access_entries = access.length
+        if access.finding is not None:
+            report.problems.append(str(access.finding))
+        for checkpoint in checkpoints:
+            problem = _against_checkpoint(access, checkpoint)
+            report.checkpoints_checked += checkpoint.chain == ACCESS_CHAIN
+            if problem:
+                report.problems.append(problem)
     return report
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -73,6 +74,7 @@ FIELDS = (
 
 _LIMITS = {"source_record_id": 200, "address_line": 500}
 _DEFAULT_LIMIT = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,10 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
 
     :class:`InvalidInput` names the field and the reason for anything that makes the report
     unusable: an unknown source, no ``source_record_id``, no name at all, no readable
-    ``departed_on`` (or one before :data:`EARLIEST_DEPARTURE`), a NUL character or an
-    over-long value, an A-number that is not 8 or 9 digits. An unreadable ``date_of_birth``
-    is kept as missing, with a warning, and its text in ``date_of_birth_as_given``."""
+    ``departed_on`` (or one before :data:`EARLIEST_DEPARTURE`), a NUL character, a lone
+    surrogate or an over-long value, an A-number that is not 8 or 9 digits. An unreadable
+    ``date_of_birth`` is kept as missing, with a warning, and its text in
+    ``date_of_birth_as_given``."""
     try:
         kind = Source(source)
     except ValueError:
@@ -159,6 +162,10 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         text = "" if raw is None else str(raw).strip()
         if "\x00" in text:
             raise _invalid(name, "contains a NUL character")
+        if not text.isascii() and _SURROGATE.search(text):
+            # JSON may escape one half of a UTF-16 pair ("\ud800"): no UTF-8 text holds it,
+            # and hashing or storing the report would fail after its batch had begun.
+            raise _invalid(name, "contains a lone surrogate (not valid Unicode text)")
         limit = _LIMITS.get(name, _DEFAULT_LIMIT)
         if len(text) > limit:
             raise _invalid(name, f"longer than {limit} characters")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import time
 from collections.abc import Callable
@@ -83,9 +84,21 @@ async def listen(
     (listeners sharing the consumer take turns with it). :class:`ConfigurationError` if the
     server cannot be reached or the stream does not exist."""
     stop = stop or asyncio.Event()
+    closing = asyncio.Event()
+
+    async def on_disconnected() -> None:
+        if not closing.is_set():  # a server gone, not this listener closing
+            _log.warning("NATS: disconnected; reconnecting")
+
     try:
         connection = await nats.connect(
-            feed.url, connect_timeout=5, max_reconnect_attempts=3, allow_reconnect=True
+            feed.url,
+            connect_timeout=5,
+            max_reconnect_attempts=3,
+            allow_reconnect=True,
+            error_cb=_on_error,
+            disconnected_cb=on_disconnected,
+            reconnected_cb=_on_reconnected,
         )
     except (OSError, nats.errors.Error) as exc:
         raise ConfigurationError(f"cannot reach NATS at {feed.url}: {exc}") from None
@@ -119,13 +132,34 @@ async def listen(
                 await _take(messages, done, store=store, clock=clock, actor=actor, writing=writing)
                 if on_batch is not None:
                     on_batch(done)
+        except nats.errors.ConnectionClosedError:
+            # Reconnecting failed: what was committed is acknowledged or comes again (and
+            # counts once); what was not, the server delivers to the next listener.
+            raise ConfigurationError(
+                f"lost the connection to NATS at {feed.url} and could not reconnect; "
+                "start the listener again once the server is back"
+            ) from None
         finally:
             await _give_back(coming)
     finally:
         # Every message taken is acknowledged or terminated by now; what the server still
         # holds for this consumer it delivers to the next listener.
+        closing.set()
         await connection.close()
     return done
+
+
+_log = logging.getLogger(__name__)
+
+
+async def _on_error(exc: Exception) -> None:
+    # Said in one line: the client's own handler logs every failed attempt to reconnect
+    # with its stack trace.
+    _log.warning("NATS: %s", str(exc) or type(exc).__name__)
+
+
+async def _on_reconnected() -> None:
+    _log.warning("NATS: reconnected")
 
 
 def _fetch(
@@ -144,8 +178,9 @@ async def _give_back(coming: asyncio.Future[list[Msg]]) -> None:
         return
     if coming.cancelled() or coming.exception() is not None:
         return
-    for message in coming.result():
-        await message.nak()
+    with contextlib.suppress(nats.errors.ConnectionClosedError):  # they come again anyway
+        for message in coming.result():
+            await message.nak()
 
 
 async def _take(

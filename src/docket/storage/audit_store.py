@@ -8,6 +8,7 @@ import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,9 +45,38 @@ class SqlAuditStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._snapshot: sa.Connection | None = None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read until it ends sees one state of the database: one transaction on one
+        connection (REPEATABLE READ on PostgreSQL; on SQLite, a read transaction is one
+        snapshot), so that writes committed while the log is verified are not half seen
+        (a head read before a write and links read after it, or a record read after the
+        write and its events before it, would look like tampering)."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                # The snapshot is taken at the transaction's first read, not at BEGIN.
+                connection.execute(sa.select(t.chain_heads.c.chain).limit(1)).all()
+                self._snapshot = connection
+                try:
+                    yield
+                finally:
+                    self._snapshot = None
+
+    @contextmanager
+    def _connected(self) -> Iterator[sa.Connection]:
+        """The snapshot's connection inside :meth:`snapshot`, else a connection of its own."""
+        if self._snapshot is not None:
+            yield self._snapshot
+            return
+        with self.engine.connect() as connection:
+            yield connection
 
     def chain_head(self, chain: str) -> ChainHead | None:
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             row = connection.execute(
                 sa.select(t.chain_heads.c.length, t.chain_heads.c.head_hash).where(
                     t.chain_heads.c.chain == chain
@@ -58,7 +88,7 @@ class SqlAuditStore:
         table, hashed = _CHAINS[chain]
         columns = [table.c[name] for name in hashed]
         query = sa.select(*columns, table.c.prev_hash, table.c.hash).order_by(table.c.seq)
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             result = connection.execution_options(yield_per=_FETCH).execute(query)
             for row in result:
                 values = row._mapping
@@ -72,7 +102,7 @@ class SqlAuditStore:
     def streams(self) -> Iterator[tuple[StreamType, str, list[Event]]]:
         query = sa.select(t.events).order_by(t.events.c.stream_id, t.events.c.stream_version)
         current: list[Event] = []
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             for row in connection.execution_options(yield_per=_FETCH).execute(query):
                 event = event_from_row(row)
                 if current and current[0].stream_id != event.stream_id:
@@ -83,14 +113,14 @@ class SqlAuditStore:
             yield current[0].stream_type, current[0].stream_id, current
 
     def stored_cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             rows = connection.execute(
                 sa.select(t.cases.c.case_id, t.cases.c.data).where(t.cases.c.case_id.in_(case_ids))
             )
             return {row.case_id: snapshot.case_from_dict(json.loads(row.data)) for row in rows}
 
     def stored_persons(self, person_ids: Sequence[str]) -> dict[str, Person]:
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             rows = connection.execute(
                 sa.select(t.persons.c.person_id, t.persons.c.data).where(
                     t.persons.c.person_id.in_(person_ids)
@@ -102,7 +132,7 @@ class SqlAuditStore:
         self, cases: Sequence[Case], persons: Sequence[Person]
     ) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             if persons:
                 ids = [p.person_id for p in persons]
                 documents = _grouped(connection, t.person_documents, ids)
@@ -143,7 +173,7 @@ class SqlAuditStore:
         def without_events(key: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
             return ~sa.exists().where(t.events.c.stream_id == key)
 
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             cases = connection.scalars(
                 sa.select(t.cases.c.case_ref).where(without_events(t.cases.c.case_id)).limit(10)
             ).all()
@@ -156,7 +186,7 @@ class SqlAuditStore:
 
     def kept_runs(self) -> Iterator[tuple[str, str, str]]:
         runs = t.priority_runs.c
-        with self.engine.connect() as connection:
+        with self._connected() as connection:
             ids = connection.scalars(sa.select(runs.run_id).order_by(runs.run_id)).all()
             for run_id in ids:  # one output at a time: a full run's is tens of megabytes
                 recorded, output = connection.execute(

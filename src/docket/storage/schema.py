@@ -228,7 +228,8 @@ departures = sa.Table(
     "departures",
     metadata,
     sa.Column("departure_id", sa.String(32), primary_key=True),
-    sa.Column("party", sa.String(300), nullable=False),
+    # Text: a party made of two names of 200 characters and a birth date is 417 long.
+    sa.Column("party", sa.Text, nullable=False),
     sa.Column("first_on", sa.String(10), nullable=False),
     sa.Column("last_on", sa.String(10), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
@@ -239,7 +240,7 @@ departure_counts = sa.Table(
     "departure_counts",
     metadata,
     sa.Column("dimension", sa.String(32), primary_key=True),
-    sa.Column("value", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
     sa.Column("day", sa.String(10), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
     # A span of days is read by day: rows of the days asked, not of every day.
@@ -250,7 +251,7 @@ departure_totals = sa.Table(
     "departure_totals",
     metadata,
     sa.Column("dimension", sa.String(32), primary_key=True),
-    sa.Column("value", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
 )
 """``departure_counts`` summed over every day, kept up to date in the same statements: the
