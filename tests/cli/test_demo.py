@@ -8,7 +8,7 @@ import re
 from docket.bootstrap import bootstrap
 from docket.config import Settings
 from docket.identity import totp
-from docket.identity.service import login
+from docket.identity.sessions import login
 
 
 def test_the_demo_imports_summarises_and_makes_users_who_can_log_in(run, database_url, tmp_path):

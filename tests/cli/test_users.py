@@ -11,7 +11,7 @@ from docket.cases.service import show_case
 from docket.config import Settings
 from docket.errors import LoginRefused
 from docket.identity import totp
-from docket.identity.service import login
+from docket.identity.sessions import login
 from tests.builders import a_case
 
 

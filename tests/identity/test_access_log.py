@@ -10,7 +10,8 @@ from docket.audit.verify import verify
 from docket.errors import LoginRefused
 from docket.identity import totp
 from docket.identity.model import Role
-from docket.identity.service import disable_user, login, logout, set_role
+from docket.identity.service import disable_user, set_role
+from docket.identity.sessions import login, logout
 from docket.storage.audit_store import SqlAuditStore
 from tests.audit.tampering import tamper
 from tests.identity.builders import PASSWORD, a_user

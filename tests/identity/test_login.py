@@ -12,14 +12,8 @@ import sqlalchemy as sa
 from docket.errors import Conflict, InvalidInput, LoginRefused, NotFound, SessionInvalid
 from docket.identity import passwords, totp
 from docket.identity.model import Role
-from docket.identity.service import (
-    add_user,
-    authenticate,
-    disable_user,
-    login,
-    logout,
-    set_role,
-)
+from docket.identity.service import add_user, disable_user, set_role
+from docket.identity.sessions import authenticate, login, logout
 from docket.storage.users import SqlUserTransaction
 from tests.identity.builders import PASSWORD, a_user
 

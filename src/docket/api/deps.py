@@ -23,7 +23,8 @@ from docket.cases.service import no_case
 from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, Relation, decide
-from docket.identity.service import authenticate, clients_of
+from docket.identity.service import clients_of
+from docket.identity.sessions import authenticate
 from docket.storage.access_log import append_access
 
 T = TypeVar("T")

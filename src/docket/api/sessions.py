@@ -11,7 +11,7 @@ from docket.api.deps import TEXT, bearer_token, docket_of, policy, source_of
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import SESSION_IDLE, SESSION_MAX
-from docket.identity.service import login, logout
+from docket.identity.sessions import login, logout
 
 router = APIRouter(prefix="/api/session", tags=["session"])
 

@@ -1,17 +1,9 @@
-"""Use cases: add, disable and re-role users; log in, check a session on every request, log out.
-
-A login failure is always the same :class:`~docket.errors.LoginRefused`, and costs the same
-password verification whether or not the user exists. Five failures within 15 minutes lock the
-account for 30. Staff must also give a one-time code, and each code works once. A session ends
-after 15 minutes idle or 12 hours in all, at logout, and as soon as its user is disabled or
-changed (checked on the next request).
-"""
+"""Use cases: add users, disable them, change their roles, link counsel to their clients.
+Logging in and sessions are in ``sessions.py``."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import hashlib
 import re
 import secrets
 import uuid
@@ -20,24 +12,19 @@ from docket.audit.access import AccessEntry, Outcome
 from docket.cases.fields import LIMITS
 from docket.cases.ports import Clock, UnitOfWork
 from docket.cases.service import show_person
-from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
+from docket.errors import InvalidInput, NotFound
 from docket.identity import passwords, totp
 from docket.identity.model import (
-    LOCKOUT_FAILURES,
-    LOCKOUT_FOR,
-    LOCKOUT_WINDOW,
-    SESSION_TOUCH,
     STAFF_ROLES,
     Client,
     Role,
-    Session,
     User,
     UserId,
 )
 from docket.identity.ports import UserStore, UserTransaction
 
-_MINUTE = dt.timedelta(minutes=1)
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+"""What a username may be (lower case); a login name that is not one is no user's."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +54,7 @@ def add_user(
     their person record. Without ``password`` a random one is made. ``source`` and ``purpose``
     (the request's, if any) go on the change's access-log entry, as in the functions below."""
     username = username.strip().lower()
-    if not _USERNAME.fullmatch(username):
+    if not USERNAME.fullmatch(username):
         raise InvalidInput(
             "username: 2 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit",
             details={"field": "username"},
@@ -91,7 +78,7 @@ def add_user(
         tx.add_user(user)
         details = {"role": role.value, "office": field_office}
         tx.record_access(
-            _entry(clock, actor, "user_added", user, source, purpose=purpose, **details)
+            user_entry(clock, actor, "user_added", user, source, purpose=purpose, **details)
         )
     uri = totp.provisioning_uri(secret, username=username) if secret else None
     return NewUser(user=user, password=password, totp_secret=secret, totp_uri=uri)
@@ -111,7 +98,7 @@ def disable_user(
         user = _existing(tx, username)
         changed = dataclasses.replace(user, disabled=True, version=user.version + 1)
         tx.save_user(changed)
-        tx.record_access(_entry(clock, actor, "user_disabled", user, source, purpose=purpose))
+        tx.record_access(user_entry(clock, actor, "user_disabled", user, source, purpose=purpose))
     return changed
 
 
@@ -148,7 +135,7 @@ def link_client(
         tx.add_client(user.user_id, client)
         details = {"person_id": person_id, "document_ref": document_ref}
         tx.record_access(
-            _entry(clock, actor, "client_linked", user, source, purpose=purpose, **details)
+            user_entry(clock, actor, "client_linked", user, source, purpose=purpose, **details)
         )
     return client
 
@@ -174,7 +161,7 @@ def unlink_client(
             )
         details = {"person_id": person_id}
         tx.record_access(
-            _entry(clock, actor, "client_unlinked", user, source, purpose=purpose, **details)
+            user_entry(clock, actor, "client_unlinked", user, source, purpose=purpose, **details)
         )
 
 
@@ -212,162 +199,9 @@ def set_role(
         tx.save_user(changed)
         details = {"role": role.value, "office": field_office}
         tx.record_access(
-            _entry(clock, actor, "user_role_set", user, source, purpose=purpose, **details)
+            user_entry(clock, actor, "user_role_set", user, source, purpose=purpose, **details)
         )
     return changed
-
-
-def login(
-    *,
-    users: UserStore,
-    clock: Clock,
-    username: str,
-    password: str,
-    code: str | None = None,
-    source: str = "",
-) -> str:
-    """A new session token for ``username``, or :class:`LoginRefused` (always the same). The
-    access log records each attempt with its true reason, for the auditors."""
-    now = clock.now()
-    username = username.strip().lower()
-    # A name no user can have (lower-casing may even lengthen it past the column: "İ" becomes
-    # two characters) is an unknown user, and its failures count towards no lockout.
-    possible = _USERNAME.fullmatch(username) is not None
-    # The password is verified before the write transaction, in every case (so every refusal
-    # costs the same): an Argon2 verification takes a while, and SQLite's write lock, or the
-    # user's row, held meanwhile would hold up every other write behind each login attempt.
-    with users.reading() as tx:
-        seen = tx.user_by_username(username) if possible else None
-    if seen is None:
-        passwords.spend_a_verification(password)
-        seen_hash, password_ok = None, False
-    else:
-        seen_hash = seen.password_hash
-        password_ok = passwords.password_matches(seen_hash, password)
-    with users.transaction() as tx:
-        # Again, locked: logins of one user count their failures one after the other.
-        user = tx.user_by_username(username) if seen_hash is not None else None
-        if user is None:
-            accepted, reason = None, "unknown_user"
-        else:
-            if user.password_hash != seen_hash:  # changed in between
-                password_ok = passwords.password_matches(user.password_hash, password)
-            accepted, reason = _check_credentials(user, password_ok, code, now)
-        outcome = Outcome.REFUSED if accepted is None else Outcome.ALLOWED
-        tx.record_access(
-            AccessEntry(
-                at=now,
-                actor=username,
-                action="login",
-                record_type="user",
-                record_id=user.user_id if user else "",
-                outcome=outcome,
-                source=source,
-                details={"reason": reason} if reason else {},
-            )
-        )
-        if accepted is None:
-            if possible:
-                _count_failure(tx, username, user, now)
-        else:
-            assert user is not None
-            tx.clear_login_failures(username)
-            tx.save_user(dataclasses.replace(user, locked_until=None, last_totp_step=accepted))
-            token = secrets.token_urlsafe(32)
-            tx.add_session(
-                Session(
-                    token_hash=_token_hash(token),
-                    user_id=user.user_id,
-                    user_version=user.version,
-                    created_at=now,
-                    last_seen_at=now,
-                )
-            )
-            return token
-    raise LoginRefused()  # after the block, so the failure is committed
-
-
-def authenticate(*, users: UserStore, clock: Clock, token: str) -> User:
-    """The user of the session ``token``, whose idle time starts again; :class:`SessionInvalid`
-    if the session is unknown, ended, expired, or its user disabled or changed since."""
-    now = clock.now()
-    token_hash = _token_hash(token)
-    with users.reading() as tx:  # most requests: a valid session, used a moment ago
-        found = tx.session_and_user(token_hash)
-    if found is not None:
-        seen, known = found
-        if now - seen.last_seen_at < SESSION_TOUCH and _still_valid(seen, known, now):
-            return known
-    with users.transaction() as tx:
-        session = tx.session(token_hash)
-        user = tx.user(session.user_id) if session else None
-        if session is not None and user is not None and _still_valid(session, user, now):
-            tx.save_session(dataclasses.replace(session, last_seen_at=now))
-            return user
-        if session is not None:
-            tx.end_session(token_hash)
-    raise SessionInvalid()  # after the block, so the ended session stays ended
-
-
-def logout(*, users: UserStore, clock: Clock, token: str, source: str = "") -> None:
-    """End the session ``token``; :class:`SessionInvalid` if it is no session (any more): one
-    unknown, ended, expired, or whose user was disabled or changed since, as for any other
-    request (such a session is ended, and no logout is logged in its user's name)."""
-    token_hash = _token_hash(token)
-    with users.transaction() as tx:
-        session = tx.session(token_hash)
-        user = tx.user(session.user_id) if session else None
-        if session is not None:
-            tx.end_session(token_hash)
-        if session is not None and user is not None and _still_valid(session, user, clock.now()):
-            tx.record_access(_entry(clock, user.username, "logout", user, source))
-            return
-    raise SessionInvalid()  # after the block, so the ended session stays ended
-
-
-def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
-    return not user.disabled and user.version == session.user_version and not session.expired(now)
-
-
-def _check_credentials(
-    user: User, password_ok: bool, code: str | None, now: dt.datetime
-) -> tuple[int | None, str]:
-    """The accepted code's time step (the last one, for non-staff) if the login may go ahead,
-    else ``None``, with the reason of a refusal; ``password_ok``: whether the password given
-    is the user's (verified beforehand in every case, so every refusal costs the same)."""
-    if user.disabled:
-        return None, "disabled"
-    if user.locked_until is not None and now < user.locked_until:
-        return None, "locked"
-    if not password_ok:
-        return None, "wrong_password"
-    if not user.is_staff:
-        return user.last_totp_step, ""
-    if user.totp_secret is None or not code:
-        return None, "no_code"
-    step = totp.accepted_step(
-        user.totp_secret, code.strip(), at=now, after_step=user.last_totp_step
-    )
-    return step, "" if step is not None else "wrong_code"
-
-
-def _count_failure(tx: UserTransaction, username: str, user: User | None, now: dt.datetime) -> None:
-    tx.add_login_failure(username, now)
-    if user is None or (user.locked_until is not None and now < user.locked_until):
-        return
-    if tx.login_failures_since(username, now - LOCKOUT_WINDOW) >= LOCKOUT_FAILURES:
-        tx.save_user(dataclasses.replace(user, locked_until=now + LOCKOUT_FOR))
-        tx.record_access(
-            AccessEntry(
-                at=now,
-                actor=username,
-                action="account_locked",
-                record_type="user",
-                record_id=user.user_id,
-                outcome=Outcome.ALLOWED,
-                details={"failures": LOCKOUT_FAILURES, "minutes": LOCKOUT_FOR // _MINUTE},
-            )
-        )
 
 
 def _check_scope(role: Role, field_office: str | None, person_id: str | None) -> str | None:
@@ -389,7 +223,7 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
     return None
 
 
-def _entry(
+def user_entry(
     clock: Clock,
     actor: str,
     action: str,
@@ -399,6 +233,7 @@ def _entry(
     purpose: str = "",
     **details: str | None,
 ) -> AccessEntry:
+    """The access log's entry for ``action`` by ``actor`` on ``user``'s account."""
     return AccessEntry(
         at=clock.now(),
         actor=actor,
@@ -417,7 +252,3 @@ def _existing(tx: UserTransaction, username: str) -> User:
     if user is None:
         raise NotFound(f"no user {username!r}", details={"username": username})
     return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
