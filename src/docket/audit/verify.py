@@ -99,40 +99,46 @@ def verify(
         check_signature(checkpoint, public_key)
     # One snapshot throughout: a write committed meanwhile is seen whole or not at all.
     with store.snapshot():
-        wanted = frozenset(c.length for c in checkpoints if c.chain == EVENTS_CHAIN)
-        chain = walk(
+        chain = _walked(
+            store,
             EVENTS_CHAIN,
             _counted(store.chain_links(EVENTS_CHAIN), progress),
-            recorded_head=store.chain_head(EVENTS_CHAIN),
-            keep_hashes_at=wanted,
+            checkpoints,
+            report,
         )
         report.events, report.head_hash = chain.length, chain.head_hash
-        if chain.finding is not None:
-            report.problems.append(str(chain.finding))
-        for checkpoint in checkpoints:
-            problem = _against_checkpoint(chain, checkpoint)
-            report.checkpoints_checked += checkpoint.chain == EVENTS_CHAIN
-            if problem:
-                report.problems.append(problem)
         if chain.finding is None:
             ranked: dict[str, str] = {}
             _check_projections(store, report, ranked, rebuilding)
             _check_runs(store, ranked, report)
-        access = walk(
-            ACCESS_CHAIN,
-            store.chain_links(ACCESS_CHAIN),
-            recorded_head=store.chain_head(ACCESS_CHAIN),
-            keep_hashes_at=frozenset(c.length for c in checkpoints if c.chain == ACCESS_CHAIN),
-        )
+        access = _walked(store, ACCESS_CHAIN, store.chain_links(ACCESS_CHAIN), checkpoints, report)
         report.access_entries = access.length
-        if access.finding is not None:
-            report.problems.append(str(access.finding))
-        for checkpoint in checkpoints:
-            problem = _against_checkpoint(access, checkpoint)
-            report.checkpoints_checked += checkpoint.chain == ACCESS_CHAIN
-            if problem:
-                report.problems.append(problem)
     return report
+
+
+def _walked(
+    store: AuditStore,
+    name: str,
+    links: Iterator[StoredLink],
+    checkpoints: Sequence[Checkpoint],
+    report: VerifyReport,
+) -> ChainReport:
+    """Chain ``name`` walked from ``links``, its fault and its disagreements with the
+    ``checkpoints`` of it put on ``report``."""
+    chain = walk(
+        name,
+        links,
+        recorded_head=store.chain_head(name),
+        keep_hashes_at=frozenset(c.length for c in checkpoints if c.chain == name),
+    )
+    if chain.finding is not None:
+        report.problems.append(str(chain.finding))
+    for checkpoint in checkpoints:
+        problem = _against_checkpoint(chain, checkpoint)
+        report.checkpoints_checked += checkpoint.chain == name
+        if problem:
+            report.problems.append(problem)
+    return chain
 
 
 def _counted(links: Iterator[StoredLink], progress: Progress | None) -> Iterator[StoredLink]:
