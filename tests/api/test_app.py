@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
 from docket.api.deps import logged_on_failure
 from docket.audit.access import AccessEntry, Outcome
+from docket.cases.events import EventKind
 from docket.identity.model import Role
 from tests.api.staff import log_in
-from tests.builders import a_case
+from tests.builders import a_case, in_proceedings, record
 from tests.identity.builders import a_user
 
 
@@ -202,6 +203,20 @@ def test_an_officer_lists_their_office_a_page_at_a_time(client, docket):
     assert [case["case_ref"] for case in rest["items"]] == ["DKT-NYC-3"]
     assert rest["next_after"] is None
     assert _access_log(docket)[-1] == ("nyc.officer", "list_cases", "allowed", "")
+
+
+def test_a_listed_case_is_the_case_its_own_page_shows(client, docket):
+    """The listing passes on each case's stored text; it must be the very case the detail
+    page builds from the same record, whatever has happened to it."""
+    in_proceedings(docket, "DKT-NYC-2")
+    record(docket, "DKT-NYC-2", EventKind.STAY_GRANTED, fields={"authority": "court"})
+    record(docket, "DKT-NYC-2", EventKind.HEARING_HELD)
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    listed = client.get("/api/cases", headers=headers).json()["items"]
+    shown = [client.get(f"/api/cases/{c['case_ref']}", headers=headers).json() for c in listed]
+    assert [c["case_ref"] for c in listed] == ["DKT-NYC-1", "DKT-NYC-2"]
+    assert listed == [page["case"] for page in shown]
+    assert listed[1]["bars"] and listed[1]["version"] > listed[0]["version"]
 
 
 def test_listing_another_office_depends_on_the_role(client, docket):

@@ -233,6 +233,36 @@ def test_an_edited_projection_is_found(logged):
 
 
 @pytest.mark.parametrize(
+    ("table", "statement"),
+    [
+        ("case DKT-A-1", "UPDATE cases SET data = '{\"note\":\"x\",' || substr(data, 2)"),
+        ("case DKT-A-1", "UPDATE cases SET data = data || ' '"),
+        ("person", "UPDATE persons SET data = '{\"note\":\"x\",' || substr(data, 2)"),
+    ],
+)
+def test_a_stored_text_changed_beyond_the_record_s_fields_is_found(logged, table, statement):
+    """Case lists pass the stored text on as it is, so a key added to it, or any other change
+    the record's own fields do not show, is tampering too."""
+    where = " WHERE case_ref = 'DKT-A-1'" if table.startswith("case") else ""
+    if table == "person":
+        where = " WHERE person_id IN (SELECT person_id FROM persons ORDER BY person_id LIMIT 1)"
+    tamper(logged.engine, statement + where)
+    problems = _verify(logged).problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(table)
+    assert "differs from its events in its text (content beyond the record's fields" in problems[0]
+
+
+def test_a_stored_text_that_is_no_record_is_found(logged):
+    tamper(logged.engine, "UPDATE cases SET data = 'not json' WHERE case_ref = 'DKT-A-3'")
+    problems = _verify(logged).problems
+    assert problems == [
+        "case DKT-A-3: stored record differs from its events in its text, which is not a "
+        "readable record"
+    ]
+
+
+@pytest.mark.parametrize(
     ("statement", "named"),
     [
         (

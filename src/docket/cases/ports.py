@@ -45,6 +45,16 @@ class CaseFilter:
 
 
 @dataclass(frozen=True)
+class CaseText:
+    """A stored case as its text: the canonical JSON of its plain form
+    (:func:`docket.cases.snapshot.case_text`), which ``docket audit verify`` checks character
+    by character against the case its events rebuild."""
+
+    case_ref: str
+    text: str
+
+
+@dataclass(frozen=True)
 class DocketSummary:
     """Counts that describe the docket at a glance."""
 
@@ -70,6 +80,10 @@ class ReadTransaction(Protocol):
     def stream_events(self, stream_id: str) -> list[Event]: ...
 
     def list_cases(self, case_filter: CaseFilter) -> list[Case]: ...
+
+    def list_case_texts(self, case_filter: CaseFilter) -> list[CaseText]:
+        """What :meth:`list_cases` finds, as the stored texts (no case is rebuilt)."""
+        ...
 
     def summary(self, *, due_from: dt.date, due_to: dt.date) -> DocketSummary: ...
 

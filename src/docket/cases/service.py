@@ -19,6 +19,7 @@ from docket.cases.ids import new_id
 from docket.cases.model import Case, CaseId, Person, PersonId
 from docket.cases.ports import (
     CaseFilter,
+    CaseText,
     Clock,
     CommandLog,
     CommandRecord,
@@ -330,10 +331,22 @@ def show_person(*, uow: UnitOfWork, person_id: str) -> PersonView:
 
 def list_cases(*, uow: UnitOfWork, case_filter: CaseFilter) -> list[Case]:
     """Cases matching ``case_filter``, by reference."""
-    if not 1 <= case_filter.limit <= 10_000:
-        raise InvalidInput("limit must be between 1 and 10000", details={"field": "limit"})
+    _check_limit(case_filter)
     with uow.read(brief=True) as tx:
         return tx.list_cases(case_filter)
+
+
+def list_case_texts(*, uow: UnitOfWork, case_filter: CaseFilter) -> list[CaseText]:
+    """The cases :func:`list_cases` finds, as their stored texts: for an answer that passes
+    them on unchanged, without rebuilding each case and writing it out again."""
+    _check_limit(case_filter)
+    with uow.read(brief=True) as tx:
+        return tx.list_case_texts(case_filter)
+
+
+def _check_limit(case_filter: CaseFilter) -> None:
+    if not 1 <= case_filter.limit <= 10_000:
+        raise InvalidInput("limit must be between 1 and 10000", details={"field": "limit"})
 
 
 def summarise(*, uow: UnitOfWork, clock: Clock, days: int = 7) -> DocketSummary:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -15,7 +14,6 @@ import sqlalchemy as sa
 
 from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, StoredLink
-from docket.cases import snapshot
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
 from docket.storage import schema as t
@@ -112,21 +110,21 @@ class SqlAuditStore:
         if current:
             yield current[0].stream_type, current[0].stream_id, current
 
-    def stored_cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
+    def stored_cases(self, case_ids: Sequence[str]) -> dict[str, str]:
         with self._connected() as connection:
             rows = connection.execute(
                 sa.select(t.cases.c.case_id, t.cases.c.data).where(t.cases.c.case_id.in_(case_ids))
             )
-            return {row.case_id: snapshot.case_from_dict(json.loads(row.data)) for row in rows}
+            return {row.case_id: row.data for row in rows}
 
-    def stored_persons(self, person_ids: Sequence[str]) -> dict[str, Person]:
+    def stored_persons(self, person_ids: Sequence[str]) -> dict[str, str]:
         with self._connected() as connection:
             rows = connection.execute(
                 sa.select(t.persons.c.person_id, t.persons.c.data).where(
                     t.persons.c.person_id.in_(person_ids)
                 )
             )
-            return {row.person_id: snapshot.person_from_dict(json.loads(row.data)) for row in rows}
+            return {row.person_id: row.data for row in rows}
 
     def index_differences(
         self, cases: Sequence[Case], persons: Sequence[Person]

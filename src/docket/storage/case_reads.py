@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.model import Case, CaseState, Person
-from docket.cases.ports import CaseFilter, DocketSummary
+from docket.cases.ports import CaseFilter, CaseText, DocketSummary
 from docket.storage import driver
 from docket.storage import schema as t
 from docket.storage.rows import HASHED_COLUMNS
@@ -90,33 +90,15 @@ class SqlReadTransaction:
         return [_event(row) for row in driver.run(self.connection, _STREAM, (stream_id,))]
 
     def list_cases(self, case_filter: CaseFilter) -> list[Case]:
-        query = sa.select(t.cases.c.data).order_by(t.cases.c.case_ref).limit(case_filter.limit)
-        if case_filter.state is not None:
-            query = query.where(t.cases.c.state == case_filter.state.value)
-        if case_filter.field_office is not None:
-            query = query.where(t.cases.c.field_office == case_filter.field_office)
-        if case_filter.bar is not None:
-            query = query.where(
-                t.cases.c.case_id.in_(
-                    sa.select(t.case_bars.c.case_id).where(
-                        t.case_bars.c.kind == case_filter.bar.value
-                    )
-                )
-            )
-        if case_filter.deadline_before is not None:
-            query = query.where(
-                t.cases.c.case_id.in_(
-                    sa.select(t.case_deadlines.c.case_id).where(
-                        t.case_deadlines.c.due_on < case_filter.deadline_before
-                    )
-                )
-            )
-        if case_filter.after_case_ref is not None:
-            query = query.where(t.cases.c.case_ref > case_filter.after_case_ref)
+        query = _listing(case_filter, t.cases.c.data)
         return [
             snapshot.case_from_dict(snapshot.parse_json(data))
             for data in self.connection.scalars(query)
         ]
+
+    def list_case_texts(self, case_filter: CaseFilter) -> list[CaseText]:
+        query = _listing(case_filter, t.cases.c.case_ref, t.cases.c.data)
+        return [CaseText(ref, data) for ref, data in self.connection.execute(query)]
 
     def summary(self, *, due_from: dt.date, due_to: dt.date) -> DocketSummary:
         by_state = {
@@ -148,3 +130,29 @@ class SqlReadTransaction:
                 self.connection.scalar(sa.select(sa.func.count()).select_from(t.events)) or 0
             ),
         )
+
+
+def _listing(case_filter: CaseFilter, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """``columns`` of the cases ``case_filter`` picks, by reference."""
+    query = sa.select(*columns).order_by(t.cases.c.case_ref).limit(case_filter.limit)
+    if case_filter.state is not None:
+        query = query.where(t.cases.c.state == case_filter.state.value)
+    if case_filter.field_office is not None:
+        query = query.where(t.cases.c.field_office == case_filter.field_office)
+    if case_filter.bar is not None:
+        query = query.where(
+            t.cases.c.case_id.in_(
+                sa.select(t.case_bars.c.case_id).where(t.case_bars.c.kind == case_filter.bar.value)
+            )
+        )
+    if case_filter.deadline_before is not None:
+        query = query.where(
+            t.cases.c.case_id.in_(
+                sa.select(t.case_deadlines.c.case_id).where(
+                    t.case_deadlines.c.due_on < case_filter.deadline_before
+                )
+            )
+        )
+    if case_filter.after_case_ref is not None:
+        query = query.where(t.cases.c.case_ref > case_filter.after_case_ref)
+    return query
