@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 
+from docket.cases import protected
 from docket.cases.events import Event, EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec, fact_id, final_order_fact, source_event
 from docket.cases.fields import date_field, parse_fields
@@ -35,21 +36,20 @@ _BAR_PLACING = frozenset(
         K.APPEAL_FILED,
         K.STAY_GRANTED,
         K.CITIZENSHIP_CLAIM_RAISED,
-        K.PROTECTED_STATUS_RECORDED,
         K.UNACCOMPANIED_MINOR_IDENTIFIED,
         K.MEDICAL_HOLD_PLACED,
         K.DEPARTURE_RECORDED,
     }
 )
 """Moves that place their table's bar. The motion to reopen places its bar only when the law
-gives an automatic stay, so its effect does that itself (see ``_motion_filed``)."""
+gives an automatic stay, so its effect does that itself (see ``_motion_filed``); the protected
+statuses share one bar, which their effects keep (:mod:`docket.cases.protected`)."""
 _BAR_LIFTING = frozenset(
     {
         K.APPEAL_DECIDED,
         K.MOTION_TO_REOPEN_DECIDED,
         K.STAY_LIFTED,
         K.CITIZENSHIP_CLAIM_RESOLVED,
-        K.PROTECTED_STATUS_ENDED,
         K.CUSTODY_PLAN_RECORDED,
         K.MEDICAL_HOLD_LIFTED,
         K.DEPARTURE_REVIEWED,
@@ -60,7 +60,6 @@ _BAR_LIFTING = frozenset(
 _BAR_DETAIL_FIELDS = {
     K.APPEAL_FILED: "filed_by",
     K.STAY_GRANTED: "authority",
-    K.PROTECTED_STATUS_RECORDED: "status",
 }
 
 
@@ -338,6 +337,8 @@ EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
     K.MOTION_TO_REOPEN_FILED: _motion_filed,
     K.MOTION_TO_REOPEN_DECIDED: _motion_decided,
     K.CITIZENSHIP_CLAIM_RESOLVED: _citizenship_resolved,
+    K.PROTECTED_STATUS_RECORDED: protected.recorded,
+    K.PROTECTED_STATUS_ENDED: protected.ended,
     K.CUSTODY_BOOKED: _custody_booked,
     K.CUSTODY_RELEASED: _custody_released,
     K.REMOVAL_SCHEDULED: lambda c, e: dataclasses.replace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
+from docket.cases import protected
 from docket.cases.effects import corrected_value
 from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
@@ -351,8 +352,8 @@ GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.STAY_LIFTED: _guard_bar_present(BarKind.STAY_OF_REMOVAL),
     K.CITIZENSHIP_CLAIM_RAISED: _guard_bar_absent(BarKind.CITIZENSHIP_CLAIM),
     K.CITIZENSHIP_CLAIM_RESOLVED: _guard_bar_present(BarKind.CITIZENSHIP_CLAIM),
-    K.PROTECTED_STATUS_RECORDED: _guard_bar_absent(BarKind.PROTECTED_STATUS),
-    K.PROTECTED_STATUS_ENDED: _guard_bar_present(BarKind.PROTECTED_STATUS),
+    K.PROTECTED_STATUS_RECORDED: protected.guard_recorded,
+    K.PROTECTED_STATUS_ENDED: protected.guard_ended,
     K.UNACCOMPANIED_MINOR_IDENTIFIED: _guard_bar_absent(BarKind.UNACCOMPANIED_MINOR),
     K.CUSTODY_PLAN_RECORDED: _guard_bar_present(BarKind.UNACCOMPANIED_MINOR),
     K.MEDICAL_HOLD_PLACED: _guard_bar_absent(BarKind.MEDICAL_HOLD),

@@ -23,6 +23,7 @@ from docket.cases.model import (
     ReleaseMode,
 )
 from docket.cases.moves import FACT_MOVES, Move
+from docket.cases.protected import UNSTATED
 
 S = CaseState
 
@@ -39,6 +40,8 @@ PROTECTED_STATUSES = (
     "u_visa_pending",
     "t_visa_pending",
 )
+_ENDING = (*PROTECTED_STATUSES, UNSTATED)
+_ENDED_STATUS = f"the status that ended, if several stand ('{UNSTATED}': imported without one)"
 VD_GRANTS = ("judge_at_conclusion", "judge_prior_to_conclusion", "agency")
 
 
@@ -258,7 +261,7 @@ _MOVES = (
     ),
     Move(
         EventKind.PROTECTED_STATUS_RECORDED,
-        "The person holds or has applied for a protected status.",
+        "The person holds or has applied for a protected status (several may stand at once).",
         OPEN_STATES,
         OPEN_STATES,
         "INA § 208 (asylum), § 244 (TPS), § 212(d)(5) (parole), § 101(a)(15)(T), (U)",
@@ -267,10 +270,12 @@ _MOVES = (
     ),
     Move(
         EventKind.PROTECTED_STATUS_ENDED,
-        "The protected status ended or the application was decided.",
+        "A protected status ended or its application was decided (the bar stays while another "
+        "stands).",
         OPEN_STATES,
         OPEN_STATES,
         "INA § 208, § 244, § 212(d)(5)",
+        (_f("status", FieldType.CHOICE, _ENDED_STATUS, required=False, choices=_ENDING),),
         bar=BarKind.PROTECTED_STATUS,
     ),
     Move(
