@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docket.departures.decision import SHOWN, Candidate, decide, strongest
+from docket.departures.decision import AUTO_LINK, SHOWN, Candidate, decide, strongest
 from docket.departures.linkage import record
 
 REPORT = record({"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1990-01-02"})
@@ -57,3 +57,19 @@ def test_a_twin_the_model_makes_unlikely_still_sends_the_report_to_review():
     # relinking hands it the strongest, and the rest to look for siblings: the same decision
     assert decide(REPORT, [best, *others[:4]], [others[4], twin]) == found
     assert decide(REPORT, [best, *others]).status == "linked"  # no twin: it links
+
+
+def test_a_second_candidate_likely_enough_to_link_by_itself_sends_the_report_to_review():
+    """Two persons each at or above the auto-link probability: the model is nearly sure of
+    both, and at most one can be the traveller (or the two records are one person's), however
+    far apart their weights. A person decides."""
+    other = record({"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1990-01-03"})
+    best = Candidate("ana", PERSON, 20.0)
+    second = Candidate("ana-2", other, 12.0)  # 8 bits behind: not "close"
+    assert second.probability >= AUTO_LINK
+    found = decide(REPORT, [best, second])
+    assert (found.status, found.reason) == ("review", "two candidates are each likely enough")
+    assert found.candidates == (best, second)
+    below = Candidate("ana-2", other, 9.9)  # just under the auto-link probability
+    assert below.probability < AUTO_LINK
+    assert decide(REPORT, [best, below]).status == "linked"

@@ -2,8 +2,8 @@
 leave unlinked, from a report's candidates and their match weights.
 
 Precision comes before recall: a report links by itself only when its best candidate is above
-:data:`AUTO_LINK`, no other candidate comes close, and the two do not look like siblings or
-twins; anything uncertain goes to the review queue and never links by itself.
+:data:`AUTO_LINK`, no other candidate comes close or is above it too, and the two do not look
+like siblings or twins; anything uncertain goes to the review queue and never links by itself.
 """
 
 from __future__ import annotations
@@ -92,6 +92,10 @@ def decide(
     best = shown[0]
     if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
         return Resolution("review", "two candidates are close", shown)
+    if len(shown) > 1 and shown[1].probability >= AUTO_LINK:
+        # However far behind, a second person the model is this sure of: one of the two is
+        # not the traveller (or both records are one person's), and a person tells which.
+        return Resolution("review", "two candidates are each likely enough", shown)
     born = best.fields["date_of_birth"]
     kin = sorted(
         (
