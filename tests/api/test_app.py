@@ -216,7 +216,8 @@ def test_a_listed_case_is_the_case_its_own_page_shows(client, docket):
     shown = [client.get(f"/api/cases/{c['case_ref']}", headers=headers).json() for c in listed]
     assert [c["case_ref"] for c in listed] == ["DKT-NYC-1", "DKT-NYC-2"]
     assert listed == [page["case"] for page in shown]
-    assert listed[1]["bars"] and listed[1]["version"] > listed[0]["version"]
+    assert listed[1]["bars"]
+    assert listed[1]["version"] > listed[0]["version"]
 
 
 def test_listing_another_office_depends_on_the_role(client, docket):

@@ -235,9 +235,9 @@ def test_an_edited_projection_is_found(logged):
 @pytest.mark.parametrize(
     ("table", "statement"),
     [
-        ("case DKT-A-1", "UPDATE cases SET data = '{\"note\":\"x\",' || substr(data, 2)"),
+        ("case DKT-A-1", 'UPDATE cases SET data = \'{"note":"x",\' || substr(data, 2)'),
         ("case DKT-A-1", "UPDATE cases SET data = data || ' '"),
-        ("person", "UPDATE persons SET data = '{\"note\":\"x\",' || substr(data, 2)"),
+        ("person", 'UPDATE persons SET data = \'{"note":"x",\' || substr(data, 2)'),
     ],
 )
 def test_a_stored_text_changed_beyond_the_record_s_fields_is_found(logged, table, statement):
