@@ -39,7 +39,7 @@ def test_every_route_names_an_action_of_the_policy_table(settings, clock):
             public.add(path)
         else:
             assert Action(named) in granted, f"{path}: {named} is nobody's"
-    assert public == {"/api/session"}
+    assert public == {"/api/session", "/api/session/password"}
 
 
 def test_the_spec_is_valid_json_with_every_command(settings, clock):

@@ -1,4 +1,5 @@
-"""``/api/session``: log in (password, and a one-time code for staff) and log out."""
+"""``/api/session``: log in (password, and a one-time code for staff), log out, and change
+one's own password."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from docket.api.deps import TEXT, bearer_token, docket_of, policy, source_of
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.identity.model import SESSION_IDLE, SESSION_MAX
-from docket.identity.sessions import login, logout
+from docket.identity.sessions import change_password, login, logout
 
 router = APIRouter(prefix="/api/session", tags=["session"])
 
@@ -64,4 +65,40 @@ def end_session(
 ) -> Response:
     """Log out: the session ends now."""
     logout(users=docket.users, clock=docket.clock, token=token, source=source_of(request))
+    return Response(status_code=204)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024, pattern=TEXT)
+    new_password: str = Field(
+        min_length=1,
+        max_length=1024,
+        pattern=TEXT,
+        description="At least 12 characters, not the username, not a common password.",
+    )
+
+
+@router.put(
+    "/password",
+    status_code=204,
+    openapi_extra=policy("public"),
+    responses=responses(401, 413, 422),
+)
+def change_own_password(
+    body: PasswordChange,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    token: Annotated[str, Depends(bearer_token)],
+) -> Response:
+    """Change your own password, giving the current one. Every session of yours ends, this
+    one too: log in again with the new password. A wrong current password is 422 on
+    ``current_password`` and counts as a failed login towards the lockout."""
+    change_password(
+        users=docket.users,
+        clock=docket.clock,
+        token=token,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        source=source_of(request),
+    )
     return Response(status_code=204)

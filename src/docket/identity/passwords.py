@@ -49,14 +49,15 @@ def _common() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def check_password_policy(password: str, *, username: str) -> None:
-    """Refuse a password that is short, common, or the username (:class:`InvalidInput`)."""
+def check_password_policy(password: str, *, username: str, field: str = "password") -> None:
+    """Refuse a password that is short, common, or the username (:class:`InvalidInput` on
+    ``field``)."""
     if len(password) < MIN_LENGTH:
-        raise _refused(f"must be at least {MIN_LENGTH} characters")
+        raise _refused(f"must be at least {MIN_LENGTH} characters", field)
     folded = password.casefold()
     if folded in _common() or folded == username.casefold():
-        raise _refused("is too common; choose another")
+        raise _refused("is too common; choose another", field)
 
 
-def _refused(reason: str) -> InvalidInput:
-    return InvalidInput(f"password {reason}", details={"field": "password", "reason": reason})
+def _refused(reason: str, field: str) -> InvalidInput:
+    return InvalidInput(f"{field} {reason}", details={"field": field, "reason": reason})

@@ -1,4 +1,4 @@
-"""Use cases: log in, check a session on every request, log out.
+"""Use cases: log in, check a session on every request, log out, change one's password.
 
 A login failure is always the same :class:`~docket.errors.LoginRefused`, and costs the same
 password verification whether or not the user exists. Five failures within 15 minutes lock the
@@ -16,7 +16,7 @@ import secrets
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.cases.ports import Clock
-from docket.errors import LoginRefused, SessionInvalid
+from docket.errors import InvalidInput, LoginRefused, SessionInvalid
 from docket.identity import passwords, totp
 from docket.identity.model import (
     LOCKOUT_FAILURES,
@@ -138,6 +138,52 @@ def logout(*, users: UserStore, clock: Clock, token: str, source: str = "") -> N
             tx.record_access(user_entry(clock, user.username, "logout", user, source))
             return
     raise SessionInvalid()  # after the block, so the ended session stays ended
+
+
+def change_password(
+    *,
+    users: UserStore,
+    clock: Clock,
+    token: str,
+    current_password: str,
+    new_password: str,
+    source: str = "",
+) -> None:
+    """Change the password of the user of session ``token``, who gives the current one. Every
+    session of theirs ends, this one too: they log in again with the new password.
+
+    :class:`SessionInvalid` as for any request; :class:`InvalidInput` on ``current_password``
+    if it is not theirs (which counts as a failed login towards the lockout, so a session left
+    open is no way to guess the password), and on ``new_password`` if it fails the password
+    policy or is the current one. The access log records the change, or the refusal."""
+    user = authenticate(users=users, clock=clock, token=token)
+    # Argon2 first, outside the write transaction (as at login).
+    current_ok = passwords.password_matches(user.password_hash, current_password)
+    new_hash = ""
+    if current_ok:
+        passwords.check_password_policy(new_password, username=user.username, field="new_password")
+        if new_password == current_password:
+            raise InvalidInput(
+                "new_password is the current password", details={"field": "new_password"}
+            )
+        new_hash = passwords.hash_password(new_password)
+    now = clock.now()
+    with users.transaction() as tx:
+        found = tx.user(user.user_id)  # again, locked: disabled or changed meanwhile?
+        if found is None or found.disabled or found.version != user.version:
+            raise SessionInvalid()
+        entry = user_entry(clock, found.username, "password_changed", found, source)
+        if current_ok:
+            changed = dataclasses.replace(found, password_hash=new_hash, version=found.version + 1)
+            tx.save_user(changed)
+            tx.record_access(entry)
+            return
+        details = {**entry.details, "reason": "wrong_password"}
+        tx.record_access(dataclasses.replace(entry, outcome=Outcome.REFUSED, details=details))
+        _count_failure(tx, found.username, found, now)
+    raise InvalidInput(  # after the block, so the failure is committed
+        "current_password is not your password", details={"field": "current_password"}
+    )
 
 
 def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:

@@ -1,0 +1,45 @@
+"""``PUT /api/session/password``: a user changes their own password over the API."""
+
+from __future__ import annotations
+
+from docket.identity.model import Role
+from tests.api.staff import log_in
+from tests.identity.builders import PASSWORD
+
+PATH = "/api/session/password"
+NEW = "harbour-violet-37-quill"
+
+
+def test_a_user_changes_their_password_and_logs_in_again_with_it(client, docket):
+    headers = log_in(
+        client, docket, "sam.subject", Role.SUBJECT, field_office=None, person_id="P-1"
+    )
+    body = {"current_password": PASSWORD, "new_password": NEW}
+    assert client.put(PATH, json=body, headers=headers).status_code == 204
+    assert client.get("/api/persons/P-1", headers=headers).status_code == 401  # session ended
+    old = client.post("/api/session", json={"username": "sam.subject", "password": PASSWORD})
+    assert old.status_code == 401
+    new = client.post("/api/session", json={"username": "sam.subject", "password": NEW})
+    assert new.status_code == 201
+
+
+def test_a_refused_change_names_its_field(client, docket):
+    headers = log_in(client, docket, "nyc.officer")
+    wrong = client.put(
+        PATH, json={"current_password": "not-mine-at-all", "new_password": NEW}, headers=headers
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["details"]["field"] == "current_password"
+    weak = client.put(
+        PATH, json={"current_password": PASSWORD, "new_password": "short"}, headers=headers
+    )
+    assert weak.status_code == 422
+    assert weak.json()["error"]["details"]["field"] == "new_password"
+    assert client.get("/api/cases/DKT-NYC-1", headers=headers).status_code == 200  # still in
+
+
+def test_no_session_no_change(client, docket):
+    body = {"current_password": PASSWORD, "new_password": NEW}
+    assert client.put(PATH, json=body).status_code == 401
+    bogus = {"Authorization": "Bearer not-a-session"}
+    assert client.put(PATH, json=body, headers=bogus).status_code == 401

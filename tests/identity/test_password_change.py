@@ -1,0 +1,132 @@
+"""A user changes their own password, giving the current one; every session of theirs ends.
+A wrong current password counts towards the lockout; a refused change changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from docket.errors import InvalidInput, LoginRefused, SessionInvalid
+from docket.identity import totp
+from docket.identity.model import Role
+from docket.identity.sessions import authenticate, change_password, login, logout
+from tests.identity.builders import PASSWORD, a_user
+
+NEW = "harbour-violet-37-quill"
+
+
+@pytest.fixture
+def officer(docket):
+    return a_user(docket, field_office="hou")
+
+
+def _login(docket, made, password=PASSWORD):
+    docket.clock.advance(seconds=31)  # each one-time code works once
+    code = totp.code_at(made.totp_secret, docket.clock.now())
+    return login(
+        users=docket.users,
+        clock=docket.clock,
+        username=made.user.username,
+        password=password,
+        code=code,
+    )
+
+
+def _change(docket, token, current=PASSWORD, new=NEW):
+    change_password(
+        users=docket.users,
+        clock=docket.clock,
+        token=token,
+        current_password=current,
+        new_password=new,
+        source="10.0.0.7",
+    )
+
+
+def _log(docket):
+    with docket.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT actor, action, outcome, source FROM access_log ORDER BY seq")
+        )
+        return [tuple(row) for row in rows]
+
+
+def _still_in(docket, token) -> bool:
+    try:
+        authenticate(users=docket.users, clock=docket.clock, token=token)
+    except SessionInvalid:
+        return False
+    return True
+
+
+def test_a_changed_password_is_the_one_that_logs_in_and_every_session_ends(docket, officer):
+    token, other = _login(docket, officer), _login(docket, officer)
+    _change(docket, token)
+    assert not _still_in(docket, token)
+    assert not _still_in(docket, other)
+    with pytest.raises(LoginRefused):
+        _login(docket, officer, password=PASSWORD)
+    assert _still_in(docket, _login(docket, officer, password=NEW))
+    assert ("ana.officer", "password_changed", "allowed", "10.0.0.7") in _log(docket)
+
+
+def test_a_subject_changes_their_password_too(docket):
+    made = a_user(docket, "sam.subject", Role.SUBJECT, field_office=None, person_id="P-1")
+    token = login(users=docket.users, clock=docket.clock, username="sam.subject", password=PASSWORD)
+    _change(docket, token)
+    assert login(users=docket.users, clock=docket.clock, username="sam.subject", password=NEW)
+    assert made.user.person_id == "P-1"
+
+
+def test_a_wrong_current_password_changes_nothing_and_is_logged(docket, officer):
+    token = _login(docket, officer)
+    before = len(_log(docket))
+    with pytest.raises(InvalidInput) as refused:
+        _change(docket, token, current="not-my-password-9")
+    assert refused.value.details == {"field": "current_password"}
+    assert _still_in(docket, token)
+    assert _log(docket)[before:] == [("ana.officer", "password_changed", "refused", "10.0.0.7")]
+    assert _still_in(docket, _login(docket, officer, password=PASSWORD))
+
+
+def test_wrong_current_passwords_lock_the_account_as_failed_logins_do(docket, officer):
+    token = _login(docket, officer)
+    for _ in range(5):
+        with pytest.raises(InvalidInput):
+            _change(docket, token, current="not-my-password-9")
+    with pytest.raises(LoginRefused):  # locked: the right password is refused too
+        _login(docket, officer, password=PASSWORD)
+    assert ("ana.officer", "account_locked", "allowed", "") in _log(docket)
+
+
+@pytest.mark.parametrize(
+    ("new", "reason"),
+    [
+        ("short-1", "must be at least 12 characters"),
+        ("password1234", "is too common; choose another"),
+        ("ana.officer", "must be at least 12 characters"),
+        (PASSWORD, None),
+    ],
+)
+def test_a_new_password_that_breaks_the_policy_is_refused_and_nothing_changes(
+    docket, officer, new, reason
+):
+    token = _login(docket, officer)
+    before = _log(docket)
+    with pytest.raises(InvalidInput) as refused:
+        _change(docket, token, new=new)
+    assert refused.value.details["field"] == "new_password"
+    if reason is not None:
+        assert refused.value.details["reason"] == reason
+    else:
+        assert "is the current password" in str(refused.value)
+    assert _log(docket) == before
+    assert _still_in(docket, token)
+
+
+def test_an_ended_session_changes_no_password(docket, officer):
+    token = _login(docket, officer)
+    logout(users=docket.users, clock=docket.clock, token=token)
+    with pytest.raises(SessionInvalid):
+        _change(docket, token)
+    assert _still_in(docket, _login(docket, officer, password=PASSWORD))
