@@ -28,7 +28,14 @@ from docket.audit.access import AccessEntry
 from docket.bootstrap import Docket
 from docket.identity.model import Role, User
 from docket.identity.policy import NO_RECORD, Action, decide
-from docket.identity.service import add_user, disable_user, link_client, set_role, unlink_client
+from docket.identity.service import (
+    add_user,
+    disable_user,
+    link_client,
+    reset_credentials,
+    set_role,
+    unlink_client,
+)
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -154,6 +161,28 @@ def disable(
     """Disable a user; their sessions end on their next request."""
     entry, by = _admin(request, docket, admin, username)
     return _view(logged_on_failure(docket, entry, lambda: disable_user(**by, username=username)))
+
+
+@router.post(
+    "/{username}/credentials",
+    response_model=NewUserView,
+    openapi_extra=_ADMIN,
+    responses=responses(401, 403, 404),
+)
+def reset(
+    username: Username,
+    request: Request,
+    docket: Annotated[Docket, Depends(docket_of)],
+    admin: Annotated[User, Depends(current_user)],
+) -> NewUserView:
+    """Give a user a new random password and, for staff, a new one-time-code secret, each
+    shown once (a forgotten password, a lost authenticator). Their sessions end on their next
+    request; a lockout ends now."""
+    entry, by = _admin(request, docket, admin, username)
+    made = logged_on_failure(docket, entry, lambda: reset_credentials(**by, username=username))
+    return NewUserView(
+        **_view(made.user).model_dump(), password=made.password, totp_uri=made.totp_uri
+    )
 
 
 @router.put(

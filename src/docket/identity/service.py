@@ -102,6 +102,41 @@ def disable_user(
     return changed
 
 
+def reset_credentials(
+    *,
+    users: UserStore,
+    clock: Clock,
+    actor: str,
+    username: str,
+    source: str = "",
+    purpose: str = "",
+) -> NewUser:
+    """Give ``username`` a new random password and, for staff, a new one-time-code secret
+    (shown once, as when the user was added): for a forgotten password or a lost
+    authenticator. Their sessions end on their next request, and a lockout ends now; a
+    disabled user stays disabled."""
+    password = secrets.token_urlsafe(18)
+    password_hash = passwords.hash_password(password)  # Argon2, before the write transaction
+    with users.transaction() as tx:
+        user = _existing(tx, username)
+        secret = totp.new_secret() if user.is_staff else None
+        changed = dataclasses.replace(
+            user,
+            password_hash=password_hash,
+            totp_secret=secret,
+            locked_until=None,
+            last_totp_step=0,
+            version=user.version + 1,
+        )
+        tx.save_user(changed)
+        tx.clear_login_failures(user.username)
+        tx.record_access(
+            user_entry(clock, actor, "credentials_reset", user, source, purpose=purpose)
+        )
+    uri = totp.provisioning_uri(secret, username=user.username) if secret else None
+    return NewUser(user=changed, password=password, totp_secret=secret, totp_uri=uri)
+
+
 def link_client(
     *,
     users: UserStore,

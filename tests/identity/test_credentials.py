@@ -1,14 +1,16 @@
 """A user changes their own password, giving the current one; every session of theirs ends.
-A wrong current password counts towards the lockout; a refused change changes nothing."""
+A wrong current password counts towards the lockout; a refused change changes nothing. An
+admin resets a user's password and one-time-code secret."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from docket.errors import InvalidInput, LoginRefused, SessionInvalid
+from docket.errors import InvalidInput, LoginRefused, NotFound, SessionInvalid
 from docket.identity import totp
 from docket.identity.model import Role
+from docket.identity.service import disable_user, reset_credentials
 from docket.identity.sessions import authenticate, change_password, login, logout
 from tests.identity.builders import PASSWORD, a_user
 
@@ -130,3 +132,53 @@ def test_an_ended_session_changes_no_password(docket, officer):
     with pytest.raises(SessionInvalid):
         _change(docket, token)
     assert _still_in(docket, _login(docket, officer, password=PASSWORD))
+
+
+def _reset(docket, username):
+    return reset_credentials(
+        users=docket.users, clock=docket.clock, actor="root.admin", username=username
+    )
+
+
+def test_a_reset_gives_a_new_password_and_one_time_code_secret_and_ends_every_session(
+    docket, officer
+):
+    token = _login(docket, officer)
+    made = _reset(docket, "Ana.Officer")
+    assert made.password != PASSWORD
+    assert made.totp_secret not in (None, officer.totp_secret)
+    assert made.totp_uri is not None
+    assert not _still_in(docket, token)
+    with pytest.raises(LoginRefused):
+        _login(docket, officer, password=PASSWORD)
+    with pytest.raises(LoginRefused):  # the old authenticator's code no longer works
+        _login(docket, officer, password=made.password)
+    assert _still_in(docket, _login(docket, made, password=made.password))
+    assert ("root.admin", "credentials_reset", "allowed", "") in _log(docket)
+
+
+def test_a_reset_ends_a_lockout_and_leaves_a_disabled_user_disabled(docket, officer):
+    for _ in range(5):
+        with pytest.raises(LoginRefused):
+            _login(docket, officer, password="wrong-password-1")
+    made = _reset(docket, "ana.officer")
+    assert _still_in(docket, _login(docket, made, password=made.password))
+    subject = a_user(docket, "sam.subject", Role.SUBJECT, field_office=None, person_id="P-1")
+    disabled = disable_user(
+        users=docket.users, clock=docket.clock, actor="root.admin", username="sam.subject"
+    )
+    again = _reset(docket, "sam.subject")
+    assert (again.user.disabled, again.totp_secret) == (True, None)
+    assert disabled.version < again.user.version
+    with pytest.raises(LoginRefused):
+        login(
+            users=docket.users, clock=docket.clock, username="sam.subject", password=again.password
+        )
+    assert subject.user.user_id == again.user.user_id
+
+
+def test_resetting_nobody_changes_nothing(docket, officer):
+    before = _log(docket)
+    with pytest.raises(NotFound):
+        _reset(docket, "nobody.here")
+    assert _log(docket) == before

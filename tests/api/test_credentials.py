@@ -1,4 +1,5 @@
-"""``PUT /api/session/password``: a user changes their own password over the API."""
+"""A user changes their own password (``PUT /api/session/password``); an admin resets a
+user's password and one-time-code secret (``POST /api/users/{name}/credentials``)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,24 @@ def test_no_session_no_change(client, docket):
     assert client.put(PATH, json=body).status_code == 401
     bogus = {"Authorization": "Bearer not-a-session"}
     assert client.put(PATH, json=body, headers=bogus).status_code == 401
+
+
+def test_an_admin_resets_a_users_credentials_shown_once(client, docket):
+    officer = log_in(client, docket, "nyc.officer")
+    admin = log_in(client, docket, "root.admin", Role.ADMIN)
+    answer = client.post("/api/users/nyc.officer/credentials", headers=admin)
+    assert answer.status_code == 200, answer.text
+    made = answer.json()
+    assert made["username"] == "nyc.officer"
+    assert made["password"] != PASSWORD
+    assert made["totp_uri"].startswith("otpauth://totp/")
+    assert client.get("/api/cases/DKT-NYC-1", headers=officer).status_code == 401
+
+
+def test_only_an_admin_resets_credentials(client, docket):
+    officer = log_in(client, docket, "nyc.officer")
+    refused = client.post("/api/users/nyc.officer/credentials", headers=officer)
+    assert refused.status_code == 403
+    assert client.get("/api/cases/DKT-NYC-1", headers=officer).status_code == 200
+    admin = log_in(client, docket, "root.admin", Role.ADMIN)
+    assert client.post("/api/users/nobody.here/credentials", headers=admin).status_code == 404
