@@ -213,3 +213,47 @@ def test_listen_gives_up_on_a_message_after_max_deliver_and_says_so(
     assert "Traceback" not in run.stderr
     assert asyncio.run(_consumer(feed)).max_deliver == 2
     assert stored(docket) == 5
+
+
+async def _delivered_and_handed_back(feed: Feed, count: int) -> None:
+    """Each message delivered once and handed back at once (by a listener that stopped)."""
+    connection = await nats.connect(NATS_URL)
+    try:
+        subscription = await connection.jetstream().pull_subscribe(
+            feed.subject,
+            durable=feed.durable,
+            stream=feed.stream,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT, ack_wait=feed.ack_wait, max_deliver=feed.max_deliver
+            ),
+        )
+        for message in await subscription.fetch(count, timeout=5.0):
+            await message.nak()
+        await connection.flush()
+    finally:
+        await connection.close()
+
+
+def test_a_listener_stopped_takes_the_batch_it_fetched_ahead_when_it_cannot_come_again(
+    docket, feed
+):
+    """The batch fetched ahead goes back to the server when the listener stops; not so its
+    messages on their last delivery, which would never come again: they are taken first."""
+    last = dataclasses.replace(feed, batch=5, ack_wait=60.0, max_deliver=2)
+    asyncio.run(publish(last.stream, last.subject, [report(n) for n in range(10)]))
+    asyncio.run(_delivered_and_handed_back(last, 10))
+
+    async def first_batch_only() -> Listened:
+        stop = asyncio.Event()
+        return await listen(
+            last,
+            store=docket.departures,
+            clock=docket.clock,
+            actor="feed",
+            stop=stop,
+            on_batch=lambda _done: stop.set(),
+        )
+
+    done = asyncio.run(first_batch_only())
+    assert (done.received, done.accepted, done.gave_up) == (10, 10, [])
+    assert stored(docket) == 10

@@ -39,7 +39,7 @@ from docket.departures.ports import DepartureStore
 from docket.departures.resolution import Resolutions, resolve_reports
 from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
 from docket.errors import ConfigurationError, DocketError, InvalidInput, VersionConflict
-from docket.importing.departures_consumer import fail, subscribe
+from docket.importing.departures_consumer import fail, is_last_delivery, subscribe
 
 
 @dataclass
@@ -124,6 +124,7 @@ async def listen(
         subscription = await subscribe(js, feed)
         quiet_since = time.monotonic()
         coming = _fetch(subscription, feed.batch)
+        given_back = False
         try:
             while not stop.is_set():
                 try:
@@ -141,6 +142,13 @@ async def listen(
                 )
                 if on_batch is not None:
                     on_batch(done)
+            given_back = True
+            if last := await _give_back(coming, feed):
+                await _take(
+                    last, done, feed, store=store, clock=clock, actor=actor, writing=writing
+                )
+                if on_batch is not None:
+                    on_batch(done)
         except nats.errors.ConnectionClosedError:
             # Reconnecting failed: what was committed is acknowledged or comes again (and
             # counts once); what was not, the server delivers to the next listener.
@@ -149,7 +157,8 @@ async def listen(
                 "start the listener again once the server is back"
             ) from None
         finally:
-            await _give_back(coming)
+            if not given_back:
+                await _give_back(coming, feed)
     finally:
         # Every message taken is acknowledged or terminated by now; what the server still
         # holds for this consumer it delivers to the next listener.
@@ -177,19 +186,24 @@ def _fetch(
     return asyncio.ensure_future(subscription.fetch(batch, timeout=1.0))
 
 
-async def _give_back(coming: asyncio.Future[list[Msg]]) -> None:
-    """A batch fetched ahead and never taken goes back to the server at once (a fetch still
-    under way is called off; what it had pulled comes again after ``ack_wait``)."""
+async def _give_back(coming: asyncio.Future[list[Msg]], feed: Feed) -> list[Msg]:
+    """A batch fetched ahead and never taken goes back to the server at once, except its
+    messages on their last delivery, which the server would not deliver again: those are
+    returned, to be taken before the listener stops. A fetch still under way is waited for
+    (a second at most): what it pulls would otherwise come again only after ``ack_wait``,
+    and not at all if that was its last delivery."""
     if not coming.done():
-        coming.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await coming
-        return
+        await asyncio.wait([coming])
     if coming.cancelled() or coming.exception() is not None:
-        return
+        return []
+    last = []
     with contextlib.suppress(nats.errors.ConnectionClosedError):  # they come again anyway
         for message in coming.result():
-            await message.nak()
+            if is_last_delivery(message, feed):
+                last.append(message)
+            else:
+                await message.nak()
+    return last
 
 
 async def _take(
