@@ -4,7 +4,7 @@ delay, a bounded number of times; on its last delivery it is given up, said in o
 its stream sequence, and kept on the stream; a database back after a moment loses nothing; a
 durable consumer made by an older version is brought up to date, and one the server will not
 change stops the listener with the reason. The failures are real: a trigger in the database
-refuses the reports."""
+refuses the reports, or their table is gone for a moment."""
 
 from __future__ import annotations
 
@@ -150,6 +150,36 @@ def test_reports_that_fail_while_the_database_is_down_are_taken_when_it_is_back(
     assert stored(docket) == 8
     figures = metrics(store=docket.departures, clock=docket.clock).to_dict()
     assert figures["reports_received"]["total"] == 8
+    assert recount(store=docket.departures).agrees
+
+
+def test_reports_that_cannot_even_be_resolved_while_a_table_is_gone_are_taken_when_it_is_back(
+    docket, feed
+):
+    """The reports' own table gone for a moment: resolving the batch fails (before any write),
+    then each report alone; all come again once it is back, and count once."""
+    retrying = dataclasses.replace(feed, max_deliver=5, retry_after=0.05)
+    asyncio.run(publish(retrying.stream, retrying.subject, [report(n) for n in range(8)]))
+
+    def rename(old: str, new: str) -> None:
+        with docket.engine.begin() as connection:
+            connection.exec_driver_sql(f"ALTER TABLE {old} RENAME TO {new}")
+
+    def back_after_the_first_failure(done: Listened) -> None:
+        if done.retried and not back:
+            rename("departure_reports_away", "departure_reports")
+            back.append(True)
+
+    back: list[bool] = []
+    rename("departure_reports", "departure_reports_away")
+    try:
+        done = _listen(docket, retrying, until_idle=2.0, on_batch=back_after_the_first_failure)
+    finally:
+        if not back:
+            rename("departure_reports_away", "departure_reports")
+    assert done.retried >= 1
+    assert (done.accepted, done.duplicates, done.refused, done.gave_up) == (8, 0, [], [])
+    assert stored(docket) == 8
     assert recount(store=docket.departures).agrees
 
 
