@@ -151,6 +151,24 @@ def recount_command(ctx: click.Context) -> None:
     "consumer is made).",
 )
 @click.option(
+    "--max-deliver",
+    type=click.IntRange(2, 1000),
+    default=10,
+    show_default=True,
+    help="Deliveries of a message before it is given up. A message whose report fails with an "
+    "unexpected error (a defect, a database outage) is delivered again after --retry-after "
+    "seconds, the delay doubling each time (at most 600 s); failing on its last delivery, it is "
+    "terminated, logged and listed with its stream sequence, and stays on the stream. Set on "
+    "the durable consumer (an existing one is updated).",
+)
+@click.option(
+    "--retry-after",
+    type=click.FloatRange(0.01, 600),
+    default=5.0,
+    show_default=True,
+    help="Seconds before a message that failed is delivered again the first time.",
+)
+@click.option(
     "--until-idle",
     type=click.FloatRange(0.5),
     help="Stop once no message has come for this many seconds (default: run until stopped).",
@@ -173,6 +191,8 @@ def listen_command(
     durable: str,
     batch: int,
     ack_wait: float,
+    max_deliver: int,
+    retry_after: float,
     until_idle: float | None,
     listeners: int,
     actor: str | None,
@@ -183,15 +203,18 @@ def listen_command(
 
     A message is acknowledged only after its report is committed; one delivered again is a
     duplicate and records nothing. A message that can never be a report is terminated and
-    listed with its reason. With --listeners N, N processes share the consumer (batches of
-    different listeners may commit in another order than they were sent).
+    listed with its reason. One that fails with an unexpected error is delivered again later,
+    at most --max-deliver times in all, then given up and listed (it stays on the stream).
+    With --listeners N, N processes share the consumer (batches of different listeners may
+    commit in another order than they were sent).
     """
-    feed = Feed(url, stream, subject, durable, batch, ack_wait)
+    feed = Feed(url, stream, subject, durable, batch, ack_wait, max_deliver, retry_after)
 
     def progress(done: Listened) -> None:
         click.echo(
             f"received {done.received}: accepted {done.accepted}, duplicates "
-            f"{done.duplicates}, refused {len(done.refused)}",
+            f"{done.duplicates}, refused {len(done.refused)}, retried {done.retried}, "
+            f"given up {len(done.gave_up)}",
             err=True,
         )
 
@@ -218,10 +241,12 @@ def listen_command(
     click.echo(
         f"messages received: {done.received}; accepted: {done.accepted}; "
         f"duplicates: {done.duplicates}; refused: {len(done.refused)}; "
-        f"case events recorded: {done.case_events}"
+        f"given up: {len(done.gave_up)}; case events recorded: {done.case_events}"
     )
     for refusal in done.refused[:20]:
         click.echo(f"  refused message {refusal}", err=True)
+    for failure in done.gave_up[:20]:
+        click.echo(f"  given up on message {failure}", err=True)
 
 
 @departures_group.group("review")

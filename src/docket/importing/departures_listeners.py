@@ -108,6 +108,8 @@ class _Totals:
             out.refused.extend(done.refused)
             out.case_events += done.case_events
             out.unconfirmed_acks += done.unconfirmed_acks
+            out.retried += done.retried
+            out.gave_up.extend(done.gave_up)
         return out
 
 

@@ -9,7 +9,9 @@ redelivered (the listener stopped before its acknowledgement reached the server)
 report already received, which the intake answers as a duplicate and records nothing: delivery
 at least once, counting exactly once. A message that can never be a report (not JSON, a field
 refused, the same record id with different content) is terminated, so the server does not
-deliver it again, and listed with its reason.
+deliver it again, and listed with its reason. A message whose report fails otherwise (a
+defect, a database outage) is delivered again after a delay, a bounded number of times, then
+given up and listed (:mod:`docket.importing.departures_consumer`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.client import JetStreamContext
 
 from docket.cases.ports import Clock
@@ -38,6 +39,7 @@ from docket.departures.ports import DepartureStore
 from docket.departures.resolution import Resolutions, resolve_reports
 from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
 from docket.errors import ConfigurationError, DocketError, InvalidInput, VersionConflict
+from docket.importing.departures_consumer import fail, is_last_delivery, subscribe
 
 
 @dataclass
@@ -52,6 +54,11 @@ class Listened:
     case_events: int = 0
     unconfirmed_acks: int = 0
     """Acknowledgements the server did not confirm in time (their messages may come again)."""
+    retried: int = 0
+    """Deliveries that failed with an unexpected error and were handed back for a later one."""
+    gave_up: list[str] = field(default_factory=list)
+    """``stream sequence: reason`` for each message that failed on its last delivery
+    (terminated, and kept on the stream)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,11 @@ class Feed:
     ack_wait: float = 30.0
     """Seconds the server waits for an acknowledgement before delivering again (set when the
     durable consumer is first made)."""
+    max_deliver: int = 10
+    """Deliveries of a message before it is given up (set on the durable consumer)."""
+    retry_after: float = 5.0
+    """Seconds before a message that failed is delivered again, doubled on each further
+    failure (at most ten minutes)."""
 
 
 async def listen(
@@ -109,14 +121,10 @@ async def listen(
             await js.stream_info(feed.stream)
         except nats.js.errors.NotFoundError:
             raise ConfigurationError(f"no stream {feed.stream!r} on {feed.url}") from None
-        subscription = await js.pull_subscribe(
-            feed.subject,
-            durable=feed.durable,
-            stream=feed.stream,
-            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=feed.ack_wait),
-        )
+        subscription = await subscribe(js, feed)
         quiet_since = time.monotonic()
         coming = _fetch(subscription, feed.batch)
+        given_back = False
         try:
             while not stop.is_set():
                 try:
@@ -129,7 +137,16 @@ async def listen(
                 # The next batch travels while this one is written.
                 coming = _fetch(subscription, feed.batch)
                 quiet_since = time.monotonic()
-                await _take(messages, done, store=store, clock=clock, actor=actor, writing=writing)
+                await _take(
+                    messages, done, feed, store=store, clock=clock, actor=actor, writing=writing
+                )
+                if on_batch is not None:
+                    on_batch(done)
+            given_back = True
+            if last := await _give_back(coming, feed):
+                await _take(
+                    last, done, feed, store=store, clock=clock, actor=actor, writing=writing
+                )
                 if on_batch is not None:
                     on_batch(done)
         except nats.errors.ConnectionClosedError:
@@ -140,7 +157,8 @@ async def listen(
                 "start the listener again once the server is back"
             ) from None
         finally:
-            await _give_back(coming)
+            if not given_back:
+                await _give_back(coming, feed)
     finally:
         # Every message taken is acknowledged or terminated by now; what the server still
         # holds for this consumer it delivers to the next listener.
@@ -168,24 +186,30 @@ def _fetch(
     return asyncio.ensure_future(subscription.fetch(batch, timeout=1.0))
 
 
-async def _give_back(coming: asyncio.Future[list[Msg]]) -> None:
-    """A batch fetched ahead and never taken goes back to the server at once (a fetch still
-    under way is called off; what it had pulled comes again after ``ack_wait``)."""
+async def _give_back(coming: asyncio.Future[list[Msg]], feed: Feed) -> list[Msg]:
+    """A batch fetched ahead and never taken goes back to the server at once, except its
+    messages on their last delivery, which the server would not deliver again: those are
+    returned, to be taken before the listener stops. A fetch still under way is waited for
+    (a second at most): what it pulls would otherwise come again only after ``ack_wait``,
+    and not at all if that was its last delivery."""
     if not coming.done():
-        coming.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await coming
-        return
+        await asyncio.wait([coming])
     if coming.cancelled() or coming.exception() is not None:
-        return
+        return []
+    last = []
     with contextlib.suppress(nats.errors.ConnectionClosedError):  # they come again anyway
         for message in coming.result():
-            await message.nak()
+            if is_last_delivery(message, feed):
+                last.append(message)
+            else:
+                await message.nak()
+    return last
 
 
 async def _take(
     messages: list[Msg],
     done: Listened,
+    feed: Feed,
     *,
     store: DepartureStore,
     clock: Clock,
@@ -195,8 +219,9 @@ async def _take(
     """Take one fetched batch in one transaction: refuse what can never be a report, write
     the rest (a record id repeated within the batch is a duplicate or a conflict of its first
     message, as in two transactions), then acknowledge. Should the batch fail on one report
-    (a rule of a case it is recorded on, say), it is rolled back and taken again one report
-    per transaction, so that only that report's message is refused."""
+    (a rule of a case it is recorded on, say, or an unexpected error), it is rolled back and
+    taken again one report per transaction, so that only that report's message is refused,
+    or handed back to be delivered again later (given up on its last delivery)."""
     today = clock.now().date()
     pending: list[tuple[Msg, Parsed]] = []
     for message in messages:
@@ -213,23 +238,36 @@ async def _take(
     reports = [parsed for _, parsed in pending]
     # Resolved to persons first, without the write lock (other listeners write meanwhile);
     # the write transaction checks that no person and no model has changed since.
-    resolved = await asyncio.to_thread(resolve_reports, store=store, reports=reports)
+    resolved: Resolutions | None
     try:
-        summary = await _accept(store, clock, actor, reports, resolved, writing)
-    except VersionConflict:
-        raise  # another writer moved a record meanwhile: nothing acknowledged, all come again
+        resolved = await asyncio.to_thread(resolve_reports, store=store, reports=reports)
     except DocketError:
-        for message, parsed in pending:
-            try:
-                one = await _accept(store, clock, actor, [parsed], resolved, writing)
-            except VersionConflict:
-                raise
-            except DocketError as refusal:
-                await _refuse(message, str(refusal), done)
-                continue
-            await _acknowledge([message], one.results, done)
+        raise
+    except Exception:  # found out below, each report resolved in its own write transaction
+        resolved = None
+    summary: IntakeSummary | None = None
+    if resolved is not None:
+        try:
+            summary = await _accept(store, clock, actor, reports, resolved, writing)
+        except VersionConflict:
+            raise  # another writer moved a record meanwhile: nothing acknowledged, all come again
+        except Exception:  # a refusal or an unexpected error: found out one report at a time
+            summary = None
+    if summary is not None:
+        await _acknowledge([message for message, _ in pending], summary.results, done)
         return
-    await _acknowledge([message for message, _ in pending], summary.results, done)
+    for message, parsed in pending:
+        try:
+            one = await _accept(store, clock, actor, [parsed], resolved, writing)
+        except VersionConflict:
+            raise
+        except DocketError as refusal:
+            await _refuse(message, str(refusal), done)
+            continue
+        except Exception as error:  # a defect or an outage, not the report's fault
+            await fail(message, error, done, feed)
+            continue
+        await _acknowledge([message], one.results, done)
 
 
 async def _accept(
@@ -237,7 +275,7 @@ async def _accept(
     clock: Clock,
     actor: str,
     reports: list[Parsed],
-    resolved: Resolutions,
+    resolved: Resolutions | None,
     writing: Callable[[], AbstractContextManager[object]] | None,
 ) -> IntakeSummary:
     def accept() -> IntakeSummary:
