@@ -14,8 +14,7 @@ from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
 from docket.departures.model import Report, ReviewDecision, Status, review_event
 from docket.departures.ports import DepartureStore, DepartureWrite
-from docket.departures.regroup import regroup, report_key
-from docket.departures.service import counted_for
+from docket.departures.regroup import counted_moving, regroup, report_key
 from docket.errors import Conflict, InvalidInput, NotFound
 
 
@@ -111,9 +110,7 @@ def decide_review(
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
-                counted=counted_for(
-                    tx, person_id, tx.open_cases_of(person_id), stored.report.departed_on
-                ),
+                counted=counted_moving(tx, person_id, tx.open_cases_of(person_id), stored.report),
                 intake_departure_id=new_id(),
             )
         else:
