@@ -1,11 +1,14 @@
 """A reviewer's decision moves a report without changing what the departure it joins counts
 under: a report linked into the departure that closed a voluntary-departure case leaves it
-counted under that voluntary departure, compliance included."""
+counted under that voluntary departure, compliance included. A decision names who made it: a
+blank actor, or one longer than an event's, is refused and changes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+import pytest
 
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
@@ -14,6 +17,7 @@ from docket.departures.model import ReviewDecision, Status, parse_report
 from docket.departures.relink import links
 from docket.departures.review import decide_review, review_queue
 from docket.departures.service import accept_reports
+from docket.errors import InvalidInput
 from docket.linkage.service import relink
 from tests.builders import record
 from tests.departures import travellers
@@ -123,3 +127,29 @@ def test_a_report_relinked_into_the_departure_that_closed_a_vd_case_keeps_it_cou
     assert after["voluntary_departure_compliance"]["confirmed_by_deadline"] == 1
     figures = recount(store=docket.departures)
     assert figures.agrees, figures.differences()
+
+
+@pytest.mark.parametrize("actor", ["", "  ", "a" * 201])
+def test_a_decision_without_an_actor_or_with_one_too_long_is_refused_and_changes_nothing(
+    trained: Docket, actor: str
+) -> None:
+    docket = trained
+    _twins(docket)
+    assert _take(docket, "self_report", "S-H", "2026-11-01", **HANA) is Status.REVIEW
+    before = _figures(docket)
+
+    with pytest.raises(InvalidInput, match="actor"):
+        decide_review(
+            store=docket.departures,
+            clock=docket.clock,
+            actor=actor,
+            source="self_report",
+            source_record_id="S-H",
+            decision=ReviewDecision.REJECT,
+            reason="not enough to tell",
+        )
+
+    assert [item.report.source_record_id for item in review_queue(store=docket.departures)] == [
+        "S-H"
+    ]
+    assert _figures(docket) == before

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from docket.cases.fields import check_length
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
@@ -80,6 +81,9 @@ def decide_review(
     moves the report to ``person_id`` (its departures are collapsed again on both sides, and
     a departure it confirms is recorded on the person's open cases); ``reject`` and
     ``no_case`` leave it unlinked. Either way it leaves the review backlog."""
+    if not actor.strip():
+        raise InvalidInput("a decision needs an actor", details={"field": "actor"})
+    check_length("actor", actor)  # as every event's actor (the review event's among them)
     reason = reason.strip()
     if not reason:
         raise InvalidInput("a decision needs a reason", details={"field": "reason"})
