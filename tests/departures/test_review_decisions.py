@@ -153,3 +153,28 @@ def test_a_decision_without_an_actor_or_with_one_too_long_is_refused_and_changes
         "S-H"
     ]
     assert _figures(docket) == before
+
+
+@pytest.mark.parametrize("person_id", ["", "  "])
+def test_a_link_naming_nobody_is_refused_as_such_and_changes_nothing(
+    trained: Docket, person_id: str
+) -> None:
+    docket = trained
+    _twins(docket)
+    assert _take(docket, "self_report", "S-H", "2026-11-01", **HANA) is Status.REVIEW
+    before = _figures(docket)
+
+    with pytest.raises(InvalidInput, match="link names the person"):
+        decide_review(
+            store=docket.departures,
+            clock=docket.clock,
+            actor="legal.test",
+            source="self_report",
+            source_record_id="S-H",
+            decision=ReviewDecision.LINK,
+            reason="hers",
+            person_id=person_id,
+        )
+
+    assert len(review_queue(store=docket.departures)) == 1
+    assert _figures(docket) == before

@@ -87,7 +87,8 @@ def decide_review(
     reason = reason.strip()
     if not reason:
         raise InvalidInput("a decision needs a reason", details={"field": "reason"})
-    if (decision is ReviewDecision.LINK) != (person_id is not None):
+    named = person_id is not None and bool(person_id.strip())
+    if (decision is ReviewDecision.LINK) != named or (person_id is not None and not named):
         raise InvalidInput(
             "link names the person; reject and no_case name nobody",
             details={"field": "person_id"},
