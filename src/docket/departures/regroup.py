@@ -8,15 +8,36 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from docket.departures.collapse import Departure, replay
+from docket.cases.model import Case
+from docket.departures.collapse import Counted, Departure, absorb, replay
 from docket.departures.counts import Counts, contributions, report_contributions, total
 from docket.departures.model import Report
 from docket.departures.ports import DepartureWrite, StoredReport
-from docket.departures.service import record_on_cases
+from docket.departures.service import counted_for, record_on_cases
 
 
 def report_key(stored: StoredReport) -> str:
     return "/".join(stored.report.key)
+
+
+def counted_moving(
+    tx: DepartureWrite, person_id: str, cases: Sequence[Case], report: Report
+) -> Counted:
+    """How a report moved to ``person_id`` (by a reviewer's link, by a relink) counts: as the
+    departure of theirs it falls within reach of counts, else as a report of them arriving now
+    (:func:`~docket.departures.service.counted_for`).
+
+    A departure counts under the case it was first counted under, as at intake, where a
+    report joining a departure never changes it. A moved report keeps its place in the order
+    reports were accepted, so it may come first when its party is collapsed again: counted
+    as of now (a voluntary-departure case its departure has closed is no longer open), it
+    would take the departure from the case it closed and from the compliance figures."""
+    party = f"person:{person_id}"
+    existing = tx.departures_taking(party, report.departed_on)
+    if not existing:
+        return counted_for(tx, person_id, cases, report.departed_on)
+    joined = absorb(existing, report, Counted(party), departure_id="")
+    return Counted(party, joined.programme, joined.vd_deadline_on, joined.case_ref)
 
 
 def regroup(

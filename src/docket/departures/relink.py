@@ -15,9 +15,8 @@ from docket.departures.decision import Candidate, Resolution, decide, siblings, 
 from docket.departures.linkage import record
 from docket.departures.model import Status
 from docket.departures.ports import DepartureStore, StoredReport
-from docket.departures.regroup import regroup, report_key
+from docket.departures.regroup import counted_moving, regroup, report_key
 from docket.departures.resolution import a_number_disagrees
-from docket.departures.service import counted_for
 from docket.errors import InvalidInput
 
 
@@ -200,7 +199,7 @@ def relink_reports(
             elif person_id == s.person_id:
                 counted = dataclasses.replace(s.counted, party=party)
             else:
-                counted = counted_for(tx, person_id, cases[person_id], s.report.departed_on)
+                counted = counted_moving(tx, person_id, cases[person_id], s.report)
             after = dataclasses.replace(
                 s,
                 status=status,

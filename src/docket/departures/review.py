@@ -9,13 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from docket.cases.fields import check_length
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
 from docket.departures.model import Report, ReviewDecision, Status, review_event
 from docket.departures.ports import DepartureStore, DepartureWrite
-from docket.departures.regroup import regroup, report_key
-from docket.departures.service import counted_for
+from docket.departures.regroup import counted_moving, regroup, report_key
 from docket.errors import Conflict, InvalidInput, NotFound
 
 
@@ -81,10 +81,14 @@ def decide_review(
     moves the report to ``person_id`` (its departures are collapsed again on both sides, and
     a departure it confirms is recorded on the person's open cases); ``reject`` and
     ``no_case`` leave it unlinked. Either way it leaves the review backlog."""
+    if not actor.strip():
+        raise InvalidInput("a decision needs an actor", details={"field": "actor"})
+    check_length("actor", actor)  # as every event's actor (the review event's among them)
     reason = reason.strip()
     if not reason:
         raise InvalidInput("a decision needs a reason", details={"field": "reason"})
-    if (decision is ReviewDecision.LINK) != (person_id is not None):
+    named = person_id is not None and bool(person_id.strip())
+    if (decision is ReviewDecision.LINK) != named or (person_id is not None and not named):
         raise InvalidInput(
             "link names the person; reject and no_case name nobody",
             details={"field": "person_id"},
@@ -111,9 +115,7 @@ def decide_review(
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
-                counted=counted_for(
-                    tx, person_id, tx.open_cases_of(person_id), stored.report.departed_on
-                ),
+                counted=counted_moving(tx, person_id, tx.open_cases_of(person_id), stored.report),
                 intake_departure_id=new_id(),
             )
         else:
