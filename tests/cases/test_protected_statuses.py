@@ -7,10 +7,15 @@ import datetime as dt
 
 import pytest
 
+from docket.audit.verify import verify
 from docket.cases import lifecycle
 from docket.cases.events import EventKind
 from docket.cases.model import Bar, BarKind, CaseState
+from docket.cases.ports import CaseFilter
+from docket.cases.service import get_case, list_cases
 from docket.errors import BarInForce, InvalidInput, RuleViolation
+from docket.storage.audit_store import SqlAuditStore
+from tests.builders import in_proceedings, record
 from tests.cases.scenarios import Built, in_state
 
 K = EventKind
@@ -30,17 +35,30 @@ def _both() -> Built:
     return tps.then(K.PROTECTED_STATUS_RECORDED, status="asylum_pending")
 
 
-def test_a_second_status_is_recorded_beside_the_first_on_one_bar():
+def _protected(built: Built) -> list[tuple[str, dt.date, str]]:
+    return [(b.detail, b.placed_on, b.document_ref) for b in built.case.bars if b.kind is P]
+
+
+def test_each_status_is_a_bar_of_its_own_with_its_date_and_document():
     both = _both()
-    [bar] = both.case.bars
-    assert (bar.kind, bar.detail) == (P, "asylum_pending,tps")
-    assert bar.placed_on == both.events[-2].occurred_on  # the bar stands since the first
-    assert bar.document_ref == both.events[-2].document_ref
+    tps, asylum = both.events[-2], both.events[-1]
+    assert _protected(both) == [
+        ("tps", tps.occurred_on, tps.document_ref),
+        ("asylum_pending", asylum.occurred_on, asylum.document_ref),
+    ]
+    with pytest.raises(BarInForce) as blocked:
+        _schedule(both)
+    assert blocked.value.details["bars"] == ["protected_status"]
+    assert f": tps, document {tps.document_ref}" in str(blocked.value)
+    assert f": asylum_pending, document {asylum.document_ref}" in str(blocked.value)
 
 
 def test_enforcement_waits_until_the_last_status_has_ended():
     tps_ended = _both().then(K.PROTECTED_STATUS_ENDED, status="tps")
-    assert [(b.kind, b.detail) for b in tps_ended.case.bars] == [(P, "asylum_pending")]
+    asylum = tps_ended.events[-2]
+    assert _protected(tps_ended) == [
+        ("asylum_pending", asylum.occurred_on, asylum.document_ref)
+    ]  # the bar that stands is the asylum application's, with its own date and document
     with pytest.raises(BarInForce, match="protected_status"):
         _schedule(tps_ended)
     decided = tps_ended.then(K.PROTECTED_STATUS_ENDED, status="asylum_pending")
@@ -51,8 +69,24 @@ def test_enforcement_waits_until_the_last_status_has_ended():
 def test_the_events_rebuild_the_case_with_its_standing_statuses():
     built = _both().then(K.PROTECTED_STATUS_ENDED, status="asylum_pending")
     assert lifecycle.rebuild(built.events) == built.case
-    assert built.case.bar(P) is not None
-    assert built.case.bar(P).detail == "tps"  # type: ignore[union-attr]
+    assert [detail for detail, _, _ in _protected(built)] == ["tps"]
+
+
+def test_a_status_recorded_late_keeps_the_day_it_arose_and_ends_no_earlier():
+    """An application filed before another status was recorded, recorded late."""
+    tps = in_state(S.FINAL_ORDER).then(K.PROTECTED_STATUS_RECORDED, days=100, status="tps")
+    late = tps.then(K.PROTECTED_STATUS_RECORDED, days=-30, status="asylum_pending")
+    assert _protected(late)[0] == ("asylum_pending", late.on, late.events[-1].document_ref)
+    with pytest.raises(InvalidInput) as refused:  # before the application it ends
+        late.then(K.PROTECTED_STATUS_ENDED, days=-1, status="asylum_pending")
+    assert refused.value.details == {
+        "field": "occurred_on",
+        "rule": "dated_before_what_it_answers",
+    }
+    assert "before the asylum_pending status it ends was recorded" in str(refused.value)
+    # after the application, though before TPS was recorded: each status has its own date
+    ended = late.then(K.PROTECTED_STATUS_ENDED, days=10, status="asylum_pending")
+    assert [detail for detail, _, _ in _protected(ended)] == ["tps"]
 
 
 def test_which_status_ended_must_be_said_when_several_stand():
@@ -89,8 +123,27 @@ def test_an_imported_bar_without_its_status_counts_as_one_status():
     imported = Bar(kind=P, placed_on=final.on, document_ref="LEGACY-1")
     legacy = Built(dataclasses.replace(final.case, bars=(imported,)), final.events, final.on)
     both = legacy.then(K.PROTECTED_STATUS_RECORDED, status="parole")
-    assert both.case.bars == (dataclasses.replace(imported, detail="parole,unstated"),)
+    parole = both.events[-1]
+    assert [(detail, doc) for detail, _, doc in _protected(both)] == [
+        ("", "LEGACY-1"),
+        ("parole", parole.document_ref),
+    ]
     with pytest.raises(InvalidInput):
         both.then(K.PROTECTED_STATUS_ENDED)
     parole_only = both.then(K.PROTECTED_STATUS_ENDED, status="unstated")
-    assert parole_only.case.bars == (dataclasses.replace(imported, detail="parole"),)
+    assert _protected(parole_only) == [("parole", parole.occurred_on, parole.document_ref)]
+
+
+def test_two_statuses_are_stored_listed_once_and_verify(docket):
+    """Through real storage: the case's bar rows hold the kind once, the list filter finds the
+    case once, and the log verifies (the stored case is the one its events give)."""
+    in_proceedings(docket, "DKT-P-1")
+    record(docket, "DKT-P-1", K.PROTECTED_STATUS_RECORDED, fields={"status": "tps"})
+    record(docket, "DKT-P-1", K.PROTECTED_STATUS_RECORDED, fields={"status": "parole"})
+    found = list_cases(uow=docket.uow, case_filter=CaseFilter(bar=P))
+    assert [case.case_ref for case in found] == ["DKT-P-1"]
+    assert [b.detail for b in found[0].bars] == ["parole", "tps"]  # one day: by status
+    assert verify(SqlAuditStore(docket.engine), checkpoints=[], public_key=None).is_ok
+    record(docket, "DKT-P-1", K.PROTECTED_STATUS_ENDED, fields={"status": "tps"})
+    assert [b.detail for b in get_case(uow=docket.uow, case_ref="DKT-P-1").bars] == ["parole"]
+    assert verify(SqlAuditStore(docket.engine), checkpoints=[], public_key=None).is_ok

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from docket.cases.events import EventKind
-from docket.cases.model import BarKind, Case
+from docket.cases.model import Bar, BarKind, Case
 from docket.errors import BarInForce
 
 ENFORCEMENT_ACTIONS = frozenset({EventKind.REMOVAL_SCHEDULED, EventKind.REMOVAL_EXECUTED})
@@ -54,31 +54,26 @@ DESCRIPTIONS: Mapping[BarKind, str] = {
 }
 
 
-def bars_blocking(case: Case, action: EventKind) -> list[BarKind]:
-    """The bars on ``case`` that block ``action``, in a stable order."""
-    return [bar.kind for bar in case.bars if action in BLOCKS[bar.kind]]
-
-
 def check_bars(case: Case, action: EventKind) -> None:
-    """Raise :class:`BarInForce` naming every bar on ``case`` that blocks ``action``."""
-    blocking = bars_blocking(case, action)
+    """Raise :class:`BarInForce` naming every bar on ``case`` that blocks ``action``, each
+    with its document (several protected statuses are a bar each)."""
+    blocking = [bar for bar in case.bars if action in BLOCKS[bar.kind]]
     if not blocking:
         return
     reasons = "; ".join(
-        f"{kind.value} ({DESCRIPTIONS[kind]}, document {_document(case, kind)})"
-        for kind in blocking
+        f"{bar.kind.value} ({DESCRIPTIONS[bar.kind]}{_detail(bar)}, document {bar.document_ref})"
+        for bar in blocking
     )
     raise BarInForce(
         f"{action.value} is blocked on case {case.case_ref}: {reasons}",
         details={
             "case_ref": case.case_ref,
             "action": action.value,
-            "bars": [kind.value for kind in blocking],
+            "bars": list(dict.fromkeys(bar.kind.value for bar in blocking)),
             "rule": f"bar_blocks_{action.value}",
         },
     )
 
 
-def _document(case: Case, kind: BarKind) -> str:
-    bar = case.bar(kind)
-    return bar.document_ref if bar else "?"
+def _detail(bar: Bar) -> str:
+    return f": {bar.detail}" if bar.kind is BarKind.PROTECTED_STATUS and bar.detail else ""

@@ -1,12 +1,12 @@
-"""Protected statuses: one bar on the case while any status stands, however many do.
+"""Protected statuses: a bar for each, and enforcement barred while any stands.
 
 A person may hold or seek several at once: temporary protected status while an asylum
-application is pending, say, or parole and a pending U visa. Each is recorded when it arises,
-and each ends on its own; enforcement stays barred until the last one has ended. The case keeps
-one ``protected_status`` bar for them all (placed on the day the first was recorded, with that
-record's document); its ``detail`` lists the standing statuses, sorted, separated by commas. A
-bar an import placed without naming its status (the legacy format has no such column) counts
-as one status, :data:`UNSTATED`.
+application is pending, say, or parole and a pending U visa. Each is recorded when it arises
+(possibly late, dated when it arose), and each ends on its own. Each is a ``protected_status``
+bar of its own, with its date, its document and the status as its ``detail``, so enforcement
+stays barred until the last has ended and each refusal names the documents it rests on. A bar
+an import placed without naming its status (the legacy format has no such column) is the
+status :data:`UNSTATED`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ UNSTATED = "unstated"
 _KIND = BarKind.PROTECTED_STATUS
 
 
+def status_of(bar: Bar) -> str:
+    return bar.detail or UNSTATED
+
+
 def standing(case: Case) -> tuple[str, ...]:
     """The protected statuses that stand on ``case``, sorted."""
-    bar = case.bar(_KIND)
-    if bar is None:
-        return ()
-    return tuple(bar.detail.split(",")) if bar.detail else (UNSTATED,)
+    return tuple(sorted(status_of(bar) for bar in case.bars if bar.kind is _KIND))
 
 
 def guard_recorded(case: Case, data: Mapping[str, JSONValue], on: dt.date) -> None:
@@ -61,28 +62,38 @@ def guard_ended(case: Case, data: Mapping[str, JSONValue], on: dt.date) -> None:
             f"({', '.join(statuses)}): give the status that ended",
             details={"field": "status", "rule": "protected_status_to_be_named"},
         )
+    ending = _bar(case, str(status) if status is not None else statuses[0])
+    if on < ending.placed_on:
+        raise InvalidInput(
+            f"protected_status_ended on case {case.case_ref} cannot be dated {on}, before the "
+            f"{status_of(ending)} status it ends was recorded ({ending.placed_on})",
+            details={"field": "occurred_on", "rule": "dated_before_what_it_answers"},
+        )
 
 
 def recorded(case: Case, event: Event) -> Case:
-    """``case`` with the status of ``event`` standing too."""
-    statuses = sorted({*standing(case), str(event.data["status"])})
-    bar = case.bar(_KIND) or Bar(
-        kind=_KIND, placed_on=event.occurred_on, document_ref=event.document_ref
+    """``case`` with a bar for the status of ``event`` too."""
+    bar = Bar(
+        kind=_KIND,
+        placed_on=event.occurred_on,
+        document_ref=event.document_ref,
+        detail=str(event.data["status"]),
     )
-    return _with_bar(case, dataclasses.replace(bar, detail=",".join(statuses)))
+    return _with_bars(case, (*case.bars, bar))
 
 
 def ended(case: Case, event: Event) -> Case:
-    """``case`` without the status of ``event`` (the only one, when it names none)."""
-    gone = event.data.get("status")
-    left = [status for status in standing(case) if gone is not None and status != gone]
-    bar = case.bar(_KIND)
-    if not left or bar is None:
-        return _with_bar(case, None)
-    return _with_bar(case, dataclasses.replace(bar, detail=",".join(left)))
+    """``case`` without the bar of the status of ``event`` (the only one, if it names none)."""
+    named = event.data.get("status")
+    gone = _bar(case, str(named) if named is not None else standing(case)[0])
+    return _with_bars(case, tuple(bar for bar in case.bars if bar is not gone))
 
 
-def _with_bar(case: Case, bar: Bar | None) -> Case:
-    others = tuple(b for b in case.bars if b.kind is not _KIND)
-    bars = (*others, bar) if bar is not None else others
-    return dataclasses.replace(case, bars=tuple(sorted(bars, key=lambda b: b.kind.value)))
+def _bar(case: Case, status: str) -> Bar:
+    return next(bar for bar in case.bars if bar.kind is _KIND and status_of(bar) == status)
+
+
+def _with_bars(case: Case, bars: tuple[Bar, ...]) -> Case:
+    return dataclasses.replace(
+        case, bars=tuple(sorted(bars, key=lambda b: (b.kind.value, b.placed_on, b.detail)))
+    )

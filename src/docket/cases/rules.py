@@ -323,7 +323,8 @@ def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: d
     earlier: list[tuple[str, dt.date | None]] = []
     if kind in AFTER_THE_DECISION:
         earlier += [("the decision", case.decided_on), ("the final order", case.final_on)]
-    lifted = case.bar(bar) if bar is not None else None
+    # A protected status is a bar of its own each, whose guard checks its dates itself.
+    lifted = case.bar(bar) if bar is not None and bar is not BarKind.PROTECTED_STATUS else None
     if lifted is not None:
         earlier.append((f"the {lifted.kind.value} it answers", lifted.placed_on))
     if kind is K.CUSTODY_RELEASED:

@@ -261,7 +261,7 @@ _MOVES = (
     ),
     Move(
         EventKind.PROTECTED_STATUS_RECORDED,
-        "The person holds or has applied for a protected status (several may stand at once).",
+        "The person holds or has applied for a protected status (each a bar of its own).",
         OPEN_STATES,
         OPEN_STATES,
         "INA § 208 (asylum), § 244 (TPS), § 212(d)(5) (parole), § 101(a)(15)(T), (U)",
@@ -270,8 +270,7 @@ _MOVES = (
     ),
     Move(
         EventKind.PROTECTED_STATUS_ENDED,
-        "A protected status ended or its application was decided (the bar stays while another "
-        "stands).",
+        "A protected status ended or its application was decided (another may still stand).",
         OPEN_STATES,
         OPEN_STATES,
         "INA § 208, § 244, § 212(d)(5)",

@@ -171,7 +171,10 @@ def case_values(case: Case) -> Values:
 
 def bar_values(cases: Sequence[Case]) -> list[Values]:
     """The ``case_bars`` rows of ``cases``: what ``case list --bar`` filters on."""
-    return [(c.case_id, b.kind.value) for c in cases for b in c.bars]
+    # One row a kind: several protected statuses are a bar each, of one kind.
+    return [
+        (c.case_id, kind) for c in cases for kind in dict.fromkeys(b.kind.value for b in c.bars)
+    ]
 
 
 def deadline_values(cases: Sequence[Case]) -> list[Values]:
