@@ -77,7 +77,9 @@ def test_a_subject_changes_their_password_too(docket):
     token = login(users=docket.users, clock=docket.clock, username="sam.subject", password=PASSWORD)
     _change(docket, token)
     assert login(users=docket.users, clock=docket.clock, username="sam.subject", password=NEW)
-    assert made.user.person_id == "P-1"
+    with pytest.raises(LoginRefused):
+        login(users=docket.users, clock=docket.clock, username="sam.subject", password=PASSWORD)
+    assert made.totp_secret is None
 
 
 def test_a_wrong_current_password_changes_nothing_and_is_logged(docket, officer):
@@ -121,9 +123,48 @@ def test_a_new_password_that_breaks_the_policy_is_refused_and_nothing_changes(
     if reason is not None:
         assert refused.value.details["reason"] == reason
     else:
-        assert "is the current password" in str(refused.value)
+        assert "is the current password given" in str(refused.value)
     assert _log(docket) == before
     assert _still_in(docket, token)
+
+
+@pytest.mark.parametrize("current", [PASSWORD, "not-my-password-9"])
+def test_a_refused_new_password_tells_nothing_of_the_current_one(docket, officer, current):
+    """The same answer whether the current password given is right or not, and nothing is
+    counted or logged: the new one is judged first, without the stored password."""
+    token = _login(docket, officer)
+    before = _log(docket)
+    for new in ("short-1", current):
+        with pytest.raises(InvalidInput) as refused:
+            _change(docket, token, current=current, new=new)
+        assert refused.value.details["field"] == "new_password"
+    assert _log(docket) == before
+
+
+def test_while_locked_not_even_the_right_password_is_taken(docket, officer):
+    token = _login(docket, officer)
+    for _ in range(5):
+        with pytest.raises(InvalidInput):
+            _change(docket, token, current="not-my-password-9")
+    before = len(_log(docket))
+    with pytest.raises(InvalidInput) as refused:
+        _change(docket, token)  # the right current password, while locked
+    assert refused.value.details == {"field": "current_password", "rule": "account_locked"}
+    assert _log(docket)[before:] == [("ana.officer", "password_changed", "refused", "10.0.0.7")]
+    docket.clock.advance(minutes=31)  # the lock is over (and this session too, idle)
+    _change(docket, _login(docket, officer))
+    assert _still_in(docket, _login(docket, officer, password=NEW))
+
+
+def test_a_change_clears_the_failures_that_came_before_it(docket, officer):
+    token = _login(docket, officer)
+    for _ in range(4):
+        with pytest.raises(InvalidInput):
+            _change(docket, token, current="not-my-password-9")
+    _change(docket, token)
+    with pytest.raises(LoginRefused):  # a fifth failure, but the count started again
+        _login(docket, officer, password="wrong-password-1")
+    assert _still_in(docket, _login(docket, officer, password=NEW))
 
 
 def test_an_ended_session_changes_no_password(docket, officer):

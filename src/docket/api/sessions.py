@@ -91,8 +91,9 @@ def change_own_password(
     token: Annotated[str, Depends(bearer_token)],
 ) -> Response:
     """Change your own password, giving the current one. Every session of yours ends, this
-    one too: log in again with the new password. A wrong current password is 422 on
-    ``current_password`` and counts as a failed login towards the lockout."""
+    one too: log in again with the new password. A refused new password is 422 on
+    ``new_password``; a wrong current password is 422 on ``current_password`` and counts as a
+    failed login towards the lockout, and while the account is locked none is taken."""
     change_password(
         users=docket.users,
         clock=docket.clock,

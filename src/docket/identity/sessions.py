@@ -152,38 +152,57 @@ def change_password(
     """Change the password of the user of session ``token``, who gives the current one. Every
     session of theirs ends, this one too: they log in again with the new password.
 
-    :class:`SessionInvalid` as for any request; :class:`InvalidInput` on ``current_password``
-    if it is not theirs (which counts as a failed login towards the lockout, so a session left
-    open is no way to guess the password), and on ``new_password`` if it fails the password
-    policy or is the current one. The access log records the change, or the refusal."""
+    :class:`InvalidInput` on ``new_password`` if it fails the password policy or is the
+    current password as given (checked first, without the stored password, so that no answer
+    tells whether a guess was right); :class:`SessionInvalid` as for any request;
+    :class:`InvalidInput` on ``current_password`` while the account is locked (nothing is
+    verified then) or if it is not theirs, which counts as a failed login towards the lockout:
+    an open session is no way round the lockout. The access log records the change, or the
+    refusal with its reason."""
+    passwords.check_password_policy(new_password, username="", field="new_password")
+    if new_password == current_password:
+        raise InvalidInput(
+            "new_password is the current password given", details={"field": "new_password"}
+        )
     user = authenticate(users=users, clock=clock, token=token)
-    # Argon2 first, outside the write transaction (as at login).
-    current_ok = passwords.password_matches(user.password_hash, current_password)
-    new_hash = ""
-    if current_ok:
-        passwords.check_password_policy(new_password, username=user.username, field="new_password")
-        if new_password == current_password:
-            raise InvalidInput(
-                "new_password is the current password", details={"field": "new_password"}
-            )
-        new_hash = passwords.hash_password(new_password)
+    passwords.check_password_policy(new_password, username=user.username, field="new_password")
     now = clock.now()
-    with users.transaction() as tx:
-        found = tx.user(user.user_id)  # again, locked: disabled or changed meanwhile?
-        if found is None or found.disabled or found.version != user.version:
+    locked = _locked(user, now)
+    # Argon2 outside the write transaction (as at login), and not at all while locked.
+    current_ok = not locked and passwords.password_matches(user.password_hash, current_password)
+    new_hash = passwords.hash_password(new_password) if current_ok else ""
+    with users.transaction() as tx:  # again, locked: logged out, disabled or changed meanwhile?
+        session = tx.session(_token_hash(token))
+        found = tx.user(user.user_id)
+        if session is None or found is None or not _still_valid(session, found, now):
             raise SessionInvalid()
+        locked = _locked(found, now)
         entry = user_entry(clock, found.username, "password_changed", found, source)
-        if current_ok:
-            changed = dataclasses.replace(found, password_hash=new_hash, version=found.version + 1)
-            tx.save_user(changed)
+        if current_ok and not locked:
+            tx.save_user(
+                dataclasses.replace(found, password_hash=new_hash, version=found.version + 1)
+            )
+            tx.clear_login_failures(found.username)
             tx.record_access(entry)
             return
-        details = {**entry.details, "reason": "wrong_password"}
+        reason = "locked" if locked else "wrong_password"
+        details = {**entry.details, "reason": reason}
         tx.record_access(dataclasses.replace(entry, outcome=Outcome.REFUSED, details=details))
-        _count_failure(tx, found.username, found, now)
-    raise InvalidInput(  # after the block, so the failure is committed
+        if not locked:
+            _count_failure(tx, found.username, found, now)
+    # After the block, so the refusal and the failure are committed.
+    if locked:
+        raise InvalidInput(
+            "the account is locked after failed attempts: try again later",
+            details={"field": "current_password", "rule": "account_locked"},
+        )
+    raise InvalidInput(
         "current_password is not your password", details={"field": "current_password"}
     )
+
+
+def _locked(user: User, now: dt.datetime) -> bool:
+    return user.locked_until is not None and now < user.locked_until
 
 
 def _still_valid(session: Session, user: User, now: dt.datetime) -> bool:
@@ -198,7 +217,7 @@ def _check_credentials(
     is the user's (verified beforehand in every case, so every refusal costs the same)."""
     if user.disabled:
         return None, "disabled"
-    if user.locked_until is not None and now < user.locked_until:
+    if _locked(user, now):
         return None, "locked"
     if not password_ok:
         return None, "wrong_password"
@@ -214,7 +233,7 @@ def _check_credentials(
 
 def _count_failure(tx: UserTransaction, username: str, user: User | None, now: dt.datetime) -> None:
     tx.add_login_failure(username, now)
-    if user is None or (user.locked_until is not None and now < user.locked_until):
+    if user is None or _locked(user, now):
         return
     if tx.login_failures_since(username, now - LOCKOUT_WINDOW) >= LOCKOUT_FAILURES:
         tx.save_user(dataclasses.replace(user, locked_until=now + LOCKOUT_FOR))
