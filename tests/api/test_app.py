@@ -15,6 +15,7 @@ from docket.audit.access import AccessEntry, Outcome
 from docket.cases.events import EventKind
 from docket.identity.model import Role
 from tests.api.staff import log_in
+from tests.audit.tampering import tamper
 from tests.builders import a_case, in_proceedings, record
 from tests.identity.builders import a_user
 
@@ -218,6 +219,17 @@ def test_a_listed_case_is_the_case_its_own_page_shows(client, docket):
     assert listed == [page["case"] for page in shown]
     assert listed[1]["bars"]
     assert listed[1]["version"] > listed[0]["version"]
+
+
+def test_a_listing_with_a_stored_case_that_is_no_case_is_a_tamper_error(client, docket):
+    """The listing passes stored texts on: one that is not even JSON is refused, never
+    answered as a broken page."""
+    tamper(docket.engine, "UPDATE cases SET data = 'not json' WHERE case_ref = 'DKT-NYC-1'")
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    answer = client.get("/api/cases", headers=headers)
+    assert answer.status_code == 500
+    error = answer.json()["error"]
+    assert (error["code"], error["details"]["case_ref"]) == ("tamper_detected", "DKT-NYC-1")
 
 
 def test_listing_another_office_depends_on_the_role(client, docket):

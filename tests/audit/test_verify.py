@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import pytest
@@ -253,8 +254,26 @@ def test_a_stored_text_changed_beyond_the_record_s_fields_is_found(logged, table
     assert "differs from its events in its text (content beyond the record's fields" in problems[0]
 
 
-def test_a_stored_text_that_is_no_record_is_found(logged):
-    tamper(logged.engine, "UPDATE cases SET data = 'not json' WHERE case_ref = 'DKT-A-3'")
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda text: "not json",
+        lambda text: "[" * 100_000,
+        lambda text: re.sub(r'"version":\d+', '"version":1e999', text),
+    ],
+    ids=["not json", "nested deep", "huge number"],
+)
+def test_a_stored_text_that_is_no_record_is_found(logged, change):
+    """Whatever is written there is a finding, never a crash of the check."""
+    with logged.engine.connect() as connection:
+        text = connection.execute(
+            sa.text("SELECT data FROM cases WHERE case_ref = 'DKT-A-3'")
+        ).scalar_one()
+    tamper(
+        logged.engine,
+        "UPDATE cases SET data = :text WHERE case_ref = 'DKT-A-3'",
+        params={"text": change(text)},
+    )
     problems = _verify(logged).problems
     assert problems == [
         "case DKT-A-3: stored record differs from its events in its text, which is not a "

@@ -310,7 +310,7 @@ def _differing(text: str, rebuilt: Case | Person) -> str:
             if isinstance(rebuilt, Case)
             else snapshot.person_from_dict(data)
         )
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except Exception:
         return "its text, which is not a readable record"
     if stored == rebuilt:
         return "its text (content beyond the record's fields, or not in the stored form)"

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import orjson
+
 from docket.cases import lifecycle, persons
 from docket.cases.events import Event, EventKind
 from docket.cases.ids import new_id
@@ -28,7 +30,13 @@ from docket.cases.ports import (
     UnitOfWork,
     WriteTransaction,
 )
-from docket.errors import IdempotencyConflict, InvalidInput, NotFound, VersionConflict
+from docket.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    TamperDetected,
+    VersionConflict,
+)
 
 
 @dataclass(frozen=True)
@@ -341,7 +349,19 @@ def list_case_texts(*, uow: UnitOfWork, case_filter: CaseFilter) -> list[CaseTex
     them on unchanged, without rebuilding each case and writing it out again."""
     _check_limit(case_filter)
     with uow.read(brief=True) as tx:
-        return tx.list_case_texts(case_filter)
+        found = tx.list_case_texts(case_filter)
+    for case in found:  # passed on as it is: at least a JSON object (audit verify does the rest)
+        try:
+            readable = isinstance(orjson.loads(case.text), dict)
+        except orjson.JSONDecodeError:
+            readable = False
+        if not readable:
+            raise TamperDetected(
+                f"the stored record of case {case.case_ref} is no case: it was changed behind "
+                "Docket's back; run docket audit verify",
+                details={"case_ref": case.case_ref, "rule": "stored_record_unreadable"},
+            )
+    return found
 
 
 def _check_limit(case_filter: CaseFilter) -> None:
