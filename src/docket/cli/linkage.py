@@ -19,8 +19,9 @@ def train_command(ctx: click.Context) -> None:
     """Fit the model on the persons in the system against the departure reports received
     (EM, with term-frequency adjustment for names) and keep it as the next version. Reports
     taken from then on are scored with it: at or above the auto-link probability a report
-    links by itself unless another candidate is close or the two look like siblings or
-    twins; from the review threshold up it goes to review; below, it stays unlinked."""
+    links by itself unless another candidate is close, or above that probability too, or the
+    two look like siblings or twins; from the review threshold up it goes to review; below,
+    it stays unlinked."""
     from docket.linkage.service import train_model  # Splink: loaded only when used
 
     with opened(ctx) as docket:
