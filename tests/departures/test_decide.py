@@ -73,3 +73,16 @@ def test_a_second_candidate_likely_enough_to_link_by_itself_sends_the_report_to_
     below = Candidate("ana-2", other, 9.9)  # just under the auto-link probability
     assert below.probability < AUTO_LINK
     assert decide(REPORT, [best, below]).status == "linked"
+
+
+def test_a_twin_is_shown_to_the_reviewer_whatever_sends_the_report_to_review():
+    """Two close candidates send the report to review before the twin is weighed: the twin,
+    far behind them, is still among the candidates the reviewer sees."""
+    stranger = record({"given_name": "Ines", "family_name": "Moura", "date_of_birth": "1990-01-02"})
+    best, close = Candidate("ana", PERSON, 20.0), Candidate("ines", stranger, 18.0)
+    others = [Candidate(f"p{n}", stranger, -8.0 - n) for n in range(SHOWN)]
+    twin = Candidate("twin", TWIN, -25.0)
+    found = decide(REPORT, [best, close, *others, twin])
+    assert (found.status, found.reason) == ("review", "two candidates are close")
+    assert twin in found.candidates
+    assert decide(REPORT, [best, close, *others[:3]], [*others[3:], twin]) == found

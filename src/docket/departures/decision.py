@@ -90,12 +90,6 @@ def decide(
     if not shown or shown[0].probability < REVIEW_FROM:
         return Resolution("unlinked", "no candidate is likely enough", shown)
     best = shown[0]
-    if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
-        return Resolution("review", "two candidates are close", shown)
-    if len(shown) > 1 and shown[1].probability >= AUTO_LINK:
-        # However far behind, a second person the model is this sure of: one of the two is
-        # not the traveller (or both records are one person's), and a person tells which.
-        return Resolution("review", "two candidates are each likely enough", shown)
     born = best.fields["date_of_birth"]
     kin = sorted(
         (
@@ -105,9 +99,15 @@ def decide(
         ),
         key=_strength,
     )
+    with_kin = shown + tuple(other for other in kin if other not in shown)  # the reviewer sees
+    if len(shown) > 1 and shown[1].weight >= best.weight - CLOSE_BITS:
+        return Resolution("review", "two candidates are close", with_kin)
+    if len(shown) > 1 and shown[1].probability >= AUTO_LINK:
+        # However far behind, a second person the model is this sure of: one of the two is
+        # not the traveller (or both records are one person's), and a person tells which.
+        return Resolution("review", "two candidates are each likely enough", with_kin)
     if kin or siblings(best.fields, report):
-        shown += tuple(other for other in kin if other not in shown)
-        return Resolution("review", "the candidates look like siblings or twins", shown)
+        return Resolution("review", "the candidates look like siblings or twins", with_kin)
     if best.probability < AUTO_LINK:
         return Resolution("review", "the best candidate is uncertain", shown)
     return Resolution("linked", "one candidate, far above the others", shown)
