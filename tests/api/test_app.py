@@ -232,6 +232,23 @@ def test_a_listing_with_a_stored_case_that_is_no_case_is_a_tamper_error(client, 
     assert (error["code"], error["details"]["case_ref"]) == ("tamper_detected", "DKT-NYC-1")
 
 
+def test_a_read_of_a_record_that_does_not_exist_is_on_the_access_log(client, docket):
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    for path in ("/api/cases/DKT-NYC-404", "/api/persons/P-NOBODY"):
+        assert client.get(path, headers={**headers, "X-Purpose": "probe"}).status_code == 404
+    with docket.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT action, record_type, record_id, outcome, purpose, details "
+                "FROM access_log WHERE actor = 'nyc.officer' ORDER BY seq"
+            )
+        ).all()
+    assert [tuple(row) for row in rows[-2:]] == [
+        ("read_case", "case", "DKT-NYC-404", "refused", "probe", '{"failed":"not_found"}'),
+        ("read_person", "person", "P-NOBODY", "refused", "probe", '{"failed":"not_found"}'),
+    ]
+
+
 def test_listing_another_office_depends_on_the_role(client, docket):
     officer = log_in(client, docket, "hou.officer", field_office="HOU")
     assert client.get("/api/cases", params={"office": "NYC"}, headers=officer).status_code == 403

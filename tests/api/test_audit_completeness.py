@@ -31,6 +31,9 @@ def test_every_request_touching_person_data_is_logged_exactly_once(client, docke
         ("GET", "/api/cases", None),
         ("GET", "/api/cases?office=NYC", None),
         ("GET", f"/api/persons/{person_id}", None),
+        ("GET", "/api/cases/DKT-NYC-404", None),  # probes for records that do not exist
+        ("GET", "/api/cases/DKT-NYC-404/bars", None),
+        ("GET", "/api/persons/P-NOBODY", None),
         ("POST", "/api/cases/DKT-NYC-1/events/charging_document_served", {"document_ref": "N"}),
         ("POST", hearing, {"document_ref": "E", "hearing_on": "2027-02-01"}),
         ("POST", "/api/cases/DKT-NYC-1/events/removal_executed", {"document_ref": "R"}),
@@ -66,4 +69,4 @@ def test_every_request_touching_person_data_is_logged_exactly_once(client, docke
     assert {purpose: counts.get(purpose, 0) for purpose, _ in sent} == {
         purpose: 1 for purpose, _ in sent
     }
-    assert {status for _, status in sent} >= {200, 201, 403, 409, 412}
+    assert {status for _, status in sent} >= {200, 201, 403, 404, 409, 412}

@@ -59,7 +59,8 @@ def test_the_subject_reads_their_own_record_and_no_one_elses(client, docket, per
         e for e in docket.access_log.entries(actor="other.subject") if e["action"] == "read_person"
     ]
     assert [(e["record_id"], e["outcome"], orjson.loads(e["details"])) for e in logged] == [
-        (person_id, "refused", {"relation": "unrelated"})
+        (person_id, "refused", {"relation": "unrelated"}),
+        ("p-nobody", "refused", {"failed": "not_found"}),  # a probe leaves a trace too
     ]
 
 

@@ -16,6 +16,7 @@ from docket.api.deps import (
     authorise,
     current_user,
     docket_of,
+    found_or_logged,
     json_answer,
     policy,
 )
@@ -136,7 +137,14 @@ def _event(event: Event) -> dict[str, Any]:
 
 def _readable_case(request: Request, docket: Docket, user: User, case_ref: str) -> CaseView:
     """The case with its events, once the policy table lets ``user`` read it (logged)."""
-    view = show_case(uow=docket.uow, case_ref=case_ref, with_person=False)
+    view = found_or_logged(
+        request,
+        docket,
+        user,
+        Action.READ_CASE,
+        ("case", case_ref),
+        lambda: show_case(uow=docket.uow, case_ref=case_ref, with_person=False),
+    )
     _authorise_read(request, docket, user, view.case)
     return view
 
@@ -146,7 +154,14 @@ def _readable_case_alone(
 ) -> Case:
     """The case without its timeline, once the policy table lets ``user`` read it (logged);
     its version is the answer's ETag."""
-    case = service.get_case(uow=docket.uow, case_ref=case_ref)
+    case = found_or_logged(
+        request,
+        docket,
+        user,
+        Action.READ_CASE,
+        ("case", case_ref),
+        lambda: service.get_case(uow=docket.uow, case_ref=case_ref),
+    )
     _authorise_read(request, docket, user, case)
     response.headers["ETag"] = f'"{case.version}"'
     return case

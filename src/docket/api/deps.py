@@ -211,6 +211,38 @@ def authorise_refusal(
     )
 
 
+def found_or_logged(
+    request: Request,
+    docket: Docket,
+    user: User,
+    action: Action,
+    record: tuple[str, str],
+    find: Callable[[], T],
+) -> T:
+    """What ``find`` finds; if the ``record`` (type, id as asked for) does not exist, the
+    attempt is put on the access log (refused, ``not_found``) before the 404 is raised. A probe
+    for records leaves a trace for the auditors, and costs the commit a refused read costs, so
+    that the time of the answer does not tell a subject or counsel what the words of the 404
+    do not (:func:`authorise_refusal`)."""
+    try:
+        return find()
+    except NotFound:
+        record_type, record_id = record
+        entry = AccessEntry(
+            at=docket.clock.now(),
+            actor=user.username,
+            action=action.value,
+            record_type=record_type,
+            record_id=record_id,
+            outcome=Outcome.REFUSED,
+            purpose=request.headers.get("x-purpose", "")[:500],
+            source=source_of(request),
+            details={"failed": "not_found"},
+        )
+        docket.access_log.record([entry])
+        raise
+
+
 def access_entry(
     request: Request,
     docket: Docket,

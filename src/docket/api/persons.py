@@ -13,6 +13,7 @@ from docket.api.deps import (
     clients,
     current_user,
     docket_of,
+    found_or_logged,
     json_answer,
     policy,
 )
@@ -40,7 +41,14 @@ def get_person(
 ) -> Response:
     """The person's record and their cases. Staff may read it when one of the person's cases
     is in an office they may see; the read is on the access log, refused ones too."""
-    view = show_person(uow=docket.uow, person_id=person_id)
+    view = found_or_logged(
+        request,
+        docket,
+        user,
+        Action.READ_PERSON,
+        ("person", person_id),
+        lambda: show_person(uow=docket.uow, person_id=person_id),
+    )
     offices = sorted({office for _, office in view.cases}) or [""]
     scopes = [RecordScope(field_office=office, person_id=person_id) for office in offices]
     decision = decide_any(user, Action.READ_PERSON, scopes, clients=clients(docket, user))
