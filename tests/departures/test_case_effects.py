@@ -171,3 +171,26 @@ def test_every_report_of_a_departure_that_closed_the_case_lists_that_case(docket
         ("C-1", ref),
         ("S-1", ref),
     ]
+
+
+@pytest.mark.parametrize("self_report_first", [True, False], ids=["before", "after"])
+def test_a_self_reported_earlier_day_does_not_make_a_late_departure_compliance(
+    docket: Docket, self_report_first: bool
+) -> None:
+    """The person says they left by the deadline; the exit record says ten days after it. In
+    either order of arrival the case goes by the exit record (the alternate order, legal
+    review), and so do the compliance figures: a self-report confirms nothing, its day
+    included."""
+    ref = late_vd_case(docket)
+    said = report("self_report", "S-1", a_number="034567890", departed_on=days_ago(41))
+    exit_record = report(record_id="E-1", a_number="034567890", departed_on=days_ago(30))
+    for parsed in (said, exit_record) if self_report_first else (exit_record, said):
+        take(docket, parsed)
+    case = get_case(uow=docket.uow, case_ref=ref)
+    assert case.state is CaseState.FINAL_ORDER  # not closed as complied with
+    assert case.departed_on == TODAY - dt.timedelta(days=30)
+    figures = live(docket)
+    assert figures["unique_departures"]["total"] == 1
+    compliance = figures["voluntary_departure_compliance"]
+    assert (compliance["confirmed_by_deadline"], compliance["confirmed_after_deadline"]) == (0, 1)
+    assert recount(store=docket.departures).agrees

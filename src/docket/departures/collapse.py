@@ -55,6 +55,11 @@ class Departure:
     vd_deadline_on: dt.date | None = None
     case_ref: str = ""
     reports: int = 1
+    confirmed_on: dt.date | None = None
+    """The earliest day a record-based source gives (exit record, manifest, consulate,
+    officer): when the departure is confirmed to have taken place. A self-report's day, though
+    it may be the departure's first, confirms nothing: the case and the compliance figures go
+    by this day."""
 
     @property
     def confirmed(self) -> bool:
@@ -75,6 +80,7 @@ class Departure:
             port=self.port or report.port,
             destination_country=self.destination_country or report.destination_country,
             reports=self.reports + 1,
+            confirmed_on=_earliest(self.confirmed_on, _confirming_day(report)),
         )
 
     def merged(self, other: Departure) -> Departure:
@@ -91,7 +97,16 @@ class Departure:
             vd_deadline_on=lead.vd_deadline_on,
             case_ref=lead.case_ref,
             reports=self.reports + other.reports,
+            confirmed_on=_earliest(self.confirmed_on, other.confirmed_on),
         )
+
+
+def _confirming_day(report: Report) -> dt.date | None:
+    return report.departed_on if report.source.confirms else None
+
+
+def _earliest(one: dt.date | None, other: dt.date | None) -> dt.date | None:
+    return min(one, other) if one is not None and other is not None else one or other
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,7 @@ def absorb(
             programme=counted.programme,
             vd_deadline_on=counted.vd_deadline_on,
             case_ref=counted.case_ref,
+            confirmed_on=_confirming_day(report),
         )
     merged = existing[0]
     for other in existing[1:]:

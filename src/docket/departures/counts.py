@@ -19,7 +19,8 @@ Totals = Counter[tuple[str, str]]
 def contributions(departure: Departure) -> Counts:
     """What one departure adds to the metrics, each count on the day it departed (its first
     report's day): its status, each source it was reported by, its port, destination and
-    programme, and for a voluntary departure whether it was confirmed by the deadline."""
+    programme, and for a voluntary departure whether it was confirmed by the deadline (by the
+    day a record-based source gives, not a self-report's)."""
     day = departure.first_on.isoformat()
     status = "confirmed" if departure.confirmed else "unconfirmed"
     counts: Counts = Counter()
@@ -29,8 +30,8 @@ def contributions(departure: Departure) -> Counts:
     counts["port", departure.port or "unknown", day] += 1
     counts["destination_country", departure.destination_country or "unknown", day] += 1
     counts["programme", departure.programme.value, day] += 1
-    if departure.confirmed and departure.vd_deadline_on is not None:
-        timely = departure.first_on <= departure.vd_deadline_on
+    if departure.confirmed_on is not None and departure.vd_deadline_on is not None:
+        timely = departure.confirmed_on <= departure.vd_deadline_on
         counts["vd_compliance", "by_deadline" if timely else "after_deadline", day] += 1
     return counts
 

@@ -294,14 +294,16 @@ def record_on_cases(
     and stands when the alternate order takes effect later."""
     recorded: list[str] = []
     document = f"departure:{report.source.value}:{report.source_record_id}"
-    fields: dict[str, object] = {"departed_on": departure.first_on.isoformat()}
+    # The day a record-based source gives: a self-report's earlier day confirms nothing.
+    departed_on = departure.confirmed_on or departure.first_on
+    fields: dict[str, object] = {"departed_on": departed_on.isoformat()}
     if departure.port:
         fields["port"] = departure.port
     for case in cases:
-        if not concerns(case, departure.first_on):
+        if not concerns(case, departed_on):
             continue
         if case.state is CaseState.VOLUNTARY_DEPARTURE:
-            if not case.left_after_vd_deadline(departure.first_on):
+            if not case.left_after_vd_deadline(departed_on):
                 kind = EventKind.DEPARTURE_CONFIRMED
             else:
                 kind = EventKind.DEPARTURE_RECORDED

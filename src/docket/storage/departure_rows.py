@@ -74,7 +74,18 @@ def as_departure(row: Any) -> Departure:
         vd_deadline_on=dt.date.fromisoformat(deadline) if deadline else None,
         case_ref=data["case_ref"],
         reports=int(data["reports"]),
+        confirmed_on=_confirmed_on(data, row.first_on),
     )
+
+
+def _confirmed_on(data: dict[str, Any], first_on: str) -> dt.date | None:
+    """The departure's ``confirmed_on``; for a row written before it was kept, its first day
+    if a record-based source reported it (as the figures then went by)."""
+    if "confirmed_on" in data:
+        day = data["confirmed_on"]
+        return dt.date.fromisoformat(day) if day else None
+    confirmed = any(Source(s).confirms for s in data["sources"])
+    return dt.date.fromisoformat(first_on) if confirmed else None
 
 
 def departure_values(departure: Departure) -> dict[str, Any]:
@@ -88,6 +99,7 @@ def departure_values(departure: Departure) -> dict[str, Any]:
         else None,
         "case_ref": departure.case_ref,
         "reports": departure.reports,
+        "confirmed_on": departure.confirmed_on.isoformat() if departure.confirmed_on else None,
     }
     return {
         "departure_id": departure.departure_id,
