@@ -189,6 +189,7 @@ def test_case_moves_lists_every_move_with_its_legal_basis():
 
 
 def test_a_command_on_an_uninitialised_database_says_to_run_init(tmp_path):
+    (tmp_path / "new.db").touch()  # an empty SQLite database
     url = f"sqlite:///{tmp_path / 'new.db'}"
     result = CliRunner().invoke(cli, ["--database", url, "case", "list"])
     assert result.exit_code == 1
