@@ -48,6 +48,8 @@ class DocketGroup(click.Group):
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            raise  # the reader stopped (`| head`): click ends quietly, with status 1
         except Exception as exc:  # a defect or an outage: no stack trace for the user
             if os.environ.get("DOCKET_DEBUG"):
                 traceback.print_exc()
