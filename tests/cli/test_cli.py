@@ -122,6 +122,7 @@ def test_bad_commands_fail_with_one_clear_line(run, imported, args, message):
 def test_case_list_filters_by_state_office_bar_and_deadline(run, imported):
     assert run("case", "list", "--state", "charged").stdout.startswith("DKT-2 ")
     assert run("case", "list", "--office", "HOU").stdout.startswith("DKT-00000001 ")
+    assert run("case", "list", "--office", " hou").stdout.startswith("DKT-00000001 ")
     assert run("case", "list", "--bar", "stay_of_removal").stdout.startswith("DKT-00000001 ")
     assert run("case", "list", "--bar", "medical_hold").stdout == ""
     run(*SCHEDULE_HEARING)

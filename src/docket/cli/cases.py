@@ -122,7 +122,7 @@ def list_command(
     """List cases, filtered by state, office, bar and deadline."""
     case_filter = CaseFilter(
         state=CaseState(state) if state else None,
-        field_office=office,
+        field_office=office.strip().upper() if office else None,
         bar=BarKind(bar) if bar else None,
         deadline_before=deadline_before.date() if deadline_before else None,
         after_case_ref=after_ref,
