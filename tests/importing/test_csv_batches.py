@@ -159,3 +159,14 @@ def test_a_quote_never_closed_past_csvs_limit_is_named_by_its_column(tmp_path):
         read = [fields for batch in batches for _, _, fields in records(batch)]
     assert read == [["r0", "x"]]
     assert source.unclosed == (3, "second", 2)
+
+
+@pytest.mark.parametrize("text", ["", "\ufeff", "\r\n\r\n"])
+def test_a_file_with_no_header_row_is_refused_as_such(tmp_path, text):
+    path = tmp_path / "cases.csv"
+    path.write_text(text, encoding="utf-8")
+    with (
+        pytest.raises(InvalidInput, match=r"^cases.csv: no header row \(an empty file\?\); "),
+        CsvFile(path, size=1, required=("first",)),
+    ):
+        pass

@@ -209,6 +209,11 @@ class CsvFile:
 
     def _check_header(self) -> None:
         name = self.path.name
+        if not any(self.header):
+            raise InvalidInput(
+                f"{name}: no header row (an empty file?); nothing was imported",
+                details={"file": str(self.path)},
+            )
         if not all(_is_text(column) for column in self.header):
             raise InvalidInput(
                 f"{name}: the header row is not UTF-8 text; nothing was imported",
