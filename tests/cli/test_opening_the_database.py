@@ -78,3 +78,35 @@ def test_a_database_upgraded_by_a_newer_docket_is_named_so_not_called_out_of_dat
     assert (listed.exit_code, listed.stderr) == (1, said)
     initialised = _docket("--database", url, "init", tmp_path=tmp_path)
     assert (initialised.exit_code, initialised.stderr) == (1, said)
+
+
+def test_init_with_a_signing_key_file_that_is_no_key_changes_nothing(tmp_path):
+    not_a_key = tmp_path / "notes.txt"
+    not_a_key.write_text("not a key\n", encoding="utf-8")
+    database = tmp_path / "docket.db"
+    result = CliRunner().invoke(
+        cli,
+        ["--database", f"sqlite:///{database}", "init"],
+        env={"DOCKET_SIGNING_KEY_FILE": str(not_a_key)},
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {not_a_key} is not an Ed25519 private key in PEM form [configuration_error]\n"
+    )
+    assert not database.exists()
+
+
+def test_init_with_a_signing_key_path_it_cannot_write_says_so_in_one_line(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.touch()
+    result = CliRunner().invoke(
+        cli,
+        ["--database", f"sqlite:///{tmp_path / 'docket.db'}", "init"],
+        env={"DOCKET_SIGNING_KEY_FILE": str(a_file / "docket-signing.key")},
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: cannot write the signing key {a_file / 'docket-signing.key'}: "
+    )
+    assert result.stderr.count("\n") == 1
+    assert "unexpected" not in result.stderr

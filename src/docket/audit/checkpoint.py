@@ -139,8 +139,18 @@ def create_key(path: Path) -> bool:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot write the signing key {path}: {path.parent} is not a directory"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(pem)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename and exc.filename != str(path) else ""
+        raise ConfigurationError(
+            f"cannot write the signing key {path}: {where}{exc.strerror}"
+        ) from exc
     return True

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from docket.audit.checkpoint import create_key
+from docket.audit.checkpoint import create_key, load_key
 from docket.bootstrap import Docket, SystemClock
 from docket.cases.ports import CaseFilter
 from docket.cases.service import list_cases, summarise
@@ -79,6 +79,9 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema and make the checkpoint signing key."""
+    key_file = (ctx.find_object(Settings) or Settings()).signing_key_file
+    if key_file.exists():
+        load_key(key_file)  # a file that is no key is refused before the database is touched
     with opened(ctx, migrate=True) as docket:
         made = create_key(docket.settings.signing_key_file)
         click.echo(f"database ready: {docket.engine.url.render_as_string(hide_password=True)}")
