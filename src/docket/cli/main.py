@@ -368,6 +368,10 @@ def serve_command(
         uvicorn.run(app, **options)
         return
     # Each worker is a new process that builds its own app from the environment it inherits.
+    # A database none of them can use would fail each, with a stack trace, and the server
+    # would start them again for ever: it is checked here, once, first.
+    with opened(ctx):
+        pass
     os.environ.update(settings_environment(settings))
     os.environ[SERVE_THREADS] = str(threads or "")
     if spreads_connections():
