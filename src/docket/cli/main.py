@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -25,6 +25,7 @@ from docket.cli.demo_priority import record_demo_facts, show_prioritisation
 from docket.cli.departures import departures_group
 from docket.cli.linkage import linkage_group
 from docket.cli.priority import priority_group
+from docket.cli.serve import serve_command
 from docket.cli.users import users_group
 from docket.config import Settings
 from docket.errors import Conflict, DocketError
@@ -32,9 +33,6 @@ from docket.identity.model import Role
 from docket.identity.service import add_user
 from docket.importing.cases_csv import ImportReport, import_cases
 from docket.synthetic import generate_dataset
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 
 class DocketGroup(click.Group):
@@ -90,13 +88,17 @@ def init(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--cases", "count", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option(
+    "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
+    help="Case rows to write.",
+)  # fmt: skip
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
+    help="Directory for the files (made if missing); files of an earlier run there are replaced.",
 )
 @click.option(
     "--as-of",
@@ -119,8 +121,14 @@ def import_group() -> None:
 
 @import_group.command("cases")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--actor", help="Who is recorded as importing (default: login name).")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Rows per transaction.")
+@click.option(
+    "--actor", help="Who is recorded as importing (default: $DOCKET_ACTOR, else login name)."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    help="Rows per transaction (default $DOCKET_IMPORT_BATCH_SIZE, else 5000).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(0, 64),
@@ -191,13 +199,17 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
 
 
 @cli.command()
-@click.option("--cases", "count", type=click.IntRange(1), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
+    help="Synthetic cases to generate and import.",
+)  # fmt: skip
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same cases.")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
+    help="Directory for the generated CSV files.",
 )
 @click.option(
     "--serve/--no-serve",
@@ -205,7 +217,10 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
     show_default=True,
     help="Start the HTTP API at the end (stop it with Ctrl-C).",
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+    help="Port of the API at the end.",
+)  # fmt: skip
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, data_dir: Path, serve: bool, port: int) -> None:
     """Set up a demo: database, signing key, synthetic cases imported, a docket summary, demo
@@ -302,98 +317,4 @@ cli.add_command(users_group)
 cli.add_command(departures_group)
 cli.add_command(linkage_group)
 cli.add_command(priority_group)
-
-
-@cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Server processes, each with its own connections to the database. Python runs one "
-    "thread at a time in a process: on several cores, more processes serve more requests.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 1000),
-    help="Requests each process works on at once (default 40). Under heavy load, 2 to 4 "
-    "serve more: fewer threads contend less for the process.",
-)
-@click.option(
-    "--access-log/--no-access-log",
-    default=False,
-    show_default=True,
-    help="Also write a line per HTTP request to standard error (method, path, status). Off "
-    "by default: every access to a person's data is on Docket's own tamper-evident access "
-    "log already, and the paths name cases and persons.",
-)
-@click.option(
-    "--forwarded-allow-ips",
-    metavar="IPS",
-    help="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
-    "X-Forwarded-Proto headers are believed. By default none is: the access log records "
-    "where each request came from as the connection says, and no client can write its own.",
-)
-@click.pass_context
-def serve_command(
-    ctx: click.Context,
-    host: str,
-    port: int,
-    workers: int = 1,
-    threads: int | None = None,
-    access_log: bool = False,
-    forwarded_allow_ips: str | None = None,
-) -> None:
-    """Run the HTTP API (spec at /openapi.json) until interrupted."""
-    import uvicorn  # only this command needs the server
-
-    from docket.api.app import create_app
-    from docket.cli.workers import serve_workers, spreads_connections
-
-    settings = ctx.find_object(Settings) or Settings()
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": "info",
-        "access_log": access_log,
-        # uvicorn believes these headers from 127.0.0.1 unless told otherwise: any local
-        # client could then choose the address the access log records.
-        "proxy_headers": bool(forwarded_allow_ips),
-        "forwarded_allow_ips": forwarded_allow_ips or "",
-    }
-    if workers == 1:
-        app = create_app(settings, threads=threads)
-        uvicorn.run(app, **options)
-        return
-    # Each worker is a new process that builds its own app from the environment it inherits.
-    # A database none of them can use would fail each, with a stack trace, and the server
-    # would start them again for ever: it is checked here, once, first.
-    with opened(ctx):
-        pass
-    os.environ.update(settings_environment(settings))
-    os.environ[SERVE_THREADS] = str(threads or "")
-    if spreads_connections():
-        serve_workers(f"{__name__}:worker_app", workers=workers, **options)
-        return
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
-
-
-SERVE_THREADS = "DOCKET_SERVE_THREADS"
-"""How ``serve --workers N`` passes ``--threads`` on to its worker processes."""
-
-
-def settings_environment(settings: Settings) -> dict[str, str]:
-    """``settings`` as the environment variables that make the same settings again."""
-    prefix = settings.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper(): str(value) for name, value in settings.model_dump().items()}
-
-
-def worker_app() -> FastAPI:
-    """The API of one worker process of ``serve --workers N``, from the settings the command
-    put in the environment (each worker has its own database pool)."""
-    from docket.api.app import create_app
-
-    threads = os.environ.get(SERVE_THREADS)
-    return create_app(Settings(), threads=int(threads) if threads else None)
+cli.add_command(serve_command)
