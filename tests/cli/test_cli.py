@@ -222,3 +222,20 @@ def test_a_large_import_says_when_it_builds_the_indexes_it_left_out(
     assert "cases imported: 150" in result.stdout
     building = "building 9 indexes left out during the import" in result.stderr
     assert building == database_url.startswith("sqlite")  # PostgreSQL keeps its indexes
+
+
+def test_an_interrupted_import_says_what_was_kept_and_how_to_finish(run, tmp_path, monkeypatch):
+    import docket.cli.main
+
+    def interrupted(**_options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(docket.cli.main, "import_cases", interrupted)
+    path = tmp_path / "cases.csv"
+    path.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    result = run("import", "cases", str(path))
+    assert result.exit_code == 130
+    assert result.stderr.endswith(
+        "interrupted: the batches written before it are kept, each whole; import the file "
+        "again to finish (rows already imported are skipped)\n"
+    )

@@ -147,8 +147,16 @@ def import_cases_command(
     Bad rows are reported with row, column and reason and nothing of them is written; rows whose
     case_ref is already present are skipped, so importing a file again creates nothing.
     """
-    with opened(ctx) as docket:
-        report = run_import(docket, file, actor_of(docket.settings, actor), batch_size, workers)
+    try:
+        with opened(ctx) as docket:
+            report = run_import(docket, file, actor_of(docket.settings, actor), batch_size, workers)
+    except KeyboardInterrupt:
+        click.echo(
+            "\ninterrupted: the batches written before it are kept, each whole; import the file "
+            "again to finish (rows already imported are skipped)",
+            err=True,
+        )
+        ctx.exit(130)
     print_import_report(report)
     if report.errors:
         ctx.exit(1)
