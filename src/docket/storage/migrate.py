@@ -94,7 +94,8 @@ def require_current(engine: sa.Engine) -> None:
     would create a missing file on connecting, leaving an empty one behind a mistyped path.
     """
     url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+    is_file = url.get_backend_name() == "sqlite" and url.database and "uri" not in url.query
+    if is_file and not Path(str(url.database)).exists():
         raise ConfigurationError(
             f"there is no database at {url.database}: run `docket init` to make it"
         )
