@@ -326,3 +326,7 @@ cli.add_command(departures_group)
 cli.add_command(linkage_group)
 cli.add_command(priority_group)
 cli.add_command(serve_command)
+
+
+if __name__ == "__main__":  # `python -m docket.cli.main`, which otherwise did nothing
+    cli(prog_name="docket")
