@@ -170,3 +170,17 @@ def test_a_file_with_no_header_row_is_refused_as_such(tmp_path, text):
         CsvFile(path, size=1, required=("first",)),
     ):
         pass
+
+
+def test_a_file_separated_by_semicolons_is_told_to_be_comma_separated(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("first;second\r\n1;2\r\n", encoding="utf-8")
+    with (
+        pytest.raises(
+            InvalidInput,
+            match=r"^cases.csv: missing columns first, second \(is it separated by ';'\? "
+            r"Docket reads commas\); nothing was imported$",
+        ),
+        CsvFile(path, size=1, required=("first", "second")),
+    ):
+        pass
