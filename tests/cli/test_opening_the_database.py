@@ -110,3 +110,18 @@ def test_init_with_a_signing_key_path_it_cannot_write_says_so_in_one_line(tmp_pa
     )
     assert result.stderr.count("\n") == 1
     assert "unexpected" not in result.stderr
+
+
+def test_a_setting_that_cannot_be_read_is_named_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["case", "list"], env={"DOCKET_IMPORT_BATCH_SIZE": "lots"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: DOCKET_IMPORT_BATCH_SIZE: ")
+    assert "'lots'" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_setting_out_of_its_range_is_named_before_anything_runs(tmp_path):
+    result = CliRunner().invoke(cli, ["case", "list"], env={"DOCKET_IMPORT_WORKERS": "-3"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: DOCKET_IMPORT_WORKERS: ")
+    assert result.stderr.count("\n") == 1

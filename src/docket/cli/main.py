@@ -27,7 +27,7 @@ from docket.cli.linkage import linkage_group
 from docket.cli.priority import priority_group
 from docket.cli.serve import serve_command
 from docket.cli.users import users_group
-from docket.config import Settings
+from docket.config import Settings, load_settings
 from docket.errors import Conflict, DocketError
 from docket.identity.model import Role
 from docket.identity.service import add_user
@@ -70,7 +70,7 @@ class DocketGroup(click.Group):
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Docket: removal-proceedings case lifecycle with the law's safeguards built in."""
     overrides = {"database_url": database_url} if database_url else {}
-    ctx.obj = Settings(**overrides)  # type: ignore[arg-type]
+    ctx.obj = load_settings(**overrides)
 
 
 @cli.command()
