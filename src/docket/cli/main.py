@@ -32,6 +32,7 @@ from docket.errors import Conflict, DocketError
 from docket.identity.model import Role
 from docket.identity.service import add_user
 from docket.importing.cases_csv import ImportReport, import_cases
+from docket.storage.engine import database_failure
 from docket.synthetic import generate_dataset
 
 
@@ -51,6 +52,10 @@ class DocketGroup(click.Group):
         except Exception as exc:  # a defect or an outage: no stack trace for the user
             if os.environ.get("DOCKET_DEBUG"):
                 traceback.print_exc()
+            reason = database_failure(exc)
+            if reason is not None:
+                click.echo(f"error: the database failed: {reason} [database_error]", err=True)
+                ctx.exit(1)
             click.echo(
                 f"error: unexpected {type(exc).__name__}; rerun with DOCKET_DEBUG=1 for details",
                 err=True,
