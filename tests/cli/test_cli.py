@@ -239,3 +239,12 @@ def test_an_interrupted_import_says_what_was_kept_and_how_to_finish(run, tmp_pat
         "interrupted: the batches written before it are kept, each whole; import the file "
         "again to finish (rows already imported are skipped)\n"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux procfs")
+def test_an_import_of_a_file_that_cannot_be_read_says_so_in_one_line(run):
+    unreadable = "/proc/self/clear_refs"  # a file no one may read (write-only)
+    result = run("import", "cases", unreadable)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot read {unreadable}: ")
+    assert result.stderr.count("\n") == 1

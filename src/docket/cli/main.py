@@ -28,7 +28,7 @@ from docket.cli.priority import priority_group
 from docket.cli.serve import serve_command
 from docket.cli.users import users_group
 from docket.config import Settings, load_settings
-from docket.errors import Conflict, DocketError
+from docket.errors import Conflict, DocketError, InvalidInput
 from docket.identity.model import Role
 from docket.identity.service import add_user
 from docket.importing.cases_csv import ImportReport, import_cases
@@ -171,8 +171,11 @@ def run_import(
     docket: Docket, file: Path, actor: str, batch_size: int | None, workers: int | None = None
 ) -> ImportReport:
     """Import ``file`` with a progress bar."""
-    with file.open("rb") as handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
+    try:
+        with file.open("rb") as handle:
+            total = max(sum(1 for _ in handle) - 1, 0)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
     batch_size = batch_size or docket.settings.import_batch_size
     workers = docket.settings.import_workers if workers is None else workers
     workers = workers or os.cpu_count() or 1
