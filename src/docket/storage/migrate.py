@@ -19,6 +19,11 @@ from docket.storage.engine import WRITE_OPTION
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+MIGRATION_LOCK = 0x646F636B6574  # "docket"
+"""PostgreSQL advisory lock held by a migration: a second ``docket init`` at the same time
+(replicas starting together) waits for the first, then finds the schema current."""
+
+
 def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -60,6 +65,8 @@ def _migrate(engine: sa.Engine, step: Callable[[Config], None]) -> None:
             # Begun here, Alembic's transaction is ours: it would otherwise commit each
             # migration by itself on SQLite (which it does not trust with DDL in transactions).
             with connection.begin():
+                if not sqlite:  # SQLite's BEGIN IMMEDIATE already queues a second migrator
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 _refuse_unknown_revisions(connection)
                 config.attributes["connection"] = connection
                 step(config)
