@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from docket.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///docket.db"
 
@@ -20,11 +24,26 @@ class Settings(BaseSettings):
     signing_key_file: Path = Path("docket-signing.key")
     """Ed25519 private key (PEM) that signs audit checkpoints; made by ``docket init``."""
 
-    import_batch_size: int = 5000
+    import_batch_size: int = Field(default=5000, ge=1)
     """Rows written per transaction by bulk import."""
 
-    import_workers: int = 0
+    import_workers: int = Field(default=0, ge=0)
     """Processes that prepare import batches in parallel; 0 means one per CPU core."""
 
     actor: str = ""
     """Who the CLI records as the actor of events; the login name when empty."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """:class:`Settings` from the environment and ``overrides``; a value that cannot be read,
+    or is out of its range, is a :class:`ConfigurationError` naming its variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = f"DOCKET_{field.upper()}" if field else "a DOCKET_ setting"
+        raise ConfigurationError(
+            f"{name}: {problem['msg']} (given {problem.get('input')!r})",
+            details={"setting": name},
+        ) from None

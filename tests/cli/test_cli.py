@@ -122,6 +122,7 @@ def test_bad_commands_fail_with_one_clear_line(run, imported, args, message):
 def test_case_list_filters_by_state_office_bar_and_deadline(run, imported):
     assert run("case", "list", "--state", "charged").stdout.startswith("DKT-2 ")
     assert run("case", "list", "--office", "HOU").stdout.startswith("DKT-00000001 ")
+    assert run("case", "list", "--office", " hou").stdout.startswith("DKT-00000001 ")
     assert run("case", "list", "--bar", "stay_of_removal").stdout.startswith("DKT-00000001 ")
     assert run("case", "list", "--bar", "medical_hold").stdout == ""
     run(*SCHEDULE_HEARING)
@@ -189,6 +190,7 @@ def test_case_moves_lists_every_move_with_its_legal_basis():
 
 
 def test_a_command_on_an_uninitialised_database_says_to_run_init(tmp_path):
+    (tmp_path / "new.db").touch()  # an empty SQLite database
     url = f"sqlite:///{tmp_path / 'new.db'}"
     result = CliRunner().invoke(cli, ["--database", url, "case", "list"])
     assert result.exit_code == 1
@@ -220,3 +222,29 @@ def test_a_large_import_says_when_it_builds_the_indexes_it_left_out(
     assert "cases imported: 150" in result.stdout
     building = "building 9 indexes left out during the import" in result.stderr
     assert building == database_url.startswith("sqlite")  # PostgreSQL keeps its indexes
+
+
+def test_an_interrupted_import_says_what_was_kept_and_how_to_finish(run, tmp_path, monkeypatch):
+    import docket.cli.main
+
+    def interrupted(**_options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(docket.cli.main, "import_cases", interrupted)
+    path = tmp_path / "cases.csv"
+    path.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    result = run("import", "cases", str(path))
+    assert result.exit_code == 130
+    assert result.stderr.endswith(
+        "interrupted: the batches written before it are kept, each whole; import the file "
+        "again to finish (rows already imported are skipped)\n"
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux procfs")
+def test_an_import_of_a_file_that_cannot_be_read_says_so_in_one_line(run):
+    unreadable = "/proc/self/clear_refs"  # a file no one may read (write-only)
+    result = run("import", "cases", unreadable)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot read {unreadable}: ")
+    assert result.stderr.count("\n") == 1

@@ -18,7 +18,7 @@ from uvicorn.importer import import_from_string
 
 from docket.bootstrap import bootstrap
 from docket.cli import workers
-from docket.cli.main import SERVE_THREADS
+from docket.cli.serve import SERVE_THREADS
 from docket.config import Settings
 
 

@@ -100,3 +100,10 @@ def test_counsel_is_linked_to_a_client_and_unlinked(run, database_url):
     assert unlinked.exit_code == 0
     assert f"lee.counsel no longer represents {person_id}" in unlinked.output
     assert run("users", "unlink-client", "lee.counsel", person_id).exit_code == 1
+
+
+def test_a_subject_for_a_person_not_on_record_is_refused_and_not_added(run):
+    result = run("users", "add", "maria", "--role", "subject", "--person-id", "p-404")
+    assert result.exit_code == 1
+    assert result.stderr == "error: no person p-404 [not_found]\n"
+    assert "no user 'maria'" in run("users", "disable", "maria").stderr

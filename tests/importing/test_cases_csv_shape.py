@@ -106,3 +106,15 @@ def test_unnamed_columns_however_many_are_no_column_named_twice(docket, tmp_path
     path.write_text("\n".join(line + ",," for line in lines), encoding="utf-8")
     report = _import(docket, path)
     assert (report.errors, report.cases_imported) == ([], 2)
+
+
+def test_a_field_office_written_in_lower_case_is_imported_as_the_office_code(docket, tmp_path):
+    from docket.cases.ports import CaseFilter
+    from docket.cases.service import list_cases
+
+    rows = _rows(2)
+    rows[1]["field_office"] = " hou "
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows))
+    assert report.errors == []
+    houston = list_cases(uow=docket.uow, case_filter=CaseFilter(field_office="HOU"))
+    assert [case.case_ref for case in houston] == ["DKT-00000000", "DKT-00000001"]

@@ -159,3 +159,28 @@ def test_a_quote_never_closed_past_csvs_limit_is_named_by_its_column(tmp_path):
         read = [fields for batch in batches for _, _, fields in records(batch)]
     assert read == [["r0", "x"]]
     assert source.unclosed == (3, "second", 2)
+
+
+@pytest.mark.parametrize("text", ["", "\ufeff", "\r\n\r\n"])
+def test_a_file_with_no_header_row_is_refused_as_such(tmp_path, text):
+    path = tmp_path / "cases.csv"
+    path.write_text(text, encoding="utf-8")
+    with (
+        pytest.raises(InvalidInput, match=r"^cases.csv: no header row \(an empty file\?\); "),
+        CsvFile(path, size=1, required=("first",)),
+    ):
+        pass
+
+
+def test_a_file_separated_by_semicolons_is_told_to_be_comma_separated(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("first;second\r\n1;2\r\n", encoding="utf-8")
+    with (
+        pytest.raises(
+            InvalidInput,
+            match=r"^cases.csv: missing columns first, second \(is it separated by ';'\? "
+            r"Docket reads commas\); nothing was imported$",
+        ),
+        CsvFile(path, size=1, required=("first", "second")),
+    ):
+        pass

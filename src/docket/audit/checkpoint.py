@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -139,8 +140,29 @@ def create_key(path: Path) -> bool:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot write the signing key {path}: {path.parent} is not a directory"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name (owner-only), then linked in: a second init at the
+        # same moment finds either no key or a whole one, and never one is written over.
+        descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(partial, path)
+        finally:
+            os.unlink(partial)
+    except FileExistsError:  # made meanwhile by another init: that one is the key
+        load_key(path)
+        return False
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename and exc.filename != str(path) else ""
+        raise ConfigurationError(
+            f"cannot write the signing key {path}: {where}{exc.strerror}"
+        ) from exc
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from docket.audit.access import ACCESS_CHAIN
 from docket.audit.chain import EVENTS_CHAIN
 from docket.audit.verify import verify
 from docket.cli.context import opened, progress_bar
-from docket.errors import TamperDetected
+from docket.errors import InvalidInput, TamperDetected
 from docket.storage.audit_store import SqlAuditStore
 
 
@@ -66,7 +67,10 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
 
 @audit_group.command("checkpoint")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New file to write (an existing one is never replaced).",
 )
 @click.pass_context
 def checkpoint_command(ctx: click.Context, out: Path) -> None:
@@ -81,9 +85,32 @@ def checkpoint_command(ctx: click.Context, out: Path) -> None:
             if head is None:
                 raise TamperDetected(f"the database has no {chain} chain head: initialised?")
             signed.append(checkpoints.make_checkpoint(head, key, now=docket.clock.now()))
-    out.write_text(checkpoints.dump(signed) + "\n", encoding="utf-8")
+    _write_new(out, checkpoints.dump(signed) + "\n")
     events, access = signed
     click.echo(
         f"checkpoint written to {out}: {events.length} events, head {events.head_hash[:16]}; "
         f"{access.length} access log entries, head {access.head_hash[:16]}"
     )
+
+
+def _write_new(out: Path, text: str) -> None:
+    """Write ``text`` to the new file ``out``, whole and on disk, or leave nothing there. An
+    existing file is never replaced: an older checkpoint is what catches a rollback to it."""
+    try:
+        handle = out.open("x", encoding="utf-8")
+    except FileExistsError:
+        raise InvalidInput(
+            f"{out} exists already: a checkpoint is never written over another; choose a new file"
+        ) from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException as exc:  # a full disk, an interrupt: no half-written checkpoint
+        out.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
+        raise

@@ -101,14 +101,19 @@ def render_case(view: CaseView) -> list[str]:
 
 
 @case_group.command("list")
-@click.option("--state", type=click.Choice([s.value for s in CaseState]))
+@click.option(
+    "--state", type=click.Choice([s.value for s in CaseState]), help="Only cases in this state."
+)
 @click.option("--office", help="Field office code, e.g. NYC.")
 @click.option(
     "--bar", type=click.Choice([b.value for b in BarKind]), help="Only cases with this bar."
 )
 @click.option("--deadline-before", type=DATE, help="Only cases with a deadline before this date.")
 @click.option("--after", "after_ref", metavar="CASE_REF", help="Continue after this case (paging).")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=50, show_default=True,
+    help="Cases at most (the next page: --after).",
+)  # fmt: skip
 @click.pass_context
 def list_command(
     ctx: click.Context,
@@ -122,7 +127,7 @@ def list_command(
     """List cases, filtered by state, office, bar and deadline."""
     case_filter = CaseFilter(
         state=CaseState(state) if state else None,
-        field_office=office,
+        field_office=office.strip().upper() if office else None,
         bar=BarKind(bar) if bar else None,
         deadline_before=deadline_before.date() if deadline_before else None,
         after_case_ref=after_ref,

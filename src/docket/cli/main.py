@@ -10,11 +10,11 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from docket.audit.checkpoint import create_key
+from docket.audit.checkpoint import create_key, load_key
 from docket.bootstrap import Docket, SystemClock
 from docket.cases.ports import CaseFilter
 from docket.cases.service import list_cases, summarise
@@ -25,16 +25,15 @@ from docket.cli.demo_priority import record_demo_facts, show_prioritisation
 from docket.cli.departures import departures_group
 from docket.cli.linkage import linkage_group
 from docket.cli.priority import priority_group
+from docket.cli.serve import serve_command
 from docket.cli.users import users_group
-from docket.config import Settings
-from docket.errors import Conflict, DocketError
+from docket.config import Settings, load_settings
+from docket.errors import Conflict, DocketError, InvalidInput
 from docket.identity.model import Role
 from docket.identity.service import add_user
 from docket.importing.cases_csv import ImportReport, import_cases
+from docket.storage.engine import database_failure
 from docket.synthetic import generate_dataset
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 
 class DocketGroup(click.Group):
@@ -48,9 +47,15 @@ class DocketGroup(click.Group):
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            raise  # the reader stopped (`| head`): click ends quietly, with status 1
         except Exception as exc:  # a defect or an outage: no stack trace for the user
             if os.environ.get("DOCKET_DEBUG"):
                 traceback.print_exc()
+            reason = database_failure(exc)
+            if reason is not None:
+                click.echo(f"error: the database failed: {reason} [database_error]", err=True)
+                ctx.exit(1)
             click.echo(
                 f"error: unexpected {type(exc).__name__}; rerun with DOCKET_DEBUG=1 for details",
                 err=True,
@@ -70,13 +75,16 @@ class DocketGroup(click.Group):
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Docket: removal-proceedings case lifecycle with the law's safeguards built in."""
     overrides = {"database_url": database_url} if database_url else {}
-    ctx.obj = Settings(**overrides)  # type: ignore[arg-type]
+    ctx.obj = load_settings(**overrides)
 
 
 @cli.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema and make the checkpoint signing key."""
+    key_file = (ctx.find_object(Settings) or Settings()).signing_key_file
+    if key_file.exists():
+        load_key(key_file)  # a file that is no key is refused before the database is touched
     with opened(ctx, migrate=True) as docket:
         made = create_key(docket.settings.signing_key_file)
         click.echo(f"database ready: {docket.engine.url.render_as_string(hide_password=True)}")
@@ -85,13 +93,17 @@ def init(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--cases", "count", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option(
+    "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
+    help="Case rows to write.",
+)  # fmt: skip
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
+    help="Directory for the files (made if missing); files of an earlier run there are replaced.",
 )
 @click.option(
     "--as-of",
@@ -114,8 +126,14 @@ def import_group() -> None:
 
 @import_group.command("cases")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--actor", help="Who is recorded as importing (default: login name).")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Rows per transaction.")
+@click.option(
+    "--actor", help="Who is recorded as importing (default: $DOCKET_ACTOR, else login name)."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    help="Rows per transaction (default $DOCKET_IMPORT_BATCH_SIZE, else 5000).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(0, 64),
@@ -134,8 +152,16 @@ def import_cases_command(
     Bad rows are reported with row, column and reason and nothing of them is written; rows whose
     case_ref is already present are skipped, so importing a file again creates nothing.
     """
-    with opened(ctx) as docket:
-        report = run_import(docket, file, actor_of(docket.settings, actor), batch_size, workers)
+    try:
+        with opened(ctx) as docket:
+            report = run_import(docket, file, actor_of(docket.settings, actor), batch_size, workers)
+    except KeyboardInterrupt:
+        click.echo(
+            "\ninterrupted: the batches written before it are kept, each whole; import the file "
+            "again to finish (rows already imported are skipped)",
+            err=True,
+        )
+        ctx.exit(130)
     print_import_report(report)
     if report.errors:
         ctx.exit(1)
@@ -145,8 +171,11 @@ def run_import(
     docket: Docket, file: Path, actor: str, batch_size: int | None, workers: int | None = None
 ) -> ImportReport:
     """Import ``file`` with a progress bar."""
-    with file.open("rb") as handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
+    try:
+        with file.open("rb") as handle:
+            total = max(sum(1 for _ in handle) - 1, 0)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
     batch_size = batch_size or docket.settings.import_batch_size
     workers = docket.settings.import_workers if workers is None else workers
     workers = workers or os.cpu_count() or 1
@@ -186,13 +215,17 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
 
 
 @cli.command()
-@click.option("--cases", "count", type=click.IntRange(1), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
+    help="Synthetic cases to generate and import.",
+)  # fmt: skip
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same cases.")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
+    help="Directory for the generated CSV files.",
 )
 @click.option(
     "--serve/--no-serve",
@@ -200,7 +233,10 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
     show_default=True,
     help="Start the HTTP API at the end (stop it with Ctrl-C).",
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+    help="Port of the API at the end.",
+)  # fmt: skip
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, data_dir: Path, serve: bool, port: int) -> None:
     """Set up a demo: database, signing key, synthetic cases imported, a docket summary, demo
@@ -297,94 +333,8 @@ cli.add_command(users_group)
 cli.add_command(departures_group)
 cli.add_command(linkage_group)
 cli.add_command(priority_group)
+cli.add_command(serve_command)
 
 
-@cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Server processes, each with its own connections to the database. Python runs one "
-    "thread at a time in a process: on several cores, more processes serve more requests.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 1000),
-    help="Requests each process works on at once (default 40). Under heavy load, 2 to 4 "
-    "serve more: fewer threads contend less for the process.",
-)
-@click.option(
-    "--access-log/--no-access-log",
-    default=False,
-    show_default=True,
-    help="Also write a line per HTTP request to standard error (method, path, status). Off "
-    "by default: every access to a person's data is on Docket's own tamper-evident access "
-    "log already, and the paths name cases and persons.",
-)
-@click.option(
-    "--forwarded-allow-ips",
-    metavar="IPS",
-    help="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
-    "X-Forwarded-Proto headers are believed. By default none is: the access log records "
-    "where each request came from as the connection says, and no client can write its own.",
-)
-@click.pass_context
-def serve_command(
-    ctx: click.Context,
-    host: str,
-    port: int,
-    workers: int = 1,
-    threads: int | None = None,
-    access_log: bool = False,
-    forwarded_allow_ips: str | None = None,
-) -> None:
-    """Run the HTTP API (spec at /openapi.json) until interrupted."""
-    import uvicorn  # only this command needs the server
-
-    from docket.api.app import create_app
-    from docket.cli.workers import serve_workers, spreads_connections
-
-    settings = ctx.find_object(Settings) or Settings()
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": "info",
-        "access_log": access_log,
-        # uvicorn believes these headers from 127.0.0.1 unless told otherwise: any local
-        # client could then choose the address the access log records.
-        "proxy_headers": bool(forwarded_allow_ips),
-        "forwarded_allow_ips": forwarded_allow_ips or "",
-    }
-    if workers == 1:
-        app = create_app(settings, threads=threads)
-        uvicorn.run(app, **options)
-        return
-    # Each worker is a new process that builds its own app from the environment it inherits.
-    os.environ.update(settings_environment(settings))
-    os.environ[SERVE_THREADS] = str(threads or "")
-    if spreads_connections():
-        serve_workers(f"{__name__}:worker_app", workers=workers, **options)
-        return
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
-
-
-SERVE_THREADS = "DOCKET_SERVE_THREADS"
-"""How ``serve --workers N`` passes ``--threads`` on to its worker processes."""
-
-
-def settings_environment(settings: Settings) -> dict[str, str]:
-    """``settings`` as the environment variables that make the same settings again."""
-    prefix = settings.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper(): str(value) for name, value in settings.model_dump().items()}
-
-
-def worker_app() -> FastAPI:
-    """The API of one worker process of ``serve --workers N``, from the settings the command
-    put in the environment (each worker has its own database pool)."""
-    from docket.api.app import create_app
-
-    threads = os.environ.get(SERVE_THREADS)
-    return create_app(Settings(), threads=int(threads) if threads else None)
+if __name__ == "__main__":  # `python -m docket.cli.main`, which otherwise did nothing
+    cli(prog_name="docket")

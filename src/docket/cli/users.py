@@ -51,6 +51,7 @@ def add_command(
             role=Role(role),
             field_office=field_office,
             person_id=person_id,
+            cases=docket.uow,
         )
     user = made.user
     scope = f", office {user.field_office}" if user.field_office else ""

@@ -49,10 +49,12 @@ def add_user(
     password: str | None = None,
     source: str = "",
     purpose: str = "",
+    cases: UnitOfWork | None = None,
 ) -> NewUser:
     """Add a user. Staff need a field office and get a one-time-code secret; a subject needs
-    their person record. Without ``password`` a random one is made. ``source`` and ``purpose``
-    (the request's, if any) go on the change's access-log entry, as in the functions below."""
+    their person record, which must be on record when ``cases`` is given. Without ``password``
+    a random one is made. ``source`` and ``purpose`` (the request's, if any) go on the change's
+    access-log entry, as in the functions below."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise InvalidInput(
@@ -60,6 +62,8 @@ def add_user(
             details={"field": "username"},
         )
     field_office = _check_scope(role, field_office, person_id)
+    if role is Role.SUBJECT and person_id and cases is not None:
+        show_person(uow=cases, person_id=person_id)  # NotFound for no such person
     password = password if password is not None else secrets.token_urlsafe(18)
     passwords.check_password_policy(password, username=username)
     secret = totp.new_secret() if role in STAFF_ROLES else None

@@ -14,11 +14,13 @@ main process writes the previous ones; the main process only finds where records
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import marshal
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -258,7 +260,8 @@ def _prepare_all(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[tuple[TextBatch, Future[PreparedBatch]]] = deque()
         for batch in batches:
-            future = pool.submit(_prepare_text, prepare, batch, recorded_at=clock.now())
+            with _interrupts_held():  # for the workers a submit may start
+                future = pool.submit(_prepare_text, prepare, batch, recorded_at=clock.now())
             pending.append((batch, future))
             if len(pending) > 2 * workers:
                 done, future = pending.popleft()
@@ -266,6 +269,18 @@ def _prepare_all(
         while pending:
             done, future = pending.popleft()
             yield dataclasses.replace(future.result(), source=done)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT back meanwhile. A process started meanwhile inherits it held, and never
+    sees Ctrl-C, which a terminal sends to every process of the group: the import stops here
+    alone, and shuts its workers down, without a stack trace from each of them."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # here, it arrives now
 
 
 def _prepare_text(

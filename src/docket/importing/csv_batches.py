@@ -209,6 +209,11 @@ class CsvFile:
 
     def _check_header(self) -> None:
         name = self.path.name
+        if not any(self.header):
+            raise InvalidInput(
+                f"{name}: no header row (an empty file?); nothing was imported",
+                details={"file": str(self.path)},
+            )
         if not all(_is_text(column) for column in self.header):
             raise InvalidInput(
                 f"{name}: the header row is not UTF-8 text; nothing was imported",
@@ -224,8 +229,12 @@ class CsvFile:
             )
         missing = [column for column in self.required if column not in self.header]
         if missing:
+            # One column holding another separator: a spreadsheet's export in a locale that
+            # separates by semicolons, or a tab-separated file.
+            other = [sep for sep in ";\t|" if len(self.header) == 1 and sep in self.header[0]]
+            hint = f" (is it separated by {other[0]!r}? Docket reads commas)" if other else ""
             raise InvalidInput(
-                f"{name}: missing columns {', '.join(missing)}; nothing was imported",
+                f"{name}: missing columns {', '.join(missing)}{hint}; nothing was imported",
                 details={"missing_columns": missing},
             )
 

@@ -156,7 +156,8 @@ def parse_row(row: Mapping[str, str], *, line: int, person_id: PersonId) -> Pars
     given, family = (row.get("given_name") or "").strip(), (row.get("family_name") or "").strip()
     if not given and not family:
         raise RowRefused("family_name", "a given or a family name is required")
-    office = (row.get("field_office") or "").strip()
+    # An office code, as users' offices are kept and the API asks for them: upper case.
+    office = (row.get("field_office") or "").strip().upper()
     if not office:
         raise RowRefused("field_office", "required")
     state = _choice(CaseState, row, "state_of_case")

@@ -88,3 +88,13 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """The database's own reason, in one line, when ``exc`` is the database failing under a
+    command (connection lost, server shutting down, disk full, lock not granted); ``None`` for
+    any other error. Only the driver's message: never the statement that was running."""
+    if not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return None
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc.orig).__name__

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,6 +17,11 @@ from docket.storage import bulk_indexes
 from docket.storage.engine import WRITE_OPTION
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+MIGRATION_LOCK = 0x646F636B6574  # "docket"
+"""PostgreSQL advisory lock held by a migration: a second ``docket init`` at the same time
+(replicas starting together) waits for the first, then finds the schema current."""
 
 
 def _config() -> Config:
@@ -50,7 +56,7 @@ def _migrate(engine: sa.Engine, step: Callable[[Config], None]) -> None:
     referenced table (``persons``) refuses while they are on; and the pragma only takes
     effect outside a transaction (SQLite's own procedure for changing a table's schema)."""
     config = _config()
-    with engine.connect() as connection:
+    with _connected(engine) as connection:
         connection = connection.execution_options(**{WRITE_OPTION: True})
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
@@ -59,6 +65,9 @@ def _migrate(engine: sa.Engine, step: Callable[[Config], None]) -> None:
             # Begun here, Alembic's transaction is ours: it would otherwise commit each
             # migration by itself on SQLite (which it does not trust with DDL in transactions).
             with connection.begin():
+                if not sqlite:  # SQLite's BEGIN IMMEDIATE already queues a second migrator
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                _refuse_unknown_revisions(connection)
                 config.attributes["connection"] = connection
                 step(config)
                 if sqlite:
@@ -88,17 +97,49 @@ def require_current(engine: sa.Engine) -> None:
     """Raise :class:`ConfigurationError` unless the schema is at the newest migration.
 
     Commands other than ``init`` and ``demo`` never change the schema on their own: an upgrade
-    is an operator's decision, taken with ``docket init``.
+    is an operator's decision, taken with ``docket init``. Nor do they make a database: SQLite
+    would create a missing file on connecting, leaving an empty one behind a mistyped path.
     """
-    heads = set(ScriptDirectory.from_config(_config()).get_heads())
-    try:
-        with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
-    except sa.exc.OperationalError as exc:
+    url = engine.url
+    is_file = url.get_backend_name() == "sqlite" and url.database and "uri" not in url.query
+    if is_file and not Path(str(url.database)).exists():
         raise ConfigurationError(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}"
-        ) from exc
+            f"there is no database at {url.database}: run `docket init` to make it"
+        )
+    heads = set(ScriptDirectory.from_config(_config()).get_heads())
+    with _connected(engine) as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        _refuse_unknown_revisions(connection)
     if not current:
         raise ConfigurationError("the database is not initialised: run `docket init` first")
     if current != heads:
         raise ConfigurationError("the database schema is out of date: run `docket init`")
+
+
+@contextmanager
+def _connected(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection to ``engine``; one that cannot be made is a :class:`ConfigurationError`
+    saying why (the driver's first line: connection refused, no such database...)."""
+    try:
+        connection = engine.connect()
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigurationError(
+            f"cannot open the database {where}" + (f": {reason}" if reason else "")
+        ) from exc
+    with connection:
+        yield connection
+
+
+def _refuse_unknown_revisions(connection: sa.Connection) -> None:
+    """Refuse a schema at a revision these migrations do not have: a newer Docket upgraded
+    it, and neither running on it nor "upgrading" it again would be safe."""
+    current = MigrationContext.configure(connection).get_current_heads()
+    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    unknown = sorted(set(current) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"the database's schema is at revision {', '.join(unknown)}, which this version of "
+            "Docket does not know: it was upgraded by a newer Docket; use that version"
+        )

@@ -12,6 +12,7 @@ list, and each row is built once, as the dict that is yielded.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import random
@@ -327,11 +328,40 @@ def generate_dataset(
 
     The files are byte-for-byte the same for the same (cases, seed, as_of). ``progress``, when
     given, is called with the number of rows written since its previous call, every
-    ``PROGRESS_EVERY`` rows and once at the end for the remainder.
+    ``PROGRESS_EVERY`` rows and once at the end for the remainder. Each file is written under
+    a temporary name and takes its own only once whole: an interrupted run leaves the files of
+    an earlier one as they were, and never half a file to be imported.
     """
     _check(cases, as_of)
-    out_dir.mkdir(parents=True, exist_ok=True)
     cases_path, truth_path = out_dir / "cases.csv", out_dir / "truth.csv"
+    partial = {path: path.with_name(f".{path.name}.partial") for path in (cases_path, truth_path)}
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        rows, persons = _write_files(
+            partial[cases_path], partial[truth_path], cases, seed, as_of, progress
+        )
+        for path, written in partial.items():
+            written.replace(path)
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write to {out_dir}: {exc.strerror}", details={"out_dir": str(out_dir)}
+        ) from None
+    finally:
+        for written in partial.values():
+            with contextlib.suppress(OSError):
+                written.unlink(missing_ok=True)
+    return DatasetSummary(rows=rows, persons=persons, cases_path=cases_path, truth_path=truth_path)
+
+
+def _write_files(
+    cases_path: Path,
+    truth_path: Path,
+    cases: int,
+    seed: int,
+    as_of: date,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int]:
+    """Write the two files; (rows, persons) written."""
     case_values = itemgetter(*CASE_COLUMNS)
     rows = persons = unreported = 0
     with (
@@ -360,4 +390,4 @@ def generate_dataset(
                 unreported = 0
     if progress is not None and unreported:
         progress(unreported)
-    return DatasetSummary(rows=rows, persons=persons, cases_path=cases_path, truth_path=truth_path)
+    return rows, persons

@@ -1,0 +1,56 @@
+"""The files ``generate`` writes: whole, or none of them; never half of one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from docket.cli.main import cli
+from docket.errors import InvalidInput
+from docket.synthetic import generate_dataset
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def _stop_after_the_first_rows(_rows: int) -> None:
+    raise KeyboardInterrupt
+
+
+def test_an_interrupted_generation_leaves_the_earlier_files_as_they_were(tmp_path: Path) -> None:
+    earlier = generate_dataset(cases=50, seed=1, as_of=AS_OF, out_dir=tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(
+            cases=5000, seed=2, as_of=AS_OF, out_dir=tmp_path, progress=_stop_after_the_first_rows
+        )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert earlier.cases_path.exists()
+
+
+def test_an_interrupted_first_generation_leaves_no_file(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(
+            cases=5000, seed=2, as_of=AS_OF, out_dir=tmp_path, progress=_stop_after_the_first_rows
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_dir_that_cannot_be_made_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "a-file").touch()
+    out = tmp_path / "a-file" / "data"
+    with pytest.raises(InvalidInput, match=f"cannot write to {out}: Not a directory"):
+        generate_dataset(cases=5, seed=1, as_of=AS_OF, out_dir=out)
+
+
+def test_the_command_says_in_one_line_when_it_cannot_write(tmp_path: Path) -> None:
+    (tmp_path / "a-file").touch()
+    out = tmp_path / "a-file" / "data"
+    result = CliRunner().invoke(cli, ["generate", "--cases", "5", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"error: cannot write to {out}: Not a directory [invalid_input]\n"
+    )
+    assert "unexpected" not in result.stderr
