@@ -88,6 +88,13 @@ def test_a_bad_user_is_refused_naming_the_field(client, docket):
     assert response.json()["error"]["details"]["field"] == "field_office"
     unknown = client.post("/api/users/nobody/disable", headers=admin)
     assert unknown.status_code == 404
+    nobody = client.post(
+        "/api/users",
+        json={"username": "maria", "role": "subject", "person_id": "p-404"},
+        headers=admin,
+    )
+    assert nobody.status_code == 422
+    assert nobody.json()["error"]["details"]["field"] == "person_id"
 
 
 def test_an_office_wider_than_its_column_once_upper_cased_is_a_422(client, docket):

@@ -79,6 +79,21 @@ def test_case_show_prints_state_bars_custody_and_timeline(run, imported):
     assert "case_imported by officer.cli" in shown.stdout
 
 
+def test_case_show_names_each_protected_status(run, imported):
+    for status in ("tps", "parole"):
+        recorded = run(
+            *("case", "record", "DKT-2", "protected_status_recorded"),
+            *("--status", status, "--document", f"DOC-{status}"),
+        )
+        assert recorded.exit_code == 0, recorded.output
+    shown = run("case", "show", "DKT-2").stdout
+    assert "protected_status (parole, since" in shown
+    assert "protected_status (tps, since" in shown
+    ended = run("case", "record", "DKT-2", "protected_status_ended", "--document", "D-3")
+    assert ended.exit_code == 1
+    assert "give the status that ended" in ended.stderr
+
+
 def test_case_record_then_refusal_naming_the_bar(run, imported):
     ok = run(*SCHEDULE_HEARING)
     assert ok.exit_code == 0, ok.output

@@ -1,4 +1,5 @@
-"""``docket users``: add, disable, set-role from the command line, with logins to prove it."""
+"""``docket users``: add, disable, set-role, reset from the command line, with logins to prove
+it."""
 
 from __future__ import annotations
 
@@ -45,6 +46,21 @@ def test_an_added_user_gets_credentials_once_and_can_log_in(run, database_url):
     secret, password = _secret_and_password(added.output)
     assert "otpauth://totp/Docket:ana.officer" in added.output
     assert _login(database_url, "ana.officer", password, secret)
+
+
+def test_a_reset_gives_new_credentials_once_and_the_old_ones_stop_working(run, database_url):
+    added = run("users", "add", "ana.officer", "--role", "officer", "--office", "hou")
+    old_secret, old_password = _secret_and_password(added.output)
+    reset = run("users", "reset", "Ana.Officer")
+    assert reset.exit_code == 0, reset.output
+    assert "new credentials for ana.officer" in reset.output
+    secret, password = _secret_and_password(reset.output)
+    assert (secret, password) != (old_secret, old_password)
+    with pytest.raises(LoginRefused):
+        _login(database_url, "ana.officer", old_password, old_secret)
+    assert _login(database_url, "ana.officer", password, secret)
+    nobody = run("users", "reset", "nobody")
+    assert (nobody.exit_code, nobody.stderr) == (1, "error: no user 'nobody' [not_found]\n")
 
 
 def test_set_role_and_disable_change_the_user(run, database_url):
@@ -105,5 +121,5 @@ def test_counsel_is_linked_to_a_client_and_unlinked(run, database_url):
 def test_a_subject_for_a_person_not_on_record_is_refused_and_not_added(run):
     result = run("users", "add", "maria", "--role", "subject", "--person-id", "p-404")
     assert result.exit_code == 1
-    assert result.stderr == "error: no person p-404 [not_found]\n"
+    assert result.stderr == "error: person_id: no person p-404 is on record [invalid_input]\n"
     assert "no user 'maria'" in run("users", "disable", "maria").stderr

@@ -139,6 +139,7 @@ def create_user(
             role=body.role,
             field_office=body.field_office,
             person_id=body.person_id,
+            cases=docket.uow,
         ),
     )
     return NewUserView(

@@ -57,7 +57,11 @@ def render_case(view: CaseView) -> list[str]:
     lines.append(
         "  bars:      "
         + (
-            ", ".join(f"{b.kind.value} (since {b.placed_on}, {b.document_ref})" for b in case.bars)
+            ", ".join(
+                f"{b.kind.value} ({b.detail + ', ' if b.detail else ''}since {b.placed_on}, "
+                f"{b.document_ref})"
+                for b in case.bars
+            )
             or "none"
         )
     )

@@ -1,4 +1,4 @@
-"""``docket users``: add users, disable them, change their role."""
+"""``docket users``: add users, disable them, change their role, reset their credentials."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import click
 from docket.bootstrap import Docket
 from docket.cli.context import actor_of, opened
 from docket.identity.model import Role
-from docket.identity.service import add_user, disable_user, link_client, set_role, unlink_client
+from docket.identity.service import (
+    add_user,
+    disable_user,
+    link_client,
+    reset_credentials,
+    set_role,
+    unlink_client,
+)
 
 ROLE = click.Choice([role.value for role in Role])
 
@@ -73,6 +80,25 @@ def disable_command(ctx: click.Context, username: str) -> None:
             username=username,
         )
     click.echo(f"disabled {user.username}")
+
+
+@users_group.command("reset")
+@click.argument("username")
+@click.pass_context
+def reset_command(ctx: click.Context, username: str) -> None:
+    """Give USERNAME a new random password and, for staff, a new one-time-code secret: for a
+    forgotten password or a lost authenticator.
+
+    Both are printed once, here, as by `users add`. Their sessions end on their next request
+    and a lockout ends now; a disabled user stays disabled. On the access log.
+    """
+    with opened(ctx) as docket:
+        made = reset_credentials(**_by_operator(docket), username=username)
+    click.echo(f"new credentials for {made.user.username}")
+    click.echo(f"password: {made.password}")
+    if made.totp_uri:
+        click.echo(f"one-time-code secret: {made.totp_secret}")
+        click.echo(f"authenticator URI: {made.totp_uri}")
 
 
 @users_group.command("set-role")

@@ -63,7 +63,12 @@ def add_user(
         )
     field_office = _check_scope(role, field_office, person_id)
     if role is Role.SUBJECT and person_id and cases is not None:
-        show_person(uow=cases, person_id=person_id)  # NotFound for no such person
+        try:
+            show_person(uow=cases, person_id=person_id)
+        except NotFound:
+            raise InvalidInput(
+                f"person_id: no person {person_id} is on record", details={"field": "person_id"}
+            ) from None
     password = password if password is not None else secrets.token_urlsafe(18)
     passwords.check_password_policy(password, username=username)
     secret = totp.new_secret() if role in STAFF_ROLES else None
