@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -147,7 +148,8 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     :class:`InvalidInput` names the field and the reason for anything that makes the report
     unusable: an unknown source, no ``source_record_id``, no name at all, no readable
     ``departed_on`` (or one before :data:`EARLIEST_DEPARTURE`), a NUL character, a lone
-    surrogate or an over-long value, an A-number that is not 8 or 9 digits. An unreadable
+    surrogate or an over-long value (once normalised, :func:`_normal_text`), an A-number that
+    is not 8 or 9 ASCII digits. An unreadable
     ``date_of_birth`` is kept as missing, with a warning, and its text in
     ``date_of_birth_as_given``."""
     try:
@@ -166,6 +168,7 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
             # JSON may escape one half of a UTF-16 pair ("\ud800"): no UTF-8 text holds it,
             # and hashing or storing the report would fail after its batch had begun.
             raise _invalid(name, "contains a lone surrogate (not valid Unicode text)")
+        text = _normal_text(name, text)
         limit = _LIMITS.get(name, _DEFAULT_LIMIT)
         if len(text) > limit:
             raise _invalid(name, f"longer than {limit} characters")
@@ -184,6 +187,8 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     a_number = ""
     if values["a_number"]:
         try:
+            if not values["a_number"].isascii():  # digits of another script
+                raise InvalidInput(values["a_number"])
             a_number = normal_a_number(values["a_number"]) or ""
         except InvalidInput:
             raise _invalid(
@@ -220,6 +225,18 @@ def refuse_future(report: Report, today: dt.date) -> None:
     """:class:`InvalidInput` for a report of a departure after ``today``."""
     if report.departed_on > today:
         raise _invalid("departed_on", f"{report.departed_on} is in the future")
+
+
+_IDENTIFIERS = frozenset({"a_number", "document_number"})
+
+
+def _normal_text(name: str, text: str) -> str:
+    """``text`` in the one form its content is hashed and stored in, so that the same words
+    sent again in another form are a duplicate, not a conflict: composed Unicode (NFC), and
+    runs of spaces as one space (except in the record id, the source's own key). An
+    identifier is taken in compatibility form (NFKC): full-width ``Ａ０１２`` is ``A012``."""
+    text = unicodedata.normalize("NFKC" if name in _IDENTIFIERS else "NFC", text)
+    return text if name == "source_record_id" else " ".join(text.split())
 
 
 def _date(text: str) -> dt.date | None:
