@@ -68,10 +68,12 @@ def trained(docket: Docket) -> Docket:
     for n, person in enumerate(people):
         _open(docket, n, person)
     rng = random.Random(5)
-    for n, (report, _) in enumerate(seen):  # reports linked by A-number or not at all
+    for n, (report, of) in enumerate(seen):  # reports linked by A-number or not at all
         fields = {k: v or "" for k, v in report.items() if k != "unique_id"}
-        if rng.random() < 0.5 and n < len(people):
-            fields["a_number"] = f"{100000000 + n}"
+        if rng.random() < 0.5 and of is not None:
+            # the A-number of the person the report is of: one of another person's, beside
+            # this person's document number, would send the report to review
+            fields["a_number"] = f"{100000000 + int(str(of).removeprefix('p'))}"
         _take(docket, f"T-{n}", **fields)
     result = train_model(store=docket.linkage, clock=docket.clock, actor="analyst.test")
     assert (result.version, result.persons, result.reports) == (1, 120, 80)

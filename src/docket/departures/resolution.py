@@ -82,32 +82,44 @@ def resolve_all(tx: PersonLookup, reports: Sequence[Report]) -> dict[tuple[str, 
     by_document = tx.persons_by_documents([r.document_number for r in fresh if r.document_number])
     resolved: dict[tuple[str, str], Resolved] = {}
     for r in fresh:
-        if r.a_number and r.a_number in by_a_number:
-            resolved[r.key] = Resolved(by_a_number[r.a_number], "a_number", 1.0, Status.LINKED)
-        elif r.document_number and r.document_number in by_document:
-            person_id = by_document[r.document_number]
-            resolved[r.key] = Resolved(person_id, "document", 1.0, Status.LINKED)
+        by_a = by_a_number.get(r.a_number) if r.a_number else None
+        by_doc = by_document.get(r.document_number) if r.document_number else None
+        if by_a is not None and by_doc is not None and by_a != by_doc:
+            # Two identifiers naming two persons: a question for a reviewer, with both.
+            resolved[r.key] = Resolved(None, "", None, Status.REVIEW, None, _both(by_a, by_doc))
+        elif by_a is not None:
+            resolved[r.key] = Resolved(by_a, "a_number", 1.0, Status.LINKED)
+        elif by_doc is not None:
+            resolved[r.key] = Resolved(by_doc, "document", 1.0, Status.LINKED)
     unresolved = [r for r in fresh if r.key not in resolved]
     model = tx.linkage_model() if unresolved else None
     if model is None:
         for r in unresolved:
             resolved[r.key] = Resolved(None, "", None, Status.UNLINKED)
-        return resolved
-    compared = [record(r.content()) for r in unresolved]
-    for r, fields, candidates in zip(unresolved, compared, tx.candidates_of(compared), strict=True):
-        resolved[r.key] = weighed(model, resolve(model, fields, candidates))
-    linked = [
-        linked_to
-        for r in unresolved
-        if r.a_number and (linked_to := resolved[r.key].person_id) is not None
-    ]
+    else:
+        compared = [record(r.content()) for r in unresolved]
+        found = tx.candidates_of(compared)
+        for r, fields, candidates in zip(unresolved, compared, found, strict=True):
+            resolved[r.key] = weighed(model, resolve(model, fields, candidates))
+    # A link by document number or by the model, of a report whose A-number is no one's on
+    # record, is checked against the A-number the person has (one by A-number agrees).
+    checked = [r for r in fresh if r.a_number and resolved[r.key].method in ("document", "model")]
+    linked = [linked_to for r in checked if (linked_to := resolved[r.key].person_id) is not None]
     held = tx.a_numbers_of(linked) if linked else {}
-    for r in unresolved:
-        if a_number_disagrees(r, resolved[r.key].person_id, held):
+    for r in checked:
+        was = resolved[r.key]
+        if was.person_id is not None and a_number_disagrees(r, was.person_id, held):
+            # The person the document names is the one candidate; the model's stay as weighed.
+            shown = ((was.person_id, 1.0),) if was.method == "document" else was.weighed
             resolved[r.key] = dataclasses.replace(
-                resolved[r.key], person_id=None, method="", status=Status.REVIEW
+                was, person_id=None, method="", status=Status.REVIEW, weighed=shown
             )
     return resolved
+
+
+def _both(by_a_number: str, by_document: str) -> tuple[tuple[str, float], ...]:
+    """The candidates of a report whose identifiers name two persons, each exactly."""
+    return ((by_a_number, 1.0), (by_document, 1.0))
 
 
 def a_number_disagrees(report: Report, person_id: str | None, held: Mapping[str, str]) -> bool:
