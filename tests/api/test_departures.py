@@ -145,3 +145,18 @@ def test_a_departure_dated_before_1900_is_refused_naming_the_field(client, docke
     assert error["details"]["field"] == "departed_on"
     with docket.engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM departure_reports")) == 1
+
+
+def test_a_batch_the_domain_refuses_is_on_the_access_log_once(client, docket):
+    officer = log_in(client, docket, "officer.intake")
+    refused = client.post(
+        "/api/departure-reports",
+        json={"reports": [item("E-1"), item("E-2", departed_on="1850-01-01")]},
+        headers=officer,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"]["field"] == "departed_on"
+    logged = [(o, d) for a, o, d in access_actions(docket) if a == "record_departure_report"]
+    assert len(logged) == 1
+    assert logged[0][0] == "allowed"
+    assert '"failed":"invalid_input"' in logged[0][1]

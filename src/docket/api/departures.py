@@ -26,7 +26,7 @@ from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.metrics import metrics
 from docket.departures.model import Source, Status, parse_report
-from docket.departures.service import Outcome, accept_reports
+from docket.departures.service import IntakeSummary, Outcome, accept_reports
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
 
@@ -116,31 +116,39 @@ def post_reports(
     keys = ",".join(f"{r.source.value}/{r.source_record_id}" for r in body.reports[:20])
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "departure_report", keys[:64])
-    # The request schema holds the rules of parse_report that a JSON schema can say; the
-    # others (a departure before EARLIEST_DEPARTURE) refuse the batch here, a 422 from the
-    # domain like any other, before anything is read or written.
-    parsed = [
-        parse_report(
-            item.source.value,
-            {**item.model_dump(exclude={"source"}), "departed_on": item.departed_on.isoformat()},
-        )
-        for item in body.reports
-    ]
     entry = access_entry(
-        request, docket, user, decision, "departure_report", keys[:64], reports=str(len(parsed))
+        request,
+        docket,
+        user,
+        decision,
+        "departure_report",
+        keys[:64],
+        reports=str(len(body.reports)),
     )
 
-    summary = logged_on_failure(
-        docket,
-        entry,
-        lambda: accept_reports(
+    def take() -> IntakeSummary:
+        # The request schema holds the rules of parse_report that a JSON schema can say; the
+        # others (a departure before EARLIEST_DEPARTURE) refuse the batch here, a 422 from the
+        # domain like any other, before anything is written, and on the access log as well.
+        parsed = [
+            parse_report(
+                item.source.value,
+                {
+                    **item.model_dump(exclude={"source"}),
+                    "departed_on": item.departed_on.isoformat(),
+                },
+            )
+            for item in body.reports
+        ]
+        return accept_reports(
             store=docket.departures,
             clock=docket.clock,
             actor=user.username,
             reports=parsed,
             also=log_in_transaction(entry),
-        ),
-    )
+        )
+
+    summary = logged_on_failure(docket, entry, take)
     return ReportsOut(
         accepted=summary.accepted,
         duplicates=summary.duplicates,
