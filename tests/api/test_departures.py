@@ -160,3 +160,15 @@ def test_a_batch_the_domain_refuses_is_on_the_access_log_once(client, docket):
     assert len(logged) == 1
     assert logged[0][0] == "allowed"
     assert '"failed":"invalid_input"' in logged[0][1]
+
+
+def test_an_unknown_field_is_ignored_with_a_warning_as_an_unknown_csv_column_is(client, docket):
+    officer = log_in(client, docket, "officer.intake")
+    answer = client.post(
+        "/api/departure-reports",
+        json={"reports": [{**item(), "a_numbr": "A045678901", "note": 1}]},
+        headers=officer,
+    )
+    assert answer.status_code == 201, answer.text
+    [result] = answer.json()["results"]
+    assert result["warnings"] == ["fields ignored (unknown): a_numbr, note"]

@@ -3,6 +3,7 @@ exit metrics, through the same service as the CSV import and the NATS listener."
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,7 +26,7 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.metrics import metrics
-from docket.departures.model import Source, Status, parse_report
+from docket.departures.model import Parsed, Source, Status, parse_report
 from docket.departures.service import IntakeSummary, Outcome, accept_reports
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
@@ -40,15 +41,17 @@ _Text = Annotated[str, Field(max_length=200, pattern=TEXT)]
 class ReportIn(BaseModel):
     """One departure report. At least one name is required; dates are YYYY-MM-DD. An
     unreadable ``date_of_birth`` is missing for linkage, with a warning; its text is still
-    part of the report's content (the same record id with another text is a conflict)."""
+    part of the report's content (the same record id with another text is a conflict). An
+    unknown field is ignored, with a warning (as an unknown CSV column is)."""
 
     model_config = ConfigDict(
+        extra="allow",
         json_schema_extra={
             "anyOf": [
                 {"required": ["given_name"], "properties": {"given_name": {"pattern": NAMED}}},
                 {"required": ["family_name"], "properties": {"family_name": {"pattern": NAMED}}},
             ]
-        }
+        },
     )
 
     source: Source
@@ -130,16 +133,7 @@ def post_reports(
         # The request schema holds the rules of parse_report that a JSON schema can say; the
         # others (a departure before EARLIEST_DEPARTURE) refuse the batch here, a 422 from the
         # domain like any other, before anything is written, and on the access log as well.
-        parsed = [
-            parse_report(
-                item.source.value,
-                {
-                    **item.model_dump(exclude={"source"}),
-                    "departed_on": item.departed_on.isoformat(),
-                },
-            )
-            for item in body.reports
-        ]
+        parsed = [_parsed(item) for item in body.reports]
         return accept_reports(
             store=docket.departures,
             clock=docket.clock,
@@ -165,6 +159,21 @@ def post_reports(
             for r in summary.results
         ],
     )
+
+
+def _parsed(item: ReportIn) -> Parsed:
+    unknown = sorted(item.model_extra or {})
+    parsed = parse_report(
+        item.source.value,
+        {
+            **item.model_dump(exclude={"source", *unknown}),
+            "departed_on": item.departed_on.isoformat(),
+        },
+    )
+    if not unknown:
+        return parsed
+    warning = f"fields ignored (unknown): {', '.join(unknown)}"
+    return dataclasses.replace(parsed, warnings=(*parsed.warnings, warning))
 
 
 @router.get(
