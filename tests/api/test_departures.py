@@ -172,3 +172,18 @@ def test_an_unknown_field_is_ignored_with_a_warning_as_an_unknown_csv_column_is(
     assert answer.status_code == 201, answer.text
     [result] = answer.json()["results"]
     assert result["warnings"] == ["fields ignored (unknown): a_numbr, note"]
+
+
+def test_metrics_over_a_span_ending_before_it_begins_are_refused_in_the_apis_own_words(
+    client, docket
+):
+    analyst = log_in(client, docket, "analyst.one", Role.ANALYST)
+    answer = client.get(
+        "/api/metrics/departures",
+        params={"from": "2026-12-01", "to": "2026-11-01"},
+        headers=analyst,
+    )
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["message"] == "from 2026-12-01 is after to 2026-11-01"
+    assert error["details"] == {"field": "from"}

@@ -281,7 +281,7 @@ def test_metrics_span_and_overdue_voluntary_departures(docket: Docket, clock: Fi
     assert span["by_week"] == {"2026-W49": {"confirmed": 1}}
     assert span["by_month"] == {"2026-11": {"confirmed": 1}}
     assert span["voluntary_departure_compliance"]["overdue_now"] == 1
-    with pytest.raises(InvalidInput, match="after --to"):
+    with pytest.raises(InvalidInput, match="is after to"):
         metrics(
             store=docket.departures,
             clock=docket.clock,

@@ -112,9 +112,8 @@ def _summed(counts: Counts) -> Totals:
 
 def _check_span(first_day: dt.date | None, last_day: dt.date | None) -> None:
     if first_day is not None and last_day is not None and first_day > last_day:
-        raise InvalidInput(
-            f"--from {first_day} is after --to {last_day}", details={"field": "from"}
-        )
+        # Said in the words both surfaces share: the CLI's --from/--to, the API's from/to.
+        raise InvalidInput(f"from {first_day} is after to {last_day}", details={"field": "from"})
 
 
 @dataclass(frozen=True)
