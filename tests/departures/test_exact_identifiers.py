@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from docket.bootstrap import Docket
 from docket.departures.model import Status
+from docket.departures.relink import relink_reports
 from docket.departures.service import accept_reports
 from tests.departures.intake_cases import report
 from tests.departures.test_resolution import _person
@@ -49,3 +50,37 @@ def test_identifiers_that_agree_still_link(docket: Docket):
     assert _stored(docket, "R-3").person_id == person
     bare = _take(docket, report(record_id="R-4", document_number="P444"))
     assert bare.results[0].status is Status.LINKED
+
+
+def _relink(docket: Docket, *keys: str) -> None:
+    relink_reports(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="analyst.test",
+        model_version=1,
+        scored={},
+        persons={},
+        same_traveller=[],
+        read={f"exit_record/{key}" for key in keys},
+    )
+
+
+def test_relink_sends_identifiers_that_disagree_to_review_as_intake_does(docket: Docket):
+    """The persons the identifiers name came on record after the reports: relinking, which
+    links a report by an identifier that has since become someone's, asks the same question
+    intake now does."""
+    _take(
+        docket,
+        report(record_id="R-5", a_number="555555555", document_number="P555"),
+        report(record_id="R-6", a_number="666666666", document_number="P666"),
+    )
+    by_a_number = _person(docket, 5, a_number="555555555")
+    by_document = _person(docket, 6, a_number="777777777", document="P555")
+    holder = _person(docket, 7, a_number="888888888", document="P666")
+    _relink(docket, "R-5", "R-6")
+    both = _stored(docket, "R-5")
+    assert (both.status, both.person_id) == (Status.REVIEW, None)
+    assert {person for person, _ in both.candidates} == {by_a_number, by_document}
+    other = _stored(docket, "R-6")
+    assert (other.status, other.person_id) == (Status.REVIEW, None)
+    assert [person for person, _ in other.candidates] == [holder]

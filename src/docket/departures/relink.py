@@ -118,20 +118,29 @@ def relink_reports(
         by_a_number = tx.persons_by_a_numbers([s.report.a_number for s in stored])
         by_document = tx.persons_by_documents([s.report.document_number for s in stored])
     resolved: dict[str, tuple[Status, str | None, str, Resolution | None]] = {}
+    # Reports whose identifiers disagree, for review as at intake: the persons they name as
+    # the candidates, and the match probability kept.
+    questions: dict[str, tuple[tuple[tuple[str, float], ...], float | None]] = {}
     kept = arrived = 0
     for s in stored:
         key = report_key(s)
         settled = s.link_method in KEPT_METHODS or key in decided
+        by_a = by_a_number.get(s.report.a_number) if s.report.a_number else None
+        by_doc = by_document.get(s.report.document_number) if s.report.document_number else None
         if settled or key not in read:
             if settled:
                 kept += 1
             else:
                 arrived += 1
             resolved[key] = (s.status, s.person_id, s.link_method, None)
-        elif s.report.a_number in by_a_number:
-            resolved[key] = (Status.LINKED, by_a_number[s.report.a_number], "a_number", None)
-        elif s.report.document_number in by_document:
-            resolved[key] = (Status.LINKED, by_document[s.report.document_number], "document", None)
+        elif by_a is not None and by_doc is not None and by_a != by_doc:
+            # Two identifiers naming two persons: a reviewer's question, as at intake.
+            resolved[key] = (Status.REVIEW, None, "", None)
+            questions[key] = (((by_a, 1.0), (by_doc, 1.0)), None)
+        elif by_a is not None:
+            resolved[key] = (Status.LINKED, by_a, "a_number", None)
+        elif by_doc is not None:
+            resolved[key] = (Status.LINKED, by_doc, "document", None)
         else:
             ranked = scored.get(key, ())
             top = strongest(ranked)
@@ -151,20 +160,24 @@ def relink_reports(
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
             resolved[key] = (Status(found.status), person, "model" if person else "", found)
-    # Linked by the model just now, though the report's A-number is nobody's: is it another's?
+    # Linked by the model or by document number just now, though the report's A-number is
+    # nobody's: is it another's?
     by_model = [
         s
         for s in stored
-        if s.report.a_number and resolved[report_key(s)][3] is not None
-        if resolved[report_key(s)][1] is not None
+        if s.report.a_number and resolved[report_key(s)][1] is not None
+        if resolved[report_key(s)][3] is not None
+        or (resolved[report_key(s)][2] == "document" and s.link_method != "document")
     ]
     if by_model:
         with store.read() as tx:
             held = tx.a_numbers_of([str(resolved[report_key(s)][1]) for s in by_model])
         for s in by_model:
-            _, person, _, decision = resolved[report_key(s)]
+            _, person, method, decision = resolved[report_key(s)]
             if a_number_disagrees(s.report, person, held):
                 resolved[report_key(s)] = (Status.REVIEW, None, "", decision)
+                if method == "document" and person is not None:
+                    questions[report_key(s)] = (((person, 1.0),), 1.0)
     parties = _travellers(stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller)
     planned = []  # (the report as read, the party it moves to)
     for s in stored:
@@ -214,6 +227,11 @@ def relink_reports(
                     match_probability=weighed.best.probability if weighed.best else None,
                     model_version=model_version,
                     candidates=tuple((c.person_id, c.probability) for c in weighed.candidates),
+                )
+            elif report_key(s) in questions:
+                shown, kept_probability = questions[report_key(s)]
+                after = dataclasses.replace(
+                    after, match_probability=kept_probability, candidates=shown
                 )
             elif method != s.link_method:  # linked by an exact identifier since
                 after = dataclasses.replace(after, match_probability=1.0)
