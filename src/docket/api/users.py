@@ -29,6 +29,7 @@ from docket.bootstrap import Docket
 from docket.identity.model import Role, User
 from docket.identity.policy import NO_RECORD, Action, decide
 from docket.identity.service import (
+    NewUser,
     add_user,
     disable_user,
     link_client,
@@ -92,6 +93,12 @@ def _view(user: User) -> UserView:
     )
 
 
+def _shown_once(made: NewUser) -> NewUserView:
+    return NewUserView(
+        **_view(made.user).model_dump(), password=made.password, totp_uri=made.totp_uri
+    )
+
+
 def _admin(
     request: Request, docket: Docket, user: User, record_id: str
 ) -> tuple[AccessEntry, dict[str, Any]]:
@@ -142,9 +149,7 @@ def create_user(
             cases=docket.uow,
         ),
     )
-    return NewUserView(
-        **_view(made.user).model_dump(), password=made.password, totp_uri=made.totp_uri
-    )
+    return _shown_once(made)
 
 
 @router.post(
@@ -181,9 +186,7 @@ def reset(
     request; a lockout ends now."""
     entry, by = _admin(request, docket, admin, username)
     made = logged_on_failure(docket, entry, lambda: reset_credentials(**by, username=username))
-    return NewUserView(
-        **_view(made.user).model_dump(), password=made.password, totp_uri=made.totp_uri
-    )
+    return _shown_once(made)
 
 
 @router.put(

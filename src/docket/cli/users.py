@@ -10,6 +10,7 @@ from docket.bootstrap import Docket
 from docket.cli.context import actor_of, opened
 from docket.identity.model import Role
 from docket.identity.service import (
+    NewUser,
     add_user,
     disable_user,
     link_client,
@@ -63,10 +64,7 @@ def add_command(
     user = made.user
     scope = f", office {user.field_office}" if user.field_office else ""
     click.echo(f"added {user.username} ({user.role.value}{scope})")
-    click.echo(f"password: {made.password}")
-    if made.totp_uri:
-        click.echo(f"one-time-code secret: {made.totp_secret}")
-        click.echo(f"authenticator URI: {made.totp_uri}")
+    _show_once(made)
 
 
 @users_group.command("disable")
@@ -95,6 +93,11 @@ def reset_command(ctx: click.Context, username: str) -> None:
     with opened(ctx) as docket:
         made = reset_credentials(**_by_operator(docket), username=username)
     click.echo(f"new credentials for {made.user.username}")
+    _show_once(made)
+
+
+def _show_once(made: NewUser) -> None:
+    """The credentials just made: printed here, and kept nowhere in readable form."""
     click.echo(f"password: {made.password}")
     if made.totp_uri:
         click.echo(f"one-time-code secret: {made.totp_secret}")
