@@ -309,3 +309,35 @@ def test_a_determination_finds_its_own_case_in_the_run_not_one_whose_reference_e
         )
         last = show_case(uow=docket.uow, case_ref=ref).events[-1]
         assert (last.data["case_ref"], last.data["score"]) == (ref, score)
+
+
+@pytest.mark.parametrize("actor", ["", "   "])
+def test_a_ranking_a_determination_and_a_switch_need_a_named_person(ranked: Docket, actor: str):
+    docket = ranked
+    _rank(docket)
+    version = get_case(uow=docket.uow, case_ref="DKT-P-2").version
+    with pytest.raises(InvalidInput, match="needs an actor"):
+        service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=actor,
+            case_ref="DKT-P-2",
+            determination=service.Determination.ACCEPT,
+            reason=None,
+        )
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version
+    runs = oversight.run_records(store=docket.priority)
+    with pytest.raises(InvalidInput, match="needs an actor"):
+        service.rank(
+            store=docket.priority, clock=docket.clock, actor=actor, pack=NEUTRAL, emit=print
+        )
+    assert oversight.run_records(store=docket.priority) == runs
+    with pytest.raises(InvalidInput, match="needs an actor"):
+        switch.set_switch(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=actor,
+            on=False,
+            reason="suspended pending review",
+        )
+    assert switch.switch_state(store=docket.priority).on

@@ -38,7 +38,7 @@ from docket.priority.ports import (
     RunRecord,
 )
 from docket.priority.scoring import Docket, Explanation, RankedCase, Scorer
-from docket.priority.switch import require_on, written_reason
+from docket.priority.switch import named_actor, require_on, written_reason
 
 
 class Determination(StrEnum):
@@ -142,6 +142,7 @@ def rank(
 
     ``emit`` sees entries before the run is kept, and the run is refused if prioritisation
     was switched off meanwhile: a surface shows nothing of them until this returns."""
+    named_actor(actor, what="a ranking")
     now = clock.now()
     day = as_of or now.date()
     if top is not None and top < 1:
@@ -278,6 +279,7 @@ def decide(
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
     the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
     the first result instead of recording again. ``also`` runs in the same transaction."""
+    named_actor(actor, what="a determination")
     text = written_reason(
         reason, required=determination is Determination.OVERRIDE, what="an override"
     )
