@@ -179,7 +179,9 @@ def _text(data: Mapping[str, Any], key: str, path: str, *, required: bool = True
     value = data.get(key)
     if value is None and not required:
         return ""
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value):
+    if isinstance(value, float):  # YAML reads 1.10 as the number 1.1: the text would change
+        raise field_error(f"{path}{key}", f"must be text in quotes (read as a number: {value})")
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value):
         raise field_error(f"{path}{key}", "required text" if value is None else "must be text")
     return str(value)
 
