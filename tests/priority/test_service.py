@@ -341,3 +341,13 @@ def test_a_ranking_a_determination_and_a_switch_need_a_named_person(ranked: Dock
             reason="suspended pending review",
         )
     assert switch.switch_state(store=docket.priority).on
+
+
+def test_a_purpose_too_long_to_keep_is_refused_not_cut(ranked: Docket):
+    docket = ranked
+    with pytest.raises(InvalidInput, match="500 characters") as refused:
+        _rank(docket, purpose="weekly review " * 40)
+    assert refused.value.details["field"] == "purpose"
+    assert oversight.run_records(store=docket.priority) == []
+    _rank(docket, purpose="  weekly review  ")
+    assert [r.purpose for r in oversight.run_records(store=docket.priority)] == ["weekly review"]

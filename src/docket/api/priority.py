@@ -204,7 +204,7 @@ class RankingIn(BaseModel):
         False, description="Apply a rescinded policy anyway (to review past decisions)."
     )
     purpose: Annotated[
-        str, Field(max_length=500, pattern=TEXT, description="Kept with the run.")
+        str, Field(max_length=service.MAX_PURPOSE, pattern=TEXT, description="Kept with the run.")
     ] = ""
 
 

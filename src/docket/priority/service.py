@@ -40,6 +40,9 @@ from docket.priority.ports import (
 from docket.priority.scoring import Docket, Explanation, RankedCase, Scorer
 from docket.priority.switch import named_actor, require_on, written_reason
 
+MAX_PURPOSE = 500
+"""The longest purpose a run keeps (the API's limit too)."""
+
 
 class Determination(StrEnum):
     ACCEPT = "accept"
@@ -143,6 +146,11 @@ def rank(
     ``emit`` sees entries before the run is kept, and the run is refused if prioritisation
     was switched off meanwhile: a surface shows nothing of them until this returns."""
     named_actor(actor, what="a ranking")
+    purpose = purpose.strip()
+    if len(purpose) > MAX_PURPOSE:  # kept as given or not at all, never cut
+        raise InvalidInput(
+            f"the purpose is longer than {MAX_PURPOSE} characters", details={"field": "purpose"}
+        )
     now = clock.now()
     day = as_of or now.date()
     if top is not None and top < 1:
@@ -168,7 +176,7 @@ def rank(
         run_id=run_id,
         ran_at=now,
         ran_by=actor,
-        purpose=purpose.strip()[:500],
+        purpose=purpose,
         policy_name=pack.name,
         policy_version=pack.version,
         policy_hash=pack.content_hash,
