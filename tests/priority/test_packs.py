@@ -282,3 +282,16 @@ def test_a_test_that_no_fact_could_pass_is_refused_naming_the_field(where, field
         packs.parse(_pack(categories=[category]))
     assert refused.value.details["field"] == f"categories[0].when.where.{field}"
     assert "no fact could pass" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (_pack() + "categories: []\n", "categories"),
+        (_pack().replace("weight: 50", "weight: 50\n  weight: 5"), "weight"),
+    ],
+)
+def test_a_key_given_twice_is_refused_not_left_to_the_last(text: str, key: str):
+    # YAML keeps the last: a second `weight` would change a rule, a second list replace one
+    with pytest.raises(InvalidInput, match=f"'{key}' is given twice"):
+        packs.parse(text)
