@@ -351,3 +351,21 @@ def test_a_purpose_too_long_to_keep_is_refused_not_cut(ranked: Docket):
     assert oversight.run_records(store=docket.priority) == []
     _rank(docket, purpose="  weekly review  ")
     assert [r.purpose for r in oversight.run_records(store=docket.priority)] == ["weekly review"]
+
+
+def test_no_determination_is_recorded_on_a_case_closed_since_its_ranking(ranked: Docket):
+    docket = ranked
+    _rank(docket)
+    record(docket, "DKT-P-2", K.CASE_CLOSED, fields={"reason": "duplicate"})
+    version = get_case(uow=docket.uow, case_ref="DKT-P-2").version
+    with pytest.raises(Conflict, match="is closed") as refused:
+        service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            case_ref="DKT-P-2",
+            determination=service.Determination.ACCEPT,
+            reason=None,
+        )
+    assert refused.value.details["rule"] == "case_not_open"
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version

@@ -92,7 +92,8 @@ def post_determination(
     an event on the case (`priority_determined`) and changes nothing else; its access-log
     entry is in the same transaction. `Idempotency-Key` is required: a retry with the same key
     and body answers with the first result and records nothing; the same key with another body
-    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off."""
+    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off
+    or once the case is no longer open (closed or removed)."""
     case = found_or_logged(
         request,
         docket,

@@ -28,7 +28,7 @@ from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
 from docket.cases.service import prior_answer, request_hash
-from docket.errors import InvalidInput, NotFound
+from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
 from docket.priority.ports import (
@@ -312,6 +312,12 @@ def decide(
         case = tx.get_case_by_ref(case_ref)
         if case is None:
             raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        if not case.is_open:  # off the open docket: its recommendation no longer stands
+            raise Conflict(
+                f"case {case_ref} is {case.state.value}: a determination is made on an open "
+                "case's recommendation",
+                details={"case_ref": case_ref, "state": case.state.value, "rule": "case_not_open"},
+            )
         runs = [tx.run(run_id)] if run_id is not None else list(reversed(tx.runs()))
         if run_id is not None and runs[0] is None:
             raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})
