@@ -8,7 +8,7 @@ import pytest
 
 from docket.cases.service import show_case
 from tests.api import priority_requests
-from tests.api.priority_requests import REASON, access_entries, count, determine, rank
+from tests.api.priority_requests import POLICY, REASON, access_entries, count, determine, rank
 
 staff = priority_requests.staff
 """An NYC officer and supervisor, and a priority case (a fixture)."""
@@ -90,3 +90,19 @@ def test_a_case_no_run_ranked_cannot_be_determined(client, docket, staff):
     assert unknown.json()["error"]["details"] == {"run_id": "nope"}
     failed = access_entries(docket, "decide_priority")
     assert [e["details"].get("failed") for e in failed] == ["not_found", "not_found"]
+
+
+def test_a_probe_for_a_case_that_does_not_exist_is_on_the_access_log(client, docket, staff):
+    explained = client.get(
+        "/api/cases/DKT-NYC-404/priority", params={"policy": POLICY}, headers=staff.officer
+    )
+    decided = determine(client, staff.supervisor, "DKT-NYC-404", determination="accept")
+    assert (explained.status_code, decided.status_code) == (404, 404)
+    for action, actor in (("explain_priority", "nyc.officer"), ("decide_priority", "nyc.super")):
+        (entry,) = access_entries(docket, action)
+        assert (entry["actor"], entry["outcome"], entry["record_id"]) == (
+            actor,
+            "refused",
+            "DKT-NYC-404",
+        )
+        assert entry["details"] == {"failed": "not_found"}

@@ -255,3 +255,43 @@ def test_a_pack_is_named_by_a_file_or_a_shipped_name_and_nothing_else(tmp_path):
         packs.load("../../etc/passwd")
     with pytest.raises(InvalidInput, match="not valid YAML"):
         packs.parse("name: [unclosed")
+
+
+def test_a_version_written_as_a_number_is_refused_since_yaml_would_change_it():
+    # 1.10 read as a YAML number is 1.1: the run would record a version the pack never had
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(_pack(version=1.10))
+    assert refused.value.details["field"] == "version"
+    assert "in quotes" in refused.value.message
+    assert packs.parse(_pack(version="1.10")).version == "1.10"
+    assert packs.parse(_pack(version=2)).version == "2"
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ({"category": []}, "category"),
+        ({"sentence_months": {"at_least": 60, "at_most": 10}}, "sentence_months"),
+        ({"convicted_on": {"on_or_after": "2020-01-01", "before": "2019-01-01"}}, "convicted_on"),
+        ({"convicted_on": {"within_years": 5, "more_than_years_ago": 10}}, "convicted_on"),
+    ],
+)
+def test_a_test_that_no_fact_could_pass_is_refused_naming_the_field(where, field):
+    category = {**MINIMAL["categories"][0], "when": {"fact": "conviction", "where": where}}
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(_pack(categories=[category]))
+    assert refused.value.details["field"] == f"categories[0].when.where.{field}"
+    assert "no fact could pass" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (_pack() + "categories: []\n", "categories"),
+        (_pack().replace("weight: 50", "weight: 50\n  weight: 5"), "weight"),
+    ],
+)
+def test_a_key_given_twice_is_refused_not_left_to_the_last(text: str, key: str):
+    # YAML keeps the last: a second `weight` would change a rule, a second list replace one
+    with pytest.raises(InvalidInput, match=f"'{key}' is given twice"):
+        packs.parse(text)

@@ -56,3 +56,14 @@ def test_the_docket_has_every_kind_of_explanation_the_identity_is_claimed_for(do
     kinds = ("no category", "several facts", "corrected fact", "per fact")
     assert [k for k in (*kinds, "measure of a fact", "measure of age") if not seen[k]] == []
     assert any(born is None for born in docket.born_on)
+
+
+def test_ties_rank_by_case_reference_whatever_order_the_database_gives_the_rows():
+    # a PostgreSQL locale (ICU "en") collates lower case first and skips hyphens: its order
+    # must not decide ties, or the same docket ranks differently on SQLite and PostgreSQL
+    rows = [r for r in dockets.snapshots(20) if r[0] == "DKT-D-0004"]  # no facts: scores 0
+    (_, person, opened_on, born, text) = rows[0]
+    refs = ["DKT-a-2", "DKT-aa", "DKT-b", "DKT-B"]  # as the ICU "en" collation orders them
+    docket = Docket.build([(r, person, opened_on, born, SnapshotFacts(text)) for r in refs])
+    ranking = Scorer(packs.load("neutral-example"), docket, TODAY).rank()
+    assert [e.case_ref for e in ranking.entries()] == sorted(refs)

@@ -309,3 +309,63 @@ def test_a_determination_finds_its_own_case_in_the_run_not_one_whose_reference_e
         )
         last = show_case(uow=docket.uow, case_ref=ref).events[-1]
         assert (last.data["case_ref"], last.data["score"]) == (ref, score)
+
+
+@pytest.mark.parametrize("actor", ["", "   "])
+def test_a_ranking_a_determination_and_a_switch_need_a_named_person(ranked: Docket, actor: str):
+    docket = ranked
+    _rank(docket)
+    version = get_case(uow=docket.uow, case_ref="DKT-P-2").version
+    with pytest.raises(InvalidInput, match="needs an actor"):
+        service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=actor,
+            case_ref="DKT-P-2",
+            determination=service.Determination.ACCEPT,
+            reason=None,
+        )
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version
+    runs = oversight.run_records(store=docket.priority)
+    with pytest.raises(InvalidInput, match="needs an actor"):
+        service.rank(
+            store=docket.priority, clock=docket.clock, actor=actor, pack=NEUTRAL, emit=print
+        )
+    assert oversight.run_records(store=docket.priority) == runs
+    with pytest.raises(InvalidInput, match="needs an actor"):
+        switch.set_switch(
+            store=docket.priority,
+            clock=docket.clock,
+            actor=actor,
+            on=False,
+            reason="suspended pending review",
+        )
+    assert switch.switch_state(store=docket.priority).on
+
+
+def test_a_purpose_too_long_to_keep_is_refused_not_cut(ranked: Docket):
+    docket = ranked
+    with pytest.raises(InvalidInput, match="500 characters") as refused:
+        _rank(docket, purpose="weekly review " * 40)
+    assert refused.value.details["field"] == "purpose"
+    assert oversight.run_records(store=docket.priority) == []
+    _rank(docket, purpose="  weekly review  ")
+    assert [r.purpose for r in oversight.run_records(store=docket.priority)] == ["weekly review"]
+
+
+def test_no_determination_is_recorded_on_a_case_closed_since_its_ranking(ranked: Docket):
+    docket = ranked
+    _rank(docket)
+    record(docket, "DKT-P-2", K.CASE_CLOSED, fields={"reason": "duplicate"})
+    version = get_case(uow=docket.uow, case_ref="DKT-P-2").version
+    with pytest.raises(Conflict, match="is closed") as refused:
+        service.decide(
+            store=docket.priority,
+            clock=docket.clock,
+            actor="supervisor.test",
+            case_ref="DKT-P-2",
+            determination=service.Determination.ACCEPT,
+            reason=None,
+        )
+    assert refused.value.details["rule"] == "case_not_open"
+    assert get_case(uow=docket.uow, case_ref="DKT-P-2").version == version

@@ -28,6 +28,7 @@ from docket.api.deps import (
     current_user,
     decide_on_case,
     docket_of,
+    found_or_logged,
     log_in_transaction,
     logged,
     logged_on_failure,
@@ -204,7 +205,7 @@ class RankingIn(BaseModel):
         False, description="Apply a rescinded policy anyway (to review past decisions)."
     )
     purpose: Annotated[
-        str, Field(max_length=500, pattern=TEXT, description="Kept with the run.")
+        str, Field(max_length=service.MAX_PURPOSE, pattern=TEXT, description="Kept with the run.")
     ] = ""
 
 
@@ -301,7 +302,14 @@ def get_case_priority(
     """One open case's recommendation by a shipped policy: its category, its score and every
     rule and documented fact that counted (rank 0: a case scored alone has none). The read is
     on the access log. 409 while prioritisation is switched off."""
-    case = get_case(uow=docket.uow, case_ref=case_ref)
+    case = found_or_logged(
+        request,
+        docket,
+        user,
+        Action.EXPLAIN_PRIORITY,
+        ("case", case_ref),
+        lambda: get_case(uow=docket.uow, case_ref=case_ref),
+    )
     decision = decide_on_case(request, docket, user, Action.EXPLAIN_PRIORITY, case)
     entry = access_entry(request, docket, user, decision, "case", case.case_id, policy=policy_name)
     day = as_of or docket.clock.now().date()

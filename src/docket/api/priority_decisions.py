@@ -19,6 +19,7 @@ from docket.api.deps import (
     current_user,
     decide_on_case,
     docket_of,
+    found_or_logged,
     log_in_transaction,
     logged_on_failure,
     policy,
@@ -91,8 +92,16 @@ def post_determination(
     an event on the case (`priority_determined`) and changes nothing else; its access-log
     entry is in the same transaction. `Idempotency-Key` is required: a retry with the same key
     and body answers with the first result and records nothing; the same key with another body
-    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off."""
-    case = get_case(uow=docket.uow, case_ref=case_ref)
+    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off
+    or once the case is no longer open (closed or removed)."""
+    case = found_or_logged(
+        request,
+        docket,
+        user,
+        Action.DECIDE_PRIORITY,
+        ("case", case_ref),
+        lambda: get_case(uow=docket.uow, case_ref=case_ref),
+    )
     decision = decide_on_case(request, docket, user, Action.DECIDE_PRIORITY, case)
     entry = access_entry(
         request,

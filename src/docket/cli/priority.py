@@ -67,7 +67,11 @@ def _step(step: str) -> None:
     help="CSV: rank, case, category, score, contributions, fact ids.",
 )
 @_as_of
-@click.option("--purpose", default="", help="Why the ranking is run (kept for oversight).")
+@click.option(
+    "--purpose",
+    default="",
+    help="Why the ranking is run (kept for oversight; at most 500 characters).",
+)
 @click.option("--actor", help="Who runs it (default: $DOCKET_ACTOR or login name).")
 @click.pass_context
 def rank_command(

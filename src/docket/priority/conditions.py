@@ -107,6 +107,15 @@ def parse_condition(value: Any, path: str) -> Condition:
     raise field_error(path, "a condition is one of: fact, measure, all, any")
 
 
+_RANGES = (
+    ("at_least", "at_most", True),
+    ("on_or_after", "before", False),
+    ("more_than_years_ago", "within_years", False),
+)
+"""Pairs of bounds (low, high, whether both may be equal) that leave nothing between them when
+low passes high: a test no fact could pass is a mistake in the pack, never a rule."""
+
+
 def _bounds(value: Mapping[str, Any], tests: set[str], path: str) -> tuple[tuple[str, Any], ...]:
     bounds = []
     for test in sorted(tests & set(value)):
@@ -121,6 +130,12 @@ def _bounds(value: Mapping[str, Any], tests: set[str], path: str) -> tuple[tuple
         elif not isinstance(bound, int | float) or isinstance(bound, bool) or bound < 0:
             raise field_error(f"{path}.{test}", "a number, 0 or more")
         bounds.append((test, bound))
+    given = dict(bounds)
+    for low, high, inclusive in _RANGES:
+        if low in given and high in given:
+            lo, hi = given[low], given[high]
+            if lo > hi or (lo == hi and not inclusive):
+                raise field_error(path, f"no fact could pass both {low} {lo} and {high} {hi}")
     return tuple(bounds)
 
 
@@ -158,5 +173,7 @@ def _where(kind: FactKind, where: Mapping[str, Any], path: str) -> tuple[tuple[s
                 if not isinstance(item, str) or (choices and item not in choices):
                     allowed = f"one of {', '.join(choices)}" if choices else "text"
                     raise field_error(here, f"{item!r} is not {allowed}")
+            if not values:
+                raise field_error(here, "no fact could pass an empty list")
             tests.append((name, tuple(values)))
     return tuple(tests)

@@ -212,6 +212,17 @@ class Docket:
     def __len__(self) -> int:
         return len(self.case_refs)
 
+    def reference_places(self) -> Ints:
+        """Each case's place in case-reference order as Python compares text (by code point),
+        the order SQLite gives. A PostgreSQL locale may give the rows in another (ICU "en" puts
+        DKT-b before DKT-B): ties must rank alike on every backend."""
+        refs = self.case_refs
+        if all(map(str.__lt__, refs, refs[1:])):  # the rows' own order: nothing to sort
+            return np.arange(len(refs), dtype=np.int64)
+        places = np.empty(len(refs), np.int64)
+        places[sorted(range(len(refs)), key=refs.__getitem__)] = np.arange(len(refs))
+        return places
+
     @property
     def fact_count(self) -> int:
         return len(self.fact_values)

@@ -12,7 +12,8 @@ The loader refuses, with an error naming the field:
 
 - any reference to a protected attribute or to a predicted or inferred trait
   (:mod:`docket.priority.forbidden`), wherever it appears;
-- anything the schema does not know (a misspelt key is an error, never ignored);
+- anything the schema does not know (a misspelt key is an error, never ignored), and a key
+  given twice in one mapping;
 - a category whose condition could hold on a final order alone: being removable never makes a
   case a priority.
 
@@ -154,7 +155,7 @@ def load(reference: str) -> Pack:
 def parse(text: str, *, origin: str = "policy") -> Pack:
     """Check a pack's YAML text and build it; :class:`InvalidInput` naming the field if not."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PackLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{origin}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -162,6 +163,22 @@ def parse(text: str, *, origin: str = "policy") -> Pack:
     data = _plain(data)
     refuse_protected(data, "")
     return _build(data, origin)
+
+
+class _PackLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML would keep the last,
+    so a second ``weight`` would change a rule, a second ``mitigating`` drop a list, unseen."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                if (key.tag, key.value) in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key.value!r} is given twice", key.start_mark
+                    )
+                seen.add((key.tag, key.value))
+        return super().construct_mapping(node, deep=deep)
 
 
 def _plain(value: Any) -> Any:
@@ -179,7 +196,9 @@ def _text(data: Mapping[str, Any], key: str, path: str, *, required: bool = True
     value = data.get(key)
     if value is None and not required:
         return ""
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value):
+    if isinstance(value, float):  # YAML reads 1.10 as the number 1.1: the text would change
+        raise field_error(f"{path}{key}", f"must be text in quotes (read as a number: {value})")
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value):
         raise field_error(f"{path}{key}", "required text" if value is None else "must be text")
     return str(value)
 

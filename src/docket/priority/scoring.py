@@ -240,5 +240,6 @@ class Scorer:
                 points[r, category == -1] = 0  # factors weigh only within a category
         score = points.sum(axis=0)
         priority = category >= 0
-        order = np.lexsort((np.arange(n), self.docket.opened_on, -score, ~priority))
+        tie = self.docket.reference_places()
+        order = np.lexsort((tie, self.docket.opened_on, -score, ~priority))
         return Ranking(self, rules, points, fact_masks, measures, category, score, order)

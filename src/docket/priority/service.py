@@ -28,7 +28,7 @@ from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
 from docket.cases.service import prior_answer, request_hash
-from docket.errors import InvalidInput, NotFound
+from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
 from docket.priority.ports import (
@@ -38,7 +38,10 @@ from docket.priority.ports import (
     RunRecord,
 )
 from docket.priority.scoring import Docket, Explanation, RankedCase, Scorer
-from docket.priority.switch import require_on, written_reason
+from docket.priority.switch import named_actor, require_on, written_reason
+
+MAX_PURPOSE = 500
+"""The longest purpose a run keeps (the API's limit too)."""
 
 
 class Determination(StrEnum):
@@ -142,6 +145,12 @@ def rank(
 
     ``emit`` sees entries before the run is kept, and the run is refused if prioritisation
     was switched off meanwhile: a surface shows nothing of them until this returns."""
+    named_actor(actor, what="a ranking")
+    purpose = purpose.strip()
+    if len(purpose) > MAX_PURPOSE:  # kept as given or not at all, never cut
+        raise InvalidInput(
+            f"the purpose is longer than {MAX_PURPOSE} characters", details={"field": "purpose"}
+        )
     now = clock.now()
     day = as_of or now.date()
     if top is not None and top < 1:
@@ -167,7 +176,7 @@ def rank(
         run_id=run_id,
         ran_at=now,
         ran_by=actor,
-        purpose=purpose.strip()[:500],
+        purpose=purpose,
         policy_name=pack.name,
         policy_version=pack.version,
         policy_hash=pack.content_hash,
@@ -278,6 +287,7 @@ def decide(
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
     the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
     the first result instead of recording again. ``also`` runs in the same transaction."""
+    named_actor(actor, what="a determination")
     text = written_reason(
         reason, required=determination is Determination.OVERRIDE, what="an override"
     )
@@ -302,6 +312,12 @@ def decide(
         case = tx.get_case_by_ref(case_ref)
         if case is None:
             raise NotFound(f"no case {case_ref}", details={"case_ref": case_ref})
+        if not case.is_open:  # off the open docket: its recommendation no longer stands
+            raise Conflict(
+                f"case {case_ref} is {case.state.value}: a determination is made on an open "
+                "case's recommendation",
+                details={"case_ref": case_ref, "state": case.state.value, "rule": "case_not_open"},
+            )
         runs = [tx.run(run_id)] if run_id is not None else list(reversed(tx.runs()))
         if run_id is not None and runs[0] is None:
             raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})

@@ -34,6 +34,13 @@ def written_reason(reason: str | None, *, required: bool, what: str) -> str:
     return text
 
 
+def named_actor(actor: str, *, what: str) -> str:
+    """The person recorded as the actor: refused when blank, since a decision is a person's."""
+    if not actor.strip():
+        raise InvalidInput(f"{what} needs an actor", details={"field": "actor"})
+    return actor
+
+
 @dataclass(frozen=True)
 class SwitchState:
     on: bool
@@ -82,7 +89,9 @@ def set_switch(
     """Switch prioritisation on or off, with the reason; the change is an event on the
     hash-chained log. Its place in the log. ``also`` runs in the same transaction (a surface
     records its access there)."""
-    text = written_reason(reason, required=True, what="switching prioritisation on or off")
+    what = "switching prioritisation on or off"
+    named_actor(actor, what=what)
+    text = written_reason(reason, required=True, what=what)
     now = clock.now()
     with store.write() as tx:
         events = tx.switch_events()
