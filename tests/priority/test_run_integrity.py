@@ -93,3 +93,33 @@ def test_verify_finds_a_run_kept_without_an_event(docket: Docket, run_id: str):
         "cases_scored, cases_shown, output_sha256, output FROM priority_runs",
     )
     assert _problems(docket) == ["ranking run forged: kept, but no event on the log names it"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("ran_by", "someone.else"),
+        ("purpose", "a purpose never given"),
+        ("policy_hash", "0" * 64),
+        ("as_of", "2001-01-01"),
+        ("office", "ZZZ"),
+        ("cases_shown", 0),
+        ("rescinded_allowed", True),
+    ],
+)
+def test_verify_finds_a_run_s_details_changed_behind_docket_s_back(
+    docket: Docket, run_id: str, column: str, value: object
+):
+    """The oversight record shows who ran a run, why, under what policy, as of when: each is
+    on the chained event too, and a change to the kept one is a finding."""
+    tamper(
+        docket.engine,
+        f"UPDATE priority_runs SET {column} = :value WHERE run_id = :id",
+        params={"value": value, "id": run_id},
+    )
+    problems = _problems(docket)
+    assert len(problems) == 1, problems
+    assert problems[0] == (
+        f"ranking run {run_id}: its kept {column} differ from what the log says of it "
+        "(changed after the run)"
+    )

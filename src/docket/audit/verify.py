@@ -6,7 +6,7 @@ recompute the access log's chain and compare it with its head."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -63,10 +63,36 @@ class AuditStore(Protocol):
         """Ids of stored cases or persons that no event stream produced."""
         ...
 
-    def kept_runs(self) -> Iterator[tuple[str, str, str]]:
-        """Every kept prioritisation ranking run: its id, the SHA-256 of its output as
-        recorded with it, and the SHA-256 of the output as stored now."""
+    def kept_runs(self) -> Iterator[tuple[str, Mapping[str, str], str]]:
+        """Every kept prioritisation ranking run: its id, what is kept of it as text
+        (:data:`RUN_DETAILS`, the SHA-256 of its output as recorded with it among them), and
+        the SHA-256 of the output as stored now."""
         ...
+
+
+RUN_DETAILS = (
+    "output_sha256",
+    "policy_hash",
+    "as_of",
+    "office",
+    "cases_scored",
+    "cases_shown",
+    "ran_by",
+    "purpose",
+    "rescinded_allowed",
+)
+"""What is kept of a ranking run that its ``priority_ranked`` event vouches for (as text; an
+event written before ``purpose`` and ``rescinded_allowed`` were on it vouches for the rest)."""
+
+
+def run_details_on_log(event: Event) -> dict[str, str]:
+    """What ``event`` (a ``priority_ranked`` one) says of its run, as :data:`RUN_DETAILS`."""
+    said = {**event.data, "ran_by": event.actor}
+    return {name: _as_text(said[name]) for name in RUN_DETAILS if name in said}
+
+
+def _as_text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 @dataclass
@@ -113,7 +139,7 @@ def verify(
         )
         report.events, report.head_hash = chain.length, chain.head_hash
         if chain.finding is None:
-            ranked: dict[str, str] = {}
+            ranked: dict[str, dict[str, str]] = {}
             _check_projections(store, report, ranked, rebuilding)
             _check_runs(store, ranked, report)
         access = _walked(store, ACCESS_CHAIN, store.chain_links(ACCESS_CHAIN), checkpoints, report)
@@ -190,12 +216,12 @@ _WORDS = {
 def _check_projections(
     store: AuditStore,
     report: VerifyReport,
-    ranked: dict[str, str],
+    ranked: dict[str, dict[str, str]],
     rebuilding: Progress | None = None,
     chunk: int = 500,
 ) -> None:
     """Rebuild every case and person and compare; note in ``ranked`` each ranking run the log
-    names, with the digest of its output."""
+    names, with what its event says of it."""
     batch: list[tuple[StreamType, str, list[Event]]] = []
     mismatch = _Mismatches()
     for stream in store.streams():
@@ -203,7 +229,7 @@ def _check_projections(
         if kind is StreamType.PRIORITISATION:
             for event in events:
                 if event.kind is EventKind.PRIORITY_RANKED:
-                    ranked[str(event.data["run_id"])] = str(event.data["output_sha256"])
+                    ranked[str(event.data["run_id"])] = run_details_on_log(event)
         batch.append(stream)
         if len(batch) >= chunk:
             _compare(store, batch, mismatch)
@@ -223,20 +249,31 @@ def _check_projections(
         )
 
 
-def _check_runs(store: AuditStore, ranked: dict[str, str], report: VerifyReport) -> None:
+def _check_runs(store: AuditStore, ranked: dict[str, dict[str, str]], report: VerifyReport) -> None:
     """Each kept ranking run against the ``priority_ranked`` event that named it: the
     oversight record is only as trustworthy as this comparison."""
     mismatch = _Mismatches()
     kept = set()
-    for run_id, recorded, actual in store.kept_runs():
+    for run_id, details, actual in store.kept_runs():
         kept.add(run_id)
         on_log = ranked.get(run_id)
         if on_log is None:
             mismatch.append(f"ranking run {run_id}: kept, but no event on the log names it")
-        elif not recorded == actual == on_log:
+            continue
+        if not details.get("output_sha256") == actual == on_log["output_sha256"]:
             mismatch.append(
                 f"ranking run {run_id}: its kept output does not match the digest on the log "
                 "(changed after the run)"
+            )
+        differing = [
+            name
+            for name, said in on_log.items()
+            if name != "output_sha256" and details.get(name) != said
+        ]
+        if differing:
+            mismatch.append(
+                f"ranking run {run_id}: its kept {', '.join(differing)} differ from what the "
+                "log says of it (changed after the run)"
             )
     for run_id in sorted(ranked.keys() - kept):
         mismatch.append(f"ranking run {run_id}: named on the log, but its record is missing")

@@ -205,6 +205,8 @@ def rank(
             "cases_scored": len(docket),
             "cases_shown": shown,
             "output_sha256": record.output_sha256,
+            "purpose": purpose,
+            "rescinded_allowed": allow_rescinded,
         },
     )
     with store.write() as tx:

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, StoredLink
+from docket.audit.verify import RUN_DETAILS
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
 from docket.storage import schema as t
@@ -182,15 +183,20 @@ class SqlAuditStore:
             ).all()
         return [f"case {ref}" for ref in cases] + [f"person {pid}" for pid in people]
 
-    def kept_runs(self) -> Iterator[tuple[str, str, str]]:
+    def kept_runs(self) -> Iterator[tuple[str, Mapping[str, str], str]]:
         runs = t.priority_runs.c
+        columns = [getattr(runs, name) for name in RUN_DETAILS]
         with self._connected() as connection:
             ids = connection.scalars(sa.select(runs.run_id).order_by(runs.run_id)).all()
             for run_id in ids:  # one output at a time: a full run's is tens of megabytes
-                recorded, output = connection.execute(
-                    sa.select(runs.output_sha256, runs.output).where(runs.run_id == run_id)
+                row = connection.execute(
+                    sa.select(*columns, runs.output).where(runs.run_id == run_id)
                 ).one()
-                yield run_id, recorded, _output_digest(bytes(output))
+                details = {
+                    name: "" if value is None else str(value)
+                    for name, value in zip(RUN_DETAILS, row[:-1], strict=True)
+                }
+                yield run_id, details, _output_digest(bytes(row[-1]))
 
 
 def _output_digest(packed: bytes) -> str:
