@@ -228,18 +228,8 @@ def found_or_logged(
         return find()
     except NotFound:
         record_type, record_id = record
-        entry = AccessEntry(
-            at=docket.clock.now(),
-            actor=user.username,
-            action=action.value,
-            record_type=record_type,
-            record_id=record_id,
-            outcome=Outcome.REFUSED,
-            purpose=request.headers.get("x-purpose", "")[:500],
-            source=source_of(request),
-            details={"failed": "not_found"},
-        )
-        docket.access_log.record([entry])
+        entry = _entry(request, docket, user, action, record_type, record_id, Outcome.REFUSED)
+        docket.access_log.record([dataclasses.replace(entry, details={"failed": "not_found"})])
         raise
 
 
@@ -253,16 +243,31 @@ def access_entry(
     **details: str,
 ) -> AccessEntry:
     """The access log's entry for ``decision`` on this request."""
+    outcome = Outcome.ALLOWED if decision.allowed else Outcome.REFUSED
+    entry = _entry(request, docket, user, decision.action, record_type, record_id, outcome)
+    return dataclasses.replace(entry, details={"relation": decision.relation.value, **details})
+
+
+def _entry(
+    request: Request,
+    docket: Docket,
+    user: User,
+    action: Action,
+    record_type: str,
+    record_id: str,
+    outcome: Outcome,
+) -> AccessEntry:
+    """The access log's entry for ``user`` doing ``action`` on a record in this request (who,
+    when, from where, with the purpose given in ``X-Purpose``)."""
     return AccessEntry(
         at=docket.clock.now(),
         actor=user.username,
-        action=decision.action.value,
+        action=action.value,
         record_type=record_type,
         record_id=record_id,
-        outcome=Outcome.ALLOWED if decision.allowed else Outcome.REFUSED,
+        outcome=outcome,
         purpose=request.headers.get("x-purpose", "")[:500],
         source=source_of(request),
-        details={"relation": decision.relation.value, **details},
     )
 
 

@@ -88,10 +88,11 @@ event written before ``purpose`` and ``rescinded_allowed`` were on it vouches fo
 def run_details_on_log(event: Event) -> dict[str, str]:
     """What ``event`` (a ``priority_ranked`` one) says of its run, as :data:`RUN_DETAILS`."""
     said = {**event.data, "ran_by": event.actor}
-    return {name: _as_text(said[name]) for name in RUN_DETAILS if name in said}
+    return {name: detail_text(said[name]) for name in RUN_DETAILS if name in said}
 
 
-def _as_text(value: object) -> str:
+def detail_text(value: object) -> str:
+    """A run's detail as text, as the event and the kept run are compared."""
     return "" if value is None else str(value)
 
 

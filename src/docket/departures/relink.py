@@ -16,7 +16,7 @@ from docket.departures.linkage import record
 from docket.departures.model import Status
 from docket.departures.ports import DepartureStore, StoredReport
 from docket.departures.regroup import counted_moving, regroup, report_key
-from docket.departures.resolution import a_number_disagrees
+from docket.departures.resolution import a_number_disagrees, by_identifiers
 from docket.errors import InvalidInput
 
 
@@ -125,22 +125,18 @@ def relink_reports(
     for s in stored:
         key = report_key(s)
         settled = s.link_method in KEPT_METHODS or key in decided
-        by_a = by_a_number.get(s.report.a_number) if s.report.a_number else None
-        by_doc = by_document.get(s.report.document_number) if s.report.document_number else None
+        exact, how, named = by_identifiers(s.report, by_a_number, by_document)
         if settled or key not in read:
             if settled:
                 kept += 1
             else:
                 arrived += 1
             resolved[key] = (s.status, s.person_id, s.link_method, None)
-        elif by_a is not None and by_doc is not None and by_a != by_doc:
-            # Two identifiers naming two persons: a reviewer's question, as at intake.
+        elif named:  # two identifiers naming two persons: a reviewer's question
             resolved[key] = (Status.REVIEW, None, "", None)
-            questions[key] = (((by_a, 1.0), (by_doc, 1.0)), None)
-        elif by_a is not None:
-            resolved[key] = (Status.LINKED, by_a, "a_number", None)
-        elif by_doc is not None:
-            resolved[key] = (Status.LINKED, by_doc, "document", None)
+            questions[key] = (tuple((person, 1.0) for person in named), None)
+        elif exact is not None:
+            resolved[key] = (Status.LINKED, exact, how, None)
         else:
             ranked = scored.get(key, ())
             top = strongest(ranked)

@@ -82,15 +82,12 @@ def resolve_all(tx: PersonLookup, reports: Sequence[Report]) -> dict[tuple[str, 
     by_document = tx.persons_by_documents([r.document_number for r in fresh if r.document_number])
     resolved: dict[tuple[str, str], Resolved] = {}
     for r in fresh:
-        by_a = by_a_number.get(r.a_number) if r.a_number else None
-        by_doc = by_document.get(r.document_number) if r.document_number else None
-        if by_a is not None and by_doc is not None and by_a != by_doc:
-            # Two identifiers naming two persons: a question for a reviewer, with both.
-            resolved[r.key] = Resolved(None, "", None, Status.REVIEW, None, _both(by_a, by_doc))
-        elif by_a is not None:
-            resolved[r.key] = Resolved(by_a, "a_number", 1.0, Status.LINKED)
-        elif by_doc is not None:
-            resolved[r.key] = Resolved(by_doc, "document", 1.0, Status.LINKED)
+        person_id, method, named = by_identifiers(r, by_a_number, by_document)
+        if named:
+            both = tuple((person, 1.0) for person in named)
+            resolved[r.key] = Resolved(None, "", None, Status.REVIEW, None, both)
+        elif person_id is not None:
+            resolved[r.key] = Resolved(person_id, method, 1.0, Status.LINKED)
     unresolved = [r for r in fresh if r.key not in resolved]
     model = tx.linkage_model() if unresolved else None
     if model is None:
@@ -117,9 +114,22 @@ def resolve_all(tx: PersonLookup, reports: Sequence[Report]) -> dict[tuple[str, 
     return resolved
 
 
-def _both(by_a_number: str, by_document: str) -> tuple[tuple[str, float], ...]:
-    """The candidates of a report whose identifiers name two persons, each exactly."""
-    return ((by_a_number, 1.0), (by_document, 1.0))
+def by_identifiers(
+    report: Report, by_a_number: Mapping[str, str], by_document: Mapping[str, str]
+) -> tuple[str | None, str, tuple[str, ...]]:
+    """The person ``report``'s exact identifiers name on record (``by_a_number``,
+    ``by_document``: person id by identifier), and how (``a_number``, else ``document``); or,
+    when its A-number is one person's and its document number another's, nobody, with the two
+    persons (a question for a reviewer, at intake and in relink alike); or nobody at all."""
+    by_a = by_a_number.get(report.a_number) if report.a_number else None
+    by_doc = by_document.get(report.document_number) if report.document_number else None
+    if by_a is not None and by_doc is not None and by_a != by_doc:
+        return None, "", (by_a, by_doc)
+    if by_a is not None:
+        return by_a, "a_number", ()
+    if by_doc is not None:
+        return by_doc, "document", ()
+    return None, "", ()
 
 
 def a_number_disagrees(report: Report, person_id: str | None, held: Mapping[str, str]) -> bool:

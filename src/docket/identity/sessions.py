@@ -159,7 +159,6 @@ def change_password(
     verified then) or if it is not theirs, which counts as a failed login towards the lockout:
     an open session is no way round the lockout. The access log records the change, or the
     refusal with its reason."""
-    passwords.check_password_policy(new_password, username="", field="new_password")
     if new_password == current_password:
         raise InvalidInput(
             "new_password is the current password given", details={"field": "new_password"}

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, StoredLink
-from docket.audit.verify import RUN_DETAILS
+from docket.audit.verify import RUN_DETAILS, detail_text
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
 from docket.storage import schema as t
@@ -193,7 +193,7 @@ class SqlAuditStore:
                     sa.select(*columns, runs.output).where(runs.run_id == run_id)
                 ).one()
                 details = {
-                    name: "" if value is None else str(value)
+                    name: detail_text(value)
                     for name, value in zip(RUN_DETAILS, row[:-1], strict=True)
                 }
                 yield run_id, details, _output_digest(bytes(row[-1]))
