@@ -163,3 +163,27 @@ def test_each_user_management_request_is_logged_once_with_its_outcome(client, do
         (f"request-{number}", action, outcome, failed)
         for number, (*_, action, outcome, failed) in enumerate(requests)
     ]
+
+
+def test_the_last_admin_keeps_their_role_and_stays_enabled(client, docket):
+    admin = _login(client, docket, "the.admin", Role.ADMIN)
+    for method, path, body in (
+        ("PUT", "/api/users/the.admin/role", {"role": "officer"}),
+        ("POST", "/api/users/the.admin/disable", None),
+    ):
+        response = client.request(method, path, json=body, headers=admin)
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "conflict"
+        assert response.json()["error"]["details"] == {
+            "username": "the.admin",
+            "rule": "last_admin",
+        }
+    assert (
+        client.post(
+            "/api/users",
+            json={"username": "new.admin", "role": "admin", "field_office": "NYC"},
+            headers=admin,
+        ).status_code
+        == 201
+    )  # still an admin, with a session that still works
+    assert client.post("/api/users/the.admin/disable", headers=admin).json()["disabled"]

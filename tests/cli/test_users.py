@@ -123,3 +123,19 @@ def test_a_subject_for_a_person_not_on_record_is_refused_and_not_added(run):
     assert result.exit_code == 1
     assert result.stderr == "error: person_id: no person p-404 is on record [invalid_input]\n"
     assert "no user 'maria'" in run("users", "disable", "maria").stderr
+
+
+def test_arguments_that_are_not_utf_8_are_refused_in_one_line(run):
+    # Python reads such bytes of a command line as lone surrogates, which no database takes.
+    assert run("users", "add", "lee.counsel", "--role", "counsel").exit_code == 0
+    for args, message in (
+        (("users", "add", "ana", "--role", "officer", "--office", "\udcff"), "field_office"),
+        (("users", "add", "maria", "--role", "subject", "--person-id", "\udcff"), "person_id"),
+        (("users", "link-client", "lee.counsel", "\udcff", "--document", "G-28"), "person_id"),
+        (("users", "unlink-client", "lee.counsel", "\udcff"), "person_id"),
+        (("users", "disable", "\udcff"), "no user"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 1
+        assert message in result.stderr
+        assert "unexpected" not in result.stderr

@@ -78,6 +78,12 @@ def test_only_counsel_can_have_clients(docket, person_id):
         ({"person_id": "nobody"}, NotFound),
         ({"document_ref": "  "}, InvalidInput),
         ({"username": "no.such.user"}, NotFound),
+        # wider than its column: PostgreSQL would refuse it at the insert, SQLite keep it
+        ({"document_ref": "G" * 501}, InvalidInput),
+        # what a command-line argument that is not UTF-8 becomes: no database takes it
+        ({"document_ref": "G-28 \udcff"}, InvalidInput),
+        ({"person_id": "p-\udcff"}, InvalidInput),
+        ({"username": "lee\udcff"}, NotFound),
     ],
 )
 def test_a_link_that_breaks_a_rule_is_refused_and_nothing_is_linked(
@@ -88,6 +94,16 @@ def test_a_link_that_breaks_a_rule_is_refused_and_nothing_is_linked(
         _link(docket, **{"person_id": person_id, **changes})
     assert clients_of(users=docket.users, user=counsel) == frozenset()
     assert len(docket.access_log.entries()) == before
+
+
+@pytest.mark.parametrize(
+    ("person", "error"), [("p-\udcff", InvalidInput), ("p\x00", InvalidInput), ("p" * 65, NotFound)]
+)
+def test_unlinking_a_person_id_no_one_can_have_is_refused_in_one_clear_error(
+    docket, counsel, person, error
+):
+    with pytest.raises(error):
+        _unlink(docket, person)
 
 
 def test_a_client_is_linked_once_and_unlinked_once(docket, counsel, person_id):

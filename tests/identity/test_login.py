@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -261,6 +262,13 @@ def test_a_made_password_is_long_and_works(docket):
         ({"field_office": "N" * 17}, "field_office"),
         ({"role": Role.SUBJECT, "field_office": None}, "person_id"),
         ({"password": "password1234"}, "password"),
+        # "*" scopes a record of every office: an office so named would be every office
+        ({"field_office": " * "}, "field_office"),
+        # what a command-line argument that is not UTF-8 becomes: no database takes it
+        ({"field_office": "N\udcff"}, "field_office"),
+        ({"field_office": "N\x00"}, "field_office"),
+        ({"role": Role.SUBJECT, "person_id": "p-\udcff"}, "person_id"),
+        ({"role": Role.SUBJECT, "person_id": "p" * 65}, "person_id"),
     ],
 )
 def test_a_user_that_breaks_a_rule_is_refused_and_not_added(docket, changes, field):
@@ -291,3 +299,76 @@ def test_a_username_taken_at_the_same_moment_elsewhere_is_a_conflict(docket, off
     monkeypatch.setattr(SqlUserTransaction, "user_by_username", lambda self, username: None)
     with pytest.raises(Conflict):
         a_user(docket, "ana.officer", Role.ANALYST, field_office="NYC")
+
+
+@pytest.mark.parametrize("office", ["*", "N\udcff"])
+def test_a_role_change_to_an_office_no_one_can_have_is_refused(docket, officer, office):
+    with pytest.raises(InvalidInput) as refused:
+        set_role(
+            users=docket.users,
+            clock=docket.clock,
+            actor="admin.test",
+            username="ana.officer",
+            role=Role.SUPERVISOR,
+            field_office=office,
+        )
+    assert refused.value.details["field"] == "field_office"
+    assert _login(docket, officer)  # unchanged: the session it had would go on
+
+
+def test_failures_under_a_name_before_it_was_anyones_do_not_lock_its_new_user(docket):
+    for _ in range(5):  # guesses at a name about to be given
+        _refusal(docket, username="ana.officer", password="wrong-password-1")
+    officer = a_user(docket, field_office="hou")
+    _refusal(docket, username="ana.officer", password="typo-password-1", code="1")
+    assert _login(docket, officer)
+
+
+def test_the_lockout_counts_a_failure_fifteen_minutes_old_and_ends_at_thirty(docket, officer):
+    _refusal(docket, username="ana.officer", password="wrong-password-1")
+    docket.clock.advance(minutes=15)  # the first failure is 15 minutes old: still counted
+    for _ in range(4):
+        _refusal(docket, username="ana.officer", password="wrong-password-1")
+    docket.clock.advance(minutes=29, seconds=59)
+    _refusal(docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer))
+    docket.clock.advance(seconds=1)  # 30 minutes after the lock
+    assert _login(docket, officer)
+
+
+def _at_once(count, attempt):
+    start = threading.Barrier(count)
+    outcomes = []
+
+    def run():
+        start.wait()
+        try:
+            outcomes.append(attempt())
+        except LoginRefused as refused:
+            outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_one_code_given_in_logins_at_the_same_moment_lets_one_in(docket, officer):
+    code = _code(docket, officer)
+    outcomes = _at_once(4, lambda: _login(docket, officer, code=code))
+    assert sorted(o == "login_refused" for o in outcomes) == [False, True, True, True]
+
+
+def test_failed_logins_at_the_same_moment_are_all_counted_and_lock_once(docket, officer):
+    outcomes = _at_once(
+        8, lambda: _login(docket, officer, password="wrong-password-1", code="000000")
+    )
+    assert outcomes == ["login_refused"] * 8
+    with docket.engine.connect() as connection:
+        failures = connection.execute(sa.text("SELECT count(*) FROM login_failures")).scalar()
+        locks = connection.execute(
+            sa.text("SELECT count(*) FROM access_log WHERE action = 'account_locked'")
+        ).scalar()
+    assert (failures, locks) == (8, 1)
+    _refusal(docket, username="ana.officer", password=PASSWORD, code=_code(docket, officer))

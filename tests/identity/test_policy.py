@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from docket.cases.events import EventKind
 from docket.identity.model import STAFF_ROLES, Role, User, UserId
 from docket.identity.policy import (
+    EVERY_OFFICE,
     NO_RECORD,
     POLICY,
     Action,
@@ -171,3 +172,12 @@ def test_a_record_in_several_offices_is_readable_from_any_of_them():
 )
 def test_each_move_asks_for_the_action_its_table_row_implies(kind, action):
     assert action_for(kind) is action
+
+
+def test_a_record_of_every_office_is_no_users_own_whatever_their_office_is_called():
+    # A run over every office is scoped to "*": a user whose office were "*" would otherwise
+    # read it as their own office's.
+    supervisor = _user(Role.SUPERVISOR, office=EVERY_OFFICE)
+    every = RecordScope(field_office=EVERY_OFFICE)
+    assert relation_of(supervisor, every) is Relation.OTHER_OFFICE
+    assert not decide(supervisor, Action.READ_PRIORITY_OVERSIGHT, every).allowed

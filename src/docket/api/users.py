@@ -156,7 +156,7 @@ def create_user(
     "/{username}/disable",
     response_model=UserView,
     openapi_extra=_ADMIN,
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 409),
 )
 def disable(
     username: Username,
@@ -164,7 +164,8 @@ def disable(
     docket: Annotated[Docket, Depends(docket_of)],
     admin: Annotated[User, Depends(current_user)],
 ) -> UserView:
-    """Disable a user; their sessions end on their next request."""
+    """Disable a user; their sessions end on their next request. The last admin not disabled
+    is not (409): add another first."""
     entry, by = _admin(request, docket, admin, username)
     return _view(logged_on_failure(docket, entry, lambda: disable_user(**by, username=username)))
 
@@ -193,7 +194,7 @@ def reset(
     "/{username}/role",
     response_model=UserView,
     openapi_extra=_ADMIN,
-    responses=responses(401, 403, 404, 413),
+    responses=responses(401, 403, 404, 409, 413),
 )
 def change_role(
     username: Username,
@@ -202,7 +203,8 @@ def change_role(
     docket: Annotated[Docket, Depends(docket_of)],
     admin: Annotated[User, Depends(current_user)],
 ) -> UserView:
-    """Give a user a new role (and office); their sessions end on their next request."""
+    """Give a user a new role (and office); their sessions end on their next request. The last
+    admin not disabled keeps theirs (409): add another first."""
     entry, by = _admin(request, docket, admin, username)
     changed = logged_on_failure(
         docket,

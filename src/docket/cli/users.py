@@ -71,7 +71,8 @@ def add_command(
 @click.argument("username")
 @click.pass_context
 def disable_command(ctx: click.Context, username: str) -> None:
-    """Disable USERNAME; their sessions end on their next request."""
+    """Disable USERNAME; their sessions end on their next request. The last admin not
+    disabled cannot be: add another admin first."""
     with opened(ctx) as docket:
         user = disable_user(
             **_by_operator(docket),
@@ -112,7 +113,8 @@ def _show_once(made: NewUser) -> None:
 def set_role_command(
     ctx: click.Context, username: str, role: str, field_office: str | None
 ) -> None:
-    """Give USERNAME the role ROLE; their sessions end on their next request."""
+    """Give USERNAME the role ROLE; their sessions end on their next request. The last admin
+    not disabled keeps theirs: add another admin first."""
     with opened(ctx) as docket:
         user = set_role(
             **_by_operator(docket),

@@ -201,7 +201,11 @@ def relation_of(user: User, record: RecordScope, *, clients: Collection[str] = (
     if user.role is Role.COUNSEL:
         client = record.person_id is not None and record.person_id in clients
         return Relation.CLIENT_RECORD if client else Relation.UNRELATED
-    own = user.field_office is not None and record.field_office == user.field_office
+    own = (
+        user.field_office is not None
+        and record.field_office == user.field_office
+        and record.field_office != EVERY_OFFICE  # every office's record is no one's own
+    )
     return Relation.OWN_OFFICE if own else Relation.OTHER_OFFICE
 
 

@@ -9,10 +9,10 @@ import secrets
 import uuid
 
 from docket.audit.access import AccessEntry, Outcome
-from docket.cases.fields import LIMITS
+from docket.cases.fields import LIMITS, check_length
 from docket.cases.ports import Clock, UnitOfWork
 from docket.cases.service import show_person
-from docket.errors import InvalidInput, NotFound
+from docket.errors import Conflict, InvalidInput, NotFound
 from docket.identity import passwords, totp
 from docket.identity.model import (
     STAFF_ROLES,
@@ -21,10 +21,14 @@ from docket.identity.model import (
     User,
     UserId,
 )
+from docket.identity.policy import EVERY_OFFICE
 from docket.identity.ports import UserStore, UserTransaction
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 """What a username may be (lower case); a login name that is not one is no user's."""
+
+PERSON_ID_LENGTH = 64
+"""The longest a person id is (the stored column's width)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +66,8 @@ def add_user(
             details={"field": "username"},
         )
     field_office = _check_scope(role, field_office, person_id)
+    if role is Role.SUBJECT and person_id:
+        _check_text(person_id, "person_id", limit=PERSON_ID_LENGTH)
     if role is Role.SUBJECT and person_id and cases is not None:
         try:
             show_person(uow=cases, person_id=person_id)
@@ -85,6 +91,9 @@ def add_user(
     )
     with users.transaction() as tx:
         tx.add_user(user)
+        # Failed logins under this name from before it was anyone's (guesses at a name about
+        # to be given) are no failures of the new user's: they would lock them at their first.
+        tx.clear_login_failures(username)
         details = {"role": role.value, "office": field_office}
         tx.record_access(
             user_entry(clock, actor, "user_added", user, source, purpose=purpose, **details)
@@ -102,9 +111,12 @@ def disable_user(
     source: str = "",
     purpose: str = "",
 ) -> User:
-    """Disable ``username``; their sessions end on their next request."""
+    """Disable ``username``; their sessions end on their next request. :class:`Conflict` for
+    the last admin not disabled (no one could manage users over the API any more)."""
     with users.transaction() as tx:
+        admins = tx.enabled_admins()  # before the user's row: every such change locks in order
         user = _existing(tx, username)
+        _keep_an_admin(user, admins, "disabling them")
         changed = dataclasses.replace(user, disabled=True, version=user.version + 1)
         tx.save_user(changed)
         tx.record_access(user_entry(clock, actor, "user_disabled", user, source, purpose=purpose))
@@ -166,6 +178,9 @@ def link_client(
             "the notice of appearance (G-28 or EOIR-28) is required",
             details={"field": "document_ref"},
         )
+    _check_text(document_ref, "document_ref")
+    check_length("document_ref", document_ref)
+    _check_text(person_id, "person_id")
     show_person(uow=cases, person_id=person_id)  # NotFound for no such person
     with users.transaction() as tx:
         user = _existing(tx, username)
@@ -196,6 +211,7 @@ def unlink_client(
 ) -> None:
     """Counsel ``username`` no longer represents ``person_id``; from their next request they
     may not read that person's record."""
+    _check_text(person_id, "person_id")
     with users.transaction() as tx:
         user = _existing(tx, username)
         if not tx.remove_client(user.user_id, person_id):
@@ -228,9 +244,13 @@ def set_role(
     source: str = "",
     purpose: str = "",
 ) -> User:
-    """Give ``username`` a new role (and office); their sessions end on their next request."""
+    """Give ``username`` a new role (and office); their sessions end on their next request.
+    :class:`Conflict` if they are the last admin not disabled and the role is another."""
     with users.transaction() as tx:
+        admins = tx.enabled_admins()  # before the user's row, as in disable_user
         user = _existing(tx, username)
+        if role is not Role.ADMIN:
+            _keep_an_admin(user, admins, "giving them another role")
         if role in STAFF_ROLES and user.totp_secret is None:
             raise InvalidInput(
                 f"{username} has no one-time-code secret: add a new staff user instead",
@@ -255,7 +275,13 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
                 f"the role {role.value} belongs to a field office",
                 details={"field": "field_office"},
             )
+        _check_text(field_office, "field_office")
         office = field_office.strip().upper()  # upper-casing may lengthen it: "ß" is "SS"
+        if office == EVERY_OFFICE:  # a record of every office is no one's own office's
+            raise InvalidInput(
+                f"{EVERY_OFFICE!r} stands for every office, and is no one's field office",
+                details={"field": "field_office"},
+            )
         if len(office) > LIMITS["field_office"]:
             raise InvalidInput(
                 f"a field office is at most {LIMITS['field_office']} characters",
@@ -291,8 +317,37 @@ def user_entry(
     )
 
 
+def _check_text(value: str, field: str, *, limit: int | None = None) -> None:
+    """Refuse text no database column holds (a NUL, or a lone surrogate: what a command-line
+    argument that is not UTF-8 becomes), or longer than ``limit``; :class:`InvalidInput` on
+    ``field``."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        readable = False
+    else:
+        readable = "\x00" not in value
+    if not readable:
+        raise InvalidInput(f"{field}: not valid text", details={"field": field})
+    if limit is not None and len(value) > limit:
+        raise InvalidInput(
+            f"{field}: at most {limit} characters ({len(value)} given)", details={"field": field}
+        )
+
+
+def _keep_an_admin(user: User, admins: frozenset[UserId], change: str) -> None:
+    """:class:`Conflict` if ``user`` is the only one of ``admins`` (those not disabled)."""
+    if admins == {user.user_id}:
+        raise Conflict(
+            f"{user.username} is the last admin: add another before {change}",
+            details={"username": user.username, "rule": "last_admin"},
+        )
+
+
 def _existing(tx: UserTransaction, username: str) -> User:
-    user = tx.user_by_username(username.strip().lower())
+    name = username.strip().lower()
+    # A name no user can have is looked up nowhere (it may not even be text a database takes).
+    user = tx.user_by_username(name) if USERNAME.fullmatch(name) else None
     if user is None:
         raise NotFound(f"no user {username!r}", details={"username": username})
     return user

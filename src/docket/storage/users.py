@@ -119,6 +119,16 @@ class SqlUserTransaction:
             t.users.update().where(t.users.c.user_id == user.user_id).values(**_user_values(user))
         )
 
+    def enabled_admins(self) -> frozenset[UserId]:
+        query = (
+            sa.select(t.users.c.user_id)
+            .where(t.users.c.role == Role.ADMIN.value)
+            .where(t.users.c.disabled == sa.false())
+            .order_by(t.users.c.user_id)  # every transaction locks them in the same order
+        )
+        rows = self.connection.execute(query.with_for_update() if self.lock else query)
+        return frozenset(UserId(row.user_id) for row in rows)
+
     def add_login_failure(self, username: str, at: dt.datetime) -> None:
         self.connection.execute(
             t.login_failures.insert().values(username=username, failed_at=instant_text(at))
