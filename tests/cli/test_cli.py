@@ -181,8 +181,10 @@ def test_audit_checkpoint_then_verify_against_it(run, imported, tmp_path):
     assert out.exists()
     checked = run("audit", "verify", "--checkpoint", str(out))
     assert checked.exit_code == 0
-    assert "2 checkpoints matched" in checked.stdout  # the event log and the access log
+    # the event log, the access log and the departure reports
+    assert "3 checkpoints matched" in checked.stdout
     assert "access log entries, head" in made.stdout
+    assert "0 departure reports, head" in made.stdout
 
 
 def test_an_unusable_database_url_is_one_line():

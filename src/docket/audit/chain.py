@@ -8,10 +8,34 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from docket.audit.access import ACCESS_CHAIN
+from docket.audit.reports import DEPARTURES_CHAIN
+
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a chain's first link."""
 
 EVENTS_CHAIN = "events"
+
+
+@dataclass(frozen=True)
+class Words:
+    """How findings name a chain, its links and one link."""
+
+    log: str
+    links: str
+    link: str
+
+
+WORDS = {
+    EVENTS_CHAIN: Words("log", "events", "event"),
+    ACCESS_CHAIN: Words("access log", "entries", "access log entry"),
+    DEPARTURES_CHAIN: Words("departure report chain", "reports", "departure report"),
+}
+"""By chain name."""
+
+
+def words(chain: str) -> Words:
+    return WORDS.get(chain, WORDS[EVENTS_CHAIN])
 
 
 def link_body(fields: Mapping[str, object]) -> str:
@@ -84,7 +108,7 @@ class Finding:
     problem: str
 
     def __str__(self) -> str:
-        where = f"event {self.seq}" if self.seq is not None else "the chain head"
+        where = f"{words(self.chain).link} {self.seq}" if self.seq is not None else "the chain head"
         return f"{self.chain} chain: {where}: {self.problem}"
 
 
@@ -112,6 +136,7 @@ def walk(
     signed checkpoints).
     """
     expected_seq, prev = 1, GENESIS_HASH
+    w = words(chain)
     kept: dict[int, str] = {}
     # The chain's hash at the length its head records, to compare with the head's hash.
     head_at = recorded_head.length if recorded_head is not None else -1
@@ -119,20 +144,22 @@ def walk(
     for link in links:
         if link.seq != expected_seq:
             problem = (
-                f"missing: expected event {expected_seq}, found {link.seq} (events deleted)"
+                f"missing: expected {w.link} {expected_seq}, found {link.seq} ({w.links} deleted)"
                 if link.seq > expected_seq
-                else f"out of sequence after event {expected_seq - 1}"
+                else f"out of sequence after {w.link} {expected_seq - 1}"
             )
             return ChainReport(
                 chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
             )
         if link.prev_hash != prev:
-            problem = "does not follow the previous event (events inserted, removed or reordered)"
+            problem = (
+                f"does not follow the previous {w.link} ({w.links} inserted, removed or reordered)"
+            )
             return ChainReport(
                 chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
             )
         if link_hash(link.fields, link.prev_hash) != link.hash:
-            problem = "contents do not match its hash (the event was edited)"
+            problem = f"contents do not match its hash (the {w.link} was edited)"
             return ChainReport(
                 chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
             )
@@ -160,9 +187,10 @@ def _against_head(
     """Where a sound chain of ``length`` links departs from its recorded ``head``
     (``hash_at_head``: the chain's hash at the head's length, if it is that long), named at
     the first link the head does not vouch for."""
-    held = f"the log holds {length} events but its head records {head.length}"
+    w = words(chain)
+    held = f"the {w.log} holds {length} {w.links} but its head records {head.length}"
     if head.length > length:
-        return Finding(chain, length + 1, f"{held} (events truncated or the head altered)")
+        return Finding(chain, length + 1, f"{held} ({w.links} truncated or the head altered)")
     if hash_at_head != head.head_hash:
         if head.length == 0:
             return Finding(chain, None, "its hash is not the empty chain's (the head altered)")
@@ -171,15 +199,15 @@ def _against_head(
         return Finding(
             chain,
             head.length,
-            f"its hash is not the one the chain head records for the log's {head.length} "
-            f"events (the log holds {length}; events rewritten up to here, or the head "
-            "altered)",
+            f"its hash is not the one the chain head records for the {w.log}'s {head.length} "
+            f"{w.links} (the {w.log} holds {length}; {w.links} rewritten up to here, or the "
+            "head altered)",
         )
     if head.length < length:
         return Finding(
             chain,
             head.length + 1,
-            f"{held}: from here on, events were appended behind Docket's back (or the head "
+            f"{held}: from here on, {w.links} were appended behind Docket's back (or the head "
             "was moved back)",
         )
     return None

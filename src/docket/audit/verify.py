@@ -1,7 +1,8 @@
 """``audit verify``: recompute the event chain, compare it with its recorded head and any signed
 checkpoints, and rebuild every case and person from its events to compare with what is stored;
 compare each kept prioritisation run's output with the digest its event put on the chain; then
-recompute the access log's chain and compare it with its head."""
+recompute the access log's chain and the departure reports' chain and compare each with its
+head."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from typing import Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from docket.audit.access import ACCESS_CHAIN
-from docket.audit.chain import EVENTS_CHAIN, ChainHead, ChainReport, StoredLink, walk
+from docket.audit.chain import EVENTS_CHAIN, ChainHead, ChainReport, StoredLink, walk, words
 from docket.audit.checkpoint import Checkpoint, check_signature
+from docket.audit.reports import DEPARTURES_CHAIN
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.lifecycle import rebuild
@@ -103,6 +105,7 @@ class VerifyReport:
     events: int = 0
     streams: int = 0
     access_entries: int = 0
+    departure_reports: int = 0
     head_hash: str = ""
     checkpoints_checked: int = 0
     problems: list[str] = field(default_factory=list)
@@ -120,10 +123,11 @@ def verify(
     progress: Progress | None = None,
     rebuilding: Progress | None = None,
 ) -> VerifyReport:
-    """Check the event log end to end, and the access log's chain; ``checkpoints`` of either
-    chain are checked against it. Problems are listed, the first of each kind. ``progress`` is
-    told of the events as the chain is walked, ``rebuilding`` of them again as the records are
-    rebuilt from them and compared (a second pass, as long as the first)."""
+    """Check the event log end to end, and the chains of the access log and of the departure
+    reports; ``checkpoints`` of any chain are checked against it. Problems are listed, the
+    first of each kind. ``progress`` is told of the events as the chain is walked,
+    ``rebuilding`` of them again as the records are rebuilt from them and compared (a second
+    pass, as long as the first)."""
     report = VerifyReport()
     for checkpoint in checkpoints:
         if public_key is None:
@@ -145,6 +149,10 @@ def verify(
             _check_runs(store, ranked, report)
         access = _walked(store, ACCESS_CHAIN, store.chain_links(ACCESS_CHAIN), checkpoints, report)
         report.access_entries = access.length
+        reports = _walked(
+            store, DEPARTURES_CHAIN, store.chain_links(DEPARTURES_CHAIN), checkpoints, report
+        )
+        report.departure_reports = reports.length
     return report
 
 
@@ -190,7 +198,8 @@ def _against_checkpoint(chain: ChainReport, checkpoint: Checkpoint) -> str | Non
         return None
     if chain.finding is not None and checkpoint.length > chain.length:
         return None  # the chain already failed before this point; that finding says enough
-    log, links, link = _WORDS[chain.chain]
+    w = words(chain.chain)
+    log, links, link = w.log, w.links, w.link
     if checkpoint.length > chain.length:
         return (
             f"the {log} holds {chain.length} {links}, fewer than the {checkpoint.length} of the "
@@ -205,13 +214,6 @@ def _against_checkpoint(chain: ChainReport, checkpoint: Checkpoint) -> str | Non
             f"{checkpoint.created_at} (the {log} was rewritten)"
         )
     return None
-
-
-_WORDS = {
-    EVENTS_CHAIN: ("log", "events", "event"),
-    ACCESS_CHAIN: ("access log", "entries", "access log entry"),
-}
-"""How a finding names each chain, its links and one link."""
 
 
 def _check_projections(

@@ -10,6 +10,7 @@ import click
 from docket.audit import checkpoint as checkpoints
 from docket.audit.access import ACCESS_CHAIN
 from docket.audit.chain import EVENTS_CHAIN
+from docket.audit.reports import DEPARTURES_CHAIN
 from docket.audit.verify import verify
 from docket.cli.context import opened, progress_bar
 from docket.errors import InvalidInput, TamperDetected
@@ -18,7 +19,7 @@ from docket.storage.audit_store import SqlAuditStore
 
 @click.group("audit")
 def audit_group() -> None:
-    """Tamper evidence of the event log and the access log."""
+    """Tamper evidence of the event log, the access log and the departure reports."""
 
 
 @audit_group.command("verify")
@@ -31,11 +32,12 @@ def audit_group() -> None:
 )
 @click.pass_context
 def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> None:
-    """Recompute the hash chain and rebuild every record from its events.
+    """Recompute the hash chains and rebuild every record from its events.
 
-    Exits 1 naming the first bad event after any edit, deletion, insertion, reordering or
-    truncation. With --checkpoint it also catches a consistent rewrite of the whole log and a
-    rollback to an older copy.
+    Checks the event log, the access log and the departure reports as received. Exits 1
+    naming the first bad event (entry, report) after any edit, deletion, insertion,
+    reordering or truncation. With --checkpoint it also catches a consistent rewrite of a
+    whole chain and a rollback to an older copy.
     """
     loaded = [cp for path in checkpoint_files for cp in checkpoints.load(path)]
     with opened(ctx) as docket:
@@ -61,7 +63,8 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
     click.echo(
         f"ok: {report.events} events chained, {report.streams} records rebuilt and equal to "
         f"the stored ones, {report.checkpoints_checked} checkpoints matched; "
-        f"head {report.head_hash[:16]}; {report.access_entries} access log entries chained"
+        f"head {report.head_hash[:16]}; {report.access_entries} access log entries and "
+        f"{report.departure_reports} departure reports chained"
     )
 
 
@@ -74,22 +77,23 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
 )
 @click.pass_context
 def checkpoint_command(ctx: click.Context, out: Path) -> None:
-    """Sign the current heads of the event log and the access log (Ed25519) into FILE; keep
-    it away from the database."""
+    """Sign the current heads of the event log, the access log and the departure reports'
+    chain (Ed25519) into FILE; keep it away from the database."""
     with opened(ctx) as docket:
         key = checkpoints.load_key(docket.settings.signing_key_file)
         store = SqlAuditStore(docket.engine)
         signed = []
-        for chain in (EVENTS_CHAIN, ACCESS_CHAIN):
+        for chain in (EVENTS_CHAIN, ACCESS_CHAIN, DEPARTURES_CHAIN):
             head = store.chain_head(chain)
             if head is None:
                 raise TamperDetected(f"the database has no {chain} chain head: initialised?")
             signed.append(checkpoints.make_checkpoint(head, key, now=docket.clock.now()))
     _write_new(out, checkpoints.dump(signed) + "\n")
-    events, access = signed
+    events, access, reports = signed
     click.echo(
         f"checkpoint written to {out}: {events.length} events, head {events.head_hash[:16]}; "
-        f"{access.length} access log entries, head {access.head_hash[:16]}"
+        f"{access.length} access log entries, head {access.head_hash[:16]}; "
+        f"{reports.length} departure reports, head {reports.head_hash[:16]}"
     )
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, StoredLink
+from docket.audit.reports import DEPARTURES_CHAIN, REPORT_COLUMNS
 from docket.audit.verify import RUN_DETAILS, detail_text
 from docket.cases.events import Event, StreamType
 from docket.cases.model import Case, Person
@@ -21,7 +22,7 @@ from docket.storage import schema as t
 from docket.storage.case_reads import event_from_row
 from docket.storage.rows import (
     CASE_COLUMNS,
-    HASHED_COLUMNS,
+    EVENT_COLUMNS,
     PERSON_COLUMNS,
     Values,
     bar_values,
@@ -33,10 +34,11 @@ from docket.storage.rows import (
 
 _FETCH = 5000
 _CHAINS = {
-    EVENTS_CHAIN: (t.events, HASHED_COLUMNS),
-    ACCESS_CHAIN: (t.access_log, ("seq", *ACCESS_COLUMNS)),
+    EVENTS_CHAIN: (t.events, t.events.c.seq, EVENT_COLUMNS),
+    ACCESS_CHAIN: (t.access_log, t.access_log.c.seq, ACCESS_COLUMNS),
+    DEPARTURES_CHAIN: (t.departure_reports, t.departure_reports.c.report_seq, REPORT_COLUMNS),
 }
-"""Each chain's table and the columns its hashes cover."""
+"""Each chain's table, its place column and the other columns its hashes cover."""
 
 
 class SqlAuditStore:
@@ -84,16 +86,18 @@ class SqlAuditStore:
         return ChainHead(chain, int(row[0]), str(row[1])) if row else None
 
     def chain_links(self, chain: str) -> Iterator[StoredLink]:
-        table, hashed = _CHAINS[chain]
+        table, place, hashed = _CHAINS[chain]
         columns = [table.c[name] for name in hashed]
-        query = sa.select(*columns, table.c.prev_hash, table.c.hash).order_by(table.c.seq)
+        query = sa.select(place.label("seq"), *columns, table.c.prev_hash, table.c.hash).order_by(
+            place
+        )
         with self._connected() as connection:
             result = connection.execution_options(yield_per=_FETCH).execute(query)
             for row in result:
                 values = row._mapping
                 yield StoredLink(
                     seq=int(values["seq"]),
-                    fields={name: values[name] for name in hashed},
+                    fields={"seq": int(values["seq"]), **{name: values[name] for name in hashed}},
                     prev_hash=values["prev_hash"],
                     hash=values["hash"],
                 )

@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from docket.audit.chain import chain_hash, link_body
+from docket.audit.reports import DEPARTURES_CHAIN
 from docket.cases import snapshot
 from docket.cases.model import Case, CaseState
 from docket.departures.collapse import COLLAPSE_DAYS, Departure
@@ -20,6 +22,7 @@ from docket.departures.model import Report, ReviewDecision, Status
 from docket.departures.ports import StoredReport
 from docket.storage import schema as t
 from docket.storage.case_writes import SqlWriteTransaction
+from docket.storage.chain_heads import lock_head, move_head
 from docket.storage.departure_counts import add_counts, read_counts, read_totals
 from docket.storage.departure_rows import (
     READ_BATCH,
@@ -42,7 +45,6 @@ _REPORTS_BY_KEY = sa.select(t.departure_reports).where(
     _r.source == sa.bindparam("source"),
     _r.source_record_id.in_(sa.bindparam("record_ids", expanding=True)),
 )
-_LAST_SEQ = sa.select(sa.func.max(_r.report_seq))
 _ADD_REPORT = t.departure_reports.insert()
 _OPEN_CASES = (
     sa.select(_c.person_id, _c.data)
@@ -171,7 +173,9 @@ class SqlDepartureWrite(SqlDepartureRead):
     def __init__(self, tx: SqlWriteTransaction) -> None:
         super().__init__(tx.connection)
         self._cases = tx
-        self._next_seq: int | None = None
+        self._chain: tuple[int, str] | None = None
+        """The departures chain's length and last hash, once this transaction holds its head
+        (locked after the event log's, as every write transaction takes that first)."""
         self._held: list[dict[str, Any]] = []
         """Reports added and not yet written: a batch's go in together, in one statement."""
 
@@ -183,6 +187,8 @@ class SqlDepartureWrite(SqlDepartureRead):
         if self._held:
             self.connection.execute(_ADD_REPORT, self._held)
             self._held = []
+            assert self._chain is not None
+            move_head(self.connection, DEPARTURES_CHAIN, *self._chain)
 
     def report(self, source: str, source_record_id: str) -> StoredReport | None:
         self.flush()
@@ -195,20 +201,27 @@ class SqlDepartureWrite(SqlDepartureRead):
         return as_report(row) if row is not None else None
 
     def add_report(self, stored: StoredReport) -> None:
-        if self._next_seq is None:
-            top = self.connection.scalar(_LAST_SEQ)
-            self._next_seq = int(top or 0) + 1
+        if self._chain is None:
+            self._chain = lock_head(self.connection, DEPARTURES_CHAIN)
+        length, prev = self._chain
         report, counted = stored.report, stored.counted
+        received = {
+            "source": report.source.value,
+            "source_record_id": report.source_record_id,
+            "content_hash": stored.content_hash,
+            "content": json.dumps(report.content(), sort_keys=True, ensure_ascii=False),
+            "departed_on": report.departed_on.isoformat(),
+            "received_at": instant_text(stored.received_at),
+            "recorded_by": stored.recorded_by,
+        }
+        digest = chain_hash(length + 1, link_body(received), prev)
+        self._chain = (length + 1, digest)
         self._held.append(
             {
-                "report_seq": self._next_seq,
-                "source": report.source.value,
-                "source_record_id": report.source_record_id,
-                "content_hash": stored.content_hash,
-                "content": json.dumps(report.content(), sort_keys=True, ensure_ascii=False),
-                "departed_on": report.departed_on.isoformat(),
-                "received_at": instant_text(stored.received_at),
-                "recorded_by": stored.recorded_by,
+                "report_seq": length + 1,
+                **received,
+                "prev_hash": prev,
+                "hash": digest,
                 "status": stored.status.value,
                 "person_id": stored.person_id,
                 "link_method": stored.link_method,
@@ -220,7 +233,6 @@ class SqlDepartureWrite(SqlDepartureRead):
                 "candidates": json.dumps([list(c) for c in stored.candidates]),
             }
         )
-        self._next_seq += 1
 
     def open_cases_of(self, person_id: str) -> list[Case]:
         return self.open_cases_of_persons([person_id])[person_id]

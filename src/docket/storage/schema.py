@@ -221,6 +221,9 @@ departure_reports = sa.Table(
     sa.Column("intake_departure_id", sa.String(32), nullable=False),
     sa.Column("model_version", sa.Integer),
     sa.Column("candidates", sa.Text, nullable=False),
+    # The report as received is hash-chained (``audit.reports``; migration 0013).
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("source", "source_record_id", name="uq_departure_reports_key"),
 )
 
