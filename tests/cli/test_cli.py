@@ -265,3 +265,32 @@ def test_an_import_of_a_file_that_cannot_be_read_says_so_in_one_line(run):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: cannot read {unreadable}: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (("--actor", ""), {}, "--actor names no one"),
+        (("--actor", "   "), {}, "--actor names no one"),
+        (("--actor", "x" * 201), {}, "--actor: at most 200 characters (201 given)"),
+        ((), {"DOCKET_ACTOR": "y" * 300}, "DOCKET_ACTOR: at most 200 characters (300 given)"),
+        (("--actor", "bad\udcffbyte"), {}, "--actor: not valid text"),
+    ],
+)
+def test_an_actor_that_names_no_one_is_refused_and_nothing_is_recorded(
+    run, imported, database_url, args, env, said
+):
+    result = CliRunner().invoke(
+        cli,
+        [*SCHEDULE_HEARING, *args],
+        env={"DOCKET_DATABASE_URL": database_url, "DOCKET_ACTOR": "officer.cli", **env},
+    )
+    assert result.exit_code == 1
+    assert said in result.stderr
+    assert "[invalid_input]" in result.stderr
+    assert "hearing_scheduled" not in run("case", "show", "DKT-2").stdout
+
+
+def test_a_stripped_actor_is_recorded(run, imported):
+    assert run(*SCHEDULE_HEARING, "--actor", "  judge.clerk ").exit_code == 0
+    assert "hearing_scheduled by judge.clerk" in run("case", "show", "DKT-2").stdout

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 import click
 
 from docket.bootstrap import Docket, bootstrap
+from docket.cases.fields import LIMITS
 from docket.config import Settings
+from docket.errors import InvalidInput
 
 
 @contextmanager
@@ -30,8 +32,41 @@ def opened(
 
 
 def actor_of(settings: Settings, given: str | None) -> str:
-    """The actor to record: ``--actor``, else $DOCKET_ACTOR, else the login name."""
-    return given or settings.actor or getpass.getuser()
+    """The actor to record: ``--actor``, else $DOCKET_ACTOR, else the login name; refused
+    with :class:`InvalidInput` naming where it came from if it names no one (``--actor ''``
+    is no way to fall back on the login name) or is not text the log can hold."""
+    if given is not None:
+        actor, where = given, "--actor"
+    elif settings.actor:
+        actor, where = settings.actor, "DOCKET_ACTOR"
+    else:
+        try:
+            actor, where = getpass.getuser(), "the login name"
+        except (OSError, KeyError):  # no login name to be had (a container's bare user id)
+            actor, where = "", "the login name"
+    actor = actor.strip()
+    if not actor:
+        raise InvalidInput(
+            f"{where} names no one: say who acts with --actor or DOCKET_ACTOR",
+            details={"field": "actor"},
+        )
+    if "\x00" in actor or not _encodable(actor):
+        raise InvalidInput(f"{where}: not valid text", details={"field": "actor"})
+    limit = LIMITS["actor"]
+    if len(actor) > limit:
+        raise InvalidInput(
+            f"{where}: at most {limit} characters ({len(actor)} given)",
+            details={"field": "actor"},
+        )
+    return actor
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: an argument that was not UTF-8
+        return False
+    return True
 
 
 @contextmanager
