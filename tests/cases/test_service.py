@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from docket.cases.events import EventKind
 from docket.cases.lifecycle import rebuild
-from docket.cases.service import show_case, summarise
+from docket.cases.service import open_case, show_case, summarise
 from docket.errors import (
     BarInForce,
     IdempotencyConflict,
@@ -18,7 +18,7 @@ from docket.errors import (
     NotFound,
     VersionConflict,
 )
-from tests.builders import a_case, in_proceedings, record
+from tests.builders import a_case, a_person, in_proceedings, record
 
 K = EventKind
 
@@ -131,3 +131,20 @@ def test_the_database_refuses_to_change_or_delete_events(docket):
                 connection.exec_driver_sql(statement)
             connection.rollback()
     assert _event_count(docket) == 2
+
+
+def test_a_case_cannot_belong_to_every_office(docket):
+    # "*" stands for every office (a ranking run over all of them): a case of that office
+    # would be no one's, or, to a user of that office, everyone's.
+    with pytest.raises(InvalidInput, match="stands for every office"):
+        open_case(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref="DKT-STAR-1",
+            person=a_person(),
+            field_office="*",
+            opened_on=docket.clock.now().date(),
+            actor="officer.test",
+            document_ref="I-213",
+        )
+    assert _event_count(docket) == 0

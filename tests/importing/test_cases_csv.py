@@ -38,6 +38,7 @@ BAD_ROWS = [
     (_bad(case_ref="DKT-B-8", charged_on="2023-01-01"), "charged_on", "before opened_on"),
     (_bad(case_ref="DKT-B-9", bars="curfew"), "bars", "is not one of"),
     (_bad(case_ref="DKT-B-10", state_of_case="closed"), "closed_on", "required"),
+    (_bad(case_ref="DKT-B-11", field_office=" * "), "field_office", "stands for every office"),
     (_bad(case_ref="", a_number=""), "case_ref", "required"),
 ]
 

@@ -71,6 +71,21 @@ def check_length(name: str, value: str, *, field: str | None = None) -> None:
         raise InvalidInput(f"{where}: {reason}", details={"field": where, "reason": reason})
 
 
+EVERY_OFFICE = "*"
+"""Stands for every field office (a prioritisation run over all of them): no case's office,
+and no user's."""
+
+
+def check_field_office(value: str) -> None:
+    """Refuse ``value`` as a case's field office: too long, or :data:`EVERY_OFFICE`."""
+    check_length("field_office", value)
+    if value.strip() == EVERY_OFFICE:
+        reason = f"{EVERY_OFFICE!r} stands for every office, and is no case's field office"
+        raise InvalidInput(
+            f"field_office: {reason}", details={"field": "field_office", "reason": reason}
+        )
+
+
 def parse_date(value: object, *, name: str) -> dt.date:
     """A date from ``YYYY-MM-DD`` text or a ``date``; :class:`InvalidInput` otherwise."""
     if isinstance(value, dt.datetime):

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from docket.cases.facts import final_order_fact
-from docket.cases.fields import check_length
+from docket.cases.fields import check_field_office, check_length
 from docket.cases.model import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -243,7 +243,7 @@ def to_case(
     """Check ``record`` against the lifecycle and build the case it describes, as its import
     event leaves it (version 1)."""
     check_length("case_ref", record.case_ref)
-    check_length("field_office", record.field_office)
+    check_field_office(record.field_office)
     _check_dates(record, today)
     _check_state_dates(record)
     _check_decision(record)

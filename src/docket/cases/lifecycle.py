@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from docket.cases import effects, rules, snapshot
 from docket.cases.bars import check_bars
 from docket.cases.events import CASE_CREATION_KINDS, Event, EventKind, JSONValue, StreamType
-from docket.cases.fields import check_length, parse_fields
+from docket.cases.fields import check_field_office, check_length, parse_fields
 from docket.cases.model import (
     Case,
     CaseId,
@@ -114,7 +114,7 @@ def open_case(
     """Open a new case in state ``identified``."""
     _check_provenance(actor=actor, document_ref=document_ref, recorded_at=recorded_at)
     check_length("case_ref", case_ref)
-    check_length("field_office", field_office)
+    check_field_office(field_office)
     if opened_on > recorded_at.date():
         raise InvalidInput(
             f"opened_on {opened_on} is in the future", details={"field": "opened_on"}

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from docket.cases import fields
 from docket.cases.events import EventKind
 from docket.cases.table import TABLE
 from docket.identity.model import Role, User
@@ -170,7 +171,7 @@ class RecordScope:
 
 NO_RECORD = RecordScope()
 
-EVERY_OFFICE = "*"
+EVERY_OFFICE = fields.EVERY_OFFICE
 """The field office of a record that belongs to every office at once (a ranking run over all
 of them): no user's own office, so only a role the table lets act in other offices reaches
 it."""
