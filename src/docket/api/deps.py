@@ -26,6 +26,7 @@ from docket.identity.policy import Action, Decision, RecordScope, Relation, deci
 from docket.identity.service import clients_of
 from docket.identity.sessions import authenticate
 from docket.storage.access_log import append_access
+from docket.storage.engine import database_failure
 
 T = TypeVar("T")
 
@@ -288,14 +289,16 @@ def log_in_transaction(entry: AccessEntry) -> Callable[[Any], None]:
 def logged_on_failure(docket: Docket, entry: AccessEntry, change: Callable[[], T]) -> T:
     """Run ``change`` (which logs ``entry`` in its own transaction); if it fails, it rolled
     back with the entry, so the request is logged on its own, with why it failed (the error's
-    code, or ``internal_error`` for an unexpected one)."""
+    code, ``database_unavailable`` when the database failed, as the answer says, or
+    ``internal_error`` for an unexpected one)."""
     try:
         return change()
     except DocketError as exc:
         _log_failed(docket, entry, exc.code)
         raise
-    except Exception:
-        _log_failed(docket, entry, "internal_error")
+    except Exception as exc:
+        failed = "internal_error" if database_failure(exc) is None else "database_unavailable"
+        _log_failed(docket, entry, failed)
         raise
 
 
