@@ -4,11 +4,13 @@ the policy table, and the access logged with the change."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
 
 from docket.cases.events import EventKind
+from docket.cases.service import show_case
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.builders import record
@@ -169,3 +171,28 @@ def test_a_motion_on_an_in_absentia_order_is_422_until_it_says_whether_it_rescin
     assert said.status_code == 201, said.text
     case = client.get("/api/cases/DKT-NYC-1", headers=headers).json()["case"]
     assert [bar["kind"] for bar in case["bars"]] == ["motion_to_reopen_stay"]
+
+
+def test_a_command_on_a_case_that_does_not_exist_leaves_a_trace_as_a_refused_one_does(
+    client, docket
+):
+    other = log_in(
+        client, docket, "other.subject", Role.SUBJECT, field_office=None, person_id="p-else"
+    )
+    refused = _send(client, other)
+    missing = _send(client, other, path="/api/cases/DKT-NYC-404/events/charging_document_served")
+    # Someone else's case is answered as a missing one, and both attempts are logged, so
+    # that neither the words nor the time of the answer tell a subject which cases exist.
+    assert (refused.status_code, missing.status_code) == (404, 404)
+    assert refused.json()["error"]["message"] == "no case DKT-NYC-1"
+    assert missing.json()["error"]["message"] == "no case DKT-NYC-404"
+    logged = [
+        (e["record_id"], e["action"], e["outcome"], json.loads(e["details"]))
+        for e in docket.access_log.entries(actor="other.subject")
+        if e["action"] != "login"
+    ]
+    case_id = show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.case_id
+    assert logged == [
+        (case_id, "record_event", "refused", {"relation": "unrelated"}),
+        ("DKT-NYC-404", "record_event", "refused", {"failed": "not_found"}),
+    ]

@@ -4,7 +4,7 @@ a request body made from the lifecycle table's fields for that kind.
 ``Idempotency-Key`` is required: a retry with the same key and body answers with the first
 result and records nothing; the same key with another body is 422. ``If-Match`` carries the case
 version the client read: a stale one is 412. The access is logged in the same transaction as
-the event, or on its own when it is refused.
+the event, or on its own when it is refused or the case does not exist.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from docket.api.deps import (
     current_user,
     decide_on_case,
     docket_of,
+    found_or_logged,
     json_answer,
     log_in_transaction,
     logged_on_failure,
@@ -101,7 +102,15 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
         docket: Docket = arguments["docket"]
         user: User = arguments["user"]
         body: BaseModel = arguments["body"]
-        case = get_case(uow=docket.uow, case_ref=arguments["case_ref"])
+        case_ref: str = arguments["case_ref"]
+        case = found_or_logged(  # a probe for cases leaves a trace, as a read's does
+            request,
+            docket,
+            user,
+            action_for(kind),
+            ("case", case_ref),
+            lambda: get_case(uow=docket.uow, case_ref=case_ref),
+        )
         decision = decide_on_case(request, docket, user, action_for(kind), case)
         entry = access_entry(
             request, docket, user, decision, "case", case.case_id, event=kind.value
