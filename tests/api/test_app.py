@@ -3,6 +3,7 @@ put on the access log, limits and headers."""
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import pytest
@@ -304,3 +305,26 @@ def test_a_change_that_fails_unexpectedly_is_still_logged_with_why(docket):
     [logged] = docket.access_log.entries(actor="nyc.officer")
     assert (logged["action"], logged["record_id"]) == ("record_event", "DKT-NYC-1")
     assert '"failed":"internal_error"' in logged["details"].replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("revisión de custodia".encode(), "revisión de custodia"),
+        ("проверка".encode(), "проверка"),
+        ("caf\xe9".encode("latin-1"), "caf\xe9"),  # not UTF-8: read as HTTP's ISO-8859-1
+        ("ü".encode() * 300, "ü" * 300),
+        (b"hearing", "hearing"),
+    ],
+    ids=["spanish", "russian", "latin-1", "long", "ascii"],
+)
+def test_the_purpose_is_logged_as_the_client_wrote_it(client, served, docket, sent, kept):
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    # Over a real connection: the test client would re-encode the header's bytes.
+    connection = http.client.HTTPConnection(served.removeprefix("http://"), timeout=20)
+    try:
+        connection.request("GET", "/api/cases/DKT-NYC-1", headers={**headers, "X-Purpose": sent})
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert _access_log(docket)[-1] == ("nyc.officer", "read_case", "allowed", kept)

@@ -267,9 +267,20 @@ def _entry(
         record_type=record_type,
         record_id=record_id,
         outcome=outcome,
-        purpose=request.headers.get("x-purpose", "")[:500],
+        purpose=purpose_of(request),
         source=source_of(request),
     )
+
+
+def purpose_of(request: Request) -> str:
+    """The request's ``X-Purpose``, as the client wrote it (its first 500 characters).
+    Starlette reads header bytes as ISO-8859-1; a client sends text beyond ASCII as UTF-8,
+    which read so would be kept garbled ("revisiÃ³n"), so UTF-8 is read as UTF-8."""
+    sent = request.headers.get("x-purpose", "")
+    try:
+        return sent.encode("latin-1").decode("utf-8")[:500]
+    except UnicodeDecodeError:  # not UTF-8: ISO-8859-1 it is
+        return sent[:500]
 
 
 class _InTransaction(Protocol):
