@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 import orjson
@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
+from docket.cases.events import JSONValue
 from docket.cases.model import Case
 from docket.cases.service import no_case
 from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
@@ -158,18 +159,26 @@ def authorise(
     record_id: str,
     scope: RecordScope,
     unrelated: NotFound | None = None,
+    details: Mapping[str, JSONValue] | None = None,
 ) -> None:
     """Ask the policy table and put the answer on the access log (with the purpose given in
-    ``X-Purpose``); :class:`AccessRefused` if the answer is no (``unrelated``: see
-    :func:`authorise_refusal`). For reads: a change logs its access in its own transaction
-    instead."""
+    ``X-Purpose``, and ``details``); :class:`AccessRefused` if the answer is no
+    (``unrelated``: see :func:`authorise_refusal`). For reads: a change logs its access in
+    its own transaction instead."""
     decision = decide(user, action, scope, clients=clients(docket, user))
     if not decision.allowed:
         authorise_refusal(
-            request, docket, user, decision, record_type, record_id, unrelated=unrelated
+            request,
+            docket,
+            user,
+            decision,
+            record_type,
+            record_id,
+            unrelated=unrelated,
+            details=details,
         )
     docket.access_log.record(
-        [access_entry(request, docket, user, decision, record_type, record_id)]
+        [access_entry(request, docket, user, decision, record_type, record_id, **(details or {}))]
     )
 
 
@@ -196,13 +205,14 @@ def authorise_refusal(
     record_id: str,
     *,
     unrelated: NotFound | None = None,
+    details: Mapping[str, JSONValue] | None = None,
 ) -> NoReturn:
     """Log a refused access and raise :class:`AccessRefused`; or ``unrelated``, when a subject
     or counsel asks for someone else's record: the error a missing record gets (404, word for
     word), so that a refusal does not tell them whose records exist. The access log still
     records the refusal as it is."""
     docket.access_log.record(
-        [access_entry(request, docket, user, decision, record_type, record_id)]
+        [access_entry(request, docket, user, decision, record_type, record_id, **(details or {}))]
     )
     if unrelated is not None and decision.relation is Relation.UNRELATED:
         raise unrelated
@@ -241,7 +251,7 @@ def access_entry(
     decision: Decision,
     record_type: str,
     record_id: str,
-    **details: str,
+    **details: JSONValue,
 ) -> AccessEntry:
     """The access log's entry for ``decision`` on this request."""
     outcome = Outcome.ALLOWED if decision.allowed else Outcome.REFUSED
