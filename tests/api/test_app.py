@@ -14,10 +14,11 @@ from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
 from docket.api.deps import logged_on_failure
 from docket.audit.access import AccessEntry, Outcome
 from docket.cases.events import EventKind
+from docket.cases.service import open_case
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.audit.tampering import tamper
-from tests.builders import a_case, in_proceedings, record
+from tests.builders import a_case, a_person, in_proceedings, record
 from tests.identity.builders import a_user
 
 
@@ -257,6 +258,33 @@ def test_listing_another_office_depends_on_the_role(client, docket):
     reviewer = log_in(client, docket, "legal.one", Role.LEGAL_REVIEWER, field_office="HOU")
     listed = client.get("/api/cases", params={"office": "nyc"}, headers=reviewer)
     assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-NYC-1"]
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_office_lists_your_own_office_not_every_office(client, docket, blank):
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref="DKT-HOU-1",
+        person=a_person(),
+        field_office="HOU",
+        opened_on=docket.clock.now().date(),
+        actor="officer.test",
+        document_ref="I-213-8",
+    )
+    reviewer = log_in(client, docket, "legal.one", Role.LEGAL_REVIEWER, field_office="HOU")
+    listed = client.get("/api/cases", params={"office": blank}, headers=reviewer)
+    assert listed.status_code == 200, listed.text
+    assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-HOU-1"]
+    officer = log_in(client, docket, "nyc.officer", field_office="NYC")
+    listed = client.get("/api/cases", params={"office": blank}, headers=officer)
+    assert listed.status_code == 200, listed.text
+    assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-NYC-1"]
+    listings = [e for e in docket.access_log.entries() if e["action"] == "list_cases"]
+    assert [(e["record_id"], e["outcome"]) for e in listings] == [
+        ("HOU", "allowed"),
+        ("NYC", "allowed"),
+    ]
 
 
 def test_a_bad_list_query_names_the_parameter(client, docket):
