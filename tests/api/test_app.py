@@ -314,6 +314,27 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(client, docket):
     ]
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "repeated"),
+    [
+        ("/api/cases", "state=identified&state=charged", "state"),
+        ("/api/cases", "office=HOU&office=NYC", "office"),
+        ("/api/cases", "limit=1&after=A&limit=2", "limit"),
+        ("/api/cases/DKT-NYC-1/timeline", "after=0&after=1", "after"),
+        ("/api/audit", "actor=a&actor=nyc.officer", "actor"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_a_422_naming_it(client, docket, path, query, repeated):
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    before = len(docket.access_log.entries())
+    response = client.get(f"{path}?{query}", headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["fields"] == [
+        {"field": f"query.{repeated}", "message": "given more than once"}
+    ]
+    assert len(docket.access_log.entries()) == before  # refused before anything was read
+
+
 def test_a_change_that_fails_unexpectedly_is_still_logged_with_why(docket):
     entry = AccessEntry(
         at=docket.clock.now(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
@@ -83,7 +84,9 @@ _QUERY_NAMES = "docket_query_names"
 
 async def known_query_only(request: Request) -> None:
     """Refuse query parameters the route does not take (a misspelt filter would otherwise be
-    ignored and answer with more than was asked for)."""
+    ignored and answer with more than was asked for), and any given twice: every one is a
+    single value, and all but the last would be ignored (``state=a&state=b`` is not "a or
+    b"). No route takes a list in its query; schemathesis would find one refused."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
@@ -91,12 +94,14 @@ async def known_query_only(request: Request) -> None:
     if names is None:  # worked out once per route
         names = frozenset(_query_names(route.dependant))
         setattr(route, _QUERY_NAMES, names)
-    unknown = sorted(set(request.query_params) - names)
-    if unknown:
-        raise InvalidInput(
-            "the request is not valid",
-            details={"fields": [{"field": f"query.{n}", "message": "unknown"} for n in unknown]},
-        )
+    given = Counter(name for name, _ in request.query_params.multi_items())
+    unknown = sorted(set(given) - names)
+    repeated = sorted(name for name, times in given.items() if times > 1 and name in names)
+    if unknown or repeated:
+        fields = [{"field": f"query.{n}", "message": "unknown"} for n in unknown] + [
+            {"field": f"query.{n}", "message": "given more than once"} for n in repeated
+        ]
+        raise InvalidInput("the request is not valid", details={"fields": fields})
 
 
 def _query_names(dependant: Dependant) -> set[str]:
