@@ -53,3 +53,18 @@ def test_an_auditor_s_filtered_reading_is_logged_with_the_whole_filter(client, d
     ]
     # Both values whole: together they are longer than the entry's record_id column holds.
     assert json.loads(reading["details"]) == {"relation": "no_record", "filter": searched}
+
+
+@pytest.mark.parametrize("blank", ["record_id", "actor"])
+def test_an_empty_filter_reads_the_whole_log_as_its_entry_says(client, docket, blank):
+    log_in(client, docket, "nyc.officer")
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    whole = client.get("/api/audit", headers=auditor).json()["entries"]
+    response = client.get("/api/audit", params={blank: ""}, headers=auditor)
+    assert response.status_code == 200, response.text
+    entries = response.json()["entries"]
+    assert [e["seq"] for e in entries] == [e["seq"] for e in whole] + [whole[-1]["seq"] + 1]
+    assert (entries[-1]["action"], entries[-1]["details"]) == (
+        "read_audit",
+        {"relation": "no_record"},  # logged as a reading of the whole log: and it was one
+    )

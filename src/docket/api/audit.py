@@ -55,8 +55,8 @@ def read_access_log(
         scope=NO_RECORD,
         details={"filter": filters} if filters else None,
     )
-    rows = docket.access_log.entries(
-        record_id=record_id, actor=actor, after_seq=after, limit=limit + 1
+    rows = docket.access_log.entries(  # an empty filter is none, as it was logged
+        record_id=record_id or None, actor=actor or None, after_seq=after, limit=limit + 1
     )
     page = rows[:limit]
     for row in page:
