@@ -109,6 +109,43 @@ def test_a_bad_body_names_the_field(client, docket, body, field):
     assert field in [f["field"] for f in response.json()["error"]["details"]["fields"]]
 
 
+CONVICTION = {
+    "document_ref": "J-1",
+    "offence": "illegal reentry",
+    "statute": "8 USC 1326",
+    "category": "immigration_offence",
+    "convicted_on": "2020-01-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "field"),
+    [
+        ("conviction_recorded", {**CONVICTION, "sentence_months": True}, "sentence_months"),
+        ("conviction_recorded", {**CONVICTION, "sentence_months": "12"}, "sentence_months"),
+        ("removal_ordered", {"document_ref": "IJ-1", "in_absentia": "yes"}, "in_absentia"),
+        ("removal_ordered", {"document_ref": "IJ-1", "in_absentia": 1}, "in_absentia"),
+    ],
+)
+def test_a_number_or_a_yes_no_is_taken_only_as_its_json_type(client, docket, kind, body, field):
+    headers = log_in(client, docket, "nyc.officer")
+    before = _events(docket)
+    response = _send(client, headers, body=body, path=f"/api/cases/DKT-NYC-1/events/{kind}")
+    assert response.status_code == 422, response.text
+    fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    assert fields == [f"body.{field}"]
+    assert _events(docket) == before
+
+
+def test_a_sentence_in_whole_months_is_taken(client, docket):
+    headers = log_in(client, docket, "nyc.officer")
+    body = {**CONVICTION, "sentence_months": 12}
+    response = _send(
+        client, headers, body=body, path="/api/cases/DKT-NYC-1/events/conviction_recorded"
+    )
+    assert response.status_code == 201, response.text
+
+
 def test_an_illegal_move_is_409_naming_the_rule(client, docket):
     headers = log_in(client, docket, "nyc.officer")
     response = _send(

@@ -54,12 +54,14 @@ class CommandResult(BaseModel):
 def _field_type(spec: FieldSpec) -> Any:
     if spec.type is FieldType.DATE:
         kind: Any = IsoDate
+    # Strict, as the dates are: in lax mode `true` would be taken as a sentence of 1 month,
+    # and "yes", "on" or 1 as a yes. A number is a JSON integer, a yes/no a JSON boolean.
     elif spec.type is FieldType.BOOL:
-        kind = bool
+        kind = Annotated[bool, Field(strict=True)]
     elif spec.type is FieldType.CHOICE:
         kind = Literal[spec.choices]
     elif spec.type is FieldType.NUMBER:
-        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER)]
+        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER, strict=True)]
     else:
         kind = Annotated[str, Field(min_length=1, max_length=2000, pattern=TEXT)]
     return kind if spec.required else kind | None
