@@ -123,6 +123,7 @@ CONVICTION = {
     [
         ("conviction_recorded", {**CONVICTION, "sentence_months": True}, "sentence_months"),
         ("conviction_recorded", {**CONVICTION, "sentence_months": "12"}, "sentence_months"),
+        ("conviction_recorded", {**CONVICTION, "sentence_months": 12.5}, "sentence_months"),
         ("removal_ordered", {"document_ref": "IJ-1", "in_absentia": "yes"}, "in_absentia"),
         ("removal_ordered", {"document_ref": "IJ-1", "in_absentia": 1}, "in_absentia"),
     ],
@@ -137,9 +138,10 @@ def test_a_number_or_a_yes_no_is_taken_only_as_its_json_type(client, docket, kin
     assert _events(docket) == before
 
 
-def test_a_sentence_in_whole_months_is_taken(client, docket):
+@pytest.mark.parametrize("months", [12, 12.0])  # 12.0 is an integer to JSON Schema too
+def test_a_sentence_in_whole_months_is_taken(client, docket, months):
     headers = log_in(client, docket, "nyc.officer")
-    body = {**CONVICTION, "sentence_months": 12}
+    body = {**CONVICTION, "sentence_months": months}
     response = _send(
         client, headers, body=body, path="/api/cases/DKT-NYC-1/events/conviction_recorded"
     )
