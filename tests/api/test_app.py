@@ -3,6 +3,7 @@ put on the access log, limits and headers."""
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import pytest
@@ -13,10 +14,11 @@ from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
 from docket.api.deps import logged_on_failure
 from docket.audit.access import AccessEntry, Outcome
 from docket.cases.events import EventKind
+from docket.cases.service import open_case
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.audit.tampering import tamper
-from tests.builders import a_case, in_proceedings, record
+from tests.builders import a_case, a_person, in_proceedings, record
 from tests.identity.builders import a_user
 
 
@@ -258,6 +260,33 @@ def test_listing_another_office_depends_on_the_role(client, docket):
     assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-NYC-1"]
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_office_lists_your_own_office_not_every_office(client, docket, blank):
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref="DKT-HOU-1",
+        person=a_person(),
+        field_office="HOU",
+        opened_on=docket.clock.now().date(),
+        actor="officer.test",
+        document_ref="I-213-8",
+    )
+    reviewer = log_in(client, docket, "legal.one", Role.LEGAL_REVIEWER, field_office="HOU")
+    listed = client.get("/api/cases", params={"office": blank}, headers=reviewer)
+    assert listed.status_code == 200, listed.text
+    assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-HOU-1"]
+    officer = log_in(client, docket, "nyc.officer", field_office="NYC")
+    listed = client.get("/api/cases", params={"office": blank}, headers=officer)
+    assert listed.status_code == 200, listed.text
+    assert [case["case_ref"] for case in listed.json()["items"]] == ["DKT-NYC-1"]
+    listings = [e for e in docket.access_log.entries() if e["action"] == "list_cases"]
+    assert [(e["record_id"], e["outcome"]) for e in listings] == [
+        ("HOU", "allowed"),
+        ("NYC", "allowed"),
+    ]
+
+
 def test_a_bad_list_query_names_the_parameter(client, docket):
     headers = log_in(client, docket, "nyc.officer", field_office="NYC")
     response = client.get("/api/cases", params={"limit": 0, "state": "nowhere"}, headers=headers)
@@ -285,6 +314,27 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(client, docket):
     ]
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "repeated"),
+    [
+        ("/api/cases", "state=identified&state=charged", "state"),
+        ("/api/cases", "office=HOU&office=NYC", "office"),
+        ("/api/cases", "limit=1&after=A&limit=2", "limit"),
+        ("/api/cases/DKT-NYC-1/timeline", "after=0&after=1", "after"),
+        ("/api/audit", "actor=a&actor=nyc.officer", "actor"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_a_422_naming_it(client, docket, path, query, repeated):
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    before = len(docket.access_log.entries())
+    response = client.get(f"{path}?{query}", headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["fields"] == [
+        {"field": f"query.{repeated}", "message": "given more than once"}
+    ]
+    assert len(docket.access_log.entries()) == before  # refused before anything was read
+
+
 def test_a_change_that_fails_unexpectedly_is_still_logged_with_why(docket):
     entry = AccessEntry(
         at=docket.clock.now(),
@@ -304,3 +354,26 @@ def test_a_change_that_fails_unexpectedly_is_still_logged_with_why(docket):
     [logged] = docket.access_log.entries(actor="nyc.officer")
     assert (logged["action"], logged["record_id"]) == ("record_event", "DKT-NYC-1")
     assert '"failed":"internal_error"' in logged["details"].replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("revisión de custodia".encode(), "revisión de custodia"),
+        ("проверка".encode(), "проверка"),
+        ("caf\xe9".encode("latin-1"), "caf\xe9"),  # not UTF-8: read as HTTP's ISO-8859-1
+        ("ü".encode() * 300, "ü" * 300),
+        (b"hearing", "hearing"),
+    ],
+    ids=["spanish", "russian", "latin-1", "long", "ascii"],
+)
+def test_the_purpose_is_logged_as_the_client_wrote_it(client, served, docket, sent, kept):
+    headers = log_in(client, docket, "nyc.officer", field_office="NYC")
+    # Over a real connection: the test client would re-encode the header's bytes.
+    connection = http.client.HTTPConnection(served.removeprefix("http://"), timeout=20)
+    try:
+        connection.request("GET", "/api/cases/DKT-NYC-1", headers={**headers, "X-Purpose": sent})
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert _access_log(docket)[-1] == ("nyc.officer", "read_case", "allowed", kept)

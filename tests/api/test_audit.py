@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from docket.identity.model import Role
@@ -39,3 +41,30 @@ def test_no_one_else_reads_the_log(client, docket, role):
     response = client.get("/api/audit", headers=headers)
     assert response.status_code == 403
     assert response.json()["error"]["details"]["action"] == "read_audit"
+
+
+def test_an_auditor_s_filtered_reading_is_logged_with_the_whole_filter(client, docket):
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    searched = {"actor": "nyc.officer", "record_id": "0662a5b7c4d14e9b8f3a2c1d0e9f8a7b"}
+    response = client.get("/api/audit", params=searched, headers=auditor)
+    assert response.status_code == 200, response.text
+    [reading] = [
+        e for e in docket.access_log.entries(actor="the.auditor") if e["action"] == "read_audit"
+    ]
+    # Both values whole: together they are longer than the entry's record_id column holds.
+    assert json.loads(reading["details"]) == {"relation": "no_record", "filter": searched}
+
+
+@pytest.mark.parametrize("blank", ["record_id", "actor"])
+def test_an_empty_filter_reads_the_whole_log_as_its_entry_says(client, docket, blank):
+    log_in(client, docket, "nyc.officer")
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    whole = client.get("/api/audit", headers=auditor).json()["entries"]
+    response = client.get("/api/audit", params={blank: ""}, headers=auditor)
+    assert response.status_code == 200, response.text
+    entries = response.json()["entries"]
+    assert [e["seq"] for e in entries] == [e["seq"] for e in whole] + [whole[-1]["seq"] + 1]
+    assert (entries[-1]["action"], entries[-1]["details"]) == (
+        "read_audit",
+        {"relation": "no_record"},  # logged as a reading of the whole log: and it was one
+    )

@@ -4,11 +4,13 @@ the policy table, and the access logged with the change."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
 
 from docket.cases.events import EventKind
+from docket.cases.service import show_case
 from docket.identity.model import Role
 from tests.api.staff import log_in
 from tests.builders import record
@@ -107,6 +109,45 @@ def test_a_bad_body_names_the_field(client, docket, body, field):
     assert field in [f["field"] for f in response.json()["error"]["details"]["fields"]]
 
 
+CONVICTION = {
+    "document_ref": "J-1",
+    "offence": "illegal reentry",
+    "statute": "8 USC 1326",
+    "category": "immigration_offence",
+    "convicted_on": "2020-01-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "field"),
+    [
+        ("conviction_recorded", {**CONVICTION, "sentence_months": True}, "sentence_months"),
+        ("conviction_recorded", {**CONVICTION, "sentence_months": "12"}, "sentence_months"),
+        ("conviction_recorded", {**CONVICTION, "sentence_months": 12.5}, "sentence_months"),
+        ("removal_ordered", {"document_ref": "IJ-1", "in_absentia": "yes"}, "in_absentia"),
+        ("removal_ordered", {"document_ref": "IJ-1", "in_absentia": 1}, "in_absentia"),
+    ],
+)
+def test_a_number_or_a_yes_no_is_taken_only_as_its_json_type(client, docket, kind, body, field):
+    headers = log_in(client, docket, "nyc.officer")
+    before = _events(docket)
+    response = _send(client, headers, body=body, path=f"/api/cases/DKT-NYC-1/events/{kind}")
+    assert response.status_code == 422, response.text
+    fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    assert fields == [f"body.{field}"]
+    assert _events(docket) == before
+
+
+@pytest.mark.parametrize("months", [12, 12.0])  # 12.0 is an integer to JSON Schema too
+def test_a_sentence_in_whole_months_is_taken(client, docket, months):
+    headers = log_in(client, docket, "nyc.officer")
+    body = {**CONVICTION, "sentence_months": months}
+    response = _send(
+        client, headers, body=body, path="/api/cases/DKT-NYC-1/events/conviction_recorded"
+    )
+    assert response.status_code == 201, response.text
+
+
 def test_an_illegal_move_is_409_naming_the_rule(client, docket):
     headers = log_in(client, docket, "nyc.officer")
     response = _send(
@@ -169,3 +210,28 @@ def test_a_motion_on_an_in_absentia_order_is_422_until_it_says_whether_it_rescin
     assert said.status_code == 201, said.text
     case = client.get("/api/cases/DKT-NYC-1", headers=headers).json()["case"]
     assert [bar["kind"] for bar in case["bars"]] == ["motion_to_reopen_stay"]
+
+
+def test_a_command_on_a_case_that_does_not_exist_leaves_a_trace_as_a_refused_one_does(
+    client, docket
+):
+    other = log_in(
+        client, docket, "other.subject", Role.SUBJECT, field_office=None, person_id="p-else"
+    )
+    refused = _send(client, other)
+    missing = _send(client, other, path="/api/cases/DKT-NYC-404/events/charging_document_served")
+    # Someone else's case is answered as a missing one, and both attempts are logged, so
+    # that neither the words nor the time of the answer tell a subject which cases exist.
+    assert (refused.status_code, missing.status_code) == (404, 404)
+    assert refused.json()["error"]["message"] == "no case DKT-NYC-1"
+    assert missing.json()["error"]["message"] == "no case DKT-NYC-404"
+    logged = [
+        (e["record_id"], e["action"], e["outcome"], json.loads(e["details"]))
+        for e in docket.access_log.entries(actor="other.subject")
+        if e["action"] != "login"
+    ]
+    case_id = show_case(uow=docket.uow, case_ref="DKT-NYC-1").case.case_id
+    assert logged == [
+        (case_id, "record_event", "refused", {"relation": "unrelated"}),
+        ("DKT-NYC-404", "record_event", "refused", {"failed": "not_found"}),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,6 +30,9 @@ from docket.api.deps import known_query_only
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
+from docket.storage.engine import database_failure
+
+_log = logging.getLogger("docket.api")
 
 MAX_BODY_BYTES = 1 << 20
 """Larger request bodies are refused with 413 before they are read."""
@@ -107,7 +111,8 @@ def _too_large() -> JSONResponse:
 class LimitsAndHeaders:
     """Refuse bodies over :data:`MAX_BODY_BYTES` with 413: before they are read when the
     request says its length, and as soon as the limit is passed when it is sent in chunks
-    (the rest is not read). Put :data:`SECURITY_HEADERS` on every answer. Plain ASGI:
+    (the rest is not read). Put :data:`SECURITY_HEADERS` on every answer. Answer 503 when
+    the database fails under a request (:func:`errors.database_unavailable`). Plain ASGI:
     Starlette's ``BaseHTTPMiddleware`` cost about a tenth of a request's time under load."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -155,3 +160,11 @@ class LimitsAndHeaders:
         except BodyTooLarge:
             if not started:
                 await _too_large()(scope, receive, send)
+        except Exception as exc:
+            # Caught here, not by an exception handler: Starlette's handler of last resort
+            # re-raises, and an outage is no defect to log with a stack trace per request.
+            reason = database_failure(exc)
+            if reason is None or started:
+                raise
+            _log.warning("database unavailable: %s", reason)
+            await errors.database_unavailable(headers=SECURITY_HEADERS)(scope, receive, send)

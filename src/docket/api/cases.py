@@ -66,7 +66,8 @@ def list_cases_route(
 ) -> Response:
     """Cases of one field office (yours unless you name another your role may see), by
     reference, a page at a time. The listing is on the access log."""
-    office = (office or user.field_office or "").strip().upper() or None
+    # A blank office is the default, yours: not "no office", which would list every one.
+    office = (office or "").strip().upper() or user.field_office or None
     authorise(
         request,
         docket,

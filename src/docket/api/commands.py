@@ -4,7 +4,7 @@ a request body made from the lifecycle table's fields for that kind.
 ``Idempotency-Key`` is required: a retry with the same key and body answers with the first
 result and records nothing; the same key with another body is 422. ``If-Match`` carries the case
 version the client read: a stale one is 412. The access is logged in the same transaction as
-the event, or on its own when it is refused.
+the event, or on its own when it is refused or the case does not exist.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
 
 from docket.api.cases import CaseRef
 from docket.api.deps import (
@@ -24,6 +25,7 @@ from docket.api.deps import (
     current_user,
     decide_on_case,
     docket_of,
+    found_or_logged,
     json_answer,
     log_in_transaction,
     logged_on_failure,
@@ -50,15 +52,25 @@ class CommandResult(BaseModel):
     replayed: bool = Field(description="True when this answers a retry of an earlier request.")
 
 
+def _json_number(value: object) -> object:
+    # A JSON number, then as Pydantic takes it (12.0 is the integer 12, as JSON Schema has
+    # it; 12.5 is refused); a boolean or a text is no number.
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
 def _field_type(spec: FieldSpec) -> Any:
     if spec.type is FieldType.DATE:
         kind: Any = IsoDate
+    # Only their JSON types, as the dates are: in lax mode `true` would be taken as a
+    # sentence of 1 month, and "yes", "on" or 1 as a yes.
     elif spec.type is FieldType.BOOL:
-        kind = bool
+        kind = Annotated[bool, Field(strict=True)]
     elif spec.type is FieldType.CHOICE:
         kind = Literal[spec.choices]
     elif spec.type is FieldType.NUMBER:
-        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER)]
+        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER), BeforeValidator(_json_number)]
     else:
         kind = Annotated[str, Field(min_length=1, max_length=2000, pattern=TEXT)]
     return kind if spec.required else kind | None
@@ -101,7 +113,15 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
         docket: Docket = arguments["docket"]
         user: User = arguments["user"]
         body: BaseModel = arguments["body"]
-        case = get_case(uow=docket.uow, case_ref=arguments["case_ref"])
+        case_ref: str = arguments["case_ref"]
+        case = found_or_logged(  # a probe for cases leaves a trace, as a read's does
+            request,
+            docket,
+            user,
+            action_for(kind),
+            ("case", case_ref),
+            lambda: get_case(uow=docket.uow, case_ref=case_ref),
+        )
         decision = decide_on_case(request, docket, user, action_for(kind), case)
         entry = access_entry(
             request, docket, user, decision, "case", case.case_id, event=kind.value

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 import orjson
@@ -18,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
+from docket.cases.events import JSONValue
 from docket.cases.model import Case
 from docket.cases.service import no_case
 from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
@@ -26,6 +28,7 @@ from docket.identity.policy import Action, Decision, RecordScope, Relation, deci
 from docket.identity.service import clients_of
 from docket.identity.sessions import authenticate
 from docket.storage.access_log import append_access
+from docket.storage.engine import database_failure
 
 T = TypeVar("T")
 
@@ -81,7 +84,9 @@ _QUERY_NAMES = "docket_query_names"
 
 async def known_query_only(request: Request) -> None:
     """Refuse query parameters the route does not take (a misspelt filter would otherwise be
-    ignored and answer with more than was asked for)."""
+    ignored and answer with more than was asked for), and any given twice: every one is a
+    single value, and all but the last would be ignored (``state=a&state=b`` is not "a or
+    b"). No route takes a list in its query; schemathesis would find one refused."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
@@ -89,12 +94,14 @@ async def known_query_only(request: Request) -> None:
     if names is None:  # worked out once per route
         names = frozenset(_query_names(route.dependant))
         setattr(route, _QUERY_NAMES, names)
-    unknown = sorted(set(request.query_params) - names)
-    if unknown:
-        raise InvalidInput(
-            "the request is not valid",
-            details={"fields": [{"field": f"query.{n}", "message": "unknown"} for n in unknown]},
-        )
+    given = Counter(name for name, _ in request.query_params.multi_items())
+    unknown = sorted(set(given) - names)
+    repeated = sorted(name for name, times in given.items() if times > 1 and name in names)
+    if unknown or repeated:
+        fields = [{"field": f"query.{n}", "message": "unknown"} for n in unknown] + [
+            {"field": f"query.{n}", "message": "given more than once"} for n in repeated
+        ]
+        raise InvalidInput("the request is not valid", details={"fields": fields})
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -157,18 +164,26 @@ def authorise(
     record_id: str,
     scope: RecordScope,
     unrelated: NotFound | None = None,
+    details: Mapping[str, JSONValue] | None = None,
 ) -> None:
     """Ask the policy table and put the answer on the access log (with the purpose given in
-    ``X-Purpose``); :class:`AccessRefused` if the answer is no (``unrelated``: see
-    :func:`authorise_refusal`). For reads: a change logs its access in its own transaction
-    instead."""
+    ``X-Purpose``, and ``details``); :class:`AccessRefused` if the answer is no
+    (``unrelated``: see :func:`authorise_refusal`). For reads: a change logs its access in
+    its own transaction instead."""
     decision = decide(user, action, scope, clients=clients(docket, user))
     if not decision.allowed:
         authorise_refusal(
-            request, docket, user, decision, record_type, record_id, unrelated=unrelated
+            request,
+            docket,
+            user,
+            decision,
+            record_type,
+            record_id,
+            unrelated=unrelated,
+            details=details,
         )
     docket.access_log.record(
-        [access_entry(request, docket, user, decision, record_type, record_id)]
+        [access_entry(request, docket, user, decision, record_type, record_id, **(details or {}))]
     )
 
 
@@ -195,13 +210,14 @@ def authorise_refusal(
     record_id: str,
     *,
     unrelated: NotFound | None = None,
+    details: Mapping[str, JSONValue] | None = None,
 ) -> NoReturn:
     """Log a refused access and raise :class:`AccessRefused`; or ``unrelated``, when a subject
     or counsel asks for someone else's record: the error a missing record gets (404, word for
     word), so that a refusal does not tell them whose records exist. The access log still
     records the refusal as it is."""
     docket.access_log.record(
-        [access_entry(request, docket, user, decision, record_type, record_id)]
+        [access_entry(request, docket, user, decision, record_type, record_id, **(details or {}))]
     )
     if unrelated is not None and decision.relation is Relation.UNRELATED:
         raise unrelated
@@ -240,7 +256,7 @@ def access_entry(
     decision: Decision,
     record_type: str,
     record_id: str,
-    **details: str,
+    **details: JSONValue,
 ) -> AccessEntry:
     """The access log's entry for ``decision`` on this request."""
     outcome = Outcome.ALLOWED if decision.allowed else Outcome.REFUSED
@@ -266,9 +282,20 @@ def _entry(
         record_type=record_type,
         record_id=record_id,
         outcome=outcome,
-        purpose=request.headers.get("x-purpose", "")[:500],
+        purpose=purpose_of(request),
         source=source_of(request),
     )
+
+
+def purpose_of(request: Request) -> str:
+    """The request's ``X-Purpose``, as the client wrote it (its first 500 characters).
+    Starlette reads header bytes as ISO-8859-1; a client sends text beyond ASCII as UTF-8,
+    which read so would be kept garbled ("revisiÃ³n"), so UTF-8 is read as UTF-8."""
+    sent = request.headers.get("x-purpose", "")
+    try:
+        return sent.encode("latin-1").decode("utf-8")[:500]
+    except UnicodeDecodeError:  # not UTF-8: ISO-8859-1 it is
+        return sent[:500]
 
 
 class _InTransaction(Protocol):
@@ -288,14 +315,16 @@ def log_in_transaction(entry: AccessEntry) -> Callable[[Any], None]:
 def logged_on_failure(docket: Docket, entry: AccessEntry, change: Callable[[], T]) -> T:
     """Run ``change`` (which logs ``entry`` in its own transaction); if it fails, it rolled
     back with the entry, so the request is logged on its own, with why it failed (the error's
-    code, or ``internal_error`` for an unexpected one)."""
+    code, ``database_unavailable`` when the database failed, as the answer says, or
+    ``internal_error`` for an unexpected one)."""
     try:
         return change()
     except DocketError as exc:
         _log_failed(docket, entry, exc.code)
         raise
-    except Exception:
-        _log_failed(docket, entry, "internal_error")
+    except Exception as exc:
+        failed = "internal_error" if database_failure(exc) is None else "database_unavailable"
+        _log_failed(docket, entry, failed)
         raise
 
 

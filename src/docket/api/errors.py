@@ -73,6 +73,23 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+RETRY_AFTER_SECONDS = 5
+"""How long a client is asked to wait (``Retry-After``) when the database is unavailable."""
+
+
+def database_unavailable(*, headers: dict[str, str]) -> JSONResponse:
+    """The answer when the database fails under a request (connection refused or lost, server
+    shutting down, lock not granted in time): 503 ``database_unavailable``, to be retried. The
+    database's own reason stays in the server's log: it may name hosts and databases."""
+    return JSONResponse(
+        error_body(
+            "database_unavailable", "the database is unavailable; try again in a few seconds"
+        ),
+        503,
+        headers={**headers, "Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def status_of(error: errors.DocketError) -> int:
     for kind in type(error).__mro__:
         if kind in STATUS:

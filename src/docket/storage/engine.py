@@ -7,6 +7,8 @@ failing when one upgrades from reading to writing.
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -93,8 +95,23 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
 def database_failure(exc: BaseException) -> str | None:
     """The database's own reason, in one line, when ``exc`` is the database failing under a
     command (connection lost, server shutting down, disk full, lock not granted); ``None`` for
-    any other error. Only the driver's message: never the statement that was running."""
-    if not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+    any other error. Only the driver's message: never the statement that was running.
+
+    The driver's own errors count too: the hot statements run on its cursor
+    (:mod:`docket.storage.driver`), where SQLAlchemy does not wrap what it raises."""
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        cause: BaseException | None = exc.orig
+    elif isinstance(exc, _driver_failures()):
+        cause = exc
+    else:
         return None
-    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
-    return lines[0] if lines else type(exc.orig).__name__
+    lines = str(cause).strip().splitlines() if cause is not None else []
+    return lines[0] if lines else type(cause).__name__
+
+
+def _driver_failures() -> tuple[type[BaseException], ...]:
+    kinds: tuple[type[BaseException], ...] = (sqlite3.OperationalError, sqlite3.InterfaceError)
+    psycopg = sys.modules.get("psycopg")  # not imported: no psycopg error can have been raised
+    if psycopg is not None:
+        kinds += (psycopg.OperationalError, psycopg.InterfaceError)
+    return kinds
