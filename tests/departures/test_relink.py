@@ -336,3 +336,41 @@ def test_a_report_the_model_takes_for_either_twin_never_puts_the_twins_in_one_de
     assert _departures(docket) == 2
     # the pairs in another order, either way round, group the reports as before
     assert relink_with([(b, a) for a, b in reversed(same)]) == 0
+
+
+def test_a_report_left_in_review_by_relink_shows_the_reviewer_the_candidates_relink_weighed(
+    trained: Docket,
+):
+    """Her report, too sparse to link by itself, went to review with her as the one
+    candidate. Her twin sister is on record since: relinking keeps the report in review, and
+    the queue must show the twin beside her (the reason to doubt), with the model relink
+    weighed them with, not the candidates intake weighed before the twin was known."""
+    hana = {
+        "given_name": "hana",
+        "family_name": "demir",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    _open(trained, 901, hana)
+    sparse = {"given_name": "Hana", "family_name": "Demir", "date_of_birth": "1995-07-01"}
+    assert _take(trained, "TW-1", **sparse) is Status.REVIEW
+    _open(trained, 902, {**hana, "given_name": "elif"})
+
+    _relink(trained)
+
+    [pending] = [
+        item
+        for item in review_queue(store=trained.departures)
+        if item.report.source_record_id == "TW-1"
+    ]
+    given_names = {
+        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
+        for c in pending.candidates
+    }
+    assert given_names == {"hana", "elif"}
+    with trained.departures.read() as tx:
+        stored = tx.reports_by_key([("exit_record", "TW-1")])[("exit_record", "TW-1")]
+    assert stored.model_version == 1
+    assert [p for p, _ in stored.candidates] == [c["person_id"] for c in pending.candidates]
+    assert _departures(trained) > 0
