@@ -61,6 +61,10 @@ def relink(
     if latest is None:
         raise NotFound("no linkage model yet: run `docket linkage train` first")
     version, model = latest
+    with departures.read() as tx:
+        # Refused as intake refuses it (unreadable, or comparing other than this Docket
+        # does), before Splink runs on it.
+        tx.linkage_model()
     with collector.paused():  # millions of objects held until the end (docket.collector)
         progress("reading persons and reports")
         persons, reports = store.linkage_columns()

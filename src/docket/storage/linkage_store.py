@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from docket.departures.comparisons import COMPARISONS, Comparison
-from docket.departures.linkage import compared_value, record
+from docket.departures.linkage import compared_value, record, saved_json
 from docket.departures.ports import Columns
 from docket.storage import schema as t
 from docket.storage.departure_rows import READ_BATCH, compared_columns, person_records
@@ -98,7 +98,9 @@ class SqlLinkageStore:
             row = connection.execute(
                 sa.select(models.version, models.settings).order_by(models.version.desc()).limit(1)
             ).first()
-        return (int(row.version), json.loads(row.settings)) if row is not None else None
+        if row is None:
+            return None
+        return int(row.version), saved_json(int(row.version), "settings", row.settings)
 
     def save_model(
         self,
