@@ -282,21 +282,28 @@ class Model:
 
 
 def explain(
-    model: Model, left: Mapping[str, str | None], right: Mapping[str, str | None]
+    model: Model | None, left: Mapping[str, str | None], right: Mapping[str, str | None]
 ) -> list[dict[str, Any]]:
     """Field by field, why ``left`` and ``right`` might be one person: each compared field's
-    two values, the level they fall in, and the match weight (bits) that level adds."""
+    two values, the level they fall in, and the match weight (bits) that level adds
+    (``None`` without a ``model``: a report sent to review by its identifiers before any was
+    trained is compared all the same)."""
     rows = []
     for comparison in COMPARISONS:
         column = comparison.column
-        level, bits = model.field_weight(comparison, left, right)
+        weight: float | None = None
+        if model is None:
+            level, swapped = level_of(comparison, left, right), True
+        else:
+            level, bits = model.field_weight(comparison, left, right)
+            swapped, weight = column in model.swapped, round(bits, 2)
         rows.append(
             {
                 "field": column,
                 "report": left[column],
                 "person": right[column],
-                "level": label(comparison, level, swapped=column in model.swapped),
-                "weight": round(bits, 2),
+                "level": label(comparison, level, swapped=swapped),
+                "weight": weight,
             }
         )
     return rows
