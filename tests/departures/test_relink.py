@@ -374,3 +374,40 @@ def test_a_report_left_in_review_by_relink_shows_the_reviewer_the_candidates_rel
     assert stored.model_version == 1
     assert [p for p, _ in stored.candidates] == [c["person_id"] for c in pending.candidates]
     assert _departures(trained) > 0
+
+
+def test_relink_never_links_a_report_with_a_misspelt_family_name_past_the_twin_intake_saw(
+    trained: Docket,
+):
+    """Her twin sister lives elsewhere, so the model puts her far below the report; and the
+    report's family name is misspelt, so batch prediction never pairs it with the twin. The
+    intake weighs everyone born that day and sends the report to review; relinking must see
+    the best candidate's twin too, and leave it there, the twin shown to the reviewer."""
+    hana = {
+        "given_name": "hana",
+        "family_name": "demir",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    _open(trained, 901, hana)
+    _open(trained, 902, {**hana, "given_name": "elif", "postcode": "94110"})
+    misspelt = {"given_name": "Hana", "family_name": "Demirr"}
+    of_hana = {**misspelt, "date_of_birth": "1995-07-01", "sex": "F", "postcode": "10001"}
+    assert _take(trained, "TW-1", **of_hana) is Status.REVIEW
+
+    _relink(trained)
+
+    rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
+    assert rows["TW-1"]["status"] == "review"
+    [pending] = [
+        item
+        for item in review_queue(store=trained.departures)
+        if item.report.source_record_id == "TW-1"
+    ]
+    given_names = {
+        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
+        for c in pending.candidates
+    }
+    assert given_names == {"hana", "elif"}
+    assert _departures(trained) > 0

@@ -7,6 +7,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from docket.cases.ids import new_id
@@ -85,12 +86,17 @@ def relink_reports(
     same_traveller: Sequence[tuple[str, str]],
     read: Collection[str],
     progress: Callable[[str], None] = lambda _: None,
+    kin: Mapping[str, Sequence[str]] = MappingProxyType({}),
+    weigh: Callable[[Mapping[str, str | None], Mapping[str, str | None]], float] | None = None,
 ) -> Relinked:
     """Every report resolved again, from a batch scoring of the whole population.
     ``scored``: report key (``source/source_record_id``) -> its candidates (person id, match
     weight); ``persons``: those candidates as the model compares them; ``same_traveller``:
     pairs of report keys the model takes for one traveller; ``read``: the keys of the reports
-    the scoring read. ``progress`` is told of each of the two steps.
+    the scoring read. ``progress`` is told of each of the two steps. ``kin``: for a
+    candidate, the persons born the same day who share a name with them (in ``persons``
+    too), whom the scoring may never have paired with the report; ``weigh`` gives the match
+    weight of a report (as ``record`` gives it) and such a person.
 
     The decisions are made on the reports as a read transaction sees them, without the write
     lock, so intake goes on meanwhile; then one write transaction moves the reports whose
@@ -146,15 +152,19 @@ def relink_reports(
             # The weaker ones matter only as siblings of the strongest, so only those born on
             # its day (decision.siblings) are made candidates: a common name has thousands.
             born = persons[top[0][0]]["date_of_birth"] if top else None
-            found = decide(
-                record(s.report.content()),
-                [Candidate(pid, persons[pid], w) for pid, w in top],
-                (
-                    Candidate(pid, persons[pid], w)
-                    for pid, w in ranked
-                    if pid not in chosen and persons[pid]["date_of_birth"] == born
-                ),
-            )
+            compared = record(s.report.content())
+            rest = [
+                Candidate(pid, persons[pid], w)
+                for pid, w in ranked
+                if pid not in chosen and persons[pid]["date_of_birth"] == born
+            ]
+            if top and weigh is not None and (unpaired := _unpaired(kin.get(top[0][0]), ranked)):
+                # Siblings of the strongest that the scoring never paired with the report (its
+                # family name misspelt, say): the fast path weighs them, and so must this.
+                rest += [
+                    Candidate(pid, persons[pid], weigh(compared, persons[pid])) for pid in unpaired
+                ]
+            found = decide(compared, [Candidate(pid, persons[pid], w) for pid, w in top], rest)
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
             resolved[key] = (Status(found.status), person, "model" if person else "", found)
@@ -254,6 +264,14 @@ def relink_reports(
         arrived,
         changed,
     )
+
+
+def _unpaired(kin: Sequence[str] | None, ranked: Sequence[tuple[str, float]]) -> list[str]:
+    """Those of ``kin`` that are not among the ``ranked`` candidates."""
+    if not kin:
+        return []
+    paired = {pid for pid, _ in ranked}
+    return [pid for pid in kin if pid not in paired]
 
 
 def _resolution(stored: StoredReport) -> tuple[Status, str | None, str, str]:
