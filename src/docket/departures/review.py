@@ -133,6 +133,8 @@ def decide_review(
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
+                # the probability the model gave the person linked (none: not a candidate)
+                match_probability=dict(stored.candidates).get(person_id),
                 counted=counted_moving(tx, person_id, tx.open_cases_of(person_id), stored.report),
                 intake_departure_id=new_id(),
             )
