@@ -411,3 +411,26 @@ def test_relink_never_links_a_report_with_a_misspelt_family_name_past_the_twin_i
     }
     assert given_names == {"hana", "elif"}
     assert _departures(trained) > 0
+
+
+def test_a_report_of_one_of_twins_named_in_cyrillic_goes_to_review_at_intake_and_in_relink(
+    trained: Docket,
+):
+    """Anna and Alla Ivanova, twins: the report names Anna exactly, and Alla lives elsewhere
+    (far below Anna for the model). Their given names are two names, so the report is a
+    question for a reviewer, never a link by itself."""
+    anna = {
+        "given_name": "анна",
+        "family_name": "иванова",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    _open(trained, 901, anna)
+    _open(trained, 902, {**anna, "given_name": "алла", "postcode": "94110"})
+    of_anna = {**anna, "given_name": "Анна", "family_name": "Иванова"}
+    assert _take(trained, "CY-1", **of_anna) is Status.REVIEW
+    _relink(trained)
+    rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
+    assert rows["CY-1"]["status"] == "review"
+    assert _departures(trained) > 0
