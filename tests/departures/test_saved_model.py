@@ -1,10 +1,12 @@
 """A kept linkage model that is not one (its JSON cut short, a part missing, a probability
 that is none, as after a bad restore or a hand edit) is a clear error naming the model and
-what to do, at intake, in relink and in the review queue; and nothing is written."""
+what to do, at intake, in relink and in the review queue; and nothing is written. Models
+saved at once each take a version of their own."""
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +21,7 @@ from docket.departures.service import accept_reports
 from docket.errors import ConfigurationError
 from docket.linkage.service import relink
 from docket.storage import schema as t
+from tests.conftest import NOW
 from tests.departures import travellers
 from tests.departures.travellers import OF_ZEYNEP
 
@@ -87,3 +90,38 @@ def test_a_kept_model_that_is_not_one_is_a_clear_error_and_nothing_is_written(
         review_queue(store=trained.departures)
 
     assert links(store=trained.departures) == before
+
+
+def test_trainings_ending_together_each_keep_a_version_of_their_own(docket: Docket) -> None:
+    """Each saved model takes the next version, even when two are saved at once: the second
+    waits for the first instead of failing on a locked database (SQLite) or taking the same
+    version (PostgreSQL)."""
+    start = threading.Barrier(4)
+    saved: list[int] = []
+    failed: list[BaseException] = []
+
+    def save(n: int) -> None:
+        start.wait()
+        try:
+            version = docket.linkage.save_model(
+                trained_at=NOW,
+                trained_by=f"analyst.{n}",
+                persons=20,
+                reports=20,
+                settings={"comparisons": []},
+                term_frequency={},
+                notes=[],
+            )
+        except BaseException as exc:  # the failure is what the test looks at
+            failed.append(exc)
+        else:
+            saved.append(version)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failed == []
+    assert sorted(saved) == [1, 2, 3, 4]
