@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docket.departures.decision import AUTO_LINK, SHOWN, Candidate, decide, strongest
+from docket.departures.decision import AUTO_LINK, SHOWN, Candidate, decide, siblings, strongest
 from docket.departures.linkage import record
 
 REPORT = record({"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1990-01-02"})
@@ -86,3 +86,21 @@ def test_a_twin_is_shown_to_the_reviewer_whatever_sends_the_report_to_review():
     assert (found.status, found.reason) == ("review", "two candidates are close")
     assert twin in found.candidates
     assert decide(REPORT, [best, close, *others[:3]], [*others[3:], twin]) == found
+
+
+def test_twins_whose_given_names_are_written_in_another_script_are_told_apart():
+    """Two given names that are not one name misspelt, in Cyrillic, Georgian, Arabic: over
+    their UTF-8 bytes the shared lead bytes make them alike enough to pass for one name, and
+    the twins for one person; over their characters they are two names."""
+    for first, other, family in (
+        ("анна", "алла", "иванова"),
+        ("ნინო", "ნანა", "ბერიძე"),
+        ("أحمد", "أمجد", "حداد"),
+        ("светлана", "снежана", "петрова"),
+    ):
+        one = record({"given_name": first, "family_name": family, "date_of_birth": "1995-07-01"})
+        twin = {**one, "given_name": other}
+        assert siblings(one, twin), (first, other)
+    # one name written two ways is still one person's
+    hanna = record({"given_name": "hanna", "family_name": "demir", "date_of_birth": "1995-07-01"})
+    assert not siblings(hanna, {**hanna, "given_name": "hana"})

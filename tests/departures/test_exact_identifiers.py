@@ -7,6 +7,7 @@ from __future__ import annotations
 from docket.bootstrap import Docket
 from docket.departures.model import Status
 from docket.departures.relink import relink_reports
+from docket.departures.review import review_queue
 from docket.departures.service import accept_reports
 from tests.departures.intake_cases import report
 from tests.departures.test_resolution import _person
@@ -32,6 +33,33 @@ def test_an_a_number_of_one_person_and_a_document_of_another_go_to_review(docket
     stored = _stored(docket, "R-1")
     assert stored.person_id is None
     assert {person for person, _ in stored.candidates} == {by_a_number, by_document}
+
+
+def test_the_reviewer_sees_both_persons_field_by_field_and_their_a_numbers_without_a_model(
+    docket: Docket,
+):
+    """No model trained yet: the candidates are still compared field by field (no weights),
+    and the A-numbers, which the model does not weigh yet are why the report is in review,
+    are shown beside the fields."""
+    by_a_number = _person(docket, 1, a_number="111111111")
+    by_document = _person(docket, 2, a_number="222222222", document="P999")
+    _take(docket, report(record_id="R-1", a_number="111111111", document_number="P999"))
+
+    [pending] = review_queue(store=docket.departures)
+
+    fields = {
+        c["person_id"]: {row["field"]: row for row in c["fields"]} for c in pending.candidates
+    }
+    assert set(fields) == {by_a_number, by_document}
+    for person in (by_a_number, by_document):
+        assert fields[person]["given_name"]["level"] == "exact"
+        assert fields[person]["date_of_birth"]["person"] == "1990-05-17"
+        assert {row["weight"] for row in fields[person].values()} == {None}
+    assert fields[by_a_number]["a_number"]["level"] == "exact"
+    assert fields[by_document]["a_number"]["person"] == "A222222222"
+    assert fields[by_document]["a_number"]["level"] == "different"
+    assert fields[by_document]["document_number"]["level"] == "exact"
+    assert fields[by_a_number]["document_number"]["level"] == "missing"
 
 
 def test_a_document_of_a_person_with_another_a_number_goes_to_review(docket: Docket):

@@ -162,6 +162,23 @@ def test_reports_of_one_departure_collapse_and_a_self_report_alone_is_unconfirme
     assert recount(store=docket.departures).agrees
 
 
+def test_unlinked_travellers_whose_names_differ_only_in_vowel_signs_are_two(
+    docket: Docket,
+) -> None:
+    """Sita and Suta Sharma, born the same day, no document, nobody on record: their names
+    differ in the vowel signs of Devanagari (combining marks), which the grouping of
+    unlinked reports must keep, or both read "स त" and their departures count once."""
+    for record_id, given in (("D-1", "सीता"), ("D-2", "सुता")):
+        take(docket, report(record_id=record_id, given_name=given, family_name="शर्मा"))
+    assert live(docket)["unique_departures"]["total"] == 2
+    rows = links(store=docket.departures)
+    assert len({row["departure_id"] for row in rows}) == 2
+    # the same name sent again in another report is the same traveller
+    take(docket, report(record_id="D-3", given_name="सीता", family_name="शर्मा"))
+    assert live(docket)["unique_departures"]["total"] == 2
+    assert recount(store=docket.departures).agrees
+
+
 def test_a_report_between_two_departures_joins_them(docket: Docket) -> None:
     take(docket, report(record_id="A", departed_on="2026-10-01"))
     take(docket, report(record_id="B", departed_on="2026-10-25"))

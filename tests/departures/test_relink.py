@@ -336,3 +336,101 @@ def test_a_report_the_model_takes_for_either_twin_never_puts_the_twins_in_one_de
     assert _departures(docket) == 2
     # the pairs in another order, either way round, group the reports as before
     assert relink_with([(b, a) for a, b in reversed(same)]) == 0
+
+
+def test_a_report_left_in_review_by_relink_shows_the_reviewer_the_candidates_relink_weighed(
+    trained: Docket,
+):
+    """Her report, too sparse to link by itself, went to review with her as the one
+    candidate. Her twin sister is on record since: relinking keeps the report in review, and
+    the queue must show the twin beside her (the reason to doubt), with the model relink
+    weighed them with, not the candidates intake weighed before the twin was known."""
+    hana = {
+        "given_name": "hana",
+        "family_name": "demir",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    _open(trained, 901, hana)
+    sparse = {"given_name": "Hana", "family_name": "Demir", "date_of_birth": "1995-07-01"}
+    assert _take(trained, "TW-1", **sparse) is Status.REVIEW
+    _open(trained, 902, {**hana, "given_name": "elif"})
+
+    _relink(trained)
+
+    [pending] = [
+        item
+        for item in review_queue(store=trained.departures)
+        if item.report.source_record_id == "TW-1"
+    ]
+    given_names = {
+        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
+        for c in pending.candidates
+    }
+    assert given_names == {"hana", "elif"}
+    with trained.departures.read() as tx:
+        stored = tx.reports_by_key([("exit_record", "TW-1")])[("exit_record", "TW-1")]
+    assert stored.model_version == 1
+    assert [p for p, _ in stored.candidates] == [c["person_id"] for c in pending.candidates]
+    assert _departures(trained) > 0
+
+
+def test_relink_never_links_a_report_with_a_misspelt_family_name_past_the_twin_intake_saw(
+    trained: Docket,
+):
+    """Her twin sister lives elsewhere, so the model puts her far below the report; and the
+    report's family name is misspelt, so batch prediction never pairs it with the twin. The
+    intake weighs everyone born that day and sends the report to review; relinking must see
+    the best candidate's twin too, and leave it there, the twin shown to the reviewer."""
+    hana = {
+        "given_name": "hana",
+        "family_name": "demir",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    _open(trained, 901, hana)
+    _open(trained, 902, {**hana, "given_name": "elif", "postcode": "94110"})
+    misspelt = {"given_name": "Hana", "family_name": "Demirr"}
+    of_hana = {**misspelt, "date_of_birth": "1995-07-01", "sex": "F", "postcode": "10001"}
+    assert _take(trained, "TW-1", **of_hana) is Status.REVIEW
+
+    _relink(trained)
+
+    rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
+    assert rows["TW-1"]["status"] == "review"
+    [pending] = [
+        item
+        for item in review_queue(store=trained.departures)
+        if item.report.source_record_id == "TW-1"
+    ]
+    given_names = {
+        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
+        for c in pending.candidates
+    }
+    assert given_names == {"hana", "elif"}
+    assert _departures(trained) > 0
+
+
+def test_a_report_of_one_of_twins_named_in_cyrillic_goes_to_review_at_intake_and_in_relink(
+    trained: Docket,
+):
+    """Anna and Alla Ivanova, twins: the report names Anna exactly, and Alla lives elsewhere
+    (far below Anna for the model). Their given names are two names, so the report is a
+    question for a reviewer, never a link by itself."""
+    anna = {
+        "given_name": "анна",
+        "family_name": "иванова",
+        "date_of_birth": "1995-07-01",
+        "sex": "F",
+        "postcode": "10001",
+    }
+    _open(trained, 901, anna)
+    _open(trained, 902, {**anna, "given_name": "алла", "postcode": "94110"})
+    of_anna = {**anna, "given_name": "Анна", "family_name": "Иванова"}
+    assert _take(trained, "CY-1", **of_anna) is Status.REVIEW
+    _relink(trained)
+    rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
+    assert rows["CY-1"]["status"] == "review"
+    assert _departures(trained) > 0

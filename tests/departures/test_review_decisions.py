@@ -178,3 +178,34 @@ def test_a_link_naming_nobody_is_refused_as_such_and_changes_nothing(
 
     assert len(review_queue(store=docket.departures)) == 1
     assert _figures(docket) == before
+
+
+def test_a_link_to_a_candidate_other_than_the_best_records_that_candidates_probability(
+    trained: Docket,
+) -> None:
+    """The reviewer links the report to the twin the model ranked second: the link's match
+    probability is the one the model gave that person, not the best candidate's."""
+    docket = trained
+    _twins(docket)
+    assert _take(docket, "self_report", "S-H", "2026-11-01", **HANA) is Status.REVIEW
+    [pending] = review_queue(store=docket.departures)
+    hana = _exact_given_name(pending.candidates)
+    other, probability = next(
+        (c["person_id"], c["probability"]) for c in pending.candidates if c["person_id"] != hana
+    )
+    best = max(c["probability"] for c in pending.candidates)
+    assert probability < best
+
+    decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="self_report",
+        source_record_id="S-H",
+        decision=ReviewDecision.LINK,
+        person_id=other,
+        reason="the passport photo page names her sister",
+    )
+
+    [row] = [r for r in links(store=docket.departures) if r["source_record_id"] == "S-H"]
+    assert (row["status"], row["match_probability"]) == ("linked", probability)

@@ -45,7 +45,10 @@ class FieldComparison(BaseModel):
     report: str | None = Field(description="The report's value as compared (normalised).")
     person: str | None = Field(description="The candidate's value as compared (normalised).")
     level: str = Field(description="How far they agree: `exact`, `missing`, `different`, ...")
-    weight: float = Field(description="The match weight (bits) this level adds.")
+    weight: float | None = Field(
+        description="The match weight (bits) this level adds; null for a field the model does "
+        "not weigh (`a_number`), or when no model has been trained."
+    )
 
 
 class CandidateView(BaseModel):

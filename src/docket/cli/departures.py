@@ -291,9 +291,10 @@ def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
         for candidate in item.candidates:
             click.echo(f"  person {candidate['person_id']}: p={candidate['probability']:.4f}")
             for row in candidate["fields"]:
+                weight = "" if row["weight"] is None else f" ({row['weight']:+.1f})"
                 click.echo(
                     f"    {row['field']:<16} {row['report'] or '-':<20} {row['person'] or '-':<20}"
-                    f" {row['level']} ({row['weight']:+.1f})"
+                    f" {row['level']}{weight}"
                 )
 
 

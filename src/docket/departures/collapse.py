@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,7 +35,18 @@ def cluster_key(report: Report) -> str:
 
 
 def _normal(name: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())
+    """``name`` case-folded, punctuation and symbols as spaces, spaces collapsed. Letters,
+    digits, the underscore and combining marks are kept: in Devanagari, Thai, Tamil or
+    Arabic the marks are vowels, and "सीता" and "सुता" are two names (without the marks,
+    both would read "स त")."""
+    kept = (
+        c if c.isalnum() or c == "_" or c.isspace() or _is_mark(c) else " " for c in name.casefold()
+    )
+    return " ".join("".join(kept).split())
+
+
+def _is_mark(character: str) -> bool:
+    return unicodedata.category(character).startswith("M")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from docket.departures.comparisons import name_similarity
+from docket.departures.comparisons import spelling_similarity
 from docket.departures.linkage import Model, probability
 
 AUTO_LINK = 0.999
@@ -31,7 +31,8 @@ person id."""
 
 
 SAME_NAME = 0.88
-"""Given names this similar (Jaro–Winkler) are taken for one name written two ways."""
+"""Given names this similar (Jaro–Winkler over their characters) are taken for one name written
+two ways."""
 
 
 @dataclass(frozen=True)
@@ -170,5 +171,5 @@ def _kin(
         and shared == other[theirs]
         and given_one is not None
         and given_other is not None
-        and name_similarity(given_one, given_other) < SAME_NAME
+        and spelling_similarity(given_one, given_other) < SAME_NAME
     )

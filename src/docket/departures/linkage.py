@@ -11,6 +11,7 @@ weights. What is done with the weights, link, review or neither, is ``departures
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,7 @@ from docket.departures.comparisons import (
     level_of,
     name_leveller,
 )
-from docket.errors import InvalidInput
+from docket.errors import ConfigurationError, InvalidInput
 
 
 def normal_name(text: str) -> str:
@@ -91,11 +92,32 @@ class Model:
     (a transposition two edits), as Splink still scores it with that model."""
 
     @classmethod
+    def saved(cls, version: int, settings: str, tf: str) -> Model:
+        """A model as kept (:func:`saved_json` texts of its settings and term frequencies)."""
+        return cls.from_splink(
+            version,
+            saved_json(version, "settings", settings),
+            saved_json(version, "term frequencies", tf),
+        )
+
+    @classmethod
     def from_splink(
         cls, version: int, settings: Mapping[str, Any], tf: Mapping[str, Mapping[str, float]]
     ) -> Model:
         """The weights of a model Splink saved (``save_model_to_json``), with its
-        term-frequency tables."""
+        term-frequency tables. :class:`ConfigurationError` for a model that is not one (a
+        part missing, a probability that is none): it would fail on every report scored."""
+        try:
+            model = cls._from_splink(version, settings, tf)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _unreadable(version, f"{type(exc).__name__}: {exc}") from None
+        model.check_comparisons()
+        return model
+
+    @classmethod
+    def _from_splink(
+        cls, version: int, settings: Mapping[str, Any], tf: Mapping[str, Mapping[str, float]]
+    ) -> Model:
         levels: dict[str, list[tuple[float | None, float | None]]] = {}
         swapped, plain = set(), set()
         for comparison in settings["comparisons"]:
@@ -111,18 +133,22 @@ class Model:
             if not any(label.startswith("Damerau") for label in labels):
                 plain.add(column)
         prior = float(settings["probability_two_random_records_match"])
-        model = cls(
+        if not 0 < prior < 1:
+            raise ValueError(f"probability_two_random_records_match {prior} is not in (0, 1)")
+        frequencies = {
+            str(column): {str(name): _share(share) for name, share in table.items()}
+            for column, table in tf.items()
+        }
+        return cls(
             version,
             prior,
             levels,
-            tf,
+            frequencies,
             swapped=frozenset(swapped),
             plain_levenshtein=frozenset(
                 c.column for c in COMPARISONS if c.kind == "damerau" and c.column in plain
             ),
         )
-        model.check_comparisons()
-        return model
 
     def check_comparisons(self) -> None:
         """Refuse a model whose comparisons this version cannot score as Splink does (another
@@ -256,21 +282,28 @@ class Model:
 
 
 def explain(
-    model: Model, left: Mapping[str, str | None], right: Mapping[str, str | None]
+    model: Model | None, left: Mapping[str, str | None], right: Mapping[str, str | None]
 ) -> list[dict[str, Any]]:
     """Field by field, why ``left`` and ``right`` might be one person: each compared field's
-    two values, the level they fall in, and the match weight (bits) that level adds."""
+    two values, the level they fall in, and the match weight (bits) that level adds
+    (``None`` without a ``model``: a report sent to review by its identifiers before any was
+    trained is compared all the same)."""
     rows = []
     for comparison in COMPARISONS:
         column = comparison.column
-        level, bits = model.field_weight(comparison, left, right)
+        weight: float | None = None
+        if model is None:
+            level, swapped = level_of(comparison, left, right), True
+        else:
+            level, bits = model.field_weight(comparison, left, right)
+            swapped, weight = column in model.swapped, round(bits, 2)
         rows.append(
             {
                 "field": column,
                 "report": left[column],
                 "person": right[column],
-                "level": label(comparison, level, swapped=column in model.swapped),
-                "weight": round(bits, 2),
+                "level": label(comparison, level, swapped=swapped),
+                "weight": weight,
             }
         )
     return rows
@@ -288,7 +321,31 @@ def _probability(level: Mapping[str, Any], key: str) -> float | None:
     """One trained probability of a saved level (Splink saves only trained ones, m and u
     each on its own): ``None`` where training set none."""
     value = level.get(key)
-    return None if value is None else float(value)
+    return None if value is None else _share(value, key)
+
+
+def _share(value: Any, what: str = "term frequency") -> float:
+    """A probability or a frequency of a saved model: a number from 0 to 1."""
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise ValueError(f"{what} {value!r} is not between 0 and 1")
+    return share
+
+
+def saved_json(version: int, what: str, text: str) -> Any:
+    """A part (``what``) of a kept model, decoded from its JSON ``text``."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise _unreadable(version, f"its {what} are not JSON ({exc})") from None
+
+
+def _unreadable(version: int, why: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"linkage model version {version} is unreadable: {why}; nothing was changed: train a "
+        "new model with `docket linkage train`",
+        details={"model_version": version},
+    )
 
 
 def _default_mu(levels: int, level: int) -> tuple[float, float]:

@@ -7,6 +7,8 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
@@ -84,12 +86,17 @@ def relink_reports(
     same_traveller: Sequence[tuple[str, str]],
     read: Collection[str],
     progress: Callable[[str], None] = lambda _: None,
+    kin: Mapping[str, Sequence[str]] = MappingProxyType({}),
+    weigh: Callable[[Mapping[str, str | None], Mapping[str, str | None]], float] | None = None,
 ) -> Relinked:
     """Every report resolved again, from a batch scoring of the whole population.
     ``scored``: report key (``source/source_record_id``) -> its candidates (person id, match
     weight); ``persons``: those candidates as the model compares them; ``same_traveller``:
     pairs of report keys the model takes for one traveller; ``read``: the keys of the reports
-    the scoring read. ``progress`` is told of each of the two steps.
+    the scoring read. ``progress`` is told of each of the two steps. ``kin``: for a
+    candidate, the persons born the same day who share a name with them (in ``persons``
+    too), whom the scoring may never have paired with the report; ``weigh`` gives the match
+    weight of a report (as ``record`` gives it) and such a person.
 
     The decisions are made on the reports as a read transaction sees them, without the write
     lock, so intake goes on meanwhile; then one write transaction moves the reports whose
@@ -102,7 +109,8 @@ def relink_reports(
     read the reports (intake goes on while Splink predicts, and a report it took then has no
     batch candidates: it keeps what intake made of it). An A-number that has since become a
     person's links its report. Every other report takes the decision :func:`decide` gives on
-    its candidates, as a report arriving now would. Reports of nobody are grouped into
+    its candidates, as a report arriving now would; one that stays in review takes the
+    candidates relink weighed, which the review queue shows. Reports of nobody are grouped into
     travellers: those the model takes for one (unless they look like siblings), and those
     intake would have grouped (:func:`cluster_key`); each group is counted under the key of
     its earliest report. Departures are collapsed again where reports moved, the counts
@@ -144,15 +152,19 @@ def relink_reports(
             # The weaker ones matter only as siblings of the strongest, so only those born on
             # its day (decision.siblings) are made candidates: a common name has thousands.
             born = persons[top[0][0]]["date_of_birth"] if top else None
-            found = decide(
-                record(s.report.content()),
-                [Candidate(pid, persons[pid], w) for pid, w in top],
-                (
-                    Candidate(pid, persons[pid], w)
-                    for pid, w in ranked
-                    if pid not in chosen and persons[pid]["date_of_birth"] == born
-                ),
-            )
+            compared = record(s.report.content())
+            rest = [
+                Candidate(pid, persons[pid], w)
+                for pid, w in ranked
+                if pid not in chosen and persons[pid]["date_of_birth"] == born
+            ]
+            if top and weigh is not None and (unpaired := _unpaired(kin.get(top[0][0]), ranked)):
+                # Siblings of the strongest that the scoring never paired with the report (its
+                # family name misspelt, say): the fast path weighs them, and so must this.
+                rest += [
+                    Candidate(pid, persons[pid], weigh(compared, persons[pid])) for pid in unpaired
+                ]
+            found = decide(compared, [Candidate(pid, persons[pid], w) for pid, w in top], rest)
             best = found.best if found.status == Status.LINKED.value else None
             person = best.person_id if best is not None else None
             resolved[key] = (Status(found.status), person, "model" if person else "", found)
@@ -175,12 +187,23 @@ def relink_reports(
                 if method == "document" and person is not None:
                     questions[report_key(s)] = (((person, 1.0),), 1.0)
     parties = _travellers(stored, {k for k, v in resolved.items() if v[1] is None}, same_traveller)
+
     planned = []  # (the report as read, the party it moves to)
+    # Reports staying in review whose candidates relink weighed anew (a twin on record since,
+    # another model): the reviewer must see those, not the ones weighed before.
+    refreshed: list[tuple[StoredReport, dict[str, Any]]] = []
     for s in stored:
-        status, person_id, method, weighed = resolved[report_key(s)]
-        party = f"person:{person_id}" if person_id else parties[report_key(s)]
+        key = report_key(s)
+        status, person_id, _, weighed = resolved[key]
+        party = f"person:{person_id}" if person_id else parties[key]
         if (status, person_id, party) != (s.status, s.person_id, s.counted.party):
             planned.append((s, party))
+        elif (
+            status is Status.REVIEW
+            and (anew := _weighed(weighed, questions.get(key), model_version))
+            and dataclasses.replace(s, **anew) != s
+        ):
+            refreshed.append((s, anew))
     statuses = Counter(v[0].value for v in resolved.values())
     del stored, by_a_number, by_document
 
@@ -217,22 +240,21 @@ def relink_reports(
                 counted=counted,
                 intake_departure_id=new_id(),
             )
-            if weighed is not None:
-                after = dataclasses.replace(
-                    after,
-                    match_probability=weighed.best.probability if weighed.best else None,
-                    model_version=model_version,
-                    candidates=tuple((c.person_id, c.probability) for c in weighed.candidates),
-                )
-            elif report_key(s) in questions:
-                shown, kept_probability = questions[report_key(s)]
-                after = dataclasses.replace(
-                    after, match_probability=kept_probability, candidates=shown
-                )
+            if anew := _weighed(weighed, questions.get(report_key(s)), model_version):
+                after = dataclasses.replace(after, **anew)
             elif method != s.link_method:  # linked by an exact identifier since
                 after = dataclasses.replace(after, match_probability=1.0)
             moves.append((s, after))
         _owners, recorded = regroup(tx, moves, actor=actor, now=now) if moves else ({}, ())
+        now_in_review = tx.reports_by_key([s.report.key for s, _ in refreshed])
+        tx.update_reports(
+            [
+                dataclasses.replace(now_in_review[read_then.report.key], **anew)
+                for read_then, anew in refreshed
+                if report_key(read_then) not in decided_since
+                and _as_weighed(now_in_review[read_then.report.key]) == _as_weighed(read_then)
+            ]
+        )
     return Relinked(
         len(resolved),
         kept,
@@ -244,9 +266,44 @@ def relink_reports(
     )
 
 
+def _unpaired(kin: Sequence[str] | None, ranked: Sequence[tuple[str, float]]) -> list[str]:
+    """Those of ``kin`` that are not among the ``ranked`` candidates."""
+    if not kin:
+        return []
+    paired = {pid for pid, _ in ranked}
+    return [pid for pid in kin if pid not in paired]
+
+
 def _resolution(stored: StoredReport) -> tuple[Status, str | None, str, str]:
     """What relinking decides for a report: its status, person, link method and party."""
     return stored.status, stored.person_id, stored.link_method, stored.counted.party
+
+
+def _weighed(
+    decision: Resolution | None,
+    question: tuple[tuple[tuple[str, float], ...], float | None] | None,
+    model_version: int,
+) -> dict[str, Any]:
+    """What relink weighed for a report, as the fields it sets: the match probability, the
+    model and the candidates of its ``decision``, or the persons and probability of its
+    identifiers' ``question``; nothing for a report it did not weigh."""
+    if decision is not None:
+        return {
+            "match_probability": decision.best.probability if decision.best else None,
+            "model_version": model_version,
+            "candidates": tuple((c.person_id, c.probability) for c in decision.candidates),
+        }
+    if question is not None:
+        shown, kept_probability = question
+        return {"match_probability": kept_probability, "candidates": shown}
+    return {}
+
+
+def _as_weighed(stored: StoredReport) -> tuple[object, ...]:
+    """Where a report stands and what was weighed for it: when it changed between relink's
+    deciding and its writing (a reviewer, another relink), theirs stands."""
+    weighed = (stored.match_probability, stored.model_version, stored.candidates)
+    return (*_resolution(stored), *weighed)
 
 
 def _travellers(

@@ -37,7 +37,9 @@ def review_queue(*, store: DepartureStore, limit: int = 50) -> list[PendingRevie
     with store.read() as tx:
         pending = tx.pending_reviews(limit)
         model = tx.linkage_model()
-        persons = tx.persons([pid for s in pending for pid, _ in s.candidates])
+        shown = [pid for s in pending for pid, _ in s.candidates]
+        persons = tx.persons(shown)
+        a_numbers = tx.a_numbers_of(shown) if shown else {}
     queue = []
     for stored in pending:
         compared = record(stored.report.content())
@@ -45,14 +47,30 @@ def review_queue(*, store: DepartureStore, limit: int = 50) -> list[PendingRevie
             {
                 "person_id": pid,
                 "probability": p,
-                "fields": explain(model, compared, persons[pid])
-                if model is not None and pid in persons
+                "fields": [
+                    *explain(model, compared, persons[pid]),
+                    _a_numbers(stored.report.a_number, a_numbers.get(pid)),
+                ]
+                if pid in persons
                 else [],
             }
             for pid, p in stored.candidates
         ]
         queue.append(PendingReview(stored.report, stored.received_at, candidates))
     return queue
+
+
+def _a_numbers(reported: str, held: str | None) -> dict[str, Any]:
+    """The A-numbers of the report and the candidate, beside the fields the model compares:
+    the model does not weigh them, yet one that differs is why a report goes to review."""
+    level = "missing" if not reported or not held else "exact" if reported == held else "different"
+    return {
+        "field": "a_number",
+        "report": reported or None,
+        "person": held,
+        "level": level,
+        "weight": None,
+    }
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,8 @@ def decide_review(
                 status=Status.LINKED,
                 person_id=person_id,
                 link_method="review",
+                # the probability the model gave the person linked (none: not a candidate)
+                match_probability=dict(stored.candidates).get(person_id),
                 counted=counted_moving(tx, person_id, tx.open_cases_of(person_id), stored.report),
                 intake_departure_id=new_id(),
             )

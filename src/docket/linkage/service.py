@@ -61,6 +61,10 @@ def relink(
     if latest is None:
         raise NotFound("no linkage model yet: run `docket linkage train` first")
     version, model = latest
+    with departures.read() as tx:
+        # Refused as intake refuses it (unreadable, or comparing other than this Docket
+        # does), before Splink runs on it; it weighs what Splink never paired (kin).
+        weights = tx.linkage_model()
     with collector.paused():  # millions of objects held until the end (docket.collector)
         progress("reading persons and reports")
         persons, reports = store.linkage_columns()
@@ -69,7 +73,9 @@ def relink(
             "persons (Splink)"
         )
         settled = settled_reports(store=departures)
-        found = candidates(model, persons, reports, CANDIDATE_FROM, leaving_out=settled)
+        found = candidates(
+            model, persons, reports, CANDIDATE_FROM, leaving_out=settled, kin_from=AUTO_LINK
+        )
         del persons
         progress("grouping reports of one traveller (Splink)")
         pairs = same_traveller(model, reports, AUTO_LINK)
@@ -83,4 +89,6 @@ def relink(
             same_traveller=pairs,
             read={str(key) for key in reports["unique_id"]},
             progress=progress,
+            kin=found.kin,
+            weigh=weights.weight if weights is not None else None,
         )

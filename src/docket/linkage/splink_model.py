@@ -9,8 +9,9 @@ blocking rules, with term-frequency adjustment on both names.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -246,6 +247,10 @@ class Candidates:
 
     scored: dict[str, list[tuple[str, float]]]
     persons: dict[str, dict[str, str | None]]
+    kin: dict[str, list[str]] = field(default_factory=dict)
+    """For each candidate likely enough (``kin_from``), the persons born the same day who
+    share a name with them (:func:`_kin_sql`), whether or not a report was paired with them;
+    those persons are in :attr:`persons` too."""
 
 
 def candidates(
@@ -255,6 +260,7 @@ def candidates(
     threshold: float,
     *,
     leaving_out: Collection[str] = frozenset(),
+    kin_from: float = 0.0,
 ) -> Candidates:
     """Splink's batch prediction of ``reports`` against ``persons`` (columns, as
     :meth:`~docket.departures.ports.LinkageStore.linkage_columns` reads them): the pairs at or
@@ -263,6 +269,11 @@ def candidates(
     among every candidate), and the persons they name. The same pairs and
     weights as :func:`predict`, fed to DuckDB as Arrow columns and read back from it in SQL
     rather than as a dict per record.
+
+    Each candidate paired with some report at or above ``kin_from`` match probability comes
+    with the persons the decision may take for their siblings (:attr:`Candidates.kin`), paired
+    with a report or not: they are what makes a best candidate that would link a question
+    for a reviewer.
 
     Reports in ``leaving_out`` are not predicted (nobody weighs their candidates), yet their
     names still count in the term frequencies, as Splink would count them with every report
@@ -310,17 +321,46 @@ def candidates(
             f"case when {reported} then unique_id_r else unique_id_l end as person, "
             f"max(match_weight) from ({found}) group by report, person"
         ).fetchall()
+        in_pairs = f"select unique_id_l from ({found}) union select unique_id_r from ({found})"  # noqa: S608
+        likely = in_pairs
+        if kin_from > 0:  # a margin below it: the decision's probability is of a float
+            bits = math.log2(kin_from / (1 - kin_from)) - 1e-6
+            likely = (
+                f"select unique_id_l from ({found}) where match_weight >= {bits!r} union "  # noqa: S608
+                f"select unique_id_r from ({found}) where match_weight >= {bits!r}"
+            )
+        kin = _kin_sql(people.physical_name, likely)
+        of_kin = connection.sql(kin).fetchall()
         named = connection.sql(
-            f"select * from {people.physical_name} where unique_id in "  # noqa: S608
-            f"(select unique_id_l from ({found}) union select unique_id_r from ({found}))"
+            f"select * from {people.physical_name} where unique_id in ({in_pairs}) "  # noqa: S608
+            f"or unique_id in (select kin from ({kin}))"
         ).fetchall()
     finally:
         connection.close()
     scored: dict[str, list[tuple[str, float]]] = {}
     for report_id, person_id, weight in pairs:
         scored.setdefault(str(report_id), []).append((str(person_id), float(weight)))
+    kin_of: dict[str, list[str]] = {}
+    for person_id, kin_id in sorted(of_kin):
+        kin_of.setdefault(str(person_id), []).append(str(kin_id))
     columns = list(persons)
-    return Candidates(scored, {str(row[0]): dict(zip(columns, row, strict=True)) for row in named})
+    return Candidates(
+        scored, {str(row[0]): dict(zip(columns, row, strict=True)) for row in named}, kin_of
+    )
+
+
+def _kin_sql(people: str, among: str) -> str:
+    """The pairs (``person``, ``kin``) of persons ``among`` those (a query of ids) and every
+    person born the same day who shares a name with them as :data:`KIN_NAMES` pairs names:
+    those the decision may take for their siblings. A report's best candidate has them, as
+    the fast path sees them, even when the report itself does not share that name (a family
+    name misspelt): batch prediction never pairs them with the report."""
+    return " union ".join(
+        f"select a.unique_id as person, b.unique_id as kin from {people} a join {people} b "  # noqa: S608
+        f'on a."date_of_birth" = b."date_of_birth" and a."{mine}" = b."{theirs}" '
+        f"and a.unique_id <> b.unique_id where a.unique_id in ({among})"
+        for mine, theirs in KIN_NAMES
+    )
 
 
 KIN_RULES = tuple(

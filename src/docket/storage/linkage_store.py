@@ -11,10 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from docket.departures.comparisons import COMPARISONS, Comparison
-from docket.departures.linkage import compared_value, record
+from docket.departures.linkage import compared_value, record, saved_json
 from docket.departures.ports import Columns
 from docket.storage import schema as t
 from docket.storage.departure_rows import READ_BATCH, compared_columns, person_records
+from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import instant_text
 
 _PERSON_FIELDS = (
@@ -98,7 +99,9 @@ class SqlLinkageStore:
             row = connection.execute(
                 sa.select(models.version, models.settings).order_by(models.version.desc()).limit(1)
             ).first()
-        return (int(row.version), json.loads(row.settings)) if row is not None else None
+        if row is None:
+            return None
+        return int(row.version), saved_json(int(row.version), "settings", row.settings)
 
     def save_model(
         self,
@@ -113,19 +116,27 @@ class SqlLinkageStore:
     ) -> int:
         """Keep a trained model as the next version; its version."""
         models = t.linkage_models.c
-        with self.engine.begin() as connection:
-            version = int(connection.scalar(sa.select(sa.func.max(models.version))) or 0) + 1
-            connection.execute(
-                t.linkage_models.insert(),
-                {
-                    "version": version,
-                    "trained_at": instant_text(trained_at),
-                    "trained_by": trained_by,
-                    "persons": persons,
-                    "reports": reports,
-                    "settings": json.dumps(settings, sort_keys=True),
-                    "term_frequency": json.dumps(term_frequency, sort_keys=True),
-                    "notes": json.dumps(list(notes)),
-                },
-            )
+        # Two trainings ending together: each waits for the other's version to be taken
+        # (SQLite: a write transaction from the start; PostgreSQL: the table locked against
+        # writers) instead of failing on a locked database or a version taken twice.
+        with self.engine.connect() as plain:
+            connection = plain.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("LOCK TABLE linkage_models IN EXCLUSIVE MODE")
+                latest = connection.scalar(sa.select(sa.func.max(models.version)))
+                version = int(latest or 0) + 1
+                connection.execute(
+                    t.linkage_models.insert(),
+                    {
+                        "version": version,
+                        "trained_at": instant_text(trained_at),
+                        "trained_by": trained_by,
+                        "persons": persons,
+                        "reports": reports,
+                        "settings": json.dumps(settings, sort_keys=True),
+                        "term_frequency": json.dumps(term_frequency, sort_keys=True),
+                        "notes": json.dumps(list(notes)),
+                    },
+                )
         return version

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -252,7 +251,5 @@ def _latest_model(connection: sa.Connection) -> Model | None:
         row = connection.execute(
             sa.select(models.settings, models.term_frequency).where(models.version == version)
         ).one()
-        _MODELS[key] = Model.from_splink(
-            int(version), json.loads(row.settings), json.loads(row.term_frequency)
-        )
+        _MODELS[key] = Model.saved(int(version), row.settings, row.term_frequency)
     return _MODELS[key]
