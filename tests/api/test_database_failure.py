@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from docket.api.app import SECURITY_HEADERS, create_app
 from docket.bootstrap import bootstrap
 from docket.config import Settings
-from docket.storage.engine import make_engine
+from docket.storage.engine import database_failure, make_engine
 from docket.storage.migrate import upgrade
 from tests.api.staff import log_in
 from tests.builders import a_case
@@ -159,3 +159,20 @@ def test_a_postgresql_database_gone_under_the_server_is_a_503(pg_url, tmp_path, 
         admin.dispose()
         _assert_unavailable(client.get("/api/cases/DKT-NYC-1", headers=headers))
         _assert_unavailable(_command(client, headers, "key-1"))
+
+
+def test_no_pooled_connection_free_in_time_is_the_database_unavailable(tmp_path: Path) -> None:
+    # The API's threads outnumber the pool's connections: a request that waits in vain for
+    # one is answered as the database being unavailable (503), not as a defect (500).
+    engine = make_engine(
+        f"sqlite:///{tmp_path / 'pool.db'}", pool_size=1, max_overflow=0, pool_timeout=0.05
+    )
+    try:
+        with engine.connect(), pytest.raises(sa.exc.TimeoutError) as waited:
+            engine.connect()
+        reason = database_failure(waited.value)
+    finally:
+        engine.dispose()
+    assert reason is not None
+    assert reason.startswith("QueuePool limit of size 1 overflow 0 reached")
+    assert "sqlalche.me" not in reason

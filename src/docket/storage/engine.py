@@ -98,9 +98,15 @@ def database_failure(exc: BaseException) -> str | None:
     any other error. Only the driver's message: never the statement that was running.
 
     The driver's own errors count too: the hot statements run on its cursor
-    (:mod:`docket.storage.driver`), where SQLAlchemy does not wrap what it raises."""
+    (:mod:`docket.storage.driver`), where SQLAlchemy does not wrap what it raises. So does
+    waiting in vain for a connection of the pool (every one busy: the API's threads outnumber
+    them), which says so in its first line."""
+    if isinstance(exc, sa.exc.TimeoutError):  # its own words, without SQLAlchemy's link
+        said = str(exc.args[0]) if exc.args else ""
+        return said.strip().split("\n", 1)[0] or type(exc).__name__
+    cause: BaseException | None
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-        cause: BaseException | None = exc.orig
+        cause = exc.orig
     elif isinstance(exc, _driver_failures()):
         cause = exc
     else:
