@@ -17,7 +17,7 @@ from docket.departures.linkage import person_record
 from docket.departures.metrics import recount
 from docket.departures.model import ReviewDecision, Status, parse_report
 from docket.departures.relink import links, relink_reports
-from docket.departures.review import decide_review, review_queue
+from docket.departures.review import PendingReview, decide_review, review_queue
 from docket.departures.service import accept_reports
 from docket.errors import NotFound
 from docket.linkage.service import relink
@@ -259,16 +259,37 @@ def test_relinking_reads_persons_and_reports_column_by_column_as_training_does(t
     assert "exit_record/C-1" in report_columns["unique_id"]
 
 
+HANA = {
+    "given_name": "hana",
+    "family_name": "demir",
+    "date_of_birth": "1995-07-01",
+    "sex": "F",
+    "postcode": "10001",
+}
+"""A person with a twin sister in the tests that give her one."""
+
+
+def _in_review(docket: Docket, record_id: str) -> PendingReview:
+    [pending] = [
+        item
+        for item in review_queue(store=docket.departures)
+        if item.report.source_record_id == record_id
+    ]
+    return pending
+
+
+def _given_names(pending: PendingReview) -> set[str | None]:
+    """The given names of the candidates the reviewer is shown."""
+    return {
+        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
+        for c in pending.candidates
+    }
+
+
 def test_a_twin_the_model_makes_unlikely_sends_the_report_to_review_at_intake_and_in_relink(
     trained: Docket,
 ):
-    hana = {
-        "given_name": "hana",
-        "family_name": "demir",
-        "date_of_birth": "1995-07-01",
-        "sex": "F",
-        "postcode": "10001",
-    }
+    hana = HANA
     of_hana = {k: v.title() if k.endswith("name") else v for k, v in hana.items()}
     _open(trained, 901, hana)
     assert _take(trained, "TW-1", **of_hana) is Status.LINKED  # no twin known yet
@@ -345,13 +366,7 @@ def test_a_report_left_in_review_by_relink_shows_the_reviewer_the_candidates_rel
     candidate. Her twin sister is on record since: relinking keeps the report in review, and
     the queue must show the twin beside her (the reason to doubt), with the model relink
     weighed them with, not the candidates intake weighed before the twin was known."""
-    hana = {
-        "given_name": "hana",
-        "family_name": "demir",
-        "date_of_birth": "1995-07-01",
-        "sex": "F",
-        "postcode": "10001",
-    }
+    hana = HANA
     _open(trained, 901, hana)
     sparse = {"given_name": "Hana", "family_name": "Demir", "date_of_birth": "1995-07-01"}
     assert _take(trained, "TW-1", **sparse) is Status.REVIEW
@@ -359,16 +374,8 @@ def test_a_report_left_in_review_by_relink_shows_the_reviewer_the_candidates_rel
 
     _relink(trained)
 
-    [pending] = [
-        item
-        for item in review_queue(store=trained.departures)
-        if item.report.source_record_id == "TW-1"
-    ]
-    given_names = {
-        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
-        for c in pending.candidates
-    }
-    assert given_names == {"hana", "elif"}
+    pending = _in_review(trained, "TW-1")
+    assert _given_names(pending) == {"hana", "elif"}
     with trained.departures.read() as tx:
         stored = tx.reports_by_key([("exit_record", "TW-1")])[("exit_record", "TW-1")]
     assert stored.model_version == 1
@@ -383,13 +390,7 @@ def test_relink_never_links_a_report_with_a_misspelt_family_name_past_the_twin_i
     report's family name is misspelt, so batch prediction never pairs it with the twin. The
     intake weighs everyone born that day and sends the report to review; relinking must see
     the best candidate's twin too, and leave it there, the twin shown to the reviewer."""
-    hana = {
-        "given_name": "hana",
-        "family_name": "demir",
-        "date_of_birth": "1995-07-01",
-        "sex": "F",
-        "postcode": "10001",
-    }
+    hana = HANA
     _open(trained, 901, hana)
     _open(trained, 902, {**hana, "given_name": "elif", "postcode": "94110"})
     misspelt = {"given_name": "Hana", "family_name": "Demirr"}
@@ -400,16 +401,7 @@ def test_relink_never_links_a_report_with_a_misspelt_family_name_past_the_twin_i
 
     rows = {row["source_record_id"]: row for row in links(store=trained.departures)}
     assert rows["TW-1"]["status"] == "review"
-    [pending] = [
-        item
-        for item in review_queue(store=trained.departures)
-        if item.report.source_record_id == "TW-1"
-    ]
-    given_names = {
-        {row["field"]: row for row in c["fields"]}["given_name"]["person"]
-        for c in pending.candidates
-    }
-    assert given_names == {"hana", "elif"}
+    assert _given_names(_in_review(trained, "TW-1")) == {"hana", "elif"}
     assert _departures(trained) > 0
 
 
