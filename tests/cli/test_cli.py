@@ -274,7 +274,7 @@ def test_an_import_of_a_file_that_cannot_be_read_says_so_in_one_line(run):
         (("--actor", "   "), {}, "--actor names no one"),
         (("--actor", "x" * 201), {}, "--actor: at most 200 characters (201 given)"),
         ((), {"DOCKET_ACTOR": "y" * 300}, "DOCKET_ACTOR: at most 200 characters (300 given)"),
-        (("--actor", "bad\udcffbyte"), {}, "--actor: not valid text"),
+        ((), {"DOCKET_ACTOR": "bad\udcffbyte"}, "DOCKET_ACTOR: not valid text"),
     ],
 )
 def test_an_actor_that_names_no_one_is_refused_and_nothing_is_recorded(
@@ -294,3 +294,21 @@ def test_an_actor_that_names_no_one_is_refused_and_nothing_is_recorded(
 def test_a_stripped_actor_is_recorded(run, imported):
     assert run(*SCHEDULE_HEARING, "--actor", "  judge.clerk ").exit_code == 0
     assert "hearing_scheduled by judge.clerk" in run("case", "show", "DKT-2").stdout
+
+
+@pytest.mark.parametrize("bad", ["bad\udcffbyte", "nul\x00"])
+def test_an_argument_that_is_not_text_is_refused_by_place_and_nothing_is_recorded(
+    run, imported, database_url, bad
+):
+    # What a shell passes for bytes that are not UTF-8 (Python makes them lone surrogates):
+    # no database column takes them, and "unexpected UnicodeEncodeError" helped no one.
+    result = CliRunner().invoke(
+        cli,
+        [*SCHEDULE_HEARING, "--actor", bad],
+        env={"DOCKET_DATABASE_URL": database_url, "DOCKET_ACTOR": "officer.cli"},
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: argument 10 is not valid text (not UTF-8, or a NUL character) [invalid_input]\n"
+    )
+    assert "hearing_scheduled" not in run("case", "show", "DKT-2").stdout

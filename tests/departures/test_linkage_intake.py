@@ -113,17 +113,24 @@ def test_a_reviewer_links_or_rejects_with_a_reason_and_the_counts_follow(trained
     assert fields["date_of_birth"]["level"] == "exact"
     hana = _exact_given_name(queue[0].candidates)
 
-    with pytest.raises(InvalidInput, match="needs a reason"):
-        decide_review(
-            store=docket.departures,
-            clock=docket.clock,
-            actor="legal",
-            source="exit_record",
-            source_record_id="E-1",
-            decision=ReviewDecision.LINK,
-            reason=" ",
-            person_id=hana,
-        )
+    # A blank reason, and (as the API refuses them, so the command line is no way round)
+    # one longer than 2,000 characters or holding a NUL, which no database text holds.
+    for reason, refusal in (
+        (" ", "needs a reason"),
+        ("x" * 2001, "at most 2000 characters"),
+        ("photo\x00page", "not valid text"),
+    ):
+        with pytest.raises(InvalidInput, match=refusal):
+            decide_review(
+                store=docket.departures,
+                clock=docket.clock,
+                actor="legal",
+                source="exit_record",
+                source_record_id="E-1",
+                decision=ReviewDecision.LINK,
+                reason=reason,
+                person_id=hana,
+            )
     decided = decide_review(
         store=docket.departures,
         clock=docket.clock,

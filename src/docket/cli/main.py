@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,21 @@ from docket.synthetic import generate_dataset
 class DocketGroup(click.Group):
     """A group that turns domain errors into one clear line and exit status 1."""
 
+    def main(self, args: Sequence[str] | None = None, *more: Any, **options: Any) -> Any:
+        """Refuse, before anything is read or written, an argument that is not text: bytes
+        that are not UTF-8 (Python makes them lone surrogates, which no database takes and no
+        terminal prints) or a NUL; say which argument it is, and exit 1."""
+        given = list(sys.argv[1:] if args is None else args)
+        for place, argument in enumerate(given, start=1):
+            if "\x00" in argument or not _utf8(argument):
+                click.echo(
+                    f"error: argument {place} is not valid text (not UTF-8, or a NUL character)"
+                    " [invalid_input]",
+                    err=True,
+                )
+                sys.exit(1)
+        return super().main(given, *more, **options)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -61,6 +77,14 @@ class DocketGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @click.group(cls=DocketGroup)

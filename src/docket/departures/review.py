@@ -73,6 +73,10 @@ def _a_numbers(reported: str, held: str | None) -> dict[str, Any]:
     }
 
 
+REASON_LENGTH = 2000
+"""The longest a reviewer's reason may be, in characters."""
+
+
 @dataclass(frozen=True)
 class Decided:
     source: str
@@ -105,6 +109,13 @@ def decide_review(
     reason = reason.strip()
     if not reason:
         raise InvalidInput("a decision needs a reason", details={"field": "reason"})
+    if len(reason) > REASON_LENGTH:  # as the API takes it, so the command line is no way round
+        raise InvalidInput(
+            f"reason: at most {REASON_LENGTH} characters ({len(reason)} given)",
+            details={"field": "reason"},
+        )
+    if "\x00" in reason:  # no database text holds it
+        raise InvalidInput("reason: not valid text (a NUL character)", details={"field": "reason"})
     named = person_id is not None and bool(person_id.strip())
     if (decision is ReviewDecision.LINK) != named or (person_id is not None and not named):
         raise InvalidInput(
