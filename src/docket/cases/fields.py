@@ -71,6 +71,19 @@ def check_length(name: str, value: str, *, field: str | None = None) -> None:
         raise InvalidInput(f"{where}: {reason}", details={"field": where, "reason": reason})
 
 
+def storable(text: str) -> bool:
+    """Whether ``text`` is text a database column holds: no NUL, and no lone surrogate (what
+    bytes that were not UTF-8 become, in a command-line argument or an environment
+    variable)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 EVERY_OFFICE = "*"
 """Stands for every field office (a prioritisation run over all of them): no case's office,
 and no user's."""

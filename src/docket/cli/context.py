@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import click
 
 from docket.bootstrap import Docket, bootstrap
-from docket.cases.fields import LIMITS
+from docket.cases.fields import LIMITS, storable
 from docket.config import Settings
 from docket.errors import InvalidInput
 
@@ -50,7 +50,7 @@ def actor_of(settings: Settings, given: str | None) -> str:
             f"{where} names no one: say who acts with --actor or DOCKET_ACTOR",
             details={"field": "actor"},
         )
-    if "\x00" in actor or not _encodable(actor):
+    if not storable(actor):
         raise InvalidInput(f"{where}: not valid text", details={"field": "actor"})
     limit = LIMITS["actor"]
     if len(actor) > limit:
@@ -59,14 +59,6 @@ def actor_of(settings: Settings, given: str | None) -> str:
             details={"field": "actor"},
         )
     return actor
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:  # a lone surrogate: an argument that was not UTF-8
-        return False
-    return True
 
 
 @contextmanager

@@ -17,6 +17,7 @@ import click
 
 from docket.audit.checkpoint import create_key, load_key
 from docket.bootstrap import Docket, SystemClock
+from docket.cases.fields import storable
 from docket.cases.ports import CaseFilter
 from docket.cases.service import list_cases, summarise
 from docket.cli.audit import audit_group
@@ -46,7 +47,7 @@ class DocketGroup(click.Group):
         terminal prints) or a NUL; say which argument it is, and exit 1."""
         given = list(sys.argv[1:] if args is None else args)
         for place, argument in enumerate(given, start=1):
-            if "\x00" in argument or not _utf8(argument):
+            if not storable(argument):
                 click.echo(
                     f"error: argument {place} is not valid text (not UTF-8, or a NUL character)"
                     " [invalid_input]",
@@ -77,14 +78,6 @@ class DocketGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @click.group(cls=DocketGroup)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from docket.cases.fields import check_length
+from docket.cases.fields import check_length, storable
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
@@ -114,8 +114,8 @@ def decide_review(
             f"reason: at most {REASON_LENGTH} characters ({len(reason)} given)",
             details={"field": "reason"},
         )
-    if "\x00" in reason:  # no database text holds it
-        raise InvalidInput("reason: not valid text (a NUL character)", details={"field": "reason"})
+    if not storable(reason):
+        raise InvalidInput("reason: not valid text", details={"field": "reason"})
     named = person_id is not None and bool(person_id.strip())
     if (decision is ReviewDecision.LINK) != named or (person_id is not None and not named):
         raise InvalidInput(

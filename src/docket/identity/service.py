@@ -9,7 +9,7 @@ import secrets
 import uuid
 
 from docket.audit.access import AccessEntry, Outcome
-from docket.cases.fields import LIMITS, check_length
+from docket.cases.fields import LIMITS, check_length, storable
 from docket.cases.ports import Clock, UnitOfWork
 from docket.cases.service import show_person
 from docket.errors import Conflict, InvalidInput, NotFound
@@ -321,13 +321,7 @@ def _check_text(value: str, field: str, *, limit: int | None = None) -> None:
     """Refuse text no database column holds (a NUL, or a lone surrogate: what a command-line
     argument that is not UTF-8 becomes), or longer than ``limit``; :class:`InvalidInput` on
     ``field``."""
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        readable = False
-    else:
-        readable = "\x00" not in value
-    if not readable:
+    if not storable(value):
         raise InvalidInput(f"{field}: not valid text", details={"field": field})
     if limit is not None and len(value) > limit:
         raise InvalidInput(
