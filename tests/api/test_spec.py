@@ -46,3 +46,19 @@ def test_the_spec_is_valid_json_with_every_command(settings, clock):
     spec = json.loads(render())
     commands = [path for path in spec["paths"] if "/events/" in path]
     assert len(commands) > 25
+
+
+def test_every_operation_declares_the_answers_any_request_may_get():
+    """Any request may be invalid (422), and any may find the database unavailable (503, with
+    ``Retry-After``: tests/api/test_database_failure.py); a client generated from the spec
+    must know both, in the one error shape."""
+    spec = json.loads(render())
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            answers = operation["responses"]
+            for status in ("422", "503"):
+                assert status in answers, f"{method} {path} does not declare {status}"
+                assert answers[status]["content"]["application/json"]["schema"] == error
+            retry = answers["503"]["headers"]["Retry-After"]
+            assert retry["schema"]["type"] == "integer", f"{method} {path}"

@@ -57,15 +57,27 @@ _MEANING = {
     412: "version_conflict: the case changed since the If-Match version",
     413: "payload_too_large",
     422: "invalid_input, with a message per field",
+    503: "database_unavailable: try again after the `Retry-After` seconds",
+}
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
 }
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI ``responses`` of a route that may answer ``statuses`` (and 422 always), each
-    with the one error shape."""
+    """The OpenAPI ``responses`` of a route that may answer ``statuses`` (and 422 and 503
+    always: any request may be invalid, and any may find the database unavailable), each with
+    the one error shape."""
     return {
         status: {"model": ErrorBody, "description": _MEANING[status]}
-        for status in sorted({*statuses, 422})
+        | ({"headers": _HEADERS[status]} if status in _HEADERS else {})
+        for status in sorted({*statuses, 422, 503})
     }
 
 
