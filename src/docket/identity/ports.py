@@ -35,6 +35,12 @@ class UserTransaction(Protocol):
 
     def clear_login_failures(self, username: str) -> None: ...
 
+    def forget_stale(
+        self, *, failed_before: dt.datetime, idle_before: dt.datetime, begun_before: dt.datetime
+    ) -> None:
+        """Delete, of every user, the failed logins before ``failed_before`` and the sessions
+        last used before ``idle_before`` or begun before ``begun_before``."""
+
     def add_session(self, session: Session) -> None: ...
 
     def session(self, token_hash: str) -> Session | None: ...

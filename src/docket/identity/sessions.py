@@ -4,7 +4,8 @@ A login failure is always the same :class:`~docket.errors.LoginRefused`, and cos
 password verification whether or not the user exists. Five failures within 15 minutes lock the
 account for 30. Staff must also give a one-time code, and each code works once. A session ends
 after 15 minutes idle or 12 hours in all, at logout, and as soon as its user is disabled or
-changed (checked on the next request).
+changed (checked on the next request). Each login deletes the failed logins and sessions
+that no longer count (:func:`_forget_stale`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from docket.identity.model import (
     LOCKOUT_FAILURES,
     LOCKOUT_FOR,
     LOCKOUT_WINDOW,
+    SESSION_IDLE,
+    SESSION_MAX,
     SESSION_TOUCH,
     Session,
     User,
@@ -62,6 +65,7 @@ def login(
     with users.transaction() as tx:
         # Again, locked: logins of one user count their failures one after the other.
         user = tx.user_by_username(username) if seen_hash is not None else None
+        _forget_stale(tx, now)
         if user is None:
             accepted, reason = None, "unknown_user"
         else:
@@ -247,6 +251,19 @@ def _count_failure(tx: UserTransaction, username: str, user: User | None, now: d
                 details={"failures": LOCKOUT_FAILURES, "minutes": LOCKOUT_FOR // _MINUTE},
             )
         )
+
+
+def _forget_stale(tx: UserTransaction, now: dt.datetime) -> None:
+    """Every login deletes what no longer counts for anything: failed logins older than the
+    lockout window (a name typed at a login may be a password typed in the wrong field) and
+    sessions that have expired, ended by time or never to be used again since their user was
+    disabled or changed (each idles out within :data:`SESSION_IDLE`). The attempts stay on the
+    access log. Both tables so hold only what the last minutes left."""
+    tx.forget_stale(
+        failed_before=now - LOCKOUT_WINDOW,
+        idle_before=now - SESSION_IDLE,
+        begun_before=now - SESSION_MAX,
+    )
 
 
 def _token_hash(token: str) -> str:

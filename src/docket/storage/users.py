@@ -148,6 +148,23 @@ class SqlUserTransaction:
             t.login_failures.delete().where(t.login_failures.c.username == username)
         )
 
+    def forget_stale(
+        self, *, failed_before: dt.datetime, idle_before: dt.datetime, begun_before: dt.datetime
+    ) -> None:
+        self.connection.execute(
+            t.login_failures.delete().where(
+                t.login_failures.c.failed_at < instant_text(failed_before)
+            )
+        )
+        self.connection.execute(
+            t.sessions.delete().where(
+                sa.or_(
+                    t.sessions.c.last_seen_at < instant_text(idle_before),
+                    t.sessions.c.created_at < instant_text(begun_before),
+                )
+            )
+        )
+
     def add_session(self, session: Session) -> None:
         self.connection.execute(
             t.sessions.insert().values(
