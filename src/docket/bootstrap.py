@@ -78,7 +78,7 @@ def bootstrap(
         users=SqlUserStore(engine),
         access_log=SqlAccessLog(engine),
         departures=SqlDepartureStore(uow),
-        linkage=SqlLinkageStore(engine),
+        linkage=SqlLinkageStore(uow),
         priority=SqlPriorityStore(uow),
         clock=clock or SystemClock(),
     )

@@ -13,8 +13,9 @@ from docket.storage.rows import HASHED_COLUMNS
 
 def unlock(connection: sa.Connection) -> None:
     """Remove the append-only protection of both logs, of the ranking runs kept for
-    oversight and of the departure reports as received, as a database owner could."""
-    for table in ("events", "access_log", "priority_runs", "departure_reports"):
+    oversight, of the departure reports as received and of the linkage models, as a
+    database owner could."""
+    for table in ("events", "access_log", "priority_runs", "departure_reports", "linkage_models"):
         if connection.dialect.name == "sqlite":
             for verb in ("update", "delete"):
                 connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")

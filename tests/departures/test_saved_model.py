@@ -21,6 +21,7 @@ from docket.departures.service import accept_reports
 from docket.errors import ConfigurationError
 from docket.linkage.service import relink
 from docket.storage import schema as t
+from tests.audit.tampering import unlock
 from tests.conftest import NOW
 from tests.departures import travellers
 from tests.departures.travellers import OF_ZEYNEP
@@ -68,6 +69,7 @@ def test_a_kept_model_that_is_not_one_is_a_clear_error_and_nothing_is_written(
     with trained.uow.engine.begin() as connection:
         row = connection.execute(sa.select(models.settings, models.term_frequency)).one()
         settings, tf = tamper(row.settings, row.term_frequency)
+        unlock(connection)  # kept models are append-only: as after a bad restore, then
         connection.execute(t.linkage_models.update().values(settings=settings, term_frequency=tf))
     before = links(store=trained.departures)
     report = parse_report(

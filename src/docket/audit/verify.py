@@ -1,6 +1,7 @@
 """``audit verify``: recompute the event chain, compare it with its recorded head and any signed
 checkpoints, and rebuild every case and person from its events to compare with what is stored;
-compare each kept prioritisation run's output with the digest its event put on the chain; then
+compare each kept prioritisation run's output, and each kept linkage model, with the digest its
+event put on the chain; then
 recompute the access log's chain and the departure reports' chain and compare each with its
 head."""
 
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from docket.audit.access import ACCESS_CHAIN
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, ChainReport, StoredLink, walk, words
 from docket.audit.checkpoint import Checkpoint, check_signature
+from docket.audit.models import model_on_log
 from docket.audit.reports import DEPARTURES_CHAIN
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
@@ -69,6 +71,11 @@ class AuditStore(Protocol):
         """Every kept prioritisation ranking run: its id, what is kept of it as text
         (:data:`RUN_DETAILS`, the SHA-256 of its output as recorded with it among them), and
         the SHA-256 of the output as stored now."""
+        ...
+
+    def kept_models(self) -> Iterator[tuple[str, str]]:
+        """Every kept linkage model: its version, and the SHA-256 of it as stored now
+        (:func:`docket.audit.models.model_digest`)."""
         ...
 
 
@@ -145,8 +152,10 @@ def verify(
         report.events, report.head_hash = chain.length, chain.head_hash
         if chain.finding is None:
             ranked: dict[str, dict[str, str]] = {}
-            _check_projections(store, report, ranked, rebuilding)
+            trained: dict[str, str] = {}
+            _check_projections(store, report, ranked, trained, rebuilding)
             _check_runs(store, ranked, report)
+            _check_models(store, trained, report)
         access = _walked(store, ACCESS_CHAIN, store.chain_links(ACCESS_CHAIN), checkpoints, report)
         report.access_entries = access.length
         reports = _walked(
@@ -220,11 +229,12 @@ def _check_projections(
     store: AuditStore,
     report: VerifyReport,
     ranked: dict[str, dict[str, str]],
+    trained: dict[str, str],
     rebuilding: Progress | None = None,
     chunk: int = 500,
 ) -> None:
     """Rebuild every case and person and compare; note in ``ranked`` each ranking run the log
-    names, with what its event says of it."""
+    names, with what its event says of it, and in ``trained`` each linkage model's digest."""
     batch: list[tuple[StreamType, str, list[Event]]] = []
     mismatch = _Mismatches()
     for stream in store.streams():
@@ -233,6 +243,8 @@ def _check_projections(
             for event in events:
                 if event.kind is EventKind.PRIORITY_RANKED:
                     ranked[str(event.data["run_id"])] = run_details_on_log(event)
+        if kind is StreamType.LINKAGE:
+            trained.update(model_on_log(event) for event in events)
         batch.append(stream)
         if len(batch) >= chunk:
             _compare(store, batch, mismatch)
@@ -283,6 +295,26 @@ def _check_runs(store: AuditStore, ranked: dict[str, dict[str, str]], report: Ve
     mismatch.report(report.problems)
 
 
+def _check_models(store: AuditStore, trained: Mapping[str, str], report: VerifyReport) -> None:
+    """Each kept linkage model against the digest its ``linkage_model_trained`` event gives
+    (:mod:`docket.audit.models`)."""
+    mismatch = _Mismatches()
+    kept = set()
+    for version, actual in store.kept_models():
+        kept.add(version)
+        on_log = trained.get(version)
+        if on_log is None:
+            mismatch.append(f"linkage model {version}: kept, but no event on the log names it")
+        elif on_log != actual:
+            mismatch.append(
+                f"linkage model {version}: the kept model does not match the digest on the "
+                "log (changed after its training)"
+            )
+    for version in sorted(trained.keys() - kept, key=int):
+        mismatch.append(f"linkage model {version}: named on the log, but the model is missing")
+    mismatch.report(report.problems)
+
+
 @dataclass
 class _Mismatches:
     """The first record that differs from its events, and how many do (not all of them: a
@@ -310,8 +342,8 @@ def _compare(
     persons = store.stored_persons(person_ids) if person_ids else {}
     agreeing: dict[str, tuple[str, Case | Person]] = {}
     for kind, stream_id, events in batch:
-        if kind in (StreamType.DEPARTURE_REPORT, StreamType.PRIORITISATION):
-            continue  # review decisions, the switch, ranking runs: no projection to rebuild
+        if kind in (StreamType.DEPARTURE_REPORT, StreamType.PRIORITISATION, StreamType.LINKAGE):
+            continue  # review decisions, the switch, runs, models: no projection to rebuild
         # The stored text itself must be the one the events give (the API passes it on as it
         # is), so a change that leaves the record's fields alone is caught too.
         rebuilt: Case | Person

@@ -24,6 +24,8 @@ class StreamType(StrEnum):
     """A departure report's own stream: the review decisions on it."""
     PRIORITISATION = "prioritisation"
     """The prioritisation switch: an admin turning scoring off or on."""
+    LINKAGE = "linkage"
+    """A trained version of the departure linkage model."""
 
 
 class EventKind(StrEnum):
@@ -37,6 +39,8 @@ class EventKind(StrEnum):
     # prioritisation switch stream
     PRIORITISATION_SWITCHED = "prioritisation_switched"
     PRIORITY_RANKED = "priority_ranked"
+    # linkage model stream
+    LINKAGE_MODEL_TRAINED = "linkage_model_trained"
     # case stream: creation
     CASE_OPENED = "case_opened"
     CASE_IMPORTED = "case_imported"

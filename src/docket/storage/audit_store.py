@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from docket.audit.access import ACCESS_CHAIN, ACCESS_COLUMNS
 from docket.audit.chain import EVENTS_CHAIN, ChainHead, StoredLink
+from docket.audit.models import MODEL_COLUMNS, model_digest
 from docket.audit.reports import DEPARTURES_CHAIN, REPORT_COLUMNS
 from docket.audit.verify import RUN_DETAILS, detail_text
 from docket.cases.events import Event, StreamType
@@ -201,6 +202,21 @@ class SqlAuditStore:
                     for name, value in zip(RUN_DETAILS, row[:-1], strict=True)
                 }
                 yield run_id, details, _output_digest(bytes(row[-1]))
+
+    def kept_models(self) -> Iterator[tuple[str, str]]:
+        models = t.linkage_models.c
+        with self._connected() as connection:
+            versions = connection.scalars(sa.select(models.version).order_by(models.version))
+            for version in versions.all():  # one at a time: each holds its term frequencies
+                row = connection.execute(
+                    sa.select(*(models[name] for name in MODEL_COLUMNS)).where(
+                        models.version == version
+                    )
+                ).one()
+                yield (
+                    str(version),
+                    model_digest({name: row._mapping[name] for name in MODEL_COLUMNS}),
+                )
 
 
 def _output_digest(packed: bytes) -> str:

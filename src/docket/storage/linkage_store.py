@@ -10,13 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from docket.audit.models import model_digest, model_event
 from docket.departures.comparisons import COMPARISONS, Comparison
 from docket.departures.linkage import compared_value, record, saved_json
 from docket.departures.ports import Columns
 from docket.storage import schema as t
 from docket.storage.departure_rows import READ_BATCH, compared_columns, person_records
-from docket.storage.engine import WRITE_OPTION
 from docket.storage.rows import instant_text
+from docket.storage.unit_of_work import SqlUnitOfWork
 
 _PERSON_FIELDS = (
     "given_name", "family_name", "date_of_birth", "sex", "postcode", "document_number"
@@ -60,8 +61,9 @@ class SqlLinkageStore:
     """What training reads (persons and reports as the model compares them) and where models
     are kept."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self.uow = uow
+        self.engine = uow.engine
 
     def training_records(self) -> tuple[list[dict[str, str | None]], list[dict[str, str | None]]]:
         with self.engine.connect() as connection:
@@ -114,29 +116,36 @@ class SqlLinkageStore:
         term_frequency: Mapping[str, Any],
         notes: Sequence[str],
     ) -> int:
-        """Keep a trained model as the next version; its version."""
+        """Keep a trained model as the next version, with the event that vouches for it
+        (:mod:`docket.audit.models`), in one transaction; its version."""
         models = t.linkage_models.c
-        # Two trainings ending together: each waits for the other's version to be taken
-        # (SQLite: a write transaction from the start; PostgreSQL: the table locked against
-        # writers) instead of failing on a locked database or a version taken twice.
-        with self.engine.connect() as plain:
-            connection = plain.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                if connection.dialect.name == "postgresql":
-                    connection.exec_driver_sql("LOCK TABLE linkage_models IN EXCLUSIVE MODE")
-                latest = connection.scalar(sa.select(sa.func.max(models.version)))
-                version = int(latest or 0) + 1
-                connection.execute(
-                    t.linkage_models.insert(),
-                    {
-                        "version": version,
-                        "trained_at": instant_text(trained_at),
-                        "trained_by": trained_by,
-                        "persons": persons,
-                        "reports": reports,
-                        "settings": json.dumps(settings, sort_keys=True),
-                        "term_frequency": json.dumps(term_frequency, sort_keys=True),
-                        "notes": json.dumps(list(notes)),
-                    },
-                )
+        # Two trainings ending together: the second waits for the event log's write lock,
+        # which the first holds until its version is taken (no version is taken twice).
+        with self.uow.write() as tx:
+            latest = tx.connection.scalar(sa.select(sa.func.max(models.version)))
+            version = int(latest or 0) + 1
+            stored = {
+                "version": version,
+                "trained_at": instant_text(trained_at),
+                "trained_by": trained_by,
+                "persons": persons,
+                "reports": reports,
+                "settings": json.dumps(settings, sort_keys=True),
+                "term_frequency": json.dumps(term_frequency, sort_keys=True),
+                "notes": json.dumps(list(notes)),
+            }
+            tx.connection.execute(t.linkage_models.insert(), stored)
+            digest = model_digest(stored)
+            tx.append(
+                [
+                    model_event(
+                        version=version,
+                        digest=digest,
+                        trained_at=trained_at,
+                        trained_by=trained_by,
+                        persons=persons,
+                        reports=reports,
+                    )
+                ]
+            )
         return version
