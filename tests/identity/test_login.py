@@ -267,8 +267,12 @@ def test_a_made_password_is_long_and_works(docket):
         # what a command-line argument that is not UTF-8 becomes: no database takes it
         ({"field_office": "N\udcff"}, "field_office"),
         ({"field_office": "N\x00"}, "field_office"),
-        ({"role": Role.SUBJECT, "person_id": "p-\udcff"}, "person_id"),
-        ({"role": Role.SUBJECT, "person_id": "p" * 65}, "person_id"),
+        ({"role": Role.SUBJECT, "field_office": None, "person_id": "p-\udcff"}, "person_id"),
+        ({"role": Role.SUBJECT, "field_office": None, "person_id": "p" * 65}, "person_id"),
+        # said, kept nowhere, and no scope of theirs: refused, not silently dropped
+        ({"role": Role.SUBJECT, "person_id": "p-1"}, "field_office"),
+        ({"role": Role.COUNSEL}, "field_office"),
+        ({"person_id": "p-1"}, "person_id"),
     ],
 )
 def test_a_user_that_breaks_a_rule_is_refused_and_not_added(docket, changes, field):
@@ -314,6 +318,14 @@ def test_a_role_change_to_an_office_no_one_can_have_is_refused(docket, officer, 
         )
     assert refused.value.details["field"] == "field_office"
     assert _login(docket, officer)  # unchanged: the session it had would go on
+
+
+def test_a_role_without_an_office_is_given_none_and_keeps_none(docket, officer):
+    change = {"users": docket.users, "clock": docket.clock, "actor": "admin.test"}
+    with pytest.raises(InvalidInput) as refused:
+        set_role(**change, username="ana.officer", role=Role.COUNSEL, field_office="HOU")
+    assert refused.value.details["field"] == "field_office"
+    assert set_role(**change, username="ana.officer", role=Role.COUNSEL).field_office is None
 
 
 def test_failures_under_a_name_before_it_was_anyones_do_not_lock_its_new_user(docket):

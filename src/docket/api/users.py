@@ -46,13 +46,22 @@ Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[A-Za-z0-
 class NewUserRequest(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=TEXT)
     role: Role
-    field_office: str | None = Field(default=None, max_length=16, pattern=TEXT)
-    person_id: str | None = Field(default=None, max_length=64, pattern=TEXT)
+    field_office: str | None = Field(
+        default=None, max_length=16, pattern=TEXT, description="Staff roles only, and required."
+    )
+    person_id: str | None = Field(
+        default=None, max_length=64, pattern=TEXT, description="Subjects only, and required."
+    )
 
 
 class RoleRequest(BaseModel):
     role: Role
-    field_office: str | None = Field(default=None, max_length=16, pattern=TEXT)
+    field_office: str | None = Field(
+        default=None,
+        max_length=16,
+        pattern=TEXT,
+        description="Staff roles only; default: the current one.",
+    )
 
 
 class ClientRequest(BaseModel):

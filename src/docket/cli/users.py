@@ -41,8 +41,12 @@ def users_group() -> None:
 @users_group.command("add")
 @click.argument("username")
 @click.option("--role", type=ROLE, required=True, help="The user's one role.")
-@click.option("--office", "field_office", help="Field office (staff roles must have one).")
-@click.option("--person-id", help="A subject's own person record (subjects must have one).")
+@click.option(
+    "--office", "field_office", help="Field office (staff roles only, and they must have one)."
+)
+@click.option(
+    "--person-id", help="A subject's own person record (subjects only, and they must have one)."
+)
 @click.pass_context
 def add_command(
     ctx: click.Context, username: str, role: str, field_office: str | None, person_id: str | None

@@ -66,6 +66,11 @@ def add_user(
             details={"field": "username"},
         )
     field_office = _check_scope(role, field_office, person_id)
+    if role is not Role.SUBJECT and person_id is not None and person_id.strip():
+        raise InvalidInput(
+            f"the role {role.value} has no person record of its own; only a subject has",
+            details={"field": "person_id"},
+        )
     if role is Role.SUBJECT and person_id:
         _check_text(person_id, "person_id", limit=PERSON_ID_LENGTH)
     if role is Role.SUBJECT and person_id and cases is not None:
@@ -256,7 +261,9 @@ def set_role(
                 f"{username} has no one-time-code secret: add a new staff user instead",
                 details={"field": "role"},
             )
-        field_office = _check_scope(role, field_office or user.field_office, user.person_id)
+        if role in STAFF_ROLES:  # a staff user keeps their office unless given another
+            field_office = field_office or user.field_office
+        field_office = _check_scope(role, field_office, user.person_id)
         changed = dataclasses.replace(
             user, role=role, field_office=field_office, version=user.version + 1
         )
@@ -288,6 +295,11 @@ def _check_scope(role: Role, field_office: str | None, person_id: str | None) ->
                 details={"field": "field_office"},
             )
         return office
+    if field_office is not None and field_office.strip():
+        # Kept nowhere, and so no scope: said back as an error, not silently dropped.
+        raise InvalidInput(
+            f"the role {role.value} belongs to no field office", details={"field": "field_office"}
+        )
     if role is Role.SUBJECT and not person_id:
         raise InvalidInput("a subject user needs their person id", details={"field": "person_id"})
     return None
