@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +48,15 @@ SECURITY_HEADERS = {
 }
 
 
+TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def create_app(
     settings: Settings, *, clock: Clock | None = None, threads: int | None = None
 ) -> FastAPI:
@@ -74,6 +84,10 @@ def create_app(
         openapi_url="/openapi.json",
         lifespan=lifespan,
         dependencies=[Depends(known_query_only)],
+        # FastAPI's own OpenTelemetry off, whatever providers or environment the process has:
+        # spans and logs would carry paths and queries (case references, person ids) out of
+        # the server unseen by the access log. Each request also skips its checks (~2% CPU).
+        telemetry=TELEMETRY_OFF,
     )
     app.state.docket = docket
     errors.install(app, headers=SECURITY_HEADERS)
