@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from docket.cases import snapshot
@@ -41,6 +42,17 @@ def normal_a_number(value: str) -> str | None:
     return "A" + "".join(match.groups()).zfill(9)
 
 
+def composed(name: Name) -> Name:
+    """``name`` in composed Unicode (NFC), the form departure reports are taken in: "José"
+    typed as ``e`` and a combining accent (as some systems export it) is the same name as
+    "José" with its one ``é``, and must compare, block and index as the same."""
+    given = unicodedata.normalize("NFC", name.given_name)
+    family = unicodedata.normalize("NFC", name.family_name)
+    if (given, family) == (name.given_name, name.family_name):
+        return name
+    return Name(given, family)
+
+
 def _check_name(name: Name, *, field: str | None = None) -> None:
     check_length("given_name", name.given_name, field=field)
     check_length("family_name", name.family_name, field=field)
@@ -50,8 +62,9 @@ def register_person(
     person: Person, *, actor: str, document_ref: str, recorded_at: dt.datetime
 ) -> tuple[Event, Person]:
     """The event that starts ``person``'s stream, and the person it leaves (version 1)."""
-    if person.version != 1:
-        person = dataclasses.replace(person, version=1)
+    name, aliases = composed(person.name), tuple(composed(alias) for alias in person.aliases)
+    if person.version != 1 or name is not person.name or aliases != person.aliases:
+        person = dataclasses.replace(person, version=1, name=name, aliases=aliases)
     if not person.name.given_name.strip() and not person.name.family_name.strip():
         raise InvalidInput("a person needs a given or a family name", details={"field": "name"})
     _check_name(person.name)
@@ -79,6 +92,7 @@ def record_alias(
     person: Person, name: Name, *, actor: str, document_ref: str, recorded_at: dt.datetime
 ) -> tuple[Event, Person] | None:
     """Record ``name`` as an alias unless the person already goes by it (then ``None``)."""
+    name = composed(name)
     _check_name(name, field="aliases")
     if name == person.name or name in person.aliases:
         return None
