@@ -68,6 +68,14 @@ def _pg_database(template: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database of the test's own (skipped without one)."""
+    if PG_URL is None:
+        pytest.skip("DOCKET_TEST_DATABASE_URL is not set")
+    yield from _pg_database(request.getfixturevalue("pg_template"))
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database on each backend."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from docket.storage.engine import database_failure, make_engine
 from docket.storage.migrate import upgrade
 from tests.api.staff import log_in
 from tests.builders import a_case
-from tests.conftest import PG_URL, _admin_engine, _pg_database
+from tests.conftest import _admin_engine
 
 UNAVAILABLE = {
     "error": {
@@ -96,14 +95,6 @@ def test_a_sqlite_database_locked_past_its_busy_timeout_is_a_503_and_nothing_is_
             assert _events(client, headers) == ["case_opened", "charging_document_served"]
     finally:
         docket.close()
-
-
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database of the test's own."""
-    if PG_URL is None:
-        pytest.skip("DOCKET_TEST_DATABASE_URL is not set")
-    yield from _pg_database(request.getfixturevalue("pg_template"))
 
 
 def _database_name(url: str) -> str:

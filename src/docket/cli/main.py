@@ -30,11 +30,12 @@ from docket.cli.priority import priority_group
 from docket.cli.serve import serve_command
 from docket.cli.users import users_group
 from docket.config import Settings, load_settings
-from docket.errors import Conflict, DocketError, InvalidInput
+from docket.errors import ConfigurationError, Conflict, DocketError, InvalidInput
 from docket.identity.model import Role
 from docket.identity.service import add_user
 from docket.importing.cases_csv import ImportReport, import_cases
 from docket.storage.engine import database_failure
+from docket.storage.privileges import NOT_POSTGRESQL, grant_app_role, on_postgresql
 from docket.synthetic import generate_dataset
 
 
@@ -96,10 +97,20 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--app-role",
+    metavar="ROLE",
+    help="PostgreSQL: give this existing role only what the server and listeners need (no "
+    "change to the logs, no ALTER); run again after each upgrade.",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
-    """Create or upgrade the database schema and make the checkpoint signing key."""
-    key_file = (ctx.find_object(Settings) or Settings()).signing_key_file
+def init(ctx: click.Context, app_role: str | None) -> None:
+    """Create or upgrade the database schema and make the checkpoint signing key. Run it as
+    the tables' owner; with --app-role, the services then connect as that role."""
+    settings = ctx.find_object(Settings) or Settings()
+    if app_role is not None and not on_postgresql(settings.database_url):
+        raise ConfigurationError(NOT_POSTGRESQL)  # before the database is touched
+    key_file = settings.signing_key_file
     if key_file.exists():
         load_key(key_file)  # a file that is no key is refused before the database is touched
     with opened(ctx, migrate=True) as docket:
@@ -107,6 +118,12 @@ def init(ctx: click.Context) -> None:
         click.echo(f"database ready: {docket.engine.url.render_as_string(hide_password=True)}")
         key = docket.settings.signing_key_file
         click.echo(f"signing key {'created' if made else 'kept'}: {key}")
+        if app_role is not None:
+            grant_app_role(docket.engine, app_role)
+            click.echo(
+                f"role {app_role} may read, add, and change what is meant to change; it may "
+                "not change or delete a log's rows, nor alter a table or its triggers"
+            )
 
 
 @cli.command()
