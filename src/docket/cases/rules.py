@@ -32,6 +32,41 @@ def _rule(message: str, rule: str, case: Case) -> RuleViolation:
 Data = Mapping[str, JSONValue]
 
 
+_LAST_TIME_ZONE = dt.timedelta(hours=12)
+"""The last place on Earth to reach a day is twelve hours behind UTC ("Anywhere on Earth")."""
+
+
+def day_begun_everywhere(at: dt.datetime) -> dt.date:
+    """The latest day that has begun everywhere on Earth at ``at``: every day before it is
+    over everywhere."""
+    return (at.astimezone(dt.UTC) - _LAST_TIME_ZONE).date()
+
+
+def check_day_over(case: Case, kind: EventKind, recorded_at: dt.datetime) -> None:
+    """Refuse an order's becoming final, or a voluntary departure's turning into the
+    alternate order, while the last day of the appeal window or of the departure period is
+    not over everywhere on Earth at ``recorded_at``: it may not be over where the person is,
+    which Docket does not know (in the evening in the Americas, UTC's date is already the
+    next). The guards hold the dates in order; this holds the hour."""
+    days: list[tuple[str, dt.date | None]] = []
+    if kind is K.ORDER_BECAME_FINAL and not case.in_absentia:
+        days = [("appeal window", case.appeal_due_on)]
+    elif kind is K.VOLUNTARY_DEPARTURE_EXPIRED:
+        days = [("voluntary-departure period", case.vd_deadline_on)]
+        days.append(("appeal window", case.appeal_due_on))
+    begun = day_begun_everywhere(recorded_at)
+    for what, last in days:
+        if last is not None and last >= begun:
+            after = last + dt.timedelta(days=1)
+            raise _rule(
+                f"the {what} ends on {last}, a day not yet over everywhere on Earth (it may not "
+                f"be over where the person is): {kind.value} may be recorded from {after} "
+                "12:00 UTC",
+                "day_not_over_everywhere",
+                case,
+            )
+
+
 def _guard_hearing_scheduled(case: Case, data: Data, on: dt.date) -> None:
     hearing_on = date_field(data, "hearing_on")
     if hearing_on is not None and hearing_on < on:

@@ -1,0 +1,80 @@
+"""An order becomes final, and a voluntary departure turns into the alternate order, only once
+the last day of the appeal window or of the departure period is over everywhere on Earth
+("Anywhere on Earth", UTC-12): Docket does not know where the person is, and in the evening in
+the Americas UTC's date is already the next day. The dates in order are the guards' business;
+this is the hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from docket.cases import lifecycle
+from docket.cases.events import EventKind
+from docket.cases.model import CaseState
+from docket.errors import RuleViolation
+from tests.cases.scenarios import Built, in_absentia_order, in_state
+
+K = EventKind
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
+
+
+def _record(built: Built, kind: EventKind, on: dt.date, at: dt.datetime):
+    return lifecycle.record(
+        built.case,
+        kind=kind,
+        fields={},
+        occurred_on=on,
+        actor="officer.test",
+        document_ref="DOC-T",
+        recorded_at=at,
+    )
+
+
+def test_an_order_is_not_final_before_the_appeal_windows_last_day_is_over_everywhere():
+    ordered = in_state(CaseState.REMOVAL_ORDERED)
+    last = ordered.case.appeal_due_on
+    assert last is not None
+    after = last + dt.timedelta(days=1)
+    # 21:00 in New York on the last day (02:00 UTC the next): an appeal may still be filed
+    for at in (_at(after, 2), _at(after, 11, 59)):
+        with pytest.raises(RuleViolation) as refused:
+            _record(ordered, K.ORDER_BECAME_FINAL, after, at)
+        assert refused.value.details["rule"] == "day_not_over_everywhere"
+        assert f"from {after} 12:00 UTC" in refused.value.message
+    _, final = _record(ordered, K.ORDER_BECAME_FINAL, after, _at(after, 12))
+    assert final.state is CaseState.FINAL_ORDER
+
+
+def test_a_voluntary_departure_turns_into_the_alternate_order_only_after_its_last_day_everywhere():
+    granted = in_state(CaseState.VOLUNTARY_DEPARTURE)
+    last = granted.case.vd_deadline_on
+    assert last is not None
+    assert granted.case.appeal_due_on is not None
+    assert granted.case.appeal_due_on < last  # the appeal window closed long before
+    after = last + dt.timedelta(days=1)
+    with pytest.raises(RuleViolation) as refused:  # 18:00 in Los Angeles on the last day
+        _record(granted, K.VOLUNTARY_DEPARTURE_EXPIRED, after, _at(after, 2))
+    assert refused.value.details["rule"] == "day_not_over_everywhere"
+    assert "voluntary-departure period ends on" in refused.value.message
+    _, expired = _record(granted, K.VOLUNTARY_DEPARTURE_EXPIRED, after, _at(after, 12))
+    assert expired.state is CaseState.FINAL_ORDER
+
+
+def test_a_deadline_long_past_is_over_everywhere_whatever_the_hour():
+    granted = in_state(CaseState.VOLUNTARY_DEPARTURE)
+    assert granted.case.vd_deadline_on is not None
+    later = granted.case.vd_deadline_on + dt.timedelta(days=2)
+    _, expired = _record(granted, K.VOLUNTARY_DEPARTURE_EXPIRED, later, _at(later, 0, 1))
+    assert expired.state is CaseState.FINAL_ORDER
+
+
+def test_an_in_absentia_order_has_no_window_to_wait_for():
+    ordered = in_absentia_order()
+    on = ordered.on + dt.timedelta(days=1)
+    _, final = _record(ordered, K.ORDER_BECAME_FINAL, on, _at(on, 0, 1))
+    assert final.state is CaseState.FINAL_ORDER
