@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from docket.importing.cases_csv import COLUMNS
 from docket.storage import bulk_indexes
 from docket.synthetic import generate_dataset
 from tests.audit.tampering import tamper
-from tests.importing.case_rows import GOOD
+from tests.importing.case_rows import GOOD, write_rows
 
 SCHEDULE_HEARING = (
     *("case", "record", "DKT-2", "hearing_scheduled"),
@@ -312,3 +313,19 @@ def test_an_argument_that_is_not_text_is_refused_by_place_and_nothing_is_recorde
         "error: argument 10 is not valid text (not UTF-8, or a NUL character) [invalid_input]\n"
     )
     assert "hearing_scheduled" not in run("case", "show", "DKT-2").stdout
+
+
+@pytest.mark.skipif(not Path("/dev/fd").exists(), reason="/dev/fd names open files")
+def test_an_import_from_a_pipe_reads_it_once_and_imports_its_rows(run, tmp_path):
+    """`docket import cases <(zcat cases.csv.gz)`: a pipe cannot be read twice."""
+    text = write_rows(tmp_path / "cases.csv", [GOOD]).read_text(encoding="utf-8")
+    reading, writing = os.pipe()
+    with os.fdopen(writing, "w", encoding="utf-8") as handle:
+        handle.write(text)  # far less than a pipe holds: written whole before the import
+    try:
+        result = run("import", "cases", f"/dev/fd/{reading}")
+    finally:
+        os.close(reading)
+    assert result.exit_code == 0, result.stderr
+    assert "rows read: 1; cases imported: 1;" in result.stdout
+    assert run("case", "show", GOOD["case_ref"]).exit_code == 0

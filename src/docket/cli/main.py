@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import sys
 import traceback
 from collections.abc import Sequence
@@ -189,8 +190,12 @@ def run_import(
 ) -> ImportReport:
     """Import ``file`` with a progress bar."""
     try:
-        with file.open("rb") as handle:
-            total = max(sum(1 for _ in handle) - 1, 0)
+        total = 0  # not known: the bar counts the rows as they come
+        # A pipe (`<(zcat cases.csv.gz)`, /dev/stdin, a FIFO) can be read once only: counting
+        # its lines first would leave nothing to import, or wait for a second writer forever.
+        if stat.S_ISREG(file.stat().st_mode):
+            with file.open("rb") as handle:
+                total = max(sum(1 for _ in handle) - 1, 0)
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
     batch_size = batch_size or docket.settings.import_batch_size
