@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -125,3 +126,39 @@ def test_a_setting_out_of_its_range_is_named_before_anything_runs(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: DOCKET_IMPORT_WORKERS: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "postgresql+psycopg://docket:s3cr@t@db.example:5432x/docket",
+            "error: not a database URL: 'postgresql+psycopg://docket:***@db.example:5432x/docket' "
+            "(its host or port cannot be read) [configuration_error]\n",
+        ),
+        (
+            "postgresql+psycopg://docket@[::1/docket",
+            "error: not a database URL: 'postgresql+psycopg://docket@[::1/docket' "
+            "(its host or port cannot be read) [configuration_error]\n",
+        ),
+        (
+            "postgresql+psycopg2://docket@db.example/docket",
+            "error: unsupported driver 'psycopg2': Docket reaches postgresql through psycopg "
+            "(postgresql+psycopg://user@host/db) [configuration_error]\n",
+        ),
+        (
+            "sqlite+pysqlcipher:///docket.db",
+            "error: unsupported driver 'pysqlcipher': Docket reaches sqlite through pysqlite "
+            "(sqlite:///docket.db) [configuration_error]\n",
+        ),
+        (
+            "postgresql+nosuchdriver://docket@db.example/docket",
+            "error: unsupported driver 'nosuchdriver': Docket reaches postgresql through "
+            "psycopg (postgresql+psycopg://user@host/db) [configuration_error]\n",
+        ),
+    ],
+)
+def test_a_database_url_docket_cannot_use_is_one_line_and_hides_the_password(tmp_path, url, said):
+    result = _docket("--database", url, "init", tmp_path=tmp_path)
+    assert (result.exit_code, result.stderr) == (1, said)
+    assert list(tmp_path.iterdir()) == []
