@@ -329,3 +329,13 @@ def test_an_import_from_a_pipe_reads_it_once_and_imports_its_rows(run, tmp_path)
     assert result.exit_code == 0, result.stderr
     assert "rows read: 1; cases imported: 1;" in result.stdout
     assert run("case", "show", GOOD["case_ref"]).exit_code == 0
+
+
+def test_an_import_names_the_columns_it_ignored(run, tmp_path):
+    path = write_rows(tmp_path / "cases.csv", [GOOD])
+    header, row = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(f"{header},remarks\n{row},kept in the old system\n", encoding="utf-8")
+    result = run("import", "cases", str(path))
+    assert result.exit_code == 0
+    assert "cases imported: 1;" in result.stdout
+    assert "  columns ignored (unknown): remarks\n" in result.stderr

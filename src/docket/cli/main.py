@@ -230,6 +230,8 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
         f"persons registered: {report.persons_registered}; "
         f"aliases recorded: {report.aliases_recorded}"
     )
+    if report.ignored_columns:
+        click.echo(f"  columns ignored (unknown): {', '.join(report.ignored_columns)}", err=True)
     for error in report.errors[:shown]:
         click.echo(f"  refused {error}", err=True)
     if len(report.errors) > shown:

@@ -131,6 +131,11 @@ def _too_long(value: str) -> str:
     return reason
 
 
+def _plain(column: str) -> str:
+    """``column`` as a column name is written: lower case, words joined by underscores."""
+    return "_".join(column.replace("-", " ").lower().split())
+
+
 def _is_text(value: str) -> bool:
     try:
         value.encode("utf-8")
@@ -173,10 +178,14 @@ class Unclosed(NamedTuple):
 
 class CsvFile:
     """Context manager yielding a file's :class:`TextBatch` es of about ``size`` records, after
-    reading its header (kept in ``header``); ``required`` columns missing refuse the file."""
+    reading its header (kept in ``header``); ``required`` columns missing refuse the file.
+    Given the ``known`` columns, a column that is one of them but for case, spaces or dashes
+    (``Bars``, `` a_number``) refuses the file too: its values would be lost without a word."""
 
-    def __init__(self, path: Path, *, size: int, required: tuple[str, ...]) -> None:
-        self.path, self.size, self.required = path, size, required
+    def __init__(
+        self, path: Path, *, size: int, required: tuple[str, ...], known: tuple[str, ...] = ()
+    ) -> None:
+        self.path, self.size, self.required, self.known = path, size, required, known
         self.header: tuple[str, ...] = ()
         self.unclosed: Unclosed | None = None
         """Once the batches are read: a quoted field still open :data:`MAX_QUOTED_LINES`
@@ -227,6 +236,17 @@ class CsvFile:
                 "nothing was imported",
                 details={"duplicate_columns": twice},
             )
+        misnamed = [
+            f"{column!r} (for {_plain(column)})"
+            for column in self.header
+            if column not in self.known and _plain(column) in self.known
+        ]
+        if misnamed:
+            raise InvalidInput(
+                f"{name}: the header names column {', '.join(misnamed)}; column names are "
+                "lower case, without spaces: rename it; nothing was imported",
+                details={"misnamed_columns": misnamed},
+            )
         missing = [column for column in self.required if column not in self.header]
         if missing:
             # One column holding another separator: a spreadsheet's export in a locale that
@@ -237,6 +257,11 @@ class CsvFile:
                 f"{name}: missing columns {', '.join(missing)}{hint}; nothing was imported",
                 details={"missing_columns": missing},
             )
+
+    @property
+    def unknown(self) -> list[str]:
+        """The header's named columns that are not ``known`` (read as no column)."""
+        return [column for column in self.header if column and column not in self.known]
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()
