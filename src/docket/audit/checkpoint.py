@@ -80,11 +80,15 @@ def dump(checkpoints: list[Checkpoint]) -> str:
 
 
 def load(path: Path) -> list[Checkpoint]:
-    """Read a checkpoint file; :class:`InvalidInput` when it is not one."""
+    """Read a checkpoint file; :class:`InvalidInput` when it is not one, or holds none (a
+    file emptied of its checkpoints would otherwise pass ``audit verify`` while checking
+    nothing)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
+        if data.get("format") != FORMAT or not isinstance(data["checkpoints"], list):
             raise ValueError("unknown format")
+        if not data["checkpoints"]:
+            raise InvalidInput(f"{path} holds no checkpoint: there is nothing to check against")
         return [
             Checkpoint(
                 chain=str(c["chain"]),
