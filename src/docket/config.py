@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from docket.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///docket.db"
+MAX_IMPORT_BATCH_SIZE = 100_000
+"""Rows per import transaction at most, however given (option or variable)."""
+MAX_IMPORT_WORKERS = 64
+"""Import worker processes at most, however given: each is a Python process of its own."""
 
 
 class Settings(BaseSettings):
@@ -24,10 +28,10 @@ class Settings(BaseSettings):
     signing_key_file: Path = Path("docket-signing.key")
     """Ed25519 private key (PEM) that signs audit checkpoints; made by ``docket init``."""
 
-    import_batch_size: int = Field(default=5000, ge=1)
+    import_batch_size: int = Field(default=5000, ge=1, le=MAX_IMPORT_BATCH_SIZE)
     """Rows written per transaction by bulk import."""
 
-    import_workers: int = Field(default=0, ge=0)
+    import_workers: int = Field(default=0, ge=0, le=MAX_IMPORT_WORKERS)
     """Processes that prepare import batches in parallel; 0 means one per CPU core."""
 
     actor: str = ""

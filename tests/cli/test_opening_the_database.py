@@ -121,10 +121,20 @@ def test_a_setting_that_cannot_be_read_is_named_in_one_line(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
-def test_a_setting_out_of_its_range_is_named_before_anything_runs(tmp_path):
-    result = CliRunner().invoke(cli, ["case", "list"], env={"DOCKET_IMPORT_WORKERS": "-3"})
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DOCKET_IMPORT_WORKERS", "-3"),
+        # The bounds of --workers and --batch-size: a variable is no way around them (a
+        # thousand worker processes started by one import).
+        ("DOCKET_IMPORT_WORKERS", "1000"),
+        ("DOCKET_IMPORT_BATCH_SIZE", "100001"),
+    ],
+)
+def test_a_setting_out_of_its_range_is_named_before_anything_runs(tmp_path, variable, value):
+    result = CliRunner().invoke(cli, ["case", "list"], env={variable: value})
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: DOCKET_IMPORT_WORKERS: ")
+    assert result.stderr.startswith(f"error: {variable}: ")
     assert result.stderr.count("\n") == 1
 
 

@@ -30,7 +30,7 @@ from docket.cli.linkage import linkage_group
 from docket.cli.priority import priority_group
 from docket.cli.serve import serve_command
 from docket.cli.users import users_group
-from docket.config import Settings, load_settings
+from docket.config import MAX_IMPORT_BATCH_SIZE, MAX_IMPORT_WORKERS, Settings, load_settings
 from docket.errors import Conflict, DocketError, InvalidInput
 from docket.identity.model import Role
 from docket.identity.service import add_user
@@ -149,12 +149,12 @@ def import_group() -> None:
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(1, 100_000),
+    type=click.IntRange(1, MAX_IMPORT_BATCH_SIZE),
     help="Rows per transaction (default $DOCKET_IMPORT_BATCH_SIZE, else 5000).",
 )
 @click.option(
     "--workers",
-    type=click.IntRange(0, 64),
+    type=click.IntRange(0, MAX_IMPORT_WORKERS),
     help="Processes preparing batches (default $DOCKET_IMPORT_WORKERS; 0: one per core).",
 )
 @click.pass_context
