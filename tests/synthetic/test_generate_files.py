@@ -54,3 +54,13 @@ def test_the_command_says_in_one_line_when_it_cannot_write(tmp_path: Path) -> No
         f"error: cannot write to {out}: Not a directory [invalid_input]\n"
     )
     assert "unexpected" not in result.stderr
+
+
+def test_the_command_refuses_a_negative_seed_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    result = CliRunner().invoke(
+        cli, ["generate", "--cases", "5", "--seed", "-5", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--seed'" in result.stderr
+    assert not out.exists()

@@ -115,7 +115,9 @@ def init(ctx: click.Context) -> None:
     "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
     help="Case rows to write.",
 )  # fmt: skip
-@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
+@click.option(
+    "--seed", type=click.IntRange(0), default=1, show_default=True, help="Same seed, same files."
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -243,7 +245,9 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
     "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
     help="Synthetic cases to generate and import.",
 )  # fmt: skip
-@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same cases.")
+@click.option(
+    "--seed", type=click.IntRange(0), default=7, show_default=True, help="Same seed, same cases."
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
