@@ -206,6 +206,8 @@ def _prepare_row(
         born = row.person.date_of_birth
         if born is not None and born > recorded_at.date():
             raise RowRefused("date_of_birth", f"{born} is in the future")
+        if born is not None and born > row.record.opened_on:
+            raise RowRefused("date_of_birth", f"{born} is after opened_on ({row.record.opened_on})")
         case = legacy.to_case(
             row.record,
             case_id=CaseId(new_id()),
