@@ -64,6 +64,20 @@ def test_a_row_holding_bytes_that_are_not_utf8_is_refused_and_the_rest_goes_in(
     assert "DKT-00000003" not in _refs(docket)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_row_holding_a_nul_character_is_refused_and_the_rest_goes_in(docket, tmp_path, workers):
+    """No database column holds a NUL: PostgreSQL failed the whole batch, and the import with
+    it, where SQLite stored it."""
+    rows = _rows(7)
+    rows[3]["given_name"] = "Lu\x00cía"  # row 5
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows), workers)
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (5, "given_name", "holds a NUL character (a binary file?)")
+    ]
+    assert (report.rows, report.cases_imported) == (7, 6)
+    assert "DKT-00000003" not in _refs(docket)
+
+
 def _a_numbers(docket) -> list[str]:
     with docket.engine.connect() as connection:
         return sorted(n for (n,) in connection.exec_driver_sql("SELECT a_number FROM persons"))

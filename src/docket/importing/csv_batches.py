@@ -10,11 +10,11 @@ batches end before its record (``CsvFile.unclosed`` says where), instead of the 
 becoming one record, gathered in memory and refused as one row.
 
 Bytes that are not UTF-8 do not stop the reading: they are read as lone surrogates
-(``surrogateescape``), and :func:`refusal` refuses the record holding them, as it refuses a
-record with more fields than the header has columns. Nor does a field longer than
-:data:`FIELD_LIMIT` (where ``csv.reader`` stops with an error): its record is read whole all the
-same, and :func:`refusal` refuses it. A header that is not UTF-8 text, names a column twice or
-holds such a field refuses the file.
+(``surrogateescape``), and :func:`refusal` refuses the record holding them, or a NUL
+character, as it refuses a record with more fields than the header has columns. Nor does a
+field longer than :data:`FIELD_LIMIT` (where ``csv.reader`` stops with an error): its record is
+read whole all the same, and :func:`refusal` refuses it. A header that is not UTF-8 text,
+names a column twice or holds such a field refuses the file.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from docket.cases.fields import storable
 from docket.errors import InvalidInput
 
 MAX_QUOTED_LINES = 100
@@ -104,8 +105,8 @@ def _read_beyond_limit(text: str) -> list[str]:
 
 def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | None:
     """(column, reason) refusing a record whose fields cannot be read as the header's columns:
-    more fields than the header has columns, a field longer than :data:`FIELD_LIMIT`, or bytes
-    that are not UTF-8 text."""
+    more fields than the header has columns, a field longer than :data:`FIELD_LIMIT`, bytes
+    that are not UTF-8 text, or a NUL character."""
     if len(fields) > len(header):
         return header[-1], (
             f"{len(fields)} fields, the header has {len(header)}: a comma in an unquoted value?"
@@ -115,12 +116,12 @@ def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | Non
         for column, value in zip(header, fields, strict=False):
             if len(value) > FIELD_LIMIT:
                 return column, _too_long(value)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
+    if not storable(text):  # no database holds it: PostgreSQL would fail the whole batch
         for column, value in zip(header, fields, strict=False):
             if not _is_text(value):
                 return column, "not UTF-8 text"
+            if "\x00" in value:
+                return column, "holds a NUL character (a binary file?)"
     return None
 
 
