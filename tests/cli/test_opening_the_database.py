@@ -172,3 +172,21 @@ def test_a_database_url_docket_cannot_use_is_one_line_and_hides_the_password(tmp
     result = _docket("--database", url, "init", tmp_path=tmp_path)
     assert (result.exit_code, result.stderr) == (1, said)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_database_option_is_refused_not_taken_for_the_default(
+    tmp_path, monkeypatch, given
+):
+    """`docket --database "$URL" init` with $URL unset made a new docket.db where it ran."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = _docket("--database", given, "init", tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --database names no database: give its URL, or leave the option out for "
+        "$DOCKET_DATABASE_URL (else sqlite:///docket.db) [invalid_input]\n"
+    )
+    assert list(here.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [here]

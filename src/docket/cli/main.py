@@ -92,7 +92,15 @@ class DocketGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Docket: removal-proceedings case lifecycle with the law's safeguards built in."""
-    overrides = {"database_url": database_url} if database_url else {}
+    if database_url is not None and not database_url.strip():
+        # `--database "$URL"` with $URL unset: falling back on the default would open (or
+        # `init` would make) another database, here, without a word.
+        raise InvalidInput(
+            "--database names no database: give its URL, or leave the option out for "
+            "$DOCKET_DATABASE_URL (else sqlite:///docket.db)",
+            details={"field": "database"},
+        )
+    overrides = {"database_url": database_url} if database_url is not None else {}
     ctx.obj = load_settings(**overrides)
 
 
