@@ -78,6 +78,26 @@ def test_a_row_holding_a_nul_character_is_refused_and_the_rest_goes_in(docket, t
     assert "DKT-00000003" not in _refs(docket)
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Ana\x1b[2J\x1b[31m", "holds the control character U+001B"),  # clears a terminal
+        ("Ana\x9b2J", "holds the control character U+009B"),  # the one-character CSI
+        ("Ana\x08\x08\x08Eve", "holds the control character U+0008"),
+    ],
+)
+def test_a_row_holding_a_control_character_is_refused_and_the_rest_goes_in(
+    docket, tmp_path, value, reason
+):
+    """`case show` printed it as it stood, and the operator's terminal obeyed it."""
+    rows = _rows(3)
+    rows[1]["given_name"] = value  # row 3
+    rows[2]["address_line"] = "12 Elm St\n\tApt 4"  # a line break and a tab are text
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows))
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [(3, "given_name", reason)]
+    assert _refs(docket) == ["DKT-00000000", "DKT-00000002"]
+
+
 def _a_numbers(docket) -> list[str]:
     with docket.engine.connect() as connection:
         return sorted(n for (n,) in connection.exec_driver_sql("SELECT a_number FROM persons"))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,7 +107,7 @@ def _read_beyond_limit(text: str) -> list[str]:
 def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | None:
     """(column, reason) refusing a record whose fields cannot be read as the header's columns:
     more fields than the header has columns, a field longer than :data:`FIELD_LIMIT`, bytes
-    that are not UTF-8 text, or a NUL character."""
+    that are not UTF-8 text, a NUL or another control character (:data:`_CONTROL`)."""
     if len(fields) > len(header):
         return header[-1], (
             f"{len(fields)} fields, the header has {len(header)}: a comma in an unquoted value?"
@@ -122,7 +123,17 @@ def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | Non
                 return column, "not UTF-8 text"
             if "\x00" in value:
                 return column, "holds a NUL character (a binary file?)"
+    if _CONTROL.search(text) is not None:
+        for column, value in zip(header, fields, strict=False):
+            if (found := _CONTROL.search(value)) is not None:
+                return column, f"holds the control character U+{ord(found.group()):04X}"
     return None
+
+
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters no record's text holds, which a terminal obeys when the record is shown
+(ESC starts a sequence that can clear the screen or recolour what follows). Tabs and line
+breaks are kept: a quoted field may run over lines."""
 
 
 def _too_long(value: str) -> str:
