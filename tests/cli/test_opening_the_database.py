@@ -190,3 +190,20 @@ def test_an_empty_database_option_is_refused_not_taken_for_the_default(
     )
     assert list(here.iterdir()) == []
     assert list(tmp_path.iterdir()) == [here]
+
+
+def test_a_signing_key_file_under_a_tilde_is_made_in_the_home_directory(tmp_path, monkeypatch):
+    """As a service unit or a compose file passes it: the "~" not expanded by any shell."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(
+        cli,
+        ["--database", f"sqlite:///{tmp_path / 'docket.db'}", "init"],
+        env={"DOCKET_SIGNING_KEY_FILE": "~/keys/docket-signing.key"},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (home / "keys" / "docket-signing.key").is_file()
+    assert list(here.iterdir()) == []  # no directory named "~"
