@@ -339,3 +339,17 @@ def test_an_import_names_the_columns_it_ignored(run, tmp_path):
     assert result.exit_code == 0
     assert "cases imported: 1;" in result.stdout
     assert "  columns ignored (unknown): remarks\n" in result.stderr
+
+
+def test_case_show_writes_control_characters_of_a_record_as_escapes(run, docket):
+    """A name taken through the API with ESC and a sequence in it: the terminal showing the
+    case would obey it (here: clear the screen)."""
+    from tests.builders import a_case, a_person
+
+    a_case(docket, person=a_person(given="Ana\x1b[2J\x9b31m", family="Reyes\nstate: closed"))
+    result = run("case", "show", "DKT-S-1")
+    assert result.exit_code == 0
+    assert (
+        "  person:    Ana\\x1b[2J\\x9b31m Reyes\\x0astate: closed, born 1990-05-17" in result.stdout
+    )
+    assert not any(ch in result.stdout for ch in "\x1b\x9b")
