@@ -131,7 +131,10 @@ def init(ctx: click.Context) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
-    help="Directory for the files (made if missing); files of an earlier run there are replaced.",
+    help=(
+        "Directory for the files (made if missing); files of an earlier run there are replaced, "
+        "never a cases.csv of another origin (no truth.csv beside it)."
+    ),
 )
 @click.option(
     "--as-of",
