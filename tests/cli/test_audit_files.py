@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def test_a_checkpoint_never_replaces_an_existing_file(run, tmp_path: Path):
     kept = tmp_path / "monday.json"
@@ -34,3 +36,17 @@ def test_a_checkpoint_written_leaves_no_other_file(run, tmp_path: Path):
     assert run("audit", "checkpoint", "--out", str(out)).exit_code == 0
     assert [p.name for p in out.parent.iterdir()] == ["checkpoint.json"]
     assert run("audit", "verify", "--checkpoint", str(out)).exit_code == 0
+
+
+@pytest.mark.parametrize("listed", ["[]", "{}", '"none"'])
+def test_a_checkpoint_file_emptied_of_its_checkpoints_fails_verify(run, tmp_path: Path, listed):
+    """It would pass, having checked nothing, where the whole file proved the log's head."""
+    out = tmp_path / "checkpoint.json"
+    assert run("audit", "checkpoint", "--out", str(out)).exit_code == 0
+    emptied = tmp_path / "emptied.json"
+    emptied.write_text(f'{{"format": "docket-checkpoint-1", "checkpoints": {listed}}}\n')
+    result = run("audit", "verify", "--checkpoint", str(out), "--checkpoint", str(emptied))
+    assert result.exit_code == 1
+    assert result.stderr.endswith("[invalid_input]\n")
+    assert str(emptied) in result.stderr
+    assert "ok:" not in result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from docket.importing.cases_csv import COLUMNS
 from docket.storage import bulk_indexes
 from docket.synthetic import generate_dataset
 from tests.audit.tampering import tamper
-from tests.importing.case_rows import GOOD
+from tests.importing.case_rows import GOOD, write_rows
 
 SCHEDULE_HEARING = (
     *("case", "record", "DKT-2", "hearing_scheduled"),
@@ -312,3 +313,43 @@ def test_an_argument_that_is_not_text_is_refused_by_place_and_nothing_is_recorde
         "error: argument 10 is not valid text (not UTF-8, or a NUL character) [invalid_input]\n"
     )
     assert "hearing_scheduled" not in run("case", "show", "DKT-2").stdout
+
+
+@pytest.mark.skipif(not Path("/dev/fd").exists(), reason="/dev/fd names open files")
+def test_an_import_from_a_pipe_reads_it_once_and_imports_its_rows(run, tmp_path):
+    """`docket import cases <(zcat cases.csv.gz)`: a pipe cannot be read twice."""
+    text = write_rows(tmp_path / "cases.csv", [GOOD]).read_text(encoding="utf-8")
+    reading, writing = os.pipe()
+    with os.fdopen(writing, "w", encoding="utf-8") as handle:
+        handle.write(text)  # far less than a pipe holds: written whole before the import
+    try:
+        result = run("import", "cases", f"/dev/fd/{reading}")
+    finally:
+        os.close(reading)
+    assert result.exit_code == 0, result.stderr
+    assert "rows read: 1; cases imported: 1;" in result.stdout
+    assert run("case", "show", GOOD["case_ref"]).exit_code == 0
+
+
+def test_an_import_names_the_columns_it_ignored(run, tmp_path):
+    path = write_rows(tmp_path / "cases.csv", [GOOD])
+    header, row = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(f"{header},remarks\n{row},kept in the old system\n", encoding="utf-8")
+    result = run("import", "cases", str(path))
+    assert result.exit_code == 0
+    assert "cases imported: 1;" in result.stdout
+    assert "  columns ignored (unknown): remarks\n" in result.stderr
+
+
+def test_case_show_writes_control_characters_of_a_record_as_escapes(run, docket):
+    """A name taken through the API with ESC and a sequence in it: the terminal showing the
+    case would obey it (here: clear the screen)."""
+    from tests.builders import a_case, a_person
+
+    a_case(docket, person=a_person(given="Ana\x1b[2J\x9b31m", family="Reyes\nstate: closed"))
+    result = run("case", "show", "DKT-S-1")
+    assert result.exit_code == 0
+    assert (
+        "  person:    Ana\\x1b[2J\\x9b31m Reyes\\x0astate: closed, born 1990-05-17" in result.stdout
+    )
+    assert not any(ch in result.stdout for ch in "\x1b\x9b")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -120,8 +121,89 @@ def test_a_setting_that_cannot_be_read_is_named_in_one_line(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
-def test_a_setting_out_of_its_range_is_named_before_anything_runs(tmp_path):
-    result = CliRunner().invoke(cli, ["case", "list"], env={"DOCKET_IMPORT_WORKERS": "-3"})
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DOCKET_IMPORT_WORKERS", "-3"),
+        # The bounds of --workers and --batch-size: a variable is no way around them (a
+        # thousand worker processes started by one import).
+        ("DOCKET_IMPORT_WORKERS", "1000"),
+        ("DOCKET_IMPORT_BATCH_SIZE", "100001"),
+    ],
+)
+def test_a_setting_out_of_its_range_is_named_before_anything_runs(tmp_path, variable, value):
+    result = CliRunner().invoke(cli, ["case", "list"], env={variable: value})
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: DOCKET_IMPORT_WORKERS: ")
+    assert result.stderr.startswith(f"error: {variable}: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "postgresql+psycopg://docket:s3cr@t@db.example:5432x/docket",
+            "error: not a database URL: 'postgresql+psycopg://docket:***@db.example:5432x/docket' "
+            "(its host or port cannot be read) [configuration_error]\n",
+        ),
+        (
+            "postgresql+psycopg://docket@[::1/docket",
+            "error: not a database URL: 'postgresql+psycopg://docket@[::1/docket' "
+            "(its host or port cannot be read) [configuration_error]\n",
+        ),
+        (
+            "postgresql+psycopg2://docket@db.example/docket",
+            "error: unsupported driver 'psycopg2': Docket reaches postgresql through psycopg "
+            "(postgresql+psycopg://user@host/db) [configuration_error]\n",
+        ),
+        (
+            "sqlite+pysqlcipher:///docket.db",
+            "error: unsupported driver 'pysqlcipher': Docket reaches sqlite through pysqlite "
+            "(sqlite:///docket.db) [configuration_error]\n",
+        ),
+        (
+            "postgresql+nosuchdriver://docket@db.example/docket",
+            "error: unsupported driver 'nosuchdriver': Docket reaches postgresql through "
+            "psycopg (postgresql+psycopg://user@host/db) [configuration_error]\n",
+        ),
+    ],
+)
+def test_a_database_url_docket_cannot_use_is_one_line_and_hides_the_password(tmp_path, url, said):
+    result = _docket("--database", url, "init", tmp_path=tmp_path)
+    assert (result.exit_code, result.stderr) == (1, said)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_database_option_is_refused_not_taken_for_the_default(
+    tmp_path, monkeypatch, given
+):
+    """`docket --database "$URL" init` with $URL unset made a new docket.db where it ran."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = _docket("--database", given, "init", tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --database names no database: give its URL, or leave the option out for "
+        "$DOCKET_DATABASE_URL (else sqlite:///docket.db) [invalid_input]\n"
+    )
+    assert list(here.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [here]
+
+
+def test_a_signing_key_file_under_a_tilde_is_made_in_the_home_directory(tmp_path, monkeypatch):
+    """As a service unit or a compose file passes it: the "~" not expanded by any shell."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(
+        cli,
+        ["--database", f"sqlite:///{tmp_path / 'docket.db'}", "init"],
+        env={"DOCKET_SIGNING_KEY_FILE": "~/keys/docket-signing.key"},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (home / "keys" / "docket-signing.key").is_file()
+    assert list(here.iterdir()) == []  # no directory named "~"

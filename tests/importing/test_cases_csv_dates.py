@@ -1,6 +1,6 @@
 """Dates a legacy record may carry only as the lifecycle would have made them: an order final
 after its appeal window or voluntary-departure deadline, a removal scheduled under a final
-order, a person born before today."""
+order, a person born before today and before their case was opened."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ REFUSED = [
     ),
     ({**REMOVED, "removal_scheduled_for": "2025-07-01"}, "removal_scheduled_for", "before final"),
     ({"date_of_birth": "2031-01-01"}, "date_of_birth", "2031-01-01 is in the future"),
+    # GOOD's case opened on 2024-02-01: on no one born after it (the two columns swapped?)
+    ({"date_of_birth": "2024-02-02"}, "date_of_birth", "2024-02-02 is after opened_on (2024-02"),
 ]
 
 ACCEPTED = [
@@ -46,6 +48,7 @@ ACCEPTED = [
     {**VOLUNTARY, "final_on": "2025-07-02"},
     {**VOLUNTARY, "vd_deadline_on": "2025-06-20", "final_on": "2025-07-02"},
     {**REMOVED, "removal_scheduled_for": "2025-07-02", "removed_on": "2025-07-02"},
+    {"date_of_birth": "2024-02-01"},  # a child met at the border on its day of birth
 ]
 
 

@@ -4,6 +4,8 @@ record is refused by row, column and reason; the other rows go in."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from docket.errors import InvalidInput
@@ -62,6 +64,40 @@ def test_a_row_holding_bytes_that_are_not_utf8_is_refused_and_the_rest_goes_in(
     assert "DKT-00000003" not in _refs(docket)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_row_holding_a_nul_character_is_refused_and_the_rest_goes_in(docket, tmp_path, workers):
+    """No database column holds a NUL: PostgreSQL failed the whole batch, and the import with
+    it, where SQLite stored it."""
+    rows = _rows(7)
+    rows[3]["given_name"] = "Lu\x00cía"  # row 5
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows), workers)
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (5, "given_name", "holds a NUL character (a binary file?)")
+    ]
+    assert (report.rows, report.cases_imported) == (7, 6)
+    assert "DKT-00000003" not in _refs(docket)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Ana\x1b[2J\x1b[31m", "holds the control character U+001B"),  # clears a terminal
+        ("Ana\x9b2J", "holds the control character U+009B"),  # the one-character CSI
+        ("Ana\x08\x08\x08Eve", "holds the control character U+0008"),
+    ],
+)
+def test_a_row_holding_a_control_character_is_refused_and_the_rest_goes_in(
+    docket, tmp_path, value, reason
+):
+    """`case show` printed it as it stood, and the operator's terminal obeyed it."""
+    rows = _rows(3)
+    rows[1]["given_name"] = value  # row 3
+    rows[2]["address_line"] = "12 Elm St\n\tApt 4"  # a line break and a tab are text
+    report = _import(docket, write_rows(tmp_path / "cases.csv", rows))
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [(3, "given_name", reason)]
+    assert _refs(docket) == ["DKT-00000000", "DKT-00000002"]
+
+
 def _a_numbers(docket) -> list[str]:
     with docket.engine.connect() as connection:
         return sorted(n for (n,) in connection.exec_driver_sql("SELECT a_number FROM persons"))
@@ -118,3 +154,35 @@ def test_a_field_office_written_in_lower_case_is_imported_as_the_office_code(doc
     assert report.errors == []
     houston = list_cases(uow=docket.uow, case_filter=CaseFilter(field_office="HOU"))
     assert [case.case_ref for case in houston] == ["DKT-00000000", "DKT-00000001"]
+
+
+@pytest.mark.parametrize(
+    ("renamed", "written", "said"),
+    [
+        ("bars", "Bars", "column 'Bars' (for bars)"),
+        ("close_reason", "Close Reason", "column 'Close Reason' (for close_reason)"),
+        ("a_number", " a_number", "column ' a_number' (for a_number)"),
+        ("custody_on", "custody-on", "column 'custody-on' (for custody_on)"),
+    ],
+)
+def test_a_column_named_but_for_case_spaces_or_dashes_refuses_the_file(
+    docket, tmp_path, renamed, written, said
+):
+    """Read as an unknown column, its values (a stay of removal, say) would be lost."""
+    path = write_rows(tmp_path / "cases.csv", _rows(2))
+    first, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    header = [written if column == renamed else column for column in first.strip().split(",")]
+    path.write_text(",".join(header) + "\n" + rest, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        _import(docket, path)
+    assert _refs(docket) == []
+
+
+def test_an_unknown_column_is_named_in_the_report_and_the_rows_go_in(docket, tmp_path):
+    path = write_rows(tmp_path / "cases.csv", _rows(2))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    extra = [lines[0] + ",notes,"] + [line + ",seen twice," for line in lines[1:]]
+    path.write_text("\n".join(extra) + "\n", encoding="utf-8")
+    report = _import(docket, path)
+    assert (report.errors, report.cases_imported) == ([], 2)
+    assert report.ignored_columns == ["notes"]

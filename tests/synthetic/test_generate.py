@@ -110,6 +110,15 @@ def test_a_negative_number_of_cases_is_refused_before_anything_is_written(tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+def test_a_negative_seed_is_refused_not_taken_for_its_positive_twin(tmp_path: Path) -> None:
+    """``random.Random(-5)`` is ``random.Random(5)``: two seeds, the same files."""
+    with pytest.raises(InvalidInput, match="seed must not be negative"):
+        generate_dataset(cases=10, seed=-5, as_of=AS_OF, out_dir=tmp_path / "out")
+    with pytest.raises(InvalidInput, match="seed must not be negative"):
+        iter_case_rows(cases=10, seed=-5, as_of=AS_OF)
+    assert not (tmp_path / "out").exists()
+
+
 def test_zero_cases_give_files_with_only_their_headers(tmp_path: Path) -> None:
     summary = generate_dataset(cases=0, seed=1, as_of=AS_OF, out_dir=tmp_path)
     assert (summary.rows, summary.persons) == (0, 0)

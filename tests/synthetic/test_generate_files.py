@@ -54,3 +54,35 @@ def test_the_command_says_in_one_line_when_it_cannot_write(tmp_path: Path) -> No
         f"error: cannot write to {out}: Not a directory [invalid_input]\n"
     )
     assert "unexpected" not in result.stderr
+
+
+def test_the_command_refuses_a_negative_seed_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    result = CliRunner().invoke(
+        cli, ["generate", "--cases", "5", "--seed", "-5", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--seed'" in result.stderr
+    assert not out.exists()
+
+
+def test_a_cases_file_not_written_by_an_earlier_run_is_never_replaced(tmp_path: Path) -> None:
+    """`docket generate --out .` where an agency's own export, cases.csv, lies."""
+    theirs = tmp_path / "cases.csv"
+    theirs.write_text("case_ref,a_number\nNYC-2023-001,A201234567\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["generate", "--cases", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"error: {theirs} exists and is not from an earlier run (no truth.csv beside it): it "
+        "is kept; choose another directory [invalid_input]\n"
+    )
+    assert theirs.read_text(encoding="utf-8") == "case_ref,a_number\nNYC-2023-001,A201234567\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["cases.csv"]
+
+
+def test_the_files_of_an_earlier_run_are_replaced(tmp_path: Path) -> None:
+    generate_dataset(cases=5, seed=1, as_of=AS_OF, out_dir=tmp_path)
+    again = generate_dataset(cases=7, seed=2, as_of=AS_OF, out_dir=tmp_path)
+    assert again.rows == 7
+    assert len(again.cases_path.read_text(encoding="utf-8").splitlines()) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "truth.csv"]

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -79,11 +80,15 @@ def dump(checkpoints: list[Checkpoint]) -> str:
 
 
 def load(path: Path) -> list[Checkpoint]:
-    """Read a checkpoint file; :class:`InvalidInput` when it is not one."""
+    """Read a checkpoint file; :class:`InvalidInput` when it is not one, or holds none (a
+    file emptied of its checkpoints would otherwise pass ``audit verify`` while checking
+    nothing)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
+        if data.get("format") != FORMAT or not isinstance(data["checkpoints"], list):
             raise ValueError("unknown format")
+        if not data["checkpoints"]:
+            raise InvalidInput(f"{path} holds no checkpoint: there is nothing to check against")
         return [
             Checkpoint(
                 chain=str(c["chain"]),
@@ -116,18 +121,39 @@ def check_signature(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> Non
         ) from exc
 
 
+SHARED_MODE_BITS = stat.S_IWGRP | stat.S_IRWXO
+"""Permission bits a signing key must not have: whoever can read it can sign a checkpoint
+that matches a rewritten log, and whoever can write it can swap in their own key."""
+
+
 def load_key(path: Path) -> Ed25519PrivateKey:
-    """The signing key at ``path``."""
+    """The signing key at ``path``: :class:`ConfigurationError` for a file that is missing,
+    cannot be read, is no unencrypted Ed25519 key in PEM form, or that other users may read
+    or anyone but its owner and group may change."""
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        text = path.read_bytes()
+        mode = path.stat().st_mode
     except FileNotFoundError as exc:
         raise ConfigurationError(
             f"no signing key at {path}: run `docket init` or set DOCKET_SIGNING_KEY_FILE"
         ) from exc
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the signing key {path}: {exc.strerror}") from exc
+    try:
+        key = serialization.load_pem_private_key(text, password=None)
+    except TypeError as exc:  # what the library raises for a key under a password
+        raise ConfigurationError(
+            f"{path} is encrypted: Docket signs unattended and needs the key without a password"
+        ) from exc
+    except ValueError as exc:
         raise ConfigurationError(f"{path} is not an Ed25519 private key in PEM form") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError(f"{path} is not an Ed25519 key")
+    if os.name == "posix" and mode & SHARED_MODE_BITS:
+        raise ConfigurationError(
+            f"the signing key {path} is open to other users (mode {stat.S_IMODE(mode):04o}): "
+            f"whoever reads it can sign checkpoints; make it the owner's only (chmod 600 {path})"
+        )
     return key
 
 

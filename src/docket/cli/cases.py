@@ -32,7 +32,13 @@ def show(ctx: click.Context, case_ref: str) -> None:
     with opened(ctx) as docket:
         view = show_case(uow=docket.uow, case_ref=case_ref)
     for line in render_case(view):
-        click.echo(line)
+        click.echo(line.translate(_SHOWN))
+
+
+_SHOWN = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+"""Control characters written out as escapes: a record's text (a name entered through the
+API, say) may hold ESC and a sequence that the terminal would obey (clear the screen,
+recolour what follows) or a line break that would pass for another line of the record."""
 
 
 def render_case(view: CaseView) -> list[str]:

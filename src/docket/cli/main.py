@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import sys
 import traceback
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from docket.cli.linkage import linkage_group
 from docket.cli.priority import priority_group
 from docket.cli.serve import serve_command
 from docket.cli.users import users_group
-from docket.config import Settings, load_settings
+from docket.config import MAX_IMPORT_BATCH_SIZE, MAX_IMPORT_WORKERS, Settings, load_settings
 from docket.errors import ConfigurationError, Conflict, DocketError, InvalidInput
 from docket.identity.model import Role
 from docket.identity.service import add_user
@@ -92,7 +93,15 @@ class DocketGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Docket: removal-proceedings case lifecycle with the law's safeguards built in."""
-    overrides = {"database_url": database_url} if database_url else {}
+    if database_url is not None and not database_url.strip():
+        # `--database "$URL"` with $URL unset: falling back on the default would open (or
+        # `init` would make) another database, here, without a word.
+        raise InvalidInput(
+            "--database names no database: give its URL, or leave the option out for "
+            "$DOCKET_DATABASE_URL (else sqlite:///docket.db)",
+            details={"field": "database"},
+        )
+    overrides = {"database_url": database_url} if database_url is not None else {}
     ctx.obj = load_settings(**overrides)
 
 
@@ -131,13 +140,18 @@ def init(ctx: click.Context, app_role: str | None) -> None:
     "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
     help="Case rows to write.",
 )  # fmt: skip
-@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
+@click.option(
+    "--seed", type=click.IntRange(0), default=1, show_default=True, help="Same seed, same files."
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
-    help="Directory for the files (made if missing); files of an earlier run there are replaced.",
+    help=(
+        "Directory for the files (made if missing); files of an earlier run there are replaced, "
+        "never a cases.csv of another origin (no truth.csv beside it)."
+    ),
 )
 @click.option(
     "--as-of",
@@ -165,12 +179,12 @@ def import_group() -> None:
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(1, 100_000),
+    type=click.IntRange(1, MAX_IMPORT_BATCH_SIZE),
     help="Rows per transaction (default $DOCKET_IMPORT_BATCH_SIZE, else 5000).",
 )
 @click.option(
     "--workers",
-    type=click.IntRange(0, 64),
+    type=click.IntRange(0, MAX_IMPORT_WORKERS),
     help="Processes preparing batches (default $DOCKET_IMPORT_WORKERS; 0: one per core).",
 )
 @click.pass_context
@@ -206,8 +220,12 @@ def run_import(
 ) -> ImportReport:
     """Import ``file`` with a progress bar."""
     try:
-        with file.open("rb") as handle:
-            total = max(sum(1 for _ in handle) - 1, 0)
+        total = 0  # not known: the bar counts the rows as they come
+        # A pipe (`<(zcat cases.csv.gz)`, /dev/stdin, a FIFO) can be read once only: counting
+        # its lines first would leave nothing to import, or wait for a second writer forever.
+        if stat.S_ISREG(file.stat().st_mode):
+            with file.open("rb") as handle:
+                total = max(sum(1 for _ in handle) - 1, 0)
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
     batch_size = batch_size or docket.settings.import_batch_size
@@ -242,6 +260,8 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
         f"persons registered: {report.persons_registered}; "
         f"aliases recorded: {report.aliases_recorded}"
     )
+    if report.ignored_columns:
+        click.echo(f"  columns ignored (unknown): {', '.join(report.ignored_columns)}", err=True)
     for error in report.errors[:shown]:
         click.echo(f"  refused {error}", err=True)
     if len(report.errors) > shown:
@@ -253,7 +273,9 @@ def print_import_report(report: ImportReport, shown: int = 20) -> None:
     "--cases", "count", type=click.IntRange(1), default=10_000, show_default=True,
     help="Synthetic cases to generate and import.",
 )  # fmt: skip
-@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same cases.")
+@click.option(
+    "--seed", type=click.IntRange(0), default=7, show_default=True, help="Same seed, same cases."
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -64,6 +64,8 @@ class ImportReport:
     persons_registered: int = 0
     aliases_recorded: int = 0
     errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    """Columns of the file's header that are no column of the format, so never read."""
 
 
 class PreparedRow(NamedTuple):
@@ -123,8 +125,9 @@ def import_cases(
         )
     report = ImportReport()
     seen_refs: set[str] = set()
-    source = CsvFile(path, size=batch_size, required=REQUIRED_COLUMNS)
+    source = CsvFile(path, size=batch_size, required=REQUIRED_COLUMNS, known=COLUMNS)
     with source as batches, uow.bulk(rows=expected_rows, notice=notice), collector.paused():
+        report.ignored_columns = source.unknown
         prepared = _prepare_all(
             batches, source.header, clock, path.name, actor, workers, uow.encoder()
         )
@@ -203,6 +206,8 @@ def _prepare_row(
         born = row.person.date_of_birth
         if born is not None and born > recorded_at.date():
             raise RowRefused("date_of_birth", f"{born} is in the future")
+        if born is not None and born > row.record.opened_on:
+            raise RowRefused("date_of_birth", f"{born} is after opened_on ({row.record.opened_on})")
         case = legacy.to_case(
             row.record,
             case_id=CaseId(new_id()),

@@ -10,22 +10,24 @@ batches end before its record (``CsvFile.unclosed`` says where), instead of the 
 becoming one record, gathered in memory and refused as one row.
 
 Bytes that are not UTF-8 do not stop the reading: they are read as lone surrogates
-(``surrogateescape``), and :func:`refusal` refuses the record holding them, as it refuses a
-record with more fields than the header has columns. Nor does a field longer than
-:data:`FIELD_LIMIT` (where ``csv.reader`` stops with an error): its record is read whole all the
-same, and :func:`refusal` refuses it. A header that is not UTF-8 text, names a column twice or
-holds such a field refuses the file.
+(``surrogateescape``), and :func:`refusal` refuses the record holding them, or a NUL
+character, as it refuses a record with more fields than the header has columns. Nor does a
+field longer than :data:`FIELD_LIMIT` (where ``csv.reader`` stops with an error): its record is
+read whole all the same, and :func:`refusal` refuses it. A header that is not UTF-8 text,
+names a column twice or holds such a field refuses the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from docket.cases.fields import storable
 from docket.errors import InvalidInput
 
 MAX_QUOTED_LINES = 100
@@ -104,8 +106,8 @@ def _read_beyond_limit(text: str) -> list[str]:
 
 def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | None:
     """(column, reason) refusing a record whose fields cannot be read as the header's columns:
-    more fields than the header has columns, a field longer than :data:`FIELD_LIMIT`, or bytes
-    that are not UTF-8 text."""
+    more fields than the header has columns, a field longer than :data:`FIELD_LIMIT`, bytes
+    that are not UTF-8 text, a NUL or another control character (:data:`_CONTROL`)."""
     if len(fields) > len(header):
         return header[-1], (
             f"{len(fields)} fields, the header has {len(header)}: a comma in an unquoted value?"
@@ -115,13 +117,23 @@ def refusal(header: tuple[str, ...], fields: list[str]) -> tuple[str, str] | Non
         for column, value in zip(header, fields, strict=False):
             if len(value) > FIELD_LIMIT:
                 return column, _too_long(value)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
+    if not storable(text):  # no database holds it: PostgreSQL would fail the whole batch
         for column, value in zip(header, fields, strict=False):
             if not _is_text(value):
                 return column, "not UTF-8 text"
+            if "\x00" in value:
+                return column, "holds a NUL character (a binary file?)"
+    if _CONTROL.search(text) is not None:
+        for column, value in zip(header, fields, strict=False):
+            if (found := _CONTROL.search(value)) is not None:
+                return column, f"holds the control character U+{ord(found.group()):04X}"
     return None
+
+
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters no record's text holds, which a terminal obeys when the record is shown
+(ESC starts a sequence that can clear the screen or recolour what follows). Tabs and line
+breaks are kept: a quoted field may run over lines."""
 
 
 def _too_long(value: str) -> str:
@@ -129,6 +141,11 @@ def _too_long(value: str) -> str:
     if "\n" in value or "\r" in value:  # a quoted field running on over lines
         reason += ": a quote character missing?"
     return reason
+
+
+def _plain(column: str) -> str:
+    """``column`` as a column name is written: lower case, words joined by underscores."""
+    return "_".join(column.replace("-", " ").lower().split())
 
 
 def _is_text(value: str) -> bool:
@@ -173,10 +190,14 @@ class Unclosed(NamedTuple):
 
 class CsvFile:
     """Context manager yielding a file's :class:`TextBatch` es of about ``size`` records, after
-    reading its header (kept in ``header``); ``required`` columns missing refuse the file."""
+    reading its header (kept in ``header``); ``required`` columns missing refuse the file.
+    Given the ``known`` columns, a column that is one of them but for case, spaces or dashes
+    (``Bars``, `` a_number``) refuses the file too: its values would be lost without a word."""
 
-    def __init__(self, path: Path, *, size: int, required: tuple[str, ...]) -> None:
-        self.path, self.size, self.required = path, size, required
+    def __init__(
+        self, path: Path, *, size: int, required: tuple[str, ...], known: tuple[str, ...] = ()
+    ) -> None:
+        self.path, self.size, self.required, self.known = path, size, required, known
         self.header: tuple[str, ...] = ()
         self.unclosed: Unclosed | None = None
         """Once the batches are read: a quoted field still open :data:`MAX_QUOTED_LINES`
@@ -227,6 +248,17 @@ class CsvFile:
                 "nothing was imported",
                 details={"duplicate_columns": twice},
             )
+        misnamed = [
+            f"{column!r} (for {_plain(column)})"
+            for column in self.header
+            if column not in self.known and _plain(column) in self.known
+        ]
+        if misnamed:
+            raise InvalidInput(
+                f"{name}: the header names column {', '.join(misnamed)}; column names are "
+                "lower case, without spaces: rename it; nothing was imported",
+                details={"misnamed_columns": misnamed},
+            )
         missing = [column for column in self.required if column not in self.header]
         if missing:
             # One column holding another separator: a spreadsheet's export in a locale that
@@ -237,6 +269,11 @@ class CsvFile:
                 f"{name}: missing columns {', '.join(missing)}{hint}; nothing was imported",
                 details={"missing_columns": missing},
             )
+
+    @property
+    def unknown(self) -> list[str]:
+        """The header's named columns that are not ``known`` (read as no column)."""
+        return [column for column in self.header if column and column not in self.known]
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()

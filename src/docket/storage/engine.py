@@ -7,6 +7,7 @@ failing when one upgrades from reading to writing.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -57,15 +58,34 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise ConfigurationError(f"not a database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "sqlite":
+    except ValueError as exc:  # a port that is not a number, an IPv6 host's "[" left open
+        raise ConfigurationError(
+            f"not a database URL: {_password_hidden(url)!r} (its host or port cannot be read)"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in DRIVERS:
+        raise ConfigurationError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    if parsed.drivername not in (backend, f"{backend}+{DRIVERS[backend]}"):
+        # Another driver (postgresql+psycopg2, copied from elsewhere) is not installed with
+        # Docket, nor tested with it.
+        raise ConfigurationError(
+            f"unsupported driver {parsed.get_driver_name()!r}: Docket reaches {backend} "
+            f"through {DRIVERS[backend]} ({EXAMPLES[backend]})"
+        )
+    if backend == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
-    if parsed.get_backend_name() == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, **kwargs)
-    raise ConfigurationError(
-        f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
-    )
+    return sa.create_engine(parsed.set(drivername="postgresql+psycopg"), **kwargs)
+
+
+DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+"""The one driver Docket uses for each database it supports."""
+EXAMPLES = {"sqlite": "sqlite:///docket.db", "postgresql": "postgresql+psycopg://user@host/db"}
+
+
+def _password_hidden(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part starred, as SQLAlchemy
+    renders the URLs it can read."""
+    return re.sub(r"(://[^/?#@:]*:)[^/?#]*@", r"\1***@", url)
 
 
 def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:

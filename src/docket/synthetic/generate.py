@@ -298,14 +298,17 @@ def iter_case_rows(*, cases: int, seed: int, as_of: date) -> Iterator[dict[str, 
     ``person_key``: the true identity, which belongs in ``truth.csv`` and never in the cases
     themselves. ``case_ref`` numbers the rows in the order they are yielded.
     """
-    _check(cases, as_of)
+    _check(cases, seed, as_of)
     return _numbered(_Docket(seed, as_of).rows(cases))
 
 
-def _check(cases: int, as_of: date) -> None:
+def _check(cases: int, seed: int, as_of: date) -> None:
     # Checked before anything is yielded or written, so bad input changes nothing.
     if cases < 0:
         raise InvalidInput("cases must not be negative", details={"cases": cases})
+    if seed < 0:
+        # random.Random seeds with the absolute value: -5 would give the files of 5.
+        raise InvalidInput("seed must not be negative", details={"seed": seed})
     if not 1900 <= as_of.year <= 9000:
         raise InvalidInput("as_of must fall between 1900 and 9000", details={"as_of": str(as_of)})
 
@@ -330,11 +333,22 @@ def generate_dataset(
     given, is called with the number of rows written since its previous call, every
     ``PROGRESS_EVERY`` rows and once at the end for the remainder. Each file is written under
     a temporary name and takes its own only once whole: an interrupted run leaves the files of
-    an earlier one as they were, and never half a file to be imported.
+    an earlier one as they were, and never half a file to be imported. A ``cases.csv``
+    already in ``out_dir`` with no ``truth.csv`` beside it was not written by an earlier run,
+    and refuses the run (:class:`InvalidInput`) rather than be replaced.
     """
-    _check(cases, as_of)
+    _check(cases, seed, as_of)
     cases_path, truth_path = out_dir / "cases.csv", out_dir / "truth.csv"
-    partial = {path: path.with_name(f".{path.name}.partial") for path in (cases_path, truth_path)}
+    if cases_path.exists() and not truth_path.exists():
+        # Not written here before (this run leaves truth.csv first): an export of real cases,
+        # perhaps, in the documented format and under the documented name.
+        raise InvalidInput(
+            f"{cases_path} exists and is not from an earlier run (no {truth_path.name} beside "
+            "it): it is kept; choose another directory",
+            details={"out_dir": str(out_dir)},
+        )
+    # truth.csv first: a cases.csv with none beside it was never made here.
+    partial = {path: path.with_name(f".{path.name}.partial") for path in (truth_path, cases_path)}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         rows, persons = _write_files(
