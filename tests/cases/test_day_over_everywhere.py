@@ -2,7 +2,8 @@
 the last day of the appeal window or of the departure period is over everywhere on Earth
 ("Anywhere on Earth", UTC-12): Docket does not know where the person is, and in the evening in
 the Americas UTC's date is already the next day. The dates in order are the guards' business;
-this is the hour."""
+this is the hour. And the other way round: a day that has begun somewhere (in Guam, ten
+hours ahead of UTC) is no future day for the events of that day there."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 
 from docket.cases import lifecycle
 from docket.cases.events import EventKind
-from docket.cases.model import CaseState
-from docket.errors import RuleViolation
+from docket.cases.model import CaseId, CaseState, PersonId
+from docket.errors import InvalidInput, RuleViolation
 from tests.cases.scenarios import Built, in_absentia_order, in_state
 
 K = EventKind
@@ -78,3 +79,34 @@ def test_an_in_absentia_order_has_no_window_to_wait_for():
     on = ordered.on + dt.timedelta(days=1)
     _, final = _record(ordered, K.ORDER_BECAME_FINAL, on, _at(on, 0, 1))
     assert final.state is CaseState.FINAL_ORDER
+
+
+def test_a_day_begun_somewhere_is_no_future_day():
+    """08:00 in Guam on 23 November is 22:00 UTC on the 22nd: an event of that morning is
+    dated the 23rd, and a case opened then too; the 24th has begun nowhere yet."""
+    guam_morning = _at(dt.date(2026, 11, 22), 22)
+    identified = in_state(CaseState.IDENTIFIED)
+    served = lifecycle.record(
+        identified.case,
+        kind=K.CHARGING_DOCUMENT_SERVED,
+        fields={},
+        occurred_on=dt.date(2026, 11, 23),
+        actor="officer.gum",
+        document_ref="NTA-GUM-1",
+        recorded_at=guam_morning,
+    )[1]
+    assert served.state is CaseState.CHARGED
+    opening = {
+        "case_id": CaseId("case-gum"),
+        "case_ref": "DKT-GUM-1",
+        "person_id": PersonId("person-gum"),
+        "field_office": "GUM",
+        "actor": "officer.gum",
+        "document_ref": "I-213-GUM",
+        "recorded_at": guam_morning,
+    }
+    assert lifecycle.open_case(opened_on=dt.date(2026, 11, 23), **opening)[1].opened_on
+    with pytest.raises(InvalidInput, match="future"):
+        lifecycle.open_case(opened_on=dt.date(2026, 11, 24), **opening)
+    with pytest.raises(InvalidInput, match="future"):
+        _record(identified, K.CHARGING_DOCUMENT_SERVED, dt.date(2026, 11, 24), guam_morning)

@@ -67,8 +67,7 @@ def record(
         if given is None or (isinstance(given, str) and not given.strip()):
             raise InvalidInput(f"{kind.value} needs {name}: {say}", details={"field": name})
     data = parse_fields(move.fields, fields, kind=kind.value)
-    today = recorded_at.date()
-    if occurred_on > today:
+    if occurred_on > rules.day_begun_somewhere(recorded_at):
         raise InvalidInput(
             f"occurred_on {occurred_on} is in the future", details={"field": "occurred_on"}
         )
@@ -116,7 +115,7 @@ def open_case(
     _check_provenance(actor=actor, document_ref=document_ref, recorded_at=recorded_at)
     check_length("case_ref", case_ref)
     check_field_office(field_office)
-    if opened_on > recorded_at.date():
+    if opened_on > rules.day_begun_somewhere(recorded_at):
         raise InvalidInput(
             f"opened_on {opened_on} is in the future", details={"field": "opened_on"}
         )

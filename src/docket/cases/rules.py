@@ -36,6 +36,17 @@ _LAST_TIME_ZONE = dt.timedelta(hours=12)
 """The last place on Earth to reach a day is twelve hours behind UTC ("Anywhere on Earth")."""
 
 
+_FIRST_TIME_ZONE = dt.timedelta(hours=14)
+"""The first place on Earth to reach a day is fourteen hours ahead of UTC (Kiribati)."""
+
+
+def day_begun_somewhere(at: dt.datetime) -> dt.date:
+    """The latest day that has begun somewhere on Earth at ``at``: a date after it is in the
+    future everywhere. (UTC's own date would call the morning's events in Guam, a day ahead
+    of UTC until 10:00 there, events of tomorrow.)"""
+    return (at.astimezone(dt.UTC) + _FIRST_TIME_ZONE).date()
+
+
 def day_begun_everywhere(at: dt.datetime) -> dt.date:
     """The latest day that has begun everywhere on Earth at ``at``: every day before it is
     over everywhere."""
