@@ -232,3 +232,32 @@ def test_a_listener_stopped_gives_back_the_batch_it_fetched_ahead(docket, feed):
     )
     assert (rest.received, rest.accepted) == (15, 15)
     assert stored(docket) == 20
+
+
+def test_a_message_nested_too_deep_or_with_a_number_too_long_is_terminated_not_fatal(docket, feed):
+    """JSON that the decoder cannot hold (arrays nested thousands deep, a number of more than
+    4,300 digits) is refused like any other message that is not JSON: the listener goes on
+    with the rest of the batch, and the message is not delivered again to stop it again."""
+    batch = Feed(feed.url, feed.stream, feed.subject, batch=20, ack_wait=2.0)
+    payloads = [
+        report(1),
+        b"[" * 100_000,
+        b'{"source": "carrier_manifest", "source_record_id": ' + b"9" * 5000 + b"}",
+        report(2, source=["exit_record"]),  # a source that is no string
+        report(3),
+    ]
+    asyncio.run(publish(batch.stream, batch.subject, payloads))
+    done = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
+    )
+    assert (done.received, done.accepted) == (5, 2)
+    assert sorted(refusal.split(": ", 1)[1] for refusal in done.refused) == [
+        "every field must be a string",
+        "not JSON",
+        "not JSON",
+    ]
+    assert stored(docket) == 2
+    again = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.5)
+    )
+    assert again.received == 0

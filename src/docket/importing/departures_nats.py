@@ -320,14 +320,17 @@ async def _acknowledge(messages: list[Msg], results: list[Intake], done: Listene
 def _parse(data: bytes) -> Parsed:
     try:
         body: Any = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    # ValueError: also JSON the decoder reads but Python will not hold, a number of more
+    # than 4,300 digits; RecursionError: arrays or objects nested some thousand deep. Either
+    # would otherwise stop the listener, and again on each delivery of the message.
+    except (ValueError, RecursionError):
         raise InvalidInput("not JSON") from None
     if not isinstance(body, dict):
         raise InvalidInput("not a JSON object")
     fields = {k: v for k, v in body.items() if k != "source"}
-    if any(not isinstance(v, str | None) for v in fields.values()):
+    if any(not isinstance(v, str | None) for v in body.values()):
         raise InvalidInput("every field must be a string")
-    return parse_report(str(body.get("source", "")), fields)
+    return parse_report(body.get("source") or "", fields)
 
 
 async def _refuse(message: Msg, reason: str, done: Listened) -> None:
