@@ -42,7 +42,24 @@ _log = logging.getLogger(__name__)
 async def subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullSubscription:
     """A pull subscription on ``feed``'s durable consumer, made if need be, and brought up to
     date if it exists with another bound on deliveries or without explicit acknowledgement.
-    :class:`ConfigurationError` if the server refuses to change it."""
+    :class:`ConfigurationError` if the stream does not exist, a name is not one NATS takes
+    (a stream or consumer name with a dot or a space), the server refuses the consumer (a
+    subject outside the stream's) or refuses to change it."""
+    try:
+        await js.stream_info(feed.stream)
+        return await _subscribe(js, feed)
+    except nats.js.errors.NotFoundError:
+        raise ConfigurationError(f"no stream {feed.stream!r} on {feed.url}") from None
+    except ValueError as exc:  # the client's own check of a name, before asking the server
+        raise ConfigurationError(str(exc).removeprefix("nats: ")) from None
+    except nats.js.errors.APIError as exc:
+        raise ConfigurationError(
+            f"NATS refused the durable consumer {feed.durable!r} on stream {feed.stream!r} "
+            f"for subject {feed.subject!r}: {exc.description or type(exc).__name__}"
+        ) from None
+
+
+async def _subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullSubscription:
     try:
         held: ConsumerConfig | None = (await js.consumer_info(feed.stream, feed.durable)).config
     except nats.js.errors.NotFoundError:

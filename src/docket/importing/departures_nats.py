@@ -29,7 +29,6 @@ from typing import Any
 
 import nats
 import nats.errors
-import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.client import JetStreamContext
 
@@ -116,12 +115,7 @@ async def listen(
         raise ConfigurationError(f"cannot reach NATS at {feed.url}: {exc}") from None
     done = Listened()
     try:
-        js = connection.jetstream()
-        try:
-            await js.stream_info(feed.stream)
-        except nats.js.errors.NotFoundError:
-            raise ConfigurationError(f"no stream {feed.stream!r} on {feed.url}") from None
-        subscription = await subscribe(js, feed)
+        subscription = await subscribe(connection.jetstream(), feed)
         quiet_since = time.monotonic()
         coming = _fetch(subscription, feed.batch)
         given_back = False
