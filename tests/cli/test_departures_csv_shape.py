@@ -61,3 +61,12 @@ def test_a_row_repeating_a_row_rejected_as_a_conflict_is_rejected_too(run, tmp_p
         result.output
     )
     assert "row 3, column source_record_id: repeats row 2, rejected" in result.output
+
+
+def test_a_file_separated_by_semicolons_is_refused_saying_so(run, tmp_path):
+    """A spreadsheet's export in a locale that separates by semicolons: the case import says
+    so, and the departure import says the same."""
+    data = HEADER.replace(b",", b";") + _row(1).replace(b",", b";")
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 1
+    assert "(is it separated by ';'? Docket reads commas)" in result.output

@@ -19,7 +19,7 @@ from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.service import Outcome, accept_reports
 from docket.errors import InvalidInput
-from docket.importing.csv_batches import CsvFile, each_record, refusal
+from docket.importing.csv_batches import CsvFile, each_record, refusal, separator_hint
 from docket.importing.rows import RowError
 
 BATCH = 500
@@ -140,7 +140,7 @@ def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) 
         missing.append("given_name or family_name")
     if missing:
         raise InvalidInput(
-            f"{path.name}: required columns missing: {', '.join(missing)}",
+            f"{path.name}: required columns missing: {', '.join(missing)}{separator_hint(header)}",
             details={"file": str(path), "missing": missing},
         )
     unknown = [c for c in header if c not in FIELDS]
