@@ -70,3 +70,12 @@ def test_a_file_separated_by_semicolons_is_refused_saying_so(run, tmp_path):
     result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
     assert result.exit_code == 1
     assert "(is it separated by ';'? Docket reads commas)" in result.output
+
+
+def test_rows_of_empty_fields_only_are_no_rows_as_blank_lines_are_none(run, tmp_path):
+    """A spreadsheet exports the rows it holds formatted but empty as separators only: they
+    are not refused rows (which would fail an import of good reports)."""
+    data = HEADER + _row(1) + b",,,,\n" + b" , ,,,\n" + _row(2) + b",,,,\n\n"
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 0, result.output
+    assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 0" in result.output

@@ -122,6 +122,10 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
         _check_header(path, header, result)
         for batch in batches:
             for _, line, fields in each_record(batch):
+                if not any(field.strip() for field in fields):
+                    # Only separators (",,,,"): a spreadsheet's export of rows it holds
+                    # formatted but empty. No row, as a blank line is none.
+                    continue
                 refused = refusal(header, fields)
                 if refused is not None:
                     yield line, RowError(line, *refused)
