@@ -252,12 +252,31 @@ def test_a_message_nested_too_deep_or_with_a_number_too_long_is_terminated_not_f
     )
     assert (done.received, done.accepted) == (5, 2)
     assert sorted(refusal.split(": ", 1)[1] for refusal in done.refused) == [
-        "every field must be a string",
         "not JSON",
         "not JSON",
+        "source: not a string",
     ]
     assert stored(docket) == 2
     again = asyncio.run(
         listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.5)
     )
     assert again.received == 0
+
+
+def test_a_field_the_format_does_not_know_is_ignored_whatever_its_value(docket, feed):
+    """As the API and the CSV import ignore theirs: a feed that adds a number or an object of
+    its own to each message loses no report. A field of the format must still be a string."""
+    extra = b', "feed_seq": 41, "meta": {"retries": [1, 2]}, "flag": true}'
+    payloads = [
+        report(1)[:-1] + extra,
+        report(2, date_of_birth=19850203),  # a number where a string belongs
+    ]
+    asyncio.run(publish(feed.stream, feed.subject, payloads))
+    done = asyncio.run(
+        listen(feed, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
+    )
+    assert (done.received, done.accepted) == (2, 1)
+    assert [refusal.split(": ", 1)[1] for refusal in done.refused] == [
+        "date_of_birth: not a string"
+    ]
+    assert stored(docket) == 1

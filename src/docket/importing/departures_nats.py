@@ -33,7 +33,7 @@ from nats.aio.msg import Msg
 from nats.js.client import JetStreamContext
 
 from docket.cases.ports import Clock
-from docket.departures.model import Parsed, parse_report, refuse_future
+from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.resolution import Resolutions, resolve_reports
 from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
@@ -321,10 +321,12 @@ def _parse(data: bytes) -> Parsed:
         raise InvalidInput("not JSON") from None
     if not isinstance(body, dict):
         raise InvalidInput("not a JSON object")
-    fields = {k: v for k, v in body.items() if k != "source"}
-    if any(not isinstance(v, str | None) for v in body.values()):
-        raise InvalidInput("every field must be a string")
-    return parse_report(body.get("source") or "", fields)
+    # A field the format does not know is ignored, whatever its value, as the API and the
+    # CSV import ignore theirs: a feed that adds a number of its own loses no report.
+    for name in ("source", *FIELDS):
+        if not isinstance(body.get(name), str | None):
+            raise InvalidInput(f"{name}: not a string", details={"field": name})
+    return parse_report(body.get("source") or "", body)
 
 
 async def _refuse(message: Msg, reason: str, done: Listened) -> None:
