@@ -23,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from docket.bootstrap import Docket
 from docket.departures.metrics import metrics, recount
 from docket.departures.service import accept_reports
+from docket.errors import ConfigurationError
 from docket.importing.departures_nats import Feed, _parse, listen
 from tests.importing.nats_feed import NATS_URL, publish, report, stored
 
@@ -280,3 +281,36 @@ def test_a_field_the_format_does_not_know_is_ignored_whatever_its_value(docket, 
         "date_of_birth: not a string"
     ]
     assert stored(docket) == 1
+
+
+def test_a_listener_whose_stream_is_deleted_stops_saying_so_not_waiting_for_ever(docket, feed):
+    """A fetch from a consumer whose stream was deleted answers as one that found nothing:
+    the listener looks, when quiet, whether its consumer is still there."""
+    asyncio.run(publish(feed.stream, feed.subject, [report(1)]))
+
+    async def delete_the_stream_under_it() -> None:
+        taken = asyncio.Event()
+        listening = asyncio.ensure_future(
+            listen(
+                feed,
+                store=docket.departures,
+                clock=docket.clock,
+                actor="feed",
+                on_batch=lambda _done: taken.set(),
+            )
+        )
+        await asyncio.wait_for(taken.wait(), 30)
+        connection = await nats.connect(NATS_URL)
+        try:
+            await connection.jetstream().delete_stream(feed.stream)
+        finally:
+            await connection.close()
+        await asyncio.wait_for(listening, 60)  # TimeoutError: it would have waited for ever
+
+    with pytest.raises(ConfigurationError) as stopped:
+        asyncio.run(delete_the_stream_under_it())
+    assert stopped.value.message.startswith(
+        f"the durable consumer {feed.durable!r} on stream {feed.stream!r} is gone from "
+    )
+    assert stored(docket) == 1
+    asyncio.run(publish(feed.stream, feed.subject, []))  # for the fixture to delete

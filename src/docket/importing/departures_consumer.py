@@ -21,6 +21,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
+import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
@@ -98,6 +99,28 @@ async def _update(js: JetStreamContext, feed: Feed, held: ConsumerConfig) -> Non
         feed.max_deliver,
         was,
     )
+
+
+STILL_THERE_EVERY = 5.0
+"""Seconds of quiet between looks at whether the consumer is still on the server: a fetch
+from a consumer deleted, or from a stream deleted with it, answers as one that found nothing."""
+
+
+async def still_there(js: JetStreamContext, feed: Feed) -> None:
+    """:class:`ConfigurationError` if ``feed``'s stream or durable consumer is gone from the
+    server (deleted, or made again: a new one is not the one subscribed to). Anything else
+    (the server slow to answer, say) is for the next look."""
+    try:
+        await js.consumer_info(feed.stream, feed.durable)
+    except nats.js.errors.NotFoundError as exc:
+        raise ConfigurationError(
+            f"the durable consumer {feed.durable!r} on stream {feed.stream!r} is gone from "
+            f"{feed.url} ({exc.description or 'not found'}): was it deleted? Start the "
+            "listener again once the stream is there (reports already taken count as "
+            "duplicates)"
+        ) from None
+    except (nats.errors.Error, TimeoutError):
+        return
 
 
 def is_last_delivery(message: Msg, feed: Feed) -> bool:

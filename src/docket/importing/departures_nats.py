@@ -38,7 +38,13 @@ from docket.departures.ports import DepartureStore
 from docket.departures.resolution import Resolutions, resolve_reports
 from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
 from docket.errors import ConfigurationError, DocketError, InvalidInput, VersionConflict
-from docket.importing.departures_consumer import fail, is_last_delivery, subscribe
+from docket.importing.departures_consumer import (
+    STILL_THERE_EVERY,
+    fail,
+    is_last_delivery,
+    still_there,
+    subscribe,
+)
 
 
 @dataclass
@@ -115,8 +121,9 @@ async def listen(
         raise ConfigurationError(f"cannot reach NATS at {feed.url}: {exc}") from None
     done = Listened()
     try:
-        subscription = await subscribe(connection.jetstream(), feed)
-        quiet_since = time.monotonic()
+        js = connection.jetstream()
+        subscription = await subscribe(js, feed)
+        quiet_since = looked_at = time.monotonic()
         coming = _fetch(subscription, feed.batch)
         given_back = False
         try:
@@ -126,6 +133,9 @@ async def listen(
                 except TimeoutError:  # nats' own and asyncio's: nothing came in time
                     if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
                         break
+                    if time.monotonic() - looked_at >= STILL_THERE_EVERY:
+                        looked_at = time.monotonic()
+                        await still_there(js, feed)  # not to wait for ever on nothing
                     coming = _fetch(subscription, feed.batch)
                     continue
                 # The next batch travels while this one is written.
