@@ -141,7 +141,7 @@ async def fail(message: Msg, error: Exception, done: Listened, feed: Feed) -> No
     reason = _reason(error)
     _log.debug("stream sequence %d failed", sequence, exc_info=error)
     if is_last_delivery(message, feed):
-        done.gave_up.append(f"{sequence}: {reason}")
+        done.note_gave_up(f"{sequence}: {reason}")
         _log.error(
             "gave up on stream sequence %d after %d deliveries: %s (terminated; it stays on "
             "stream %r)",

@@ -46,6 +46,11 @@ from docket.importing.departures_consumer import (
     subscribe,
 )
 
+LISTED = 100
+"""Terminated messages a listener keeps the reasons of (the first ones), of each kind. It runs
+for weeks, and tells what it did after every batch: a list of every refusal would grow with
+the feed's bad messages, and be sent whole each time."""
+
 
 @dataclass
 class Listened:
@@ -54,16 +59,29 @@ class Listened:
     received: int = 0
     accepted: int = 0
     duplicates: int = 0
+    refusals: int = 0
+    """Messages terminated because they can never be a report."""
     refused: list[str] = field(default_factory=list)
-    """``stream sequence: reason`` for each terminated message."""
+    """``stream sequence: reason`` for the first :data:`LISTED` of them."""
     case_events: int = 0
     unconfirmed_acks: int = 0
     """Acknowledgements the server did not confirm in time (their messages may come again)."""
     retried: int = 0
     """Deliveries that failed with an unexpected error and were handed back for a later one."""
+    give_ups: int = 0
+    """Messages that failed on their last delivery (terminated, and kept on the stream)."""
     gave_up: list[str] = field(default_factory=list)
-    """``stream sequence: reason`` for each message that failed on its last delivery
-    (terminated, and kept on the stream)."""
+    """``stream sequence: reason`` for the first :data:`LISTED` of them."""
+
+    def note_refused(self, line: str) -> None:
+        self.refusals += 1
+        if len(self.refused) < LISTED:
+            self.refused.append(line)
+
+    def note_gave_up(self, line: str) -> None:
+        self.give_ups += 1
+        if len(self.gave_up) < LISTED:
+            self.gave_up.append(line)
 
 
 @dataclass(frozen=True)
@@ -341,7 +359,7 @@ def _parse(data: bytes) -> Parsed:
 
 async def _refuse(message: Msg, reason: str, done: Listened) -> None:
     sequence = message.metadata.sequence.stream if message.reply else 0
-    done.refused.append(f"{sequence}: {reason}")
+    done.note_refused(f"{sequence}: {reason}")
     await message.term()
 
 
