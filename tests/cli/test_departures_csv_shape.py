@@ -79,3 +79,18 @@ def test_rows_of_empty_fields_only_are_no_rows_as_blank_lines_are_none(run, tmp_
     result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
     assert result.exit_code == 0, result.output
     assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 0" in result.output
+
+
+def test_a_header_with_spaces_after_its_commas_names_its_columns_all_the_same(run, tmp_path):
+    data = b"source_record_id, given_name, family_name, departed_on\nS1, Ana, Reyes, 2020-03-01\n"
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 0, result.output
+    assert "rows read: 1; accepted: 1; duplicates: 0; rejected: 0; warnings: 0" in result.output
+    twice = b"source_record_id,family_name,departed_on, family_name\nS2,Reyes,2020-03-01,Soto\n"
+    refused = run(
+        "departures", "import", _write(tmp_path, twice, "b.csv"), "--source", "exit_record"
+    )
+    assert refused.exit_code == 1
+    assert "the header names column family_name more than once; nothing was imported" in (
+        refused.output
+    )

@@ -118,7 +118,9 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
     quote never closed), the refusal goes to ``result`` and the rows end."""
     source = CsvFile(path, size=BATCH, required=())
     with source as batches:
-        header = source.header
+        # A header written by hand puts a space after each comma ("source_record_id,
+        # given_name"): the columns are named all the same.
+        header = tuple(column.strip() for column in source.header)
         _check_header(path, header, result)
         for batch in batches:
             for _, line, fields in each_record(batch):
@@ -139,6 +141,13 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
 def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) -> None:
     if not header:
         raise InvalidInput(f"{path.name}: no header row", details={"file": str(path)})
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:  # as CsvFile refuses them, once the spaces around the names are gone
+        raise InvalidInput(
+            f"{path.name}: the header names column {', '.join(twice)} more than once; "
+            "nothing was imported",
+            details={"duplicate_columns": twice},
+        )
     missing = [c for c in ("source_record_id", "departed_on") if c not in header]
     if not ({"given_name", "family_name"} & set(header)):
         missing.append("given_name or family_name")
