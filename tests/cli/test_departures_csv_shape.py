@@ -61,3 +61,36 @@ def test_a_row_repeating_a_row_rejected_as_a_conflict_is_rejected_too(run, tmp_p
         result.output
     )
     assert "row 3, column source_record_id: repeats row 2, rejected" in result.output
+
+
+def test_a_file_separated_by_semicolons_is_refused_saying_so(run, tmp_path):
+    """A spreadsheet's export in a locale that separates by semicolons: the case import says
+    so, and the departure import says the same."""
+    data = HEADER.replace(b",", b";") + _row(1).replace(b",", b";")
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 1
+    assert "(is it separated by ';'? Docket reads commas)" in result.output
+
+
+def test_rows_of_empty_fields_only_are_no_rows_as_blank_lines_are_none(run, tmp_path):
+    """A spreadsheet exports the rows it holds formatted but empty as separators only: they
+    are not refused rows (which would fail an import of good reports)."""
+    data = HEADER + _row(1) + b",,,,\n" + b" , ,,,\n" + _row(2) + b",,,,\n\n"
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 0, result.output
+    assert "rows read: 2; accepted: 2; duplicates: 0; rejected: 0" in result.output
+
+
+def test_a_header_with_spaces_after_its_commas_names_its_columns_all_the_same(run, tmp_path):
+    data = b"source_record_id, given_name, family_name, departed_on\nS1, Ana, Reyes, 2020-03-01\n"
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 0, result.output
+    assert "rows read: 1; accepted: 1; duplicates: 0; rejected: 0; warnings: 0" in result.output
+    twice = b"source_record_id,family_name,departed_on, family_name\nS2,Reyes,2020-03-01,Soto\n"
+    refused = run(
+        "departures", "import", _write(tmp_path, twice, "b.csv"), "--source", "exit_record"
+    )
+    assert refused.exit_code == 1
+    assert "the header names column family_name more than once; nothing was imported" in (
+        refused.output
+    )

@@ -126,3 +126,23 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except FileNotFoundError:
         return b""
+
+
+def test_listeners_count_every_refusal_and_keep_the_reasons_of_the_first_hundred(
+    docket, shared, settings
+):
+    """What each listener tells after every batch does not grow with the feed's bad
+    messages: the reasons of the first hundred are kept, every refusal is counted."""
+    payloads = [b"not json %d" % n for n in range(130)] + [report(1)]
+    asyncio.run(publish(shared.stream, shared.subject, payloads))
+    done = run_listeners(
+        shared,
+        opener=functools.partial(bootstrapped, settings),
+        actor="feed",
+        listeners=2,
+        until_idle=2.0,
+    )
+    assert (done.received, done.accepted, done.refusals) == (131, 1, 130)
+    assert len(done.refused) == 100
+    assert {r.split(": ", 1)[1] for r in done.refused} == {"not JSON"}
+    assert stored(docket) == 1

@@ -23,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from docket.bootstrap import Docket
 from docket.departures.metrics import metrics, recount
 from docket.departures.service import accept_reports
+from docket.errors import ConfigurationError
 from docket.importing.departures_nats import Feed, _parse, listen
 from tests.importing.nats_feed import NATS_URL, publish, report, stored
 
@@ -232,3 +233,84 @@ def test_a_listener_stopped_gives_back_the_batch_it_fetched_ahead(docket, feed):
     )
     assert (rest.received, rest.accepted) == (15, 15)
     assert stored(docket) == 20
+
+
+def test_a_message_nested_too_deep_or_with_a_number_too_long_is_terminated_not_fatal(docket, feed):
+    """JSON that the decoder cannot hold (arrays nested thousands deep, a number of more than
+    4,300 digits) is refused like any other message that is not JSON: the listener goes on
+    with the rest of the batch, and the message is not delivered again to stop it again."""
+    batch = Feed(feed.url, feed.stream, feed.subject, batch=20, ack_wait=2.0)
+    payloads = [
+        report(1),
+        b"[" * 100_000,
+        b'{"source": "carrier_manifest", "source_record_id": ' + b"9" * 5000 + b"}",
+        report(2, source=["exit_record"]),  # a source that is no string
+        report(3),
+    ]
+    asyncio.run(publish(batch.stream, batch.subject, payloads))
+    done = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
+    )
+    assert (done.received, done.accepted) == (5, 2)
+    assert sorted(refusal.split(": ", 1)[1] for refusal in done.refused) == [
+        "not JSON",
+        "not JSON",
+        "source: not a string",
+    ]
+    assert stored(docket) == 2
+    again = asyncio.run(
+        listen(batch, store=docket.departures, clock=docket.clock, actor="feed", until_idle=2.5)
+    )
+    assert again.received == 0
+
+
+def test_a_field_the_format_does_not_know_is_ignored_whatever_its_value(docket, feed):
+    """As the API and the CSV import ignore theirs: a feed that adds a number or an object of
+    its own to each message loses no report. A field of the format must still be a string."""
+    extra = b', "feed_seq": 41, "meta": {"retries": [1, 2]}, "flag": true}'
+    payloads = [
+        report(1)[:-1] + extra,
+        report(2, date_of_birth=19850203),  # a number where a string belongs
+    ]
+    asyncio.run(publish(feed.stream, feed.subject, payloads))
+    done = asyncio.run(
+        listen(feed, store=docket.departures, clock=docket.clock, actor="feed", until_idle=1.0)
+    )
+    assert (done.received, done.accepted) == (2, 1)
+    assert [refusal.split(": ", 1)[1] for refusal in done.refused] == [
+        "date_of_birth: not a string"
+    ]
+    assert stored(docket) == 1
+
+
+def test_a_listener_whose_stream_is_deleted_stops_saying_so_not_waiting_for_ever(docket, feed):
+    """A fetch from a consumer whose stream was deleted answers as one that found nothing:
+    the listener looks, when quiet, whether its consumer is still there."""
+    asyncio.run(publish(feed.stream, feed.subject, [report(1)]))
+
+    async def delete_the_stream_under_it() -> None:
+        taken = asyncio.Event()
+        listening = asyncio.ensure_future(
+            listen(
+                feed,
+                store=docket.departures,
+                clock=docket.clock,
+                actor="feed",
+                on_batch=lambda _done: taken.set(),
+            )
+        )
+        await asyncio.wait_for(taken.wait(), 30)
+        connection = await nats.connect(NATS_URL)
+        try:
+            await connection.jetstream().delete_stream(feed.stream)
+        finally:
+            await connection.close()
+        await asyncio.wait_for(listening, 60)  # TimeoutError: it would have waited for ever
+
+    with pytest.raises(ConfigurationError) as stopped:
+        asyncio.run(delete_the_stream_under_it())
+    assert stopped.value.message.startswith(
+        f"the durable consumer {feed.durable!r} on stream {feed.stream!r} is gone from "
+    )
+    assert stored(docket) == 1
+    asyncio.run(publish(feed.stream, feed.subject, []))  # for the fixture to delete

@@ -218,6 +218,28 @@ def test_a_durable_consumer_the_server_will_not_change_stops_the_listener_with_t
     assert stored(docket) == 0
 
 
+def test_a_subject_outside_the_stream_or_a_name_nats_will_not_take_stops_with_the_reason(
+    docket, feed
+):
+    """Mistakes in the listener's options are said as such (``configuration_error``, one line
+    from the CLI), not as an unexpected error of the NATS client."""
+    asyncio.run(publish(feed.stream, feed.subject, [report(1)]))
+    outside = dataclasses.replace(feed, subject="elsewhere.departures")
+    with pytest.raises(ConfigurationError) as stopped:
+        _listen(docket, outside, until_idle=1.0)
+    assert stopped.value.message.startswith(
+        f"NATS refused the durable consumer {feed.durable!r} on stream {feed.stream!r} for "
+        "subject 'elsewhere.departures': "
+    )
+    assert "subject" in stopped.value.message.split(": ", 1)[1]
+    with pytest.raises(ConfigurationError, match=r"invalid consumer name: 'docket\.one'"):
+        _listen(docket, dataclasses.replace(feed, durable="docket.one"), until_idle=1.0)
+    with pytest.raises(ConfigurationError, match=r"invalid stream name: 'DEPARTURES\.IN'"):
+        _listen(docket, dataclasses.replace(feed, stream="DEPARTURES.IN"), until_idle=1.0)
+    assert stored(docket) == 0
+    assert _listen(docket, feed, until_idle=1.0).accepted == 1
+
+
 def test_listen_gives_up_on_a_message_after_max_deliver_and_says_so(
     docket, feed, settings, tmp_path: Path
 ):

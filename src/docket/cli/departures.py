@@ -213,8 +213,8 @@ def listen_command(
     def progress(done: Listened) -> None:
         click.echo(
             f"received {done.received}: accepted {done.accepted}, duplicates "
-            f"{done.duplicates}, refused {len(done.refused)}, retried {done.retried}, "
-            f"given up {len(done.gave_up)}",
+            f"{done.duplicates}, refused {done.refusals}, retried {done.retried}, "
+            f"given up {done.give_ups}",
             err=True,
         )
 
@@ -240,8 +240,8 @@ def listen_command(
             )
     click.echo(
         f"messages received: {done.received}; accepted: {done.accepted}; "
-        f"duplicates: {done.duplicates}; refused: {len(done.refused)}; "
-        f"given up: {len(done.gave_up)}; case events recorded: {done.case_events}"
+        f"duplicates: {done.duplicates}; refused: {done.refusals}; "
+        f"given up: {done.give_ups}; case events recorded: {done.case_events}"
     )
     for refusal in done.refused[:20]:
         click.echo(f"  refused message {refusal}", err=True)

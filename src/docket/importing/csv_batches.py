@@ -156,6 +156,14 @@ def _is_text(value: str) -> bool:
     return True
 
 
+def separator_hint(header: tuple[str, ...]) -> str:
+    """What to say of a header read as one column holding another separator (a spreadsheet's
+    export in a locale that separates by semicolons, or a tab-separated file): empty if it
+    is not one."""
+    other = [sep for sep in ";\t|" if len(header) == 1 and sep in header[0]]
+    return f" (is it separated by {other[0]!r}? Docket reads commas)" if other else ""
+
+
 class Lines:
     """The lines of a :class:`TextBatch`, split once, to parse a record again from them."""
 
@@ -261,12 +269,9 @@ class CsvFile:
             )
         missing = [column for column in self.required if column not in self.header]
         if missing:
-            # One column holding another separator: a spreadsheet's export in a locale that
-            # separates by semicolons, or a tab-separated file.
-            other = [sep for sep in ";\t|" if len(self.header) == 1 and sep in self.header[0]]
-            hint = f" (is it separated by {other[0]!r}? Docket reads commas)" if other else ""
             raise InvalidInput(
-                f"{name}: missing columns {', '.join(missing)}{hint}; nothing was imported",
+                f"{name}: missing columns {', '.join(missing)}{separator_hint(self.header)}; "
+                "nothing was imported",
                 details={"missing_columns": missing},
             )
 

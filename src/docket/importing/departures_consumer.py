@@ -21,6 +21,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
+import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
@@ -42,7 +43,24 @@ _log = logging.getLogger(__name__)
 async def subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullSubscription:
     """A pull subscription on ``feed``'s durable consumer, made if need be, and brought up to
     date if it exists with another bound on deliveries or without explicit acknowledgement.
-    :class:`ConfigurationError` if the server refuses to change it."""
+    :class:`ConfigurationError` if the stream does not exist, a name is not one NATS takes
+    (a stream or consumer name with a dot or a space), the server refuses the consumer (a
+    subject outside the stream's) or refuses to change it."""
+    try:
+        await js.stream_info(feed.stream)
+        return await _subscribe(js, feed)
+    except nats.js.errors.NotFoundError:
+        raise ConfigurationError(f"no stream {feed.stream!r} on {feed.url}") from None
+    except ValueError as exc:  # the client's own check of a name, before asking the server
+        raise ConfigurationError(str(exc).removeprefix("nats: ")) from None
+    except nats.js.errors.APIError as exc:
+        raise ConfigurationError(
+            f"NATS refused the durable consumer {feed.durable!r} on stream {feed.stream!r} "
+            f"for subject {feed.subject!r}: {exc.description or type(exc).__name__}"
+        ) from None
+
+
+async def _subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullSubscription:
     try:
         held: ConsumerConfig | None = (await js.consumer_info(feed.stream, feed.durable)).config
     except nats.js.errors.NotFoundError:
@@ -83,6 +101,28 @@ async def _update(js: JetStreamContext, feed: Feed, held: ConsumerConfig) -> Non
     )
 
 
+STILL_THERE_EVERY = 5.0
+"""Seconds of quiet between looks at whether the consumer is still on the server: a fetch
+from a consumer deleted, or from a stream deleted with it, answers as one that found nothing."""
+
+
+async def still_there(js: JetStreamContext, feed: Feed) -> None:
+    """:class:`ConfigurationError` if ``feed``'s stream or durable consumer is gone from the
+    server (deleted, or made again: a new one is not the one subscribed to). Anything else
+    (the server slow to answer, say) is for the next look."""
+    try:
+        await js.consumer_info(feed.stream, feed.durable)
+    except nats.js.errors.NotFoundError as exc:
+        raise ConfigurationError(
+            f"the durable consumer {feed.durable!r} on stream {feed.stream!r} is gone from "
+            f"{feed.url} ({exc.description or 'not found'}): was it deleted? Start the "
+            "listener again once the stream is there (reports already taken count as "
+            "duplicates)"
+        ) from None
+    except (nats.errors.Error, TimeoutError):
+        return
+
+
 def is_last_delivery(message: Msg, feed: Feed) -> bool:
     """Whether the server will not deliver ``message`` again, whatever becomes of it."""
     return message.metadata.num_delivered >= feed.max_deliver
@@ -101,7 +141,7 @@ async def fail(message: Msg, error: Exception, done: Listened, feed: Feed) -> No
     reason = _reason(error)
     _log.debug("stream sequence %d failed", sequence, exc_info=error)
     if is_last_delivery(message, feed):
-        done.gave_up.append(f"{sequence}: {reason}")
+        done.note_gave_up(f"{sequence}: {reason}")
         _log.error(
             "gave up on stream sequence %d after %d deliveries: %s (terminated; it stays on "
             "stream %r)",

@@ -19,7 +19,7 @@ from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.service import Outcome, accept_reports
 from docket.errors import InvalidInput
-from docket.importing.csv_batches import CsvFile, each_record, refusal
+from docket.importing.csv_batches import CsvFile, each_record, refusal, separator_hint
 from docket.importing.rows import RowError
 
 BATCH = 500
@@ -118,10 +118,16 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
     quote never closed), the refusal goes to ``result`` and the rows end."""
     source = CsvFile(path, size=BATCH, required=())
     with source as batches:
-        header = source.header
+        # A header written by hand puts a space after each comma ("source_record_id,
+        # given_name"): the columns are named all the same.
+        header = tuple(column.strip() for column in source.header)
         _check_header(path, header, result)
         for batch in batches:
             for _, line, fields in each_record(batch):
+                if not any(field.strip() for field in fields):
+                    # Only separators (",,,,"): a spreadsheet's export of rows it holds
+                    # formatted but empty. No row, as a blank line is none.
+                    continue
                 refused = refusal(header, fields)
                 if refused is not None:
                     yield line, RowError(line, *refused)
@@ -135,12 +141,19 @@ def _rows(path: Path, result: DepartureImport) -> Iterator[tuple[int, dict[str, 
 def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) -> None:
     if not header:
         raise InvalidInput(f"{path.name}: no header row", details={"file": str(path)})
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:  # as CsvFile refuses them, once the spaces around the names are gone
+        raise InvalidInput(
+            f"{path.name}: the header names column {', '.join(twice)} more than once; "
+            "nothing was imported",
+            details={"duplicate_columns": twice},
+        )
     missing = [c for c in ("source_record_id", "departed_on") if c not in header]
     if not ({"given_name", "family_name"} & set(header)):
         missing.append("given_name or family_name")
     if missing:
         raise InvalidInput(
-            f"{path.name}: required columns missing: {', '.join(missing)}",
+            f"{path.name}: required columns missing: {', '.join(missing)}{separator_hint(header)}",
             details={"file": str(path), "missing": missing},
         )
     unknown = [c for c in header if c not in FIELDS]

@@ -32,7 +32,7 @@ from typing import Any, Protocol, cast
 from docket.cases.ports import Clock
 from docket.departures.ports import DepartureStore
 from docket.errors import ConfigurationError, DocketError
-from docket.importing.departures_nats import Feed, Listened, listen
+from docket.importing.departures_nats import LISTED, Feed, Listened, listen
 
 _POLL = 0.1
 """Seconds between looks at whether the listeners were told to stop."""
@@ -105,11 +105,14 @@ class _Totals:
             out.received += done.received
             out.accepted += done.accepted
             out.duplicates += done.duplicates
+            out.refusals += done.refusals
             out.refused.extend(done.refused)
             out.case_events += done.case_events
             out.unconfirmed_acks += done.unconfirmed_acks
             out.retried += done.retried
+            out.give_ups += done.give_ups
             out.gave_up.extend(done.gave_up)
+        del out.refused[LISTED:], out.gave_up[LISTED:]
         return out
 
 

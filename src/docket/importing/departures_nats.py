@@ -29,17 +29,27 @@ from typing import Any
 
 import nats
 import nats.errors
-import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.client import JetStreamContext
 
 from docket.cases.ports import Clock
-from docket.departures.model import Parsed, parse_report, refuse_future
+from docket.departures.model import FIELDS, Parsed, parse_report, refuse_future
 from docket.departures.ports import DepartureStore
 from docket.departures.resolution import Resolutions, resolve_reports
 from docket.departures.service import Intake, IntakeSummary, Outcome, accept_reports
 from docket.errors import ConfigurationError, DocketError, InvalidInput, VersionConflict
-from docket.importing.departures_consumer import fail, is_last_delivery, subscribe
+from docket.importing.departures_consumer import (
+    STILL_THERE_EVERY,
+    fail,
+    is_last_delivery,
+    still_there,
+    subscribe,
+)
+
+LISTED = 100
+"""Terminated messages a listener keeps the reasons of (the first ones), of each kind. It runs
+for weeks, and tells what it did after every batch: a list of every refusal would grow with
+the feed's bad messages, and be sent whole each time."""
 
 
 @dataclass
@@ -49,16 +59,29 @@ class Listened:
     received: int = 0
     accepted: int = 0
     duplicates: int = 0
+    refusals: int = 0
+    """Messages terminated because they can never be a report."""
     refused: list[str] = field(default_factory=list)
-    """``stream sequence: reason`` for each terminated message."""
+    """``stream sequence: reason`` for the first :data:`LISTED` of them."""
     case_events: int = 0
     unconfirmed_acks: int = 0
     """Acknowledgements the server did not confirm in time (their messages may come again)."""
     retried: int = 0
     """Deliveries that failed with an unexpected error and were handed back for a later one."""
+    give_ups: int = 0
+    """Messages that failed on their last delivery (terminated, and kept on the stream)."""
     gave_up: list[str] = field(default_factory=list)
-    """``stream sequence: reason`` for each message that failed on its last delivery
-    (terminated, and kept on the stream)."""
+    """``stream sequence: reason`` for the first :data:`LISTED` of them."""
+
+    def note_refused(self, line: str) -> None:
+        self.refusals += 1
+        if len(self.refused) < LISTED:
+            self.refused.append(line)
+
+    def note_gave_up(self, line: str) -> None:
+        self.give_ups += 1
+        if len(self.gave_up) < LISTED:
+            self.gave_up.append(line)
 
 
 @dataclass(frozen=True)
@@ -117,12 +140,8 @@ async def listen(
     done = Listened()
     try:
         js = connection.jetstream()
-        try:
-            await js.stream_info(feed.stream)
-        except nats.js.errors.NotFoundError:
-            raise ConfigurationError(f"no stream {feed.stream!r} on {feed.url}") from None
         subscription = await subscribe(js, feed)
-        quiet_since = time.monotonic()
+        quiet_since = looked_at = time.monotonic()
         coming = _fetch(subscription, feed.batch)
         given_back = False
         try:
@@ -132,6 +151,9 @@ async def listen(
                 except TimeoutError:  # nats' own and asyncio's: nothing came in time
                     if until_idle is not None and time.monotonic() - quiet_since >= until_idle:
                         break
+                    if time.monotonic() - looked_at >= STILL_THERE_EVERY:
+                        looked_at = time.monotonic()
+                        await still_there(js, feed)  # not to wait for ever on nothing
                     coming = _fetch(subscription, feed.batch)
                     continue
                 # The next batch travels while this one is written.
@@ -320,19 +342,24 @@ async def _acknowledge(messages: list[Msg], results: list[Intake], done: Listene
 def _parse(data: bytes) -> Parsed:
     try:
         body: Any = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    # ValueError: also JSON the decoder reads but Python will not hold, a number of more
+    # than 4,300 digits; RecursionError: arrays or objects nested some thousand deep. Either
+    # would otherwise stop the listener, and again on each delivery of the message.
+    except (ValueError, RecursionError):
         raise InvalidInput("not JSON") from None
     if not isinstance(body, dict):
         raise InvalidInput("not a JSON object")
-    fields = {k: v for k, v in body.items() if k != "source"}
-    if any(not isinstance(v, str | None) for v in fields.values()):
-        raise InvalidInput("every field must be a string")
-    return parse_report(str(body.get("source", "")), fields)
+    # A field the format does not know is ignored, whatever its value, as the API and the
+    # CSV import ignore theirs: a feed that adds a number of its own loses no report.
+    for name in ("source", *FIELDS):
+        if not isinstance(body.get(name), str | None):
+            raise InvalidInput(f"{name}: not a string", details={"field": name})
+    return parse_report(body.get("source") or "", body)
 
 
 async def _refuse(message: Msg, reason: str, done: Listened) -> None:
     sequence = message.metadata.sequence.stream if message.reply else 0
-    done.refused.append(f"{sequence}: {reason}")
+    done.note_refused(f"{sequence}: {reason}")
     await message.term()
 
 
