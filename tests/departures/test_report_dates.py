@@ -3,10 +3,15 @@ its clock), none before :data:`EARLIEST_DEPARTURE`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from docket.departures.model import EARLIEST_DEPARTURE, parse_report
+from docket.departures.model import EARLIEST_DEPARTURE, parse_report, refuse_future
+from docket.departures.service import accept_reports
 from docket.errors import InvalidInput
+from docket.importing.departures_csv import import_departures
+from tests.fakes import FixedClock
 
 
 def _fields(departed_on: str) -> dict[str, str]:
@@ -22,3 +27,31 @@ def test_a_departure_before_1900_is_refused_naming_the_field(day: str) -> None:
 def test_the_first_day_taken_is_the_earliest() -> None:
     parsed = parse_report("exit_record", _fields(EARLIEST_DEPARTURE.isoformat()))
     assert parsed.report.departed_on == EARLIEST_DEPARTURE
+
+
+def test_a_departure_dated_a_day_begun_somewhere_is_taken_by_every_intake(docket, tmp_path):
+    """08:00 in Guam on 23 November is 22:00 UTC on the 22nd: the morning's exit records are
+    dated the 23rd, and taken (by the service, and by the CSV import); the 24th has begun
+    nowhere yet, and is refused."""
+    guam_morning = FixedClock(dt.datetime(2026, 11, 22, 22, 0, tzinfo=dt.UTC))
+    morning = parse_report("exit_record", _fields("2026-11-23"))
+    taken = accept_reports(
+        store=docket.departures, clock=guam_morning, actor="intake.gum", reports=[morning]
+    )
+    assert taken.accepted == 1
+    with pytest.raises(InvalidInput, match="2026-11-24 is in the future"):
+        refuse_future(parse_report("exit_record", _fields("2026-11-24")).report, guam_morning.now())
+    csv = tmp_path / "gum.csv"
+    csv.write_text(
+        "source_record_id,family_name,departed_on\nG-2,Cruz,2026-11-23\nG-3,Cruz,2026-11-24\n",
+        encoding="utf-8",
+    )
+    imported = import_departures(
+        store=docket.departures,
+        clock=guam_morning,
+        actor="intake.gum",
+        path=csv,
+        source="exit_record",
+    )
+    assert imported.accepted == 1
+    assert [(r.row, r.column) for r in imported.rejected] == [(3, "departed_on")]

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.persons import normal_a_number, normal_document_number
+from docket.cases.rules import day_begun_somewhere
 from docket.errors import InvalidInput
 
 
@@ -221,9 +222,11 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
     return Parsed(report, tuple(warnings))
 
 
-def refuse_future(report: Report, today: dt.date) -> None:
-    """:class:`InvalidInput` for a report of a departure after ``today``."""
-    if report.departed_on > today:
+def refuse_future(report: Report, at: dt.datetime) -> None:
+    """:class:`InvalidInput` for a report, taken at ``at``, of a departure after the latest
+    day begun anywhere on Earth (a port's own date: in Guam, ten hours ahead of UTC, the
+    morning's departures are dated a day after UTC's)."""
+    if report.departed_on > day_begun_somewhere(at):
         raise _invalid("departed_on", f"{report.departed_on} is in the future")
 
 

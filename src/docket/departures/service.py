@@ -93,7 +93,7 @@ def accept_reports(
         raise InvalidInput("an intake needs an actor", details={"field": "actor"})
     now = clock.now()
     for parsed in reports:
-        refuse_future(parsed.report, now.date())
+        refuse_future(parsed.report, now)
     contents: dict[tuple[str, str], set[str]] = {}
     for parsed in reports:
         contents.setdefault(parsed.report.key, set()).add(parsed.report.content_hash())

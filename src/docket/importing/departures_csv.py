@@ -52,7 +52,7 @@ def import_departures(
     source); anything wrong with a row is that row's refusal."""
     parse_report(source, {"source_record_id": "-", "family_name": "-", "departed_on": "2000-01-01"})
     result = DepartureImport()
-    today = clock.now().date()
+    now = clock.now()
     seen: dict[tuple[str, str], tuple[int, str]] = {}
     repeats: list[tuple[int, int]] = []  # (line, the earlier line it repeats)
     batch: list[tuple[int, Parsed]] = []
@@ -64,7 +64,7 @@ def import_departures(
             continue
         try:
             parsed = parse_report(source, row)
-            refuse_future(parsed.report, today)
+            refuse_future(parsed.report, now)
         except InvalidInput as refusal:
             result.rejected.append(_row_error(line, refusal))
             _advance(progress)

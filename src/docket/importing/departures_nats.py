@@ -244,13 +244,13 @@ async def _take(
     (a rule of a case it is recorded on, say, or an unexpected error), it is rolled back and
     taken again one report per transaction, so that only that report's message is refused,
     or handed back to be delivered again later (given up on its last delivery)."""
-    today = clock.now().date()
+    now = clock.now()
     pending: list[tuple[Msg, Parsed]] = []
     for message in messages:
         done.received += 1
         try:
             parsed = _parse(message.data)
-            refuse_future(parsed.report, today)
+            refuse_future(parsed.report, now)
         except InvalidInput as refusal:
             await _refuse(message, str(refusal), done)
             continue
