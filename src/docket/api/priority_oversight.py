@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from docket.api.deps import (
     MAX_SEQ,
     NAMED,
+    QUERY_NUMBER,
     IsoDate,
+    JsonBool,
+    QueryBool,
     access_entry,
     authorise,
     authorise_refusal,
@@ -83,7 +86,7 @@ def get_disparity(
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
     as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
-    allow_rescinded: bool = False,
+    allow_rescinded: QueryBool = False,
 ) -> DisparityOut:
     """Categories and scores of all open cases by a shipped policy across groups (citizenship
     country, sex, age band), aggregates only: a group of fewer than `minimum_group` cases is
@@ -120,7 +123,7 @@ class SwitchOut(BaseModel):
 class SwitchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    on: bool
+    on: JsonBool
     reason: Annotated[
         str,
         Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED, description="Why."),
@@ -224,7 +227,7 @@ class RunsPage(BaseModel):
     next_after: str | None = Field(description="Pass as `after` for the next page.")
 
 
-_Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+_Limit = Annotated[int, Query(ge=1, le=MAX_PAGE), QUERY_NUMBER]
 
 
 @router.get(
@@ -291,7 +294,7 @@ def get_run(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: a rank.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: a rank."), QUERY_NUMBER] = 0,
     limit: _Limit = 100,
 ) -> RunOversight:
     """One run as the oversight log keeps it: the run, its output a page at a time (each
