@@ -240,7 +240,7 @@ def post_ranking(
     it). A recommendation: no case changes. The run (policy, content hash, output) is kept for
     oversight, with the access-log entry naming the cases shown, in one transaction. 409 while
     prioritisation is switched off."""
-    office = body.office.strip().upper()
+    office = service.ranked_office(body.office)
     decision = decide(user, Action.RANK_CASES, RecordScope(field_office=office))
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "field_office", office)

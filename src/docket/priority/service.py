@@ -25,6 +25,7 @@ import orjson
 
 from docket import collector
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.fields import EVERY_OFFICE, check_length
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
 from docket.cases.service import prior_answer, request_hash
@@ -111,6 +112,21 @@ class _RunOutput:
         return b"".join(self.packed), self.digest.hexdigest()
 
 
+def ranked_office(office: str) -> str:
+    """The field office a ranking is limited to, as cases hold it: upper case, without spaces
+    around it, so that ``--office atl`` ranks the office the API's ``"office": "atl"`` does.
+    A blank or over-long office names no case's office, and is refused rather than ranking
+    nothing and keeping that run."""
+    named = office.strip().upper()
+    if not named or named == EVERY_OFFICE:
+        raise InvalidInput(
+            "office: name one field office, or none to rank every office",
+            details={"field": "office"},
+        )
+    check_length("field_office", named, field="office")
+    return named
+
+
 @dataclass(frozen=True)
 class RunSummary:
     run_id: str
@@ -139,13 +155,15 @@ def rank(
     progress: Callable[[str], None] = lambda _: None,
     also: Callable[[PriorityWrite], None] | None = None,
 ) -> RunSummary:
-    """Rank the open cases (of ``office``, or all) by ``pack`` as of ``as_of`` (today), give
-    ``emit`` the first ``top`` (all when ``None``) with their explanations, best first, and keep
-    the run for oversight. ``also`` runs in the transaction that keeps the run.
+    """Rank the open cases (of ``office``, as :func:`ranked_office` reads it, or all) by
+    ``pack`` as of ``as_of`` (today), give ``emit`` the first ``top`` (all when ``None``) with
+    their explanations, best first, and keep the run for oversight. ``also`` runs in the
+    transaction that keeps the run.
 
     ``emit`` sees entries before the run is kept, and the run is refused if prioritisation
     was switched off meanwhile: a surface shows nothing of them until this returns."""
     named_actor(actor, what="a ranking")
+    office = None if office is None else ranked_office(office)
     purpose = purpose.strip()
     if len(purpose) > MAX_PURPOSE:  # kept as given or not at all, never cut
         raise InvalidInput(
