@@ -52,3 +52,15 @@ def test_check_summarises_a_good_pack_and_names_the_field_of_a_bad_one(run, tmp_
     unknown = run("priority", "check", str(misspelt))
     assert unknown.exit_code == 1
     assert "categories[0].wieght: unknown key" in unknown.stderr
+
+
+def test_check_refuses_a_pack_whose_version_a_ranking_run_could_not_keep(run, tmp_path: Path):
+    # PostgreSQL refused the run's row only once the whole docket was scored (DataError)
+    long = tmp_path / "long.yaml"
+    long.write_text(PACK.replace('version: "1"', f'version: "{"1" * 65}"'), encoding="utf-8")
+    for command in (("check", str(long)), ("rank", "--policy", str(long))):
+        refused = run("priority", *command)
+        assert refused.exit_code == 1, refused.output
+        assert (
+            refused.stderr == "error: version: at most 64 characters (65 given) [invalid_input]\n"
+        )

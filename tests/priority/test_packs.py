@@ -295,3 +295,28 @@ def test_a_key_given_twice_is_refused_not_left_to_the_last(text: str, key: str):
     # YAML keeps the last: a second `weight` would change a rule, a second list replace one
     with pytest.raises(InvalidInput, match=f"'{key}' is given twice"):
         packs.parse(text)
+
+
+def test_a_version_longer_than_a_run_can_keep_is_refused():
+    assert packs.parse(_pack(version="v" * packs.MAX_VERSION)).version == "v" * 64
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(_pack(version="v" * (packs.MAX_VERSION + 1)))
+    assert refused.value.details == {"field": "version"}
+    assert "at most 64 characters" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('version: "1\\0"', "version"),
+        ('version: "1\\uD800"', "version"),
+        ('title: "A \\uD800 title"', "title"),
+    ],
+)
+def test_text_no_database_holds_is_refused_naming_the_field(line: str, field: str):
+    # YAML's escapes write a NUL or a lone surrogate, which the content hash could not encode
+    text = yaml.safe_dump({k: v for k, v in MINIMAL.items() if k != field}) + line + "\n"
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(text)
+    assert refused.value.details == {"field": field}
+    assert refused.value.message.startswith(f"{field}: not valid text")
