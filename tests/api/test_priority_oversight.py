@@ -237,6 +237,22 @@ def test_a_ranking_is_logged_with_the_cases_it_showed(client, docket, staff):
     assert entry["details"]["policy"] == POLICY
 
 
+def test_a_run_s_page_read_is_logged_with_the_cases_it_named(client, docket, staff):
+    a_case(docket, "DKT-NYC-2")
+    run_id = rank(client, staff.supervisor).json()["run_id"]
+    determine(client, staff.supervisor, determination="override", reason=REASON, run_id=run_id)
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    for after in (0, 1):
+        params = {"after": after, "limit": 1}
+        response = client.get(f"/api/priority/runs/{run_id}", params=params, headers=auditor)
+        assert response.status_code == 200, response.text
+    first, second = access_entries(docket, "read_priority_oversight")
+    assert (first["record_type"], first["record_id"]) == ("priority_run", run_id)
+    # each page's entries, then the determinations every page shows
+    assert first["details"]["cases"] == ["DKT-NYC-1"]
+    assert second["details"]["cases"] == ["DKT-NYC-2", "DKT-NYC-1"]
+
+
 # -- who may do what --------------------------------------------------------------------------
 
 ROUTES = ("policies", "rank", "explain", "decide", "disparity", "switch", "runs")

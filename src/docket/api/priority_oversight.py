@@ -300,7 +300,8 @@ def get_run(
     """One run as the oversight log keeps it: the run, its output a page at a time (each
     entry with its explanation and facts) and every determination made on it. The output
     names cases and the facts behind them, so the run is a record of its office: a supervisor
-    reads their own office's runs, an auditor every run (one over every office included)."""
+    reads their own office's runs, an auditor every run (one over every office included).
+    The read is on the access log with the cases the page names."""
     try:
         records = list(oversight.oversight(store=docket.priority, run_id=run_id))
     except NotFound:  # refused or logged like a run over every office
@@ -308,7 +309,9 @@ def get_run(
         raise
     run = records[0]
     office = run["office"] or EVERY_OFFICE  # a run over every office is no one's own
-    _authorise_run(request, docket, user, run_id, RecordScope(field_office=office))
+    decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, RecordScope(field_office=office))
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "priority_run", run_id)
     entries: list[dict[str, Any]] = []
     more = False
     determinations: list[dict[str, Any]] = []
@@ -322,6 +325,23 @@ def get_run(
         elif kind == "determination":
             determinations.append(record)
     run.pop("type")
+    # the page names cases and their facts: the entry names them, as a ranking's does
+    cases = [e["case_ref"] for e in entries] + [
+        d.get("case_ref") or d["case_id"] for d in determinations
+    ]
+    docket.access_log.record(
+        [
+            access_entry(
+                request,
+                docket,
+                user,
+                decision,
+                "priority_run",
+                run_id,
+                cases=list(dict.fromkeys(cases)),
+            )
+        ]
+    )
     return RunOversight(
         run=RunView.model_validate(run),
         facts_used=len(run["fact_ids"]),
