@@ -383,5 +383,8 @@ def test_a_run_s_output_is_read_only_where_its_office_may_be(client, docket, sta
         ("hou.super", "refused", "other_office"),
         ("nyc.super", "allowed", "own_office"),
         ("the.auditor", "allowed", "other_office"),
-        ("the.auditor", "allowed", "other_office"),
+        ("the.auditor", "refused", "other_office"),  # no such run: not an allowed read
     ]
+    assert access_entries(docket, "read_priority_oversight")[-1]["details"]["failed"] == (
+        "not_found"
+    )

@@ -37,6 +37,7 @@ from docket.api.priority import (
     explained,
     load_pack,
 )
+from docket.audit.access import Outcome
 from docket.bootstrap import Docket
 from docket.errors import InvalidInput, NotFound
 from docket.identity.model import User
@@ -304,8 +305,16 @@ def get_run(
     The read is on the access log with the cases the page names."""
     try:
         records = list(oversight.oversight(store=docket.priority, run_id=run_id))
-    except NotFound:  # refused or logged like a run over every office
-        _authorise_run(request, docket, user, run_id, RecordScope(field_office=EVERY_OFFICE))
+    except NotFound:  # refused like a run over every office, else logged as a failed probe
+        scope = RecordScope(field_office=EVERY_OFFICE)
+        decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, scope)
+        if not decision.allowed:
+            authorise_refusal(request, docket, user, decision, "priority_run", run_id)
+        entry = access_entry(request, docket, user, decision, "priority_run", run_id)
+        failed = {**entry.details, "failed": "not_found"}
+        docket.access_log.record(
+            [dataclasses.replace(entry, outcome=Outcome.REFUSED, details=failed)]
+        )
         raise
     run = records[0]
     office = run["office"] or EVERY_OFFICE  # a run over every office is no one's own
