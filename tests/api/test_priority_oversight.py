@@ -202,6 +202,14 @@ def test_the_oversight_log_shows_each_run_its_entries_and_determinations(client,
     assert client.get("/api/priority/runs/nope", headers=auditor).status_code == 404
 
 
+def test_a_listing_of_runs_from_an_unknown_cursor_is_logged_as_failed(client, docket, staff):
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    response = client.get("/api/priority/runs", params={"after": "nope"}, headers=auditor)
+    assert response.status_code == 422, response.text
+    (entry,) = access_entries(docket, "read_priority_oversight")
+    assert (entry["actor"], entry["details"]["failed"]) == ("the.auditor", "invalid_input")
+
+
 @pytest.mark.parametrize("number", ["1.0", " 1", "+1", "1_0"])
 def test_the_oversight_log_s_cursor_and_page_size_are_whole_numbers_in_digits(
     client, docket, staff, number

@@ -248,19 +248,27 @@ def get_runs(
 ) -> RunsPage:
     """The ranking runs kept for oversight, oldest first: who ran which policy (version and
     content hash), when, for what purpose, over which office, and what it scored."""
-    _authorise_run(request, docket, user, "", NO_RECORD)
-    runs = oversight.run_records(store=docket.priority)
-    start = 0
-    if after is not None:
-        ids = [run.run_id for run in runs]
-        if after not in ids:
-            raise InvalidInput(f"no ranking run {after}", details={"field": "after"})
-        start = ids.index(after) + 1
-    page = runs[start : start + limit]
-    return RunsPage(
-        runs=[RunView.model_validate(dataclasses.asdict(run)) for run in page],
-        next_after=page[-1].run_id if start + limit < len(runs) else None,
-    )
+    decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, NO_RECORD)
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "priority_run", "")
+
+    def read() -> RunsPage:
+        runs = oversight.run_records(store=docket.priority)
+        start = 0
+        if after is not None:
+            ids = [run.run_id for run in runs]
+            if after not in ids:
+                raise InvalidInput(f"no ranking run {after}", details={"field": "after"})
+            start = ids.index(after) + 1
+        page = runs[start : start + limit]
+        return RunsPage(
+            runs=[RunView.model_validate(dataclasses.asdict(run)) for run in page],
+            next_after=page[-1].run_id if start + limit < len(runs) else None,
+        )
+
+    # an unknown cursor is logged with why it failed, not as a read that answered
+    entry = access_entry(request, docket, user, decision, "priority_run", "")
+    return logged(docket, entry, read)
 
 
 class DeterminationView(BaseModel):
@@ -357,18 +365,4 @@ def get_run(
         entries=[explained(e) for e in entries],
         next_after=entries[-1]["rank"] if more else None,
         determinations=[DeterminationView.model_validate(d) for d in determinations],
-    )
-
-
-def _authorise_run(
-    request: Request, docket: Docket, user: User, run_id: str, scope: RecordScope
-) -> None:
-    authorise(
-        request,
-        docket,
-        user,
-        Action.READ_PRIORITY_OVERSIGHT,
-        record_type="priority_run",
-        record_id=run_id,
-        scope=scope,
     )
