@@ -165,6 +165,20 @@ def test_a_rescinded_policy_applies_only_when_asked_for(client, docket, staff):
     assert allowed.json()["entries"][0]["category"] == "public_safety"
 
 
+def test_a_policy_is_not_applied_for_a_day_still_to_come(client, docket, staff):
+    # a year mistyped (2062 for 2026) would age every fact, and determinations default to
+    # the latest run
+    runs = count(docket, "priority_runs")
+    ranked = rank(client, staff.supervisor, as_of="2026-11-23")
+    assert ranked.status_code == 422, ranked.text
+    assert ranked.json()["error"]["details"] == {"field": "as_of"}
+    assert count(docket, "priority_runs") == runs
+    params = {"policy": POLICY, "as_of": "2062-11-22"}
+    explained = client.get("/api/cases/DKT-NYC-1/priority", params=params, headers=staff.supervisor)
+    assert explained.status_code == 422, explained.text
+    assert rank(client, staff.supervisor, as_of="2026-11-22").status_code == 201
+
+
 def test_the_policies_are_listed_with_their_rules(client, docket, staff):
     response = client.get("/api/priority/policies", headers=staff.supervisor)
     assert response.status_code == 200, response.text

@@ -178,3 +178,14 @@ def test_an_office_that_names_no_office_is_refused_and_no_run_is_kept(
     assert result.stderr.startswith("error: office: ")
     assert len(result.stderr.splitlines()) == 1
     assert _runs(docket_with_facts, tmp_path) == []
+
+
+def test_a_policy_is_not_applied_for_a_day_still_to_come(docket_with_facts, tmp_path):
+    run = docket_with_facts
+    future = ("--policy", "neutral-example", "--as-of", "9999-12-31")
+    for command in (("rank", *future), ("explain", "DKT-P-02", *future), ("disparity", *future)):
+        refused = run("priority", *command)
+        assert refused.exit_code == 1, refused.output
+        assert "is after today" in refused.stderr
+        assert refused.stdout == ""
+    assert _runs(docket_with_facts, tmp_path) == []

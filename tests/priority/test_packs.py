@@ -227,16 +227,27 @@ def test_a_final_order_may_still_weigh_within_a_category():
     assert packs.parse(text).factors[0].weight == 5
 
 
+TODAY = dt.date(2026, 11, 22)
+
+
 def test_a_rescinded_pack_is_refused_after_its_rescission_without_the_explicit_flag():
     dhs = packs.load("dhs-2021-guidelines")
-    dhs.check_date(dt.date(2024, 6, 1))
+    dhs.check_date(dt.date(2024, 6, 1), today=TODAY)
     with pytest.raises(InvalidInput, match="rescinded on 2025-01-20"):
-        dhs.check_date(dt.date(2025, 1, 20))
+        dhs.check_date(dt.date(2025, 1, 20), today=TODAY)
     with pytest.raises(InvalidInput, match="flag"):
-        dhs.check_date(dt.date(2026, 11, 22))
-    dhs.check_date(dt.date(2026, 11, 22), allow_rescinded=True)
+        dhs.check_date(TODAY, today=TODAY)
+    dhs.check_date(TODAY, today=TODAY, allow_rescinded=True)
     with pytest.raises(InvalidInput, match="takes effect on 2021-11-29"):
-        dhs.check_date(dt.date(2021, 1, 1), allow_rescinded=True)
+        dhs.check_date(dt.date(2021, 1, 1), today=TODAY, allow_rescinded=True)
+
+
+def test_a_pack_is_not_applied_for_a_day_still_to_come():
+    neutral = packs.load("neutral-example")
+    neutral.check_date(TODAY, today=TODAY)
+    with pytest.raises(InvalidInput, match="is after today") as refused:
+        neutral.check_date(TODAY + dt.timedelta(days=1), today=TODAY)
+    assert refused.value.details == {"field": "as_of"}
 
 
 def test_the_content_hash_follows_the_content_not_the_layout():

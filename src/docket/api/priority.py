@@ -203,7 +203,7 @@ class RankingIn(BaseModel):
         Field(max_length=16, pattern=NAMED, description="The field office whose cases rank."),
     ]
     top: Annotated[int, Field(ge=1, le=MAX_TOP, description="How many to show."), JSON_NUMBER] = 100
-    as_of: IsoDate | None = Field(None, description="Default: today.")
+    as_of: IsoDate | None = Field(None, description="Default: today; a later day is refused.")
     allow_rescinded: JsonBool = Field(
         False, description="Apply a rescinded policy anyway (to review past decisions)."
     )
@@ -299,7 +299,9 @@ def get_case_priority(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Default: today; a later day is refused.")
+    ] = None,
     allow_rescinded: QueryBool = False,
 ) -> CaseRecommendation:
     """One open case's recommendation by a shipped policy: its category, its score and every

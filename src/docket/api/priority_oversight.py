@@ -86,7 +86,9 @@ def get_disparity(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Default: today; a later day is refused.")
+    ] = None,
     allow_rescinded: QueryBool = False,
 ) -> DisparityOut:
     """Categories and scores of all open cases by a shipped policy across groups (citizenship

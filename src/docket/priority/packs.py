@@ -107,9 +107,16 @@ class Pack:
     def rules(self) -> tuple[Rule, ...]:
         return (*self.categories, *self.factors)
 
-    def check_date(self, on: dt.date, *, allow_rescinded: bool = False) -> None:
-        """Refuse to apply the pack on ``on`` before it took effect, or after its rescission
-        unless ``allow_rescinded`` (for review of past decisions, say) is given."""
+    def check_date(self, on: dt.date, *, today: dt.date, allow_rescinded: bool = False) -> None:
+        """Refuse to apply the pack on ``on`` after ``today``, before it took effect, or after
+        its rescission unless ``allow_rescinded`` (for review of past decisions, say) is
+        given."""
+        if on > today:  # a typo for a year would age every fact, and the run be decided on
+            raise InvalidInput(
+                f"the date to apply policy {self.name} for, {on}, is after today ({today}): "
+                "a policy applies to facts documented by a day that has come",
+                details={"field": "as_of"},
+            )
         if on < self.effective_from:
             raise InvalidInput(
                 f"policy {self.name} {self.version} takes effect on {self.effective_from}, "

@@ -173,7 +173,7 @@ def rank(
     day = as_of or now.date()
     if top is not None and top < 1:
         raise InvalidInput("top must be 1 or more", details={"field": "top"})
-    pack.check_date(day, allow_rescinded=allow_rescinded)
+    pack.check_date(day, today=now.date(), allow_rescinded=allow_rescinded)
     with collector.paused():
         with store.read() as tx:
             require_on(tx)
@@ -248,8 +248,9 @@ def explain(
 ) -> Explanation:
     """One open case's recommendation by ``pack``: its category, score and every fact that
     counted (rank 0: a case scored alone has no rank; a run's output has it)."""
-    day = as_of or clock.now().date()
-    pack.check_date(day, allow_rescinded=allow_rescinded)
+    today = clock.now().date()
+    day = as_of or today
+    pack.check_date(day, today=today, allow_rescinded=allow_rescinded)
     with store.read() as tx:
         require_on(tx)
         rows = list(tx.docket(None, case_ref))
