@@ -296,6 +296,35 @@ def test_a_test_that_no_fact_could_pass_is_refused_naming_the_field(where, field
 
 
 @pytest.mark.parametrize(
+    ("when", "field"),
+    [
+        (
+            {"fact": "conviction", "where": {"convicted_on": {"within_years": 3000}}},
+            "where.convicted_on.within_years",
+        ),
+        (
+            {"fact": "conviction", "where": {"convicted_on": {"more_than_years_ago": 151}}},
+            "where.convicted_on.more_than_years_ago",
+        ),
+        (
+            {"fact": "conviction", "where": {"convicted_on": {"within_years": float("inf")}}},
+            "where.convicted_on.within_years",
+        ),
+        (
+            {"fact": "conviction", "where": {"sentence_months": {"at_least": float("nan")}}},
+            "where.sentence_months.at_least",
+        ),
+    ],
+)
+def test_a_bound_no_calendar_or_number_holds_is_refused_naming_the_field(when, field):
+    # accepted, such a pack failed only when a ranking worked out the date ("year -974")
+    category = {**MINIMAL["categories"][0], "when": when}
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(_pack(categories=[category]))
+    assert refused.value.details["field"] == f"categories[0].when.{field}"
+
+
+@pytest.mark.parametrize(
     ("text", "key"),
     [
         (_pack() + "categories: []\n", "categories"),
