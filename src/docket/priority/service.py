@@ -29,7 +29,7 @@ from docket.cases.fields import EVERY_OFFICE, check_length
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
 from docket.cases.service import prior_answer, request_hash
-from docket.errors import Conflict, InvalidInput, NotFound
+from docket.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
 from docket.priority.ports import (
@@ -303,11 +303,14 @@ def decide(
     run_id: str | None = None,
     idempotency_key: str | None = None,
     also: Callable[[PriorityWrite], None] | None = None,
+    readable: Callable[[RunRecord], bool] = lambda _: True,
 ) -> Decided:
     """A person's determination on a case's recommendation in a run (the latest that ranked it
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
     the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
-    the first result instead of recording again. ``also`` runs in the same transaction."""
+    the first result instead of recording again. ``also`` runs in the same transaction.
+    Only a run the person may read (``readable``) is decided on: a recommendation they could
+    not see is not theirs to accept."""
     named_actor(actor, what="a determination")
     text = written_reason(
         reason, required=determination is Determination.OVERRIDE, what="an override"
@@ -339,16 +342,19 @@ def decide(
                 "case's recommendation",
                 details={"case_ref": case_ref, "state": case.state.value, "rule": "case_not_open"},
             )
-        runs = [tx.run(run_id)] if run_id is not None else list(reversed(tx.runs()))
-        if run_id is not None and runs[0] is None:
-            raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})
-        found = None
-        for run in runs:
-            assert run is not None
-            entry = _entry(tx, run, case_ref)
-            if entry is not None:
-                found = (run, entry)
-                break
+        runs = [r for r in reversed(tx.runs()) if readable(r)] if run_id is None else []
+        if run_id is not None:
+            given = tx.run(run_id)
+            if given is None:
+                raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})
+            if not readable(given):
+                raise AccessRefused(
+                    f"not allowed: ranking run {run_id} is over "
+                    f"{given.office or 'every office'}, whose runs you may not read",
+                    details={"run_id": run_id},
+                )
+            runs = [given]
+        found = next(((r, e) for r in runs if (e := _entry(tx, r, case_ref)) is not None), None)
         if found is None:
             where = f"run {run_id}" if run_id else "any ranking run"
             raise NotFound(
