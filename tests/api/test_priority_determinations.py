@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from docket.cases.service import show_case
+from docket.priority import packs, service
 from tests.api import priority_requests
 from tests.api.priority_requests import POLICY, REASON, access_entries, count, determine, rank
 
@@ -106,3 +107,24 @@ def test_a_probe_for_a_case_that_does_not_exist_is_on_the_access_log(client, doc
             "DKT-NYC-404",
         )
         assert entry["details"] == {"failed": "not_found"}
+
+
+def test_a_determination_is_made_only_on_a_run_the_decider_may_read(client, docket, staff):
+    own = rank(client, staff.supervisor).json()["run_id"]
+    # a later run over every office, as `docket priority rank` without --office keeps one: no
+    # supervisor reads its recommendations on the oversight log
+    every = service.rank(
+        store=docket.priority,
+        clock=docket.clock,
+        actor="operator.cli",
+        pack=packs.load(POLICY),
+        emit=lambda _: None,
+    ).run_id
+    assert client.get(f"/api/priority/runs/{every}", headers=staff.supervisor).status_code == 403
+    events = count(docket, "events", "WHERE kind = 'priority_determined'")
+    refused = determine(client, staff.supervisor, determination="accept", run_id=every)
+    assert refused.status_code == 403, refused.text
+    assert count(docket, "events", "WHERE kind = 'priority_determined'") == events
+    accepted = determine(client, staff.supervisor, determination="accept")
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["run_id"] == own  # the latest run they could see, not the last

@@ -105,7 +105,30 @@ def test_switching_needs_a_reason(client, docket):
     assert count(docket, "events", "WHERE kind = 'prioritisation_switched'") == 0
 
 
+@pytest.mark.parametrize("on", ["false", "off", 0, "no"])
+def test_the_switch_takes_only_a_json_boolean(client, docket, on):
+    admin = log_in(client, docket, "the.admin", Role.ADMIN)
+    response = client.put(SWITCH, json={"on": on, "reason": REASON}, headers=admin)
+    assert response.status_code == 422, response.text
+    fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    assert fields == ["body.on"]
+    assert count(docket, "events", "WHERE kind = 'prioritisation_switched'") == 0
+    assert client.get(SWITCH, headers=admin).json()["on"] is True
+
+
 # -- disparity --------------------------------------------------------------------------------
+
+
+def test_the_disparity_report_s_yes_no_in_the_query_is_true_or_false_only(client, docket):
+    analyst = log_in(client, docket, "the.analyst", Role.ANALYST)
+    for flag in ("yes", "1", "on"):
+        params = {"policy": "dhs-2021-guidelines", "allow_rescinded": flag}
+        response = client.get("/api/priority/disparity", params=params, headers=analyst)
+        assert response.status_code == 422, response.text
+        fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+        assert fields == ["query.allow_rescinded"]
+    params = {"policy": "dhs-2021-guidelines", "allow_rescinded": "true"}
+    assert client.get("/api/priority/disparity", params=params, headers=analyst).status_code == 200
 
 
 def test_the_disparity_report_suppresses_small_groups(client, docket, staff):
@@ -179,6 +202,35 @@ def test_the_oversight_log_shows_each_run_its_entries_and_determinations(client,
     assert client.get("/api/priority/runs/nope", headers=auditor).status_code == 404
 
 
+def test_a_listing_of_runs_from_an_unknown_cursor_is_logged_as_failed(client, docket, staff):
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    response = client.get("/api/priority/runs", params={"after": "nope"}, headers=auditor)
+    assert response.status_code == 422, response.text
+    (entry,) = access_entries(docket, "read_priority_oversight")
+    assert (entry["actor"], entry["details"]["failed"]) == ("the.auditor", "invalid_input")
+
+
+@pytest.mark.parametrize("number", ["1.0", " 1", "+1", "1_0"])
+def test_the_oversight_log_s_cursor_and_page_size_are_whole_numbers_in_digits(
+    client, docket, staff, number
+):
+    run_id = rank(client, staff.supervisor).json()["run_id"]
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    for path, name in [
+        ("/api/priority/runs", "limit"),
+        (f"/api/priority/runs/{run_id}", "limit"),
+        (f"/api/priority/runs/{run_id}", "after"),
+    ]:
+        response = client.get(path, params={name: number}, headers=auditor)
+        assert response.status_code == 422, (path, name, response.text)
+        fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+        assert fields == [f"query.{name}"]
+    taken = client.get(
+        f"/api/priority/runs/{run_id}", params={"after": "0", "limit": "1"}, headers=auditor
+    )
+    assert taken.status_code == 200, taken.text
+
+
 def test_a_ranking_is_logged_with_the_cases_it_showed(client, docket, staff):
     a_case(docket, "DKT-NYC-2")
     rank(client, staff.supervisor, top=1)
@@ -191,6 +243,22 @@ def test_a_ranking_is_logged_with_the_cases_it_showed(client, docket, staff):
     )
     assert entry["details"]["cases"] == ["DKT-NYC-1"]
     assert entry["details"]["policy"] == POLICY
+
+
+def test_a_run_s_page_read_is_logged_with_the_cases_it_named(client, docket, staff):
+    a_case(docket, "DKT-NYC-2")
+    run_id = rank(client, staff.supervisor).json()["run_id"]
+    determine(client, staff.supervisor, determination="override", reason=REASON, run_id=run_id)
+    auditor = log_in(client, docket, "the.auditor", Role.AUDITOR)
+    for after in (0, 1):
+        params = {"after": after, "limit": 1}
+        response = client.get(f"/api/priority/runs/{run_id}", params=params, headers=auditor)
+        assert response.status_code == 200, response.text
+    first, second = access_entries(docket, "read_priority_oversight")
+    assert (first["record_type"], first["record_id"]) == ("priority_run", run_id)
+    # each page's entries, then the determinations every page shows
+    assert first["details"]["cases"] == ["DKT-NYC-1"]
+    assert second["details"]["cases"] == ["DKT-NYC-2", "DKT-NYC-1"]
 
 
 # -- who may do what --------------------------------------------------------------------------
@@ -323,5 +391,8 @@ def test_a_run_s_output_is_read_only_where_its_office_may_be(client, docket, sta
         ("hou.super", "refused", "other_office"),
         ("nyc.super", "allowed", "own_office"),
         ("the.auditor", "allowed", "other_office"),
-        ("the.auditor", "allowed", "other_office"),
+        ("the.auditor", "refused", "other_office"),  # no such run: not an allowed read
     ]
+    assert access_entries(docket, "read_priority_oversight")[-1]["details"]["failed"] == (
+        "not_found"
+    )

@@ -165,6 +165,20 @@ def test_a_rescinded_policy_applies_only_when_asked_for(client, docket, staff):
     assert allowed.json()["entries"][0]["category"] == "public_safety"
 
 
+def test_a_policy_is_not_applied_for_a_day_still_to_come(client, docket, staff):
+    # a year mistyped (2062 for 2026) would age every fact, and determinations default to
+    # the latest run
+    runs = count(docket, "priority_runs")
+    ranked = rank(client, staff.supervisor, as_of="2026-11-23")
+    assert ranked.status_code == 422, ranked.text
+    assert ranked.json()["error"]["details"] == {"field": "as_of"}
+    assert count(docket, "priority_runs") == runs
+    params = {"policy": POLICY, "as_of": "2062-11-22"}
+    explained = client.get("/api/cases/DKT-NYC-1/priority", params=params, headers=staff.supervisor)
+    assert explained.status_code == 422, explained.text
+    assert rank(client, staff.supervisor, as_of="2026-11-22").status_code == 201
+
+
 def test_the_policies_are_listed_with_their_rules(client, docket, staff):
     response = client.get("/api/priority/policies", headers=staff.supervisor)
     assert response.status_code == 200, response.text
@@ -173,6 +187,48 @@ def test_the_policies_are_listed_with_their_rules(client, docket, staff):
     assert listed["dhs-2021-guidelines"]["rescinded_on"] == "2025-01-20"
     rules = {r["key"]: r["weight"] for r in listed[POLICY]["rules"]}
     assert rules["mitigating:caregiver"] == -15
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"top": "5"}, "top"),
+        ({"top": True}, "top"),
+        ({"allow_rescinded": "yes"}, "allow_rescinded"),
+        ({"allow_rescinded": 1}, "allow_rescinded"),
+        ({"allow_rescinded": "false"}, "allow_rescinded"),
+    ],
+)
+def test_a_ranking_takes_a_number_and_a_yes_no_only_as_their_json_types(
+    client, docket, staff, changes, field
+):
+    before = count(docket, "priority_runs")
+    response = rank(client, staff.supervisor, **changes)
+    assert response.status_code == 422, response.text
+    fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    assert fields == [f"body.{field}"]
+    assert count(docket, "priority_runs") == before
+
+
+def test_a_ranking_takes_a_whole_number_written_with_a_point(client, docket, staff):
+    # 1.0 is an integer to JSON Schema, as a command's number field takes it
+    response = rank(client, staff.supervisor, top=1.0)
+    assert response.status_code == 201, response.text
+    assert response.json()["cases_shown"] == 1
+
+
+@pytest.mark.parametrize("flag", ["yes", "1", "on", "t", "True"])
+def test_an_explanation_s_yes_no_in_the_query_is_true_or_false_only(client, docket, staff, flag):
+    def explain(allow: str):
+        params = {"policy": "dhs-2021-guidelines", "allow_rescinded": allow}
+        return client.get("/api/cases/DKT-NYC-1/priority", params=params, headers=staff.supervisor)
+
+    refused = explain(flag)
+    assert refused.status_code == 422, refused.text
+    fields = [f["field"] for f in refused.json()["error"]["details"]["fields"]]
+    assert fields == ["query.allow_rescinded"]
+    assert explain("true").status_code == 200
+    assert explain("false").json()["error"]["details"]["field"] == "policy"  # rescinded
 
 
 def test_top_limits_the_entries_shown_not_the_cases_scored(client, docket, staff):

@@ -6,6 +6,8 @@ suppression of groups under ten."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 from docket.bootstrap import bootstrap
 from docket.config import Settings
@@ -147,3 +149,29 @@ def test_disparity_suppresses_groups_under_ten(docket_with_facts):
     assert citizenship["groups"][0]["cases"] == 11
     assert citizenship["suppressed_groups"] == 1
     assert report["dimensions"]["age_band"]["suppressed_groups"] == 0
+
+
+def test_an_export_that_cannot_be_written_is_one_clear_line_and_leaves_nothing(run, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    too_long = folder / ("x" * 300 + ".jsonl")  # no file system takes such a name
+    refused = run("priority", "oversight", "--export", str(too_long))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"error: cannot write {too_long}: ")
+    assert refused.stderr.endswith("[invalid_input]\n")
+    assert list(folder.iterdir()) == []
+
+
+def test_an_export_over_a_pipe_is_refused_not_put_in_its_place(run, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    pipe = folder / "pipe"
+    os.mkfifo(pipe)
+    refused = run("priority", "oversight", "--export", str(pipe), "--force")
+    assert refused.exit_code == 1
+    assert (
+        refused.stderr
+        == f"error: {pipe} is not a file: the export is written to a file [invalid_input]\n"
+    )
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert [p.name for p in folder.iterdir()] == ["pipe"]

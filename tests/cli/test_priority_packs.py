@@ -52,3 +52,28 @@ def test_check_summarises_a_good_pack_and_names_the_field_of_a_bad_one(run, tmp_
     unknown = run("priority", "check", str(misspelt))
     assert unknown.exit_code == 1
     assert "categories[0].wieght: unknown key" in unknown.stderr
+
+
+def test_check_refuses_a_pack_whose_version_a_ranking_run_could_not_keep(run, tmp_path: Path):
+    # PostgreSQL refused the run's row only once the whole docket was scored (DataError)
+    long = tmp_path / "long.yaml"
+    long.write_text(PACK.replace('version: "1"', f'version: "{"1" * 65}"'), encoding="utf-8")
+    for command in (("check", str(long)), ("rank", "--policy", str(long))):
+        refused = run("priority", *command)
+        assert refused.exit_code == 1, refused.output
+        assert (
+            refused.stderr == "error: version: at most 64 characters (65 given) [invalid_input]\n"
+        )
+
+
+def test_a_pack_in_force_from_the_calendar_s_first_years_ranks(run, tmp_path: Path):
+    # ten years before 0005-06-01 is before the first day there is: every fact is after it
+    early = tmp_path / "early.yaml"
+    text = PACK.replace("effective_from: 2026-01-01", "effective_from: 0001-01-01").replace(
+        "when: {fact: national_security_finding}",
+        "when: {fact: national_security_finding, where: {found_on: {within_years: 10}}}",
+    )
+    early.write_text(text, encoding="utf-8")
+    ranked = run("priority", "rank", "--policy", str(early), "--as-of", "0005-06-01")
+    assert ranked.exit_code == 0, ranked.output
+    assert "0 open cases scored" in ranked.stdout

@@ -9,6 +9,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from docket.priority import packs
 from tests.cli import priority_cases
 from tests.cli.priority_cases import NEUTRAL, _lines, _years_ago
@@ -145,3 +147,45 @@ def test_explain_refuses_the_latest_runs_policy_once_it_has_changed(docket_with_
     assert "policy neutral-example has changed since the latest ranking run" in refused.stderr
     given = run("priority", "explain", "DKT-P-01", "--policy", str(changed))
     assert "score 90" in given.stdout
+
+
+def _runs(run, folder) -> list[dict]:
+    """The ranking runs kept for oversight, as ``docket priority oversight`` exports them."""
+    export = folder / "runs.jsonl"
+    assert run("priority", "oversight", "--export", str(export), "--force").exit_code == 0
+    return [r for r in _lines(export.read_text(encoding="utf-8")) if r["type"] == "run"]
+
+
+def test_an_office_is_ranked_however_its_name_is_cased_or_spaced(docket_with_facts, tmp_path):
+    for office in ("atl", " ATL "):
+        result = docket_with_facts(
+            "priority", "rank", "--policy", "neutral-example", "--office", office, "--json"
+        )
+        assert result.exit_code == 0, result.output
+        assert [e["case_ref"] for e in _lines(result.stdout)] == ["DKT-P-03", "DKT-P-04"]
+    assert [r["office"] for r in _runs(docket_with_facts, tmp_path)] == ["ATL", "ATL"]
+
+
+@pytest.mark.parametrize("office", ["", "  ", "*", "A" * 17])
+def test_an_office_that_names_no_office_is_refused_and_no_run_is_kept(
+    docket_with_facts, tmp_path, office
+):
+    result = docket_with_facts(
+        "priority", "rank", "--policy", "neutral-example", "--office", office
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: office: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert _runs(docket_with_facts, tmp_path) == []
+
+
+def test_a_policy_is_not_applied_for_a_day_still_to_come(docket_with_facts, tmp_path):
+    run = docket_with_facts
+    future = ("--policy", "neutral-example", "--as-of", "9999-12-31")
+    for command in (("rank", *future), ("explain", "DKT-P-02", *future), ("disparity", *future)):
+        refused = run("priority", *command)
+        assert refused.exit_code == 1, refused.output
+        assert "is after today" in refused.stderr
+        assert refused.stdout == ""
+    assert _runs(docket_with_facts, tmp_path) == []

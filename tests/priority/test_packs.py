@@ -227,16 +227,27 @@ def test_a_final_order_may_still_weigh_within_a_category():
     assert packs.parse(text).factors[0].weight == 5
 
 
+TODAY = dt.date(2026, 11, 22)
+
+
 def test_a_rescinded_pack_is_refused_after_its_rescission_without_the_explicit_flag():
     dhs = packs.load("dhs-2021-guidelines")
-    dhs.check_date(dt.date(2024, 6, 1))
+    dhs.check_date(dt.date(2024, 6, 1), today=TODAY)
     with pytest.raises(InvalidInput, match="rescinded on 2025-01-20"):
-        dhs.check_date(dt.date(2025, 1, 20))
+        dhs.check_date(dt.date(2025, 1, 20), today=TODAY)
     with pytest.raises(InvalidInput, match="flag"):
-        dhs.check_date(dt.date(2026, 11, 22))
-    dhs.check_date(dt.date(2026, 11, 22), allow_rescinded=True)
+        dhs.check_date(TODAY, today=TODAY)
+    dhs.check_date(TODAY, today=TODAY, allow_rescinded=True)
     with pytest.raises(InvalidInput, match="takes effect on 2021-11-29"):
-        dhs.check_date(dt.date(2021, 1, 1), allow_rescinded=True)
+        dhs.check_date(dt.date(2021, 1, 1), today=TODAY, allow_rescinded=True)
+
+
+def test_a_pack_is_not_applied_for_a_day_still_to_come():
+    neutral = packs.load("neutral-example")
+    neutral.check_date(TODAY, today=TODAY)
+    with pytest.raises(InvalidInput, match="is after today") as refused:
+        neutral.check_date(TODAY + dt.timedelta(days=1), today=TODAY)
+    assert refused.value.details == {"field": "as_of"}
 
 
 def test_the_content_hash_follows_the_content_not_the_layout():
@@ -285,6 +296,35 @@ def test_a_test_that_no_fact_could_pass_is_refused_naming_the_field(where, field
 
 
 @pytest.mark.parametrize(
+    ("when", "field"),
+    [
+        (
+            {"fact": "conviction", "where": {"convicted_on": {"within_years": 3000}}},
+            "where.convicted_on.within_years",
+        ),
+        (
+            {"fact": "conviction", "where": {"convicted_on": {"more_than_years_ago": 151}}},
+            "where.convicted_on.more_than_years_ago",
+        ),
+        (
+            {"fact": "conviction", "where": {"convicted_on": {"within_years": float("inf")}}},
+            "where.convicted_on.within_years",
+        ),
+        (
+            {"fact": "conviction", "where": {"sentence_months": {"at_least": float("nan")}}},
+            "where.sentence_months.at_least",
+        ),
+    ],
+)
+def test_a_bound_no_calendar_or_number_holds_is_refused_naming_the_field(when, field):
+    # accepted, such a pack failed only when a ranking worked out the date ("year -974")
+    category = {**MINIMAL["categories"][0], "when": when}
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(_pack(categories=[category]))
+    assert refused.value.details["field"] == f"categories[0].when.{field}"
+
+
+@pytest.mark.parametrize(
     ("text", "key"),
     [
         (_pack() + "categories: []\n", "categories"),
@@ -295,3 +335,28 @@ def test_a_key_given_twice_is_refused_not_left_to_the_last(text: str, key: str):
     # YAML keeps the last: a second `weight` would change a rule, a second list replace one
     with pytest.raises(InvalidInput, match=f"'{key}' is given twice"):
         packs.parse(text)
+
+
+def test_a_version_longer_than_a_run_can_keep_is_refused():
+    assert packs.parse(_pack(version="v" * packs.MAX_VERSION)).version == "v" * 64
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(_pack(version="v" * (packs.MAX_VERSION + 1)))
+    assert refused.value.details == {"field": "version"}
+    assert "at most 64 characters" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('version: "1\\0"', "version"),
+        ('version: "1\\uD800"', "version"),
+        ('title: "A \\uD800 title"', "title"),
+    ],
+)
+def test_text_no_database_holds_is_refused_naming_the_field(line: str, field: str):
+    # YAML's escapes write a NUL or a lone surrogate, which the content hash could not encode
+    text = yaml.safe_dump({k: v for k, v in MINIMAL.items() if k != field}) + line + "\n"
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(text)
+    assert refused.value.details == {"field": field}
+    assert refused.value.message.startswith(f"{field}: not valid text")

@@ -14,7 +14,7 @@ from fastapi import Depends, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from docket.audit.access import AccessEntry, Outcome
@@ -54,6 +54,51 @@ def _date_text(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
 """The type of every date a request carries, in its body or its query: a ``YYYY-MM-DD``
 string naming a real day (the spec's ``type: string, format: date``), nothing else."""
+
+
+def _json_number(value: object) -> object:
+    # Pydantic's lax mode would take `true` as 1 and "12" as 12; a JSON number it is, then as
+    # Pydantic takes it (12.0 is the integer 12, as JSON Schema has it; 12.5 is refused).
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JSON_NUMBER = BeforeValidator(_json_number)
+"""Marks a whole number in a request body as a JSON number (the spec's ``integer``), never a
+boolean or a text: ``Annotated[int, Field(ge=1), JSON_NUMBER]`` (after the bounds, which the
+spec shows only so)."""
+
+JsonBool = Annotated[bool, Field(strict=True)]
+"""The type of a yes or no in a request body: JSON's ``true`` or ``false``, never "yes", "off",
+1 or 0 (which lax mode would take)."""
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _query_number(value: object) -> object:
+    # A query's text, in digits: lax mode would also take "1.0", " 1", "+1" or "1_000".
+    if isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be a whole number in digits")
+    return value
+
+
+def _query_flag(value: object) -> object:
+    # A query's boolean as the spec writes it; lax mode would also take "yes", "on", "1", "t".
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise PydanticCustomError("bool_parsing", "Input should be true or false")
+
+
+QUERY_NUMBER = BeforeValidator(_query_number)
+"""Marks a whole number in a query as digits (an optional ``-``), nothing else:
+``Annotated[int, Query(ge=1), QUERY_NUMBER]`` (after the bounds, which the spec shows only
+so)."""
+
+QueryBool = Annotated[bool, BeforeValidator(_query_flag)]
+"""The type of a yes or no in a query: ``true`` or ``false``, nothing else."""
 
 MAX_SEQ = 2**63 - 1
 """The largest sequence number a cursor may name (a 64-bit column)."""

@@ -20,9 +20,12 @@ from pydantic.config import JsonDict
 
 from docket.api.cases import CaseRef
 from docket.api.deps import (
+    JSON_NUMBER,
     NAMED,
     TEXT,
     IsoDate,
+    JsonBool,
+    QueryBool,
     access_entry,
     authorise_refusal,
     current_user,
@@ -199,9 +202,9 @@ class RankingIn(BaseModel):
         str,
         Field(max_length=16, pattern=NAMED, description="The field office whose cases rank."),
     ]
-    top: Annotated[int, Field(ge=1, le=MAX_TOP, description="How many to show.")] = 100
-    as_of: IsoDate | None = Field(None, description="Default: today.")
-    allow_rescinded: bool = Field(
+    top: Annotated[int, Field(ge=1, le=MAX_TOP, description="How many to show."), JSON_NUMBER] = 100
+    as_of: IsoDate | None = Field(None, description="Default: today; a later day is refused.")
+    allow_rescinded: JsonBool = Field(
         False, description="Apply a rescinded policy anyway (to review past decisions)."
     )
     purpose: Annotated[
@@ -237,7 +240,7 @@ def post_ranking(
     it). A recommendation: no case changes. The run (policy, content hash, output) is kept for
     oversight, with the access-log entry naming the cases shown, in one transaction. 409 while
     prioritisation is switched off."""
-    office = body.office.strip().upper()
+    office = service.ranked_office(body.office)
     decision = decide(user, Action.RANK_CASES, RecordScope(field_office=office))
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "field_office", office)
@@ -296,8 +299,10 @@ def get_case_priority(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
-    allow_rescinded: bool = False,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Default: today; a later day is refused.")
+    ] = None,
+    allow_rescinded: QueryBool = False,
 ) -> CaseRecommendation:
     """One open case's recommendation by a shipped policy: its category, its score and every
     rule and documented fact that counted (rank 0: a case scored alone has none). The read is

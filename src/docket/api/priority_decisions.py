@@ -29,8 +29,9 @@ from docket.api.priority import RUN_ID
 from docket.bootstrap import Docket
 from docket.cases.service import get_case
 from docket.identity.model import User
-from docket.identity.policy import Action
+from docket.identity.policy import EVERY_OFFICE, Action, RecordScope, decide
 from docket.priority import service, switch
+from docket.priority.ports import RunRecord
 from docket.priority.service import Determination
 
 router = APIRouter(tags=["priority"])
@@ -92,8 +93,10 @@ def post_determination(
     an event on the case (`priority_determined`) and changes nothing else; its access-log
     entry is in the same transaction. `Idempotency-Key` is required: a retry with the same key
     and body answers with the first result and records nothing; the same key with another body
-    is 422. 404 if no run ranked the case; 409 while prioritisation is switched off
-    or once the case is no longer open (closed or removed)."""
+    is 422. Only a run the decider may read on the oversight log is decided on (for a
+    supervisor, a run over their own office): another run named is 403. 404 if no such run
+    ranked the case; 409 while prioritisation is switched off or once the case is no longer
+    open (closed or removed)."""
     case = found_or_logged(
         request,
         docket,
@@ -113,6 +116,10 @@ def post_determination(
         determination=body.determination.value,
     )
 
+    def readable(run: RunRecord) -> bool:  # a recommendation the decider could not see
+        scope = RecordScope(field_office=run.office or EVERY_OFFICE)
+        return decide(user, Action.READ_PRIORITY_OVERSIGHT, scope).allowed
+
     decided = logged_on_failure(
         docket,
         entry,
@@ -126,6 +133,7 @@ def post_determination(
             run_id=body.run_id,
             idempotency_key=idempotency_key,
             also=log_in_transaction(entry),
+            readable=readable,
         ),
     )
     return DeterminationOut(

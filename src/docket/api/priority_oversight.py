@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from docket.api.deps import (
     MAX_SEQ,
     NAMED,
+    QUERY_NUMBER,
     IsoDate,
+    JsonBool,
+    QueryBool,
     access_entry,
     authorise,
     authorise_refusal,
@@ -34,6 +37,7 @@ from docket.api.priority import (
     explained,
     load_pack,
 )
+from docket.audit.access import Outcome
 from docket.bootstrap import Docket
 from docket.errors import InvalidInput, NotFound
 from docket.identity.model import User
@@ -82,8 +86,10 @@ def get_disparity(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
-    allow_rescinded: bool = False,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Default: today; a later day is refused.")
+    ] = None,
+    allow_rescinded: QueryBool = False,
 ) -> DisparityOut:
     """Categories and scores of all open cases by a shipped policy across groups (citizenship
     country, sex, age band), aggregates only: a group of fewer than `minimum_group` cases is
@@ -120,7 +126,7 @@ class SwitchOut(BaseModel):
 class SwitchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    on: bool
+    on: JsonBool
     reason: Annotated[
         str,
         Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED, description="Why."),
@@ -224,7 +230,7 @@ class RunsPage(BaseModel):
     next_after: str | None = Field(description="Pass as `after` for the next page.")
 
 
-_Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+_Limit = Annotated[int, Query(ge=1, le=MAX_PAGE), QUERY_NUMBER]
 
 
 @router.get(
@@ -244,19 +250,27 @@ def get_runs(
 ) -> RunsPage:
     """The ranking runs kept for oversight, oldest first: who ran which policy (version and
     content hash), when, for what purpose, over which office, and what it scored."""
-    _authorise_run(request, docket, user, "", NO_RECORD)
-    runs = oversight.run_records(store=docket.priority)
-    start = 0
-    if after is not None:
-        ids = [run.run_id for run in runs]
-        if after not in ids:
-            raise InvalidInput(f"no ranking run {after}", details={"field": "after"})
-        start = ids.index(after) + 1
-    page = runs[start : start + limit]
-    return RunsPage(
-        runs=[RunView.model_validate(dataclasses.asdict(run)) for run in page],
-        next_after=page[-1].run_id if start + limit < len(runs) else None,
-    )
+    decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, NO_RECORD)
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "priority_run", "")
+
+    def read() -> RunsPage:
+        runs = oversight.run_records(store=docket.priority)
+        start = 0
+        if after is not None:
+            ids = [run.run_id for run in runs]
+            if after not in ids:
+                raise InvalidInput(f"no ranking run {after}", details={"field": "after"})
+            start = ids.index(after) + 1
+        page = runs[start : start + limit]
+        return RunsPage(
+            runs=[RunView.model_validate(dataclasses.asdict(run)) for run in page],
+            next_after=page[-1].run_id if start + limit < len(runs) else None,
+        )
+
+    # an unknown cursor is logged with why it failed, not as a read that answered
+    entry = access_entry(request, docket, user, decision, "priority_run", "")
+    return logged(docket, entry, read)
 
 
 class DeterminationView(BaseModel):
@@ -291,21 +305,32 @@ def get_run(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: a rank.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: a rank."), QUERY_NUMBER] = 0,
     limit: _Limit = 100,
 ) -> RunOversight:
     """One run as the oversight log keeps it: the run, its output a page at a time (each
     entry with its explanation and facts) and every determination made on it. The output
     names cases and the facts behind them, so the run is a record of its office: a supervisor
-    reads their own office's runs, an auditor every run (one over every office included)."""
+    reads their own office's runs, an auditor every run (one over every office included).
+    The read is on the access log with the cases the page names."""
     try:
         records = list(oversight.oversight(store=docket.priority, run_id=run_id))
-    except NotFound:  # refused or logged like a run over every office
-        _authorise_run(request, docket, user, run_id, RecordScope(field_office=EVERY_OFFICE))
+    except NotFound:  # refused like a run over every office, else logged as a failed probe
+        scope = RecordScope(field_office=EVERY_OFFICE)
+        decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, scope)
+        if not decision.allowed:
+            authorise_refusal(request, docket, user, decision, "priority_run", run_id)
+        entry = access_entry(request, docket, user, decision, "priority_run", run_id)
+        failed = {**entry.details, "failed": "not_found"}
+        docket.access_log.record(
+            [dataclasses.replace(entry, outcome=Outcome.REFUSED, details=failed)]
+        )
         raise
     run = records[0]
     office = run["office"] or EVERY_OFFICE  # a run over every office is no one's own
-    _authorise_run(request, docket, user, run_id, RecordScope(field_office=office))
+    decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, RecordScope(field_office=office))
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "priority_run", run_id)
     entries: list[dict[str, Any]] = []
     more = False
     determinations: list[dict[str, Any]] = []
@@ -319,24 +344,27 @@ def get_run(
         elif kind == "determination":
             determinations.append(record)
     run.pop("type")
+    # the page names cases and their facts: the entry names them, as a ranking's does
+    cases = [e["case_ref"] for e in entries] + [
+        d.get("case_ref") or d["case_id"] for d in determinations
+    ]
+    docket.access_log.record(
+        [
+            access_entry(
+                request,
+                docket,
+                user,
+                decision,
+                "priority_run",
+                run_id,
+                cases=list(dict.fromkeys(cases)),
+            )
+        ]
+    )
     return RunOversight(
         run=RunView.model_validate(run),
         facts_used=len(run["fact_ids"]),
         entries=[explained(e) for e in entries],
         next_after=entries[-1]["rank"] if more else None,
         determinations=[DeterminationView.model_validate(d) for d in determinations],
-    )
-
-
-def _authorise_run(
-    request: Request, docket: Docket, user: User, run_id: str, scope: RecordScope
-) -> None:
-    authorise(
-        request,
-        docket,
-        user,
-        Action.READ_PRIORITY_OVERSIGHT,
-        record_type="priority_run",
-        record_id=run_id,
-        scope=scope,
     )

@@ -43,7 +43,9 @@ def _as_of(option: Callable[..., Any]) -> Callable[..., Any]:
         help="Apply a policy even on or after its rescission (to review past decisions).",
     )(option)
     return click.option(
-        "--as-of", type=DATE, help="The date the policy is applied for (default: today)."
+        "--as-of",
+        type=DATE,
+        help="The date the policy is applied for (default: today; not a later day).",
     )(option)
 
 

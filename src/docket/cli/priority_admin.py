@@ -107,27 +107,44 @@ def oversight_command(ctx: click.Context, path: Path, run_id: str | None, force:
     Each ranking run (policy name, version and content hash, who ran it, when, for what date,
     the fact ids it used), its entries (each case's rank, category, score and explanation),
     then the determinations on it (who, what, why). Written in full or not at all."""
-    if path.exists() and not force:
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long, say
+        raise _not_written(path, exc) from None
+    if exists and not force:
         raise InvalidInput(
             f"{path} exists: pass --force to overwrite it", details={"field": "export"}
+        )
+    if exists and not path.is_file():  # a device or a pipe would be replaced, not fed
+        raise InvalidInput(
+            f"{path} is not a file: the export is written to a file", details={"field": "export"}
         )
     if not path.parent.is_dir():
         raise InvalidInput(f"no folder {path.parent} to write {path.name} in")
     counts = {"run": 0, "entry": 0, "determination": 0}
-    fd, partial = tempfile.mkstemp(dir=path.parent.resolve(), prefix=f".{path.name}.")
+    try:
+        fd, partial = tempfile.mkstemp(dir=path.parent.resolve(), prefix=f".{path.name}.")
+    except OSError as exc:  # a folder not writable
+        raise _not_written(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle, opened(ctx) as docket:
             for record in oversight.oversight(store=docket.priority, run_id=run_id):
                 handle.write(orjson.dumps(record) + b"\n")
                 counts[record["type"]] += 1
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as exc:  # a full disk, an interrupt: no half-written export
         Path(partial).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _not_written(path, exc) from None
         raise
     click.echo(
         f"wrote {path}: {counts['run']} runs, {counts['entry']:,} entries, "
         f"{counts['determination']} determinations"
     )
+
+
+def _not_written(path: Path, exc: OSError) -> InvalidInput:
+    return InvalidInput(f"cannot write {path}: {exc.strerror}", details={"field": "export"})
 
 
 @click.command("policies")

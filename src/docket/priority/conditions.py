@@ -5,6 +5,7 @@ parsing gives, naming the field."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,12 @@ _RANGES = (
 low passes high: a test no fact could pass is a mistake in the pack, never a rule."""
 
 
+_YEARS_TESTS = {"within_years", "more_than_years_ago"}
+MAX_YEARS = 150
+"""The most years a date test may count back: no record is older, and a date thousands of
+years back is none the calendar has."""
+
+
 def _bounds(value: Mapping[str, Any], tests: set[str], path: str) -> tuple[tuple[str, Any], ...]:
     bounds = []
     for test in sorted(tests & set(value)):
@@ -127,8 +134,15 @@ def _bounds(value: Mapping[str, Any], tests: set[str], path: str) -> tuple[tuple
                 raise field_error(
                     f"{path}.{test}", f"{bound!r} is not a date (YYYY-MM-DD)"
                 ) from None
-        elif not isinstance(bound, int | float) or isinstance(bound, bool) or bound < 0:
+        elif (
+            not isinstance(bound, int | float)
+            or isinstance(bound, bool)
+            or not math.isfinite(bound)  # YAML's .inf and .nan
+            or bound < 0
+        ):
             raise field_error(f"{path}.{test}", "a number, 0 or more")
+        elif test in _YEARS_TESTS and bound > MAX_YEARS:
+            raise field_error(f"{path}.{test}", f"at most {MAX_YEARS} years")
         bounds.append((test, bound))
     given = dict(bounds)
     for low, high, inclusive in _RANGES:

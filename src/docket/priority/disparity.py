@@ -47,8 +47,9 @@ def disparity(
     """Categories and scores across groups (citizenship country, sex, age band), from
     aggregates only; a group of fewer than :data:`MIN_GROUP` cases is suppressed. The group
     attributes are read after scoring and never reach it."""
-    day = as_of or clock.now().date()
-    pack.check_date(day, allow_rescinded=allow_rescinded)
+    today = clock.now().date()
+    day = as_of or today
+    pack.check_date(day, today=today, allow_rescinded=allow_rescinded)
     with store.read() as tx, collector.paused():
         require_on(tx)
         docket = Docket.build(tx.docket(None))

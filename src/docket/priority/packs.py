@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from docket.cases.fields import storable
 from docket.errors import InvalidInput
 from docket.priority.conditions import (
     Condition,
@@ -48,6 +49,8 @@ PACKS_DIR = Path(__file__).parent / "packs"
 """The packs shipped with Docket."""
 
 MAX_WEIGHT = 1_000
+MAX_VERSION = 64
+"""The longest version a pack may name: a ranking run keeps it in a column this wide."""
 
 _TOP_KEYS = {
     "name",
@@ -104,9 +107,16 @@ class Pack:
     def rules(self) -> tuple[Rule, ...]:
         return (*self.categories, *self.factors)
 
-    def check_date(self, on: dt.date, *, allow_rescinded: bool = False) -> None:
-        """Refuse to apply the pack on ``on`` before it took effect, or after its rescission
-        unless ``allow_rescinded`` (for review of past decisions, say) is given."""
+    def check_date(self, on: dt.date, *, today: dt.date, allow_rescinded: bool = False) -> None:
+        """Refuse to apply the pack on ``on`` after ``today``, before it took effect, or after
+        its rescission unless ``allow_rescinded`` (for review of past decisions, say) is
+        given."""
+        if on > today:  # a typo for a year would age every fact, and the run be decided on
+            raise InvalidInput(
+                f"the date to apply policy {self.name} for, {on}, is after today ({today}): "
+                "a policy applies to facts documented by a day that has come",
+                details={"field": "as_of"},
+            )
         if on < self.effective_from:
             raise InvalidInput(
                 f"policy {self.name} {self.version} takes effect on {self.effective_from}, "
@@ -161,6 +171,7 @@ def parse(text: str, *, origin: str = "policy") -> Pack:
     if not isinstance(data, dict):
         raise InvalidInput(f"{origin}: a policy pack is a mapping of keys to values")
     data = _plain(data)
+    _refuse_unstorable(data, "")
     refuse_protected(data, "")
     return _build(data, origin)
 
@@ -179,6 +190,22 @@ class _PackLoader(yaml.SafeLoader):
                     )
                 seen.add((key.tag, key.value))
         return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_unstorable(value: Any, path: str) -> None:
+    """Refuse text no database holds nor the content hash encodes: YAML's escapes make a NUL
+    ("\\0") or a lone surrogate ("\\uD800"). The error names the field (a bad key, its
+    mapping)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not storable(key):
+                raise field_error(path or "policy", "a key is not valid text")
+            _refuse_unstorable(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{path}[{index}]")
+    elif isinstance(value, str) and not storable(value):
+        raise field_error(path, "not valid text (a NUL or a lone surrogate)")
 
 
 def _plain(value: Any) -> Any:
@@ -241,9 +268,12 @@ def _build(data: Mapping[str, Any], origin: str) -> Pack:
     if not groups["categories"]:
         raise field_error("categories", "a policy needs at least one category")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    version = _text(data, "version", "")
+    if len(version) > MAX_VERSION:
+        raise field_error("version", f"at most {MAX_VERSION} characters ({len(version)} given)")
     return Pack(
         name=name,
-        version=_text(data, "version", ""),
+        version=version,
         title=_text(data, "title", "", required=False) or name,
         description=_text(data, "description", "", required=False),
         source=_text(data, "source", "", required=False),

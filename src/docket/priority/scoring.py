@@ -52,6 +52,8 @@ def _years_before(as_of: dt.date, years: float) -> int:
     """The ordinal day ``years`` years before ``as_of`` (calendar years when whole)."""
     if float(years).is_integer():
         year = as_of.year - int(years)
+        if year < dt.MINYEAR:  # before the calendar's first day: every dated fact is after it
+            return dt.date.min.toordinal()
         try:
             return as_of.replace(year=year).toordinal()
         except ValueError:  # 29 February

@@ -25,10 +25,11 @@ import orjson
 
 from docket import collector
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.fields import EVERY_OFFICE, check_length
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
 from docket.cases.service import prior_answer, request_hash
-from docket.errors import Conflict, InvalidInput, NotFound
+from docket.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
 from docket.priority.ports import (
@@ -111,6 +112,21 @@ class _RunOutput:
         return b"".join(self.packed), self.digest.hexdigest()
 
 
+def ranked_office(office: str) -> str:
+    """The field office a ranking is limited to, as cases hold it: upper case, without spaces
+    around it, so that ``--office atl`` ranks the office the API's ``"office": "atl"`` does.
+    A blank or over-long office names no case's office, and is refused rather than ranking
+    nothing and keeping that run."""
+    named = office.strip().upper()
+    if not named or named == EVERY_OFFICE:
+        raise InvalidInput(
+            "office: name one field office, or none to rank every office",
+            details={"field": "office"},
+        )
+    check_length("field_office", named, field="office")
+    return named
+
+
 @dataclass(frozen=True)
 class RunSummary:
     run_id: str
@@ -139,13 +155,15 @@ def rank(
     progress: Callable[[str], None] = lambda _: None,
     also: Callable[[PriorityWrite], None] | None = None,
 ) -> RunSummary:
-    """Rank the open cases (of ``office``, or all) by ``pack`` as of ``as_of`` (today), give
-    ``emit`` the first ``top`` (all when ``None``) with their explanations, best first, and keep
-    the run for oversight. ``also`` runs in the transaction that keeps the run.
+    """Rank the open cases (of ``office``, as :func:`ranked_office` reads it, or all) by
+    ``pack`` as of ``as_of`` (today), give ``emit`` the first ``top`` (all when ``None``) with
+    their explanations, best first, and keep the run for oversight. ``also`` runs in the
+    transaction that keeps the run.
 
     ``emit`` sees entries before the run is kept, and the run is refused if prioritisation
     was switched off meanwhile: a surface shows nothing of them until this returns."""
     named_actor(actor, what="a ranking")
+    office = None if office is None else ranked_office(office)
     purpose = purpose.strip()
     if len(purpose) > MAX_PURPOSE:  # kept as given or not at all, never cut
         raise InvalidInput(
@@ -155,7 +173,7 @@ def rank(
     day = as_of or now.date()
     if top is not None and top < 1:
         raise InvalidInput("top must be 1 or more", details={"field": "top"})
-    pack.check_date(day, allow_rescinded=allow_rescinded)
+    pack.check_date(day, today=now.date(), allow_rescinded=allow_rescinded)
     with collector.paused():
         with store.read() as tx:
             require_on(tx)
@@ -230,8 +248,9 @@ def explain(
 ) -> Explanation:
     """One open case's recommendation by ``pack``: its category, score and every fact that
     counted (rank 0: a case scored alone has no rank; a run's output has it)."""
-    day = as_of or clock.now().date()
-    pack.check_date(day, allow_rescinded=allow_rescinded)
+    today = clock.now().date()
+    day = as_of or today
+    pack.check_date(day, today=today, allow_rescinded=allow_rescinded)
     with store.read() as tx:
         require_on(tx)
         rows = list(tx.docket(None, case_ref))
@@ -284,11 +303,14 @@ def decide(
     run_id: str | None = None,
     idempotency_key: str | None = None,
     also: Callable[[PriorityWrite], None] | None = None,
+    readable: Callable[[RunRecord], bool] = lambda _: True,
 ) -> Decided:
     """A person's determination on a case's recommendation in a run (the latest that ranked it
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
     the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
-    the first result instead of recording again. ``also`` runs in the same transaction."""
+    the first result instead of recording again. ``also`` runs in the same transaction.
+    Only a run the person may read (``readable``) is decided on: a recommendation they could
+    not see is not theirs to accept."""
     named_actor(actor, what="a determination")
     text = written_reason(
         reason, required=determination is Determination.OVERRIDE, what="an override"
@@ -320,16 +342,19 @@ def decide(
                 "case's recommendation",
                 details={"case_ref": case_ref, "state": case.state.value, "rule": "case_not_open"},
             )
-        runs = [tx.run(run_id)] if run_id is not None else list(reversed(tx.runs()))
-        if run_id is not None and runs[0] is None:
-            raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})
-        found = None
-        for run in runs:
-            assert run is not None
-            entry = _entry(tx, run, case_ref)
-            if entry is not None:
-                found = (run, entry)
-                break
+        runs = [r for r in reversed(tx.runs()) if readable(r)] if run_id is None else []
+        if run_id is not None:
+            given = tx.run(run_id)
+            if given is None:
+                raise NotFound(f"no ranking run {run_id}", details={"run_id": run_id})
+            if not readable(given):
+                raise AccessRefused(
+                    f"not allowed: ranking run {run_id} is over "
+                    f"{given.office or 'every office'}, whose runs you may not read",
+                    details={"run_id": run_id},
+                )
+            runs = [given]
+        found = next(((r, e) for r in runs if (e := _entry(tx, r, case_ref)) is not None), None)
         if found is None:
             where = f"run {run_id}" if run_id else "any ranking run"
             raise NotFound(
