@@ -8,7 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from docket.api.deps import MAX_SEQ, TEXT, authorise, current_user, docket_of, policy
+from docket.api.deps import (
+    MAX_SEQ,
+    QUERY_NUMBER,
+    TEXT,
+    authorise,
+    current_user,
+    docket_of,
+    policy,
+)
 from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import JSONValue
@@ -35,8 +43,10 @@ def read_access_log(
     user: Annotated[User, Depends(current_user)],
     record_id: Annotated[str | None, Query(max_length=64, pattern=TEXT)] = None,
     actor: Annotated[str | None, Query(max_length=200, pattern=TEXT)] = None,
-    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: an entry's seq.")] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Cursor: an entry's seq."), QUERY_NUMBER
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=500), QUERY_NUMBER] = 100,
 ) -> AccessPage:
     """Entries of the access log in order, optionally of one record or one actor. This read
     is logged (with its filter) before the entries are fetched, so it appears in them."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from docket.api.deps import (
     MAX_SEQ,
+    QUERY_NUMBER,
     TEXT,
     IsoDate,
     authorise,
@@ -62,7 +63,7 @@ def list_cases_route(
     after: Annotated[
         str | None, Query(max_length=64, pattern=TEXT, description="Cursor: a case_ref.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE), QUERY_NUMBER] = 50,
 ) -> Response:
     """Cases of one field office (yours unless you name another your role may see), by
     reference, a page at a time. The listing is on the access log."""
@@ -199,8 +200,10 @@ def get_timeline(
     response: Response,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Cursor: an event's seq.")] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Cursor: an event's seq."), QUERY_NUMBER
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE), QUERY_NUMBER] = 50,
 ) -> TimelinePage:
     """The case's events in order, a page at a time: what happened, when, on what legal
     basis and document, recorded by whom."""

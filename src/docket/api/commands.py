@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from docket.api.cases import CaseRef
 from docket.api.deps import (
+    JSON_NUMBER,
     TEXT,
     IsoDate,
+    JsonBool,
     access_entry,
     current_user,
     decide_on_case,
@@ -52,25 +53,17 @@ class CommandResult(BaseModel):
     replayed: bool = Field(description="True when this answers a retry of an earlier request.")
 
 
-def _json_number(value: object) -> object:
-    # A JSON number, then as Pydantic takes it (12.0 is the integer 12, as JSON Schema has
-    # it; 12.5 is refused); a boolean or a text is no number.
-    if isinstance(value, bool | str):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
-
-
 def _field_type(spec: FieldSpec) -> Any:
     if spec.type is FieldType.DATE:
         kind: Any = IsoDate
     # Only their JSON types, as the dates are: in lax mode `true` would be taken as a
     # sentence of 1 month, and "yes", "on" or 1 as a yes.
     elif spec.type is FieldType.BOOL:
-        kind = Annotated[bool, Field(strict=True)]
+        kind = JsonBool
     elif spec.type is FieldType.CHOICE:
         kind = Literal[spec.choices]
     elif spec.type is FieldType.NUMBER:
-        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER), BeforeValidator(_json_number)]
+        kind = Annotated[int, Field(ge=0, le=MAX_NUMBER), JSON_NUMBER]
     else:
         kind = Annotated[str, Field(min_length=1, max_length=2000, pattern=TEXT)]
     return kind if spec.required else kind | None

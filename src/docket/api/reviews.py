@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from docket.api.deps import (
     NAMED,
     PERSON_ID,
+    QUERY_NUMBER,
     access_entry,
     authorise_refusal,
     current_user,
@@ -79,7 +80,7 @@ def get_review_queue(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    limit: Annotated[int, Query(ge=1, le=MAX_QUEUE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_QUEUE), QUERY_NUMBER] = 50,
 ) -> ReviewQueue:
     """Reports in review, oldest first, each with its candidates and, field by field, both
     values, the level they agree at and the weight it adds. The read is on the access log,
