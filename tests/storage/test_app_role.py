@@ -123,6 +123,17 @@ def test_a_missing_role_or_a_superuser_is_refused_and_nothing_granted(pg_url, tm
     assert "superuser" in refused.output
 
 
+def test_a_role_that_may_act_as_the_owner_is_refused(pg_url, app_role, tmp_path):
+    owner = sa.make_url(pg_url).username or "postgres"
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'GRANT "{owner}" TO "{app_role}"')
+    admin.dispose()
+    refused = _init(pg_url, tmp_path, "--app-role", app_role)
+    assert refused.exit_code != 0
+    assert "may act as their owner" in refused.output
+
+
 def test_on_sqlite_the_option_is_refused_before_the_database_is_made(tmp_path):
     database = tmp_path / "docket.db"
     refused = _init(f"sqlite:///{database}", tmp_path, "--app-role", "docket_app")

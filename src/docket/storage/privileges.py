@@ -41,8 +41,8 @@ NOT_POSTGRESQL = "--app-role is for PostgreSQL: an SQLite database is one file, 
 def grant_app_role(engine: sa.Engine, role: str) -> list[str]:
     """Give ``role`` what the services need on every table of the schema, and nothing more
     (taking back whatever it had); the statements run, in order. :class:`ConfigurationError`
-    on SQLite, for a role that does not exist, for the tables' owner, or for a superuser (no
-    privilege binds one). All of it is granted or none."""
+    on SQLite, for a role that does not exist, for the tables' owner or a member of its role,
+    or for a superuser (no privilege binds one). All of it is granted or none."""
     if engine.dialect.name != "postgresql":
         raise ConfigurationError(NOT_POSTGRESQL)
     with engine.begin() as connection:
@@ -61,9 +61,13 @@ def grant_app_role(engine: sa.Engine, role: str) -> list[str]:
                 details={"role": role},
             )
         owner = connection.scalar(sa.text("SELECT current_user"))
-        if owner == role:
+        member = connection.scalar(
+            sa.text("SELECT pg_has_role(:role, current_user, 'MEMBER')"), {"role": role}
+        )
+        if owner == role or member:  # a member may act as the owner (SET ROLE)
             raise ConfigurationError(
-                f"{role!r} owns the tables: the services need a role of their own",
+                f"{role!r} owns the tables, or may act as their owner {owner!r}: the services "
+                "need a role of their own",
                 details={"role": role},
             )
         schema = str(connection.scalar(sa.text("SELECT current_schema()")))
