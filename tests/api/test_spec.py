@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
+
 from docket.api.app import create_app
-from docket.api.deps import POLICY_KEY
+from docket.api.deps import NAMED, POLICY_KEY
 from docket.api.spec import render
 from docket.identity.policy import POLICY, Action
 
@@ -62,3 +65,33 @@ def test_every_operation_declares_the_answers_any_request_may_get():
                 assert answers[status]["content"]["application/json"]["schema"] == error
             retry = answers["503"]["headers"]["Retry-After"]
             assert retry["schema"]["type"] == "integer", f"{method} {path}"
+
+
+def test_no_pattern_of_the_spec_uses_a_class_whose_set_depends_on_the_dialect():
+    """``\\s``, ``\\d`` and ``\\w`` mean other sets in the spec's regular expressions (ECMA
+    262: ``\\s`` has U+FEFF and not U+001C) than in Python's and Pydantic's: a client
+    generated from the spec would send what the server refuses, or finds blank."""
+    patterns: list[str] = []
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            patterns.extend(v for k, v in node.items() if k == "pattern" and isinstance(v, str))
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(json.loads(render()))
+    assert patterns
+    for pattern in patterns:
+        for escape in ("\\s", "\\d", "\\w", "\\S", "\\D", "\\W"):
+            assert escape not in pattern, f"{escape} in {pattern}"
+
+
+@pytest.mark.parametrize("name", ["\x1c", "\x1f", "\u3000", " \t", "\u2028"])
+def test_a_name_of_spaces_only_is_refused_by_its_pattern_as_the_server_strips_it(name):
+    """The spec's pattern and the server agree on what is blank (``str.strip``)."""
+    assert not re.fullmatch(NAMED, name)
+    assert not name.strip()
+    assert re.fullmatch(NAMED, f"{name}Ana")

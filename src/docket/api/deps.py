@@ -34,7 +34,12 @@ T = TypeVar("T")
 
 TEXT = r"^[^\x00]*$"
 """The pattern of every free-text input: anything but NUL, which no database text holds."""
-NAMED = r"^[^\x00]*[^\x00\s][^\x00]*$"
+SPACES = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Every character Python strips as a space (``str.isspace``), written out: ``\\s`` means
+other sets in a spec's regular expressions (ECMA 262's has U+FEFF and not U+001C to U+001F)
+and in Pydantic's (Rust's), so a client generated from the spec would send as a name what
+the server then finds blank."""
+NAMED = rf"^[^\x00]*[^\x00{SPACES}][^\x00]*$"
 """Text with something in it besides spaces (and no NUL)."""
 
 PERSON_ID = r"^[A-Za-z0-9_-]+$"
