@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docket.api.deps import (
     NAMED,
-    SPACES,
     TEXT,
     IsoDate,
     access_entry,
@@ -25,6 +24,7 @@ from docket.api.deps import (
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
+from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.metrics import metrics
 from docket.departures.model import Parsed, Source, Status, parse_report
 from docket.departures.service import IntakeSummary, Outcome, accept_reports
@@ -36,10 +36,6 @@ router = APIRouter(tags=["departures"])
 MAX_BATCH = 1000
 
 _Text = Annotated[str, Field(max_length=200, pattern=TEXT)]
-
-A_NUMBER = rf"^[{SPACES}]*[Aa]?-?[0-9]{{3}}-?[0-9]{{3}}-?[0-9]{{2,3}}[{SPACES}]*$"
-"""``cases.persons.A_NUMBER_PATTERN`` with its classes written out, as the spec's regular
-expressions and the server's read them alike (see ``deps.SPACES``)."""
 
 
 class ReportIn(BaseModel):
@@ -66,7 +62,7 @@ class ReportIn(BaseModel):
     date_of_birth: _Text = ""
     sex: _Text = ""
     citizenship: _Text = ""
-    a_number: Annotated[str, Field(pattern=A_NUMBER)] = ""
+    a_number: Annotated[str, Field(pattern=A_NUMBER_PATTERN)] = ""
     document_number: _Text = ""
     address_line: Annotated[str, Field(max_length=500, pattern=TEXT)] = ""
     city: _Text = ""

@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
 from docket.cases.events import JSONValue
+from docket.cases.fields import SPACES
 from docket.cases.model import Case
 from docket.cases.service import no_case
 from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
@@ -34,11 +35,6 @@ T = TypeVar("T")
 
 TEXT = r"^[^\x00]*$"
 """The pattern of every free-text input: anything but NUL, which no database text holds."""
-SPACES = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-"""Every character Python strips as a space (``str.isspace``), written out: ``\\s`` means
-other sets in a spec's regular expressions (ECMA 262's has U+FEFF and not U+001C to U+001F)
-and in Pydantic's (Rust's), so a client generated from the spec would send as a name what
-the server then finds blank."""
 NAMED = rf"^[^\x00]*[^\x00{SPACES}][^\x00]*$"
 """Text with something in it besides spaces (and no NUL)."""
 

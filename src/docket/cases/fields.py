@@ -43,6 +43,13 @@ LIMITS: Mapping[str, int] = {
 """The longest text each of these may be, in characters (the stored columns are this wide)."""
 
 
+SPACES = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Every character Python strips as a space (``str.isspace``), written out for a regular
+expression: ``\\s`` means other sets in a spec's regular expressions (ECMA 262's has U+FEFF
+and not U+001C to U+001F) and in Pydantic's (Rust's), so a client generated from the spec
+would send what the server then finds blank, or refuses."""
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field of an event kind."""

@@ -10,14 +10,15 @@ from collections.abc import Iterable
 
 from docket.cases import snapshot
 from docket.cases.events import Event, EventKind, StreamType
-from docket.cases.fields import check_length
+from docket.cases.fields import SPACES, check_length
 from docket.cases.model import Name, Person
 from docket.cases.table import CREATION_LEGAL_BASIS
 from docket.errors import InvalidInput
 
-A_NUMBER_PATTERN = r"^\s*[Aa]?-?\d{3}-?\d{3}-?\d{2,3}\s*$"
+A_NUMBER_PATTERN = rf"^[{SPACES}]*[Aa]?-?[0-9]{{3}}-?[0-9]{{3}}-?[0-9]{{2,3}}[{SPACES}]*$"
 """How an alien registration number may be written: 8 or 9 digits, perhaps after ``A``, perhaps
-in groups with dashes (``A012345678``, ``A-012-345-678``, ``12345678``)."""
+in groups with dashes (``A012345678``, ``A-012-345-678``, ``12345678``). Its classes are written
+out (:data:`~docket.cases.fields.SPACES`, ``[0-9]``): the API's spec publishes it."""
 _A_NUMBER = re.compile(r"^A?-?(\d{3})-?(\d{3})-?(\d{2,3})$")
 
 
