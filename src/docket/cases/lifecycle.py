@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from docket.cases import effects, rules, snapshot
+from docket.cases import effects, periods, rules, snapshot
 from docket.cases.bars import check_bars
 from docket.cases.events import CASE_CREATION_KINDS, Event, EventKind, JSONValue, StreamType
 from docket.cases.fields import check_field_office, check_length, parse_fields
@@ -67,7 +67,7 @@ def record(
         if given is None or (isinstance(given, str) and not given.strip()):
             raise InvalidInput(f"{kind.value} needs {name}: {say}", details={"field": name})
     data = parse_fields(move.fields, fields, kind=kind.value)
-    if occurred_on > rules.day_begun_somewhere(recorded_at):
+    if occurred_on > periods.day_begun_somewhere(recorded_at):
         raise InvalidInput(
             f"occurred_on {occurred_on} is in the future", details={"field": "occurred_on"}
         )
@@ -115,7 +115,7 @@ def open_case(
     _check_provenance(actor=actor, document_ref=document_ref, recorded_at=recorded_at)
     check_length("case_ref", case_ref)
     check_field_office(field_office)
-    if opened_on > rules.day_begun_somewhere(recorded_at):
+    if opened_on > periods.day_begun_somewhere(recorded_at):
         raise InvalidInput(
             f"opened_on {opened_on} is in the future", details={"field": "opened_on"}
         )

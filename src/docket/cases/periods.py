@@ -1,6 +1,7 @@
 """The periods the law counts from a case's dates: the appeal window of a decision and the
 post-order custody review. The lifecycle (``effects``, ``rules``) and the import of legacy
-records (``legacy``) both count them here, so the two can never disagree."""
+records (``legacy``) both count them here, so the two can never disagree. Also which days
+have begun somewhere, or everywhere, on Earth (for "in the future" and "the day is over")."""
 
 from __future__ import annotations
 
@@ -30,3 +31,24 @@ def custody_review_due_on(detained_on: dt.date, final_on: dt.date) -> dt.date:
     order final on ``final_on``: 90 days after the later of the two, whichever was recorded
     first (the import and the lifecycle both ask here)."""
     return max(detained_on, final_on) + dt.timedelta(days=CUSTODY_REVIEW_DAYS)
+
+
+_LAST_TIME_ZONE = dt.timedelta(hours=12)
+"""The last place on Earth to reach a day is twelve hours behind UTC ("Anywhere on Earth")."""
+
+
+_FIRST_TIME_ZONE = dt.timedelta(hours=14)
+"""The first place on Earth to reach a day is fourteen hours ahead of UTC (Kiribati)."""
+
+
+def day_begun_somewhere(at: dt.datetime) -> dt.date:
+    """The latest day that has begun somewhere on Earth at ``at``: a date after it is in the
+    future everywhere. (UTC's own date would call the morning's events in Guam, a day ahead
+    of UTC until 10:00 there, events of tomorrow.)"""
+    return (at.astimezone(dt.UTC) + _FIRST_TIME_ZONE).date()
+
+
+def day_begun_everywhere(at: dt.datetime) -> dt.date:
+    """The latest day that has begun everywhere on Earth at ``at``: every day before it is
+    over everywhere."""
+    return (at.astimezone(dt.UTC) - _LAST_TIME_ZONE).date()

@@ -16,7 +16,7 @@ from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
 from docket.cases.model import BarKind, Case, CaseState, CloseReason, CustodyStatus, Fact
-from docket.cases.periods import APPEAL_WINDOW_DAYS
+from docket.cases.periods import APPEAL_WINDOW_DAYS, day_begun_everywhere
 from docket.cases.table import CLOSE_REASON_STATES
 from docket.errors import InvalidInput, RuleViolation
 
@@ -30,27 +30,6 @@ def _rule(message: str, rule: str, case: Case) -> RuleViolation:
 
 
 Data = Mapping[str, JSONValue]
-
-
-_LAST_TIME_ZONE = dt.timedelta(hours=12)
-"""The last place on Earth to reach a day is twelve hours behind UTC ("Anywhere on Earth")."""
-
-
-_FIRST_TIME_ZONE = dt.timedelta(hours=14)
-"""The first place on Earth to reach a day is fourteen hours ahead of UTC (Kiribati)."""
-
-
-def day_begun_somewhere(at: dt.datetime) -> dt.date:
-    """The latest day that has begun somewhere on Earth at ``at``: a date after it is in the
-    future everywhere. (UTC's own date would call the morning's events in Guam, a day ahead
-    of UTC until 10:00 there, events of tomorrow.)"""
-    return (at.astimezone(dt.UTC) + _FIRST_TIME_ZONE).date()
-
-
-def day_begun_everywhere(at: dt.datetime) -> dt.date:
-    """The latest day that has begun everywhere on Earth at ``at``: every day before it is
-    over everywhere."""
-    return (at.astimezone(dt.UTC) - _LAST_TIME_ZONE).date()
 
 
 def check_day_over(case: Case, kind: EventKind, recorded_at: dt.datetime) -> None:

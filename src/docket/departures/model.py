@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.periods import day_begun_somewhere
 from docket.cases.persons import normal_a_number, normal_document_number
-from docket.cases.rules import day_begun_somewhere
 from docket.errors import InvalidInput
 
 
