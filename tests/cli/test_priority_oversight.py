@@ -138,16 +138,18 @@ def test_disparity_suppresses_groups_under_ten(docket_with_facts):
     run = docket_with_facts
     result = run("priority", "disparity", "--policy", "neutral-example")
     assert result.exit_code == 0, result.output
-    assert "citizenship_country (groups: 1 shown, 1 suppressed)" in result.stdout
-    assert "sex (groups: 1 shown, 1 suppressed)" in result.stdout
+    # the 11 GT cases are hidden with the one MX case: 12 - 11 would give that case away
+    assert "citizenship_country (groups: 0 shown, 2 suppressed)" in result.stdout
+    assert "sex (groups: 0 shown, 2 suppressed)" in result.stdout
     assert "MX" not in result.stdout
+    assert "GT" not in result.stdout
     report = json.loads(
         run("priority", "disparity", "--policy", "neutral-example", "--json").stdout
     )
     citizenship = report["dimensions"]["citizenship_country"]
-    assert [g["group"] for g in citizenship["groups"]] == ["GT"]
-    assert citizenship["groups"][0]["cases"] == 11
-    assert citizenship["suppressed_groups"] == 1
+    assert citizenship == {"groups": [], "suppressed_groups": 2}
+    (band,) = report["dimensions"]["age_band"]["groups"]
+    assert band["cases"] == report["cases"] == 12
     assert report["dimensions"]["age_band"]["suppressed_groups"] == 0
 
 

@@ -218,24 +218,55 @@ def test_a_rescinded_pack_is_refused_for_a_later_date_without_the_flag(ranked: D
     assert run["rescinded_allowed"] is True
 
 
+def _not_shown(report: dict, dimension: str) -> int:
+    shown = report["dimensions"][dimension]["groups"]
+    return int(report["cases"]) - sum(g["cases"] for g in shown)
+
+
 def test_the_disparity_report_is_aggregates_with_small_groups_suppressed(docket: Docket):
     for n in range(12):
         open_priority_case(docket, f"DKT-G-{n:02d}", citizenship="GT", sex="F" if n % 2 else "M")
+    for n in range(12):
+        open_priority_case(docket, f"DKT-S-{n:02d}", citizenship="SV", sex="F")
     for n in range(4):
-        open_priority_case(docket, f"DKT-M-{n:02d}", citizenship="MX")
+        open_priority_case(docket, f"DKT-M-{n:02d}", citizenship="MX", sex="M")
+    for n in range(6):
+        open_priority_case(docket, f"DKT-H-{n:02d}", citizenship="HN", sex="M")
     convicted(docket, "DKT-G-00")
     report = disparity.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL)
+    assert report["cases"] == 34
     countries = report["dimensions"]["citizenship_country"]
-    assert [g["group"] for g in countries["groups"]] == ["GT"]
-    assert countries["suppressed_groups"] == 1
-    (gt,) = countries["groups"]
+    assert [g["group"] for g in countries["groups"]] == ["GT", "SV"]
+    assert countries["suppressed_groups"] == 2  # 4 and 6: 10 together, neither's size shown
+    assert _not_shown(report, "citizenship_country") == 10
+    gt = countries["groups"][0]
     assert gt["cases"] == 12
     assert gt["priority_share"] == round(1 / 12, 4)
     assert gt["categories"]["none"] == round(11 / 12, 4)
     sexes = {g["group"]: g["cases"] for g in report["dimensions"]["sex"]["groups"]}
-    assert sexes == {"F": 10}  # 6 + 4; the 6 men are under 10 and suppressed
-    assert report["dimensions"]["sex"]["suppressed_groups"] == 1
+    assert sexes == {"F": 18, "M": 16}
+    assert report["dimensions"]["sex"]["suppressed_groups"] == 0
     assert "DKT-G-00" not in repr(report)
+
+
+def test_a_small_group_s_size_cannot_be_worked_out_from_the_total(docket: Docket):
+    """A group under 10 suppressed alone would be the total less the groups shown; the next
+    smallest is suppressed with it, so what is not shown is 10 cases or more."""
+    for n in range(12):
+        open_priority_case(docket, f"DKT-G-{n:02d}", citizenship="GT")
+    for n in range(11):
+        open_priority_case(docket, f"DKT-S-{n:02d}", citizenship="SV")
+    for n in range(3):
+        open_priority_case(docket, f"DKT-M-{n:02d}", citizenship="MX", sex="M")
+    report = disparity.disparity(store=docket.priority, clock=docket.clock, pack=NEUTRAL)
+    countries = report["dimensions"]["citizenship_country"]
+    assert [g["group"] for g in countries["groups"]] == ["GT"]
+    assert countries["suppressed_groups"] == 2
+    assert _not_shown(report, "citizenship_country") == 14
+    assert report["dimensions"]["sex"]["groups"] == []  # 23 women and 3 men: both hidden
+    assert report["dimensions"]["sex"]["suppressed_groups"] == 2
+    for dimension in report["dimensions"]:
+        assert _not_shown(report, dimension) in (0, *range(10, 27)), dimension
 
 
 def test_explaining_one_case_gives_what_the_ranking_gave(ranked: Docket):

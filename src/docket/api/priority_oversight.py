@@ -64,7 +64,10 @@ class GroupFigures(BaseModel):
 
 class DimensionFigures(BaseModel):
     groups: list[GroupFigures]
-    suppressed_groups: int = Field(description="Groups too small to show.")
+    suppressed_groups: int = Field(
+        description="Groups not shown: those too small, and the next smallest when those come "
+        "to fewer than `minimum_group` cases together."
+    )
 
 
 class DisparityOut(BaseModel):
@@ -93,8 +96,8 @@ def get_disparity(
 ) -> DisparityOut:
     """Categories and scores of all open cases by a shipped policy across groups (citizenship
     country, sex, age band), aggregates only: a group of fewer than `minimum_group` cases is
-    suppressed. The group attributes never reach scoring. 409 while prioritisation is
-    switched off."""
+    suppressed, and so is the next smallest where the suppressed come to fewer together. The
+    group attributes never reach scoring. 409 while prioritisation is switched off."""
     decision = decide(user, Action.READ_DISPARITY, NO_RECORD)
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "priority_disparity", policy_name)

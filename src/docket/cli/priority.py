@@ -275,8 +275,10 @@ def disparity_command(
     """Categories and scores across groups, as aggregates.
 
     How the policy's categories and scores fall across groups of the open docket (citizenship
-    country, sex, age band). A group of fewer than 10 cases is suppressed and counted as such.
-    The groups are read after scoring and never reach it."""
+    country, sex, age band). A group of fewer than 10 cases is suppressed and counted as such,
+    and so is the next smallest when the suppressed come to fewer than 10 cases together (their
+    size would be the total less the groups shown). The groups are read after scoring and never
+    reach it."""
     with opened(ctx) as docket, flags_named():
         pack = _policy_or_latest(docket, policy)
         report = disparity.disparity(

@@ -45,8 +45,9 @@ def disparity(
     allow_rescinded: bool = False,
 ) -> dict[str, Any]:
     """Categories and scores across groups (citizenship country, sex, age band), from
-    aggregates only; a group of fewer than :data:`MIN_GROUP` cases is suppressed. The group
-    attributes are read after scoring and never reach it."""
+    aggregates only; a group of fewer than :data:`MIN_GROUP` cases is suppressed, and so is
+    the next smallest when the suppressed come to fewer together (see :func:`_suppressed`).
+    The group attributes are read after scoring and never reach it."""
     today = clock.now().date()
     day = as_of or today
     pack.check_date(day, today=today, allow_rescinded=allow_rescinded)
@@ -80,15 +81,29 @@ def disparity(
         "dimensions": {},
     }
     for dimension, groups in tallies.items():
-        rows = []
-        suppressed = 0
-        for group, outcomes in sorted(groups.items()):
-            if len(outcomes) < MIN_GROUP:
-                suppressed += 1
-                continue
-            rows.append(_aggregate(group, outcomes, categories))
-        report["dimensions"][dimension] = {"groups": rows, "suppressed_groups": suppressed}
+        hidden = _suppressed({group: len(outcomes) for group, outcomes in groups.items()})
+        rows = [
+            _aggregate(group, outcomes, categories)
+            for group, outcomes in sorted(groups.items())
+            if group not in hidden
+        ]
+        report["dimensions"][dimension] = {"groups": rows, "suppressed_groups": len(hidden)}
     return report
+
+
+def _suppressed(sizes: dict[str, int]) -> set[str]:
+    """The groups a dimension does not show: those under :data:`MIN_GROUP` cases, and, when
+    they come to fewer than that together, the smallest group shown as well. The report
+    gives the number of cases, so the cases not shown are the total less those shown: were
+    that under :data:`MIN_GROUP`, one small group's size could be worked out (the total less
+    the rest), which the suppression is there to prevent."""
+    hidden = {group for group, size in sizes.items() if size < MIN_GROUP}
+    hidden_cases = sum(sizes[group] for group in hidden)
+    if hidden and hidden_cases < MIN_GROUP:
+        shown = sorted((size, group) for group, size in sizes.items() if group not in hidden)
+        if shown:
+            hidden.add(shown[0][1])
+    return hidden
 
 
 def _aggregate(
