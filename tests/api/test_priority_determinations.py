@@ -4,6 +4,8 @@ reason, and a case no run ranked cannot be determined."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from docket.cases.service import show_case
@@ -128,3 +130,12 @@ def test_a_determination_is_made_only_on_a_run_the_decider_may_read(client, dock
     accepted = determine(client, staff.supervisor, determination="accept")
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["run_id"] == own  # the latest run they could see, not the last
+
+
+def test_an_unknown_determination_names_the_ones_there_are(client, docket, staff):
+    rank(client, staff.supervisor)
+    response = determine(client, staff.supervisor, determination="approve")
+    assert response.status_code == 422, response.text
+    message = json.dumps(response.json()["error"])
+    assert "'accept', 'override'" in message, message
+    assert "Determination." not in message, message

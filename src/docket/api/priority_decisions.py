@@ -47,7 +47,8 @@ class AcceptIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    determination: Literal[Determination.ACCEPT]
+    # plain text, not the enum: a refusal then names the tags as a client writes them
+    determination: Literal["accept"]
     reason: Annotated[str, Field(max_length=switch.MAX_REASON, pattern=TEXT)] = ""
     run_id: _RunId = None
 
@@ -57,7 +58,7 @@ class OverrideIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    determination: Literal[Determination.OVERRIDE]
+    determination: Literal["override"]
     reason: Annotated[str, Field(min_length=10, max_length=switch.MAX_REASON, pattern=NAMED)]
     run_id: _RunId = None
 
@@ -113,7 +114,7 @@ def post_determination(
         decision,
         "case",
         case.case_id,
-        determination=body.determination.value,
+        determination=body.determination,
     )
 
     def readable(run: RunRecord) -> bool:  # a recommendation the decider could not see
@@ -128,7 +129,7 @@ def post_determination(
             clock=docket.clock,
             actor=user.username,
             case_ref=case.case_ref,
-            determination=body.determination,
+            determination=Determination(body.determination),
             reason=body.reason,
             run_id=body.run_id,
             idempotency_key=idempotency_key,
