@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -317,7 +317,7 @@ def get_run(
     reads their own office's runs, an auditor every run (one over every office included).
     The read is on the access log with the cases the page names."""
     try:
-        records = list(oversight.oversight(store=docket.priority, run_id=run_id))
+        kept = oversight.run_record(store=docket.priority, run_id=run_id)
     except NotFound:  # refused like a run over every office, else logged as a failed probe
         scope = RecordScope(field_office=EVERY_OFFICE)
         decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, scope)
@@ -329,27 +329,14 @@ def get_run(
             [dataclasses.replace(entry, outcome=Outcome.REFUSED, details=failed)]
         )
         raise
-    run = records[0]
-    office = run["office"] or EVERY_OFFICE  # a run over every office is no one's own
+    office = kept.office or EVERY_OFFICE  # a run over every office is no one's own
     decision = decide(user, Action.READ_PRIORITY_OVERSIGHT, RecordScope(field_office=office))
     if not decision.allowed:
         authorise_refusal(request, docket, user, decision, "priority_run", run_id)
-    entries: list[dict[str, Any]] = []
-    more = False
-    determinations: list[dict[str, Any]] = []
-    for record in records[1:]:
-        kind = record.pop("type")
-        if kind == "entry" and record["rank"] > after:
-            if len(entries) < limit:
-                entries.append(record)
-            else:
-                more = True
-        elif kind == "determination":
-            determinations.append(record)
-    run.pop("type")
+    page = oversight.run_page(store=docket.priority, run_id=run_id, after=after, limit=limit)
     # the page names cases and their facts: the entry names them, as a ranking's does
-    cases = [e["case_ref"] for e in entries] + [
-        d.get("case_ref") or d["case_id"] for d in determinations
+    cases = [e["case_ref"] for e in page.entries] + [
+        d.get("case_ref") or d["case_id"] for d in page.determinations
     ]
     docket.access_log.record(
         [
@@ -365,9 +352,9 @@ def get_run(
         ]
     )
     return RunOversight(
-        run=RunView.model_validate(run),
-        facts_used=len(run["fact_ids"]),
-        entries=[explained(e) for e in entries],
-        next_after=entries[-1]["rank"] if more else None,
-        determinations=[DeterminationView.model_validate(d) for d in determinations],
+        run=RunView.model_validate(page.run),
+        facts_used=page.facts_used,
+        entries=[explained(e) for e in page.entries],
+        next_after=page.entries[-1]["rank"] if page.more else None,
+        determinations=[DeterminationView.model_validate(d) for d in page.determinations],
     )
