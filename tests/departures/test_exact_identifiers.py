@@ -5,9 +5,9 @@ nobody by itself; it goes to review with the persons named as its candidates."""
 from __future__ import annotations
 
 from docket.bootstrap import Docket
-from docket.departures.model import Status
+from docket.departures.model import ReviewDecision, Status
 from docket.departures.relink import relink_reports
-from docket.departures.review import review_queue
+from docket.departures.review import decide_review, review_queue
 from docket.departures.service import accept_reports
 from tests.departures.intake_cases import report
 from tests.departures.test_resolution import _person
@@ -112,3 +112,40 @@ def test_relink_sends_identifiers_that_disagree_to_review_as_intake_does(docket:
     other = _stored(docket, "R-6")
     assert (other.status, other.person_id) == (Status.REVIEW, None)
     assert [person for person, _ in other.candidates] == [holder]
+
+
+def test_a_decision_on_a_report_with_the_longest_record_id_is_kept_on_each_backend(
+    docket: Docket,
+):
+    """A source's record id may be 200 characters long, and the decision's event goes on the
+    report's own stream ``departure:SOURCE:ID``: PostgreSQL refused a stream id longer than 64
+    characters, so deciding on such a report failed with an unexpected error."""
+    by_a_number = _person(docket, 1, a_number="111111111")
+    _person(docket, 2, a_number="222222222", document="P999")
+    record_id = "R-" + "7" * 198
+    summary = _take(
+        docket,
+        report(
+            "consular_verification",
+            record_id=record_id,
+            a_number="111111111",
+            document_number="P999",
+        ),
+    )
+    assert summary.results[0].status is Status.REVIEW
+
+    decided = decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="consular_verification",
+        source_record_id=record_id,
+        decision=ReviewDecision.LINK,
+        reason="the A-number is on the passport",
+        person_id=by_a_number,
+    )
+
+    assert decided.status is Status.LINKED
+    with docket.uow.read() as tx:
+        [event] = tx.stream_events(f"departure:consular_verification:{record_id}")
+    assert event.data["reason"] == "the A-number is on the passport"

@@ -3,7 +3,6 @@ every report's link."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import json
@@ -15,6 +14,7 @@ import click
 from docket.bootstrap import bootstrapped
 from docket.cli.context import actor_of, opened, progress_bar
 from docket.config import Settings
+from docket.csv_output import SpreadsheetSafeWriter
 from docket.departures.metrics import metrics, recount
 from docket.departures.model import ReviewDecision, Source
 from docket.departures.relink import links
@@ -368,7 +368,7 @@ def links_command(ctx: click.Context, as_csv: bool) -> None:
     probability, its status (linked, review, unlinked) and its departure."""
     with opened(ctx) as docket:
         rows = links(store=docket.departures)
-    writer = csv.DictWriter(sys.stdout, fieldnames=LINK_COLUMNS, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(sys.stdout, LINK_COLUMNS)
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if row[k] is None else row[k] for k in LINK_COLUMNS})

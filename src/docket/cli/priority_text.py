@@ -3,7 +3,6 @@ explanation, the disparity report, policy packs."""
 
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 import sys
@@ -13,6 +12,7 @@ from typing import Any, BinaryIO, Literal
 
 import click
 
+from docket.csv_output import SpreadsheetSafeWriter
 from docket.priority.packs import Pack
 from docket.priority.scoring import Explanation, RankedCase
 
@@ -60,7 +60,7 @@ class HeldRanking:
         self.text = io.TextIOWrapper(
             self.held, encoding=sys.stdout.encoding, errors=sys.stdout.errors
         )
-        self.writer = csv.DictWriter(self.text, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        self.writer = SpreadsheetSafeWriter(self.text, CSV_COLUMNS)
         self.lines: list[bytes] = []
         self.count = 0
         if form == "csv":

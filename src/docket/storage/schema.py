@@ -15,7 +15,9 @@ events = sa.Table(
     metadata,
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("stream_type", sa.String(16), nullable=False),
-    sa.Column("stream_id", sa.String(64), nullable=False),
+    # Text on PostgreSQL (migration 0015): a departure report's stream holds its record id,
+    # up to 200 characters. SQLite holds no text to its length, and its table stays as made.
+    sa.Column("stream_id", sa.String(64).with_variant(sa.Text, "postgresql"), nullable=False),
     sa.Column("stream_version", sa.Integer, nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("occurred_on", sa.String(10), nullable=False),
