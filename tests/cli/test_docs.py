@@ -54,3 +54,18 @@ def test_every_option_says_what_it_is_for():
         if isinstance(option, click.Option) and not option.help
     ]
     assert bare == []
+
+
+def test_every_actor_option_names_docket_actor_as_its_default():
+    # Every command takes its actor from --actor, else $DOCKET_ACTOR, else the login name
+    # (cli.context.actor_of); a help that leaves out the variable sends an operator who set
+    # it looking for why their name is not the one recorded.
+    silent = [
+        path
+        for path, command in _commands(cli, "docket")
+        for option in command.params
+        if isinstance(option, click.Option)
+        and "--actor" in option.opts
+        and "$DOCKET_ACTOR" not in (option.help or "")
+    ]
+    assert silent == []

@@ -35,7 +35,9 @@ def departures_group() -> None:
 @departures_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--source", required=True, type=SOURCE, help="Where the reports come from.")
-@click.option("--actor", help="Who is recorded as taking them (default: login name).")
+@click.option(
+    "--actor", help="Who is recorded as taking them (default: $DOCKET_ACTOR, else login name)."
+)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, source: str, actor: str | None) -> None:
     """Take the departure reports in FILE (CSV; columns in the README).
@@ -181,7 +183,10 @@ def recount_command(ctx: click.Context) -> None:
     help="Listener processes sharing the durable consumer: each resolves its batches to "
     "persons side by side with the others, and they take turns to write. One per core.",
 )
-@click.option("--actor", help="Who is recorded as taking the reports (default: login name).")
+@click.option(
+    "--actor",
+    help="Who is recorded as taking the reports (default: $DOCKET_ACTOR, else login name).",
+)
 @click.pass_context
 def listen_command(
     ctx: click.Context,
@@ -305,7 +310,7 @@ def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
 @click.option("--reject", "reject", is_flag=True, help="None of the candidates: leave it unlinked.")
 @click.option("--no-case", "no_case", is_flag=True, help="The traveller has no case here.")
 @click.option("--reason", required=True, help="Why (kept with the decision).")
-@click.option("--actor", help="Who decides (default: login name).")
+@click.option("--actor", help="Who decides (default: $DOCKET_ACTOR, else login name).")
 @click.pass_context
 def review_decide_command(
     ctx: click.Context,
