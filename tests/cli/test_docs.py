@@ -45,11 +45,9 @@ def _commands(command: click.Command, path: str) -> Iterator[tuple[str, click.Co
 
 
 def test_every_option_says_what_it_is_for():
-    # `departures` is reviewed on its own; its options are left to that review.
     bare = [
         f"{path} {option.opts[0]}"
         for path, command in _commands(cli, "docket")
-        if not path.startswith("docket departures")
         for option in command.params
         if isinstance(option, click.Option) and not option.help
     ]

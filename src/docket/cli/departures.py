@@ -143,7 +143,14 @@ def recount_command(ctx: click.Context) -> None:
 @click.option("--stream", required=True, help="The JetStream stream the reports are on.")
 @click.option("--subject", required=True, help="The subject (filter) to take reports from.")
 @click.option("--durable", default="docket-departures", show_default=True, help="Consumer name.")
-@click.option("--batch", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Messages fetched at once; their reports are written in one transaction and the "
+    "messages acknowledged after it commits.",
+)
 @click.option(
     "--ack-wait",
     type=click.FloatRange(1, 3600),
@@ -260,7 +267,13 @@ def review_group() -> None:
 
 
 @review_group.command("list")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="Reports at most, oldest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="The queue as JSON.")
 @click.pass_context
 def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
