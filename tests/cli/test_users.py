@@ -118,6 +118,19 @@ def test_counsel_is_linked_to_a_client_and_unlinked(run, database_url):
     assert run("users", "unlink-client", "lee.counsel", person_id).exit_code == 1
 
 
+def test_a_user_without_a_person_record_cannot_be_made_a_subject_and_is_told_what_to_do(run):
+    # Neither set-role nor PUT /api/users/{name}/role takes a person id: an error asking for
+    # one left no way to give it.
+    assert run("users", "add", "ana", "--role", "officer", "--office", "HOU").exit_code == 0
+    result = run("users", "set-role", "ana", "subject")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: ana has no person record of their own: add a new subject user with their "
+        "person id instead [invalid_input]\n"
+    )
+    assert "ana is now officer" in run("users", "set-role", "ana", "officer").output
+
+
 def test_a_subject_for_a_person_not_on_record_is_refused_and_not_added(run):
     result = run("users", "add", "maria", "--role", "subject", "--person-id", "p-404")
     assert result.exit_code == 1

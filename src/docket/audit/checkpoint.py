@@ -128,8 +128,8 @@ that matches a rewritten log, and whoever can write it can swap in their own key
 
 def load_key(path: Path) -> Ed25519PrivateKey:
     """The signing key at ``path``: :class:`ConfigurationError` for a file that is missing,
-    cannot be read, is no unencrypted Ed25519 key in PEM form, or that other users may read
-    or anyone but its owner and group may change."""
+    cannot be read, is no unencrypted Ed25519 key in PEM form, or that anyone outside its
+    owner's group may read or anyone but its owner may change."""
     try:
         text = path.read_bytes()
         mode = path.stat().st_mode

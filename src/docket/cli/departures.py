@@ -35,7 +35,9 @@ def departures_group() -> None:
 @departures_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--source", required=True, type=SOURCE, help="Where the reports come from.")
-@click.option("--actor", help="Who is recorded as taking them (default: login name).")
+@click.option(
+    "--actor", help="Who is recorded as taking them (default: $DOCKET_ACTOR, else login name)."
+)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, source: str, actor: str | None) -> None:
     """Take the departure reports in FILE (CSV; columns in the README).
@@ -141,7 +143,14 @@ def recount_command(ctx: click.Context) -> None:
 @click.option("--stream", required=True, help="The JetStream stream the reports are on.")
 @click.option("--subject", required=True, help="The subject (filter) to take reports from.")
 @click.option("--durable", default="docket-departures", show_default=True, help="Consumer name.")
-@click.option("--batch", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Messages fetched at once; their reports are written in one transaction and the "
+    "messages acknowledged after it commits.",
+)
 @click.option(
     "--ack-wait",
     type=click.FloatRange(1, 3600),
@@ -181,7 +190,10 @@ def recount_command(ctx: click.Context) -> None:
     help="Listener processes sharing the durable consumer: each resolves its batches to "
     "persons side by side with the others, and they take turns to write. One per core.",
 )
-@click.option("--actor", help="Who is recorded as taking the reports (default: login name).")
+@click.option(
+    "--actor",
+    help="Who is recorded as taking the reports (default: $DOCKET_ACTOR, else login name).",
+)
 @click.pass_context
 def listen_command(
     ctx: click.Context,
@@ -255,7 +267,13 @@ def review_group() -> None:
 
 
 @review_group.command("list")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="Reports at most, oldest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="The queue as JSON.")
 @click.pass_context
 def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
@@ -305,7 +323,7 @@ def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
 @click.option("--reject", "reject", is_flag=True, help="None of the candidates: leave it unlinked.")
 @click.option("--no-case", "no_case", is_flag=True, help="The traveller has no case here.")
 @click.option("--reason", required=True, help="Why (kept with the decision).")
-@click.option("--actor", help="Who decides (default: login name).")
+@click.option("--actor", help="Who decides (default: $DOCKET_ACTOR, else login name).")
 @click.pass_context
 def review_decide_command(
     ctx: click.Context,

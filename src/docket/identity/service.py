@@ -261,6 +261,13 @@ def set_role(
                 f"{username} has no one-time-code secret: add a new staff user instead",
                 details={"field": "role"},
             )
+        if role is Role.SUBJECT and user.person_id is None:
+            # A subject's person record is given when they are added; no role change names one.
+            raise InvalidInput(
+                f"{username} has no person record of their own: add a new subject user with "
+                "their person id instead",
+                details={"field": "role"},
+            )
         if role in STAFF_ROLES:  # a staff user keeps their office unless given another
             field_office = field_office or user.field_office
         field_office = _check_scope(role, field_office, user.person_id)
