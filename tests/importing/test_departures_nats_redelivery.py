@@ -204,6 +204,47 @@ def test_a_durable_consumer_made_by_an_older_version_is_given_the_limit(docket, 
     assert (config.max_deliver, config.ack_wait) == (4, feed.ack_wait)
 
 
+def test_a_durable_consumer_with_another_wait_for_acknowledgements_is_given_the_listener_s(
+    docket, feed
+):
+    asyncio.run(publish(feed.stream, feed.subject, [report(1)]))
+    asyncio.run(_made_by_an_older_version(feed, max_deliver=feed.max_deliver))
+    patient = dataclasses.replace(feed, ack_wait=7.0)
+    assert _listen(docket, patient, until_idle=1.0).accepted == 1
+    config = asyncio.run(_consumer(patient))
+    assert (config.ack_wait, config.max_deliver) == (7.0, feed.max_deliver)
+
+
+async def _two_subjects(feed: Feed) -> None:
+    connection = await nats.connect(NATS_URL)
+    try:
+        js = connection.jetstream()
+        await js.add_stream(name=feed.stream, subjects=[f"{feed.subject}.>"])
+        await js.publish(f"{feed.subject}.a", report(1))
+        await js.publish(f"{feed.subject}.b", report(2))
+    finally:
+        await connection.drain()
+
+
+def test_a_durable_consumer_made_for_another_subject_stops_the_listener_saying_so(docket, feed):
+    """Bound as it was, it handed the listener the other subject's reports."""
+    asyncio.run(_two_subjects(feed))
+    on_a = dataclasses.replace(feed, subject=f"{feed.subject}.a")
+    on_b = dataclasses.replace(feed, subject=f"{feed.subject}.b")
+    asyncio.run(_made_by_an_older_version(on_a, max_deliver=feed.max_deliver))
+    with pytest.raises(ConfigurationError) as stopped:
+        _listen(docket, on_b, until_idle=1.0)
+    assert stopped.value.message.startswith(
+        f"the durable consumer {feed.durable!r} on stream {feed.stream!r} takes subject "
+        f"{on_a.subject!r}, not {on_b.subject!r}: name another consumer"
+    )
+    assert stored(docket) == 0
+    assert asyncio.run(_consumer(feed)).filter_subject == on_a.subject
+    assert _listen(docket, on_a, until_idle=1.0).accepted == 1
+    on_b_alone = dataclasses.replace(on_b, durable="docket-departures-b")
+    assert _listen(docket, on_b_alone, until_idle=1.0).accepted == 1
+
+
 def test_a_durable_consumer_the_server_will_not_change_stops_the_listener_with_the_reason(
     docket, feed
 ):

@@ -156,8 +156,8 @@ def recount_command(ctx: click.Context) -> None:
     type=click.FloatRange(1, 3600),
     default=30.0,
     show_default=True,
-    help="Seconds before an unacknowledged message is delivered again (set when the durable "
-    "consumer is made).",
+    help="Seconds before an unacknowledged message is delivered again (set on the durable "
+    "consumer, which is updated if it was made with another).",
 )
 @click.option(
     "--max-deliver",

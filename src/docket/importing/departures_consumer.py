@@ -42,7 +42,8 @@ _log = logging.getLogger(__name__)
 
 async def subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullSubscription:
     """A pull subscription on ``feed``'s durable consumer, made if need be, and brought up to
-    date if it exists with another bound on deliveries or without explicit acknowledgement.
+    date if it exists with another bound on deliveries, another wait for acknowledgements or
+    without explicit acknowledgement; refused if it exists for another subject.
     :class:`ConfigurationError` if the stream does not exist, a name is not one NATS takes
     (a stream or consumer name with a dot or a space), the server refuses the consumer (a
     subject outside the stream's) or refuses to change it."""
@@ -65,11 +66,15 @@ async def _subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullS
         held: ConsumerConfig | None = (await js.consumer_info(feed.stream, feed.durable)).config
     except nats.js.errors.NotFoundError:
         held = None
-    if held is not None and (
-        held.ack_policy != AckPolicy.EXPLICIT or held.max_deliver != feed.max_deliver
-    ):
-        await _update(js, feed, held)
-    # Made here if it does not exist yet; an existing consumer is bound as it is.
+    if held is not None:
+        _check_subject(feed, held)
+        if (held.ack_policy, held.max_deliver, held.ack_wait) != (
+            AckPolicy.EXPLICIT,
+            feed.max_deliver,
+            feed.ack_wait,
+        ):
+            await _update(js, feed, held)
+    # Made here if it does not exist yet; an existing consumer, checked above, is bound.
     return await js.pull_subscribe(
         feed.subject,
         durable=feed.durable,
@@ -80,8 +85,31 @@ async def _subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullS
     )
 
 
+def _check_subject(feed: Feed, held: ConsumerConfig) -> None:
+    """Refuse a durable consumer that filters another subject than ``feed``'s: bound as it
+    is, it would hand the listener the other subject's reports. It is not changed either:
+    it would go on from its place in the stream, and the new subject's earlier messages
+    would never come."""
+    if held.filter_subject == feed.subject and not held.filter_subjects:
+        return
+    takes = (
+        f"subject {held.filter_subject!r}"
+        if held.filter_subject
+        else f"subjects {held.filter_subjects!r}"
+        if held.filter_subjects
+        else "every subject of the stream"
+    )
+    raise ConfigurationError(
+        f"the durable consumer {feed.durable!r} on stream {feed.stream!r} takes {takes}, not "
+        f"{feed.subject!r}: name another consumer for this subject with --durable (it starts "
+        "at the stream's first message: reports already taken count as duplicates)"
+    )
+
+
 async def _update(js: JetStreamContext, feed: Feed, held: ConsumerConfig) -> None:
-    wanted = dataclasses.replace(held, ack_policy=AckPolicy.EXPLICIT, max_deliver=feed.max_deliver)
+    wanted = dataclasses.replace(
+        held, ack_policy=AckPolicy.EXPLICIT, max_deliver=feed.max_deliver, ack_wait=feed.ack_wait
+    )
     try:
         await js.add_consumer(feed.stream, config=wanted)  # the same name: an update
     except nats.js.errors.APIError as exc:
@@ -93,11 +121,14 @@ async def _update(js: JetStreamContext, feed: Feed, held: ConsumerConfig) -> Non
         ) from None
     was = "no limit" if (held.max_deliver or -1) < 1 else str(held.max_deliver)
     _log.warning(
-        "NATS: durable consumer %r on stream %r now delivers a message at most %d times (was %s)",
+        "NATS: durable consumer %r on stream %r now delivers a message at most %d times (was "
+        "%s) and waits %gs for an acknowledgement (was %gs)",
         feed.durable,
         feed.stream,
         feed.max_deliver,
         was,
+        feed.ack_wait,
+        held.ack_wait or 0,
     )
 
 

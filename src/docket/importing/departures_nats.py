@@ -94,8 +94,8 @@ class Feed:
     durable: str = "docket-departures"
     batch: int = 100
     ack_wait: float = 30.0
-    """Seconds the server waits for an acknowledgement before delivering again (set when the
-    durable consumer is first made)."""
+    """Seconds the server waits for an acknowledgement before delivering again (set on the
+    durable consumer)."""
     max_deliver: int = 10
     """Deliveries of a message before it is given up (set on the durable consumer)."""
     retry_after: float = 5.0
