@@ -8,6 +8,13 @@ import io
 import json
 from pathlib import Path
 
+from docket.bootstrap import bootstrap
+from docket.config import Settings
+from docket.departures.model import Status
+from docket.departures.service import accept_reports
+from tests.departures.intake_cases import report
+from tests.departures.test_resolution import _person
+
 HEADER = "source_record_id,given_name,family_name,date_of_birth,departed_on,port,loyalty_no\n"
 
 
@@ -217,3 +224,34 @@ def test_links_csv_writes_a_record_id_a_spreadsheet_would_run_with_a_quote_befor
     rows = list(csv.DictReader(io.StringIO(run("departures", "links", "--csv").output)))
     assert [r["source_record_id"] for r in rows] == ["'" + i for i in ids[:4]] + ["E-7"]
     assert {r["status"] for r in rows} == {"unlinked"}
+
+
+def test_review_list_writes_control_characters_of_a_report_as_escapes(run, database_url: str):
+    """A report's text comes from outside (the API, a NATS message): ESC and BEL and the
+    sequences a terminal obeys (set its title, clear the screen) are written as escapes."""
+    docket = bootstrap(Settings(database_url=database_url))
+    try:
+        _person(docket, 1, a_number="111111111")
+        _person(docket, 2, a_number="222222222", document="P999")
+        taken = accept_reports(
+            store=docket.departures,
+            clock=docket.clock,
+            actor="intake.test",
+            reports=[
+                report(
+                    record_id="R-\x1b]0;owned\x07",
+                    given_name="Ana\x1b[2J",
+                    family_name="Reyes",
+                    a_number="111111111",
+                    document_number="P999",
+                )
+            ],
+        )
+        assert taken.results[0].status is Status.REVIEW
+    finally:
+        docket.close()
+    listed = run("departures", "review", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "\x1b" not in listed.output
+    assert "\x07" not in listed.output
+    assert "exit_record R-\\x1b]0;owned\\x07: Ana\\x1b[2J Reyes, born" in listed.output

@@ -12,7 +12,7 @@ from docket.cases.model import BarKind, CaseState
 from docket.cases.ports import CaseFilter
 from docket.cases.service import CaseView, list_cases, record_event, show_case
 from docket.cases.table import TABLE
-from docket.cli.context import actor_of, opened
+from docket.cli.context import actor_of, echo_record, opened
 from docket.config import Settings
 from docket.errors import InvalidInput
 
@@ -32,13 +32,7 @@ def show(ctx: click.Context, case_ref: str) -> None:
     with opened(ctx) as docket:
         view = show_case(uow=docket.uow, case_ref=case_ref)
     for line in render_case(view):
-        click.echo(line.translate(_SHOWN))
-
-
-_SHOWN = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-"""Control characters written out as escapes: a record's text (a name entered through the
-API, say) may hold ESC and a sequence that the terminal would obey (clear the screen,
-recolour what follows) or a line break that would pass for another line of the record."""
+        echo_record(line)
 
 
 def render_case(view: CaseView) -> list[str]:

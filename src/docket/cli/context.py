@@ -66,3 +66,15 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields the function that advances it."""
     with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
         yield bar.update
+
+
+SHOWN = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+"""Control characters written out as escapes: a record's text (a name entered through the
+API or taken from a NATS message, say) may hold ESC and a sequence that the terminal would
+obey (clear the screen, set its title, recolour what follows) or a line break that would
+pass for another line of the record."""
+
+
+def echo_record(line: str, *, err: bool = False) -> None:
+    """One line of output holding a record's text, its control characters as escapes."""
+    click.echo(line.translate(SHOWN), err=err)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from docket.bootstrap import bootstrapped
-from docket.cli.context import actor_of, opened, progress_bar
+from docket.cli.context import actor_of, echo_record, opened, progress_bar
 from docket.config import Settings
 from docket.csv_output import SpreadsheetSafeWriter
 from docket.departures.metrics import metrics, recount
@@ -256,9 +256,9 @@ def listen_command(
         f"given up: {done.give_ups}; case events recorded: {done.case_events}"
     )
     for refusal in done.refused[:20]:
-        click.echo(f"  refused message {refusal}", err=True)
+        echo_record(f"  refused message {refusal}", err=True)
     for failure in done.gave_up[:20]:
-        click.echo(f"  given up on message {failure}", err=True)
+        echo_record(f"  given up on message {failure}", err=True)
 
 
 @departures_group.group("review")
@@ -299,9 +299,9 @@ def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
         return
     if not queue:
         click.echo("nothing in review")
-    for item in queue:
+    for item in queue:  # the reports' text came from outside: echo_record escapes it
         report = item.report
-        click.echo(
+        echo_record(
             f"{report.source.value} {report.source_record_id}: {report.given_name} "
             f"{report.family_name}, born {report.date_of_birth or '?'}, departed "
             f"{report.departed_on}"
@@ -310,7 +310,7 @@ def review_list_command(ctx: click.Context, limit: int, as_json: bool) -> None:
             click.echo(f"  person {candidate['person_id']}: p={candidate['probability']:.4f}")
             for row in candidate["fields"]:
                 weight = "" if row["weight"] is None else f" ({row['weight']:+.1f})"
-                click.echo(
+                echo_record(
                     f"    {row['field']:<16} {row['report'] or '-':<20} {row['person'] or '-':<20}"
                     f" {row['level']}{weight}"
                 )
