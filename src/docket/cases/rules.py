@@ -342,7 +342,8 @@ earlier: a booking before the order became final, say.)"""
 
 def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: dt.date) -> None:
     """Refuse a move dated before what it answers: the decision or the final order
-    (:data:`AFTER_THE_DECISION`), the bar it lifts, the detention it ends. Recorded late is
+    (:data:`AFTER_THE_DECISION`), the bar it lifts, the detention it ends, the release a new
+    booking follows. Recorded late is
     allowed; recorded as if it came first is not, since the appeal window, the deadlines and
     the custody review are counted from these dates."""
     earlier: list[tuple[str, dt.date | None]] = []
@@ -354,6 +355,10 @@ def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: d
         earlier.append((f"the {lifted.kind.value} it answers", lifted.placed_on))
     if kind is K.CUSTODY_RELEASED:
         earlier.append(("the booking", case.custody.since_on))
+    if kind is K.CUSTODY_BOOKED and case.custody.status is CustodyStatus.RELEASED:
+        # A new detention begins after the last release; dated earlier, it would overlap the
+        # detention the release ended and count the custody review from the wrong day.
+        earlier.append(("the release", case.custody.since_on))
     for what, day in earlier:
         if day is not None and on < day:
             raise InvalidInput(
