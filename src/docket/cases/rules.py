@@ -318,7 +318,15 @@ def _guard_fact_corrected(case: Case, data: Data, on: dt.date) -> None:
 
 
 def _guard_fact_withdrawn(case: Case, data: Data, on: dt.date) -> None:
-    _recorded_fact(case, data)
+    fact = _recorded_fact(case, data)
+    if FACTS[fact.kind].event is None:
+        raise _rule(
+            f"{fact.fact_id} is the case's own {fact.kind.value}, not a recorded fact: it "
+            "cannot be withdrawn (it ends with the order, e.g. when a motion to reopen is "
+            "granted)",
+            "fact_kept_by_the_case",
+            case,
+        )
 
 
 AFTER_THE_DECISION = frozenset(
