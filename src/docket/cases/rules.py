@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from docket.cases import protected
+from docket.cases import departure_rules, protected
 from docket.cases.effects import corrected_value
 from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
-from docket.cases.model import BarKind, Case, CaseState, CloseReason, CustodyStatus, Fact
+from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
 from docket.cases.periods import APPEAL_WINDOW_DAYS, day_begun_everywhere
 from docket.cases.table import CLOSE_REASON_STATES
 from docket.errors import InvalidInput, RuleViolation
@@ -123,46 +123,6 @@ def _guard_vd_expired(case: Case, data: Data, on: dt.date) -> None:
             f"decision can still be appealed: the {APPEAL_WINDOW_DAYS}-day appeal window is "
             f"open until {case.appeal_due_on}",
             "appeal_window_open",
-            case,
-        )
-
-
-def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
-    _guard_departure_dated(case, data, on)
-    departed_on = date_field(data, "departed_on")
-    if departed_on is not None and case.left_after_vd_deadline(departed_on):
-        # The alternate order applies (voluntary_departure_expired) and legal review decides.
-        raise _rule(
-            f"the departure on {departed_on} is after the voluntary-departure deadline "
-            f"({case.vd_deadline_on})",
-            "departure_after_vd_deadline",
-            case,
-        )
-
-
-def _guard_departure_dated(case: Case, data: Data, on: dt.date) -> None:
-    departed_on = date_field(data, "departed_on")
-    if departed_on is not None and departed_on > on:
-        raise _rule("the departure date is after the confirmation", "departure_after_record", case)
-
-
-def _guard_departure_recorded(case: Case, data: Data, on: dt.date) -> None:
-    _guard_bar_absent(BarKind.DEPARTURE_REPORTED)(case, data, on)
-    _guard_departure_dated(case, data, on)
-    departed_on = date_field(data, "departed_on")
-    if (
-        case.state is CaseState.VOLUNTARY_DEPARTURE
-        and departed_on is not None
-        and not case.left_after_vd_deadline(departed_on)
-    ):
-        # Left in time: that is voluntary departure, confirmed (and the case closed) by
-        # departure_confirmed. Only a late one waits for legal review under the grant, when
-        # the alternate order cannot take effect yet (its appeal window open or an appeal
-        # pending).
-        raise _rule(
-            f"the departure on {departed_on} is by the voluntary-departure deadline "
-            f"({case.vd_deadline_on}): record departure_confirmed",
-            "departure_within_vd_deadline",
             case,
         )
 
@@ -382,8 +342,8 @@ GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.APPEAL_DECIDED: _guard_appeal_decided,
     K.ORDER_BECAME_FINAL: _guard_order_final,
     K.VOLUNTARY_DEPARTURE_EXPIRED: _guard_vd_expired,
-    K.DEPARTURE_CONFIRMED: _guard_departure_confirmed,
-    K.DEPARTURE_RECORDED: _guard_departure_recorded,
+    K.DEPARTURE_CONFIRMED: departure_rules.guard_confirmed,
+    K.DEPARTURE_RECORDED: departure_rules.guard_recorded,
     K.DEPARTURE_REVIEWED: _guard_bar_present(BarKind.DEPARTURE_REPORTED),
     K.MOTION_TO_REOPEN_FILED: _guard_motion_filed,
     K.MOTION_TO_REOPEN_DECIDED: _guard_motion_decided,
