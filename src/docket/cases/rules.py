@@ -30,16 +30,20 @@ def _rule(message: str, rule: str, case: Case) -> RuleViolation:
 
 
 Data = Mapping[str, JSONValue]
+_CLOSED_ON_THE_DECISION = frozenset({CloseReason.RELIEF.value, CloseReason.TERMINATION.value})
+"""Close reasons that rest on a decision, which can be appealed until its window is over."""
 
 
-def check_day_over(case: Case, kind: EventKind, recorded_at: dt.datetime) -> None:
-    """Refuse an order's becoming final, or a voluntary departure's turning into the
-    alternate order, while the last day of the appeal window or of the departure period is
-    not over everywhere on Earth at ``recorded_at``: it may not be over where the person is,
-    which Docket does not know (in the evening in the Americas, UTC's date is already the
-    next). The guards hold the dates in order; this holds the hour."""
+def check_day_over(case: Case, kind: EventKind, data: Data, recorded_at: dt.datetime) -> None:
+    """Refuse an order's becoming final, a voluntary departure's turning into the alternate
+    order, or a case's closing on relief or termination, while the last day of the appeal
+    window or of the departure period is not over everywhere on Earth at ``recorded_at``: it
+    may not be over where the person is, which Docket does not know (in the evening in the
+    Americas, UTC's date is already the next). The guards hold the dates in order; this holds
+    the hour."""
     days: list[tuple[str, dt.date | None]] = []
-    if kind is K.ORDER_BECAME_FINAL and not case.in_absentia:
+    final = kind is K.ORDER_BECAME_FINAL and not case.in_absentia
+    if final or (kind is K.CASE_CLOSED and data.get("reason") in _CLOSED_ON_THE_DECISION):
         days = [("appeal window", case.appeal_due_on)]
     elif kind is K.VOLUNTARY_DEPARTURE_EXPIRED:
         days = [("voluntary-departure period", case.vd_deadline_on)]
