@@ -16,13 +16,11 @@ from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
 from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
-from docket.cases.periods import APPEAL_WINDOW_DAYS, day_begun_everywhere
+from docket.cases.periods import APPEAL_WINDOW_DAYS, VD_LIMIT_DAYS, day_begun_everywhere
 from docket.cases.table import CLOSE_REASON_STATES
 from docket.errors import InvalidInput, RuleViolation
 
 K = EventKind
-VD_LIMIT_DAYS = {"judge_at_conclusion": 60, "judge_prior_to_conclusion": 120, "agency": 120}
-"""INA § 240B(a)(2)(A) and (b)(2): at most 120 days before, 60 days at the end of proceedings."""
 
 
 def _rule(message: str, rule: str, case: Case) -> RuleViolation:
