@@ -29,3 +29,19 @@ def test_a_new_booking_cannot_be_dated_before_the_release_it_follows():
     assert rebooked.case.custody.status is CustodyStatus.DETAINED
     # The post-order review counts from the new booking, after the release.
     assert rebooked.case.custody.review_due_on == rebooked.on + dt.timedelta(days=90)
+
+
+def test_a_scheduled_removal_cannot_be_called_off_on_a_day_before_the_order_became_final():
+    scheduled = in_state(S.REMOVAL_SCHEDULED)
+    final_on = scheduled.case.final_on
+    assert final_on is not None
+    days_back = (scheduled.on - final_on).days + 1
+    with pytest.raises(InvalidInput) as refused:
+        scheduled.then(K.REMOVAL_CANCELLED, days=-days_back, reason="flight cancelled")
+    assert refused.value.details == {
+        "field": "occurred_on",
+        "rule": "dated_before_what_it_answers",
+    }
+    assert f"before the final order ({final_on})" in refused.value.message
+    cancelled = scheduled.then(K.REMOVAL_CANCELLED, reason="flight cancelled")
+    assert cancelled.case.state is S.FINAL_ORDER
