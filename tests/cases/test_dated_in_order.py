@@ -45,3 +45,17 @@ def test_a_scheduled_removal_cannot_be_called_off_on_a_day_before_the_order_beca
     assert f"before the final order ({final_on})" in refused.value.message
     cancelled = scheduled.then(K.REMOVAL_CANCELLED, reason="flight cancelled")
     assert cancelled.case.state is S.FINAL_ORDER
+
+
+@pytest.mark.parametrize("reason", ["removal_executed", "duplicate"])
+def test_a_removed_case_cannot_be_closed_on_a_day_before_the_removal(reason):
+    removed = in_state(S.REMOVED)
+    assert removed.case.removed_on == removed.on
+    with pytest.raises(InvalidInput) as refused:
+        removed.then(K.CASE_CLOSED, days=-1, reason=reason)
+    assert refused.value.details == {
+        "field": "occurred_on",
+        "rule": "dated_before_what_it_answers",
+    }
+    assert f"before the removal ({removed.on})" in refused.value.message
+    assert removed.then(K.CASE_CLOSED, days=0, reason=reason).case.state is S.CLOSED

@@ -313,8 +313,8 @@ earlier: a booking before the order became final, say.)"""
 
 def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: dt.date) -> None:
     """Refuse a move dated before what it answers: the decision or the final order
-    (:data:`AFTER_THE_DECISION`), the bar it lifts, the detention it ends, the release a new
-    booking follows. Recorded late is
+    (:data:`AFTER_THE_DECISION`), the removal a closing follows, the bar it lifts, the
+    detention it ends, the release a new booking follows. Recorded late is
     allowed; recorded as if it came first is not, since the appeal window, the deadlines and
     the custody review are counted from these dates."""
     earlier: list[tuple[str, dt.date | None]] = []
@@ -324,6 +324,8 @@ def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: d
     lifted = case.bar(bar) if bar is not None and bar is not BarKind.PROTECTED_STATUS else None
     if lifted is not None:
         earlier.append((f"the {lifted.kind.value} it answers", lifted.placed_on))
+    if kind is K.CASE_CLOSED:
+        earlier.append(("the removal", case.removed_on))
     if kind is K.CUSTODY_RELEASED:
         earlier.append(("the booking", case.custody.since_on))
     if kind is K.CUSTODY_BOOKED and case.custody.status is CustodyStatus.RELEASED:
