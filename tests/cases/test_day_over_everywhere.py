@@ -110,3 +110,29 @@ def test_a_day_begun_somewhere_is_no_future_day():
         lifecycle.open_case(opened_on=dt.date(2026, 11, 24), **opening)
     with pytest.raises(InvalidInput, match="future"):
         _record(identified, K.CHARGING_DOCUMENT_SERVED, dt.date(2026, 11, 24), guam_morning)
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [(CaseState.RELIEF_GRANTED, "relief"), (CaseState.TERMINATED, "termination")],
+)
+def test_a_case_closes_on_its_decision_only_after_the_appeal_windows_last_day_everywhere(
+    state, reason
+):
+    decided = in_state(state)
+    last = decided.case.appeal_due_on
+    assert last is not None
+    after = last + dt.timedelta(days=1)
+    closing = {"kind": K.CASE_CLOSED, "fields": {"reason": reason}, "occurred_on": after}
+    common = {"actor": "officer.test", "document_ref": "DOC-T"}
+    # 19:30 in New York on the last day: the agency may still appeal the decision there
+    with pytest.raises(RuleViolation) as refused:
+        lifecycle.record(decided.case, **closing, **common, recorded_at=_at(after, 0, 30))
+    assert refused.value.details["rule"] == "day_not_over_everywhere"
+    assert f"case_closed may be recorded from {after} 12:00 UTC" in refused.value.message
+    _, closed = lifecycle.record(decided.case, **closing, **common, recorded_at=_at(after, 12))
+    assert closed.state is CaseState.CLOSED
+    # closing as a duplicate rests on no decision: the hour does not matter
+    duplicate = {**closing, "fields": {"reason": "duplicate"}}
+    _, closed = lifecycle.record(decided.case, **duplicate, **common, recorded_at=_at(after, 0))
+    assert closed.state is CaseState.CLOSED

@@ -1,6 +1,6 @@
 """Dates a legacy record may carry only as the lifecycle would have made them: an order final
-after its appeal window or voluntary-departure deadline, a removal scheduled under a final
-order, a person born before today and before their case was opened."""
+after its appeal window or voluntary-departure deadline, a deadline no grant exceeds, a removal
+scheduled under a final order, a person born before today and before their case was opened."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ REFUSED = [
         "final_on",
         "not after vd_deadline_on",
     ),
+    # 121 days: no grant of voluntary departure allows more than 120 (INA § 240B)
+    (
+        {**VOLUNTARY, "vd_deadline_on": "2025-09-30", "final_on": "2025-10-01"},
+        "vd_deadline_on",
+        "more than 120 days after decided_on",
+    ),
     ({**REMOVED, "removal_scheduled_for": "2025-07-01"}, "removal_scheduled_for", "before final"),
     ({"date_of_birth": "2031-01-01"}, "date_of_birth", "2031-01-01 is in the future"),
     # GOOD's case opened on 2024-02-01: on no one born after it (the two columns swapped?)
@@ -47,6 +53,7 @@ ACCEPTED = [
     {"appeal_filed_on": "2025-06-20", "final_on": "2025-06-20"},
     {**VOLUNTARY, "final_on": "2025-07-02"},
     {**VOLUNTARY, "vd_deadline_on": "2025-06-20", "final_on": "2025-07-02"},
+    {**VOLUNTARY, "vd_deadline_on": "2025-09-29", "final_on": "2025-09-30"},
     {**REMOVED, "removal_scheduled_for": "2025-07-02", "removed_on": "2025-07-02"},
     {"date_of_birth": "2024-02-01"},  # a child met at the border on its day of birth
 ]

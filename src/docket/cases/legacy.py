@@ -28,7 +28,12 @@ from docket.cases.model import (
     PersonId,
     ReleaseMode,
 )
-from docket.cases.periods import APPEAL_WINDOW_DAYS, appeal_due_on, custody_review_due_on
+from docket.cases.periods import (
+    APPEAL_WINDOW_DAYS,
+    VD_LONGEST_DAYS,
+    appeal_due_on,
+    custody_review_due_on,
+)
 from docket.cases.table import POST_ORDER_STATES, REOPENABLE_STATES
 from docket.errors import InvalidInput
 
@@ -131,6 +136,12 @@ def _check_decision(record: LegacyCase) -> None:
             deadline = _need(record, "vd_deadline_on", "voluntary departure was granted")
             if deadline <= decided_on:
                 raise _bad("vd_deadline_on", "must be after decided_on")
+            if deadline > decided_on + dt.timedelta(days=VD_LONGEST_DAYS):
+                raise _bad(
+                    "vd_deadline_on",
+                    f"more than {VD_LONGEST_DAYS} days after decided_on: no grant of voluntary "
+                    "departure allows longer (INA § 240B)",
+                )
     if record.in_absentia and decision is not Decision.REMOVAL_ORDERED:
         raise _bad("in_absentia", "only a removal order can be in absentia")
 

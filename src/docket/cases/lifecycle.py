@@ -81,7 +81,7 @@ def record(
     guard = rules.GUARDS.get(kind)
     if guard is not None:
         guard(case, data, occurred_on)
-    rules.check_day_over(case, kind, recorded_at)
+    rules.check_day_over(case, kind, data, recorded_at)
     event = Event(
         kind=kind,
         stream_type=StreamType.CASE,

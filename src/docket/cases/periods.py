@@ -1,7 +1,8 @@
-"""The periods the law counts from a case's dates: the appeal window of a decision and the
-post-order custody review. The lifecycle (``effects``, ``rules``) and the import of legacy
-records (``legacy``) both count them here, so the two can never disagree. Also which days
-have begun somewhere, or everywhere, on Earth (for "in the future" and "the day is over")."""
+"""The periods the law counts from a case's dates: the appeal window of a decision, the
+voluntary-departure period and the post-order custody review. The lifecycle (``effects``,
+``rules``) and the import of legacy records (``legacy``) both count them here, so the two can
+never disagree. Also which days have begun somewhere, or everywhere, on Earth (for "in the
+future" and "the day is over")."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ def appeal_due_on(
     if in_absentia or agency_grant:
         return None
     return decided_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+
+
+VD_LIMIT_DAYS = {"judge_at_conclusion": 60, "judge_prior_to_conclusion": 120, "agency": 120}
+"""INA § 240B(a)(2)(A) and (b)(2): at most 120 days before, 60 days at the end of proceedings."""
+
+VD_LONGEST_DAYS = max(VD_LIMIT_DAYS.values())
+"""The longest voluntary-departure period any grant allows (a legacy record does not say who
+granted it)."""
 
 
 CUSTODY_REVIEW_DAYS = 90

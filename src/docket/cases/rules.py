@@ -10,19 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from docket.cases import protected
+from docket.cases import departure_rules, protected
 from docket.cases.effects import corrected_value
 from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
-from docket.cases.model import BarKind, Case, CaseState, CloseReason, CustodyStatus, Fact
-from docket.cases.periods import APPEAL_WINDOW_DAYS, day_begun_everywhere
+from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
+from docket.cases.periods import APPEAL_WINDOW_DAYS, VD_LIMIT_DAYS, day_begun_everywhere
 from docket.cases.table import CLOSE_REASON_STATES
 from docket.errors import InvalidInput, RuleViolation
 
 K = EventKind
-VD_LIMIT_DAYS = {"judge_at_conclusion": 60, "judge_prior_to_conclusion": 120, "agency": 120}
-"""INA § 240B(a)(2)(A) and (b)(2): at most 120 days before, 60 days at the end of proceedings."""
 
 
 def _rule(message: str, rule: str, case: Case) -> RuleViolation:
@@ -30,16 +28,20 @@ def _rule(message: str, rule: str, case: Case) -> RuleViolation:
 
 
 Data = Mapping[str, JSONValue]
+_CLOSED_ON_THE_DECISION = frozenset({CloseReason.RELIEF.value, CloseReason.TERMINATION.value})
+"""Close reasons that rest on a decision, which can be appealed until its window is over."""
 
 
-def check_day_over(case: Case, kind: EventKind, recorded_at: dt.datetime) -> None:
-    """Refuse an order's becoming final, or a voluntary departure's turning into the
-    alternate order, while the last day of the appeal window or of the departure period is
-    not over everywhere on Earth at ``recorded_at``: it may not be over where the person is,
-    which Docket does not know (in the evening in the Americas, UTC's date is already the
-    next). The guards hold the dates in order; this holds the hour."""
+def check_day_over(case: Case, kind: EventKind, data: Data, recorded_at: dt.datetime) -> None:
+    """Refuse an order's becoming final, a voluntary departure's turning into the alternate
+    order, or a case's closing on relief or termination, while the last day of the appeal
+    window or of the departure period is not over everywhere on Earth at ``recorded_at``: it
+    may not be over where the person is, which Docket does not know (in the evening in the
+    Americas, UTC's date is already the next). The guards hold the dates in order; this holds
+    the hour."""
     days: list[tuple[str, dt.date | None]] = []
-    if kind is K.ORDER_BECAME_FINAL and not case.in_absentia:
+    final = kind is K.ORDER_BECAME_FINAL and not case.in_absentia
+    if final or (kind is K.CASE_CLOSED and data.get("reason") in _CLOSED_ON_THE_DECISION):
         days = [("appeal window", case.appeal_due_on)]
     elif kind is K.VOLUNTARY_DEPARTURE_EXPIRED:
         days = [("voluntary-departure period", case.vd_deadline_on)]
@@ -123,46 +125,6 @@ def _guard_vd_expired(case: Case, data: Data, on: dt.date) -> None:
             f"decision can still be appealed: the {APPEAL_WINDOW_DAYS}-day appeal window is "
             f"open until {case.appeal_due_on}",
             "appeal_window_open",
-            case,
-        )
-
-
-def _guard_departure_confirmed(case: Case, data: Data, on: dt.date) -> None:
-    _guard_departure_dated(case, data, on)
-    departed_on = date_field(data, "departed_on")
-    if departed_on is not None and case.left_after_vd_deadline(departed_on):
-        # The alternate order applies (voluntary_departure_expired) and legal review decides.
-        raise _rule(
-            f"the departure on {departed_on} is after the voluntary-departure deadline "
-            f"({case.vd_deadline_on})",
-            "departure_after_vd_deadline",
-            case,
-        )
-
-
-def _guard_departure_dated(case: Case, data: Data, on: dt.date) -> None:
-    departed_on = date_field(data, "departed_on")
-    if departed_on is not None and departed_on > on:
-        raise _rule("the departure date is after the confirmation", "departure_after_record", case)
-
-
-def _guard_departure_recorded(case: Case, data: Data, on: dt.date) -> None:
-    _guard_bar_absent(BarKind.DEPARTURE_REPORTED)(case, data, on)
-    _guard_departure_dated(case, data, on)
-    departed_on = date_field(data, "departed_on")
-    if (
-        case.state is CaseState.VOLUNTARY_DEPARTURE
-        and departed_on is not None
-        and not case.left_after_vd_deadline(departed_on)
-    ):
-        # Left in time: that is voluntary departure, confirmed (and the case closed) by
-        # departure_confirmed. Only a late one waits for legal review under the grant, when
-        # the alternate order cannot take effect yet (its appeal window open or an appeal
-        # pending).
-        raise _rule(
-            f"the departure on {departed_on} is by the voluntary-departure deadline "
-            f"({case.vd_deadline_on}): record departure_confirmed",
-            "departure_within_vd_deadline",
             case,
         )
 
@@ -318,7 +280,15 @@ def _guard_fact_corrected(case: Case, data: Data, on: dt.date) -> None:
 
 
 def _guard_fact_withdrawn(case: Case, data: Data, on: dt.date) -> None:
-    _recorded_fact(case, data)
+    fact = _recorded_fact(case, data)
+    if FACTS[fact.kind].event is None:
+        raise _rule(
+            f"{fact.fact_id} is the case's own {fact.kind.value}, not a recorded fact: it "
+            "cannot be withdrawn (it ends with the order, e.g. when a motion to reopen is "
+            "granted)",
+            "fact_kept_by_the_case",
+            case,
+        )
 
 
 AFTER_THE_DECISION = frozenset(
@@ -331,6 +301,7 @@ AFTER_THE_DECISION = frozenset(
         K.MOTION_TO_REOPEN_FILED,
         K.MOTION_TO_REOPEN_DECIDED,
         K.REMOVAL_SCHEDULED,
+        K.REMOVAL_CANCELLED,
         K.REMOVAL_EXECUTED,
         K.CASE_CLOSED,
     }
@@ -342,7 +313,8 @@ earlier: a booking before the order became final, say.)"""
 
 def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: dt.date) -> None:
     """Refuse a move dated before what it answers: the decision or the final order
-    (:data:`AFTER_THE_DECISION`), the bar it lifts, the detention it ends. Recorded late is
+    (:data:`AFTER_THE_DECISION`), the removal a closing follows, the bar it lifts, the
+    detention it ends, the release a new booking follows. Recorded late is
     allowed; recorded as if it came first is not, since the appeal window, the deadlines and
     the custody review are counted from these dates."""
     earlier: list[tuple[str, dt.date | None]] = []
@@ -352,8 +324,14 @@ def check_dated_in_order(case: Case, kind: EventKind, bar: BarKind | None, on: d
     lifted = case.bar(bar) if bar is not None and bar is not BarKind.PROTECTED_STATUS else None
     if lifted is not None:
         earlier.append((f"the {lifted.kind.value} it answers", lifted.placed_on))
+    if kind is K.CASE_CLOSED:
+        earlier.append(("the removal", case.removed_on))
     if kind is K.CUSTODY_RELEASED:
         earlier.append(("the booking", case.custody.since_on))
+    if kind is K.CUSTODY_BOOKED and case.custody.status is CustodyStatus.RELEASED:
+        # A new detention begins after the last release; dated earlier, it would overlap the
+        # detention the release ended and count the custody review from the wrong day.
+        earlier.append(("the release", case.custody.since_on))
     for what, day in earlier:
         if day is not None and on < day:
             raise InvalidInput(
@@ -369,8 +347,8 @@ GUARDS: Mapping[EventKind, Callable[[Case, Data, dt.date], None]] = {
     K.APPEAL_DECIDED: _guard_appeal_decided,
     K.ORDER_BECAME_FINAL: _guard_order_final,
     K.VOLUNTARY_DEPARTURE_EXPIRED: _guard_vd_expired,
-    K.DEPARTURE_CONFIRMED: _guard_departure_confirmed,
-    K.DEPARTURE_RECORDED: _guard_departure_recorded,
+    K.DEPARTURE_CONFIRMED: departure_rules.guard_confirmed,
+    K.DEPARTURE_RECORDED: departure_rules.guard_recorded,
     K.DEPARTURE_REVIEWED: _guard_bar_present(BarKind.DEPARTURE_REPORTED),
     K.MOTION_TO_REOPEN_FILED: _guard_motion_filed,
     K.MOTION_TO_REOPEN_DECIDED: _guard_motion_decided,

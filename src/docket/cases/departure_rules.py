@@ -1,0 +1,87 @@
+"""The rules a departure recorded on a case must meet: the day it took place against the case's
+own dates (its opening, the voluntary-departure grant and deadline, the day it is recorded).
+
+Departure intake records a confirmed departure only on the cases it concerns
+(``departures.service.concerns``); these rules hold the same for every surface, so that the
+case core, the rules' one owner, refuses what intake never sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from docket.cases.events import JSONValue
+from docket.cases.fields import date_field
+from docket.cases.model import BarKind, Case, CaseState
+from docket.errors import RuleViolation
+
+Data = Mapping[str, JSONValue]
+
+
+def _rule(message: str, rule: str, case: Case) -> RuleViolation:
+    return RuleViolation(message, details={"rule": rule, "case_ref": case.case_ref})
+
+
+def guard_confirmed(case: Case, data: Data, on: dt.date) -> None:
+    """``departure_confirmed``: a departure under the grant, by its deadline."""
+    _guard_dated(case, data, on)
+    departed_on = date_field(data, "departed_on")
+    if departed_on is not None and case.left_after_vd_deadline(departed_on):
+        # The alternate order applies (voluntary_departure_expired) and legal review decides.
+        raise _rule(
+            f"the departure on {departed_on} is after the voluntary-departure deadline "
+            f"({case.vd_deadline_on})",
+            "departure_after_vd_deadline",
+            case,
+        )
+
+
+def guard_recorded(case: Case, data: Data, on: dt.date) -> None:
+    """``departure_recorded``: one at a time, and under a grant only one after its deadline."""
+    if case.has_bar(BarKind.DEPARTURE_REPORTED):
+        kind = BarKind.DEPARTURE_REPORTED.value
+        raise _rule(f"{kind} is already recorded", f"one_{kind}", case)
+    _guard_dated(case, data, on)
+    departed_on = date_field(data, "departed_on")
+    if (
+        case.state is CaseState.VOLUNTARY_DEPARTURE
+        and departed_on is not None
+        and not case.left_after_vd_deadline(departed_on)
+    ):
+        # Left in time: that is voluntary departure, confirmed (and the case closed) by
+        # departure_confirmed. Only a late one waits for legal review under the grant, when
+        # the alternate order cannot take effect yet (its appeal window open or an appeal
+        # pending).
+        raise _rule(
+            f"the departure on {departed_on} is by the voluntary-departure deadline "
+            f"({case.vd_deadline_on}): record departure_confirmed",
+            "departure_within_vd_deadline",
+            case,
+        )
+
+
+def _guard_dated(case: Case, data: Data, on: dt.date) -> None:
+    departed_on = date_field(data, "departed_on")
+    if departed_on is None:
+        return
+    if departed_on > on:
+        raise _rule("the departure date is after the confirmation", "departure_after_record", case)
+    # A departure concerns a case under voluntary departure from the day of the grant, any
+    # other from the day it was opened: an older one (an exit record from years before) is
+    # the person's, and neither complies with a grant nor leaves under a case made after it.
+    if case.state is CaseState.VOLUNTARY_DEPARTURE and case.decided_on is not None:
+        if departed_on < case.decided_on:
+            raise _rule(
+                f"the departure on {departed_on} is before voluntary departure was granted "
+                f"({case.decided_on}): it is no departure under the grant",
+                "departure_before_vd_grant",
+                case,
+            )
+    elif departed_on < case.opened_on:
+        raise _rule(
+            f"the departure on {departed_on} is before case {case.case_ref} was opened "
+            f"({case.opened_on}): it concerns no case opened after it",
+            "departure_before_case_opened",
+            case,
+        )
