@@ -4,8 +4,11 @@ scheduled under a final order, a person born before today and before their case 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from docket.cases.service import get_case
 from docket.importing.cases_csv import import_cases
 from tests.importing.case_rows import GOOD, write_rows
 
@@ -78,3 +81,35 @@ def test_a_date_the_lifecycle_would_never_give_is_refused(
 def test_the_first_day_the_lifecycle_allows_is_accepted(docket, tmp_path, changes):
     report = _import(docket, tmp_path, changes)
     assert (report.errors, report.cases_imported) == ([], 1)
+
+
+GUAM_TODAY = {
+    "state_of_case": "identified",
+    "decision": "",
+    "in_absentia": "",
+    "opened_on": "2026-11-23",
+    "charged_on": "",
+    "decided_on": "",
+    "final_on": "",
+    "custody": "",
+    "custody_on": "",
+    "bars": "citizenship_claim",
+}
+
+
+def test_a_case_opened_on_a_day_begun_somewhere_is_taken_as_case_record_takes_it(docket, tmp_path):
+    """At 12:00 UTC on 22 November it is already the 23rd in Guam (UTC+10): a case opened
+    there that day is no case of the future, as ``case record`` and intake already hold. Its
+    bars are placed no earlier than its opening."""
+    early = _import(docket, tmp_path, GUAM_TODAY)  # 09:00 UTC: the 23rd has begun nowhere
+    assert [(e.column, e.reason) for e in early.errors] == [
+        ("opened_on", "2026-11-23 is in the future")
+    ]
+    docket.clock.advance(hours=3)
+    report = _import(docket, tmp_path, GUAM_TODAY)
+    assert (report.errors, report.cases_imported) == ([], 1)
+    case = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
+    assert case.opened_on == dt.date(2026, 11, 23)
+    assert [(b.kind.value, b.placed_on) for b in case.bars] == [
+        ("citizenship_claim", dt.date(2026, 11, 23))
+    ]

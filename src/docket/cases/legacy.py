@@ -250,12 +250,15 @@ def to_case(
     person_id: PersonId,
     today: dt.date,
     document_ref: str,
+    latest: dt.date | None = None,
 ) -> Case:
     """Check ``record`` against the lifecycle and build the case it describes, as its import
-    event leaves it (version 1)."""
+    event leaves it (version 1). ``latest`` is the last day its dates may be (default
+    ``today``; the import gives the day begun somewhere on Earth, as ``case record`` takes);
+    its bars are placed ``today``, or on its opening if that is later."""
     check_length("case_ref", record.case_ref)
     check_field_office(record.field_office)
-    _check_dates(record, today)
+    _check_dates(record, today if latest is None else latest)
     _check_state_dates(record)
     _check_decision(record)
     _check_appeal(record)
@@ -271,7 +274,7 @@ def to_case(
             kind=kind,
             placed_on=record.appeal_filed_on
             if kind is BarKind.PENDING_APPEAL and record.appeal_filed_on
-            else today,
+            else max(today, record.opened_on),
             document_ref=document_ref,
         )
         for kind in sorted(bar_kinds, key=lambda k: k.value)

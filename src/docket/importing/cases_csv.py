@@ -32,6 +32,7 @@ from docket import collector
 from docket.cases import legacy, lifecycle, persons
 from docket.cases.ids import new_id
 from docket.cases.model import CaseId, Person, PersonId
+from docket.cases.periods import day_begun_somewhere
 from docket.cases.ports import Clock, RecordEncoder, UnitOfWork, WriteTransaction
 from docket.errors import InvalidInput
 from docket.importing.csv_batches import (
@@ -204,7 +205,7 @@ def _prepare_row(
     try:
         row = parse_row(fields, line=line, person_id=PersonId(new_id()))
         born = row.person.date_of_birth
-        if born is not None and born > recorded_at.date():
+        if born is not None and born > day_begun_somewhere(recorded_at):
             raise RowRefused("date_of_birth", f"{born} is in the future")
         if born is not None and born > row.record.opened_on:
             raise RowRefused("date_of_birth", f"{born} is after opened_on ({row.record.opened_on})")
@@ -214,6 +215,7 @@ def _prepare_row(
             person_id=row.person.person_id,
             today=recorded_at.date(),
             document_ref=document_ref,
+            latest=day_begun_somewhere(recorded_at),
         )
         person_event, person = persons.register_person(
             row.person, actor=actor, document_ref=document_ref, recorded_at=recorded_at
@@ -361,6 +363,7 @@ def _write_rows(
             person_id=person.person_id,
             today=recorded_at.date(),
             document_ref=document_ref,
+            latest=day_begun_somewhere(recorded_at),
         )
         case_event, case = lifecycle.import_case(
             case,
