@@ -84,6 +84,10 @@ def create_app(
         openapi_url="/openapi.json",
         lifespan=lifespan,
         dependencies=[Depends(known_query_only)],
+        # A path with a trailing slash is an unknown path (404 in the error shape), not a
+        # redirect: Starlette's would send the client, a login's password with it, to
+        # whatever host the request's Host header named, in no error shape.
+        redirect_slashes=False,
         # FastAPI's own OpenTelemetry off, whatever providers or environment the process has:
         # spans and logs would carry paths and queries (case references, person ids) out of
         # the server unseen by the access log. Each request also skips its checks (~2% CPU).
