@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from docket.api.app import SECURITY_HEADERS
+from tests.api.staff import log_in
 
 
 @pytest.mark.parametrize(
@@ -22,3 +23,19 @@ def test_a_path_with_a_trailing_slash_is_an_unknown_path_not_a_redirect(client, 
     assert response.json()["error"]["code"] == "not_found"
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
+
+
+@pytest.mark.parametrize("valid_first", [True, False])
+def test_a_request_with_two_authorization_headers_is_refused(client, docket, valid_first):
+    # Which of two credentials counts would be up to the server and any proxy in between,
+    # each perhaps choosing another: neither is taken.
+    [valid] = log_in(client, docket, "nyc.officer").values()
+    other = "Bearer not-a-session"
+    pair = [valid, other] if valid_first else [other, valid]
+    before = docket.access_log.entries()
+    response = client.get(
+        "/api/cases/DKT-NYC-1", headers=[("Authorization", value) for value in pair]
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "session_invalid"
+    assert docket.access_log.entries() == before  # nothing was read

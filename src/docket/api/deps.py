@@ -168,11 +168,14 @@ _BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session
 
 
 async def bearer_token(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
 ) -> str:
-    """The session token; :class:`SessionInvalid` (401) if there is none."""
+    """The session token; :class:`SessionInvalid` (401) if there is none, or if the request
+    has more than one ``Authorization`` header: which would count is up to each server and
+    proxy on the way (the first, here), so neither does."""
     token = credentials.credentials.strip() if credentials is not None else ""
-    if not token:
+    if not token or len(request.headers.getlist("authorization")) > 1:
         raise SessionInvalid()
     return token
 
