@@ -39,3 +39,26 @@ def test_a_request_with_two_authorization_headers_is_refused(client, docket, val
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "session_invalid"
     assert docket.access_log.entries() == before  # nothing was read
+
+
+@pytest.mark.parametrize(
+    ("repeated", "values"),
+    [("If-Match", ['"1"', '"7"']), ("Idempotency-Key", ["k-1", "k-2"])],
+)
+def test_a_command_header_given_twice_is_a_422_naming_it(client, docket, repeated, values):
+    # Two field lines are one list (RFC 9110, 5.3): `If-Match: "1", "7"`, which is refused;
+    # taking the first would write over a version the client also named, or remember the
+    # command under one key of two.
+    headers = log_in(client, docket, "nyc.officer")
+    sent = {"Idempotency-Key": "k-1", "If-Match": '"1"'}
+    del sent[repeated]
+    lines = [*headers.items(), *sent.items(), *((repeated, value) for value in values)]
+    response = client.post(
+        "/api/cases/DKT-NYC-1/events/charging_document_served",
+        json={"document_ref": "NTA-1"},
+        headers=lines,
+    )
+    assert response.status_code == 422, response.text
+    fields = response.json()["error"]["details"]["fields"]
+    assert fields == [{"field": f"header.{repeated}", "message": "given more than once"}]
+    assert client.get("/api/cases/DKT-NYC-1", headers=headers).headers["ETag"] == '"1"'

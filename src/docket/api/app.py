@@ -28,6 +28,7 @@ from docket.api import (
     users,
 )
 from docket.api.deps import known_query_only
+from docket.api.header_lines import declared_headers_once
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -83,7 +84,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
-        dependencies=[Depends(known_query_only)],
+        dependencies=[Depends(known_query_only), Depends(declared_headers_once)],
         # A path with a trailing slash is an unknown path (404 in the error shape), not a
         # redirect: Starlette's would send the client, a login's password with it, to
         # whatever host the request's Host header named, in no error shape.
