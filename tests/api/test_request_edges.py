@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from docket.api.app import SECURITY_HEADERS
+from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS
 from tests.api.staff import log_in
+from tests.api.test_app import _chunks
 
 
 @pytest.mark.parametrize(
@@ -62,3 +63,19 @@ def test_a_command_header_given_twice_is_a_422_naming_it(client, docket, repeate
     fields = response.json()["error"]["details"]["fields"]
     assert fields == [{"field": f"header.{repeated}", "message": "given more than once"}]
     assert client.get("/api/cases/DKT-NYC-1", headers=headers).headers["ETag"] == '"1"'
+
+
+def test_a_body_in_chunks_is_limited_whatever_content_length_it_claims(client):
+    # Transfer-Encoding beats Content-Length (RFC 9112, 6.3), and uvicorn's h11 server reads
+    # such a request's body chunk by chunk: the length claimed is no bound on it.
+    response = client.post(
+        "/api/session",
+        content=_chunks(MAX_BODY_BYTES + 1000),
+        headers={
+            "Content-Type": "application/json",
+            "Content-Length": "5",
+            "Transfer-Encoding": "chunked",
+        },
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "payload_too_large"

@@ -129,7 +129,7 @@ def _too_large() -> JSONResponse:
 
 class LimitsAndHeaders:
     """Refuse bodies over :data:`MAX_BODY_BYTES` with 413: before they are read when the
-    request says its length, and as soon as the limit is passed when it is sent in chunks
+    request says its length, and in any case as soon as the limit is passed as they are read
     (the rest is not read). Put :data:`SECURITY_HEADERS` on every answer. Answer 503 when
     the database fails under a request (:func:`errors.database_unavailable`). Plain ASGI:
     Starlette's ``BaseHTTPMiddleware`` cost about a tenth of a request's time under load."""
@@ -173,9 +173,10 @@ class LimitsAndHeaders:
             await send(message)
 
         try:
-            await self.app(
-                scope, receive if length is not None else receive_within_limit, send_with_headers
-            )
+            # Every body is counted, one that says its length too: with Transfer-Encoding as
+            # well, the body comes in chunks whatever length it claims (uvicorn's h11 server
+            # reads it so), and the Content-Length checked above bounds nothing.
+            await self.app(scope, receive_within_limit, send_with_headers)
         except BodyTooLarge:
             if not started:
                 await _too_large()(scope, receive, send)
