@@ -79,3 +79,13 @@ def test_a_body_in_chunks_is_limited_whatever_content_length_it_claims(client):
     )
     assert response.status_code == 413, response.text
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_a_purpose_given_on_two_lines_is_logged_whole(client, docket):
+    # Two lines of a field are one value, joined by commas (RFC 9110, 5.3): the access log
+    # keeps the purpose the client gave, not its first line alone.
+    headers = log_in(client, docket, "nyc.officer")
+    lines = [*headers.items(), ("X-Purpose", "custody review"), ("X-Purpose", "hearing 2026-12-01")]
+    assert client.get("/api/cases/DKT-NYC-1", headers=lines).status_code == 200
+    [*_, last] = docket.access_log.entries()
+    assert last["purpose"] == "custody review, hearing 2026-12-01"

@@ -337,10 +337,12 @@ def _entry(
 
 
 def purpose_of(request: Request) -> str:
-    """The request's ``X-Purpose``, as the client wrote it (its first 500 characters).
-    Starlette reads header bytes as ISO-8859-1; a client sends text beyond ASCII as UTF-8,
-    which read so would be kept garbled ("revisiÃ³n"), so UTF-8 is read as UTF-8."""
-    sent = request.headers.get("x-purpose", "")
+    """The request's ``X-Purpose``, as the client wrote it (its first 500 characters); given
+    on several lines, those lines joined by ", ", which HTTP takes them to mean, not the
+    first alone. Starlette reads header bytes as ISO-8859-1; a client sends text beyond
+    ASCII as UTF-8, which read so would be kept garbled ("revisiÃ³n"), so UTF-8 is read as
+    UTF-8."""
+    sent = ", ".join(request.headers.getlist("x-purpose"))
     try:
         return sent.encode("latin-1").decode("utf-8")[:500]
     except UnicodeDecodeError:  # not UTF-8: ISO-8859-1 it is
