@@ -89,3 +89,19 @@ def test_a_purpose_given_on_two_lines_is_logged_whole(client, docket):
     assert client.get("/api/cases/DKT-NYC-1", headers=lines).status_code == 200
     [*_, last] = docket.access_log.entries()
     assert last["purpose"] == "custody review, hearing 2026-12-01"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_json_body_sent_as_another_type_is_a_422_saying_so(client, content_type):
+    # FastAPI reads no JSON from such a body, and its own words would be that the body is no
+    # object ("a valid dictionary"), which the client can see it is.
+    response = client.post(
+        "/api/session",
+        content=b'{"username": "nobody", "password": "x"}',
+        headers={"Content-Type": content_type},
+    )
+    assert response.status_code == 422
+    [field] = response.json()["error"]["details"]["fields"]
+    assert field["field"] == "body"
+    assert "Content-Type: application/json" in field["message"]
+    assert content_type in field["message"]
