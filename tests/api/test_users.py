@@ -187,3 +187,34 @@ def test_the_last_admin_keeps_their_role_and_stays_enabled(client, docket):
         == 201
     )  # still an admin, with a session that still works
     assert client.post("/api/users/the.admin/disable", headers=admin).json()["disabled"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "unknown"),
+    [
+        ("PUT", "/api/users/ana.officer/role", {"role": "officer", "office": "ATL"}, "office"),
+        (
+            "POST",
+            "/api/users",
+            {"username": "new.counsel", "role": "counsel", "field_ofice": "ATL"},
+            "field_ofice",
+        ),
+        (
+            "POST",
+            "/api/users/ana.officer/clients",
+            {"person_id": "p-1", "document_ref": "G-28", "since": "2026-01-01"},
+            "since",
+        ),
+    ],
+)
+def test_a_misspelt_field_in_a_user_request_is_a_422_not_ignored(
+    client, docket, method, path, body, unknown
+):
+    # Ignored, `office` would leave the user in their old office and answer 200.
+    admin = _login(client, docket, "the.admin", Role.ADMIN)
+    a_user(docket, "ana.officer", Role.OFFICER, field_office="NYC")
+    response = client.request(method, path, json=body, headers=admin)
+    assert response.status_code == 422, response.text
+    fields = [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    assert fields == [f"body.{unknown}"]
+    assert client.post("/api/users/new.counsel/disable", headers=admin).status_code == 404

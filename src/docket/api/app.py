@@ -28,6 +28,7 @@ from docket.api import (
     users,
 )
 from docket.api.deps import known_query_only
+from docket.api.header_lines import declared_headers_once
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -83,7 +84,11 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
-        dependencies=[Depends(known_query_only)],
+        dependencies=[Depends(known_query_only), Depends(declared_headers_once)],
+        # A path with a trailing slash is an unknown path (404 in the error shape), not a
+        # redirect: Starlette's would send the client, a login's password with it, to
+        # whatever host the request's Host header named, in no error shape.
+        redirect_slashes=False,
         # FastAPI's own OpenTelemetry off, whatever providers or environment the process has:
         # spans and logs would carry paths and queries (case references, person ids) out of
         # the server unseen by the access log. Each request also skips its checks (~2% CPU).
@@ -124,7 +129,7 @@ def _too_large() -> JSONResponse:
 
 class LimitsAndHeaders:
     """Refuse bodies over :data:`MAX_BODY_BYTES` with 413: before they are read when the
-    request says its length, and as soon as the limit is passed when it is sent in chunks
+    request says its length, and in any case as soon as the limit is passed as they are read
     (the rest is not read). Put :data:`SECURITY_HEADERS` on every answer. Answer 503 when
     the database fails under a request (:func:`errors.database_unavailable`). Plain ASGI:
     Starlette's ``BaseHTTPMiddleware`` cost about a tenth of a request's time under load."""
@@ -168,9 +173,10 @@ class LimitsAndHeaders:
             await send(message)
 
         try:
-            await self.app(
-                scope, receive if length is not None else receive_within_limit, send_with_headers
-            )
+            # Every body is counted, one that says its length too: with Transfer-Encoding as
+            # well, the body comes in chunks whatever length it claims (uvicorn's h11 server
+            # reads it so), and the Content-Length checked above bounds nothing.
+            await self.app(scope, receive_within_limit, send_with_headers)
         except BodyTooLarge:
             if not started:
                 await _too_large()(scope, receive, send)

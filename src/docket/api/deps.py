@@ -168,11 +168,14 @@ _BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session
 
 
 async def bearer_token(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
 ) -> str:
-    """The session token; :class:`SessionInvalid` (401) if there is none."""
+    """The session token; :class:`SessionInvalid` (401) if there is none, or if the request
+    has more than one ``Authorization`` header: which would count is up to each server and
+    proxy on the way (the first, here), so neither does."""
     token = credentials.credentials.strip() if credentials is not None else ""
-    if not token:
+    if not token or len(request.headers.getlist("authorization")) > 1:
         raise SessionInvalid()
     return token
 
@@ -334,10 +337,12 @@ def _entry(
 
 
 def purpose_of(request: Request) -> str:
-    """The request's ``X-Purpose``, as the client wrote it (its first 500 characters).
-    Starlette reads header bytes as ISO-8859-1; a client sends text beyond ASCII as UTF-8,
-    which read so would be kept garbled ("revisiÃ³n"), so UTF-8 is read as UTF-8."""
-    sent = request.headers.get("x-purpose", "")
+    """The request's ``X-Purpose``, as the client wrote it (its first 500 characters); given
+    on several lines, those lines joined by ", ", which HTTP takes them to mean, not the
+    first alone. Starlette reads header bytes as ISO-8859-1; a client sends text beyond
+    ASCII as UTF-8, which read so would be kept garbled ("revisiÃ³n"), so UTF-8 is read as
+    UTF-8."""
+    sent = ", ".join(request.headers.getlist("x-purpose"))
     try:
         return sent.encode("latin-1").decode("utf-8")[:500]
     except UnicodeDecodeError:  # not UTF-8: ISO-8859-1 it is

@@ -109,6 +109,17 @@ def status_of(error: errors.DocketError) -> int:
     return 400
 
 
+def _not_json(content_type: str | None) -> str | None:
+    """The media type of a request body FastAPI does not read as JSON, else ``None`` (no
+    ``Content-Type``, which it reads as JSON, ``application/json`` or ``application/*+json``)."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    if not media or media == "application/json":
+        return None
+    if media.startswith("application/") and media.endswith("+json"):
+        return None
+    return media[:100]  # said back in the answer: the client's own words, kept short
+
+
 def install(app: FastAPI, *, headers: dict[str, str]) -> None:
     """Register the handlers on ``app``. ``headers`` go on the answer to an unexpected error,
     which Starlette sends from outside every other middleware."""
@@ -121,9 +132,18 @@ def install(app: FastAPI, *, headers: dict[str, str]) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI reads no JSON from a body of another type, and would say that the body is
+        # no object, where the client sees one: what is wrong is the type, so that is said.
+        not_json = _not_json(request.headers.get("content-type"))
+        wrong_type = (
+            f"the body must be JSON, sent as Content-Type: application/json, not {not_json}"
+        )
         fields = [
-            {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]}
+            {
+                "field": ".".join(str(part) for part in e["loc"]),
+                "message": wrong_type if not_json and tuple(e["loc"]) == ("body",) else e["msg"],
+            }
             for e in exc.errors()
         ]
         return JSONResponse(

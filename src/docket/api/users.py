@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from docket.api.deps import (
     PERSON_ID,
@@ -40,10 +40,17 @@ from docket.identity.service import (
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
+_UNKNOWN_REFUSED = ConfigDict(extra="forbid")
+"""A field a user request does not take is a 422 naming it: ignored, a misspelt one would go
+unseen (``office`` for ``field_office``: the user would stay in their old office, and the
+answer would be 200)."""
+
 Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class NewUserRequest(BaseModel):
+    model_config = _UNKNOWN_REFUSED
+
     username: str = Field(min_length=2, max_length=64, pattern=TEXT)
     role: Role
     field_office: str | None = Field(
@@ -55,6 +62,8 @@ class NewUserRequest(BaseModel):
 
 
 class RoleRequest(BaseModel):
+    model_config = _UNKNOWN_REFUSED
+
     role: Role
     field_office: str | None = Field(
         default=None,
@@ -65,6 +74,8 @@ class RoleRequest(BaseModel):
 
 
 class ClientRequest(BaseModel):
+    model_config = _UNKNOWN_REFUSED
+
     person_id: str = Field(min_length=1, max_length=64, pattern=PERSON_ID)
     document_ref: str = Field(
         min_length=1,
