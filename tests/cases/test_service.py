@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from docket.cases.events import EventKind
 from docket.cases.lifecycle import rebuild
-from docket.cases.service import open_case, show_case, summarise
+from docket.cases.service import command_key, open_case, show_case, summarise
 from docket.errors import (
     BarInForce,
     IdempotencyConflict,
@@ -91,6 +91,41 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(docket):
     record(docket, "DKT-S-1", K.CHARGING_DOCUMENT_SERVED, idempotency_key="k-2")
     with pytest.raises(IdempotencyConflict):
         record(docket, "DKT-S-1", K.CASE_CLOSED, fields={"reason": "other"}, idempotency_key="k-2")
+
+
+def test_an_idempotency_key_is_each_user_s_own(docket):
+    """A key one user sent is neither refused as reused nor answered with their result when
+    another sends it: it would tell them of the first user's commands."""
+    a_case(docket)
+    a_case(docket, case_ref="DKT-S-2", person=a_person("Eva", "Lind"))
+    served = K.CHARGING_DOCUMENT_SERVED
+    first = record(docket, "DKT-S-1", served, idempotency_key="k-3", actor="officer.nyc")
+    other = record(docket, "DKT-S-2", served, idempotency_key="k-3", actor="officer.la")
+    assert not other.replayed
+    assert other.event_seqs != first.event_seqs
+    again = record(docket, "DKT-S-2", served, idempotency_key="k-3", actor="officer.la")
+    assert again.replayed
+    assert again.event_seqs == other.event_seqs
+    # a client's key shaped like the one kept for another user finds nothing of theirs
+    kept = command_key("k-3", "officer.nyc")
+    closed = record(
+        docket, "DKT-S-2", K.CASE_CLOSED, fields={"reason": "other"}, idempotency_key=kept
+    )
+    assert not closed.replayed
+
+
+def test_a_key_remembered_before_keys_were_per_user_is_still_found(docket):
+    a_case(docket)
+    with docket.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO commands (idempotency_key, request_hash, result, recorded_at) "
+                "VALUES ('k-old', :digest, '{}', '2026-11-01T00:00:00+00:00')"
+            ),
+            {"digest": "0" * 64},
+        )
+    with pytest.raises(IdempotencyConflict):
+        record(docket, "DKT-S-1", K.CHARGING_DOCUMENT_SERVED, idempotency_key="k-old")
 
 
 def test_a_case_reference_cannot_be_opened_twice(docket):

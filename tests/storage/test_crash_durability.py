@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from docket.audit.verify import verify
-from docket.cases.service import show_case
+from docket.cases.service import command_key, show_case
 from docket.storage.audit_store import SqlAuditStore
 from tests.builders import in_proceedings
 
@@ -70,7 +70,7 @@ def test_every_acknowledged_write_survives_sigkill_exactly_once(docket):
         by_document.setdefault(document, []).append(int(seq))
     for key, seq in acked:
         assert by_document.get(key) == [seq], f"acknowledged write {key} lost or duplicated"
-        assert json.loads(stored[key])["event_seqs"] == [seq]
+        assert json.loads(stored[command_key(key, "crash.writer")])["event_seqs"] == [seq]
     # A write may have committed without its acknowledgement being printed; never the reverse.
     assert len(by_document) >= len(acked)
     view = show_case(uow=docket.uow, case_ref="DKT-S-1")

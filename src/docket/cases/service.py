@@ -89,16 +89,34 @@ def request_hash(request: Mapping[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def prior_answer(tx: CommandLog, idempotency_key: str | None, digest: str) -> str | None:
-    """The answer (JSON text) an earlier command with this key gave, or ``None`` when the
-    key is new (or absent). The key used for another request is refused."""
+def command_key(idempotency_key: str, actor: str) -> str:
+    """The key a command is remembered by: the client's key in the name of who sent it. One
+    user's key is then never another's: a key another user sent is neither refused as reused
+    nor answered with their result, so it tells nothing of their commands. A digest, so that
+    it fits the column whatever the lengths of the two."""
+    digest = hashlib.sha256(f"{actor}\x00{idempotency_key}".encode()).hexdigest()
+    return f"{_BY}{digest}"
+
+
+_BY = "by:"
+"""What a key remembered per user begins with; keys remembered before are the client's own."""
+
+
+def prior_answer(
+    tx: CommandLog, idempotency_key: str | None, digest: str, actor: str
+) -> str | None:
+    """The answer (JSON text) an earlier command of ``actor`` with this key gave, or ``None``
+    when the key is new to them (or absent). The key used for another request is refused.
+    A key remembered before keys were kept per user is found as it was sent."""
     if idempotency_key is None:
         return None
     if not idempotency_key.strip() or len(idempotency_key) > 200:
         raise InvalidInput(
             "an idempotency key must be 1 to 200 characters", details={"field": "idempotency_key"}
         )
-    prior = tx.get_command(idempotency_key)
+    prior = tx.get_command(command_key(idempotency_key, actor))
+    if prior is None and not _looks_kept_per_user(idempotency_key):
+        prior = tx.get_command(idempotency_key)
     if prior is None:
         return None
     if prior.request_hash != digest:
@@ -109,9 +127,17 @@ def prior_answer(tx: CommandLog, idempotency_key: str | None, digest: str) -> st
     return prior.result
 
 
-def _replay(tx: WriteTransaction, idempotency_key: str | None, digest: str) -> RecordResult | None:
+def _looks_kept_per_user(key: str) -> bool:
+    # A client's key shaped like a per-user one could otherwise find another user's command.
+    tail = key.removeprefix(_BY)
+    return key.startswith(_BY) and len(tail) == 64 and set(tail) <= set("0123456789abcdef")
+
+
+def _replay(
+    tx: WriteTransaction, idempotency_key: str | None, digest: str, actor: str
+) -> RecordResult | None:
     """The earlier answer for this key, or ``None`` when the key is new (or absent)."""
-    prior = prior_answer(tx, idempotency_key, digest)
+    prior = prior_answer(tx, idempotency_key, digest, actor)
     return None if prior is None else RecordResult.from_json(prior, replayed=True)
 
 
@@ -121,9 +147,11 @@ def _remember(
     digest: str,
     result: RecordResult,
     now: dt.datetime,
+    actor: str,
 ) -> None:
     if idempotency_key is not None:
-        tx.add_command(CommandRecord(idempotency_key, digest, result.to_json(), now))
+        key = command_key(idempotency_key, actor)
+        tx.add_command(CommandRecord(key, digest, result.to_json(), now))
 
 
 def open_case(
@@ -154,7 +182,7 @@ def open_case(
     if not case_ref.strip() or not field_office.strip():
         raise InvalidInput("a case needs a reference and a field office")
     with uow.write() as tx:
-        replayed = _replay(tx, idempotency_key, digest)
+        replayed = _replay(tx, idempotency_key, digest, actor)
         if replayed is not None:
             return replayed
         if tx.existing_case_refs([case_ref]):
@@ -186,7 +214,7 @@ def open_case(
             state=case.state.value,
             event_seqs=tuple(stored),
         )
-        _remember(tx, idempotency_key, digest, result, now)
+        _remember(tx, idempotency_key, digest, result, now, actor)
     return result
 
 
@@ -226,7 +254,7 @@ def record_event(
         }
     )
     with uow.write() as tx:
-        replayed = _replay(tx, idempotency_key, digest)
+        replayed = _replay(tx, idempotency_key, digest, actor)
         if replayed is not None:
             if also is not None:
                 also(tx)
@@ -253,7 +281,7 @@ def record_event(
             state=after.state.value,
             event_seqs=tuple(stored),
         )
-        _remember(tx, idempotency_key, digest, result, now)
+        _remember(tx, idempotency_key, digest, result, now, actor)
         if also is not None:
             also(tx)
     return result

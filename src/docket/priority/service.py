@@ -28,7 +28,7 @@ from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.fields import EVERY_OFFICE, check_length
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
-from docket.cases.service import prior_answer, request_hash
+from docket.cases.service import command_key, prior_answer, request_hash
 from docket.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
@@ -327,7 +327,7 @@ def decide(
         }
     )
     with store.write() as tx:
-        prior = prior_answer(tx, idempotency_key, digest)
+        prior = prior_answer(tx, idempotency_key, digest, actor)
         if prior is not None:  # a retry: the determination is recorded already
             if also is not None:
                 also(tx)
@@ -393,7 +393,8 @@ def decide(
         )
         decided = Decided(case.case_ref, determination, run.run_id, seq)
         if idempotency_key is not None:
-            tx.add_command(CommandRecord(idempotency_key, digest, decided.to_json(), now))
+            key = command_key(idempotency_key, actor)
+            tx.add_command(CommandRecord(key, digest, decided.to_json(), now))
         if also is not None:
             also(tx)
     return decided
