@@ -64,6 +64,17 @@ def test_a_retry_with_the_same_key_records_nothing_more(client, docket):
     assert again.status_code == 201
     assert again.json() == {**first.json(), "replayed": True}
     assert _events(docket) == before
+    with docket.engine.connect() as connection:
+        logged = connection.execute(
+            sa.text(
+                "SELECT details FROM access_log WHERE action = 'record_event' ORDER BY seq DESC"
+            )
+        ).all()
+    # the retry is on the access log as one, not as a second write
+    assert [json.loads(d)["replayed"] if "replayed" in d else None for (d,) in logged] == [
+        True,
+        None,
+    ]
 
 
 def test_the_same_key_with_another_body_is_refused(client, docket):

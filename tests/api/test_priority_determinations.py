@@ -54,6 +54,8 @@ def test_a_retried_determination_is_recorded_once(client, docket, staff):
     assert {**first.json(), "replayed": True} == retry.json()
     assert (retry.json()["run_id"], first.json()["replayed"]) == (run_id, False)
     assert count(docket, "events") == events
+    logged = access_entries(docket, "decide_priority")
+    assert [e["details"].get("replayed") for e in logged] == [None, True]
     other = determine(client, staff.supervisor, key="decide-1", determination="accept")
     assert other.status_code == 422, other.text
     assert count(docket, "events") == events

@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from docket.cases.events import EventKind
+from docket.cases.idempotency import command_key
 from docket.cases.lifecycle import rebuild
-from docket.cases.service import command_key, open_case, show_case, summarise
+from docket.cases.service import open_case, show_case, summarise
 from docket.errors import (
     BarInForce,
     IdempotencyConflict,

@@ -15,7 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from docket.audit.verify import verify
-from docket.cases.service import command_key, show_case
+from docket.cases.idempotency import command_key
+from docket.cases.service import show_case
 from docket.storage.audit_store import SqlAuditStore
 from tests.builders import in_proceedings
 

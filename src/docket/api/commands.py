@@ -31,6 +31,7 @@ from docket.api.deps import (
     log_in_transaction,
     logged_on_failure,
     policy,
+    replayed,
 )
 from docket.api.errors import responses
 from docket.bootstrap import Docket
@@ -136,6 +137,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
                 expected_version=_version(arguments["if_match"]),
                 idempotency_key=arguments["idempotency_key"],
                 also=log_in_transaction(entry),
+                also_on_replay=log_in_transaction(replayed(entry)),
             ),
         )
         answer = {  # a CommandResult

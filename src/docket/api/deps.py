@@ -353,6 +353,11 @@ class _InTransaction(Protocol):
     connection: Any  # the storage transaction's connection
 
 
+def replayed(entry: AccessEntry) -> AccessEntry:
+    """``entry`` for a command answered as a retry: it changed nothing, and the log says so."""
+    return dataclasses.replace(entry, details={**entry.details, "replayed": True})
+
+
 def log_in_transaction(entry: AccessEntry) -> Callable[[Any], None]:
     """A service's ``also`` hook: ``entry`` appended to the access log in the service's own
     write transaction, so it commits or rolls back with the change."""

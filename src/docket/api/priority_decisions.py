@@ -23,6 +23,7 @@ from docket.api.deps import (
     log_in_transaction,
     logged_on_failure,
     policy,
+    replayed,
 )
 from docket.api.errors import responses
 from docket.api.priority import RUN_ID
@@ -135,6 +136,7 @@ def post_determination(
             idempotency_key=idempotency_key,
             also=log_in_transaction(entry),
             readable=readable,
+            also_on_replay=log_in_transaction(replayed(entry)),
         ),
     )
     return DeterminationOut(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,13 +16,13 @@ import orjson
 
 from docket.cases import lifecycle, persons
 from docket.cases.events import Event, EventKind
+from docket.cases.idempotency import command_key, prior_answer, request_hash
 from docket.cases.ids import new_id
 from docket.cases.model import Case, CaseId, Person, PersonId
 from docket.cases.ports import (
     CaseFilter,
     CaseText,
     Clock,
-    CommandLog,
     CommandRecord,
     DocketSummary,
     ReadTransaction,
@@ -31,7 +30,6 @@ from docket.cases.ports import (
     WriteTransaction,
 )
 from docket.errors import (
-    IdempotencyConflict,
     InvalidInput,
     NotFound,
     TamperDetected,
@@ -80,57 +78,6 @@ class CaseView:
     case: Case
     person: Person | None
     events: list[Event]
-
-
-def request_hash(request: Mapping[str, object]) -> str:
-    """The digest an idempotent command is remembered by (with its key): the same key with
-    another request is a conflict. ``request`` names the command."""
-    text = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def command_key(idempotency_key: str, actor: str) -> str:
-    """The key a command is remembered by: the client's key in the name of who sent it. One
-    user's key is then never another's: a key another user sent is neither refused as reused
-    nor answered with their result, so it tells nothing of their commands. A digest, so that
-    it fits the column whatever the lengths of the two."""
-    digest = hashlib.sha256(f"{actor}\x00{idempotency_key}".encode()).hexdigest()
-    return f"{_BY}{digest}"
-
-
-_BY = "by:"
-"""What a key remembered per user begins with; keys remembered before are the client's own."""
-
-
-def prior_answer(
-    tx: CommandLog, idempotency_key: str | None, digest: str, actor: str
-) -> str | None:
-    """The answer (JSON text) an earlier command of ``actor`` with this key gave, or ``None``
-    when the key is new to them (or absent). The key used for another request is refused.
-    A key remembered before keys were kept per user is found as it was sent."""
-    if idempotency_key is None:
-        return None
-    if not idempotency_key.strip() or len(idempotency_key) > 200:
-        raise InvalidInput(
-            "an idempotency key must be 1 to 200 characters", details={"field": "idempotency_key"}
-        )
-    prior = tx.get_command(command_key(idempotency_key, actor))
-    if prior is None and not _looks_kept_per_user(idempotency_key):
-        prior = tx.get_command(idempotency_key)
-    if prior is None:
-        return None
-    if prior.request_hash != digest:
-        raise IdempotencyConflict(
-            f"idempotency key {idempotency_key!r} was already used for a different request",
-            details={"idempotency_key": idempotency_key},
-        )
-    return prior.result
-
-
-def _looks_kept_per_user(key: str) -> bool:
-    # A client's key shaped like a per-user one could otherwise find another user's command.
-    tail = key.removeprefix(_BY)
-    return key.startswith(_BY) and len(tail) == 64 and set(tail) <= set("0123456789abcdef")
 
 
 def _replay(
@@ -231,13 +178,15 @@ def record_event(
     expected_version: int | None = None,
     idempotency_key: str | None = None,
     also: Callable[[WriteTransaction], None] | None = None,
+    also_on_replay: Callable[[WriteTransaction], None] | None = None,
 ) -> RecordResult:
     """Record one lifecycle event on a case, with every rule checked before anything is saved.
 
     ``expected_version`` refuses the write if the case changed since the caller read it;
     ``idempotency_key`` makes a retry answer with the first result instead of recording again.
     ``also`` runs in the same transaction once the command is answered (a surface records the
-    access with it, so the record commits or rolls back with the change).
+    access with it, so the record commits or rolls back with the change); ``also_on_replay``
+    runs instead of it when the answer is a retry's (default: ``also``).
     """
     now = clock.now()
     on = occurred_on or now.date()
@@ -256,8 +205,8 @@ def record_event(
     with uow.write() as tx:
         replayed = _replay(tx, idempotency_key, digest, actor)
         if replayed is not None:
-            if also is not None:
-                also(tx)
+            if (hook := also_on_replay or also) is not None:
+                hook(tx)
             return replayed
         case = _existing_case(tx, case_ref)
         if expected_version is not None and expected_version != case.version:

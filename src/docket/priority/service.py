@@ -26,9 +26,9 @@ import orjson
 from docket import collector
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.fields import EVERY_OFFICE, check_length
+from docket.cases.idempotency import command_key, prior_answer, request_hash
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock, CommandRecord
-from docket.cases.service import command_key, prior_answer, request_hash
 from docket.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
@@ -304,11 +304,13 @@ def decide(
     idempotency_key: str | None = None,
     also: Callable[[PriorityWrite], None] | None = None,
     readable: Callable[[RunRecord], bool] = lambda _: True,
+    also_on_replay: Callable[[PriorityWrite], None] | None = None,
 ) -> Decided:
     """A person's determination on a case's recommendation in a run (the latest that ranked it
     when ``run_id`` is ``None``): accept it, or override it with a written reason. An event on
     the case; the case's state does not change. ``idempotency_key`` makes a retry answer with
-    the first result instead of recording again. ``also`` runs in the same transaction.
+    the first result instead of recording again. ``also`` runs in the same transaction
+    (``also_on_replay`` instead of it for a retry's answer, if given).
     Only a run the person may read (``readable``) is decided on: a recommendation they could
     not see is not theirs to accept."""
     named_actor(actor, what="a determination")
@@ -329,8 +331,8 @@ def decide(
     with store.write() as tx:
         prior = prior_answer(tx, idempotency_key, digest, actor)
         if prior is not None:  # a retry: the determination is recorded already
-            if also is not None:
-                also(tx)
+            if (hook := also_on_replay or also) is not None:
+                hook(tx)
             return Decided.from_json(prior, replayed=True)
         require_on(tx)
         case = tx.get_case_by_ref(case_ref)
