@@ -3,9 +3,14 @@ user's password and one-time-code secret (``POST /api/users/{name}/credentials``
 
 from __future__ import annotations
 
+import json
+
+import sqlalchemy as sa
+
+from docket.identity import totp
 from docket.identity.model import Role
 from tests.api.staff import log_in
-from tests.identity.builders import PASSWORD
+from tests.identity.builders import PASSWORD, a_user
 
 PATH = "/api/session/password"
 NEW = "harbour-violet-37-quill"
@@ -65,3 +70,28 @@ def test_only_an_admin_resets_credentials(client, docket):
     assert client.get("/api/cases/DKT-NYC-1", headers=officer).status_code == 200
     admin = log_in(client, docket, "root.admin", Role.ADMIN)
     assert client.post("/api/users/nobody.here/credentials", headers=admin).status_code == 404
+
+
+def test_a_misspelt_login_field_is_a_422_naming_it_not_a_failed_login(client, docket):
+    """``otp`` for ``code`` was ignored: the login failed for want of a code and counted
+    towards the lockout."""
+    made = a_user(docket, "nyc.typist", Role.OFFICER, field_office="NYC")
+    assert made.totp_secret is not None
+    code = totp.code_at(made.totp_secret, docket.clock.now())
+    body = {"username": "nyc.typist", "password": PASSWORD, "otp": code}
+    response = client.post("/api/session", json=body)
+    assert response.status_code == 422, response.text
+    fields = response.json()["error"]["details"]["fields"]
+    assert [f["field"] for f in fields] == ["body.otp"]
+    with docket.engine.connect() as connection:
+        failures = connection.execute(
+            sa.text("SELECT count(*) FROM login_failures WHERE username = 'nyc.typist'")
+        ).scalar_one()
+    assert failures == 0
+    changed = client.put(
+        "/api/session/password",
+        json={"current_password": PASSWORD, "new": "a new long passphrase 7"},
+        headers=log_in(client, docket, "nyc.other"),
+    )
+    assert changed.status_code == 422, changed.text
+    assert "body.new" in json.dumps(changed.json())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from docket.api.deps import TEXT, bearer_token, docket_of, policy, source_of
 from docket.api.errors import responses
@@ -18,6 +18,10 @@ router = APIRouter(prefix="/api/session", tags=["session"])
 
 
 class LoginRequest(BaseModel):
+    # a misspelt field (`otp` for `code`) is a 422 naming it, not a failed login counted
+    # towards the lockout
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=1, max_length=64, pattern=TEXT)
     password: str = Field(min_length=1, max_length=1024, pattern=TEXT)
     code: str | None = Field(
@@ -69,6 +73,8 @@ def end_session(
 
 
 class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     current_password: str = Field(min_length=1, max_length=1024, pattern=TEXT)
     new_password: str = Field(
         min_length=1,
