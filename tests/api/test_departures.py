@@ -3,6 +3,8 @@ who may use them, and their place on the access log."""
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from docket.cases.events import EventKind
@@ -187,3 +189,10 @@ def test_metrics_over_a_span_ending_before_it_begins_are_refused_in_the_apis_own
     error = answer.json()["error"]
     assert error["message"] == "from 2026-12-01 is after to 2026-11-01"
     assert error["details"] == {"field": "from"}
+    with docket.engine.connect() as connection:
+        logged = connection.execute(
+            sa.text("SELECT outcome, details FROM access_log WHERE record_type = 'metrics'")
+        ).all()
+    assert [(outcome, json.loads(details).get("failed")) for outcome, details in logged] == [
+        ("allowed", "invalid_input")
+    ]

@@ -14,11 +14,11 @@ from docket.api.deps import (
     TEXT,
     IsoDate,
     access_entry,
-    authorise,
     authorise_refusal,
     current_user,
     docket_of,
     log_in_transaction,
+    logged,
     logged_on_failure,
     policy,
 )
@@ -196,15 +196,14 @@ def get_metrics(
     departures by day, ISO week and month; by source, port, destination country and
     programme; voluntary-departure compliance; reports received against unique departures;
     the review backlog. Aggregates only: no person's record."""
-    authorise(
-        request,
+    decision = decide(user, Action.READ_AGGREGATES, NO_RECORD)
+    if not decision.allowed:
+        authorise_refusal(request, docket, user, decision, "metrics", "departures")
+    entry = access_entry(request, docket, user, decision, "metrics", "departures")
+    return logged(  # a span that cannot be counted (from after to) is logged as failed
         docket,
-        user,
-        Action.READ_AGGREGATES,
-        record_type="metrics",
-        record_id="departures",
-        scope=NO_RECORD,
+        entry,
+        lambda: metrics(
+            store=docket.departures, clock=docket.clock, first_day=first, last_day=last
+        ).to_dict(),
     )
-    return metrics(
-        store=docket.departures, clock=docket.clock, first_day=first, last_day=last
-    ).to_dict()
