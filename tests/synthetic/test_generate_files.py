@@ -66,6 +66,18 @@ def test_the_command_refuses_a_negative_seed_and_writes_nothing(tmp_path: Path) 
     assert not out.exists()
 
 
+def test_the_command_refuses_a_future_as_of_and_writes_nothing(tmp_path: Path) -> None:
+    """Histories as of a day to come would be cases the import refuses as in the future."""
+    out = tmp_path / "data"
+    later = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    result = CliRunner().invoke(
+        cli, ["generate", "--cases", "5", "--out", str(out), "--as-of", later.isoformat()]
+    )
+    assert result.exit_code == 1
+    assert f"error: --as-of {later} is in the future" in result.stderr
+    assert not out.exists()
+
+
 def test_a_cases_file_not_written_by_an_earlier_run_is_never_replaced(tmp_path: Path) -> None:
     """`docket generate --out .` where an agency's own export, cases.csv, lies."""
     theirs = tmp_path / "cases.csv"

@@ -19,6 +19,7 @@ import click
 from docket.audit.checkpoint import create_key, load_key
 from docket.bootstrap import Docket, SystemClock
 from docket.cases.fields import storable
+from docket.cases.periods import day_begun_somewhere
 from docket.cases.ports import CaseFilter
 from docket.cases.service import list_cases, summarise
 from docket.cli.audit import audit_group
@@ -157,11 +158,13 @@ def init(ctx: click.Context, app_role: str | None) -> None:
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Reference date for the histories (default: today).",
+    help="Reference date for the histories (default: today; not in the future).",
 )
 def generate(count: int, seed: int, out: Path, as_of: dt.datetime | None) -> None:
     """Write synthetic persons and cases (cases.csv, truth.csv) for demos and benchmarks."""
     day = as_of.date() if as_of else SystemClock().now().date()
+    if day > day_begun_somewhere(SystemClock().now()):  # the import would refuse its cases
+        raise InvalidInput(f"--as-of {day} is in the future", details={"field": "as_of"})
     with progress_bar(count, "generating") as advance:
         summary = generate_dataset(cases=count, seed=seed, as_of=day, out_dir=out, progress=advance)
     click.echo(f"wrote {summary.rows} cases of {summary.persons} persons to {out}")
