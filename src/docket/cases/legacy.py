@@ -195,6 +195,22 @@ def _check_final(record: LegacyCase) -> None:
         )
 
 
+def _check_closing(record: LegacyCase) -> None:
+    """A case closed on its decision (relief, termination) and not appealed closed only after
+    the decision's appeal window, as the lifecycle closes it (``appeal_window_open``)."""
+    closed_on, decided_on = record.closed_on, record.decided_on
+    on_the_decision = record.close_reason in (CloseReason.RELIEF, CloseReason.TERMINATION)
+    if not on_the_decision or closed_on is None or decided_on is None:
+        return
+    last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
+    if record.appeal_filed_on is None and last_day is not None and closed_on <= last_day:
+        raise _bad(
+            "closed_on",
+            f"{closed_on} is within the {APPEAL_WINDOW_DAYS}-day appeal window (until "
+            f"{last_day}): a case closes on its decision only after it",
+        )
+
+
 def _check_bars(record: LegacyCase) -> None:
     """Bars that only a pending appeal or motion holds up: the case must be where one can be
     pending, so that the move deciding it can lift the bar."""
@@ -263,6 +279,7 @@ def to_case(
     _check_decision(record)
     _check_appeal(record)
     _check_final(record)
+    _check_closing(record)
     _check_bars(record)
     state = record.state
     bar_kinds = set(record.bars)
