@@ -35,6 +35,18 @@ CLOSED_ON_RELIEF = {
 }
 
 REFUSED = [
+    # closed for relief with no decision granting it: the lifecycle closes for relief only a
+    # case in relief_granted (close_reason_state)
+    (
+        {**CLOSED_ON_RELIEF, "decision": "", "decided_on": "", "closed_on": "2025-07-02"},
+        "decision",
+        "must be relief_granted when close_reason is relief",
+    ),
+    (
+        {**CLOSED_ON_RELIEF, "close_reason": "termination", "closed_on": "2025-07-02"},
+        "decision",
+        "must be terminated when close_reason is termination",
+    ),
     # closed on its decision inside the appeal window, which the lifecycle refuses
     # (appeal_window_open): the decision could still be appealed
     (

@@ -195,12 +195,24 @@ def _check_final(record: LegacyCase) -> None:
         )
 
 
+_DECISION_CLOSED_ON = {
+    CloseReason.RELIEF: Decision.RELIEF_GRANTED,
+    CloseReason.TERMINATION: Decision.TERMINATED,
+}
+"""The decision a case closed on it must have had."""
+
+
 def _check_closing(record: LegacyCase) -> None:
-    """A case closed on its decision (relief, termination) and not appealed closed only after
-    the decision's appeal window, as the lifecycle closes it (``appeal_window_open``)."""
-    closed_on, decided_on = record.closed_on, record.decided_on
-    on_the_decision = record.close_reason in (CloseReason.RELIEF, CloseReason.TERMINATION)
-    if not on_the_decision or closed_on is None or decided_on is None:
+    """A case closed on its decision (relief, termination) has that decision, and, not
+    appealed, closed only after the decision's appeal window, as the lifecycle closes it
+    (``close_reason_state``, ``appeal_window_open``)."""
+    closed_on, decided_on, reason = record.closed_on, record.decided_on, record.close_reason
+    decision = _DECISION_CLOSED_ON.get(reason) if reason is not None else None
+    if decision is None:
+        return
+    if record.decision is not decision:
+        raise _bad("decision", f"must be {decision.value} when close_reason is {reason}")
+    if closed_on is None or decided_on is None:
         return
     last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
     if record.appeal_filed_on is None and last_day is not None and closed_on <= last_day:
