@@ -6,7 +6,9 @@ a spreadsheet as a formula, and a formula can run commands or send the sheet's d
 (CSV or formula injection). Such values come from outside (a source's record id, a case
 reference, a policy's names), so each text cell that begins so is written with a single quote
 ``'`` before it, as OWASP advises: a spreadsheet shows the text, and a program reading the
-file sees the quote and can drop it.
+file sees the quote and can drop it. A text that begins with a quote itself gets one too, so
+that dropping the quote of a cell beginning with ``'`` and one of those characters or another
+``'`` gives back every text (``'=1`` is written ``''=1``, not read back as ``=1``).
 
 Numbers are written as they are: Docket computes them (a score, a probability) and a negative
 one is a number, not a formula, so ``-3`` stays ``-3``. Only ``str`` values are changed."""
@@ -23,9 +25,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def spreadsheet_safe(value: object) -> object:
     """``value`` as a spreadsheet shows it without running it: a text beginning with one of
-    :data:`FORMULA_STARTS` gets a ``'`` before it; anything else (numbers included) is
-    unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    :data:`FORMULA_STARTS` or with ``'`` gets a ``'`` before it; anything else (numbers
+    included) is unchanged."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, "'")):
         return "'" + value
     return value
 

@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 
+from docket.cases.service import get_case
 from docket.departures.model import EARLIEST_DEPARTURE, parse_report, refuse_future
 from docket.departures.service import accept_reports
 from docket.errors import InvalidInput
 from docket.importing.departures_csv import import_departures
+from tests.departures.intake_cases import IN_PROCEEDINGS, case_of, report, vd_case
 from tests.fakes import FixedClock
 
 
@@ -55,3 +57,26 @@ def test_a_departure_dated_a_day_begun_somewhere_is_taken_by_every_intake(docket
     )
     assert imported.accepted == 1
     assert [(r.row, r.column) for r in imported.rejected] == [(3, "departed_on")]
+
+
+@pytest.mark.parametrize(
+    ("make_case", "recorded"),
+    [
+        (lambda docket: case_of(docket, "012345678", "DKT-GUM-1", *IN_PROCEEDINGS), "recorded"),
+        (vd_case, "confirmed"),
+    ],
+)
+def test_a_departure_dated_a_day_begun_somewhere_is_recorded_on_the_persons_case(
+    docket, make_case, recorded
+):
+    """The morning's exit record in Guam, dated the 23rd while UTC's date is the 22nd, is
+    taken (above): on its person's open case it is recorded too, on the day it is dated, not
+    refused as a departure after its own recording (which refused the whole batch)."""
+    guam_morning = FixedClock(dt.datetime(2026, 11, 22, 22, 0, tzinfo=dt.UTC))
+    ref = make_case(docket)
+    morning = report(record_id="G-1", a_number="012345678", departed_on="2026-11-23")
+    taken = accept_reports(
+        store=docket.departures, clock=guam_morning, actor="intake.gum", reports=[morning]
+    )
+    assert taken.results[0].case_events == (f"{ref}:departure_{recorded}",)
+    assert get_case(uow=docket.uow, case_ref=ref).departed_on == dt.date(2026, 11, 23)

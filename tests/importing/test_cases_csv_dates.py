@@ -23,7 +23,47 @@ REMOVED = {
     "bars": "",
 }
 
+CLOSED_ON_RELIEF = {
+    "state_of_case": "closed",
+    "decision": "relief_granted",
+    "in_absentia": "",
+    "final_on": "",
+    "custody": "none",
+    "custody_on": "",
+    "bars": "",
+    "close_reason": "relief",
+}
+
 REFUSED = [
+    # closed for relief with no decision granting it: the lifecycle closes for relief only a
+    # case in relief_granted (close_reason_state)
+    (
+        {**CLOSED_ON_RELIEF, "decision": "", "decided_on": "", "closed_on": "2025-07-02"},
+        "decision",
+        "must be relief_granted when close_reason is relief",
+    ),
+    (
+        {**CLOSED_ON_RELIEF, "close_reason": "termination", "closed_on": "2025-07-02"},
+        "decision",
+        "must be terminated when close_reason is termination",
+    ),
+    # closed on its decision inside the appeal window, which the lifecycle refuses
+    # (appeal_window_open): the decision could still be appealed
+    (
+        {**CLOSED_ON_RELIEF, "closed_on": "2025-07-01"},
+        "closed_on",
+        "within the 30-day appeal window (until 2025-07-01)",
+    ),
+    (
+        {
+            **CLOSED_ON_RELIEF,
+            "decision": "terminated",
+            "close_reason": "termination",
+            "closed_on": "2025-06-05",
+        },
+        "closed_on",
+        "within the 30-day appeal window",
+    ),
     ({"final_on": "2025-07-01"}, "final_on", "within the 30-day appeal window (until 2025-07-01)"),
     ({"appeal_filed_on": "2025-06-20", "final_on": "2025-06-10"}, "final_on", "before appeal_f"),
     ({**VOLUNTARY, "final_on": "2025-07-01"}, "final_on", "within the 30-day appeal window"),
@@ -59,6 +99,7 @@ ACCEPTED = [
     {**VOLUNTARY, "vd_deadline_on": "2025-09-29", "final_on": "2025-09-30"},
     {**REMOVED, "removal_scheduled_for": "2025-07-02", "removed_on": "2025-07-02"},
     {"date_of_birth": "2024-02-01"},  # a child met at the border on its day of birth
+    {**CLOSED_ON_RELIEF, "closed_on": "2025-07-02"},
 ]
 
 

@@ -95,6 +95,9 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
         rule(closed is not None, "closed without closed_on")
         if reason in CLOSE_DECISION:
             rule(decision == CLOSE_DECISION[reason], "decision differs from close reason")
+        if reason in ("relief", "termination") and decided is not None and appeal is None:
+            window_over = decided + dt.timedelta(days=30)
+            rule(closed is not None and closed > window_over, "closed in the appeal window")
     else:
         rule(not reason and closed is None, "closing data on an open case")
     rule(decision in ("", *DECIDED), "unknown decision")

@@ -195,6 +195,34 @@ def _check_final(record: LegacyCase) -> None:
         )
 
 
+_DECISION_CLOSED_ON = {
+    CloseReason.RELIEF: Decision.RELIEF_GRANTED,
+    CloseReason.TERMINATION: Decision.TERMINATED,
+}
+"""The decision a case closed on it must have had."""
+
+
+def _check_closing(record: LegacyCase) -> None:
+    """A case closed on its decision (relief, termination) has that decision, and, not
+    appealed, closed only after the decision's appeal window, as the lifecycle closes it
+    (``close_reason_state``, ``appeal_window_open``)."""
+    closed_on, decided_on, reason = record.closed_on, record.decided_on, record.close_reason
+    decision = _DECISION_CLOSED_ON.get(reason) if reason is not None else None
+    if decision is None:
+        return
+    if record.decision is not decision:
+        raise _bad("decision", f"must be {decision.value} when close_reason is {reason}")
+    if closed_on is None or decided_on is None:
+        return
+    last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
+    if record.appeal_filed_on is None and last_day is not None and closed_on <= last_day:
+        raise _bad(
+            "closed_on",
+            f"{closed_on} is within the {APPEAL_WINDOW_DAYS}-day appeal window (until "
+            f"{last_day}): a case closes on its decision only after it",
+        )
+
+
 def _check_bars(record: LegacyCase) -> None:
     """Bars that only a pending appeal or motion holds up: the case must be where one can be
     pending, so that the move deciding it can lift the bar."""
@@ -263,6 +291,7 @@ def to_case(
     _check_decision(record)
     _check_appeal(record)
     _check_final(record)
+    _check_closing(record)
     _check_bars(record)
     state = record.state
     bar_kinds = set(record.bars)

@@ -297,6 +297,9 @@ def record_on_cases(
     # The day a record-based source gives: a self-report's earlier day confirms nothing.
     departed_on = departure.confirmed_on or departure.first_on
     fields: dict[str, object] = {"departed_on": departed_on.isoformat()}
+    # Recorded on the day it is dated when that day has begun somewhere but not yet in UTC
+    # (a morning's exit record in Guam): the case core refuses a departure after its record.
+    recorded_on = max(now.date(), departed_on)
     if departure.port:
         fields["port"] = departure.port
     for case in cases:
@@ -338,7 +341,7 @@ def record_on_cases(
             case,
             kind=kind,
             fields=fields,
-            occurred_on=now.date(),
+            occurred_on=recorded_on,
             actor=actor,
             document_ref=document,
             recorded_at=now,

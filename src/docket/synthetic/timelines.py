@@ -171,10 +171,10 @@ class Timelines:
     def _closed(self, end: int, scale: float) -> Timeline:
         closed = end - self._stretch(0, 1200, scale)
         reason = draw(self.close_reasons, self.rnd)
-        if reason == "relief":
-            t = self._relief("relief_granted", closed, scale, agency_appeal=0)
-        elif reason == "termination":
-            t = self._relief("terminated", closed, scale, agency_appeal=0)
+        if reason in ("relief", "termination"):
+            # Closed on the decision once its appeal window is over, as the lifecycle closes it.
+            state = "relief_granted" if reason == "relief" else "terminated"
+            t = self._relief(state, closed - APPEAL_WINDOW_DAYS - 1, scale, agency_appeal=0)
         elif reason == "departure_confirmed":
             # Closed when the confirmation came in, which can be weeks after the deadline; so
             # the deadline too falls on or before the closing day.
