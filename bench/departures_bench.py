@@ -53,7 +53,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from departures_intake import intake_part
+from departures_intake import check_nats, intake_part
 from departures_reports import SOURCE_MIX, ReportMaker, sample_people, write_csvs
 from departures_runs import (
     ACTOR,
@@ -290,6 +290,8 @@ def main() -> None:
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     parts = set(args.only.split(","))
+    if "intake" in parts and args.intake_via == "nats":
+        check_nats(args.nats)
     env = subprocess_env(args.workdir)
     began = time.perf_counter()
     cases_csv, cases = generated_cases(args.workdir, args.persons)
