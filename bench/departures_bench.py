@@ -27,6 +27,7 @@ PostgreSQL: DOCKET_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1
 a database is created for the run and dropped afterwards (`--keep` keeps it; `--database URL`
 runs the parts on a database set up before, and then each run needs its own `--seed`: with the
 same one it takes reports of persons whose departures an earlier run recorded already).
+Exit status 1 if a part fails (relink among them: its failure is reported after the other parts).
 
 This file holds the set-up, the batch part and the command line; beside it:
 `departures_reports.py` (the reports), `departures_single.py`, `departures_intake.py` (those
@@ -176,7 +177,8 @@ def relink_available(env: dict[str, str]) -> bool:
     return done.returncode == 0
 
 
-def batch_part(url: str, env: dict[str, str], persons: int, args: Any) -> None:
+def batch_part(url: str, env: dict[str, str], persons: int, args: Any) -> bool:
+    """Relink beside Splink's predict; whether relink (when there is one) succeeded."""
     reports = count_rows(url, t.departure_reports)
     print(f"\nbatch: {persons:,} persons x {reports:,} reports")
     print(f"{'':<44}{'wall s':>9}{'peak RSS MB':>13}{'tree RSS MB':>13}")
@@ -223,6 +225,7 @@ def batch_part(url: str, env: dict[str, str], persons: int, args: Any) -> None:
             f"  ratio docket / splink: wall {docket_run.wall / splink_run.wall:.2f}, peak RSS "
             f"{docket_run.tree_rss_mb / splink_run.tree_rss_mb:.2f} (target: under 60 s, 3 GB)"
         )
+    return docket_run is None or docket_run.returncode == 0
 
 
 def splink_predict_child(url: str, threshold: float) -> None:
@@ -313,6 +316,7 @@ def main() -> None:
         + f"; sources {', '.join(f'{s} {w}%' for s, w in SOURCE_MIX)}"
     )
     backend = Backend(args.backend, args.workdir)
+    failed = False
     try:
         if args.database:
             url, persons = args.database, count_rows(args.database, t.persons)
@@ -325,7 +329,7 @@ def main() -> None:
             for line in setup.lines:
                 print(line)
         if "batch" in parts:  # first: on the persons and reports set up, nothing more
-            batch_part(url, env, persons, args)
+            failed = not batch_part(url, env, persons, args)
         # Single reports are what the API server and a listener take: long-running processes,
         # which checkpoint in the background (storage/checkpoint.py) unless told otherwise.
         docket = bootstrap(
@@ -356,6 +360,8 @@ def main() -> None:
             backend.cleanup()
     print(f"\nload at end (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"whole run: {time.perf_counter() - began:.0f} s")
+    if failed:
+        raise SystemExit("docket linkage relink failed: see above")
 
 
 if __name__ == "__main__":
