@@ -192,7 +192,8 @@ async def intake_nats(
     connection = await nats.connect(args.nats)
     js = connection.jetstream()
     await js.add_stream(name=stream, subjects=[subject])
-    log = (args.workdir / f"listen-{tag}.log").open("w")
+    log_path = args.workdir / f"listen-{tag}.log"
+    log = log_path.open("w")
     listener = subprocess.Popen(
         [DOCKET, "--database", url, "departures", "listen", "--nats", args.nats,
          "--stream", stream, "--subject", subject, "--durable", durable,
@@ -255,6 +256,10 @@ async def intake_nats(
         await js.delete_stream(stream)
         await connection.close()
     lines.append(f"  listener: {out.strip()}")
+    if listener.returncode == 0:
+        log_path.unlink()  # its progress lines; kept only when it failed
+    else:
+        lines.append(f"  the listener exited {listener.returncode}: its log is {log_path}")
     return Intake(submitted, samples, poller_cpu, lines)
 
 
