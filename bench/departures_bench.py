@@ -72,7 +72,7 @@ from docket.departures.comparisons import COLUMNS
 from docket.linkage.splink_model import predict
 from docket.storage import schema as t
 from docket.storage.engine import make_engine
-from import_bench import Backend, machine
+from import_bench import Backend, check_backends, machine
 
 PERSONS_PER_CASE = 48_479 / 50_000
 """Distinct persons per generated case row (seed 1): some people have two cases."""
@@ -293,6 +293,8 @@ def main() -> None:
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     parts = set(args.only.split(","))
+    if not args.database:
+        check_backends([args.backend])
     if "intake" in parts and args.intake_via == "nats":
         check_nats(args.nats)
     env = subprocess_env(args.workdir)
