@@ -293,6 +293,15 @@ def main() -> None:
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     parts = set(args.only.split(","))
+    # Sizes that leave a part nothing to measure would fail only after the set-up.
+    if parts - {"batch", "single", "intake"}:
+        parser.error("--only takes batch, single and intake, separated by commas")
+    if args.persons < 1 or (args.reports < 1 and not args.database):
+        parser.error("--persons and --reports must be at least 1")
+    if "single" in parts and args.single < 1:
+        parser.error("--single must be at least 1 (or leave the part out of --only)")
+    if "intake" in parts and (args.rate < 1 or args.seconds < 1):
+        parser.error("--rate and --seconds must be at least 1 (or leave intake out of --only)")
     if not args.database:
         check_backends([args.backend])
     if "intake" in parts and args.intake_via == "nats":
