@@ -181,7 +181,11 @@ def run_api_load(url: str, setup: Setup, args: argparse.Namespace, workdir: Path
             except OSError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"the server did not start: see {workdir / 'server.log'}")
+                # The log is in a scratch directory removed on the way out: show its end here.
+                said = (workdir / "server.log").read_text(errors="replace").splitlines()
+                raise SystemExit(
+                    "the server did not start; its last words:\n" + "\n".join(said[-20:])
+                )
             time.sleep(0.2)
         for client in setup.clients:
             status, body = call(

@@ -27,7 +27,7 @@ from docket.cases.service import new_person_id, open_case, record_event
 from docket.config import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from import_bench import Backend, machine
+from import_bench import Backend, check_backends, machine
 
 CASES = 50
 RAW_TABLE = (
@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
+    check_backends(args.backends.split(","))
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
     print(f"{'backend':<11}{'docket cmd/s':>14}{'raw inserts/s':>15}{'ratio':>8}")

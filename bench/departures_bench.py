@@ -27,6 +27,7 @@ PostgreSQL: DOCKET_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1
 a database is created for the run and dropped afterwards (`--keep` keeps it; `--database URL`
 runs the parts on a database set up before, and then each run needs its own `--seed`: with the
 same one it takes reports of persons whose departures an earlier run recorded already).
+Exit status 1 if a part fails (relink among them: its failure is reported after the other parts).
 
 This file holds the set-up, the batch part and the command line; beside it:
 `departures_reports.py` (the reports), `departures_single.py`, `departures_intake.py` (those
@@ -53,7 +54,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from departures_intake import intake_part
+from departures_intake import check_nats, intake_part
 from departures_reports import SOURCE_MIX, ReportMaker, sample_people, write_csvs
 from departures_runs import (
     ACTOR,
@@ -71,7 +72,7 @@ from docket.departures.comparisons import COLUMNS
 from docket.linkage.splink_model import predict
 from docket.storage import schema as t
 from docket.storage.engine import make_engine
-from import_bench import Backend, machine
+from import_bench import Backend, check_backends, machine
 
 PERSONS_PER_CASE = 48_479 / 50_000
 """Distinct persons per generated case row (seed 1): some people have two cases."""
@@ -176,7 +177,8 @@ def relink_available(env: dict[str, str]) -> bool:
     return done.returncode == 0
 
 
-def batch_part(url: str, env: dict[str, str], persons: int, args: Any) -> None:
+def batch_part(url: str, env: dict[str, str], persons: int, args: Any) -> bool:
+    """Relink beside Splink's predict; whether relink (when there is one) succeeded."""
     reports = count_rows(url, t.departure_reports)
     print(f"\nbatch: {persons:,} persons x {reports:,} reports")
     print(f"{'':<44}{'wall s':>9}{'peak RSS MB':>13}{'tree RSS MB':>13}")
@@ -223,6 +225,7 @@ def batch_part(url: str, env: dict[str, str], persons: int, args: Any) -> None:
             f"  ratio docket / splink: wall {docket_run.wall / splink_run.wall:.2f}, peak RSS "
             f"{docket_run.tree_rss_mb / splink_run.tree_rss_mb:.2f} (target: under 60 s, 3 GB)"
         )
+    return docket_run is None or docket_run.returncode == 0
 
 
 def splink_predict_child(url: str, threshold: float) -> None:
@@ -290,6 +293,19 @@ def main() -> None:
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     parts = set(args.only.split(","))
+    # Sizes that leave a part nothing to measure would fail only after the set-up.
+    if parts - {"batch", "single", "intake"}:
+        parser.error("--only takes batch, single and intake, separated by commas")
+    if args.persons < 1 or (args.reports < 1 and not args.database):
+        parser.error("--persons and --reports must be at least 1")
+    if "single" in parts and args.single < 1:
+        parser.error("--single must be at least 1 (or leave the part out of --only)")
+    if "intake" in parts and (args.rate < 1 or args.seconds < 1):
+        parser.error("--rate and --seconds must be at least 1 (or leave intake out of --only)")
+    if not args.database:
+        check_backends([args.backend])
+    if "intake" in parts and args.intake_via == "nats":
+        check_nats(args.nats)
     env = subprocess_env(args.workdir)
     began = time.perf_counter()
     cases_csv, cases = generated_cases(args.workdir, args.persons)
@@ -311,6 +327,7 @@ def main() -> None:
         + f"; sources {', '.join(f'{s} {w}%' for s, w in SOURCE_MIX)}"
     )
     backend = Backend(args.backend, args.workdir)
+    failed = False
     try:
         if args.database:
             url, persons = args.database, count_rows(args.database, t.persons)
@@ -323,7 +340,7 @@ def main() -> None:
             for line in setup.lines:
                 print(line)
         if "batch" in parts:  # first: on the persons and reports set up, nothing more
-            batch_part(url, env, persons, args)
+            failed = not batch_part(url, env, persons, args)
         # Single reports are what the API server and a listener take: long-running processes,
         # which checkpoint in the background (storage/checkpoint.py) unless told otherwise.
         docket = bootstrap(
@@ -354,6 +371,8 @@ def main() -> None:
             backend.cleanup()
     print(f"\nload at end (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"whole run: {time.perf_counter() - began:.0f} s")
+    if failed:
+        raise SystemExit("docket linkage relink failed: see above")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,40 @@ def intake_part(
     )
 
 
+def check_nats(url: str) -> None:
+    """Stop at once, before the set-up, when no NATS JetStream server answers at ``url``: the
+    client would otherwise retry for minutes, and only after the whole set-up."""
+
+    async def quiet(_error: Exception) -> None:
+        return None
+
+    async def probe() -> None:
+        # max_reconnect_attempts=0 would retry the first connection for ever (nats-py).
+        connection = await asyncio.wait_for(
+            nats.connect(
+                url,
+                connect_timeout=5,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.1,
+                error_cb=quiet,
+            ),
+            timeout=15,
+        )
+        try:
+            await connection.jetstream().account_info()
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as error:  # any failure means the same thing here
+        raise SystemExit(
+            f"no NATS JetStream server at {url} ({type(error).__name__}: {error}): the intake "
+            "part needs one (--nats URL), or leave it out (--only batch,single)"
+        ) from None
+
+
 def tree_cpu(process: psutil.Process) -> Counter[int]:
     """CPU seconds (user and system) of ``process`` and each of its children, by pid."""
     out: Counter[int] = Counter()
@@ -158,7 +192,8 @@ async def intake_nats(
     connection = await nats.connect(args.nats)
     js = connection.jetstream()
     await js.add_stream(name=stream, subjects=[subject])
-    log = (args.workdir / f"listen-{tag}.log").open("w")
+    log_path = args.workdir / f"listen-{tag}.log"
+    log = log_path.open("w")
     listener = subprocess.Popen(
         [DOCKET, "--database", url, "departures", "listen", "--nats", args.nats,
          "--stream", stream, "--subject", subject, "--durable", durable,
@@ -221,6 +256,10 @@ async def intake_nats(
         await js.delete_stream(stream)
         await connection.close()
     lines.append(f"  listener: {out.strip()}")
+    if listener.returncode == 0:
+        log_path.unlink()  # its progress lines; kept only when it failed
+    else:
+        lines.append(f"  the listener exited {listener.returncode}: its log is {log_path}")
     return Intake(submitted, samples, poller_cpu, lines)
 
 

@@ -72,6 +72,24 @@ def progress(label: str, total: int) -> Callable[[int], None]:
     return advance
 
 
+def check_backends(names: list[str]) -> None:
+    """Stop before any work, with one line, when a PostgreSQL run is asked for and no server
+    answers at ``PG_URL`` (else the run fails with a traceback after the SQLite part)."""
+    if "postgresql" not in names:
+        return
+    engine = sa.create_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.SQLAlchemyError as error:
+        raise SystemExit(
+            f"no PostgreSQL server answers at {sa.make_url(PG_URL)!s} (DOCKET_BENCH_PG_URL): "
+            f"{str(getattr(error, 'orig', error)).splitlines()[0]}; or run on SQLite only"
+        ) from None
+    finally:
+        engine.dispose()
+
+
 class Backend:
     """A place to make fresh databases on."""
 
@@ -230,6 +248,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
+    check_backends(args.backends.split(","))
     args.workdir.mkdir(parents=True, exist_ok=True)
     data_dir = args.workdir / f"data-{args.cases}"
     csv_path = data_dir / "cases.csv"
