@@ -67,7 +67,7 @@ async def _subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullS
     except nats.js.errors.NotFoundError:
         held = None
     if held is not None:
-        _check_subject(feed, held)
+        check_subject(feed, held)
         if (held.ack_policy, held.max_deliver, held.ack_wait) != (
             AckPolicy.EXPLICIT,
             feed.max_deliver,
@@ -85,18 +85,19 @@ async def _subscribe(js: JetStreamContext, feed: Feed) -> JetStreamContext.PullS
     )
 
 
-def _check_subject(feed: Feed, held: ConsumerConfig) -> None:
+def check_subject(feed: Feed, held: ConsumerConfig) -> None:
     """Refuse a durable consumer that filters another subject than ``feed``'s: bound as it
     is, it would hand the listener the other subject's reports. It is not changed either:
     it would go on from its place in the stream, and the new subject's earlier messages
     would never come."""
-    if held.filter_subject == feed.subject and not held.filter_subjects:
+    subjects = [held.filter_subject] if held.filter_subject else list(held.filter_subjects or [])
+    if subjects == [feed.subject]:  # as one subject, or as a list of that one (NATS 2.10)
         return
     takes = (
-        f"subject {held.filter_subject!r}"
-        if held.filter_subject
-        else f"subjects {held.filter_subjects!r}"
-        if held.filter_subjects
+        f"subject {subjects[0]!r}"
+        if len(subjects) == 1
+        else f"subjects {', '.join(map(repr, subjects))}"
+        if subjects
         else "every subject of the stream"
     )
     raise ConfigurationError(
