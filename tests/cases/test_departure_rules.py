@@ -36,3 +36,15 @@ def test_a_departure_before_the_case_was_opened_is_not_recorded_on_it():
     assert refused.value.details["rule"] == "departure_before_case_opened"
     recorded = final.then(K.DEPARTURE_RECORDED, departed_on=OPENED_ON.isoformat())
     assert recorded.case.has_bar(BarKind.DEPARTURE_REPORTED)
+
+
+def test_a_departure_dated_after_the_day_it_is_recorded_on_is_refused_saying_so():
+    final = in_state(S.FINAL_ORDER)
+    recorded_on = final.on + dt.timedelta(days=3)  # the day then() records on
+    later = (recorded_on + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(RuleViolation) as refused:
+        final.then(K.DEPARTURE_RECORDED, departed_on=later)
+    assert refused.value.details["rule"] == "departure_after_record"
+    assert refused.value.message == (
+        f"the departure on {later} is after the day it is recorded on ({recorded_on})"
+    )

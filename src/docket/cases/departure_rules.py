@@ -66,7 +66,11 @@ def _guard_dated(case: Case, data: Data, on: dt.date) -> None:
     if departed_on is None:
         return
     if departed_on > on:
-        raise _rule("the departure date is after the confirmation", "departure_after_record", case)
+        raise _rule(
+            f"the departure on {departed_on} is after the day it is recorded on ({on})",
+            "departure_after_record",
+            case,
+        )
     # A departure concerns a case under voluntary departure from the day of the grant, any
     # other from the day it was opened: an older one (an exit record from years before) is
     # the person's, and neither complies with a grant nor leaves under a case made after it.
