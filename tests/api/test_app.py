@@ -16,6 +16,7 @@ from docket.audit.access import AccessEntry, Outcome
 from docket.cases.events import EventKind
 from docket.cases.service import open_case
 from docket.identity.model import Role
+from tests.api.bodies import login_in_chunks
 from tests.api.staff import log_in
 from tests.audit.tampering import tamper
 from tests.builders import a_case, a_person, in_proceedings, record
@@ -126,22 +127,10 @@ def test_an_oversized_body_is_refused_before_it_is_read(client):
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-def _chunks(total: int, size: int = 1 << 16):
-    """A JSON login body of ``total`` bytes, sent in chunks (no ``Content-Length``): its
-    length is whitespace, which JSON allows between its tokens."""
-    head = b'{"username": "nobody", "password": "x"'
-    yield head
-    left = total - len(head) - 1
-    while left > 0:
-        yield b" " * min(size, left)
-        left -= size
-    yield b"}"
-
-
 def test_a_body_sent_in_chunks_is_refused_once_it_passes_the_limit(client):
     response = client.post(
         "/api/session",
-        content=_chunks(MAX_BODY_BYTES + 1000),
+        content=login_in_chunks(MAX_BODY_BYTES + 1000),
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 413
@@ -152,7 +141,7 @@ def test_a_body_sent_in_chunks_is_refused_once_it_passes_the_limit(client):
 def test_a_body_sent_in_chunks_within_the_limit_is_read(client):
     response = client.post(
         "/api/session",
-        content=_chunks(MAX_BODY_BYTES - 1000),
+        content=login_in_chunks(MAX_BODY_BYTES - 1000),
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 401  # read and checked: no such user

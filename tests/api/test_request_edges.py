@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS
+from tests.api.bodies import login_in_chunks
 from tests.api.staff import log_in
-from tests.api.test_app import _chunks
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_a_body_in_chunks_is_limited_whatever_content_length_it_claims(client):
     # such a request's body chunk by chunk: the length claimed is no bound on it.
     response = client.post(
         "/api/session",
-        content=_chunks(MAX_BODY_BYTES + 1000),
+        content=login_in_chunks(MAX_BODY_BYTES + 1000),
         headers={
             "Content-Type": "application/json",
             "Content-Length": "5",

@@ -12,8 +12,7 @@ from docket.bootstrap import bootstrap
 from docket.config import Settings
 from docket.departures.model import Status
 from docket.departures.service import accept_reports
-from tests.departures.intake_cases import report
-from tests.departures.test_resolution import _person
+from tests.departures.intake_cases import person_with_ids, report
 
 HEADER = "source_record_id,given_name,family_name,date_of_birth,departed_on,port,loyalty_no\n"
 
@@ -231,8 +230,8 @@ def test_review_list_writes_control_characters_of_a_report_as_escapes(run, datab
     sequences a terminal obeys (set its title, clear the screen) are written as escapes."""
     docket = bootstrap(Settings(database_url=database_url))
     try:
-        _person(docket, 1, a_number="111111111")
-        _person(docket, 2, a_number="222222222", document="P999")
+        person_with_ids(docket, 1, a_number="111111111")
+        person_with_ids(docket, 2, a_number="222222222", document="P999")
         taken = accept_reports(
             store=docket.departures,
             clock=docket.clock,

@@ -7,9 +7,9 @@ import datetime as dt
 
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
-from docket.cases.model import Name, Person
+from docket.cases.model import IdentityDocument, Name, Person
 from docket.cases.persons import normal_a_number
-from docket.cases.service import new_person_id
+from docket.cases.service import new_person_id, open_case
 from docket.departures.model import Parsed, parse_report
 from tests.builders import a_case, record
 
@@ -63,3 +63,26 @@ def vd_case(docket: Docket, a_number: str = "012345678", ref: str = "DKT-VD-1") 
     return case_of(
         docket, a_number, ref, *IN_PROCEEDINGS, (EventKind.VOLUNTARY_DEPARTURE_GRANTED, grant)
     )
+
+
+def person_with_ids(docket: Docket, n: int, *, document: str = "", a_number: str = "") -> str:
+    """Ana Reyes number ``n``, with an A-number (``a_number``, else one of her own) and a
+    passport ``document`` if given, and a case opened 300 days ago in NYC."""
+    person = Person(
+        person_id=new_person_id(),
+        name=Name("Ana", "Reyes"),
+        a_number=normal_a_number(a_number or f"{200000000 + n}"),
+        date_of_birth=dt.date(1990, 5, 17),
+        documents=(IdentityDocument("passport", document),) if document else (),
+    )
+    open_case(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref=f"DKT-R-{n:04d}",
+        person=person,
+        field_office="NYC",
+        opened_on=TODAY - dt.timedelta(days=300),
+        actor="officer.test",
+        document_ref="I-213",
+    )
+    return person.person_id

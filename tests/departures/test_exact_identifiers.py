@@ -9,8 +9,7 @@ from docket.departures.model import ReviewDecision, Status
 from docket.departures.relink import relink_reports
 from docket.departures.review import decide_review, review_queue
 from docket.departures.service import accept_reports
-from tests.departures.intake_cases import report
-from tests.departures.test_resolution import _person
+from tests.departures.intake_cases import person_with_ids, report
 
 
 def _stored(docket: Docket, record_id: str):
@@ -26,8 +25,8 @@ def _take(docket: Docket, *reports):
 
 
 def test_an_a_number_of_one_person_and_a_document_of_another_go_to_review(docket: Docket):
-    by_a_number = _person(docket, 1, a_number="111111111")
-    by_document = _person(docket, 2, a_number="222222222", document="P999")
+    by_a_number = person_with_ids(docket, 1, a_number="111111111")
+    by_document = person_with_ids(docket, 2, a_number="222222222", document="P999")
     summary = _take(docket, report(record_id="R-1", a_number="111111111", document_number="P999"))
     assert summary.results[0].status is Status.REVIEW
     stored = _stored(docket, "R-1")
@@ -41,8 +40,8 @@ def test_the_reviewer_sees_both_persons_field_by_field_and_their_a_numbers_witho
     """No model trained yet: the candidates are still compared field by field (no weights),
     and the A-numbers, which the model does not weigh yet are why the report is in review,
     are shown beside the fields."""
-    by_a_number = _person(docket, 1, a_number="111111111")
-    by_document = _person(docket, 2, a_number="222222222", document="P999")
+    by_a_number = person_with_ids(docket, 1, a_number="111111111")
+    by_document = person_with_ids(docket, 2, a_number="222222222", document="P999")
     _take(docket, report(record_id="R-1", a_number="111111111", document_number="P999"))
 
     [pending] = review_queue(store=docket.departures)
@@ -63,7 +62,7 @@ def test_the_reviewer_sees_both_persons_field_by_field_and_their_a_numbers_witho
 
 
 def test_a_document_of_a_person_with_another_a_number_goes_to_review(docket: Docket):
-    holder = _person(docket, 3, a_number="222222222", document="P999")
+    holder = person_with_ids(docket, 3, a_number="222222222", document="P999")
     summary = _take(docket, report(record_id="R-2", a_number="333333333", document_number="P999"))
     assert summary.results[0].status is Status.REVIEW
     stored = _stored(docket, "R-2")
@@ -72,7 +71,7 @@ def test_a_document_of_a_person_with_another_a_number_goes_to_review(docket: Doc
 
 
 def test_identifiers_that_agree_still_link(docket: Docket):
-    person = _person(docket, 4, a_number="444444444", document="P444")
+    person = person_with_ids(docket, 4, a_number="444444444", document="P444")
     summary = _take(docket, report(record_id="R-3", a_number="444444444", document_number="P444"))
     assert summary.results[0].status is Status.LINKED
     assert _stored(docket, "R-3").person_id == person
@@ -102,9 +101,9 @@ def test_relink_sends_identifiers_that_disagree_to_review_as_intake_does(docket:
         report(record_id="R-5", a_number="555555555", document_number="P555"),
         report(record_id="R-6", a_number="666666666", document_number="P666"),
     )
-    by_a_number = _person(docket, 5, a_number="555555555")
-    by_document = _person(docket, 6, a_number="777777777", document="P555")
-    holder = _person(docket, 7, a_number="888888888", document="P666")
+    by_a_number = person_with_ids(docket, 5, a_number="555555555")
+    by_document = person_with_ids(docket, 6, a_number="777777777", document="P555")
+    holder = person_with_ids(docket, 7, a_number="888888888", document="P666")
     _relink(docket, "R-5", "R-6")
     both = _stored(docket, "R-5")
     assert (both.status, both.person_id) == (Status.REVIEW, None)
@@ -120,8 +119,8 @@ def test_a_decision_on_a_report_with_the_longest_record_id_is_kept_on_each_backe
     """A source's record id may be 200 characters long, and the decision's event goes on the
     report's own stream ``departure:SOURCE:ID``: PostgreSQL refused a stream id longer than 64
     characters, so deciding on such a report failed with an unexpected error."""
-    by_a_number = _person(docket, 1, a_number="111111111")
-    _person(docket, 2, a_number="222222222", document="P999")
+    by_a_number = person_with_ids(docket, 1, a_number="111111111")
+    person_with_ids(docket, 2, a_number="222222222", document="P999")
     record_id = "R-" + "7" * 198
     summary = _take(
         docket,

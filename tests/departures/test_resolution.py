@@ -6,15 +6,12 @@ stand when it is written; the idempotency key is checked under the lock all the 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import pytest
 
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
-from docket.cases.model import IdentityDocument, Name, Person
-from docket.cases.persons import normal_a_number
-from docket.cases.service import new_person_id, open_case, record_event
+from docket.cases.service import record_event
 from docket.departures.metrics import recount
 from docket.departures.model import Parsed, Status
 from docket.departures.relink import links
@@ -22,29 +19,8 @@ from docket.departures.resolution import Resolutions, Resolved, resolve_reports
 from docket.departures.service import accept_reports
 from docket.errors import IdempotencyConflict
 from docket.linkage.service import train_model
-from tests.departures.intake_cases import TODAY, report
+from tests.departures.intake_cases import person_with_ids, report
 from tests.departures.travellers import trained  # noqa: F401 (a fixture)
-
-
-def _person(docket: Docket, n: int, *, document: str = "", a_number: str = "") -> str:
-    person = Person(
-        person_id=new_person_id(),
-        name=Name("Ana", "Reyes"),
-        a_number=normal_a_number(a_number or f"{200000000 + n}"),
-        date_of_birth=dt.date(1990, 5, 17),
-        documents=(IdentityDocument("passport", document),) if document else (),
-    )
-    open_case(
-        uow=docket.uow,
-        clock=docket.clock,
-        case_ref=f"DKT-R-{n:04d}",
-        person=person,
-        field_office="NYC",
-        opened_on=TODAY - dt.timedelta(days=300),
-        actor="officer.test",
-        document_ref="I-213",
-    )
-    return person.person_id
 
 
 def _resolved(docket: Docket, *reports: Parsed) -> Resolutions:
@@ -71,7 +47,7 @@ def test_a_resolution_made_before_the_lock_is_taken_while_nothing_changed(docket
     """A hand-made resolution (review, nobody) stands in for one made outside the lock: it
     is what the write takes when nothing moved, though the A-number on record would link
     the report."""
-    person_id = _person(docket, 1, a_number="111111111")
+    person_id = person_with_ids(docket, 1, a_number="111111111")
     one = report(record_id="R-1", a_number="111111111")
     resolved = _resolved(docket, one)
     assert resolved.of(one.report) == Resolved(person_id, "a_number", 1.0, Status.LINKED)
@@ -98,7 +74,7 @@ def test_a_person_registered_after_the_resolution_is_found_under_the_lock(docket
     one = report(record_id="R-2", a_number="222222222")
     resolved = _resolved(docket, one)
     assert resolved.of(one.report) == Resolved(None, "", None, Status.UNLINKED)
-    person_id = _person(docket, 2, a_number="222222222")  # arrives in between
+    person_id = person_with_ids(docket, 2, a_number="222222222")  # arrives in between
     summary = _take(docket, resolved, one)
     assert summary.results[0].status is Status.LINKED
     assert summary.results[0].case_events == ("DKT-R-0002:departure_recorded",)
@@ -111,13 +87,13 @@ def test_a_person_registered_after_the_resolution_is_found_under_the_lock(docket
 def test_a_document_number_a_second_person_took_in_between_links_nobody(docket: Docket):
     """Resolved outside the lock, the passport number was one person's; by the time the
     report is written a second person holds it too, and it identifies neither."""
-    _person(docket, 3, document="P7654321")
+    person_with_ids(docket, 3, document="P7654321")
     one = report(record_id="R-3", given_name="Someone", document_number="P7654321")
     resolved = _resolved(docket, one)
     found = resolved.of(one.report)
     assert found is not None
     assert found.method == "document"
-    _person(docket, 4, document="P7654321")
+    person_with_ids(docket, 4, document="P7654321")
     _take(docket, resolved, one)
     assert _stored(docket, "R-3")["status"] == "unlinked"
 
@@ -153,7 +129,7 @@ def test_the_key_is_checked_under_the_lock_a_report_taken_in_between_is_a_duplic
 def test_a_resolution_of_other_content_under_the_same_key_is_not_taken(docket: Docket):
     """The resolution names the report it was made of: a report of the same key with other
     content is resolved on its own."""
-    _person(docket, 6, a_number="666666666")
+    person_with_ids(docket, 6, a_number="666666666")
     made_of = report(record_id="R-6")
     resolved = _resolved(docket, made_of)
     assert resolved.of(made_of.report) == Resolved(None, "", None, Status.UNLINKED)
@@ -179,7 +155,7 @@ def test_the_persons_mark_moves_with_a_person_and_a_model_not_with_a_case(traine
     )
     with docket.departures.write() as tx:
         assert not tx.persons_changed_since(mark)
-    _person(docket, 7)
+    person_with_ids(docket, 7)
     with docket.departures.write() as tx:
         assert tx.persons_changed_since(mark)
     with docket.departures.read() as tx:
