@@ -4,11 +4,12 @@ the priority service share them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
 
-from docket.cases.ports import CommandLog
+from docket.cases.ports import CommandLog, CommandRecord
 from docket.errors import IdempotencyConflict, InvalidInput
 
 
@@ -61,3 +62,17 @@ def _looks_kept_per_user(key: str) -> bool:
     # A client's key shaped like a per-user one could otherwise find another user's command.
     tail = key.removeprefix(_BY)
     return key.startswith(_BY) and len(tail) == 64 and set(tail) <= set("0123456789abcdef")
+
+
+def remember(
+    tx: CommandLog,
+    idempotency_key: str | None,
+    actor: str,
+    digest: str,
+    answer: str,
+    now: dt.datetime,
+) -> None:
+    """Keep a command's ``answer`` (JSON text) under its key in its sender's name, for a
+    retry to find (nothing without a key)."""
+    if idempotency_key is not None:
+        tx.add_command(CommandRecord(command_key(idempotency_key, actor), digest, answer, now))

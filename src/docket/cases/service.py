@@ -16,14 +16,13 @@ import orjson
 
 from docket.cases import lifecycle, persons
 from docket.cases.events import Event, EventKind
-from docket.cases.idempotency import command_key, prior_answer, request_hash
+from docket.cases.idempotency import prior_answer, remember, request_hash
 from docket.cases.ids import new_id
 from docket.cases.model import Case, CaseId, Person, PersonId
 from docket.cases.ports import (
     CaseFilter,
     CaseText,
     Clock,
-    CommandRecord,
     DocketSummary,
     ReadTransaction,
     UnitOfWork,
@@ -88,19 +87,6 @@ def _replay(
     return None if prior is None else RecordResult.from_json(prior, replayed=True)
 
 
-def _remember(
-    tx: WriteTransaction,
-    idempotency_key: str | None,
-    digest: str,
-    result: RecordResult,
-    now: dt.datetime,
-    actor: str,
-) -> None:
-    if idempotency_key is not None:
-        key = command_key(idempotency_key, actor)
-        tx.add_command(CommandRecord(key, digest, result.to_json(), now))
-
-
 def open_case(
     *,
     uow: UnitOfWork,
@@ -161,7 +147,7 @@ def open_case(
             state=case.state.value,
             event_seqs=tuple(stored),
         )
-        _remember(tx, idempotency_key, digest, result, now, actor)
+        remember(tx, idempotency_key, actor, digest, result.to_json(), now)
     return result
 
 
@@ -230,7 +216,7 @@ def record_event(
             state=after.state.value,
             event_seqs=tuple(stored),
         )
-        _remember(tx, idempotency_key, digest, result, now, actor)
+        remember(tx, idempotency_key, actor, digest, result.to_json(), now)
         if also is not None:
             also(tx)
     return result

@@ -26,9 +26,9 @@ import orjson
 from docket import collector
 from docket.cases.events import Event, EventKind, StreamType
 from docket.cases.fields import EVERY_OFFICE, check_length
-from docket.cases.idempotency import command_key, prior_answer, request_hash
+from docket.cases.idempotency import prior_answer, remember, request_hash
 from docket.cases.ids import new_id
-from docket.cases.ports import Clock, CommandRecord
+from docket.cases.ports import Clock
 from docket.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from docket.priority.oversight import run_lines
 from docket.priority.packs import Pack
@@ -394,9 +394,7 @@ def decide(
             dataclasses.replace(case, version=event.stream_version), expected_version=case.version
         )
         decided = Decided(case.case_ref, determination, run.run_id, seq)
-        if idempotency_key is not None:
-            key = command_key(idempotency_key, actor)
-            tx.add_command(CommandRecord(key, digest, decided.to_json(), now))
+        remember(tx, idempotency_key, actor, digest, decided.to_json(), now)
         if also is not None:
             also(tx)
     return decided
