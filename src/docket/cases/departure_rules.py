@@ -2,8 +2,8 @@
 own dates (its opening, the voluntary-departure grant and deadline, the day it is recorded).
 
 Departure intake records a confirmed departure only on the cases it concerns
-(``departures.service.concerns``); these rules hold the same for every surface, so that the
-case core, the rules' one owner, refuses what intake never sends.
+(:func:`concerns`, asked by ``departures.service``); these rules hold the same for every
+surface, so that the case core, the rules' one owner, refuses what intake never sends.
 """
 
 from __future__ import annotations
@@ -61,6 +61,16 @@ def guard_recorded(case: Case, data: Data, on: dt.date) -> None:
         )
 
 
+def concerns(case: Case, departed_on: dt.date) -> bool:
+    """Whether a departure on ``departed_on`` can concern ``case``: one on or after its
+    voluntary-departure grant (a case under voluntary departure), or on or after its opening
+    (any other case). An older departure (an exit record from years before) is the person's,
+    and neither complies with a grant nor leaves under a case made after it."""
+    if case.state is CaseState.VOLUNTARY_DEPARTURE and case.decided_on is not None:
+        return departed_on >= case.decided_on
+    return departed_on >= case.opened_on
+
+
 def _guard_dated(case: Case, data: Data, on: dt.date) -> None:
     departed_on = date_field(data, "departed_on")
     if departed_on is None:
@@ -71,21 +81,18 @@ def _guard_dated(case: Case, data: Data, on: dt.date) -> None:
             "departure_after_record",
             case,
         )
-    # A departure concerns a case under voluntary departure from the day of the grant, any
-    # other from the day it was opened: an older one (an exit record from years before) is
-    # the person's, and neither complies with a grant nor leaves under a case made after it.
+    if concerns(case, departed_on):
+        return
     if case.state is CaseState.VOLUNTARY_DEPARTURE and case.decided_on is not None:
-        if departed_on < case.decided_on:
-            raise _rule(
-                f"the departure on {departed_on} is before voluntary departure was granted "
-                f"({case.decided_on}): it is no departure under the grant",
-                "departure_before_vd_grant",
-                case,
-            )
-    elif departed_on < case.opened_on:
         raise _rule(
-            f"the departure on {departed_on} is before case {case.case_ref} was opened "
-            f"({case.opened_on}): it concerns no case opened after it",
-            "departure_before_case_opened",
+            f"the departure on {departed_on} is before voluntary departure was granted "
+            f"({case.decided_on}): it is no departure under the grant",
+            "departure_before_vd_grant",
             case,
         )
+    raise _rule(
+        f"the departure on {departed_on} is before case {case.case_ref} was opened "
+        f"({case.opened_on}): it concerns no case opened after it",
+        "departure_before_case_opened",
+        case,
+    )

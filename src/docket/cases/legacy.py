@@ -34,7 +34,7 @@ from docket.cases.periods import (
     appeal_due_on,
     custody_review_due_on,
 )
-from docket.cases.table import POST_ORDER_STATES, REOPENABLE_STATES
+from docket.cases.table import CLOSED_ON_THE_DECISION, POST_ORDER_STATES, REOPENABLE_STATES
 from docket.errors import InvalidInput
 
 S = CaseState
@@ -195,19 +195,12 @@ def _check_final(record: LegacyCase) -> None:
         )
 
 
-_DECISION_CLOSED_ON = {
-    CloseReason.RELIEF: Decision.RELIEF_GRANTED,
-    CloseReason.TERMINATION: Decision.TERMINATED,
-}
-"""The decision a case closed on it must have had."""
-
-
 def _check_closing(record: LegacyCase) -> None:
     """A case closed on its decision (relief, termination) has that decision, and, not
     appealed, closed only after the decision's appeal window, as the lifecycle closes it
     (``close_reason_state``, ``appeal_window_open``)."""
     closed_on, decided_on, reason = record.closed_on, record.decided_on, record.close_reason
-    decision = _DECISION_CLOSED_ON.get(reason) if reason is not None else None
+    decision = CLOSED_ON_THE_DECISION.get(reason) if reason is not None else None
     if decision is None:
         return
     if record.decision is not decision:

@@ -17,7 +17,7 @@ from docket.cases.facts import BY_EVENT, FACTS, FactSpec
 from docket.cases.fields import FieldType, date_field
 from docket.cases.model import BarKind, Case, CloseReason, CustodyStatus, Fact
 from docket.cases.periods import APPEAL_WINDOW_DAYS, VD_LIMIT_DAYS, day_begun_everywhere
-from docket.cases.table import CLOSE_REASON_STATES
+from docket.cases.table import CLOSE_REASON_STATES, CLOSED_ON_THE_DECISION
 from docket.errors import InvalidInput, RuleViolation
 
 K = EventKind
@@ -28,8 +28,6 @@ def _rule(message: str, rule: str, case: Case) -> RuleViolation:
 
 
 Data = Mapping[str, JSONValue]
-_CLOSED_ON_THE_DECISION = frozenset({CloseReason.RELIEF.value, CloseReason.TERMINATION.value})
-"""Close reasons that rest on a decision, which can be appealed until its window is over."""
 
 
 def check_day_over(case: Case, kind: EventKind, data: Data, recorded_at: dt.datetime) -> None:
@@ -41,7 +39,8 @@ def check_day_over(case: Case, kind: EventKind, data: Data, recorded_at: dt.date
     the hour."""
     days: list[tuple[str, dt.date | None]] = []
     final = kind is K.ORDER_BECAME_FINAL and not case.in_absentia
-    if final or (kind is K.CASE_CLOSED and data.get("reason") in _CLOSED_ON_THE_DECISION):
+    closing_on_decision = kind is K.CASE_CLOSED and data.get("reason") in CLOSED_ON_THE_DECISION
+    if final or closing_on_decision:
         days = [("appeal window", case.appeal_due_on)]
     elif kind is K.VOLUNTARY_DEPARTURE_EXPIRED:
         days = [("voluntary-departure period", case.vd_deadline_on)]
@@ -210,7 +209,7 @@ def _guard_case_closed(case: Case, data: Data, on: dt.date) -> None:
             "close_reason_state",
             case,
         )
-    if reason in (CloseReason.RELIEF, CloseReason.TERMINATION) and (
+    if reason in CLOSED_ON_THE_DECISION and (
         case.appeal_due_on is not None and on <= case.appeal_due_on
     ):
         raise _rule(

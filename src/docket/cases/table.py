@@ -20,6 +20,7 @@ from docket.cases.model import (
     BarKind,
     CaseState,
     CloseReason,
+    Decision,
     ReleaseMode,
 )
 from docket.cases.moves import FACT_MOVES, Move
@@ -384,6 +385,12 @@ CLOSE_REASON_STATES: Mapping[CloseReason, frozenset[CaseState]] = {
     CloseReason.OTHER: OPEN_STATES | {S.REMOVED},
 }
 """``case_closed`` with a given reason is allowed only from these states."""
+
+CLOSED_ON_THE_DECISION: Mapping[CloseReason, Decision] = {
+    CloseReason.RELIEF: Decision.RELIEF_GRANTED,
+    CloseReason.TERMINATION: Decision.TERMINATED,
+}
+"""Close reasons resting on the case's decision (this one): closed once its window is over."""
 
 CREATION_LEGAL_BASIS = {
     EventKind.CASE_OPENED: "INA § 287; 8 CFR 287.3 (encounter and identification)",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from docket.cases.departure_rules import concerns
 from docket.cases.events import EventKind
 from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
@@ -262,16 +263,6 @@ def counted_for(
     if cases:
         return Counted(party, Programme.OTHER_CASE, None, cases[0].case_ref)
     return Counted(party)
-
-
-def concerns(case: Case, departed_on: dt.date) -> bool:
-    """Whether a departure on ``departed_on`` can concern ``case``: one on or after its
-    voluntary-departure grant (a case under voluntary departure), or on or after its opening
-    (any other case). An older departure (an exit record from years before) is the person's,
-    and says nothing about a case or a grant that came after it."""
-    if case.state is CaseState.VOLUNTARY_DEPARTURE and case.decided_on is not None:
-        return departed_on >= case.decided_on
-    return departed_on >= case.opened_on
 
 
 def record_on_cases(
