@@ -102,13 +102,17 @@ def test_an_edited_event_is_named(logged):
     report = _verify(logged)
     assert (
         report.problems[0]
-        == "events chain: event 5: contents do not match its hash (the event was edited)"
+        == "events chain: event 5: contents do not match its hash (the event, or its hash, was "
+        "edited)"
     )
 
 
 def test_a_deleted_event_is_found(logged):
     tamper(logged.engine, "DELETE FROM events WHERE seq = 7")
-    assert "event 8: missing: expected event 7" in _verify(logged).problems[0]
+    assert _verify(logged).problems[0] == (
+        "events chain: event 7: missing: the log goes on with event 8 (events deleted or "
+        "renumbered)"
+    )
 
 
 def test_an_event_inserted_in_the_middle_is_found(logged):

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from docket.audit.chain import link_hash
 from docket.cli.main import cli
 from docket.importing.cases_csv import COLUMNS
 from docket.storage import bulk_indexes
+from docket.storage.rows import HASHED_COLUMNS
 from docket.synthetic import generate_dataset
-from tests.audit.tampering import tamper
+from tests.audit.tampering import rows, tamper
 from tests.importing.case_rows import GOOD, write_rows
 
 SCHEDULE_HEARING = (
@@ -157,6 +159,25 @@ def test_audit_verify_passes_then_names_the_tampered_event(run, imported, databa
     assert "event 2: contents do not match its hash" in failed.stderr
 
 
+def test_audit_verify_names_an_event_edited_with_its_hash_recomputed(run, imported, database_url):
+    """Not the event after it, whose link to it no longer holds; exit status 1 all the same."""
+    from docket.storage.engine import make_engine
+
+    engine = make_engine(database_url)
+    second = rows(engine)[1]
+    forged = {name: second[name] for name in HASHED_COLUMNS} | {"actor": "x"}
+    tamper(
+        engine,
+        "UPDATE events SET actor = 'x', hash = :hash WHERE seq = 2",
+        params={"hash": link_hash(forged, second["prev_hash"])},
+    )
+    engine.dispose()
+    failed = run("audit", "verify")
+    assert failed.exit_code == 1
+    assert "events chain: event 2: its hash is not the one event 3 follows on" in failed.stderr
+    assert failed.stderr.endswith("[tamper_detected]\n")
+
+
 def test_a_deleted_chain_head_fails_verify_and_refuses_writes_in_one_line(
     run, imported, database_url
 ):
@@ -183,7 +204,10 @@ def test_audit_checkpoint_then_verify_against_it(run, imported, tmp_path):
     checked = run("audit", "verify", "--checkpoint", str(out))
     assert checked.exit_code == 0
     # the event log, the access log and the departure reports
-    assert "3 checkpoints matched" in checked.stdout
+    assert checked.stdout.endswith(
+        "; 3 checkpoints held: the head each signed is still in its chain, at the length it "
+        "signed\n"
+    )
     assert "access log entries, head" in made.stdout
     assert "0 departure reports, head" in made.stdout
 

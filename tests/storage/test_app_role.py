@@ -23,9 +23,11 @@ from docket.errors import ConfigurationError, LoginRefused
 from docket.identity.model import Role
 from docket.identity.sessions import login
 from docket.storage.audit_store import SqlAuditStore
+from docket.storage.engine import make_engine
+from docket.storage.migrate import downgrade
 from docket.storage.privileges import grant_app_role
 from tests.builders import a_case
-from tests.conftest import NOW, _admin_engine
+from tests.conftest import NOW, PG_URL, _admin_engine
 from tests.departures.intake_cases import report
 from tests.identity.builders import a_user
 
@@ -142,3 +144,65 @@ def test_on_sqlite_the_option_is_refused_before_the_database_is_made(tmp_path):
     assert not database.exists()
     with pytest.raises(ConfigurationError, match="for PostgreSQL"):
         grant_app_role(sa.create_engine(f"sqlite:///{database}"), "docket_app")
+
+
+@pytest.fixture
+def empty_url() -> Iterator[str]:
+    """A database of no tables, on the test server."""
+    if PG_URL is None:
+        pytest.skip("DOCKET_TEST_DATABASE_URL is not set")
+    name = f"docket_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _revision(url: str) -> str | None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    finally:
+        engine.dispose()
+
+
+def test_init_as_the_app_role_cannot_upgrade_and_says_so(pg_url, app_role, tmp_path):
+    """Not 'database ready', nor an unexpected error: what to do, and nothing changed."""
+    owner = make_engine(pg_url)
+    downgrade(owner, "0013")  # a schema an upgrade of Docket finds
+    grant_app_role(owner, app_role)
+    owner.dispose()
+    refused = _init(_as(pg_url, app_role), tmp_path)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: cannot create or upgrade the schema as {app_role} (permission denied for "
+        "table linkage_models); nothing was changed: run `docket init` as the role that owns "
+        "the tables (or is to own them) [configuration_error]\n"
+    )
+    assert "database ready" not in refused.output
+    assert _revision(pg_url) == "0013"
+
+
+def test_init_as_the_app_role_cannot_make_the_schema_and_says_so(app_role, empty_url, tmp_path):
+    refused = _init(_as(empty_url, app_role), tmp_path)
+    assert refused.exit_code == 1
+    assert f"cannot create or upgrade the schema as {app_role} (permission denied for schema" in (
+        refused.stderr
+    )
+    assert refused.stderr.endswith("[configuration_error]\n")
+    assert _revision(empty_url) is None
+
+
+def test_init_as_the_app_role_on_a_current_schema_has_nothing_to_do(pg_url, app_role, tmp_path):
+    assert _init(pg_url, tmp_path, "--app-role", app_role).exit_code == 0
+    ready = _init(_as(pg_url, app_role), tmp_path)
+    assert ready.exit_code == 0, ready.output
+    assert ready.stdout.startswith("database ready: ")

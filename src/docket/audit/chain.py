@@ -136,33 +136,19 @@ def walk(
     signed checkpoints).
     """
     expected_seq, prev = 1, GENESIS_HASH
-    w = words(chain)
     kept: dict[int, str] = {}
     # The chain's hash at the length its head records, to compare with the head's hash.
     head_at = recorded_head.length if recorded_head is not None else -1
     hash_at_head = GENESIS_HASH if head_at == 0 else None
     for link in links:
-        if link.seq != expected_seq:
-            problem = (
-                f"missing: expected {w.link} {expected_seq}, found {link.seq} ({w.links} deleted)"
-                if link.seq > expected_seq
-                else f"out of sequence after {w.link} {expected_seq - 1}"
-            )
-            return ChainReport(
-                chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
-            )
-        if link.prev_hash != prev:
-            problem = (
-                f"does not follow the previous {w.link} ({w.links} inserted, removed or reordered)"
-            )
-            return ChainReport(
-                chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
-            )
-        if link_hash(link.fields, link.prev_hash) != link.hash:
-            problem = f"contents do not match its hash (the {w.link} was edited)"
-            return ChainReport(
-                chain, expected_seq - 1, prev, Finding(chain, link.seq, problem), kept
-            )
+        sound = (
+            link.seq == expected_seq
+            and link.prev_hash == prev
+            and link_hash(link.fields, prev) == link.hash
+        )
+        if not sound:
+            fault = _fault(chain, link, expected_seq, prev)
+            return ChainReport(chain, expected_seq - 1, prev, fault, kept)
         if link.seq in keep_hashes_at:
             kept[link.seq] = link.hash
         if link.seq == head_at:
@@ -179,6 +165,53 @@ def walk(
     else:
         finding = _against_head(chain, length, recorded_head, hash_at_head)
     return ChainReport(chain, length, prev, finding, kept)
+
+
+def _fault(chain: str, link: StoredLink, expected_seq: int, prev: str) -> Finding:
+    """Why ``link``, read where link ``expected_seq`` belongs after a link hashed ``prev``,
+    breaks the chain, named at the first link not as Docket wrote it."""
+    w = words(chain)
+    if link.seq != expected_seq:
+        if link.prev_hash == prev and _hashes_to(link, prev, seq=expected_seq):
+            return Finding(chain, expected_seq, f"renumbered: it is stored as {w.link} {link.seq}")
+        if link.seq > expected_seq:
+            return Finding(
+                chain,
+                expected_seq,
+                f"missing: the {w.log} goes on with {w.link} {link.seq} ({w.links} deleted or "
+                "renumbered)",
+            )
+        before = f"{w.link} {expected_seq}" + (
+            f", where the {w.log} starts" if expected_seq == 1 else ""
+        )
+        return Finding(chain, link.seq, f"out of sequence: numbered before {before}")
+    if link.prev_hash != prev:
+        if _hashes_to(link, prev):
+            problem = f"its prev_hash was altered (its contents follow the previous {w.link})"
+            return Finding(chain, link.seq, problem)
+        if link.seq > 1 and _hashes_to(link, link.prev_hash):
+            # This link is whole, but follows on from another predecessor than the stored one:
+            # that one was rewritten with its hash recomputed (or replaced).
+            return Finding(
+                chain,
+                link.seq - 1,
+                f"its hash is not the one {w.link} {link.seq} follows on (the {w.link} was "
+                f"edited and its hash recomputed, or replaced; or the link of {w.link} {link.seq} "
+                "to it was rewritten)",
+            )
+        problem = (
+            f"does not follow the previous {w.link} ({w.links} inserted, removed or reordered)"
+        )
+        return Finding(chain, link.seq, problem)
+    problem = f"contents do not match its hash (the {w.link}, or its hash, was edited)"
+    return Finding(chain, link.seq, problem)
+
+
+def _hashes_to(link: StoredLink, prev_hash: str, *, seq: int | None = None) -> bool:
+    """Whether ``link``'s contents, after a link hashed ``prev_hash`` (and at ``seq``, if
+    given, instead of its stored place), give its stored hash."""
+    fields = link.fields if seq is None else {**link.fields, "seq": seq}
+    return link_hash(fields, prev_hash) == link.hash
 
 
 def _against_head(

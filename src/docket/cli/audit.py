@@ -61,10 +61,30 @@ def verify_command(ctx: click.Context, checkpoint_files: tuple[Path, ...]) -> No
             click.echo(f"also: {problem}", err=True)
         raise TamperDetected(f"audit verify failed: {report.problems[0]}")
     click.echo(
-        f"ok: {report.events} events chained, {report.streams} records rebuilt and equal to "
-        f"the stored ones, {report.checkpoints_checked} checkpoints matched; "
-        f"head {report.head_hash[:16]}; {report.access_entries} access log entries and "
-        f"{report.departure_reports} departure reports chained"
+        f"ok: {_count(report.events, 'event')} chained, "
+        f"{_count(report.streams, 'record')} rebuilt and equal to the stored ones; "
+        f"head {report.head_hash[:16]}; {_count(report.access_entries, 'access log entry')} "
+        f"and {_count(report.departure_reports, 'departure report')} chained; "
+        f"{_checkpoints_held(report.checkpoints_checked)}"
+    )
+
+
+def _count(count: int, thing: str) -> str:
+    """``count`` of ``thing``, in the singular for one."""
+    if count == 1:
+        return f"1 {thing}"
+    plural = f"{thing[:-1]}ies" if thing.endswith("y") else f"{thing}s"
+    return f"{count} {plural}"
+
+
+def _checkpoints_held(count: int) -> str:
+    """What checking ``count`` checkpoints that all held showed (nothing, for none given)."""
+    if count == 0:
+        return "no checkpoint given"
+    which = "it" if count == 1 else "each"
+    return (
+        f"{_count(count, 'checkpoint')} held: the head {which} signed is still in its chain, "
+        "at the length it signed"
     )
 
 

@@ -13,10 +13,9 @@ from docket.cases.ports import CaseFilter
 from docket.cases.service import CaseView, list_cases, record_event, show_case
 from docket.cases.table import TABLE
 from docket.cli.context import actor_of, echo_record, opened
+from docket.cli.dates import DAY
 from docket.config import Settings
 from docket.errors import InvalidInput
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.group("case")
@@ -112,7 +111,7 @@ def render_case(view: CaseView) -> list[str]:
 @click.option(
     "--bar", type=click.Choice([b.value for b in BarKind]), help="Only cases with this bar."
 )
-@click.option("--deadline-before", type=DATE, help="Only cases with a deadline before this date.")
+@click.option("--deadline-before", type=DAY, help="Only cases with a deadline before this date.")
 @click.option("--after", "after_ref", metavar="CASE_REF", help="Continue after this case (paging).")
 @click.option(
     "--limit", type=click.IntRange(1, 10_000), default=50, show_default=True,
@@ -124,7 +123,7 @@ def list_command(
     state: str | None,
     office: str | None,
     bar: str | None,
-    deadline_before: dt.datetime | None,
+    deadline_before: dt.date | None,
     after_ref: str | None,
     limit: int,
 ) -> None:
@@ -133,7 +132,7 @@ def list_command(
         state=CaseState(state) if state else None,
         field_office=office.strip().upper() if office else None,
         bar=BarKind(bar) if bar else None,
-        deadline_before=deadline_before.date() if deadline_before else None,
+        deadline_before=deadline_before,
         after_case_ref=after_ref,
         limit=limit,
     )
@@ -169,7 +168,7 @@ def _moves_epilog() -> str:
 @click.argument("case_ref")
 @click.argument("event", type=click.Choice([k.value for k in TABLE]), metavar="EVENT")
 @click.option("--document", "document_ref", required=True, help="Source document reference.")
-@click.option("--on", "occurred_on", type=DATE, help="Date it happened (default: today).")
+@click.option("--on", "occurred_on", type=DAY, help="Date it happened (default: today).")
 @click.option("--actor", help="Who records it (default: $DOCKET_ACTOR or login name).")
 @click.option("--expected-version", type=int, help="Refuse if the case changed since this version.")
 @click.option("--idempotency-key", help="A retry with the same key records nothing twice.")
@@ -179,7 +178,7 @@ def record(
     case_ref: str,
     event: str,
     document_ref: str,
-    occurred_on: dt.datetime | None,
+    occurred_on: dt.date | None,
     actor: str | None,
     expected_version: int | None,
     idempotency_key: str | None,
@@ -200,7 +199,7 @@ def record(
             fields=fields,
             actor=actor_of(settings, actor),
             document_ref=document_ref,
-            occurred_on=occurred_on.date() if occurred_on else None,
+            occurred_on=occurred_on,
             expected_version=expected_version,
             idempotency_key=idempotency_key,
         )

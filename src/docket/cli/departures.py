@@ -13,6 +13,7 @@ import click
 
 from docket.bootstrap import bootstrapped
 from docket.cli.context import actor_of, echo_record, opened, progress_bar
+from docket.cli.dates import DAY
 from docket.config import Settings
 from docket.csv_output import SpreadsheetSafeWriter
 from docket.departures.metrics import metrics, recount
@@ -24,7 +25,6 @@ from docket.importing.departures_listeners import run_listeners
 from docket.importing.departures_nats import Feed, Listened, run
 
 SOURCE = click.Choice([source.value for source in Source])
-DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.group("departures")
@@ -79,12 +79,12 @@ def _print_import(result: DepartureImport, shown: int = 20) -> None:
 
 
 @departures_group.command("metrics")
-@click.option("--from", "first", type=DAY, help="First departure day counted (YYYY-MM-DD).")
-@click.option("--to", "last", type=DAY, help="Last departure day counted (YYYY-MM-DD).")
+@click.option("--from", "first", type=DAY, help="First departure day counted.")
+@click.option("--to", "last", type=DAY, help="Last departure day counted.")
 @click.option("--json", "as_json", is_flag=True, help="All figures as JSON.")
 @click.pass_context
 def metrics_command(
-    ctx: click.Context, first: dt.datetime | None, last: dt.datetime | None, as_json: bool
+    ctx: click.Context, first: dt.date | None, last: dt.date | None, as_json: bool
 ) -> None:
     """The live exit metrics: unique departures by day, week and month, by source, port,
     destination and programme; voluntary-departure compliance; reports received against
@@ -93,8 +93,8 @@ def metrics_command(
         figures = metrics(
             store=docket.departures,
             clock=docket.clock,
-            first_day=first.date() if first else None,
-            last_day=last.date() if last else None,
+            first_day=first,
+            last_day=last,
         ).to_dict()
     if as_json:
         click.echo(json.dumps(figures, indent=2))

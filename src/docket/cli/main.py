@@ -25,6 +25,7 @@ from docket.cases.service import list_cases, summarise
 from docket.cli.audit import audit_group
 from docket.cli.cases import case_group
 from docket.cli.context import actor_of, opened, progress_bar
+from docket.cli.dates import DAY
 from docket.cli.demo_priority import record_demo_facts, show_prioritisation
 from docket.cli.departures import departures_group
 from docket.cli.linkage import linkage_group
@@ -156,13 +157,13 @@ def init(ctx: click.Context, app_role: str | None) -> None:
 )
 @click.option(
     "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Reference date for the histories (default: today; not in the future).",
 )
-def generate(count: int, seed: int, out: Path, as_of: dt.datetime | None) -> None:
+def generate(count: int, seed: int, out: Path, as_of: dt.date | None) -> None:
     """Write synthetic persons and cases (cases.csv, truth.csv) for demos and benchmarks."""
-    day = as_of.date() if as_of else SystemClock().now().date()
+    day = as_of or SystemClock().now().date()
     if day > day_begun_somewhere(SystemClock().now()):  # the import would refuse its cases
         raise InvalidInput(f"--as-of {day} is in the future", details={"field": "as_of"})
     with progress_bar(count, "generating") as advance:

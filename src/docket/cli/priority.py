@@ -18,13 +18,13 @@ import orjson
 from docket.bootstrap import Docket
 from docket.cli import priority_text as text
 from docket.cli.context import actor_of, opened
+from docket.cli.dates import DAY
 from docket.cli.priority_admin import ADMIN_COMMANDS, flags_named
 from docket.errors import Conflict, InvalidInput, NotFound
 from docket.priority import disparity, oversight, packs
 from docket.priority import service as priority
 from docket.priority.statement import LANGUAGES, statement
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 POLICY_HELP = (
     "A policy pack: a YAML file, or a shipped pack's name (see `docket priority policies`)."
 )
@@ -44,13 +44,9 @@ def _as_of(option: Callable[..., Any]) -> Callable[..., Any]:
     )(option)
     return click.option(
         "--as-of",
-        type=DATE,
+        type=DAY,
         help="The date the policy is applied for (default: today; not a later day).",
     )(option)
-
-
-def _day(as_of: dt.datetime | None) -> dt.date | None:
-    return as_of.date() if as_of else None
 
 
 def _step(step: str) -> None:
@@ -83,7 +79,7 @@ def rank_command(
     top: int | None,
     as_json: bool,
     as_csv: bool,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     allow_rescinded: bool,
     purpose: str,
     actor: str | None,
@@ -113,7 +109,7 @@ def rank_command(
                 emit=held.add,
                 office=office,
                 top=top,
-                as_of=_day(as_of),
+                as_of=as_of,
                 allow_rescinded=allow_rescinded,
                 purpose=purpose,
                 progress=_step,
@@ -182,7 +178,7 @@ def explain_command(
     ctx: click.Context,
     case_ref: str,
     policy: str | None,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     allow_rescinded: bool,
     lang: str | None,
     as_json: bool,
@@ -199,7 +195,7 @@ def explain_command(
             clock=docket.clock,
             case_ref=case_ref,
             pack=pack,
-            as_of=_day(as_of),
+            as_of=as_of,
             allow_rescinded=allow_rescinded,
         )
     said = (
@@ -268,7 +264,7 @@ def decide_command(
 def disparity_command(
     ctx: click.Context,
     policy: str | None,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     allow_rescinded: bool,
     as_json: bool,
 ) -> None:
@@ -285,7 +281,7 @@ def disparity_command(
             store=docket.priority,
             clock=docket.clock,
             pack=pack,
-            as_of=_day(as_of),
+            as_of=as_of,
             allow_rescinded=allow_rescinded,
         )
     if as_json:

@@ -72,9 +72,29 @@ def _migrate(engine: sa.Engine, step: Callable[[Config], None]) -> None:
                 step(config)
                 if sqlite:
                     _check_foreign_keys(connection)
+        except sa.exc.ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            raise _not_the_owner(engine, exc) from exc
         finally:
             if sqlite:
                 _foreign_keys(connection, "ON")
+
+
+INSUFFICIENT_PRIVILEGE = "42501"
+"""PostgreSQL's SQLSTATE for a privilege the connected role lacks (``permission denied``,
+``must be owner``)."""
+
+
+def _not_the_owner(engine: sa.Engine, exc: sa.exc.ProgrammingError) -> ConfigurationError:
+    """What a migration refused for lack of privilege is: ``init`` run as a role that does not
+    own the schema (the services' own role, say), with nothing changed."""
+    reason = str(exc.orig).strip().splitlines()[0]
+    role = engine.url.username or "the connected role"
+    return ConfigurationError(
+        f"cannot create or upgrade the schema as {role} ({reason}); nothing was changed: run "
+        "`docket init` as the role that owns the tables (or is to own them)"
+    )
 
 
 def _foreign_keys(connection: sa.Connection, setting: str) -> None:
