@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
@@ -17,13 +16,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from docket.api.request_lines import lines_checked
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
 from docket.cases.events import JSONValue
 from docket.cases.fields import SPACES
 from docket.cases.model import Case
 from docket.cases.service import no_case
-from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
+from docket.errors import AccessRefused, DocketError, NotFound, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, Relation, decide
 from docket.identity.service import clients_of
@@ -125,38 +125,6 @@ def json_answer(content: Any, *, status_code: int = 200, version: int | None = N
     )
 
 
-_QUERY_NAMES = "docket_query_names"
-
-
-async def known_query_only(request: Request) -> None:
-    """Refuse query parameters the route does not take (a misspelt filter would otherwise be
-    ignored and answer with more than was asked for), and any given twice: every one is a
-    single value, and all but the last would be ignored (``state=a&state=b`` is not "a or
-    b"). No route takes a list in its query; schemathesis would find one refused."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not request.query_params:
-        return
-    names: frozenset[str] | None = getattr(route, _QUERY_NAMES, None)
-    if names is None:  # worked out once per route
-        names = frozenset(_query_names(route.dependant))
-        setattr(route, _QUERY_NAMES, names)
-    given = Counter(name for name, _ in request.query_params.multi_items())
-    unknown = sorted(set(given) - names)
-    repeated = sorted(name for name, times in given.items() if times > 1 and name in names)
-    if unknown or repeated:
-        fields = [{"field": f"query.{n}", "message": "unknown"} for n in unknown] + [
-            {"field": f"query.{n}", "message": "given more than once"} for n in repeated
-        ]
-        raise InvalidInput("the request is not valid", details={"fields": fields})
-
-
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
 async def docket_of(request: Request) -> Docket:
     """The wired-up Docket. (The dependencies that do no I/O are ``async``: FastAPI would run
     a plain function on the thread pool, one hand-off per dependency.)"""
@@ -180,7 +148,7 @@ async def bearer_token(
     return token
 
 
-def current_user(
+def _session_user(
     docket: Annotated[Docket, Depends(docket_of)],
     token: Annotated[str, Depends(bearer_token)],
 ) -> User:
@@ -192,6 +160,36 @@ def current_user(
     trip to a busy database, and the server answered fewer reads (0.48 and 0.47 of pgbench,
     against 0.53 and 0.56 with this function, in alternating runs on 2026-12-06)."""
     return authenticate(users=docket.users, clock=docket.clock, token=token)
+
+
+async def current_user(request: Request, user: Annotated[User, Depends(_session_user)]) -> User:
+    """The user behind the request's session (401 if there is none), and only then the
+    request's lines checked (:func:`lines_checked`): a caller who has not logged in learns
+    nothing of a route's inputs. (A route without it has them checked first, by
+    :func:`lines_checked_unless_after_login`.)"""
+    lines_checked(request)
+    return user
+
+
+_AFTER_LOGIN = "docket_lines_after_login"
+
+
+async def lines_checked_unless_after_login(request: Request) -> None:
+    """The app-wide dependency: :func:`lines_checked`, unless the route takes
+    :func:`current_user`, which checks them once the caller is known."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    after: bool | None = getattr(route, _AFTER_LOGIN, None)
+    if after is None:  # worked out once per route
+        after = _takes(route.dependant, current_user)
+        setattr(route, _AFTER_LOGIN, after)
+    if not after:
+        lines_checked(request)
+
+
+def _takes(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(sub.call is call or _takes(sub, call) for sub in dependant.dependencies)
 
 
 def clients(docket: Docket, user: User) -> frozenset[str]:
