@@ -72,3 +72,49 @@ def test_logging_in_still_refuses_an_unknown_query_parameter(client):
     assert response.json()["error"]["details"]["fields"] == [
         {"field": "query.surprise", "message": "unknown"}
     ]
+
+
+@pytest.mark.parametrize("credentials", NO_SESSION)
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (SERVE, b'{"document_ref": '),  # not JSON
+        (SERVE, b'{"document_ref": "\xff"}'),  # not UTF-8
+        ("/api/session/password", b"{"),  # a route that reads its session itself
+    ],
+)
+def test_a_body_that_cannot_be_read_without_a_session_is_401(client, credentials, path, body):
+    # FastAPI reads the body before any dependency runs, the session's too.
+    headers = [*credentials, ("Content-Type", "application/json"), ("If-Match", '"1"')]
+    method = "PUT" if path.endswith("password") else "POST"
+    response = client.request(
+        method, path, content=body, headers=[*headers, ("Idempotency-Key", "k-1")]
+    )
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "session_invalid"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("body", [b'{"document_ref": ', b'{"document_ref": "\xff"}'])
+def test_with_a_session_a_body_that_cannot_be_read_is_still_422(client, docket, body):
+    headers = log_in(client, docket, "nyc.officer")
+    response = client.post(
+        SERVE,
+        content=body,
+        headers={
+            **headers,
+            "Content-Type": "application/json",
+            "If-Match": '"1"',
+            "Idempotency-Key": "k-1",
+        },
+    )
+    assert response.status_code == 422, response.text
+    [field] = response.json()["error"]["details"]["fields"]
+    assert field["field"].startswith("body")
+
+
+def test_logging_in_with_a_body_that_cannot_be_read_is_422(client):
+    response = client.post(
+        "/api/session", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422

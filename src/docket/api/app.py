@@ -27,7 +27,7 @@ from docket.api import (
     sessions,
     users,
 )
-from docket.api.deps import lines_checked_unless_after_login
+from docket.api.login_first import lines_checked_unless_after_login
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -84,7 +84,7 @@ def create_app(
         openapi_url="/openapi.json",
         lifespan=lifespan,
         # A request's lines beyond its route's parameters are checked; after authentication,
-        # where the route needs a session (deps.current_user).
+        # where the route needs a session (login_first.py).
         dependencies=[Depends(lines_checked_unless_after_login)],
         # A path with a trailing slash is an unknown path (404 in the error shape), not a
         # redirect: Starlette's would send the client, a login's password with it, to

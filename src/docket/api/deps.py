@@ -10,8 +10,6 @@ from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 import orjson
 from fastapi import Depends, Request, Response
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -132,12 +130,12 @@ async def docket_of(request: Request) -> Docket:
     return docket
 
 
-_BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session` answers with.")
+BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session` answers with.")
 
 
 async def bearer_token(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> str:
     """The session token; :class:`SessionInvalid` (401) if there is none, or if the request
     has more than one ``Authorization`` header: which would count is up to each server and
@@ -148,7 +146,7 @@ async def bearer_token(
     return token
 
 
-def _session_user(
+def session_user(
     docket: Annotated[Docket, Depends(docket_of)],
     token: Annotated[str, Depends(bearer_token)],
 ) -> User:
@@ -162,34 +160,13 @@ def _session_user(
     return authenticate(users=docket.users, clock=docket.clock, token=token)
 
 
-async def current_user(request: Request, user: Annotated[User, Depends(_session_user)]) -> User:
+async def current_user(request: Request, user: Annotated[User, Depends(session_user)]) -> User:
     """The user behind the request's session (401 if there is none), and only then the
     request's lines checked (:func:`lines_checked`): a caller who has not logged in learns
-    nothing of a route's inputs. (A route without it has them checked first, by
-    :func:`lines_checked_unless_after_login`.)"""
+    nothing of a route's inputs. (A route without it has them checked first:
+    :mod:`docket.api.login_first`.)"""
     lines_checked(request)
     return user
-
-
-_AFTER_LOGIN = "docket_lines_after_login"
-
-
-async def lines_checked_unless_after_login(request: Request) -> None:
-    """The app-wide dependency: :func:`lines_checked`, unless the route takes
-    :func:`current_user`, which checks them once the caller is known."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    after: bool | None = getattr(route, _AFTER_LOGIN, None)
-    if after is None:  # worked out once per route
-        after = _takes(route.dependant, current_user)
-        setattr(route, _AFTER_LOGIN, after)
-    if not after:
-        lines_checked(request)
-
-
-def _takes(dependant: Dependant, call: Callable[..., Any]) -> bool:
-    return any(sub.call is call or _takes(sub, call) for sub in dependant.dependencies)
 
 
 def clients(docket: Docket, user: User) -> frozenset[str]:
