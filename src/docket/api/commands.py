@@ -22,6 +22,7 @@ from docket.api.cases import CaseRef
 from docket.api.deps import (
     JSON_NUMBER,
     TEXT,
+    IdempotencyKey,
     IsoDate,
     JsonBool,
     access_entry,
@@ -194,9 +195,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
             parameter(
                 "idempotency_key",
                 keyword,
-                annotation=Annotated[
-                    str, Header(alias="Idempotency-Key", min_length=1, max_length=200)
-                ],
+                annotation=IdempotencyKey,
             ),
             parameter(
                 "if_match",

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 import orjson
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -98,6 +98,24 @@ so)."""
 
 QueryBool = Annotated[bool, BeforeValidator(_query_flag)]
 """The type of a yes or no in a query: ``true`` or ``false``, nothing else."""
+
+
+def _key_text(value: object) -> object:
+    # Before the length and the pattern, so that the answer says what is wrong. A server
+    # strips spaces and tabs around a value, not a no-break space: one to Python.
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError(
+            "idempotency_key", "Idempotency-Key: a key with more than spaces in it, e.g. a UUID"
+        )
+    return value
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=NAMED),
+    BeforeValidator(_key_text),
+]
+"""The ``Idempotency-Key`` header a command takes: 1 to 200 characters, not all spaces."""
 
 MAX_SEQ = 2**63 - 1
 """The largest sequence number a cursor may name (a 64-bit column)."""
