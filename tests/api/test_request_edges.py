@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from docket.api.app import MAX_BODY_BYTES, SECURITY_HEADERS
+from docket.identity.model import Role
 from tests.api.bodies import login_in_chunks
 from tests.api.staff import log_in
 
@@ -105,3 +106,35 @@ def test_a_json_body_sent_as_another_type_is_a_422_saying_so(client, content_typ
     assert field["field"] == "body"
     assert "Content-Type: application/json" in field["message"]
     assert content_type in field["message"]
+
+
+@pytest.mark.parametrize("key", ["   ", "\t"])
+@pytest.mark.parametrize(
+    ("role", "path", "body"),
+    [
+        (
+            Role.OFFICER,
+            "/api/cases/DKT-NYC-1/events/charging_document_served",
+            {"document_ref": "NTA-1"},
+        ),
+        (
+            Role.SUPERVISOR,
+            "/api/cases/DKT-NYC-1/priority-determination",
+            {"determination": "accept"},
+        ),
+    ],
+)
+def test_an_idempotency_key_of_only_spaces_is_a_422_naming_the_header(
+    client, docket, key, role, path, body
+):
+    # A server strips spaces and tabs around a value (so the key is missing), but not every
+    # space: a no-break space (byte A0) is one to Python, and came here as a key "1 to 200
+    # characters" long, refused so, on no field the request has.
+    headers = log_in(client, docket, "nyc.someone", role)
+    response = client.post(
+        path, json=body, headers={**headers, "Idempotency-Key": key, "If-Match": '"1"'}
+    )
+    assert response.status_code == 422, response.text
+    [field] = response.json()["error"]["details"]["fields"]
+    assert field["field"] == "header.Idempotency-Key"
+    assert field["message"].startswith("Idempotency-Key: ")

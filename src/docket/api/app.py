@@ -27,8 +27,7 @@ from docket.api import (
     sessions,
     users,
 )
-from docket.api.deps import known_query_only
-from docket.api.header_lines import declared_headers_once
+from docket.api.login_first import lines_checked_unless_after_login
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
 from docket.config import Settings
@@ -84,7 +83,9 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
-        dependencies=[Depends(known_query_only), Depends(declared_headers_once)],
+        # A request's lines beyond its route's parameters are checked; after authentication,
+        # where the route needs a session (login_first.py).
+        dependencies=[Depends(lines_checked_unless_after_login)],
         # A path with a trailing slash is an unknown path (404 in the error shape), not a
         # redirect: Starlette's would send the client, a login's password with it, to
         # whatever host the request's Host header named, in no error shape.

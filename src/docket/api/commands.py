@@ -10,16 +10,19 @@ the event, or on its own when it is refused or the case does not exist.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
 
 from docket.api.cases import CaseRef
 from docket.api.deps import (
     JSON_NUMBER,
     TEXT,
+    IdempotencyKey,
     IsoDate,
     JsonBool,
     access_entry,
@@ -37,9 +40,10 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.events import EventKind
 from docket.cases.fields import MAX_NUMBER, FieldSpec, FieldType
-from docket.cases.service import get_case, record_event
+from docket.cases.model import Case
+from docket.cases.service import RecordResult, get_case, record_event
 from docket.cases.table import TABLE
-from docket.errors import InvalidInput
+from docket.errors import VersionConflict
 from docket.identity.model import User
 from docket.identity.policy import Action, action_for
 
@@ -92,13 +96,43 @@ def request_model(kind: EventKind) -> type[BaseModel]:
     return cast(type[BaseModel], model)
 
 
-def _version(if_match: str) -> int:
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise InvalidInput(
-            'If-Match: the case version you read, e.g. "3"', details={"field": "If-Match"}
+IF_MATCH = r'^(W/)?"[0-9]+"$'
+"""What ``If-Match`` takes: one entity tag (RFC 9110, 8.8.3) of the form a case's ``ETag``
+has. A weak one is taken, and never matches (:func:`_version`)."""
+
+_ENTITY_TAG = re.compile(r'(W/)?"([0-9]+)"')
+
+
+def _entity_tag(value: object) -> object:
+    # Before the pattern, which says the same, so that the answer says what is wrong.
+    if not isinstance(value, str) or _ENTITY_TAG.fullmatch(value):
+        return value
+    if value.strip() == "*":  # "any version": a command carries the one its writer read
+        wrong = "* is not taken: a version is required"
+    elif "," in value:
+        wrong = "one version, not a list"
+    else:
+        wrong = "not an entity tag"
+    raise PydanticCustomError(
+        "if_match",
+        'If-Match: {wrong}; send the case version you read (its ETag) in quotes, e.g. "3"',
+        {"wrong": wrong},
+    )
+
+
+def _version(if_match: str, case: Case) -> int:
+    """The case version ``if_match`` names (the header's pattern held); :class:`VersionConflict`
+    if it names none: If-Match compares strongly (RFC 9110, 13.1.1), so a weak tag matches no
+    ``ETag``, nor does ``"01"``, the tag of no version, ``"1"`` being version 1's."""
+    weak = if_match.startswith("W/")
+    digits = if_match.removeprefix("W/").strip('"')
+    if weak or digits != str(int(digits)):
+        raise VersionConflict(
+            f"case {case.case_ref} is at version {case.version}; If-Match: {if_match} matches"
+            f' no version (send its ETag as given, e.g. "{case.version}")',
+            details={"case_ref": case.case_ref, "version": case.version},
         )
-    return int(text)
+    return int(digits)
 
 
 def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response]:
@@ -122,10 +156,9 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
         )
 
         values = body.model_dump(exclude={"document_ref", "occurred_on"}, exclude_none=True)
-        result = logged_on_failure(
-            docket,
-            entry,
-            lambda: record_event(
+
+        def change() -> RecordResult:
+            return record_event(
                 uow=docket.uow,
                 clock=docket.clock,
                 case_ref=case.case_ref,
@@ -134,12 +167,13 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
                 actor=user.username,
                 document_ref=body.document_ref,  # type: ignore[attr-defined]
                 occurred_on=body.occurred_on,  # type: ignore[attr-defined]
-                expected_version=_version(arguments["if_match"]),
+                expected_version=_version(arguments["if_match"], case),
                 idempotency_key=arguments["idempotency_key"],
                 also=log_in_transaction(entry),
                 also_on_replay=log_in_transaction(replayed(entry)),
-            ),
-        )
+            )
+
+        result = logged_on_failure(docket, entry, change)
         answer = {  # a CommandResult
             "case_ref": result.case_ref,
             "version": result.version,
@@ -161,9 +195,7 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
             parameter(
                 "idempotency_key",
                 keyword,
-                annotation=Annotated[
-                    str, Header(alias="Idempotency-Key", min_length=1, max_length=200)
-                ],
+                annotation=IdempotencyKey,
             ),
             parameter(
                 "if_match",
@@ -173,9 +205,13 @@ def _endpoint(kind: EventKind, model: type[BaseModel]) -> Callable[..., Response
                     Header(
                         alias="If-Match",
                         max_length=24,
-                        pattern=r'^(W/)?"?[0-9]+"?$',
-                        description='The case version you read (its ETag), e.g. "3".',
+                        pattern=IF_MATCH,
+                        description=(
+                            'The case version you read: its ETag, e.g. "3". A weak tag'
+                            ' (W/"3") never matches (412); `*` or a list is refused (422).'
+                        ),
                     ),
+                    BeforeValidator(_entity_tag),
                 ],
             ),
         ]

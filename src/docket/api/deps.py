@@ -5,25 +5,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 import orjson
-from fastapi import Depends, Request, Response
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from docket.api.request_lines import lines_checked
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
 from docket.cases.events import JSONValue
 from docket.cases.fields import SPACES
 from docket.cases.model import Case
 from docket.cases.service import no_case
-from docket.errors import AccessRefused, DocketError, InvalidInput, NotFound, SessionInvalid
+from docket.errors import AccessRefused, DocketError, NotFound, SessionInvalid
 from docket.identity.model import User
 from docket.identity.policy import Action, Decision, RecordScope, Relation, decide
 from docket.identity.service import clients_of
@@ -101,6 +99,24 @@ so)."""
 QueryBool = Annotated[bool, BeforeValidator(_query_flag)]
 """The type of a yes or no in a query: ``true`` or ``false``, nothing else."""
 
+
+def _key_text(value: object) -> object:
+    # Before the length and the pattern, so that the answer says what is wrong. A server
+    # strips spaces and tabs around a value, not a no-break space: one to Python.
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError(
+            "idempotency_key", "Idempotency-Key: a key with more than spaces in it, e.g. a UUID"
+        )
+    return value
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=NAMED),
+    BeforeValidator(_key_text),
+]
+"""The ``Idempotency-Key`` header a command takes: 1 to 200 characters, not all spaces."""
+
 MAX_SEQ = 2**63 - 1
 """The largest sequence number a cursor may name (a 64-bit column)."""
 
@@ -125,38 +141,6 @@ def json_answer(content: Any, *, status_code: int = 200, version: int | None = N
     )
 
 
-_QUERY_NAMES = "docket_query_names"
-
-
-async def known_query_only(request: Request) -> None:
-    """Refuse query parameters the route does not take (a misspelt filter would otherwise be
-    ignored and answer with more than was asked for), and any given twice: every one is a
-    single value, and all but the last would be ignored (``state=a&state=b`` is not "a or
-    b"). No route takes a list in its query; schemathesis would find one refused."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not request.query_params:
-        return
-    names: frozenset[str] | None = getattr(route, _QUERY_NAMES, None)
-    if names is None:  # worked out once per route
-        names = frozenset(_query_names(route.dependant))
-        setattr(route, _QUERY_NAMES, names)
-    given = Counter(name for name, _ in request.query_params.multi_items())
-    unknown = sorted(set(given) - names)
-    repeated = sorted(name for name, times in given.items() if times > 1 and name in names)
-    if unknown or repeated:
-        fields = [{"field": f"query.{n}", "message": "unknown"} for n in unknown] + [
-            {"field": f"query.{n}", "message": "given more than once"} for n in repeated
-        ]
-        raise InvalidInput("the request is not valid", details={"fields": fields})
-
-
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
 async def docket_of(request: Request) -> Docket:
     """The wired-up Docket. (The dependencies that do no I/O are ``async``: FastAPI would run
     a plain function on the thread pool, one hand-off per dependency.)"""
@@ -164,12 +148,12 @@ async def docket_of(request: Request) -> Docket:
     return docket
 
 
-_BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session` answers with.")
+BEARER = HTTPBearer(auto_error=False, description="The token `POST /api/session` answers with.")
 
 
 async def bearer_token(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> str:
     """The session token; :class:`SessionInvalid` (401) if there is none, or if the request
     has more than one ``Authorization`` header: which would count is up to each server and
@@ -180,7 +164,7 @@ async def bearer_token(
     return token
 
 
-def current_user(
+def session_user(
     docket: Annotated[Docket, Depends(docket_of)],
     token: Annotated[str, Depends(bearer_token)],
 ) -> User:
@@ -192,6 +176,15 @@ def current_user(
     trip to a busy database, and the server answered fewer reads (0.48 and 0.47 of pgbench,
     against 0.53 and 0.56 with this function, in alternating runs on 2026-12-06)."""
     return authenticate(users=docket.users, clock=docket.clock, token=token)
+
+
+async def current_user(request: Request, user: Annotated[User, Depends(session_user)]) -> User:
+    """The user behind the request's session (401 if there is none), and only then the
+    request's lines checked (:func:`lines_checked`): a caller who has not logged in learns
+    nothing of a route's inputs. (A route without it has them checked first:
+    :mod:`docket.api.login_first`.)"""
+    lines_checked(request)
+    return user
 
 
 def clients(docket: Docket, user: User) -> frozenset[str]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from docket import errors
+from docket.api.login_first import session_refused
 
 _log = logging.getLogger("docket.api")
 
@@ -133,6 +134,10 @@ def install(app: FastAPI, *, headers: dict[str, str]) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # A body that is not JSON is found before any dependency runs, the session's too.
+        unread = [e["type"] for e in exc.errors()] == ["json_invalid"]
+        if unread and (refused := await session_refused(request)) is not None:
+            return await _domain(request, refused)
         # FastAPI reads no JSON from a body of another type, and would say that the body is
         # no object, where the client sees one: what is wrong is the type, so that is said.
         not_json = _not_json(request.headers.get("content-type"))
@@ -151,8 +156,10 @@ def install(app: FastAPI, *, headers: dict[str, str]) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400:  # the body could not be parsed: bad input, like any other
+            if (refused := await session_refused(request)) is not None:
+                return await _domain(request, refused)
             fields = [{"field": "body", "message": str(exc.detail)}]
             return JSONResponse(
                 error_body("invalid_input", "the request is not valid", {"fields": fields}), 422

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from docket.api.cases import CaseRef
 from docket.api.deps import (
     NAMED,
     TEXT,
+    IdempotencyKey,
     access_entry,
     current_user,
     decide_on_case,
@@ -88,7 +89,7 @@ def post_determination(
     request: Request,
     docket: Annotated[Docket, Depends(docket_of)],
     user: Annotated[User, Depends(current_user)],
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)],
+    idempotency_key: IdempotencyKey,
 ) -> DeterminationOut:
     """A person's determination on the case's recommendation in a run (the latest run that
     ranked it unless `run_id` says which): `accept` it, or `override` it with a reason. It is
