@@ -46,6 +46,11 @@ def test_a_written_reason_counts_only_the_characters_that_show(text):
     assert refused.value.details == {"field": "reason"}
 
 
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_an_optional_reason_that_shows_nothing_is_kept_as_none_given(text):
+    assert written_reason(text, required=False, what="an acceptance") == ""
+
+
 @pytest.mark.parametrize(
     "text", ["flight\u200bcancelled", "e\u0301", "\u200b.", "\u05d0", "\U0001f6eb", "\ue000"]
 )
