@@ -306,6 +306,26 @@ def test_bad_input_is_422_naming_the_field(client, docket, path, body, field):
     assert decisions_kept(docket) == []
 
 
+@pytest.mark.parametrize("reason", ["\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u200b\u00ad "])
+def test_a_reason_of_invisible_characters_only_is_refused_like_a_blank_one(
+    twins, client, docket, reason
+):
+    reviewer = log_in(client, docket, "legal.one", Role.LEGAL_REVIEWER)
+    answer = client.post(
+        decision_of("exit_record", "E-1"),
+        json={"decision": "reject", "reason": reason},
+        headers=reviewer,
+    )
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert error["details"] == {"field": "reason"}
+    assert "invisible" in error["message"]
+    assert decisions_kept(docket) == []
+    queue = client.get(QUEUE, headers=reviewer).json()["items"]
+    assert "E-1" in [i["source_record_id"] for i in queue]
+
+
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ANALYST])
 def test_only_legal_reviewers_and_supervisors_see_or_decide_reviews(client, docket, role):
     user = log_in(client, docket, f"{role.value}.one", role)

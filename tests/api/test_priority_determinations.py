@@ -68,7 +68,11 @@ def test_a_retried_determination_is_recorded_once(client, docket, staff):
     assert count(docket, "events") == events
 
 
-@pytest.mark.parametrize("reason", [None, "", "too short"])
+@pytest.mark.parametrize(
+    "reason",
+    # twelve characters and none of them shows: zero-width spaces, word joiners, BOMs
+    [None, "", "too short", "\u200b" * 12, "\u200b\u2060\ufeff" * 4, "\u200b" * 9 + "why"],
+)
 def test_an_override_without_a_reason_is_refused_and_records_nothing(client, docket, staff, reason):
     rank(client, staff.supervisor)
     before = count(docket, "events")

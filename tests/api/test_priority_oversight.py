@@ -100,7 +100,12 @@ def test_a_ranking_refused_at_the_end_answers_409_with_no_entries(
 
 def test_switching_needs_a_reason(client, docket):
     admin = log_in(client, docket, "the.admin", Role.ADMIN)
-    for body in ({"on": False}, {"on": False, "reason": "because"}, {"on": "x", "reason": REASON}):
+    for body in (
+        {"on": False},
+        {"on": False, "reason": "because"},
+        {"on": "x", "reason": REASON},
+        {"on": False, "reason": "\u200b" * 12},  # twelve zero-width spaces: nothing written
+    ):
         assert client.put(SWITCH, json=body, headers=admin).status_code == 422
     assert count(docket, "events", "WHERE kind = 'prioritisation_switched'") == 0
 

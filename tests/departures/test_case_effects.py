@@ -194,3 +194,39 @@ def test_a_self_reported_earlier_day_does_not_make_a_late_departure_compliance(
     compliance = figures["voluntary_departure_compliance"]
     assert (compliance["confirmed_by_deadline"], compliance["confirmed_after_deadline"]) == (0, 1)
     assert recount(store=docket.departures).agrees
+
+
+def test_a_departure_on_a_removal_scheduled_on_a_day_begun_only_east_of_utc_is_recorded(
+    docket: Docket,
+) -> None:
+    """Removal scheduled at 12:00 UTC, dated the next day (begun in Kiribati): a departure
+    reported the same hour calls it off, recorded on that day, not before the case entered
+    removal_scheduled (which the case core refuses)."""
+    ref = case_of(
+        docket,
+        "034567890",
+        "DKT-E-1",
+        *IN_PROCEEDINGS,
+        (EventKind.REMOVAL_ORDERED, {"in_absentia": True}),
+        (EventKind.ORDER_BECAME_FINAL, {}),
+    )
+    docket.clock.advance(hours=3)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    record_event(
+        uow=docket.uow,
+        clock=docket.clock,
+        case_ref=ref,
+        kind=EventKind.REMOVAL_SCHEDULED,
+        fields={"scheduled_for": (TODAY + dt.timedelta(days=7)).isoformat()},
+        occurred_on=tomorrow,
+        actor="officer.test",
+        document_ref="I-166",
+    )
+    taken = take(docket, report(record_id="E-1", a_number="034567890", departed_on=days_ago(0)))
+    assert taken.results[0].case_events == (f"{ref}:departure_recorded",)
+    case = get_case(uow=docket.uow, case_ref=ref)
+    assert (case.state, case.state_since, case.departed_on) == (
+        CaseState.FINAL_ORDER,
+        tomorrow,
+        TODAY,
+    )

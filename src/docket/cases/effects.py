@@ -363,9 +363,12 @@ EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
 
 
 def apply(case: Case, event: Event) -> Case:
-    """``case`` after ``event``: its effect, then the bar it places or lifts."""
+    """``case`` after ``event``: its effect, then the bar it places or lifts; a case moved to
+    another state is there since the event's date."""
     effect = EFFECTS.get(event.kind)
     after = effect(case, event) if effect else case
+    if after.state is not case.state:
+        after = dataclasses.replace(after, state_since=event.occurred_on)
     move = TABLE.get(event.kind)  # a priority determination is no move: it changes nothing
     bar = move.bar if move is not None else None
     if bar is not None and event.kind in _BAR_PLACING:

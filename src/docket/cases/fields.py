@@ -7,6 +7,7 @@ HTTP API (`api/commands.py`) its request bodies, so there is one description of 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,6 +49,35 @@ SPACES = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\
 expression: ``\\s`` means other sets in a spec's regular expressions (ECMA 262's has U+FEFF
 and not U+001C to U+001F) and in Pydantic's (Rust's), so a client generated from the spec
 would send what the server then finds blank, or refuses."""
+
+
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+"""Unicode categories of characters that show nothing by themselves: controls, format
+characters (the zero-width space U+200B, the joiners, direction marks, the byte-order mark,
+the soft hyphen, tags), spaces and separators, and combining marks (with nothing to sit on)."""
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters drawn as nothing (the Hangul fillers) and the blank Braille pattern."""
+
+NOTHING_SHOWN = (
+    "spaces and invisible characters (such as the zero-width space U+200B) alone are none"
+)
+"""Why text that :func:`blank` finds is refused, for the messages that refuse it."""
+
+
+def _shows(character: str) -> bool:
+    return character not in _FILLERS and unicodedata.category(character) not in _UNSEEN_CATEGORIES
+
+
+def blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: empty, or only spaces and invisible characters. Such
+    text is no reason, nor any other required text: the one rule for what counts as blank
+    (invisible characters inside text that shows something are kept as given)."""
+    return not any(_shows(character) for character in text)
+
+
+def shown_length(text: str) -> int:
+    """How many characters of ``text`` show (what a minimum length of a reason counts)."""
+    return sum(1 for character in text if _shows(character))
 
 
 @dataclass(frozen=True)
@@ -171,10 +201,11 @@ def parse_fields(
     parsed: dict[str, JSONValue] = {}
     for spec in specs:
         value = raw.get(spec.name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and blank(value)):
             if spec.required and spec.type is not FieldType.BOOL:
+                said = f": {NOTHING_SHOWN}" if value else ""
                 raise InvalidInput(
-                    f"{kind} needs {spec.name} ({spec.help})", details={"field": spec.name}
+                    f"{kind} needs {spec.name} ({spec.help}){said}", details={"field": spec.name}
                 )
             parsed[spec.name] = False if spec.type is FieldType.BOOL else None
             continue

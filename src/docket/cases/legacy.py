@@ -27,6 +27,7 @@ from docket.cases.model import (
     Decision,
     PersonId,
     ReleaseMode,
+    imported_state_since,
 )
 from docket.cases.periods import (
     APPEAL_WINDOW_DAYS,
@@ -325,6 +326,15 @@ def to_case(
         field_office=record.field_office,
         state=state,
         opened_on=record.opened_on,
+        state_since=imported_state_since(
+            state,
+            opened_on=record.opened_on,
+            charged_on=record.charged_on,
+            decided_on=record.decided_on,
+            final_on=final_on,
+            removed_on=record.removed_on,
+            closed_on=record.closed_on,
+        ),
         version=1,
         decision=record.decision,
         decided_on=record.decided_on,

@@ -1,10 +1,11 @@
 """Recording lifecycle events: the checks a move must pass, and what it does to the case.
 
 ``record`` is the only way a move enters the system: it checks the table (``table.TABLE``), the
-legal bars (``bars.check_bars``) and the rules that need more than the state (``rules``), in
-that order, and raises before anything is built. ``evolve`` applies an already-recorded event
-(``effects``) and checks nothing, so replaying the log (``rebuild``) gives back exactly what was
-stored.
+dates (``dating``), the legal bars (``bars.check_bars``) and the rules that need more than the
+state (``rules``), in that order, and raises before anything is returned (whether a move of
+the state is dated after the case entered it is checked last, on the case the move would
+leave). ``evolve`` applies an already-recorded event (``effects``) and checks nothing, so
+replaying the log (``rebuild``) gives back exactly what was stored.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from docket.cases import effects, periods, rules, snapshot
+from docket.cases import dating, effects, periods, rules, snapshot
 from docket.cases.bars import check_bars
 from docket.cases.events import CASE_CREATION_KINDS, Event, EventKind, JSONValue, StreamType
 from docket.cases.fields import check_field_office, check_length, parse_fields
@@ -76,7 +77,7 @@ def record(
             f"occurred_on {occurred_on} is before the case was opened ({case.opened_on})",
             details={"field": "occurred_on"},
         )
-    rules.check_dated_in_order(case, kind, move.bar, occurred_on)
+    dating.check_dated_in_order(case, kind, move.bar, occurred_on)
     check_bars(case, kind)
     guard = rules.GUARDS.get(kind)
     if guard is not None:
@@ -95,6 +96,7 @@ def record(
         data=data,
     )
     after = evolve(case, event)
+    dating.check_dated_in_state(case, after, move, occurred_on)
     if after.state not in move.to_states:  # the table and the effects disagree: a defect
         raise AssertionError(f"{kind.value} led to {after.state.value}, not in the table")
     return event, after
@@ -193,9 +195,10 @@ def evolve(case: Case | None, event: Event) -> Case:
 
 def _create(event: Event) -> Case:
     if event.kind is K.CASE_IMPORTED:
-        case_data = event.data["case"]
+        case_data, history = event.data["case"], event.data.get("history")
         assert isinstance(case_data, dict)
-        return snapshot.case_from_dict(case_data)
+        assert history is None or isinstance(history, dict)
+        return snapshot.case_from_dict(case_data, history)
     return Case(
         case_id=CaseId(event.stream_id),
         case_ref=str(event.data["case_ref"]),
@@ -203,6 +206,7 @@ def _create(event: Event) -> Case:
         field_office=str(event.data["field_office"]),
         state=S.IDENTIFIED,
         opened_on=event.occurred_on,
+        state_since=event.occurred_on,
         version=1,
     )
 

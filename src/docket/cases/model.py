@@ -220,6 +220,11 @@ class Case:
     field_office: str
     state: CaseState
     opened_on: dt.date
+    state_since: dt.date
+    """The day the case entered its state: the date of the event that moved it there (its
+    opening for a case still identified; for a case imported as it stood, the latest day its
+    record shows it there, :func:`imported_state_since`). No move of that state is dated
+    before it (``dating.check_dated_in_state``)."""
     version: int = 0
     decision: Decision | None = None
     decided_on: dt.date | None = None
@@ -270,3 +275,33 @@ class Case:
             "custody_review": self.custody.review_due_on,
         }
         return {name: day for name, day in candidates.items() if day is not None}
+
+
+def imported_state_since(
+    state: CaseState,
+    *,
+    opened_on: dt.date,
+    charged_on: dt.date | None = None,
+    decided_on: dt.date | None = None,
+    final_on: dt.date | None = None,
+    removed_on: dt.date | None = None,
+    closed_on: dt.date | None = None,
+) -> dt.date:
+    """The day a case imported as it stood entered ``state``, as far as its record tells: the
+    date of the step that led there (the decision, the final order, the removal, the
+    closing), or the last earlier one a record keeps (a hearing scheduled, a removal
+    scheduled, leave no date of their own). Never later than the day it truly entered it, so
+    no move the case could make there is refused for it."""
+    if state is CaseState.CLOSED:
+        step = closed_on
+    elif state is CaseState.REMOVED:
+        step = removed_on
+    elif state in (CaseState.FINAL_ORDER, CaseState.REMOVAL_SCHEDULED):
+        step = final_on
+    elif state in DECIDED_STATES:
+        step = decided_on
+    elif state in (CaseState.CHARGED, CaseState.IN_PROCEEDINGS):
+        step = charged_on
+    else:
+        step = None
+    return step if step is not None and step > opened_on else opened_on

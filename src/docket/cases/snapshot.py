@@ -34,6 +34,7 @@ from docket.cases.model import (
     Person,
     PersonId,
     ReleaseMode,
+    imported_state_since,
 )
 
 _CASE_DATES = (
@@ -47,6 +48,7 @@ _CASE_DATES = (
     "removed_on",
     "departed_on",
     "closed_on",
+    "state_since",
 )
 
 
@@ -213,18 +215,31 @@ def fact_from_dict(data: Mapping[str, Any]) -> Fact:
     )
 
 
-def case_from_dict(data: Mapping[str, Any]) -> Case:
-    """The inverse of :func:`case_to_dict`."""
+def case_from_dict(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -> Case:
+    """The inverse of :func:`case_to_dict`. A case imported before cases kept the day they
+    entered their state has none in its import event: it gets :func:`imported_state_since`
+    from its dates and the import's ``history`` (its charging date)."""
     custody = data["custody"]
+    state = CaseState(data["state"])
     dates = {name: _day(data.get(name)) for name in _CASE_DATES}
     opened_on = dates.pop("opened_on")
     assert opened_on is not None
+    if dates["state_since"] is None:
+        dates["state_since"] = imported_state_since(
+            state,
+            opened_on=opened_on,
+            charged_on=_day((history or {}).get("charged_on")),
+            decided_on=dates["decided_on"],
+            final_on=dates["final_on"],
+            removed_on=dates["removed_on"],
+            closed_on=dates["closed_on"],
+        )
     return Case(
         case_id=CaseId(data["case_id"]),
         case_ref=data["case_ref"],
         person_id=PersonId(data["person_id"]),
         field_office=data["field_office"],
-        state=CaseState(data["state"]),
+        state=state,
         opened_on=opened_on,
         version=int(data["version"]),
         decision=Decision(data["decision"]) if data.get("decision") else None,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from docket.cases.fields import check_length, storable
+from docket.cases.fields import NOTHING_SHOWN, blank, check_length, storable
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
@@ -107,8 +107,10 @@ def decide_review(
         raise InvalidInput("a decision needs an actor", details={"field": "actor"})
     check_length("actor", actor)  # as every event's actor (the review event's among them)
     reason = reason.strip()
-    if not reason:
-        raise InvalidInput("a decision needs a reason", details={"field": "reason"})
+    if blank(reason):
+        raise InvalidInput(
+            f"a decision needs a reason ({NOTHING_SHOWN})", details={"field": "reason"}
+        )
     if len(reason) > REASON_LENGTH:  # as the API takes it, so the command line is no way round
         raise InvalidInput(
             f"reason: at most {REASON_LENGTH} characters ({len(reason)} given)",

@@ -332,7 +332,9 @@ def record_on_cases(
             case,
             kind=kind,
             fields=fields,
-            occurred_on=recorded_on,
+            # and not before the case entered its state, on a day begun somewhere but not
+            # in UTC (a removal scheduled in Guam's morning): the case core refuses that
+            occurred_on=max(recorded_on, case.state_since),
             actor=actor,
             document_ref=document,
             recorded_at=now,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.fields import NOTHING_SHOWN, blank, shown_length
 from docket.cases.ports import Clock
 from docket.errors import Conflict, InvalidInput
 from docket.priority.ports import SWITCH_STREAM, PriorityRead, PriorityStore, PriorityWrite
@@ -21,12 +22,16 @@ class SwitchedOff(Conflict):
 
 
 def written_reason(reason: str | None, *, required: bool, what: str) -> str:
-    """A reason as recorded: stripped, at least 10 characters when ``required``."""
+    """A reason as recorded: stripped, at least 10 characters that show when ``required``
+    (:func:`~docket.cases.fields.shown_length`); one that shows nothing is none."""
     text = (reason or "").strip()
-    if required and len(text) < 10:
+    if required and shown_length(text) < 10:
         raise InvalidInput(
-            f"{what} needs a written reason (at least 10 characters)", details={"field": "reason"}
+            f"{what} needs a written reason (at least 10 characters; {NOTHING_SHOWN})",
+            details={"field": "reason"},
         )
+    if blank(text):
+        text = ""
     if len(text) > MAX_REASON:
         raise InvalidInput(
             f"the reason is longer than {MAX_REASON} characters", details={"field": "reason"}
