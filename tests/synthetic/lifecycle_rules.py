@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from docket.cases.codes import COUNTRIES, LANGUAGES, US_STATES
 from docket.synthetic import CASE_COLUMNS
 
 STATES = (
@@ -75,10 +76,10 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
         rule(alias != f"{row['given_name']} {row['family_name']}", "alias repeats the name")
     rule(born and 1 <= age_on(born, as_of) <= 85, "age outside 1..85")
     rule(row["sex"] in ("F", "M", "X"), "sex")
-    rule(re.fullmatch(r"[A-Z]{2}", row["citizenship"]), "citizenship code")
-    rule(re.fullmatch(r"[a-z]{2}", row["language"]), "language code")
+    rule(row["citizenship"] in COUNTRIES, "citizenship code")
+    rule(row["language"] in LANGUAGES, "language code")
     rule(re.fullmatch(r"\d{5}", row["postcode"]), "postcode")
-    rule(re.fullmatch(r"[A-Z]{2}", row["state"]), "US state")
+    rule(row["state"] in US_STATES, "US state")
     rule(re.fullmatch(r"([A-Z0-9]{9})?", row["document_number"]), "document number shape")
     rule(row["field_office"] in OFFICES, "field office")
 

@@ -150,6 +150,7 @@ def test_rows_keep_the_rules_when_the_as_of_date_is_a_leap_day(tmp_path: Path) -
         ("voluntary_departure", {"vd_deadline_on": "2000-01-01"}, "deadline"),
         ("charged", {"charged_on": "1990-01-01"}, "chained dates out of order"),
         ("identified", {"counsel": "Ana López, Esq."}, "counsel before proceedings"),
+        ("identified", {"citizenship": "ZZ"}, "citizenship code"),
     ],
 )
 def test_the_rule_checker_catches_a_broken_row(
