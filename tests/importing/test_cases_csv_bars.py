@@ -1,5 +1,7 @@
 """Bars only a pending appeal or motion holds up are imported only where one can be pending, and
-then the move deciding it lifts them: no imported case is left where no move can reach."""
+then the move deciding it lifts them: no imported case is left where no move can reach. A bar a
+live move places (a motion's automatic stay) is imported only where the core would have placed
+it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from docket.audit.verify import verify
 from docket.cases.events import EventKind
 from docket.cases.model import CaseState
 from docket.cases.service import get_case
+from docket.errors import RuleViolation
 from docket.importing.cases_csv import import_cases
 from docket.storage.audit_store import SqlAuditStore
 from tests.builders import record
@@ -38,6 +41,24 @@ def test_a_motion_to_reopen_stay_comes_with_its_pending_motion_which_can_be_deci
     after = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
     assert (after.state, after.bars, after.motion_pending) == (CaseState.FINAL_ORDER, (), False)
     assert verify(SqlAuditStore(docket.engine)).is_ok  # the log rebuilds the pending motion
+
+
+def test_a_motion_to_reopen_stay_on_an_order_not_made_in_absentia_is_refused_as_live(
+    docket, tmp_path
+):
+    report = _import(docket, tmp_path, _row(bars="motion_to_reopen_stay", in_absentia="false"))
+    assert [(e.row, e.column) for e in report.errors] == [(2, "bars")]
+    assert "only to a motion to rescind an in-absentia order" in report.errors[0].reason
+    # The same case, imported without the stay: the core refuses the stay live, for the reason
+    # the import gave.
+    assert _import(docket, tmp_path, _row(in_absentia="false")).errors == []
+    with pytest.raises(RuleViolation, match="only to a motion to rescind an in-absentia order"):
+        record(
+            docket,
+            GOOD["case_ref"],
+            EventKind.MOTION_TO_REOPEN_FILED,
+            fields={"automatic_stay": True},
+        )
 
 
 REFUSED = [

@@ -178,6 +178,7 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
         rule(ok, "pending_appeal without a pending appeal")
     if "motion_to_reopen_stay" in bars:
         rule(state in ("removal_ordered", "final_order", "removal_scheduled"), "reopen where")
+        rule(row["in_absentia"] == "true", "automatic stay on an order not made in absentia")
     if "stay_of_removal" in bars:
         rule(state in ("removal_ordered", "final_order", "removal_scheduled"), "stay where")
     if "unaccompanied_minor" in bars:

@@ -151,6 +151,7 @@ def test_rows_keep_the_rules_when_the_as_of_date_is_a_leap_day(tmp_path: Path) -
         ("charged", {"charged_on": "1990-01-01"}, "chained dates out of order"),
         ("identified", {"counsel": "Ana López, Esq."}, "counsel before proceedings"),
         ("identified", {"citizenship": "ZZ"}, "citizenship code"),
+        ("final_order", {"bars": "motion_to_reopen_stay", "in_absentia": "false"}, "in absentia"),
     ],
 )
 def test_the_rule_checker_catches_a_broken_row(

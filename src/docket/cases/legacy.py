@@ -3,14 +3,20 @@
 A legacy record gives the state of the case and the dates its state implies. ``to_case`` checks
 that they agree with the lifecycle (a final order has a decision and the date it became final, a
 closed case a reason, dates run in order...) and builds the case; a record that does not agree is
-refused with the field at fault, so nothing inconsistent enters the log.
+refused with the field at fault, so nothing inconsistent enters the log. Where a live move would
+have placed a bar, the core's own rule for that move is asked (``rules``), so that the import
+refuses whatever the core refuses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from docket.cases import rules
+from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import final_order_fact
 from docket.cases.fields import check_field_office, check_length
 from docket.cases.model import (
@@ -35,7 +41,7 @@ from docket.cases.periods import (
     custody_review_due_on,
 )
 from docket.cases.table import CLOSED_ON_THE_DECISION, POST_ORDER_STATES, REOPENABLE_STATES
-from docket.errors import InvalidInput
+from docket.errors import InvalidInput, RuleViolation
 
 S = CaseState
 AFTER_ORDER = frozenset({S.FINAL_ORDER, S.REMOVAL_SCHEDULED, S.REMOVED})
@@ -277,9 +283,10 @@ def to_case(
     event leaves it (version 1). ``latest`` is the last day its dates may be (default
     ``today``; the import gives the day begun somewhere on Earth, as ``case record`` takes);
     its bars are placed ``today``, or on its opening if that is later."""
+    last_day = today if latest is None else latest
     check_length("case_ref", record.case_ref)
     check_field_office(record.field_office)
-    _check_dates(record, today if latest is None else latest)
+    _check_dates(record, last_day)
     _check_state_dates(record)
     _check_decision(record)
     _check_appeal(record)
@@ -318,7 +325,7 @@ def to_case(
         if final_on is not None
         else ()
     )
-    return Case(
+    case = Case(
         case_id=case_id,
         case_ref=record.case_ref,
         person_id=person_id,
@@ -347,6 +354,41 @@ def to_case(
         custody=_custody(record, state),
         facts=facts,
     )
+    _check_placed_bars(case, last_day)
+    return case
+
+
+def _check_placed_bars(case: Case, last_day: dt.date) -> None:
+    """A motion's automatic stay stands only where the core would have placed it live: asked
+    of its own guard, on the case as it stood before."""
+    if case.has_bar(BarKind.MOTION_TO_REOPEN_STAY):
+        before = dataclasses.replace(
+            case, bars=_without(case, BarKind.MOTION_TO_REOPEN_STAY), motion_pending=False
+        )
+        guard = rules.GUARDS[EventKind.MOTION_TO_REOPEN_FILED]
+        stay = {"automatic_stay": True}
+        _ask("bars", guard, before, stay, last_day, prefix="motion_to_reopen_stay cannot stand: ")
+
+
+def _without(case: Case, kind: BarKind) -> tuple[Bar, ...]:
+    return tuple(bar for bar in case.bars if bar.kind is not kind)
+
+
+def _ask(
+    field: str,
+    guard: Callable[[Case, Mapping[str, JSONValue], dt.date], None],
+    case: Case,
+    data: Mapping[str, JSONValue],
+    on: dt.date,
+    *,
+    prefix: str = "",
+) -> None:
+    """Run the core's ``guard`` of a move with ``data`` on ``case`` as of ``on``; its refusal
+    is the record's, at ``field``."""
+    try:
+        guard(case, data, on)
+    except RuleViolation as refused:
+        raise _bad(field, f"{prefix}{refused}") from None
 
 
 def _custody(record: LegacyCase, state: CaseState) -> Custody:

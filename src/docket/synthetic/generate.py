@@ -259,7 +259,6 @@ class _Docket:
     def _bars(self, person: Person, state: str, t: Timeline, custody: str) -> str:
         """Legal bars on an open case, in the order of ``BarKind``."""
         rnd = self.rnd
-        ordered = t.decision == "removal_ordered"
         if state == "removal_scheduled":
             # A bar stops scheduling, so only a last-minute one stands here, and rarely.
             if rnd() >= 0.03:
@@ -267,7 +266,7 @@ class _Docket:
             r = rnd()
             if r < 0.6:
                 return "stay_of_removal"
-            if r < 0.8 and ordered:
+            if r < 0.8 and t.in_absentia == "true":
                 return "motion_to_reopen_stay"
             if r < 0.9 and custody == "detained":
                 return "medical_hold"
@@ -281,8 +280,9 @@ class _Docket:
             bars.append("citizenship_claim")
         if rnd() < 0.05:
             bars.append("protected_status")
-        # A motion to reopen mostly answers an order made in the person's absence.
-        if ordered and rnd() < (0.2 if t.in_absentia == "true" else 0.01):
+        # Only a motion to rescind an order made in the person's absence stays removal by law
+        # (INA § 240(b)(5)(C)); one on other grounds places no bar.
+        if t.in_absentia == "true" and rnd() < 0.2:
             bars.append("motion_to_reopen_stay")
         if self.people.is_minor(person) and rnd() < (0.05 if person.has_family else 0.6):
             bars.append("unaccompanied_minor")
