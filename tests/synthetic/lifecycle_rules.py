@@ -59,6 +59,7 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
     decided, appeal, deadline = d["decided_on"], d["appeal_filed_on"], d["vd_deadline_on"]
     final, scheduled, removed = d["final_on"], d["removal_scheduled_for"], d["removed_on"]
     closed, custody_on, born = d["closed_on"], d["custody_on"], d["date_of_birth"]
+    departed = d["departed_on"]
 
     # Identity and address fields.
     rule(re.fullmatch(r"DKT-\d{8}", row["case_ref"]), "case_ref shape")
@@ -145,6 +146,11 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
                 rule(final == deadline + dt.timedelta(days=1), "final_on is not deadline + 1")
     else:
         rule(deadline is None, "deadline without voluntary departure")
+    # Confirmed, the departure was in time: between the grant and the deadline.
+    confirmed = state == "closed" and reason == "departure_confirmed"
+    rule((departed is not None) == confirmed, "departed_on iff a confirmed departure")
+    if departed is not None:
+        rule(decided and deadline and decided <= departed <= deadline, "departure not in time")
     executed = state == "closed" and reason == "removal_executed"
     rule((final is not None) == (state in AFTER_ORDER or executed), "final_on")
     if final is not None and decision == "removal_ordered" and decided:

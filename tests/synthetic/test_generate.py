@@ -152,6 +152,7 @@ def test_rows_keep_the_rules_when_the_as_of_date_is_a_leap_day(tmp_path: Path) -
         ("identified", {"counsel": "Ana López, Esq."}, "counsel before proceedings"),
         ("identified", {"citizenship": "ZZ"}, "citizenship code"),
         ("final_order", {"bars": "motion_to_reopen_stay", "in_absentia": "false"}, "in absentia"),
+        ("closed", {"departed_on": "2000-01-01"}, "departed_on iff a confirmed departure"),
     ],
 )
 def test_the_rule_checker_catches_a_broken_row(

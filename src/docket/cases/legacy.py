@@ -4,8 +4,8 @@ A legacy record gives the state of the case and the dates its state implies. ``t
 that they agree with the lifecycle (a final order has a decision and the date it became final, a
 closed case a reason, dates run in order...) and builds the case; a record that does not agree is
 refused with the field at fault, so nothing inconsistent enters the log. Where a live move would
-have placed a bar, the core's own rule for that move is asked (``rules``), so that the import
-refuses whatever the core refuses.
+have placed a bar or closed the case, the core's own rules for that move are asked (``rules``,
+``departure_rules``, ``effects.close``), so that the import refuses whatever the core refuses.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from docket.cases import rules
+from docket.cases import departure_rules, rules
+from docket.cases.effects import close
 from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import final_order_fact
 from docket.cases.fields import check_field_office, check_length
@@ -40,7 +41,13 @@ from docket.cases.periods import (
     appeal_due_on,
     custody_review_due_on,
 )
-from docket.cases.table import CLOSED_ON_THE_DECISION, POST_ORDER_STATES, REOPENABLE_STATES
+from docket.cases.table import (
+    CLOSED_FROM_STATES,
+    CLOSED_ON_THE_DECISION,
+    POST_ORDER_STATES,
+    REOPENABLE_STATES,
+    TABLE,
+)
 from docket.errors import InvalidInput, RuleViolation
 
 S = CaseState
@@ -59,6 +66,7 @@ HISTORY_DATES = (
     "removed_on",
     "closed_on",
     "custody_on",
+    "departed_on",
 )
 """Dates a legacy record may carry, kept on the import event as the case's earlier history."""
 
@@ -85,6 +93,7 @@ class LegacyCase:
     close_reason: CloseReason | None = None
     custody: str = "none"
     custody_on: dt.date | None = None
+    departed_on: dt.date | None = None
     bars: tuple[BarKind, ...] = ()
 
     def history(self) -> dict[str, str]:
@@ -117,12 +126,27 @@ def _check_dates(record: LegacyCase, today: dt.date) -> None:
         if previous and day < previous[1]:
             raise _bad(name, f"{day} is before {previous[0]} ({previous[1]})")
         previous = (name, day)
-    for name in ("appeal_filed_on", "custody_on"):
+    for name in ("appeal_filed_on", "custody_on", "departed_on"):
         day = getattr(record, name)
         if day is not None and day > today:
             raise _bad(name, f"{day} is in the future")
     if record.custody_on is not None and record.custody_on < record.opened_on:
         raise _bad("custody_on", "is before the case was opened")
+
+
+def _check_departure(record: LegacyCase) -> None:
+    """A departure's date comes with what a recorded departure leaves: a case closed for
+    departure_confirmed, or the bar departure_reported awaiting legal review; and only then."""
+    if record.close_reason is CloseReason.DEPARTURE_CONFIRMED:
+        _need(record, "departed_on", "close_reason is departure_confirmed")
+    elif BarKind.DEPARTURE_REPORTED in record.bars:
+        _need(record, "departed_on", "the bar departure_reported stands")
+    elif record.departed_on is not None:
+        raise _bad(
+            "departed_on",
+            "only with close_reason departure_confirmed or the bar departure_reported (a "
+            "departure awaiting legal review)",
+        )
 
 
 def _check_decision(record: LegacyCase) -> None:
@@ -282,17 +306,30 @@ def to_case(
     """Check ``record`` against the lifecycle and build the case it describes, as its import
     event leaves it (version 1). ``latest`` is the last day its dates may be (default
     ``today``; the import gives the day begun somewhere on Earth, as ``case record`` takes);
-    its bars are placed ``today``, or on its opening if that is later."""
+    its bars are placed ``today``, or on its opening if that is later. A closed record is the
+    case it closed from (``_closed_from``), closed as the lifecycle closes one."""
     last_day = today if latest is None else latest
     check_length("case_ref", record.case_ref)
     check_field_office(record.field_office)
     _check_dates(record, last_day)
     _check_state_dates(record)
+    _check_departure(record)
     _check_decision(record)
     _check_appeal(record)
     _check_final(record)
     _check_closing(record)
     _check_bars(record)
+    if record.state is S.CLOSED:
+        return _closed(record, case_id, person_id, today, document_ref, last_day)
+    case = _build(record, case_id, person_id, today, document_ref)
+    _check_placed_bars(case, record, last_day)
+    return case
+
+
+def _build(
+    record: LegacyCase, case_id: CaseId, person_id: PersonId, today: dt.date, document_ref: str
+) -> Case:
+    """The open (or removed) case ``record`` describes, its checks passed."""
     state = record.state
     bar_kinds = set(record.bars)
     appeal_pending = record.appeal_filed_on is not None and state in DECIDED_STATES
@@ -325,7 +362,7 @@ def to_case(
         if final_on is not None
         else ()
     )
-    case = Case(
+    return Case(
         case_id=case_id,
         case_ref=record.case_ref,
         person_id=person_id,
@@ -353,14 +390,76 @@ def to_case(
         motion_pending=BarKind.MOTION_TO_REOPEN_STAY in bar_kinds,
         custody=_custody(record, state),
         facts=facts,
+        departed_on=record.departed_on,
     )
-    _check_placed_bars(case, last_day)
-    return case
 
 
-def _check_placed_bars(case: Case, last_day: dt.date) -> None:
-    """A motion's automatic stay stands only where the core would have placed it live: asked
-    of its own guard, on the case as it stood before."""
+def _closed_from(record: LegacyCase) -> CaseState:
+    """The state a closed record's case stood in when it closed: the furthest its dates and
+    decision reach (removed, removal scheduled, final order, its decision, charged or in
+    proceedings, identified)."""
+    if record.removed_on is not None:
+        return S.REMOVED
+    if record.removal_scheduled_for is not None:
+        return S.REMOVAL_SCHEDULED
+    if record.final_on is not None:
+        return S.FINAL_ORDER
+    if record.decision is not None:
+        return CaseState(record.decision.value)
+    if record.charged_on is not None:
+        return S.IN_PROCEEDINGS if record.hearing_on is not None else S.CHARGED
+    return S.IDENTIFIED
+
+
+def _closed(
+    record: LegacyCase,
+    case_id: CaseId,
+    person_id: PersonId,
+    today: dt.date,
+    document_ref: str,
+    last_day: dt.date,
+) -> Case:
+    """A closed record as the lifecycle would have left it: the case it closed from, which must
+    be one its reason closes (``table.CLOSED_FROM_STATES``) and pass every check of its state,
+    closed by ``effects.close`` (so it keeps its order, the order's fact and its dates)."""
+    reason, closed_on = record.close_reason, record.closed_on
+    assert reason is not None  # both required in state closed (_check_state_dates)
+    assert closed_on is not None
+    prior = _closed_from(record)
+    if prior not in CLOSED_FROM_STATES[reason]:
+        states = ", ".join(sorted(s.value for s in CLOSED_FROM_STATES[reason]))
+        raise _bad(
+            "close_reason",
+            f"{reason.value} closes only a case in state {states}, and this record's dates and "
+            f"decision reach {prior.value} (read from removed_on, removal_scheduled_for, "
+            "final_on, decision and charged_on)",
+        )
+    open_record = dataclasses.replace(
+        record, state=prior, closed_on=None, close_reason=None, departed_on=None
+    )
+    try:
+        before = to_case(
+            open_record,
+            case_id=case_id,
+            person_id=person_id,
+            today=today,
+            document_ref=document_ref,
+            latest=last_day,
+        )
+    except InvalidInput as refused:
+        field = str(refused.details.get("field", "?"))
+        why = str(refused.details.get("reason", refused))
+        raise _bad(field, f"{why} (closed for {reason.value}, from {prior.value})") from None
+    departed_on = record.departed_on
+    if departed_on is not None:
+        departure = {"departed_on": departed_on.isoformat()}
+        _ask("departed_on", departure_rules.guard_dated, before, departure, closed_on)
+    return dataclasses.replace(close(before, closed_on, reason), departed_on=departed_on)
+
+
+def _check_placed_bars(case: Case, record: LegacyCase, last_day: dt.date) -> None:
+    """A motion's automatic stay and a recorded departure stand only where the core would
+    have placed them live: asked of its own guards, on the case as it stood before."""
     if case.has_bar(BarKind.MOTION_TO_REOPEN_STAY):
         before = dataclasses.replace(
             case, bars=_without(case, BarKind.MOTION_TO_REOPEN_STAY), motion_pending=False
@@ -368,6 +467,18 @@ def _check_placed_bars(case: Case, last_day: dt.date) -> None:
         guard = rules.GUARDS[EventKind.MOTION_TO_REOPEN_FILED]
         stay = {"automatic_stay": True}
         _ask("bars", guard, before, stay, last_day, prefix="motion_to_reopen_stay cannot stand: ")
+    if record.departed_on is not None and case.has_bar(BarKind.DEPARTURE_REPORTED):
+        if case.state not in TABLE[EventKind.DEPARTURE_RECORDED].to_states:
+            raise _bad(
+                "bars",
+                f"departure_reported cannot stand in state {case.state.value}: recording a "
+                "departure calls a scheduled removal off (the case is in final_order)",
+            )
+        before = dataclasses.replace(
+            case, bars=_without(case, BarKind.DEPARTURE_REPORTED), departed_on=None
+        )
+        departure = {"departed_on": record.departed_on.isoformat()}
+        _ask("departed_on", departure_rules.guard_recorded, before, departure, last_day)
 
 
 def _without(case: Case, kind: BarKind) -> tuple[Bar, ...]:

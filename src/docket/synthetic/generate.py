@@ -32,8 +32,8 @@ CASE_COLUMNS = (
     "citizenship", "language", "address_line", "city", "postcode", "state", "document_number",
     "field_office", "state_of_case", "decision", "in_absentia", "opened_on", "charged_on",
     "hearing_on", "decided_on", "appeal_filed_on", "vd_deadline_on", "final_on",
-    "removal_scheduled_for", "removed_on", "closed_on", "close_reason", "custody", "custody_on",
-    "bars", "counsel",
+    "removal_scheduled_for", "removed_on", "departed_on", "closed_on", "close_reason", "custody",
+    "custody_on", "bars", "counsel",
 )  # fmt: skip
 """Columns of ``cases.csv``, in order. Every value is text; an empty string means absent."""
 
@@ -214,9 +214,9 @@ class _Docket:
         # One pass from ordinals to ISO text; each date is looked up, never formatted.
         iso, first_day = self.iso, self.first_day
         days = (person.dob, t.opened, t.charged, t.hearing, t.decided, t.appeal, t.deadline,
-                t.final, t.scheduled, t.removed, t.closed)  # fmt: skip
+                t.final, t.scheduled, t.removed, t.departed, t.closed)  # fmt: skip
         (born, opened, charged, hearing, decided, appeal, deadline, final, scheduled, removed,
-         closed) = ["" if d is None else iso[d - first_day] for d in days]  # fmt: skip
+         departed, closed) = ["" if d is None else iso[d - first_day] for d in days]  # fmt: skip
         row = {
             "case_ref": "",  # numbered when emitted, so that refs follow the order of the file
             "a_number": a_number,
@@ -246,6 +246,7 @@ class _Docket:
             "final_on": final,
             "removal_scheduled_for": scheduled,
             "removed_on": removed,
+            "departed_on": departed,
             "closed_on": closed,
             "close_reason": t.close_reason,
             "custody": custody,
