@@ -1,14 +1,19 @@
 """Bars only a pending appeal or motion holds up are imported only where one can be pending, and
-then the move deciding it lifts them: no imported case is left where no move can reach."""
+then the move deciding it lifts them: no imported case is left where no move can reach. A bar a
+live move places (a motion's automatic stay, a recorded departure) is imported only where the
+core would have placed it."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from docket.audit.verify import verify
 from docket.cases.events import EventKind
-from docket.cases.model import CaseState
+from docket.cases.model import CaseState, CloseReason
 from docket.cases.service import get_case
+from docket.errors import RuleViolation
 from docket.importing.cases_csv import import_cases
 from docket.storage.audit_store import SqlAuditStore
 from tests.builders import record
@@ -38,6 +43,24 @@ def test_a_motion_to_reopen_stay_comes_with_its_pending_motion_which_can_be_deci
     after = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
     assert (after.state, after.bars, after.motion_pending) == (CaseState.FINAL_ORDER, (), False)
     assert verify(SqlAuditStore(docket.engine)).is_ok  # the log rebuilds the pending motion
+
+
+def test_a_motion_to_reopen_stay_on_an_order_not_made_in_absentia_is_refused_as_live(
+    docket, tmp_path
+):
+    report = _import(docket, tmp_path, _row(bars="motion_to_reopen_stay", in_absentia="false"))
+    assert [(e.row, e.column) for e in report.errors] == [(2, "bars")]
+    assert "only to a motion to rescind an in-absentia order" in report.errors[0].reason
+    # The same case, imported without the stay: the core refuses the stay live, for the reason
+    # the import gave.
+    assert _import(docket, tmp_path, _row(in_absentia="false")).errors == []
+    with pytest.raises(RuleViolation, match="only to a motion to rescind an in-absentia order"):
+        record(
+            docket,
+            GOOD["case_ref"],
+            EventKind.MOTION_TO_REOPEN_FILED,
+            fields={"automatic_stay": True},
+        )
 
 
 REFUSED = [
@@ -88,3 +111,75 @@ def test_a_pending_appeal_on_an_order_not_final_is_imported_and_can_be_decided(d
     assert _import(docket, tmp_path, appealed).errors == []
     record(docket, GOOD["case_ref"], EventKind.APPEAL_DECIDED, fields={"outcome": "dismissed"})
     assert get_case(uow=docket.uow, case_ref=GOOD["case_ref"]).state is CaseState.FINAL_ORDER
+
+
+def test_a_recorded_departure_comes_with_its_date_and_legal_review_can_let_it_stand(
+    docket, tmp_path
+):
+    reported = _row(bars="departure_reported", departed_on="2025-09-01")
+    assert _import(docket, tmp_path, reported).errors == []
+    case = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
+    assert case.departed_on == dt.date(2025, 9, 1)
+    record(
+        docket,
+        GOOD["case_ref"],
+        EventKind.DEPARTURE_REVIEWED,
+        fields={"outcome": "departure_stands"},
+    )
+    after = get_case(uow=docket.uow, case_ref=GOOD["case_ref"])
+    assert (after.state, after.close_reason) == (CaseState.CLOSED, CloseReason.DEPARTURE_CONFIRMED)
+    assert after.departed_on == dt.date(2025, 9, 1)
+    assert verify(SqlAuditStore(docket.engine)).is_ok
+
+
+UNDER_VOLUNTARY_DEPARTURE = {
+    "state_of_case": "voluntary_departure",
+    "decision": "voluntary_departure",
+    "in_absentia": "",
+    "vd_deadline_on": "2025-09-01",
+    "final_on": "",
+    "custody": "none",
+    "custody_on": "",
+}
+
+REFUSED_DEPARTURES = [
+    (_row(bars="departure_reported"), "departed_on", "required when the bar departure_reported"),
+    (
+        _row(departed_on="2025-09-01"),
+        "departed_on",
+        "only with close_reason departure_confirmed or the bar departure_reported",
+    ),
+    # before the case was opened: an exit record from before concerns no case made after it
+    (
+        _row(bars="departure_reported", departed_on="2024-01-15"),
+        "departed_on",
+        "is before case DKT-00000001 was opened (2024-02-01)",
+    ),
+    # recording a departure calls a scheduled removal off: no case stands scheduled with one
+    (
+        _row(
+            state_of_case="removal_scheduled",
+            removal_scheduled_for="2025-12-01",
+            bars="departure_reported",
+            departed_on="2025-09-01",
+        ),
+        "bars",
+        "departure_reported cannot stand in state removal_scheduled",
+    ),
+    # left by the deadline: that is voluntary departure, confirmed, and the case closed
+    (
+        _row(**UNDER_VOLUNTARY_DEPARTURE, bars="departure_reported", departed_on="2025-08-01"),
+        "departed_on",
+        "is by the voluntary-departure deadline (2025-09-01)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("row", "column", "reason"), REFUSED_DEPARTURES)
+def test_a_departure_is_taken_only_where_the_core_would_have_recorded_it(
+    docket, tmp_path, row, column, reason
+):
+    report = _import(docket, tmp_path, row)
+    assert [(e.row, e.column) for e in report.errors] == [(2, column)]
+    assert reason in report.errors[0].reason
+    assert report.cases_imported == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from docket.cases.codes import COUNTRIES, LANGUAGES, US_STATES
 from docket.synthetic import CASE_COLUMNS
 
 STATES = (
@@ -58,6 +59,7 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
     decided, appeal, deadline = d["decided_on"], d["appeal_filed_on"], d["vd_deadline_on"]
     final, scheduled, removed = d["final_on"], d["removal_scheduled_for"], d["removed_on"]
     closed, custody_on, born = d["closed_on"], d["custody_on"], d["date_of_birth"]
+    departed = d["departed_on"]
 
     # Identity and address fields.
     rule(re.fullmatch(r"DKT-\d{8}", row["case_ref"]), "case_ref shape")
@@ -75,10 +77,10 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
         rule(alias != f"{row['given_name']} {row['family_name']}", "alias repeats the name")
     rule(born and 1 <= age_on(born, as_of) <= 85, "age outside 1..85")
     rule(row["sex"] in ("F", "M", "X"), "sex")
-    rule(re.fullmatch(r"[A-Z]{2}", row["citizenship"]), "citizenship code")
-    rule(re.fullmatch(r"[a-z]{2}", row["language"]), "language code")
+    rule(row["citizenship"] in COUNTRIES, "citizenship code")
+    rule(row["language"] in LANGUAGES, "language code")
     rule(re.fullmatch(r"\d{5}", row["postcode"]), "postcode")
-    rule(re.fullmatch(r"[A-Z]{2}", row["state"]), "US state")
+    rule(row["state"] in US_STATES, "US state")
     rule(re.fullmatch(r"([A-Z0-9]{9})?", row["document_number"]), "document number shape")
     rule(row["field_office"] in OFFICES, "field office")
 
@@ -144,6 +146,11 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
                 rule(final == deadline + dt.timedelta(days=1), "final_on is not deadline + 1")
     else:
         rule(deadline is None, "deadline without voluntary departure")
+    # Confirmed, the departure was in time: between the grant and the deadline.
+    confirmed = state == "closed" and reason == "departure_confirmed"
+    rule((departed is not None) == confirmed, "departed_on iff a confirmed departure")
+    if departed is not None:
+        rule(decided and deadline and decided <= departed <= deadline, "departure not in time")
     executed = state == "closed" and reason == "removal_executed"
     rule((final is not None) == (state in AFTER_ORDER or executed), "final_on")
     if final is not None and decision == "removal_ordered" and decided:
@@ -177,6 +184,7 @@ def problems(row: dict[str, str], as_of: dt.date) -> list[str]:
         rule(ok, "pending_appeal without a pending appeal")
     if "motion_to_reopen_stay" in bars:
         rule(state in ("removal_ordered", "final_order", "removal_scheduled"), "reopen where")
+        rule(row["in_absentia"] == "true", "automatic stay on an order not made in absentia")
     if "stay_of_removal" in bars:
         rule(state in ("removal_ordered", "final_order", "removal_scheduled"), "stay where")
     if "unaccompanied_minor" in bars:

@@ -150,6 +150,9 @@ def test_rows_keep_the_rules_when_the_as_of_date_is_a_leap_day(tmp_path: Path) -
         ("voluntary_departure", {"vd_deadline_on": "2000-01-01"}, "deadline"),
         ("charged", {"charged_on": "1990-01-01"}, "chained dates out of order"),
         ("identified", {"counsel": "Ana López, Esq."}, "counsel before proceedings"),
+        ("identified", {"citizenship": "ZZ"}, "citizenship code"),
+        ("final_order", {"bars": "motion_to_reopen_stay", "in_absentia": "false"}, "in absentia"),
+        ("closed", {"departed_on": "2000-01-01"}, "departed_on iff a confirmed departure"),
     ],
 )
 def test_the_rule_checker_catches_a_broken_row(

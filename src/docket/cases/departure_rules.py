@@ -25,7 +25,7 @@ def _rule(message: str, rule: str, case: Case) -> RuleViolation:
 
 def guard_confirmed(case: Case, data: Data, on: dt.date) -> None:
     """``departure_confirmed``: a departure under the grant, by its deadline."""
-    _guard_dated(case, data, on)
+    guard_dated(case, data, on)
     departed_on = date_field(data, "departed_on")
     if departed_on is not None and case.left_after_vd_deadline(departed_on):
         # The alternate order applies (voluntary_departure_expired) and legal review decides.
@@ -42,7 +42,7 @@ def guard_recorded(case: Case, data: Data, on: dt.date) -> None:
     if case.has_bar(BarKind.DEPARTURE_REPORTED):
         kind = BarKind.DEPARTURE_REPORTED.value
         raise _rule(f"{kind} is already recorded", f"one_{kind}", case)
-    _guard_dated(case, data, on)
+    guard_dated(case, data, on)
     departed_on = date_field(data, "departed_on")
     if (
         case.state is CaseState.VOLUNTARY_DEPARTURE
@@ -71,7 +71,9 @@ def concerns(case: Case, departed_on: dt.date) -> bool:
     return departed_on >= case.opened_on
 
 
-def _guard_dated(case: Case, data: Data, on: dt.date) -> None:
+def guard_dated(case: Case, data: Data, on: dt.date) -> None:
+    """A departure recorded on ``on`` took place by then and concerns ``case``
+    (:func:`concerns`): what each move carrying a departure asks of its date."""
     departed_on = date_field(data, "departed_on")
     if departed_on is None:
         return

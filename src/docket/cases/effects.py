@@ -211,7 +211,9 @@ def _fact_withdrawn(case: Case, event: Event) -> Case:
     return dataclasses.replace(case, facts=tuple(f for f in case.facts if f.fact_id != target))
 
 
-def _close(case: Case, on: dt.date, reason: CloseReason) -> Case:
+def close(case: Case, on: dt.date, reason: CloseReason) -> Case:
+    """``case`` closed on ``on`` for ``reason``, by whichever move closes it (an imported
+    closed case too is the case it closed from, closed by this)."""
     # Closing ends every bar and custody: nothing remains to block or to review.
     return dataclasses.replace(
         case,
@@ -294,13 +296,13 @@ def _custody_released(case: Case, event: Event) -> Case:
 
 def _citizenship_resolved(case: Case, event: Event) -> Case:
     if event.data["outcome"] == "verified_citizen":
-        return _close(case, event.occurred_on, CloseReason.CITIZENSHIP_VERIFIED)
+        return close(case, event.occurred_on, CloseReason.CITIZENSHIP_VERIFIED)
     return case
 
 
 def _departure_confirmed(case: Case, event: Event) -> Case:
     departed = date_field(event.data, "departed_on")
-    closed = _close(case, event.occurred_on, CloseReason.DEPARTURE_CONFIRMED)
+    closed = close(case, event.occurred_on, CloseReason.DEPARTURE_CONFIRMED)
     return dataclasses.replace(closed, departed_on=departed)
 
 
@@ -313,7 +315,7 @@ def _departure_recorded(case: Case, event: Event) -> Case:
 
 def _departure_reviewed(case: Case, event: Event) -> Case:
     if event.data["outcome"] == "departure_stands":
-        return _close(case, event.occurred_on, CloseReason.DEPARTURE_CONFIRMED)
+        return close(case, event.occurred_on, CloseReason.DEPARTURE_CONFIRMED)
     return dataclasses.replace(case, departed_on=None)
 
 
@@ -355,7 +357,7 @@ EFFECTS: Mapping[EventKind, Callable[[Case, Event], Case]] = {
         bars=(),
         motion_pending=False,
     ),
-    K.CASE_CLOSED: lambda c, e: _close(c, e.occurred_on, CloseReason(str(e.data["reason"]))),
+    K.CASE_CLOSED: lambda c, e: close(c, e.occurred_on, CloseReason(str(e.data["reason"]))),
     **{kind: _fact_recorded for kind in BY_EVENT},
     K.FACT_CORRECTED: _fact_corrected,
     K.FACT_WITHDRAWN: _fact_withdrawn,

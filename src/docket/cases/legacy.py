@@ -2,17 +2,26 @@
 
 A legacy record gives the state of the case and the dates its state implies. ``to_case`` checks
 that they agree with the lifecycle (a final order has a decision and the date it became final, a
-closed case a reason, dates run in order...) and builds the case; a record that does not agree is
-refused with the field at fault, so nothing inconsistent enters the log.
+closed case a reason, dates run in order...: ``legacy_checks``) and builds the case; a record
+that does not agree is refused with the field at fault, so nothing inconsistent enters the log.
+Where a live move would have placed a bar or closed the case, the core's own rules for that move
+are asked (``rules``, ``departure_rules``, ``effects.close``), so that the import refuses
+whatever the core refuses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from docket.cases import departure_rules, rules
+from docket.cases.effects import close
+from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import final_order_fact
 from docket.cases.fields import check_field_office, check_length
+from docket.cases.legacy_checks import AFTER_ORDER, bad, check_record
 from docket.cases.model import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -29,18 +38,11 @@ from docket.cases.model import (
     ReleaseMode,
     imported_state_since,
 )
-from docket.cases.periods import (
-    APPEAL_WINDOW_DAYS,
-    VD_LONGEST_DAYS,
-    appeal_due_on,
-    custody_review_due_on,
-)
-from docket.cases.table import CLOSED_ON_THE_DECISION, POST_ORDER_STATES, REOPENABLE_STATES
-from docket.errors import InvalidInput
+from docket.cases.periods import appeal_due_on, custody_review_due_on
+from docket.cases.table import CLOSED_FROM_STATES, POST_ORDER_STATES, TABLE
+from docket.errors import InvalidInput, RuleViolation
 
 S = CaseState
-AFTER_ORDER = frozenset({S.FINAL_ORDER, S.REMOVAL_SCHEDULED, S.REMOVED})
-CUSTODY_WORDS = ("none", "detained", *(m.value for m in ReleaseMode))
 
 HISTORY_DATES = (
     "opened_on",
@@ -54,6 +56,7 @@ HISTORY_DATES = (
     "removed_on",
     "closed_on",
     "custody_on",
+    "departed_on",
 )
 """Dates a legacy record may carry, kept on the import event as the case's earlier history."""
 
@@ -80,189 +83,13 @@ class LegacyCase:
     close_reason: CloseReason | None = None
     custody: str = "none"
     custody_on: dt.date | None = None
+    departed_on: dt.date | None = None
     bars: tuple[BarKind, ...] = ()
 
     def history(self) -> dict[str, str]:
         """The dates present on the record, as ISO text."""
         days = {name: getattr(self, name) for name in HISTORY_DATES}
         return {name: day.isoformat() for name, day in days.items() if day is not None}
-
-
-def _bad(field: str, reason: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {reason}", details={"field": field, "reason": reason})
-
-
-def _need(record: LegacyCase, field: str, why: str) -> dt.date:
-    value = getattr(record, field)
-    if value is None:
-        raise _bad(field, f"required when {why}")
-    assert isinstance(value, dt.date)
-    return value
-
-
-def _check_dates(record: LegacyCase, today: dt.date) -> None:
-    order = ("opened_on", "charged_on", "decided_on", "final_on", "removed_on", "closed_on")
-    previous: tuple[str, dt.date] | None = None
-    for name in order:
-        day = getattr(record, name)
-        if day is None:
-            continue
-        if day > today:
-            raise _bad(name, f"{day} is in the future")
-        if previous and day < previous[1]:
-            raise _bad(name, f"{day} is before {previous[0]} ({previous[1]})")
-        previous = (name, day)
-    for name in ("appeal_filed_on", "custody_on"):
-        day = getattr(record, name)
-        if day is not None and day > today:
-            raise _bad(name, f"{day} is in the future")
-    if record.custody_on is not None and record.custody_on < record.opened_on:
-        raise _bad("custody_on", "is before the case was opened")
-
-
-def _check_decision(record: LegacyCase) -> None:
-    state, decision = record.state, record.decision
-    if state in (S.IDENTIFIED, S.CHARGED, S.IN_PROCEEDINGS) and decision is not None:
-        raise _bad("decision", f"must be empty in state {state.value}")
-    if state in DECIDED_STATES and (decision is None or decision.value != state.value):
-        raise _bad("decision", f"must be {state.value} in state {state.value}")
-    if state in AFTER_ORDER and decision not in (
-        Decision.REMOVAL_ORDERED,
-        Decision.VOLUNTARY_DEPARTURE,
-    ):
-        raise _bad("decision", f"must be removal_ordered or voluntary_departure in {state.value}")
-    if decision is not None:
-        decided_on = _need(record, "decided_on", "there is a decision")
-        if decision is Decision.VOLUNTARY_DEPARTURE:
-            deadline = _need(record, "vd_deadline_on", "voluntary departure was granted")
-            if deadline <= decided_on:
-                raise _bad("vd_deadline_on", "must be after decided_on")
-            if deadline > decided_on + dt.timedelta(days=VD_LONGEST_DAYS):
-                raise _bad(
-                    "vd_deadline_on",
-                    f"more than {VD_LONGEST_DAYS} days after decided_on: no grant of voluntary "
-                    "departure allows longer (INA § 240B)",
-                )
-    if record.in_absentia and decision is not Decision.REMOVAL_ORDERED:
-        raise _bad("in_absentia", "only a removal order can be in absentia")
-
-
-def _check_appeal(record: LegacyCase) -> None:
-    if record.appeal_filed_on is None:
-        if BarKind.PENDING_APPEAL in record.bars:
-            raise _bad("bars", "pending_appeal needs appeal_filed_on")
-        return
-    if record.decided_on is None:
-        raise _bad("appeal_filed_on", "there is no decision to appeal")
-    last_day = appeal_due_on(record.decided_on, in_absentia=record.in_absentia)
-    if last_day is None:
-        raise _bad("appeal_filed_on", "an in-absentia order cannot be appealed")
-    if not record.decided_on <= record.appeal_filed_on <= last_day:
-        raise _bad("appeal_filed_on", f"must be within {APPEAL_WINDOW_DAYS} days of decided_on")
-
-
-def _check_final(record: LegacyCase) -> None:
-    """The order became final, and removal was scheduled, only when the lifecycle lets them:
-    after the appeal window of an order not appealed, after the voluntary-departure deadline
-    of the alternate order, once the order was final."""
-    final_on, decided_on = record.final_on, record.decided_on
-    if final_on is None or decided_on is None:
-        return
-    if record.decision is not None and record.appeal_filed_on is None:
-        # a voluntary departure's alternate order too: it may not become final inside the
-        # window either (the lifecycle's voluntary_departure_expired waits for it)
-        last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
-        if last_day is not None and final_on <= last_day:
-            raise _bad(
-                "final_on",
-                f"{final_on} is within the {APPEAL_WINDOW_DAYS}-day appeal window (until "
-                f"{last_day}): an order not appealed becomes final only after it",
-            )
-    if record.appeal_filed_on is not None and final_on < record.appeal_filed_on:
-        raise _bad("final_on", f"{final_on} is before appeal_filed_on ({record.appeal_filed_on})")
-    deadline = record.vd_deadline_on
-    if record.decision is Decision.VOLUNTARY_DEPARTURE and deadline and final_on <= deadline:
-        raise _bad(
-            "final_on",
-            f"{final_on} is not after vd_deadline_on ({deadline}): the alternate order takes "
-            "effect only once the deadline has passed",
-        )
-    scheduled = record.removal_scheduled_for
-    if scheduled is not None and scheduled < final_on:
-        raise _bad(
-            "removal_scheduled_for",
-            f"{scheduled} is before final_on ({final_on}): removal is scheduled only under a "
-            "final order",
-        )
-
-
-def _check_closing(record: LegacyCase) -> None:
-    """A case closed on its decision (relief, termination) has that decision, and, not
-    appealed, closed only after the decision's appeal window, as the lifecycle closes it
-    (``close_reason_state``, ``appeal_window_open``)."""
-    closed_on, decided_on, reason = record.closed_on, record.decided_on, record.close_reason
-    decision = CLOSED_ON_THE_DECISION.get(reason) if reason is not None else None
-    if decision is None:
-        return
-    if record.decision is not decision:
-        raise _bad("decision", f"must be {decision.value} when close_reason is {reason}")
-    if closed_on is None or decided_on is None:
-        return
-    last_day = appeal_due_on(decided_on, in_absentia=record.in_absentia)
-    if record.appeal_filed_on is None and last_day is not None and closed_on <= last_day:
-        raise _bad(
-            "closed_on",
-            f"{closed_on} is within the {APPEAL_WINDOW_DAYS}-day appeal window (until "
-            f"{last_day}): a case closes on its decision only after it",
-        )
-
-
-def _check_bars(record: LegacyCase) -> None:
-    """Bars that only a pending appeal or motion holds up: the case must be where one can be
-    pending, so that the move deciding it can lift the bar."""
-    state = record.state
-    if BarKind.PENDING_APPEAL in record.bars and state not in DECIDED_STATES:
-        raise _bad(
-            "bars",
-            f"pending_appeal cannot stand in state {state.value}: an appeal is pending only "
-            "against a decision not yet final "
-            f"({', '.join(sorted(s.value for s in DECIDED_STATES))})",
-        )
-    reopenable = state in REOPENABLE_STATES and record.decision is Decision.REMOVAL_ORDERED
-    if BarKind.MOTION_TO_REOPEN_STAY in record.bars and not reopenable:
-        raise _bad(
-            "bars",
-            f"motion_to_reopen_stay cannot stand in state {state.value}: it stays a removal "
-            "order while a motion to reopen it is pending (decision removal_ordered, in state "
-            "removal_ordered, final_order or removal_scheduled)",
-        )
-
-
-def _check_state_dates(record: LegacyCase) -> None:
-    state = record.state
-    if state not in (S.IDENTIFIED, S.CLOSED):
-        _need(record, "charged_on", f"the state is {state.value}")
-    if state in AFTER_ORDER:
-        _need(record, "final_on", f"the state is {state.value}")
-    if state is S.REMOVAL_SCHEDULED:
-        _need(record, "removal_scheduled_for", "removal is scheduled")
-    if state is S.REMOVED:
-        _need(record, "removed_on", "the state is removed")
-    if state is S.CLOSED:
-        _need(record, "closed_on", "the case is closed")
-        if record.close_reason is None:
-            raise _bad("close_reason", "required when the case is closed")
-    else:
-        if record.closed_on is not None:
-            raise _bad("closed_on", f"must be empty in state {state.value}")
-        if record.close_reason is not None:
-            raise _bad("close_reason", f"must be empty in state {state.value}")
-    if record.bars and state not in OPEN_STATES:
-        raise _bad("bars", f"no bar can stand on a case in state {state.value}")
-    if record.custody not in CUSTODY_WORDS:
-        raise _bad("custody", f"must be one of {', '.join(CUSTODY_WORDS)}")
-    if record.custody != "none":
-        _need(record, "custody_on", f"custody is {record.custody}")
 
 
 def to_case(
@@ -277,16 +104,23 @@ def to_case(
     """Check ``record`` against the lifecycle and build the case it describes, as its import
     event leaves it (version 1). ``latest`` is the last day its dates may be (default
     ``today``; the import gives the day begun somewhere on Earth, as ``case record`` takes);
-    its bars are placed ``today``, or on its opening if that is later."""
+    its bars are placed ``today``, or on its opening if that is later. A closed record is the
+    case it closed from (``_closed_from``), closed as the lifecycle closes one."""
+    last_day = today if latest is None else latest
     check_length("case_ref", record.case_ref)
     check_field_office(record.field_office)
-    _check_dates(record, today if latest is None else latest)
-    _check_state_dates(record)
-    _check_decision(record)
-    _check_appeal(record)
-    _check_final(record)
-    _check_closing(record)
-    _check_bars(record)
+    check_record(record, last_day)
+    if record.state is S.CLOSED:
+        return _closed(record, case_id, person_id, today, document_ref, last_day)
+    case = _build(record, case_id, person_id, today, document_ref)
+    _check_placed_bars(case, record, last_day)
+    return case
+
+
+def _build(
+    record: LegacyCase, case_id: CaseId, person_id: PersonId, today: dt.date, document_ref: str
+) -> Case:
+    """The open (or removed) case ``record`` describes, its checks passed."""
     state = record.state
     bar_kinds = set(record.bars)
     appeal_pending = record.appeal_filed_on is not None and state in DECIDED_STATES
@@ -356,7 +190,116 @@ def to_case(
         motion_pending=BarKind.MOTION_TO_REOPEN_STAY in bar_kinds,
         custody=_custody(record, state),
         facts=facts,
+        departed_on=record.departed_on,
     )
+
+
+def _closed_from(record: LegacyCase) -> CaseState:
+    """The state a closed record's case stood in when it closed: the furthest its dates and
+    decision reach (removed, removal scheduled, final order, its decision, charged or in
+    proceedings, identified)."""
+    if record.removed_on is not None:
+        return S.REMOVED
+    if record.removal_scheduled_for is not None:
+        return S.REMOVAL_SCHEDULED
+    if record.final_on is not None:
+        return S.FINAL_ORDER
+    if record.decision is not None:
+        return CaseState(record.decision.value)
+    if record.charged_on is not None:
+        return S.IN_PROCEEDINGS if record.hearing_on is not None else S.CHARGED
+    return S.IDENTIFIED
+
+
+def _closed(
+    record: LegacyCase,
+    case_id: CaseId,
+    person_id: PersonId,
+    today: dt.date,
+    document_ref: str,
+    last_day: dt.date,
+) -> Case:
+    """A closed record as the lifecycle would have left it: the case it closed from, which must
+    be one its reason closes (``table.CLOSED_FROM_STATES``) and pass every check of its state,
+    closed by ``effects.close`` (so it keeps its order, the order's fact and its dates)."""
+    reason, closed_on = record.close_reason, record.closed_on
+    assert reason is not None  # both required in state closed (_check_state_dates)
+    assert closed_on is not None
+    prior = _closed_from(record)
+    if prior not in CLOSED_FROM_STATES[reason]:
+        states = ", ".join(sorted(s.value for s in CLOSED_FROM_STATES[reason]))
+        raise bad(
+            "close_reason",
+            f"{reason.value} closes only a case in state {states}, and this record's dates and "
+            f"decision reach {prior.value} (read from removed_on, removal_scheduled_for, "
+            "final_on, decision and charged_on)",
+        )
+    open_record = dataclasses.replace(
+        record, state=prior, closed_on=None, close_reason=None, departed_on=None
+    )
+    try:
+        before = to_case(
+            open_record,
+            case_id=case_id,
+            person_id=person_id,
+            today=today,
+            document_ref=document_ref,
+            latest=last_day,
+        )
+    except InvalidInput as refused:
+        field = str(refused.details.get("field", "?"))
+        why = str(refused.details.get("reason", refused))
+        raise bad(field, f"{why} (closed for {reason.value}, from {prior.value})") from None
+    departed_on = record.departed_on
+    if departed_on is not None:
+        departure = {"departed_on": departed_on.isoformat()}
+        _ask("departed_on", departure_rules.guard_dated, before, departure, closed_on)
+    return dataclasses.replace(close(before, closed_on, reason), departed_on=departed_on)
+
+
+def _check_placed_bars(case: Case, record: LegacyCase, last_day: dt.date) -> None:
+    """A motion's automatic stay and a recorded departure stand only where the core would
+    have placed them live: asked of its own guards, on the case as it stood before."""
+    if case.has_bar(BarKind.MOTION_TO_REOPEN_STAY):
+        before = dataclasses.replace(
+            case, bars=_without(case, BarKind.MOTION_TO_REOPEN_STAY), motion_pending=False
+        )
+        guard = rules.GUARDS[EventKind.MOTION_TO_REOPEN_FILED]
+        stay = {"automatic_stay": True}
+        _ask("bars", guard, before, stay, last_day, prefix="motion_to_reopen_stay cannot stand: ")
+    if record.departed_on is not None and case.has_bar(BarKind.DEPARTURE_REPORTED):
+        if case.state not in TABLE[EventKind.DEPARTURE_RECORDED].to_states:
+            raise bad(
+                "bars",
+                f"departure_reported cannot stand in state {case.state.value}: recording a "
+                "departure calls a scheduled removal off (the case is in final_order)",
+            )
+        before = dataclasses.replace(
+            case, bars=_without(case, BarKind.DEPARTURE_REPORTED), departed_on=None
+        )
+        departure = {"departed_on": record.departed_on.isoformat()}
+        _ask("departed_on", departure_rules.guard_recorded, before, departure, last_day)
+
+
+def _without(case: Case, kind: BarKind) -> tuple[Bar, ...]:
+    return tuple(bar for bar in case.bars if bar.kind is not kind)
+
+
+def _ask(
+    field: str,
+    guard: Callable[[Case, Mapping[str, JSONValue], dt.date], None],
+    case: Case,
+    data: Mapping[str, JSONValue],
+    on: dt.date,
+    *,
+    prefix: str = "",
+) -> None:
+    """Run the core's ``guard`` of a move with ``data`` on ``case`` as of ``on``; its refusal
+    is the record's, at ``field``."""
+    try:
+        guard(case, data, on)
+    except RuleViolation as refused:
+        raise bad(field, f"{prefix}{refused}") from None
 
 
 def _custody(record: LegacyCase, state: CaseState) -> Custody:

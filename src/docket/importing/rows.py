@@ -1,7 +1,8 @@
 """The documented CSV format of legacy case records, and parsing one row of it.
 
-Parsing checks shape only (columns, dates, enumerations, A-numbers); whether the record agrees
-with the lifecycle is the case core's question (``cases.legacy``).
+Parsing checks shape only (columns, dates, enumerations, A-numbers, the codes of
+``cases.codes``); whether the record agrees with the lifecycle is the case core's question
+(``cases.legacy``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar, cast
 
-from docket.cases import legacy
+from docket.cases import codes, legacy
 from docket.cases.fields import parse_bool, parse_date
 from docket.cases.model import (
     Address,
@@ -139,6 +140,17 @@ _MEMBERS: dict[type[StrEnum], dict[str, StrEnum]] = {
 }
 
 
+def _code(
+    row: Mapping[str, str], column: str, known: frozenset[str], what: str, *, lower: bool = False
+) -> str:
+    """The code in ``column``, in the case ``known`` is written in; empty when absent."""
+    text = (row.get(column) or "").strip()
+    code = text.lower() if lower else text.upper()
+    if code and code not in known:
+        raise RowRefused(column, f"{text!r} is not {what}")
+    return code
+
+
 def _aliases(text: str) -> tuple[Name, ...]:
     names = []
     for alias in (part.strip() for part in text.split(";")):
@@ -190,7 +202,7 @@ def parse_row(row: Mapping[str, str], *, line: int, person_id: PersonId) -> Pars
         bars=bars,
         **{column: _date(row, column) for column in _DATE_COLUMNS},
     )
-    citizenship = (row.get("citizenship") or "").strip().upper()
+    citizenship = _code(row, "citizenship", codes.COUNTRIES, "an ISO 3166-1 alpha-2 country code")
     document = (row.get("document_number") or "").strip()
     person = Person(
         person_id=person_id,
@@ -200,12 +212,12 @@ def parse_row(row: Mapping[str, str], *, line: int, person_id: PersonId) -> Pars
         date_of_birth=_date(row, "date_of_birth"),
         sex=sex,
         citizenship=citizenship,
-        language=(row.get("language") or "").strip(),
+        language=_code(row, "language", codes.LANGUAGES, "an ISO 639-1 language code", lower=True),
         address=Address(
             line=(row.get("address_line") or "").strip(),
             city=(row.get("city") or "").strip(),
             postcode=(row.get("postcode") or "").strip(),
-            state=(row.get("state") or "").strip().upper(),
+            state=_code(row, "state", codes.US_STATES, "a USPS state or territory code"),
         ),
         documents=(IdentityDocument("passport", document, citizenship),) if document else (),
         counsel=(row.get("counsel") or "").strip(),

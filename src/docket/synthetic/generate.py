@@ -32,8 +32,8 @@ CASE_COLUMNS = (
     "citizenship", "language", "address_line", "city", "postcode", "state", "document_number",
     "field_office", "state_of_case", "decision", "in_absentia", "opened_on", "charged_on",
     "hearing_on", "decided_on", "appeal_filed_on", "vd_deadline_on", "final_on",
-    "removal_scheduled_for", "removed_on", "closed_on", "close_reason", "custody", "custody_on",
-    "bars", "counsel",
+    "removal_scheduled_for", "removed_on", "departed_on", "closed_on", "close_reason", "custody",
+    "custody_on", "bars", "counsel",
 )  # fmt: skip
 """Columns of ``cases.csv``, in order. Every value is text; an empty string means absent."""
 
@@ -214,9 +214,9 @@ class _Docket:
         # One pass from ordinals to ISO text; each date is looked up, never formatted.
         iso, first_day = self.iso, self.first_day
         days = (person.dob, t.opened, t.charged, t.hearing, t.decided, t.appeal, t.deadline,
-                t.final, t.scheduled, t.removed, t.closed)  # fmt: skip
+                t.final, t.scheduled, t.removed, t.departed, t.closed)  # fmt: skip
         (born, opened, charged, hearing, decided, appeal, deadline, final, scheduled, removed,
-         closed) = ["" if d is None else iso[d - first_day] for d in days]  # fmt: skip
+         departed, closed) = ["" if d is None else iso[d - first_day] for d in days]  # fmt: skip
         row = {
             "case_ref": "",  # numbered when emitted, so that refs follow the order of the file
             "a_number": a_number,
@@ -246,6 +246,7 @@ class _Docket:
             "final_on": final,
             "removal_scheduled_for": scheduled,
             "removed_on": removed,
+            "departed_on": departed,
             "closed_on": closed,
             "close_reason": t.close_reason,
             "custody": custody,
@@ -259,7 +260,6 @@ class _Docket:
     def _bars(self, person: Person, state: str, t: Timeline, custody: str) -> str:
         """Legal bars on an open case, in the order of ``BarKind``."""
         rnd = self.rnd
-        ordered = t.decision == "removal_ordered"
         if state == "removal_scheduled":
             # A bar stops scheduling, so only a last-minute one stands here, and rarely.
             if rnd() >= 0.03:
@@ -267,7 +267,7 @@ class _Docket:
             r = rnd()
             if r < 0.6:
                 return "stay_of_removal"
-            if r < 0.8 and ordered:
+            if r < 0.8 and t.in_absentia == "true":
                 return "motion_to_reopen_stay"
             if r < 0.9 and custody == "detained":
                 return "medical_hold"
@@ -281,8 +281,9 @@ class _Docket:
             bars.append("citizenship_claim")
         if rnd() < 0.05:
             bars.append("protected_status")
-        # A motion to reopen mostly answers an order made in the person's absence.
-        if ordered and rnd() < (0.2 if t.in_absentia == "true" else 0.01):
+        # Only a motion to rescind an order made in the person's absence stays removal by law
+        # (INA § 240(b)(5)(C)); one on other grounds places no bar.
+        if t.in_absentia == "true" and rnd() < 0.2:
             bars.append("motion_to_reopen_stay")
         if self.people.is_minor(person) and rnd() < (0.05 if person.has_family else 0.6):
             bars.append("unaccompanied_minor")

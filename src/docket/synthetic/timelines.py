@@ -34,6 +34,7 @@ class Timeline:
     final: int | None = None
     scheduled: int | None = None
     removed: int | None = None
+    departed: int | None = None
     closed: int | None = None
     decision: str = ""
     in_absentia: str = ""
@@ -181,6 +182,7 @@ class Timelines:
             allowed = self._span(60, 120)
             decided = closed - self._span(0, 90) - allowed
             t = self._decided("voluntary_departure", decided, scale, deadline_after=allowed)
+            t.departed = self._span(decided, decided + allowed)  # by the deadline
         elif reason == "removal_executed":
             # Closed on a removal order, the reason's own decision (not a lapsed departure).
             t = self._removed(closed, scale, lag=14, via_departure=False)
