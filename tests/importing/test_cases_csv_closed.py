@@ -60,6 +60,7 @@ def _as_left(case: Case) -> tuple[object, ...]:
     facts = [(fact.kind, fact.on) for fact in case.facts]
     return (
         case.state,
+        case.state_since,
         case.close_reason,
         case.closed_on,
         case.decision,

@@ -218,6 +218,7 @@ def close(case: Case, on: dt.date, reason: CloseReason) -> Case:
     return dataclasses.replace(
         case,
         state=S.CLOSED,
+        state_since=on,
         closed_on=on,
         close_reason=reason,
         bars=(),

@@ -21,7 +21,7 @@ from docket.cases.effects import close
 from docket.cases.events import EventKind, JSONValue
 from docket.cases.facts import final_order_fact
 from docket.cases.fields import check_field_office, check_length
-from docket.cases.legacy_checks import AFTER_ORDER, bad, check_record
+from docket.cases.legacy_checks import AFTER_ORDER, CLOSED_FROM_STATES, bad, check_record
 from docket.cases.model import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -39,7 +39,7 @@ from docket.cases.model import (
     imported_state_since,
 )
 from docket.cases.periods import appeal_due_on, custody_review_due_on
-from docket.cases.table import CLOSED_FROM_STATES, POST_ORDER_STATES, TABLE
+from docket.cases.table import POST_ORDER_STATES, TABLE
 from docket.errors import InvalidInput, RuleViolation
 
 S = CaseState
@@ -220,8 +220,9 @@ def _closed(
     last_day: dt.date,
 ) -> Case:
     """A closed record as the lifecycle would have left it: the case it closed from, which must
-    be one its reason closes (``table.CLOSED_FROM_STATES``) and pass every check of its state,
-    closed by ``effects.close`` (so it keeps its order, the order's fact and its dates)."""
+    be one its reason closes (``legacy_checks.CLOSED_FROM_STATES``) and pass every check of
+    its state, closed by ``effects.close`` (so it keeps its order, the order's fact and its
+    dates, and is closed since its closing day)."""
     reason, closed_on = record.close_reason, record.closed_on
     assert reason is not None  # both required in state closed (_check_state_dates)
     assert closed_on is not None

@@ -7,8 +7,10 @@ bars only where their move can be pending. ``legacy.to_case`` runs :func:`check_
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from docket.cases.events import EventKind
 from docket.cases.model import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -19,7 +21,12 @@ from docket.cases.model import (
     ReleaseMode,
 )
 from docket.cases.periods import APPEAL_WINDOW_DAYS, VD_LONGEST_DAYS, appeal_due_on
-from docket.cases.table import CLOSED_ON_THE_DECISION, REOPENABLE_STATES
+from docket.cases.table import (
+    CLOSE_REASON_STATES,
+    CLOSED_ON_THE_DECISION,
+    REOPENABLE_STATES,
+    TABLE,
+)
 from docket.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -28,6 +35,22 @@ if TYPE_CHECKING:
 S = CaseState
 AFTER_ORDER = frozenset({S.FINAL_ORDER, S.REMOVAL_SCHEDULED, S.REMOVED})
 CUSTODY_WORDS = ("none", "detained", *(m.value for m in ReleaseMode))
+
+CLOSED_FROM_STATES: Mapping[CloseReason, frozenset[CaseState]] = {
+    **CLOSE_REASON_STATES,
+    # Closed by their own moves, not by case_closed: a confirmed departure (under voluntary
+    # departure, or a recorded one that legal review let stand: recording it called off any
+    # scheduled removal) and a verified citizenship claim.
+    CloseReason.DEPARTURE_CONFIRMED: TABLE[EventKind.DEPARTURE_CONFIRMED].from_states
+    | (
+        TABLE[EventKind.DEPARTURE_RECORDED].to_states
+        & TABLE[EventKind.DEPARTURE_REVIEWED].from_states
+    ),
+    CloseReason.CITIZENSHIP_VERIFIED: TABLE[EventKind.CITIZENSHIP_CLAIM_RESOLVED].from_states,
+}
+"""The states a case closes from for each reason, by whichever move closes it for that reason
+(``table.CLOSE_REASON_STATES`` for ``case_closed``, and the moves that close by themselves):
+an imported closed record must have closed from one of them."""
 
 
 def check_record(record: LegacyCase, last_day: dt.date) -> None:

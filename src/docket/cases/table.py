@@ -386,20 +386,6 @@ CLOSE_REASON_STATES: Mapping[CloseReason, frozenset[CaseState]] = {
 }
 """``case_closed`` with a given reason is allowed only from these states."""
 
-CLOSED_FROM_STATES: Mapping[CloseReason, frozenset[CaseState]] = {
-    **CLOSE_REASON_STATES,
-    # Closed by their own moves, not by case_closed: a confirmed departure (under voluntary
-    # departure, or a recorded one that legal review let stand: recording it called off any
-    # scheduled removal) and a verified citizenship claim.
-    CloseReason.DEPARTURE_CONFIRMED: TABLE[EventKind.DEPARTURE_CONFIRMED].from_states
-    | (
-        TABLE[EventKind.DEPARTURE_RECORDED].to_states
-        & TABLE[EventKind.DEPARTURE_REVIEWED].from_states
-    ),
-    CloseReason.CITIZENSHIP_VERIFIED: TABLE[EventKind.CITIZENSHIP_CLAIM_RESOLVED].from_states,
-}
-"""The states a case closes from for each reason, by whichever move closes it for that reason."""
-
 CLOSED_ON_THE_DECISION: Mapping[CloseReason, Decision] = {
     CloseReason.RELIEF: Decision.RELIEF_GRANTED,
     CloseReason.TERMINATION: Decision.TERMINATED,
