@@ -4,13 +4,16 @@ characters inside text that shows something are kept as given."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from docket.cases import lifecycle
 from docket.cases.events import EventKind
 from docket.cases.model import CaseState
 from docket.errors import InvalidInput
 from docket.priority.switch import written_reason
-from tests.cases.scenarios import in_state
+from tests.cases.scenarios import NOW, in_state
 
 K = EventKind
 S = CaseState
@@ -59,3 +62,20 @@ def test_text_that_shows_something_is_kept_as_given(text):
     cancelled = scheduled.then(K.REMOVAL_CANCELLED, reason=text)
     assert cancelled.events[-1].data["reason"] == text
     assert written_reason(f"{text} in full words", required=True, what="x").startswith(text)
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_an_actor_or_a_document_that_shows_nothing_is_refused_like_a_blank_one(text):
+    charged = in_state(S.CHARGED)
+    for field in ("actor", "document_ref"):
+        provenance = {"actor": "officer.test", "document_ref": "DOC-1", field: text}
+        with pytest.raises(InvalidInput) as refused:
+            lifecycle.record(
+                charged.case,
+                kind=K.HEARING_SCHEDULED,
+                fields={"hearing_on": (charged.on + dt.timedelta(days=30)).isoformat()},
+                occurred_on=charged.on,
+                recorded_at=NOW,
+                **provenance,
+            )
+        assert refused.value.details == {"field": field}

@@ -100,7 +100,7 @@ IF_MATCH = r'^(W/)?"[0-9]+"$'
 """What ``If-Match`` takes: one entity tag (RFC 9110, 8.8.3) of the form a case's ``ETag``
 has. A weak one is taken, and never matches (:func:`_version`)."""
 
-_ENTITY_TAG = re.compile(r'(W/)?"([0-9]+)"')
+_ENTITY_TAG = re.compile(IF_MATCH)
 
 
 def _entity_tag(value: object) -> object:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from docket.cases import dating, effects, periods, rules, snapshot
 from docket.cases.bars import check_bars
 from docket.cases.events import CASE_CREATION_KINDS, Event, EventKind, JSONValue, StreamType
-from docket.cases.fields import check_field_office, check_length, parse_fields
+from docket.cases.fields import blank, check_field_office, check_length, parse_fields
 from docket.cases.model import (
     Case,
     CaseId,
@@ -212,9 +212,9 @@ def _create(event: Event) -> Case:
 
 
 def _check_provenance(*, actor: str, document_ref: str, recorded_at: dt.datetime) -> None:
-    if not actor.strip():
+    if blank(actor):
         raise InvalidInput("every event needs the actor who records it", details={"field": "actor"})
-    if not document_ref.strip():
+    if blank(document_ref):
         raise InvalidInput(
             "every event needs the reference of its source document",
             details={"field": "document_ref"},

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from docket.cases.fields import blank
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.departures.collapse import Counted, cluster_key
@@ -116,7 +117,7 @@ def relink_reports(
     its earliest report. Departures are collapsed again where reports moved, the counts
     follow, and a departure that becomes confirmed for a person is recorded on their open
     cases."""
-    if not actor.strip():
+    if blank(actor):
         raise InvalidInput("a relink needs an actor", details={"field": "actor"})
     now = clock.now()
     progress("deciding departures (no write lock)")

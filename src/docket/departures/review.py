@@ -103,7 +103,7 @@ def decide_review(
     moves the report to ``person_id`` (its departures are collapsed again on both sides, and
     a departure it confirms is recorded on the person's open cases); ``reject`` and
     ``no_case`` leave it unlinked. Either way it leaves the review backlog."""
-    if not actor.strip():
+    if blank(actor):
         raise InvalidInput("a decision needs an actor", details={"field": "actor"})
     check_length("actor", actor)  # as every event's actor (the review event's among them)
     reason = reason.strip()

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from docket.cases.departure_rules import concerns
 from docket.cases.events import EventKind
+from docket.cases.fields import blank
 from docket.cases.ids import new_id
 from docket.cases.model import BarKind, Case, CaseState
 from docket.cases.ports import Clock
@@ -90,7 +91,7 @@ def accept_reports(
     otherwise taken in order, as if alone. ``resolved`` (from
     :func:`~docket.departures.resolution.resolve_reports`, before the write lock) is taken
     instead of resolving the reports again, unless a person or the model changed since."""
-    if not actor.strip():
+    if blank(actor):
         raise InvalidInput("an intake needs an actor", details={"field": "actor"})
     now = clock.now()
     for parsed in reports:

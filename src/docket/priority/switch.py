@@ -41,7 +41,7 @@ def written_reason(reason: str | None, *, required: bool, what: str) -> str:
 
 def named_actor(actor: str, *, what: str) -> str:
     """The person recorded as the actor: refused when blank, since a decision is a person's."""
-    if not actor.strip():
+    if blank(actor):
         raise InvalidInput(f"{what} needs an actor", details={"field": "actor"})
     return actor
 
