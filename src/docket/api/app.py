@@ -27,6 +27,7 @@ from docket.api import (
     sessions,
     users,
 )
+from docket.api.balance import ClientBalance, Tally
 from docket.api.login_first import lines_checked_unless_after_login
 from docket.bootstrap import bootstrap
 from docket.cases.ports import Clock
@@ -58,12 +59,18 @@ TELEMETRY_OFF: TelemetryConfig = {
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, threads: int | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    threads: int | None = None,
+    tally: Tally | None = None,
 ) -> FastAPI:
     """The API on ``settings``' database (which must be initialised: ``docket init``). No
     interactive documentation page; the spec is at ``/openapi.json``. CORS stays closed: no
     cross-origin headers are ever sent. ``threads``: how many requests the process works on
-    at once (the routes run in a thread pool; anyio's default is 40)."""
+    at once (the routes run in a thread pool; anyio's default is 40). ``tally``: the counts
+    of the other worker processes of ``serve --workers N``, to spread the clients evenly over
+    them (:mod:`docket.api.balance`)."""
     docket = bootstrap(settings, clock=clock, long_running=True)
 
     @asynccontextmanager
@@ -73,6 +80,8 @@ def create_app(
             # hold the log's chain-head locks for less time (bench/api_load_bench.py).
             to_thread.current_default_thread_limiter().total_tokens = threads
         yield
+        if tally is not None:
+            tally.remove()
         docket.close()
 
     app = FastAPI(
@@ -110,6 +119,8 @@ def create_app(
     app.include_router(priority_oversight.router)
 
     app.add_middleware(LimitsAndHeaders)
+    if tally is not None:
+        app.add_middleware(ClientBalance, tally=tally)
 
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -107,6 +108,12 @@ def worker_app() -> FastAPI:
     """The API of one worker process of ``serve --workers N``, from the settings the command
     put in the environment (each worker has its own database pool)."""
     from docket.api.app import create_app
+    from docket.api.balance import TALLY_ENV, Tally
 
     threads = os.environ.get(SERVE_THREADS)
-    return create_app(Settings(), threads=int(threads) if threads else None)
+    tally = os.environ.get(TALLY_ENV)
+    return create_app(
+        Settings(),
+        threads=int(threads) if threads else None,
+        tally=Tally(Path(tally)) if tally else None,
+    )

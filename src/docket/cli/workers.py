@@ -7,21 +7,27 @@ keep their connections, the three workers got 31, 12 and 7 of them (46, 2 and 2 
 run): one process queued most of the requests while the others idled, and the slowest
 twentieth of the answers took over ten times the median. On Linux each worker here binds its
 own socket to the address with ``SO_REUSEPORT``, and the kernel hands every new connection to
-one of them by its addresses (19, 17 and 14). Other systems do not spread connections over such
-sockets; there ``serve`` keeps uvicorn's shared one.
+one of them by its addresses (19, 17 and 14; 10, 23 and 17 in another run). The workers then
+even out their busy clients themselves (:mod:`docket.api.balance`), in a directory made here
+for the purpose. Other systems do not spread connections over such sockets; there ``serve``
+keeps uvicorn's shared one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import socket
 import sys
+import tempfile
 from typing import Any, cast
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from docket.api.balance import TALLY_ENV
 from docket.errors import ConfigurationError
 
 _log = logging.getLogger("uvicorn.error")
@@ -87,7 +93,9 @@ def serve_workers(
     """Serve the app factory named ``app`` from ``workers`` processes, each on its own socket
     bound to ``host:port``, until interrupted (with uvicorn's line per request on standard
     error if ``access_log``); :class:`ConfigurationError` if the address is not free to
-    listen on."""
+    listen on. The workers even out their clients through a directory named in the
+    environment (``DOCKET_SERVE_TALLY``), except behind a proxy (``proxy_headers``), whose
+    clients are not its connections and which spreads the load itself."""
     config = uvicorn.Config(
         app,
         factory=True,
@@ -103,6 +111,9 @@ def serve_workers(
         address = SharedAddress(host, port)
     except OSError as exc:
         raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    tally = None if proxy_headers else tempfile.mkdtemp(prefix="docket-serve-")
+    if tally is not None:
+        os.environ[TALLY_ENV] = tally  # the workers are started with this environment
     try:
         _log.info(
             "Uvicorn running on http://%s:%d, %d workers each on its own socket (CTRL+C quits)",
@@ -114,3 +125,6 @@ def serve_workers(
         Multiprocess(config, sockets=[cast(socket.socket, address)]).run()
     finally:
         address.close()
+        if tally is not None:
+            del os.environ[TALLY_ENV]
+            shutil.rmtree(tally, ignore_errors=True)
