@@ -50,6 +50,15 @@ def _held_by(pid: int, inodes: set[str]) -> set[str]:
     return held
 
 
+def _sent_away(connection: http.client.HTTPConnection) -> bool:
+    """Ask for the cases (401, not logged in); whether the answer ends the connection."""
+    connection.request("GET", "/api/cases")
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 401
+    return answer.getheader("Connection") == "close"
+
+
 @pytest.fixture
 def server(request, run, database_url, tmp_path):
     """``docket serve --workers 2`` (or as many as the test's parameter says) on a free port,
@@ -93,13 +102,8 @@ def test_connections_made_at_once_are_spread_over_the_workers(server):
     sent_away = 0
     try:
         for connection in connections:  # each answered, and each kept open
-            connection.request("GET", "/api/cases")
-            answer = connection.getresponse()
-            answer.read()
-            assert answer.status == 401
             # unless a worker with too many sends it away (api/balance.py)
-            if answer.getheader("Connection") == "close":
-                sent_away += 1
+            sent_away += _sent_away(connection)
         established = _sockets_on(port, ESTABLISHED)
         counts = [len(_held_by(worker, established)) for worker in workers]
     finally:
@@ -110,7 +114,7 @@ def test_connections_made_at_once_are_spread_over_the_workers(server):
 
 
 @pytest.mark.parametrize("server", [3], indirect=True)
-def test_busy_clients_are_evened_out_over_the_workers(server, tmp_path):
+def test_busy_clients_are_evened_out_over_the_workers(server):
     """30 clients each sending request after request: the kernel's hash leaves the workers
     with uneven shares (10 each in about 1 run of 37), until the workers send the clients
     they have too many of away with ``Connection: close`` and those connect again."""
@@ -122,11 +126,7 @@ def test_busy_clients_are_evened_out_over_the_workers(server, tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             for client in clients:
-                client.request("GET", "/api/cases")
-                answer = client.getresponse()
-                answer.read()
-                assert answer.status == 401
-                if answer.getheader("Connection") == "close":
+                if _sent_away(client):
                     sent_away += 1
                     client.close()  # the next request connects again
             established = _sockets_on(port, ESTABLISHED)
