@@ -95,3 +95,11 @@ def test_a_misspelt_login_field_is_a_422_naming_it_not_a_failed_login(client, do
     )
     assert changed.status_code == 422, changed.text
     assert "body.new" in json.dumps(changed.json())
+
+
+def test_no_session_is_told_401_even_for_a_new_password_equal_to_the_current_one(client, docket):
+    same = {"current_password": NEW, "new_password": NEW}
+    bogus = {"Authorization": "Bearer not-a-session"}
+    answer = client.put(PATH, json=same, headers=bogus)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "session_invalid"

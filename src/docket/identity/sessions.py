@@ -158,16 +158,19 @@ def change_password(
 
     :class:`InvalidInput` on ``new_password`` if it fails the password policy or is the
     current password as given (checked first, without the stored password, so that no answer
-    tells whether a guess was right); :class:`SessionInvalid` as for any request;
+    tells whether a guess was right), once the session is known valid; :class:`SessionInvalid`
+    as for any request, before anything else;
     :class:`InvalidInput` on ``current_password`` while the account is locked (nothing is
     verified then) or if it is not theirs, which counts as a failed login towards the lockout:
     an open session is no way round the lockout. The access log records the change, or the
     refusal with its reason."""
+    # The session first: a caller without one learns nothing of what they sent (401, as for
+    # a new password too short).
+    user = authenticate(users=users, clock=clock, token=token)
     if new_password == current_password:
         raise InvalidInput(
             "new_password is the current password given", details={"field": "new_password"}
         )
-    user = authenticate(users=users, clock=clock, token=token)
     passwords.check_password_policy(new_password, username=user.username, field="new_password")
     now = clock.now()
     locked = _locked(user, now)
