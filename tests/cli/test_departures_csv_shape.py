@@ -114,3 +114,11 @@ def test_a_row_as_received_after_a_row_refused_as_a_conflict_is_a_duplicate(run,
         result.output
     )
     assert "recount agrees" in run("departures", "recount").output
+
+
+def test_columns_without_a_name_are_no_columns_and_not_named_as_unknown(run, tmp_path):
+    data = b"source_record_id,family_name,,departed_on,note,\nW1,Reyes,,2020-03-01,x,\n"
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 0
+    assert "rows read: 1; accepted: 1; duplicates: 0; rejected: 0; warnings: 1" in result.output
+    assert "warning: columns ignored (unknown): note\n" in result.output

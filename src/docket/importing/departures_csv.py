@@ -154,7 +154,9 @@ def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) 
             f"{path.name}: required columns missing: {', '.join(missing)}{separator_hint(header)}",
             details={"file": str(path), "missing": missing},
         )
-    unknown = [c for c in header if c not in FIELDS]
+    # A column without a name (a header ending in a comma) is no column, as the case import
+    # reads it: named among the unknown, it made the warning a list of empty names (", ").
+    unknown = [c for c in header if c and c not in FIELDS]
     if unknown:
         result.warnings.append(f"columns ignored (unknown): {', '.join(unknown)}")
 
