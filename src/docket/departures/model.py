@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.fields import blank
 from docket.cases.periods import day_begun_somewhere
 from docket.cases.persons import normal_a_number, normal_document_number
 from docket.errors import InvalidInput
@@ -174,9 +175,11 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         if len(text) > limit:
             raise _invalid(name, f"longer than {limit} characters")
         values[name] = text
-    if not values["source_record_id"]:
+    # Text that shows nothing (a zero-width space, a soft hyphen) is no value, by the one rule
+    # for blank text: a report keyed or named by it could not be told from another by anyone.
+    if blank(values["source_record_id"]):
         raise _invalid("source_record_id", "required")
-    if not (values["given_name"] or values["family_name"]):
+    if blank(values["given_name"]) and blank(values["family_name"]):
         raise _invalid("given_name", "at least one of given_name and family_name is required")
     if not values["departed_on"]:
         raise _invalid("departed_on", "required")
