@@ -78,6 +78,7 @@ FIELDS = (
 _LIMITS = {"source_record_id": 200, "address_line": 500}
 _DEFAULT_LIMIT = 200
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_YYYY_MM_DD = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,9 @@ def _normal_text(name: str, text: str) -> str:
 
 def _date(text: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else None
+        # YYYY-MM-DD only: Python also reads an ISO week date ("2026-W01-1", ten characters
+        # as well) as a day, which no source writes for one.
+        return dt.date.fromisoformat(text) if _YYYY_MM_DD.fullmatch(text) else None
     except ValueError:
         return None
 
