@@ -143,10 +143,29 @@ def test_a_departure_dated_before_1900_is_refused_naming_the_field(client, docke
     assert old.status_code == 422, old.text
     error = old.json()["error"]
     assert error["code"] == "invalid_input"
-    assert error["message"] == "departed_on: 0001-01-01 is before 1900-01-01"
+    assert error["message"] == (
+        "reports[0] (exit_record/E-2): departed_on: 0001-01-01 is before 1900-01-01"
+    )
     assert error["details"]["field"] == "departed_on"
     with docket.engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM departure_reports")) == 1
+
+
+def test_a_report_the_domain_refuses_is_named_among_the_batch(client, docket):
+    officer = log_in(client, docket, "officer.intake")
+    batch = [item(f"E-{n}") for n in range(5)]
+    batch[3] = item("E-3", departed_on="2999-01-01")
+    refused = client.post("/api/departure-reports", json={"reports": batch}, headers=officer)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert (
+        error["message"] == "reports[3] (exit_record/E-3): departed_on: 2999-01-01 is in the future"
+    )
+    details = error["details"]
+    assert (details["report"], details["source_record_id"]) == ("body.reports.3", "E-3")
+    assert details["field"] == "departed_on"
+    with docket.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM departure_reports")) == 0
 
 
 def test_a_batch_the_domain_refuses_is_on_the_access_log_once(client, docket):

@@ -94,3 +94,31 @@ def test_a_header_with_spaces_after_its_commas_names_its_columns_all_the_same(ru
     assert "the header names column family_name more than once; nothing was imported" in (
         refused.output
     )
+
+
+def test_a_row_as_received_after_a_row_refused_as_a_conflict_is_a_duplicate(run, tmp_path):
+    """Its key came first in the file with other content, refused as a conflict: nothing of
+    that row was written, so this one is what was received, as it would be on its own."""
+    first = _write(tmp_path, HEADER + _row(1), "first.csv")
+    assert run("departures", "import", first, "--source", "exit_record").exit_code == 0
+    changed = _row(1).replace(b"2020-03-01", b"2020-03-09")
+    other = _row(1).replace(b"2020-03-01", b"2020-03-07")
+    again = _write(tmp_path, HEADER + changed + _row(1) + other, "again.csv")
+    result = run("departures", "import", again, "--source", "exit_record")
+    assert result.exit_code == 1
+    assert "rows read: 3; accepted: 0; duplicates: 1; rejected: 2" in result.output
+    assert "row 2, column source_record_id: already received with different content" in (
+        result.output
+    )
+    assert "row 4, column source_record_id: already received with different content" in (
+        result.output
+    )
+    assert "recount agrees" in run("departures", "recount").output
+
+
+def test_columns_without_a_name_are_no_columns_and_not_named_as_unknown(run, tmp_path):
+    data = b"source_record_id,family_name,,departed_on,note,\nW1,Reyes,,2020-03-01,x,\n"
+    result = run("departures", "import", _write(tmp_path, data), "--source", "exit_record")
+    assert result.exit_code == 0
+    assert "rows read: 1; accepted: 1; duplicates: 0; rejected: 0; warnings: 1" in result.output
+    assert "warning: columns ignored (unknown): note\n" in result.output

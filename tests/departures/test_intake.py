@@ -314,3 +314,17 @@ def test_an_a_number_written_any_usual_way_finds_the_person_as_the_case_import_s
     vd_case(docket, "12345678")
     result = take(docket, report(a_number=written))
     assert result.results[0].status is Status.LINKED
+
+
+def test_travellers_named_by_punctuation_only_are_not_one_by_their_birth_date(
+    docket: Docket,
+) -> None:
+    unknown = report("exit_record", "P-1", given_name="", family_name="?", document_number="")
+    other = report("exit_record", "P-2", given_name="", family_name="-", document_number="")
+    summary = take(docket, unknown, other)
+    first, second = summary.results
+    assert (first.outcome, second.outcome) == (Outcome.ACCEPTED, Outcome.ACCEPTED)
+    assert first.departure_id != second.departure_id
+    figures = metrics(store=docket.departures, clock=docket.clock).to_dict()
+    assert figures["unique_departures"]["total"] == 2
+    assert recount(store=docket.departures).agrees

@@ -26,6 +26,15 @@ def test_a_departure_before_1900_is_refused_naming_the_field(day: str) -> None:
         parse_report("exit_record", _fields(day))
 
 
+def test_an_iso_week_date_is_not_a_day_of_the_form_yyyy_mm_dd() -> None:
+    with pytest.raises(InvalidInput, match="departed_on: not a date"):
+        parse_report("exit_record", _fields("2026-W01-1"))
+    parsed = parse_report("exit_record", {**_fields("2026-01-02"), "date_of_birth": "1990-W10-3"})
+    assert parsed.report.date_of_birth is None
+    assert parsed.report.date_of_birth_as_given == "1990-W10-3"
+    assert parsed.warnings == ("date_of_birth '1990-W10-3' is not a date: kept as missing",)
+
+
 def test_the_first_day_taken_is_the_earliest() -> None:
     parsed = parse_report("exit_record", _fields(EARLIEST_DEPARTURE.isoformat()))
     assert parsed.report.departed_on == EARLIEST_DEPARTURE

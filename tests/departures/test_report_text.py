@@ -10,6 +10,7 @@ import unicodedata
 import pytest
 
 from docket.bootstrap import Docket
+from docket.departures.model import parse_report
 from docket.departures.service import Outcome
 from docket.errors import InvalidInput
 from tests.departures.intake_cases import report, vd_case
@@ -46,3 +47,17 @@ def test_full_width_digits_in_an_a_number_or_a_document_are_the_ascii_ones(
 def test_an_a_number_in_digits_of_another_script_is_refused() -> None:
     with pytest.raises(InvalidInput, match="a_number: not an A-number"):
         report(a_number="A٠١٢٣٤٥٦٧٨")  # Arabic-Indic digits
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad\u200b", "\u2060"])
+def test_a_record_id_or_names_that_show_nothing_are_no_record_id_and_no_name(
+    invisible: str,
+) -> None:
+    fields = {"source_record_id": "E-1", "family_name": "Reyes", "departed_on": "2026-01-02"}
+    with pytest.raises(InvalidInput, match="source_record_id: required"):
+        parse_report("exit_record", {**fields, "source_record_id": invisible})
+    with pytest.raises(InvalidInput, match="at least one of given_name and family_name"):
+        parse_report("exit_record", {**fields, "given_name": invisible, "family_name": invisible})
+    # text that shows something keeps its invisible characters, as given
+    named = parse_report("exit_record", {**fields, "given_name": invisible})
+    assert named.report.given_name == invisible

@@ -26,8 +26,9 @@ from docket.api.errors import responses
 from docket.bootstrap import Docket
 from docket.cases.persons import A_NUMBER_PATTERN
 from docket.departures.metrics import metrics
-from docket.departures.model import Parsed, Source, Status, parse_report
+from docket.departures.model import Parsed, Source, Status, parse_report, refuse_future
 from docket.departures.service import IntakeSummary, Outcome, accept_reports
+from docket.errors import InvalidInput
 from docket.identity.model import User
 from docket.identity.policy import NO_RECORD, Action, decide
 
@@ -133,7 +134,7 @@ def post_reports(
         # The request schema holds the rules of parse_report that a JSON schema can say; the
         # others (a departure before EARLIEST_DEPARTURE) refuse the batch here, a 422 from the
         # domain like any other, before anything is written, and on the access log as well.
-        parsed = [_parsed(item) for item in body.reports]
+        parsed = [_checked(index, item, docket) for index, item in enumerate(body.reports)]
         return accept_reports(
             store=docket.departures,
             clock=docket.clock,
@@ -159,6 +160,27 @@ def post_reports(
             for r in summary.results
         ],
     )
+
+
+def _checked(index: int, item: ReportIn, docket: Docket) -> Parsed:
+    """``item`` read as the intake reads it, or :class:`InvalidInput` naming the report of the
+    batch it refuses (its place, as the request schema's errors give it, and its key): the
+    field and reason alone leave a batch of a thousand reports to be searched by hand."""
+    try:
+        parsed = _parsed(item)
+        refuse_future(parsed.report, docket.clock.now())
+    except InvalidInput as refused:
+        key = f"{item.source.value}/{item.source_record_id.strip()}"
+        raise InvalidInput(
+            f"reports[{index}] ({key}): {refused}",
+            details={
+                **refused.details,
+                "report": f"body.reports.{index}",
+                "source": item.source.value,
+                "source_record_id": item.source_record_id.strip(),
+            },
+        ) from None
+    return parsed
 
 
 def _parsed(item: ReportIn) -> Parsed:

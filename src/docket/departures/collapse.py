@@ -25,12 +25,15 @@ departure's reports are the same departure."""
 def cluster_key(report: Report) -> str:
     """The key that groups the reports of one unlinked individual among themselves: the
     travel document if there is one, else the normalised name with the date of birth; a
-    report with neither stands alone."""
+    report with neither, or with names of no letter or digit at all (``?``, ``-``), stands
+    alone."""
     if report.document_number:
         return f"doc:{report.document_number}"
-    if report.date_of_birth is not None:
-        name = f"{_normal(report.family_name)}|{_normal(report.given_name)}"
-        return f"name:{name}|{report.date_of_birth.isoformat()}"
+    family, given = _normal(report.family_name), _normal(report.given_name)
+    if report.date_of_birth is not None and (family or given):
+        # Names of punctuation only (a manifest's "-" or "?" for a name not known) normalise
+        # to nothing: grouped by the birth date alone, strangers' departures were one.
+        return f"name:{family}|{given}|{report.date_of_birth.isoformat()}"
     return f"report:{report.source.value}:{report.source_record_id}"
 
 

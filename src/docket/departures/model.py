@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from docket.cases.events import Event, EventKind, StreamType
+from docket.cases.fields import blank
 from docket.cases.periods import day_begun_somewhere
 from docket.cases.persons import normal_a_number, normal_document_number
 from docket.errors import InvalidInput
@@ -77,6 +78,7 @@ FIELDS = (
 _LIMITS = {"source_record_id": 200, "address_line": 500}
 _DEFAULT_LIMIT = 200
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_YYYY_MM_DD = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -174,9 +176,11 @@ def parse_report(source: str, fields: Mapping[str, object]) -> Parsed:
         if len(text) > limit:
             raise _invalid(name, f"longer than {limit} characters")
         values[name] = text
-    if not values["source_record_id"]:
+    # Text that shows nothing (a zero-width space, a soft hyphen) is no value, by the one rule
+    # for blank text: a report keyed or named by it could not be told from another by anyone.
+    if blank(values["source_record_id"]):
         raise _invalid("source_record_id", "required")
-    if not (values["given_name"] or values["family_name"]):
+    if blank(values["given_name"]) and blank(values["family_name"]):
         raise _invalid("given_name", "at least one of given_name and family_name is required")
     if not values["departed_on"]:
         raise _invalid("departed_on", "required")
@@ -244,7 +248,9 @@ def _normal_text(name: str, text: str) -> str:
 
 def _date(text: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else None
+        # YYYY-MM-DD only: Python also reads an ISO week date ("2026-W01-1", ten characters
+        # as well) as a day, which no source writes for one.
+        return dt.date.fromisoformat(text) if _YYYY_MM_DD.fullmatch(text) else None
     except ValueError:
         return None
 

@@ -55,6 +55,10 @@ def import_departures(
     now = clock.now()
     seen: dict[tuple[str, str], tuple[int, str]] = {}
     repeats: list[tuple[int, int]] = []  # (line, the earlier line it repeats)
+    # (line -> the earlier line whose key it bears with other content): taken in turn, as in
+    # two transactions, so that it is judged against what is stored once the earlier row is
+    # taken or refused (a row refused as a conflict leaves the stored report as it was).
+    differing: dict[int, int] = {}
     batch: list[tuple[int, Parsed]] = []
     for line, row in _rows(path, result):
         result.rows += 1
@@ -71,25 +75,19 @@ def import_departures(
             continue
         result.warnings.extend(f"row {line}: {warning}" for warning in parsed.warnings)
         earlier = seen.get(parsed.report.key)
-        if earlier is not None:  # the same report twice in the file
-            if earlier[1] == parsed.report.content_hash():
-                repeats.append((line, earlier[0]))  # counted once the earlier row is taken
-            else:
-                result.rejected.append(
-                    RowError(
-                        line,
-                        "source_record_id",
-                        f"same source_record_id as row {earlier[0]} with different content",
-                    )
-                )
+        if earlier is not None and earlier[1] == parsed.report.content_hash():
+            repeats.append((line, earlier[0]))  # counted once the earlier row is taken
             _advance(progress)
             continue
-        seen[parsed.report.key] = (line, parsed.report.content_hash())
+        if earlier is not None:  # the same key again in the file, with other content
+            differing[line] = earlier[0]
+        else:
+            seen[parsed.report.key] = (line, parsed.report.content_hash())
         batch.append((line, parsed))
         if len(batch) >= BATCH:
-            _take(store, clock, actor, batch, result, progress)
+            _take(store, clock, actor, batch, result, progress, differing)
             batch = []
-    _take(store, clock, actor, batch, result, progress)
+    _take(store, clock, actor, batch, result, progress, differing)
     _count_repeats(repeats, result)
     result.rejected.sort(key=lambda error: error.row)
     return result
@@ -156,7 +154,9 @@ def _check_header(path: Path, header: tuple[str, ...], result: DepartureImport) 
             f"{path.name}: required columns missing: {', '.join(missing)}{separator_hint(header)}",
             details={"file": str(path), "missing": missing},
         )
-    unknown = [c for c in header if c not in FIELDS]
+    # A column without a name (a header ending in a comma) is no column, as the case import
+    # reads it: named among the unknown, it made the warning a list of empty names (", ").
+    unknown = [c for c in header if c and c not in FIELDS]
     if unknown:
         result.warnings.append(f"columns ignored (unknown): {', '.join(unknown)}")
 
@@ -174,6 +174,7 @@ def _take(
     batch: list[tuple[int, Parsed]],
     result: DepartureImport,
     progress: Callable[[int], None] | None,
+    differing: dict[int, int],
 ) -> None:
     if not batch:
         return
@@ -183,14 +184,26 @@ def _take(
         actor=actor,
         reports=[parsed for _, parsed in batch],
         refuse_conflicts=False,
+        repeats=True,
     )
+    # The rows refused so far, asked of a row repeating an earlier one with other content.
+    refused = {e.row for e in result.rejected} if any(n in differing for n, _ in batch) else set()
     for (line, _), intake in zip(batch, summary.results, strict=True):
         if intake.outcome is Outcome.ACCEPTED:
             result.accepted += 1
             result.case_events.extend(intake.case_events)
         elif intake.outcome is Outcome.DUPLICATE:
             result.duplicates += 1
+        elif line in differing and differing[line] not in refused:
+            result.rejected.append(
+                RowError(
+                    line,
+                    "source_record_id",
+                    f"same source_record_id as row {differing[line]} with different content",
+                )
+            )
         else:
+            refused.add(line)
             result.rejected.append(
                 RowError(line, "source_record_id", "already received with different content")
             )
