@@ -65,7 +65,7 @@ _TOP_KEYS = {
     "mitigating",
 }
 _RULE_KEYS = {"id", "label", "weight", "when", "per_fact", "max_count", "besides_category"}
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,63}\Z")  # \Z: "$" would let a final newline in
 
 
 @dataclass(frozen=True)
