@@ -159,6 +159,8 @@ def load(reference: str) -> Pack:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read policy {path.name}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:  # a YAML pack is UTF-8 text
+        raise InvalidInput(f"cannot read policy {path.name}: not UTF-8 text ({exc})") from exc
     return parse(text, origin=path.name)
 
 
