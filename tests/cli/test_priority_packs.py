@@ -77,3 +77,19 @@ def test_a_pack_in_force_from_the_calendar_s_first_years_ranks(run, tmp_path: Pa
     ranked = run("priority", "rank", "--policy", str(early), "--as-of", "0005-06-01")
     assert ranked.exit_code == 0, ranked.output
     assert "0 open cases scored" in ranked.stdout
+
+
+def test_a_pack_file_that_is_not_utf8_is_refused_by_name_by_every_command(run, tmp_path: Path):
+    # rank, explain and disparity read --policy through packs.load, which let the decode
+    # error through: "unexpected UnicodeDecodeError" instead of what was wrong
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(PACK.replace("A finding", "Une d\xe9couverte").encode("latin-1"))
+    for command in (
+        ("rank", "--policy", str(latin1)),
+        ("explain", "DKT-1", "--policy", str(latin1)),
+        ("disparity", "--policy", str(latin1)),
+    ):
+        refused = run("priority", *command)
+        assert refused.exit_code == 1
+        assert "cannot read policy latin1.yaml: not UTF-8 text" in refused.stderr, command
+        assert "[invalid_input]" in refused.stderr

@@ -360,3 +360,13 @@ def test_text_no_database_holds_is_refused_naming_the_field(line: str, field: st
         packs.parse(text)
     assert refused.value.details == {"field": field}
     assert refused.value.message.startswith(f"{field}: not valid text")
+
+
+@pytest.mark.parametrize("field", ["name", "id"])
+def test_a_name_or_rule_id_ending_in_a_newline_is_refused(field: str):
+    # a regex "$" matches before a final newline: "test-pack\n" was taken as a pack's name
+    category = {**MINIMAL["categories"][0], "id": "serious\n"}  # type: ignore[index]
+    text = _pack(name="test-pack\n") if field == "name" else _pack(categories=[category])
+    with pytest.raises(InvalidInput) as refused:
+        packs.parse(text)
+    assert refused.value.details["field"] == ("name" if field == "name" else "categories[0].id")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -273,3 +274,35 @@ def test_the_statement_for_the_person_in_english_and_spanish():
     assert "never makes a case a priority" in statement(nothing, policy="p", version="1")
     with pytest.raises(Exception, match="no statement in 'fr'"):
         statement(nothing, policy="p", version="1", lang="fr")
+
+
+def test_a_fact_of_a_branch_that_did_not_hold_is_not_cited():
+    # "any" of a finding, or of a conviction together with an age of 70: a 34-year-old with
+    # both facts is in the category by the finding alone; the conviction did not count
+    pack = packs.parse(
+        """
+name: any-test
+version: "1"
+effective_from: 2020-01-01
+categories:
+  - id: serious
+    label: A finding, or a conviction at 70 or over
+    weight: 50
+    when:
+      any:
+        - {fact: national_security_finding}
+        - all: [{fact: conviction}, {measure: age, at_least: 70}]
+"""
+    )
+    finding = fact("DKT-1", 2, FactKind.NATIONAL_SECURITY_FINDING, dt.date(2023, 1, 1), finding="f")
+    facts = [finding, conviction("DKT-1", 3, dt.date(2022, 1, 1), "violent_felony")]
+    old = conviction("DKT-2", 2, dt.date(2022, 1, 1), "violent_felony")
+    rows = [row("DKT-1", facts), row("DKT-2", [old], born=dt.date(1950, 1, 1))]
+    ranking = Scorer(pack, Docket.build(rows), dt.date(2024, 6, 1)).rank()
+    cited = {e.case_ref: e.fact_ids() for e in ranking.top()}
+    assert cited == {"DKT-1": ["DKT-1/F2"], "DKT-2": ["DKT-2/F2"]}
+    json_cited = {
+        e["case_ref"]: [f["fact_id"] for c in e["contributions"] for f in c["facts"]]
+        for e in (orjson.loads(x.to_json()) for x in ranking.entries(None))
+    }
+    assert json_cited == cited

@@ -65,7 +65,7 @@ _TOP_KEYS = {
     "mitigating",
 }
 _RULE_KEYS = {"id", "label", "weight", "when", "per_fact", "max_count", "besides_category"}
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,63}\Z")  # \Z: "$" would let a final newline in
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,8 @@ def load(reference: str) -> Pack:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read policy {path.name}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:  # a YAML pack is UTF-8 text
+        raise InvalidInput(f"cannot read policy {path.name}: not UTF-8 text ({exc})") from exc
     return parse(text, origin=path.name)
 
 

@@ -181,15 +181,20 @@ class Scorer:
                 [condition.measure],
             )
         results = [self.holds(part) for part in condition.parts]
+        fact_case = self.docket.fact_case
         cases = results[0][0].copy()
-        facts = results[0][1].copy()
+        facts = self._no_facts()
         measures: list[str] = []
-        for part_cases, part_facts, _ in results[1:]:
+        for part_cases, part_facts, _ in results:
             if condition.op == "all":
                 cases &= part_cases
             else:
                 cases |= part_cases
-            facts |= part_facts
+            # a part's facts count only on the cases where that part holds: an "all" that
+            # fails inside an "any" satisfied otherwise did not count, nor did its facts
+            facts |= part_facts & part_cases[fact_case]
+        if condition.op == "all":
+            facts &= cases[fact_case]
         for _, _, part_measures in results:
             measures.extend(m for m in part_measures if m not in measures)
         return cases, facts, measures
