@@ -209,3 +209,26 @@ def test_a_link_to_a_candidate_other_than_the_best_records_that_candidates_proba
 
     [row] = [r for r in links(store=docket.departures) if r["source_record_id"] == "S-H"]
     assert (row["status"], row["match_probability"]) == ("linked", probability)
+
+
+def test_a_decision_finds_the_report_by_its_id_as_the_source_sent_it(trained: Docket) -> None:
+    """Intake keys a report by its record id without the spaces around it and in composed
+    Unicode (the same id sent in another form is a duplicate); a decision naming the id as the
+    source sent it finds the report too, rather than answering that there is none."""
+    docket = trained
+    _twins(docket)
+    sent = " Jose\u0301-1 "  # decomposed é, spaces around: stored as "José-1"
+    assert _take(docket, "self_report", sent, "2026-11-01", **HANA) is Status.REVIEW
+
+    decided = decide_review(
+        store=docket.departures,
+        clock=docket.clock,
+        actor="legal.test",
+        source="self_report",
+        source_record_id=sent,
+        decision=ReviewDecision.REJECT,
+        reason="neither twin: the photo page shows a third person",
+    )
+
+    assert (decided.source_record_id, decided.status) == ("Jos\u00e9-1", Status.UNLINKED)
+    assert review_queue(store=docket.departures) == []

@@ -237,6 +237,13 @@ def refuse_future(report: Report, at: dt.datetime) -> None:
 _IDENTIFIERS = frozenset({"a_number", "document_number"})
 
 
+def normal_record_id(text: str) -> str:
+    """A ``source_record_id`` as intake stores it (spaces around it dropped, composed
+    Unicode): the form to look a report up by, so that the key a source sent is found however
+    it was written, as intake finds it when the report is sent again."""
+    return _normal_text("source_record_id", text.strip())
+
+
 def _normal_text(name: str, text: str) -> str:
     """``text`` in the one form its content is hashed and stored in, so that the same words
     sent again in another form are a duplicate, not a conflict: composed Unicode (NFC), and

@@ -13,7 +13,13 @@ from docket.cases.fields import NOTHING_SHOWN, blank, check_length, storable
 from docket.cases.ids import new_id
 from docket.cases.ports import Clock
 from docket.departures.linkage import explain, record
-from docket.departures.model import Report, ReviewDecision, Status, review_event
+from docket.departures.model import (
+    Report,
+    ReviewDecision,
+    Status,
+    normal_record_id,
+    review_event,
+)
 from docket.departures.ports import DepartureStore, DepartureWrite
 from docket.departures.regroup import counted_moving, regroup, report_key
 from docket.errors import Conflict, InvalidInput, NotFound
@@ -124,6 +130,8 @@ def decide_review(
             "link names the person; reject and no_case name nobody",
             details={"field": "person_id"},
         )
+    # Looked up as intake keys it: the id as the source sent it finds the report.
+    source_record_id = normal_record_id(source_record_id)
     now = clock.now()
     with store.write() as tx:
         stored = tx.report(source, source_record_id)
