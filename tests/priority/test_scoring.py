@@ -306,3 +306,40 @@ categories:
         for e in (orjson.loads(x.to_json()) for x in ranking.entries(None))
     }
     assert json_cited == cited
+
+
+def test_a_measure_of_a_branch_that_did_not_hold_is_not_cited():
+    # as above: the 34-year-old is in by the finding, and their age (tested, at least 70,
+    # and failing) is no part of why; the case born in 1950 is in by the conviction at 74
+    pack = packs.parse(
+        """
+name: any-test
+version: "1"
+effective_from: 2020-01-01
+categories:
+  - id: serious
+    label: A finding, or a conviction at 70 or over
+    weight: 50
+    when:
+      any:
+        - {fact: national_security_finding}
+        - all: [{fact: conviction}, {measure: age, at_least: 70}]
+"""
+    )
+    finding = fact("DKT-1", 2, FactKind.NATIONAL_SECURITY_FINDING, dt.date(2023, 1, 1), finding="f")
+    facts = [finding, conviction("DKT-1", 3, dt.date(2022, 1, 1), "violent_felony")]
+    old = conviction("DKT-2", 2, dt.date(2022, 1, 1), "violent_felony")
+    rows = [row("DKT-1", facts), row("DKT-2", [old], born=dt.date(1950, 1, 1))]
+    ranking = Scorer(pack, Docket.build(rows), dt.date(2024, 6, 1)).rank()
+    measured = {
+        e.case_ref: [(m.name, m.value) for c in e.contributions for m in c.measures]
+        for e in ranking.top()
+    }
+    assert measured == {"DKT-1": [], "DKT-2": [("age", 74)]}
+    json_measured = {
+        e["case_ref"]: [
+            (m["measure"], m["value"]) for c in e["contributions"] for m in c["measures"]
+        ]
+        for e in (orjson.loads(x.to_json()) for x in ranking.entries(None))
+    }
+    assert json_measured == measured

@@ -38,7 +38,8 @@ class Ranking:
     points: npt.NDArray[np.int64]
     """(rule, case) contributions; a case's column sums to its score."""
     fact_masks: list[Bools]
-    measures: list[list[str]]
+    measures: list[dict[str, Bools]]
+    """Per rule, each measure it tests and the cases on which that test counted."""
     category: Ints
     """Index of the case's category among ``rules``; -1: no category (no priority)."""
     score: Ints
@@ -244,11 +245,14 @@ class _Lists:
             text = self._days[ordinal] = dt.date.fromordinal(ordinal).isoformat()
         return text
 
-    def measured(self, names: list[str], index: int) -> list[tuple[str, int, int]]:
-        """Case ``index``'s known measures among ``names``: each name, its value and the index
-        of the fact it comes from (-1: none, the date of birth for age)."""
+    def measured(self, tested: dict[str, Bools], index: int) -> list[tuple[str, int, int]]:
+        """Case ``index``'s known measures among those a rule ``tested`` where the test counted
+        for it: each name, its value and the index of the fact it comes from (-1: none, the
+        date of birth for age). A measure of a part that did not hold is not cited."""
         known = []
-        for name in names:
+        for name, counted in tested.items():
+            if not counted[index]:
+                continue
             values, source = self.measure(name)
             value = values[index]
             if value == value:  # not NaN: known

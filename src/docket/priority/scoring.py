@@ -167,36 +167,37 @@ class Scorer:
         return values, source
 
     # -- conditions --------------------------------------------------------------------
-    def holds(self, condition: Condition) -> tuple[Bools, Bools, list[str]]:
+    def holds(self, condition: Condition) -> tuple[Bools, Bools, dict[str, Bools]]:
         """Per case whether ``condition`` holds; per fact whether it satisfied a fact test in
-        it; the measures it used."""
+        it; per measure it tests, the cases on which that test counted (it held, and so did
+        every part around it that had to)."""
         if condition.op == "fact":
             facts = self._fact_mask(condition)
-            return self._on_cases(facts), facts, []
+            return self._on_cases(facts), facts, {}
         if condition.op == "measure":
             values, _ = self.measure(condition.measure)
-            return (
-                self._number_test(values, condition.bounds),
-                self._no_facts(),
-                [condition.measure],
-            )
+            held = self._number_test(values, condition.bounds)
+            return held, self._no_facts(), {condition.measure: held}
         results = [self.holds(part) for part in condition.parts]
         fact_case = self.docket.fact_case
         cases = results[0][0].copy()
         facts = self._no_facts()
-        measures: list[str] = []
-        for part_cases, part_facts, _ in results:
+        measures: dict[str, Bools] = {}
+        for part_cases, part_facts, part_measures in results:
             if condition.op == "all":
                 cases &= part_cases
             else:
                 cases |= part_cases
-            # a part's facts count only on the cases where that part holds: an "all" that
-            # fails inside an "any" satisfied otherwise did not count, nor did its facts
+            # a part's facts and measures count only on the cases where that part holds: an
+            # "all" that fails inside an "any" satisfied otherwise did not count, nor did its
+            # facts or its measures
             facts |= part_facts & part_cases[fact_case]
+            for name, counted in part_measures.items():
+                counted = counted & part_cases
+                measures[name] = measures[name] | counted if name in measures else counted
         if condition.op == "all":
             facts &= cases[fact_case]
-        for _, _, part_measures in results:
-            measures.extend(m for m in part_measures if m not in measures)
+            measures = {name: counted & cases for name, counted in measures.items()}
         return cases, facts, measures
 
     def _no_facts(self) -> Bools:
@@ -221,7 +222,7 @@ class Scorer:
         rules = self.pack.rules()
         points = np.zeros((len(rules), n), np.int64)
         fact_masks: list[Bools] = []
-        measures: list[list[str]] = []
+        measures: list[dict[str, Bools]] = []
         category = np.full(n, -1, np.int64)
         fact_case = self.docket.fact_case
         qualifying = self._no_facts()  # the facts that put each case in its category
