@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from docket.api import balance
 from docket.api.balance import ACTIVE_SECONDS, REFRESH_SECONDS, STALE_SECONDS, ClientBalance, Tally
 
 
@@ -25,10 +24,8 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(balance.time, "monotonic", clock)
-    return clock
+def clock() -> Clock:
+    return Clock()
 
 
 async def _answer(scope: Any, receive: Any, send: Any) -> None:
@@ -63,7 +60,7 @@ def _other_worker(directory: Path, count: int, *, age: float = 0.0) -> Path:
 
 def test_a_worker_one_client_above_the_fewest_keeps_its_connections(tmp_path, clock):
     _other_worker(tmp_path, 1)
-    middleware = ClientBalance(_answer, Tally(tmp_path))
+    middleware = ClientBalance(_answer, Tally(tmp_path), clock)
     assert "connection" not in _ask(middleware, 1)
     assert "connection" not in _ask(middleware, 2)  # 2 against 1
     assert "connection" not in _ask(middleware, 1)
@@ -72,7 +69,7 @@ def test_a_worker_one_client_above_the_fewest_keeps_its_connections(tmp_path, cl
 
 def test_a_worker_further_above_sends_one_client_away_per_refresh(tmp_path, clock):
     _other_worker(tmp_path, 0)
-    middleware = ClientBalance(_answer, Tally(tmp_path))
+    middleware = ClientBalance(_answer, Tally(tmp_path), clock)
     assert "connection" not in _ask(middleware, 1)
     answer = _ask(middleware, 2)  # 2 against 0: this client is sent away, the answer whole
     assert answer["connection"] == "close"
@@ -90,7 +87,7 @@ def test_a_worker_further_above_sends_one_client_away_per_refresh(tmp_path, cloc
 
 def test_the_clients_gone_quiet_are_not_counted(tmp_path, clock):
     _other_worker(tmp_path, 0)
-    middleware = ClientBalance(_answer, Tally(tmp_path))
+    middleware = ClientBalance(_answer, Tally(tmp_path), clock)
     assert "connection" not in _ask(middleware, 1)
     clock.now += ACTIVE_SECONDS + REFRESH_SECONDS
     assert "connection" not in _ask(middleware, 2)  # client 1 has gone quiet: 1 against 0
@@ -99,18 +96,18 @@ def test_the_clients_gone_quiet_are_not_counted(tmp_path, clock):
 
 def test_a_worker_that_stopped_counting_is_left_out(tmp_path, clock):
     _other_worker(tmp_path, 0, age=STALE_SECONDS + 5)
-    middleware = ClientBalance(_answer, Tally(tmp_path))
+    middleware = ClientBalance(_answer, Tally(tmp_path), clock)
     assert all("connection" not in _ask(middleware, port) for port in range(1, 6))
 
 
 def test_a_lone_worker_sends_nobody_away(tmp_path, clock):
-    middleware = ClientBalance(_answer, Tally(tmp_path))
+    middleware = ClientBalance(_answer, Tally(tmp_path), clock)
     assert all("connection" not in _ask(middleware, port) for port in range(1, 6))
 
 
 def test_a_request_without_a_client_address_is_served_as_it_is(tmp_path, clock):
     _other_worker(tmp_path, 0)
-    middleware = ClientBalance(_answer, Tally(tmp_path))
+    middleware = ClientBalance(_answer, Tally(tmp_path), clock)
     sent: list[dict[str, Any]] = []
 
     async def send(message: dict[str, Any]) -> None:
@@ -126,7 +123,7 @@ def test_a_removed_directory_stops_the_balancing(tmp_path, clock):
     shared = tmp_path / "tally"
     shared.mkdir()
     _other_worker(shared, 0)
-    middleware = ClientBalance(_answer, Tally(shared))
+    middleware = ClientBalance(_answer, Tally(shared), clock)
     assert "connection" not in _ask(middleware, 1)
     for path in shared.iterdir():
         path.unlink()

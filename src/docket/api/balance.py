@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.datastructures import MutableHeaders
@@ -77,9 +78,12 @@ class ClientBalance:
     """ASGI middleware: ``Connection: close`` on an answer while this worker has more than
     one active client above the worker with the fewest (see the module's text)."""
 
-    def __init__(self, app: ASGIApp, tally: Tally) -> None:
+    def __init__(
+        self, app: ASGIApp, tally: Tally, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.app = app
         self.tally = tally
+        self.clock = clock
         self.seen: dict[tuple[str, int], float] = {}
         """Each active client's connection (its address) and when it last sent a request."""
         self.fewest: int | None = None
@@ -90,7 +94,7 @@ class ClientBalance:
         if scope["type"] != "http" or not client:
             await self.app(scope, receive, send)
             return
-        now = time.monotonic()
+        now = self.clock()
         peer = (str(client[0]), int(client[1]))
         self.seen[peer] = now
         if now - self.refreshed >= REFRESH_SECONDS:
