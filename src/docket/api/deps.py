@@ -18,7 +18,7 @@ from docket.api.request_lines import lines_checked
 from docket.audit.access import AccessEntry, Outcome
 from docket.bootstrap import Docket
 from docket.cases.events import JSONValue
-from docket.cases.fields import SPACES
+from docket.cases.fields import DAY_FORM, SPACES
 from docket.cases.model import Case
 from docket.cases.service import no_case
 from docket.errors import AccessRefused, DocketError, NotFound, SessionInvalid
@@ -39,13 +39,11 @@ NAMED = rf"^[^\x00]*[^\x00{SPACES}][^\x00]*$"
 PERSON_ID = r"^[A-Za-z0-9_-]+$"
 """The pattern of a person id in a path or a body."""
 
-_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
 
 def _date_text(value: object) -> object:
     # Pydantic's lax mode would also take a unix timestamp, or a datetime at midnight, for a
     # date; a request's date is the spec's `format: date` (YYYY-MM-DD) and nothing else.
-    if isinstance(value, str) and _YYYY_MM_DD.fullmatch(value):
+    if isinstance(value, str) and DAY_FORM.fullmatch(value):
         return value
     raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
 

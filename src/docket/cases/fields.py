@@ -7,6 +7,7 @@ HTTP API (`api/commands.py`) its request bodies, so there is one description of 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +44,11 @@ LIMITS: Mapping[str, int] = {
 }
 """The longest text each of these may be, in characters (the stored columns are this wide)."""
 
+
+DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""The one form a day is written in, wherever Docket reads one (CSV, API, CLI, NATS):
+``YYYY-MM-DD`` in ASCII digits. ``date.fromisoformat`` alone would also read a week date
+(``2026-W01-1``) or ``20260105``; match this first, then let it check the day exists."""
 
 SPACES = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 """Every character Python strips as a space (``str.isspace``), written out for a regular
@@ -144,8 +150,7 @@ def parse_date(value: object, *, name: str) -> dt.date:
         return value
     if isinstance(value, str):
         text = value.strip()
-        # fromisoformat also takes week dates and compact forms; only YYYY-MM-DD is accepted.
-        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        if DAY_FORM.fullmatch(text):
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:

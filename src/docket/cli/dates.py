@@ -4,11 +4,10 @@ files take it (``click.DateTime`` would take ``2026-1-5`` too, through ``strptim
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import click
 
-_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+from docket.cases.fields import DAY_FORM
 
 
 class Day(click.ParamType[dt.date]):
@@ -25,7 +24,7 @@ class Day(click.ParamType[dt.date]):
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value  # a default given as a date
         text = str(value)
-        if not _FORM.fullmatch(text):
+        if not DAY_FORM.fullmatch(text):
             self.fail(f"{text!r} is not a date in the form YYYY-MM-DD", param, ctx)
         try:
             return dt.date.fromisoformat(text)

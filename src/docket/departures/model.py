@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from docket.cases.events import Event, EventKind, StreamType
-from docket.cases.fields import blank
+from docket.cases.fields import DAY_FORM, blank
 from docket.cases.periods import day_begun_somewhere
 from docket.cases.persons import normal_a_number, normal_document_number
 from docket.errors import InvalidInput
@@ -78,7 +78,6 @@ FIELDS = (
 _LIMITS = {"source_record_id": 200, "address_line": 500}
 _DEFAULT_LIMIT = 200
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_YYYY_MM_DD = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -255,9 +254,7 @@ def _normal_text(name: str, text: str) -> str:
 
 def _date(text: str) -> dt.date | None:
     try:
-        # YYYY-MM-DD only: Python also reads an ISO week date ("2026-W01-1", ten characters
-        # as well) as a day, which no source writes for one.
-        return dt.date.fromisoformat(text) if _YYYY_MM_DD.fullmatch(text) else None
+        return dt.date.fromisoformat(text) if DAY_FORM.fullmatch(text) else None
     except ValueError:
         return None
 
